@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {Execute} from "../libraries/Execute.sol";
+
+/// @title NativeRollup
+/// @notice One based + native rollup. See {INativeRollup}.
+contract NativeRollup is INativeRollup {
+    /// @notice How many past state roots are kept for proofs (as EIP-2935's history window).
+    uint256 public constant STATE_ROOT_HISTORY = 8191;
+
+    /// @notice The L2 chain id.
+    uint64 public immutable CHAIN_ID;
+    /// @notice The L2 block gas limit, fixed for the chain's life.
+    uint64 public immutable GAS_LIMIT;
+
+    Head internal _head;
+
+    /// @dev Ring buffer: number % STATE_ROOT_HISTORY → (number, state root). The number tells a
+    ///      live entry from an overwritten one.
+    struct StateRootEntry {
+        uint64 number;
+        bytes32 stateRoot;
+    }
+
+    StateRootEntry[STATE_ROOT_HISTORY] internal _stateRoots;
+
+    /// @param _chainId L2 chain id.
+    /// @param _gasLimit L2 block gas limit.
+    /// @param _genesisHash Hash of the L2 genesis header.
+    /// @param _genesisStateRoot State root of the L2 genesis.
+    /// @param _genesisTimestamp Timestamp of the L2 genesis.
+    constructor(
+        uint64 _chainId,
+        uint64 _gasLimit,
+        bytes32 _genesisHash,
+        bytes32 _genesisStateRoot,
+        uint64 _genesisTimestamp
+    ) {
+        CHAIN_ID = _chainId;
+        GAS_LIMIT = _gasLimit;
+        _head = Head({
+            number: 0,
+            timestamp: _genesisTimestamp,
+            anchorBlockNumber: 0,
+            blockHash: _genesisHash,
+            stateRoot: _genesisStateRoot
+        });
+        _stateRoots[0] = StateRootEntry({number: 0, stateRoot: _genesisStateRoot});
+    }
+
+    /// @inheritdoc INativeRollup
+    function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness) external {
+        Head memory parent = _head;
+        // First and cheap: a proposer that lost the race for this height stops here.
+        require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
+        require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
+
+        bytes32 anchor = blockhash(_claim.anchorBlockNumber);
+        require(
+            anchor != bytes32(0) && _claim.anchorBlockNumber >= parent.anchorBlockNumber,
+            NativeRollup_InvalidAnchor(_claim.anchorBlockNumber, parent.anchorBlockNumber, block.number)
+        );
+
+        Execute.Header memory header = _header(parent, _claim, anchor);
+        (bool ok, bytes32 executedHash) = Execute.execute(header, _transactions, new bytes32[](0), _witness);
+        require(ok, NativeRollup_ExecutionFailed(header.number));
+        require(executedHash == _claim.blockHash, NativeRollup_BlockHashMismatch(_claim.blockHash, executedHash));
+
+        _head = Head({
+            number: header.number,
+            timestamp: _claim.timestamp,
+            anchorBlockNumber: _claim.anchorBlockNumber,
+            blockHash: _claim.blockHash,
+            stateRoot: _claim.stateRoot
+        });
+        _stateRoots[header.number % STATE_ROOT_HISTORY] = StateRootEntry({number: header.number, stateRoot: _claim.stateRoot});
+        _emitAdvanced(header, _claim.anchorBlockNumber, keccak256(_transactions));
+    }
+
+    /// @inheritdoc INativeRollup
+    function head() external view returns (Head memory) {
+        return _head;
+    }
+
+    /// @inheritdoc INativeRollup
+    function stateRootAt(uint256 _number) external view returns (bytes32) {
+        StateRootEntry memory entry = _stateRoots[_number % STATE_ROOT_HISTORY];
+        require(entry.number == _number && _number <= _head.number, NativeRollup_StateRootUnavailable(_number));
+        return entry.stateRoot;
+    }
+
+    /// @dev The full EXECUTE header: the claim, completed with what only L1 may decide.
+    function _header(Head memory _parent, BlockClaim calldata _claim, bytes32 _anchor)
+        internal
+        view
+        returns (Execute.Header memory)
+    {
+        return Execute.Header({
+            chainId: CHAIN_ID,
+            number: _parent.number + 1,
+            parentHash: _parent.blockHash,
+            blockHash: _claim.blockHash,
+            preStateRoot: _parent.stateRoot,
+            postStateRoot: _claim.stateRoot,
+            receiptsRoot: _claim.receiptsRoot,
+            gasLimit: GAS_LIMIT,
+            gasUsed: _claim.gasUsed,
+            coinbase: _claim.coinbase,
+            timestamp: _claim.timestamp,
+            prevRandao: _anchor,
+            anchor: _anchor
+        });
+    }
+
+    function _emitAdvanced(Execute.Header memory _h, uint64 _anchorBlockNumber, bytes32 _dataHash) internal {
+        emit BlockAdvanced(
+            _h.number,
+            _h.blockHash,
+            msg.sender,
+            _h.parentHash,
+            _h.postStateRoot,
+            _h.receiptsRoot,
+            _h.gasUsed,
+            _h.coinbase,
+            _h.timestamp,
+            _anchorBlockNumber,
+            _h.anchor,
+            _dataHash
+        );
+    }
+}

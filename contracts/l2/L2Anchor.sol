@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title L2Anchor
+/// @notice L2 predeploy that receives the L1 anchor — the hash of the L1 block before the one
+///         that carries the L2 block — once per L2 block, through an unmetered system call made
+///         by the execution engine before the block's transactions (EIP-8079's anchor).
+///         L2 contracts read it to prove facts about L1 state.
+contract L2Anchor {
+    /// @notice The caller the execution engine uses for system calls (as in EIP-4788).
+    address public constant SYSTEM_ADDRESS = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE;
+
+    /// @notice How many past anchors are kept, as in the EIP-2935 history contract.
+    uint256 public constant HISTORY_SIZE = 8191;
+
+    /// @notice The L1 anchor of the latest L2 block.
+    bytes32 public latestL1BlockHash;
+
+    /// @notice The L2 block number that received `latestL1BlockHash`.
+    uint256 public latestL2BlockNumber;
+
+    /// @dev L2 block number % HISTORY_SIZE → L1 anchor of that L2 block.
+    bytes32[HISTORY_SIZE] private _history;
+
+    /// @dev Fires when anyone but the system address calls `anchor`.
+    error L2Anchor_NotSystem(address caller);
+
+    /// @notice Records the L1 anchor of the current L2 block. Only the engine's system call.
+    function anchor(bytes32 _l1BlockHash) external {
+        require(msg.sender == SYSTEM_ADDRESS, L2Anchor_NotSystem(msg.sender));
+        latestL1BlockHash = _l1BlockHash;
+        latestL2BlockNumber = block.number;
+        _history[block.number % HISTORY_SIZE] = _l1BlockHash;
+    }
+
+    /// @notice The L1 anchor of a recent L2 block (zero when unknown or older than the window).
+    function l1BlockHashAt(uint256 _l2BlockNumber) external view returns (bytes32) {
+        if (_l2BlockNumber > block.number || block.number - _l2BlockNumber >= HISTORY_SIZE) return bytes32(0);
+        return _history[_l2BlockNumber % HISTORY_SIZE];
+    }
+}

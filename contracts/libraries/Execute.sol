@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+/// @title Execute
+/// @notice Calls the EXECUTE precompile (emulated at 0x…0101): stateless re-execution of one
+///         L2 block. The input layout is `abi.encode(Header, bytes, bytes32[], bytes)`, specified
+///         in docs/execute.md and mirrored by src/precompile/codec.ts (a round-trip test keeps
+///         the two in lockstep).
+library Execute {
+    /// @notice The precompile's address.
+    address internal constant EXECUTE_ADDRESS = address(0x0101);
+
+    /// @notice The static part of the input: the L2 block header as claimed by the proposer and
+    ///         completed by the rollup contract. Every field is checked by re-execution.
+    struct Header {
+        uint64 chainId;
+        uint64 number;
+        bytes32 parentHash;
+        bytes32 blockHash;
+        bytes32 preStateRoot;
+        bytes32 postStateRoot;
+        bytes32 receiptsRoot;
+        uint64 gasLimit;
+        uint64 gasUsed;
+        address coinbase;
+        uint64 timestamp;
+        bytes32 prevRandao;
+        bytes32 anchor;
+    }
+
+    /// @notice The input bytes EXECUTE takes.
+    /// @param _transactions `RLP([tx…])`, or empty when the data is in blobs.
+    /// @param _blobHashes Versioned hashes of the blobs carrying the transactions (empty for calldata).
+    /// @param _witness `RLP([nodes, codes, headers])`.
+    function encodeInput(
+        Header memory _header,
+        bytes memory _transactions,
+        bytes32[] memory _blobHashes,
+        bytes memory _witness
+    ) internal pure returns (bytes memory) {
+        return abi.encode(_header, _transactions, _blobHashes, _witness);
+    }
+
+    /// @notice Runs EXECUTE. Returns false when the block is invalid or the call ran out of gas
+    ///         (EXECUTE then consumes all the gas it was given); otherwise the L2 block hash.
+    function execute(
+        Header memory _header,
+        bytes memory _transactions,
+        bytes32[] memory _blobHashes,
+        bytes memory _witness
+    ) internal view returns (bool ok_, bytes32 blockHash_) {
+        bytes memory input = encodeInput(_header, _transactions, _blobHashes, _witness);
+        (bool success, bytes memory output) = EXECUTE_ADDRESS.staticcall(input);
+        if (!success || output.length != 32) return (false, bytes32(0));
+        return (true, abi.decode(output, (bytes32)));
+    }
+}

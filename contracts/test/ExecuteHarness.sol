@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {Execute} from "../libraries/Execute.sol";
+
+/// @dev Test-only: exposes the Execute library so tests check the TypeScript codec against it.
+contract ExecuteHarness {
+    function encodeInput(
+        Execute.Header calldata _header,
+        bytes calldata _transactions,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _witness
+    ) external pure returns (bytes memory) {
+        return Execute.encodeInput(_header, _transactions, _blobHashes, _witness);
+    }
+
+    function execute(
+        Execute.Header calldata _header,
+        bytes calldata _transactions,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _witness
+    ) external view returns (bool ok_, bytes32 blockHash_) {
+        return Execute.execute(_header, _transactions, _blobHashes, _witness);
+    }
+
+    /// @dev Calls EXECUTE with raw bytes and a gas cap, to test gas and malformed input.
+    function executeRaw(bytes calldata _input, uint256 _gas) external view returns (bool ok_, bytes memory output_, uint256 gasSpent_) {
+        uint256 before = gasleft();
+        (ok_, output_) = Execute.EXECUTE_ADDRESS.staticcall{gas: _gas}(_input);
+        gasSpent_ = before - gasleft();
+    }
+}

@@ -1,0 +1,42 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatEthers from "@nomicfoundation/hardhat-ethers";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
+import ultrasound from "./src/hardhat/index.js";
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  plugins: [hardhatEthers, hardhatMocha, hardhatEthersChaiMatchers, ultrasound],
+  solidity: {
+    // Offline: the compiler is the solc-js bundled in the `solc` npm package, not a download.
+    compilers: [
+      {
+        version: "0.8.30",
+        path: require.resolve("solc/soljson.js"),
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "prague" },
+      },
+    ],
+  },
+  networks: {
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      // Large blocks let one advance() carry a big L2 block and its witness.
+      blockGasLimit: 100_000_000n,
+      allowUnlimitedContractSize: false,
+    },
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+  },
+  paths: {
+    tests: { mocha: "test" },
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+  },
+});

@@ -1,0 +1,212 @@
+import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
+import type { Common } from "@ethereumjs/common";
+import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { RLP } from "@ethereumjs/rlp";
+import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
+import type { TypedTransaction } from "@ethereumjs/tx";
+import type { DB } from "@ethereumjs/util";
+import { createAddressFromString, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
+import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "@ethereumjs/vm";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { id as selectorOf } from "ethers";
+import { fromHex } from "../shared/bytes.js";
+import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
+import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
+
+/** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
+export interface BlockEnv {
+  number: bigint;
+  parentHash: Uint8Array;
+  timestamp: bigint;
+  coinbase: Uint8Array;
+  gasLimit: bigint;
+  baseFeePerGas: bigint;
+  prevRandao: Uint8Array;
+  /** The L1 anchor: the L1 block hash the L2 block builds on; also the header's parentBeaconBlockRoot. */
+  anchor: Uint8Array;
+}
+
+/** Serves ancestor headers by number to BLOCKHASH. Throws when it cannot (never answers zero). */
+export type AncestorLookup = (number: bigint) => BlockHeader;
+
+/** Gas given to the L1-anchor system call, as for the EIP-4788/7002 system calls. */
+const SYSTEM_CALL_GAS = 30_000_000n;
+const ANCHOR_SELECTOR = fromHex(selectorOf("anchor(bytes32)").slice(0, 10));
+
+/** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
+export async function createEngineVM(options: {
+  common: Common;
+  db: DB<string, Uint8Array>;
+  stateRoot: Uint8Array;
+  ancestors: AncestorLookup;
+}): Promise<VM> {
+  const trie = new MerklePatriciaTrie({
+    db: options.db,
+    root: options.stateRoot,
+    useKeyHashing: true,
+    valueEncoding: ValueEncoding.Bytes,
+    common: options.common,
+  });
+  const stateManager = new MerkleStateManager({ trie, common: options.common, caches: new Caches() });
+  const blockchain: EVMMockBlockchainInterface = {
+    getBlock: async (number: number) => options.ancestors(BigInt(number)),
+    putBlock: async () => {},
+    shallowCopy() {
+      return this;
+    },
+  };
+  return createVM({ common: options.common, stateManager, blockchain });
+}
+
+/** What applying a block body produced. */
+export interface ApplyResult {
+  /** The transactions that are in the block (in build mode, the ones that applied). */
+  included: TypedTransaction[];
+  /** Build mode only: transactions left out, with the reason. */
+  skipped: { tx: TypedTransaction; reason: string }[];
+  receipts: TxReceipt[];
+  gasUsed: bigint;
+  receiptsRoot: Uint8Array;
+  transactionsRoot: Uint8Array;
+  logsBloom: Uint8Array;
+  stateRoot: Uint8Array;
+}
+
+/**
+ * The state transition of an L2 block, shared by the builder and the stateless verifier so the
+ * two cannot drift: the L1-anchor system call, then each transaction, then the roots.
+ *
+ * - `"build"`: a transaction that cannot be applied (or does not fit) is left out.
+ * - `"verify"`: any transaction that cannot be applied rejects the whole block.
+ */
+export async function applyBlockBody(
+  vm: VM,
+  env: BlockEnv,
+  transactions: TypedTransaction[],
+  mode: "build" | "verify",
+): Promise<ApplyResult> {
+  const block = envBlock(vm.common, env);
+  await anchorSystemCall(vm, block, env.anchor);
+
+  const included: TypedTransaction[] = [];
+  const skipped: ApplyResult["skipped"] = [];
+  const receipts: TxReceipt[] = [];
+  const bloom = new Bloom(undefined, vm.common);
+  let gasUsed = 0n;
+  let cumulativeReceiptGas = 0n;
+  for (const [index, tx] of transactions.entries()) {
+    if (tx.gasLimit > env.gasLimit - gasUsed) {
+      const reason = `gas limit ${tx.gasLimit} above the ${env.gasLimit - gasUsed} left in the block`;
+      if (mode === "verify") throw new InvalidTransactionError(index, reason);
+      skipped.push({ tx, reason });
+      continue;
+    }
+    let result;
+    try {
+      result = await runTx(vm, { tx, block, blockGasUsed: cumulativeReceiptGas, skipHardForkValidation: true });
+    } catch (error) {
+      // Witness misses are verdicts in their own right: pass them through unchanged.
+      if (error instanceof ExecutionRejectedError) throw error;
+      const reason = (error as Error).message;
+      if (mode === "verify") throw new InvalidTransactionError(index, reason);
+      skipped.push({ tx, reason });
+      continue;
+    }
+    included.push(tx);
+    gasUsed += result.blockGasSpent ?? result.totalGasSpent;
+    cumulativeReceiptGas += result.totalGasSpent;
+    bloom.or(result.bloom);
+    receipts.push(result.receipt);
+  }
+
+  const receiptsRoot = await trieRoot(
+    vm.common,
+    receipts.map((receipt, i) => encodeReceipt(receipt, included[i]!.type)),
+  );
+  const transactionsRoot = await trieRoot(vm.common, included.map((tx) => tx.serialize()));
+  const stateRoot = await vm.stateManager.getStateRoot();
+  return { included, skipped, receipts, gasUsed, receiptsRoot, transactionsRoot, logsBloom: bloom.bitvector, stateRoot };
+}
+
+/** The full L2 header once the body has been applied. Its hash is the L2 block hash. */
+export function sealHeader(common: Common, env: BlockEnv, result: ApplyResult): BlockHeader {
+  return createBlockHeader(
+    {
+      parentHash: env.parentHash,
+      coinbase: env.coinbase,
+      stateRoot: result.stateRoot,
+      transactionsTrie: result.transactionsRoot,
+      receiptTrie: result.receiptsRoot,
+      logsBloom: result.logsBloom,
+      number: env.number,
+      gasLimit: env.gasLimit,
+      gasUsed: result.gasUsed,
+      timestamp: env.timestamp,
+      mixHash: env.prevRandao,
+      baseFeePerGas: env.baseFeePerGas,
+      withdrawalsRoot: KECCAK256_RLP,
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconBlockRoot: env.anchor,
+      requestsHash: EMPTY_REQUESTS_HASH,
+    },
+    { common, setHardfork: false },
+  );
+}
+
+/** EIP-7685 hash of an empty request list: L2 blocks carry no consensus-layer requests. */
+const EMPTY_REQUESTS_HASH = sha256(new Uint8Array(0));
+
+function envBlock(common: Common, env: BlockEnv): Block {
+  return createBlock(
+    {
+      header: {
+        number: env.number,
+        parentHash: env.parentHash,
+        timestamp: env.timestamp,
+        coinbase: env.coinbase,
+        gasLimit: env.gasLimit,
+        baseFeePerGas: env.baseFeePerGas,
+        mixHash: env.prevRandao,
+        parentBeaconBlockRoot: env.anchor,
+        excessBlobGas: 0n,
+      },
+    },
+    { common, setHardfork: false },
+  );
+}
+
+/**
+ * Delivers the L1 anchor to the `L2Anchor` predeploy as an unmetered system call from
+ * SYSTEM_ADDRESS (EIP-8079's anchor transaction), leaving the system account as it was.
+ * A chain whose genesis has no anchor predeploy gets a call to an empty account: a no-op.
+ */
+async function anchorSystemCall(vm: VM, block: Block, anchor: Uint8Array): Promise<void> {
+  const system = createAddressFromString(SYSTEM_ADDRESS);
+  const systemAccount = await vm.stateManager.getAccount(system);
+  const data = new Uint8Array(36);
+  data.set(ANCHOR_SELECTOR, 0);
+  data.set(anchor, 4);
+  const result = await vm.evm.runCall({
+    caller: system,
+    origin: system,
+    to: createAddressFromString(PREDEPLOYS.anchor),
+    data,
+    gasLimit: SYSTEM_CALL_GAS,
+    block,
+  });
+  if (systemAccount === undefined) await vm.stateManager.deleteAccount(system);
+  else await vm.stateManager.putAccount(system, systemAccount);
+  await vm.evm.journal.cleanup();
+  if (result.execResult.exceptionError !== undefined) {
+    throw new AnchorCallFailedError(result.execResult.exceptionError.error);
+  }
+}
+
+async function trieRoot(common: Common, values: Uint8Array[]): Promise<Uint8Array> {
+  if (values.length === 0) return KECCAK256_RLP;
+  const trie = new MerklePatriciaTrie({ common });
+  for (const [i, value] of values.entries()) await trie.put(RLP.encode(i), value);
+  return trie.root();
+}

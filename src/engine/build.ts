@@ -1,0 +1,97 @@
+import type { BlockHeader } from "@ethereumjs/block";
+import type { TypedTransaction } from "@ethereumjs/tx";
+import type { TxReceipt } from "@ethereumjs/vm";
+import { createL2Common } from "./chain.js";
+import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv } from "./apply.js";
+import { decodeTransaction, encodeTransactions } from "./transactions.js";
+import { chainHead, type L2Chain } from "./state.js";
+import type { ExecuteInput } from "./types.js";
+import { encodeWitness, RecordingDB, type Witness } from "./witness.js";
+import { WitnessMissingHeaderError } from "./errors.js";
+
+/** What the proposer chooses for a new block; the rest follows from the parent. */
+export interface BuildOptions {
+  /** Signed transactions (objects or raw bytes). Those that cannot apply are left out. */
+  transactions: (TypedTransaction | Uint8Array)[];
+  timestamp: bigint;
+  coinbase: Uint8Array;
+  prevRandao: Uint8Array;
+  /** The L1 block hash the block is anchored to. */
+  anchor: Uint8Array;
+}
+
+/** A built L2 block: its header, its body, the receipts, and the witness that proves it. */
+export interface BuiltBlock {
+  header: BlockHeader;
+  transactions: TypedTransaction[];
+  skipped: { tx: TypedTransaction; reason: string }[];
+  receipts: TxReceipt[];
+  witness: Witness;
+  /** The EXECUTE input that verifies this block (transactions inline). */
+  input: ExecuteInput;
+}
+
+/**
+ * Builds the next block on the chain's head and records its witness. The chain itself is not
+ * changed (see `appendBlock`): the block becomes canonical only once L1 has accepted it. Linear
+ * in the number of transactions (each is applied once; no rebuild per added transaction).
+ */
+export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise<BuiltBlock> {
+  const parent = chainHead(chain);
+  const common = createL2Common(chain.genesis.chainId);
+  const recording = new RecordingDB(chain.db);
+  const ancestorsRead = new Set<bigint>();
+  const vm = await createEngineVM({
+    common,
+    db: recording,
+    stateRoot: parent.stateRoot,
+    ancestors: (number) => {
+      const header = chain.headers[Number(number)];
+      if (header === undefined || number > parent.number) throw new WitnessMissingHeaderError({ number });
+      ancestorsRead.add(number);
+      return header;
+    },
+  });
+  const transactions = options.transactions.map((tx) =>
+    tx instanceof Uint8Array ? decodeTransaction(tx, common) : decodeTransaction(tx.serialize(), common),
+  );
+  const env: BlockEnv = {
+    number: parent.number + 1n,
+    parentHash: parent.hash(),
+    timestamp: options.timestamp,
+    coinbase: options.coinbase,
+    gasLimit: parent.gasLimit,
+    baseFeePerGas: parent.calcNextBaseFee(),
+    prevRandao: options.prevRandao,
+    anchor: options.anchor,
+  };
+  const result = await applyBlockBody(vm, env, transactions, "build");
+  const header = sealHeader(common, env, result);
+
+  // Headers from the parent back to the oldest one BLOCKHASH read: a hash chain the verifier
+  // can check link by link from the parent hash.
+  const oldest = ancestorsRead.size > 0 ? [...ancestorsRead].reduce((a, b) => (a < b ? a : b)) : parent.number;
+  const headers: Uint8Array[] = [];
+  for (let n = parent.number; n >= oldest; n--) headers.push(chain.headers[Number(n)]!.serialize());
+  const witness: Witness = { ...recording.recorded(), headers };
+
+  const input: ExecuteInput = {
+    chainId: chain.genesis.chainId,
+    number: header.number,
+    parentHash: header.parentHash,
+    blockHash: header.hash(),
+    preStateRoot: parent.stateRoot,
+    postStateRoot: header.stateRoot,
+    receiptsRoot: header.receiptTrie,
+    gasLimit: header.gasLimit,
+    gasUsed: header.gasUsed,
+    coinbase: header.coinbase.bytes,
+    timestamp: header.timestamp,
+    prevRandao: header.mixHash,
+    anchor: options.anchor,
+    transactions: encodeTransactions(result.included),
+    blobVersionedHashes: [],
+    witness: encodeWitness(witness),
+  };
+  return { header, transactions: result.included, skipped: result.skipped, receipts: result.receipts, witness, input };
+}

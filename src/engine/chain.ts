@@ -1,0 +1,54 @@
+import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/common";
+import { HDNodeWallet } from "ethers";
+
+/**
+ * The hardfork L2 blocks follow. Osaka — the same rules as the L1 devnet (Hardhat's default),
+ * so a contract compiled and tested for L1 behaves identically on L2: the point of a native
+ * rollup is that L1 re-executes L2 with its own EVM.
+ */
+export const L2_HARDFORK = Hardfork.Osaka;
+
+/**
+ * The caller of the L1-anchor system call, as in EIP-4788/2935/7002 system calls.
+ * It pays no gas and its account is restored after the call.
+ */
+export const SYSTEM_ADDRESS = "0xfffffffffffffffffffffffffffffffffffffffe";
+
+/** Where the L2 predeploys live in every L2 genesis. */
+export const PREDEPLOYS = {
+  /** `L2Anchor`: receives the L1 anchor (an L1 block hash) once per L2 block, by system call. */
+  anchor: "0x5500000000000000000000000000000000000001",
+} as const;
+
+/** The mnemonic of Hardhat's default accounts: the same keys are funded on L1 and L2. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/**
+ * A fresh `Common` for an L2 chain. One per VM: a shared `Common` keeps every VM that used it
+ * alive (PITFALLS: heap grew to 1.4 GB).
+ */
+export function createL2Common(chainId: bigint): Common {
+  return createCustomCommon({ chainId: Number(chainId), name: `ultrasound-${chainId}` }, Mainnet, {
+    hardfork: L2_HARDFORK,
+  });
+}
+
+/** A Hardhat default account: address and private key. */
+export interface DevAccount {
+  address: `0x${string}`;
+  privateKey: `0x${string}`;
+}
+
+let devAccountsCache: DevAccount[] | undefined;
+
+/** Hardhat's 20 default accounts (m/44'/60'/0'/0/i of the dev mnemonic), derived once. */
+export function devAccounts(): DevAccount[] {
+  if (devAccountsCache === undefined) {
+    const root = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0");
+    devAccountsCache = Array.from({ length: 20 }, (_, i) => {
+      const wallet = root.deriveChild(i);
+      return { address: wallet.address as `0x${string}`, privateKey: wallet.privateKey as `0x${string}` };
+    });
+  }
+  return devAccountsCache;
+}

@@ -1,0 +1,145 @@
+import { createBlockHeaderFromRLP, type BlockHeader } from "@ethereumjs/block";
+import { bytesToHex } from "@ethereumjs/util";
+import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { bytesEqual } from "../shared/bytes.js";
+import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv } from "./apply.js";
+import { createL2Common } from "./chain.js";
+import {
+  CommitmentMismatchError,
+  ExecutionRejectedError,
+  HeaderMismatchError,
+  WitnessDecodeError,
+  WitnessMissingHeaderError,
+  WitnessMissingNodeError,
+} from "./errors.js";
+import { decodeTransactions } from "./transactions.js";
+import type { ExecuteInput, ExecuteResult } from "./types.js";
+import { decodeWitness, WitnessDB } from "./witness.js";
+
+/** Options of {@link execute}. */
+export interface ExecuteOptions {
+  /**
+   * Resolves blob versioned hashes to the transactions bytes they carry (decoded and
+   * decompressed). Without it, a block whose data is in blobs is rejected as unavailable.
+   */
+  resolveBlobData?: (versionedHashes: Uint8Array[]) => Promise<Uint8Array>;
+}
+
+/** Blob-carried data could not be resolved, matched or decoded: data availability is validity. */
+export class BlobDataUnavailableError extends ExecutionRejectedError {
+  override name = "BlobDataUnavailableError";
+}
+
+/**
+ * The semantics of the EXECUTE precompile: statelessly re-executes one L2 block from its witness
+ * and checks every claim of the input. Returns the block hash, or throws an
+ * `ExecutionRejectedError` subclass that says which check failed and with what values.
+ *
+ * Steps: decode the witness; find the parent header (hash = parentHash) and check number,
+ * timestamp, gas limit and pre-state root against it; decode the transactions (no blob
+ * transactions); rebuild a partial state whose every node is filed under its own hash (so a
+ * dropped or altered node is a *missing* node, which fails the run); run the L1-anchor system
+ * call and the transactions; compare gas used, receipts root, state root and block hash.
+ */
+export async function execute(input: ExecuteInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const common = createL2Common(input.chainId);
+  const witness = decodeWitness(input.witness);
+  const ancestors = indexHeaders(witness.headers, common);
+  const parent = ancestors.get(bytesToHex(input.parentHash));
+  if (parent === undefined) throw new WitnessMissingHeaderError({ parentHash: bytesToHex(input.parentHash) });
+
+  checkField("number", parent.number + 1n, input.number);
+  if (input.timestamp < parent.timestamp) {
+    throw new HeaderMismatchError("timestamp", `>= ${parent.timestamp}`, input.timestamp);
+  }
+  checkField("gasLimit", parent.gasLimit, input.gasLimit);
+  checkField("preStateRoot", bytesToHex(parent.stateRoot), bytesToHex(input.preStateRoot));
+  if (input.coinbase.length !== 20) throw new HeaderMismatchError("coinbase", "20 bytes", input.coinbase.length);
+
+  let transactionBytes = input.transactions;
+  if (input.blobVersionedHashes.length > 0) {
+    if (input.transactions.length > 0) {
+      throw new HeaderMismatchError("transactions", "empty when blobs carry the data", input.transactions.length);
+    }
+    if (options.resolveBlobData === undefined) {
+      throw new BlobDataUnavailableError("Block data is in blobs and no blob source is configured", {
+        versionedHashes: input.blobVersionedHashes.map((h) => bytesToHex(h)),
+      });
+    }
+    try {
+      transactionBytes = await options.resolveBlobData(input.blobVersionedHashes);
+    } catch (error) {
+      throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
+    }
+  }
+  const transactions = decodeTransactions(transactionBytes, common);
+
+  const db = new WitnessDB(witness);
+  if (!db.has(bytesToHex(input.preStateRoot).slice(2))) throw new WitnessMissingNodeError(bytesToHex(input.preStateRoot).slice(2));
+  const vm = await createEngineVM({
+    common,
+    db,
+    stateRoot: input.preStateRoot,
+    ancestors: (number) => ancestorByNumber(parent, ancestors, number),
+  });
+  const env: BlockEnv = {
+    number: input.number,
+    parentHash: input.parentHash,
+    timestamp: input.timestamp,
+    coinbase: input.coinbase,
+    gasLimit: input.gasLimit,
+    baseFeePerGas: parent.calcNextBaseFee(),
+    prevRandao: input.prevRandao,
+    anchor: input.anchor,
+  };
+  const result = await applyBlockBody(vm, env, transactions, "verify");
+
+  if (result.gasUsed !== input.gasUsed) {
+    throw new CommitmentMismatchError("gasUsed", input.number, input.gasUsed, result.gasUsed);
+  }
+  checkCommitment("receiptsRoot", input.number, input.receiptsRoot, result.receiptsRoot);
+  checkCommitment("postStateRoot", input.number, input.postStateRoot, result.stateRoot);
+  const header = sealHeader(common, env, result);
+  checkCommitment("blockHash", input.number, input.blockHash, header.hash());
+  return { blockHash: header.hash(), gasUsed: result.gasUsed, transactionCount: transactions.length };
+}
+
+/** Files witness headers under their own hash: a tampered header is not found under the hash asked. */
+function indexHeaders(encoded: Uint8Array[], common: ReturnType<typeof createL2Common>): Map<string, BlockHeader> {
+  const headers = new Map<string, BlockHeader>();
+  for (const bytes of encoded) {
+    let header: BlockHeader;
+    try {
+      header = createBlockHeaderFromRLP(bytes, { common, setHardfork: false, skipConsensusFormatValidation: true });
+    } catch (error) {
+      throw new WitnessDecodeError(`header does not decode: ${(error as Error).message}`);
+    }
+    headers.set(bytesToHex(keccak256(bytes)), header);
+  }
+  return headers;
+}
+
+/** BLOCKHASH's ancestor: walk the hash chain back from the parent; never guess. */
+function ancestorByNumber(parent: BlockHeader, headers: Map<string, BlockHeader>, number: bigint): BlockHeader {
+  let header: BlockHeader | undefined = parent;
+  while (header !== undefined && header.number > number) {
+    header = headers.get(bytesToHex(header.parentHash));
+  }
+  if (header === undefined || header.number !== number) throw new WitnessMissingHeaderError({ number });
+  return header;
+}
+
+function checkField(field: string, expected: unknown, got: unknown): void {
+  if (expected !== got) throw new HeaderMismatchError(field, expected, got);
+}
+
+function checkCommitment(
+  field: "postStateRoot" | "receiptsRoot" | "blockHash",
+  blockNumber: bigint,
+  expected: Uint8Array,
+  got: Uint8Array,
+): void {
+  if (!bytesEqual(expected, got)) {
+    throw new CommitmentMismatchError(field, blockNumber, bytesToHex(expected), bytesToHex(got));
+  }
+}

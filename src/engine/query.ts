@@ -1,0 +1,58 @@
+import type { Address } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
+import { createL2Common } from "./chain.js";
+import { createEngineVM } from "./apply.js";
+import { chainHead, type L2Chain } from "./state.js";
+import { InvalidTransactionError } from "./errors.js";
+
+/** An account of the L2 state at the head. */
+export interface L2Account {
+  nonce: bigint;
+  balance: bigint;
+  code: string;
+}
+
+async function headVM(chain: L2Chain) {
+  const head = chainHead(chain);
+  return createEngineVM({
+    common: createL2Common(chain.genesis.chainId),
+    db: chain.db,
+    stateRoot: head.stateRoot,
+    ancestors: (n) => chain.headers[Number(n)]!,
+  });
+}
+
+/** Reads an account (nonce, balance, code) at the head. Absent accounts read as empty. */
+export async function getL2Account(chain: L2Chain, address: string): Promise<L2Account> {
+  const vm = await headVM(chain);
+  const at: Address = createAddressFromString(address);
+  const account = await vm.stateManager.getAccount(at);
+  const code = await vm.stateManager.getCode(at);
+  return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n, code: bytesToHex(code) };
+}
+
+/** Reads a storage slot at the head. */
+export async function getL2Storage(chain: L2Chain, address: string, slot: Uint8Array): Promise<Uint8Array> {
+  const vm = await headVM(chain);
+  return vm.stateManager.getStorage(createAddressFromString(address), slot);
+}
+
+/**
+ * `eth_call` on L2 at the head: runs the call on a throwaway VM (nothing is written back, since
+ * ethereumjs's runCall changes state) and returns the output, or throws with the revert data.
+ */
+export async function callL2(chain: L2Chain, call: { from?: string; to: string; data: string; gasLimit?: bigint }): Promise<string> {
+  const vm = await headVM(chain);
+  const head = chainHead(chain);
+  const result = await vm.evm.runCall({
+    caller: createAddressFromString(call.from ?? "0x0000000000000000000000000000000000000000"),
+    to: createAddressFromString(call.to),
+    data: Buffer.from(call.data.replace(/^0x/, ""), "hex"),
+    gasLimit: call.gasLimit ?? head.gasLimit,
+    skipBalance: true,
+  });
+  if (result.execResult.exceptionError !== undefined) {
+    throw new InvalidTransactionError(-1, `call reverted: ${result.execResult.exceptionError.error} ${bytesToHex(result.execResult.returnValue)}`);
+  }
+  return bytesToHex(result.execResult.returnValue);
+}

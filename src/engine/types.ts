@@ -1,0 +1,33 @@
+/**
+ * The input of EXECUTE, field for field (the byte layout is in docs/execute.md and
+ * `src/precompile/codec.ts`). The verifier trusts none of it: every claim is recomputed.
+ */
+export interface ExecuteInput {
+  chainId: bigint;
+  number: bigint;
+  parentHash: Uint8Array;
+  /** The claimed hash of the L2 block's header: it commits to every field and to the tx order. */
+  blockHash: Uint8Array;
+  preStateRoot: Uint8Array;
+  postStateRoot: Uint8Array;
+  receiptsRoot: Uint8Array;
+  gasLimit: bigint;
+  gasUsed: bigint;
+  coinbase: Uint8Array;
+  timestamp: bigint;
+  prevRandao: Uint8Array;
+  anchor: Uint8Array;
+  /** `RLP([tx…])` when the data is in calldata; empty when it is in blobs. */
+  transactions: Uint8Array;
+  /** Versioned hashes of the blobs that carry the transactions (empty for calldata). */
+  blobVersionedHashes: Uint8Array[];
+  /** `RLP([nodes, codes, headers])`. */
+  witness: Uint8Array;
+}
+
+/** What EXECUTE returns on success. */
+export interface ExecuteResult {
+  blockHash: Uint8Array;
+  gasUsed: bigint;
+  transactionCount: number;
+}

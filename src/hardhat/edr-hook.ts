@@ -1,0 +1,79 @@
+import edr from "@nomicfoundation/edr";
+import { createRequire } from "node:module";
+import { UltrasoundError } from "../shared/errors.js";
+import { EXECUTE_ORACLE_ADDRESS } from "../precompile/shim.js";
+import { runExecute } from "../precompile/run.js";
+import type { ExecuteOptions } from "../engine/execute.js";
+
+/**
+ * The EDR internal this emulation stands on: `Provider.setCallOverrideCallback`, an undocumented
+ * hook that lets JavaScript answer calls to an address. Pinned with the EDR version in
+ * package.json; if it disappears, every Hardhat network fails to start with this error.
+ */
+export class EdrHookUnavailableError extends UltrasoundError {
+  override name = "EdrHookUnavailableError";
+}
+
+const ORACLE = Buffer.from(EXECUTE_ORACLE_ADDRESS.slice(2), "hex");
+const PATCHED = Symbol.for("ultrasound.edr.patched");
+
+let executeOptions: ExecuteOptions = {};
+
+/** Sets what EXECUTE uses on Hardhat networks beyond its input (for example the blob source). */
+export function configureHardhatExecute(options: ExecuteOptions): void {
+  executeOptions = options;
+}
+
+/** The installed EDR version, for error messages. */
+function edrVersion(): string {
+  try {
+    return createRequire(import.meta.url)("@nomicfoundation/edr/package.json").version as string;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Checks that the EDR hook exists, throwing `EdrHookUnavailableError` naming what is missing.
+ * Called at install time and by the test that guards the emulation.
+ */
+export function assertEdrHookAvailable(): void {
+  const context = (edr as unknown as { EdrContext?: { prototype: Record<string, unknown> } }).EdrContext;
+  const provider = (edr as unknown as { Provider?: { prototype: Record<string, unknown> } }).Provider;
+  const missing: string[] = [];
+  if (typeof context?.prototype.createProvider !== "function") missing.push("EdrContext.prototype.createProvider");
+  if (typeof provider?.prototype.setCallOverrideCallback !== "function") missing.push("Provider.prototype.setCallOverrideCallback");
+  if (missing.length > 0) {
+    throw new EdrHookUnavailableError(
+      "The EDR hook that emulates EXECUTE is gone: EXECUTE cannot run on Hardhat networks. " +
+        "Pin @nomicfoundation/edr to the version in package.json or port src/hardhat/edr-hook.ts.",
+      { missing, edrVersion: edrVersion() },
+    );
+  }
+}
+
+/**
+ * Makes every EDR provider created from now on answer calls to the EXECUTE oracle address with
+ * the TypeScript engine. Idempotent. The callback runs for every call frame of every
+ * transaction, so anything but the oracle address returns at once.
+ */
+export function installEdrHook(): void {
+  assertEdrHookAvailable();
+  const proto = (edr as unknown as { EdrContext: { prototype: Record<string | symbol, unknown> } }).EdrContext.prototype;
+  if (proto[PATCHED] === true) return;
+  const createProvider = proto.createProvider as (...args: unknown[]) => Promise<edr.Provider>;
+  proto.createProvider = async function (this: unknown, ...args: unknown[]) {
+    const provider = await createProvider.apply(this, args);
+    await provider.setCallOverrideCallback(answerOracleCall);
+    return provider;
+  };
+  proto[PATCHED] = true;
+}
+
+async function answerOracleCall(address: ArrayBuffer, data: ArrayBuffer): Promise<edr.CallOverrideResult | undefined> {
+  if (address.byteLength !== 20 || !ORACLE.equals(Buffer.from(address))) return undefined;
+  const outcome = await runExecute(new Uint8Array(data), executeOptions);
+  return outcome.ok
+    ? { result: Buffer.from(outcome.output), shouldRevert: false }
+    : { result: Buffer.alloc(0), shouldRevert: true };
+}

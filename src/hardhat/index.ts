@@ -1,0 +1,15 @@
+import { definePlugin } from "hardhat/plugins";
+
+/**
+ * The ultrasound Hardhat 3 plugin: installs the emulated EXECUTE precompile at 0x…0101 on every
+ * simulated Hardhat network (the in-process one tests use, and `hardhat node`).
+ * Add it to `plugins` in hardhat.config.ts.
+ */
+export default definePlugin({
+  id: "ultrasound",
+  hookHandlers: {
+    network: () => import("./network-hooks.js"),
+  },
+});
+
+export { configureHardhatExecute, assertEdrHookAvailable, EdrHookUnavailableError } from "./edr-hook.js";

@@ -1,0 +1,22 @@
+import type { HookContext, NetworkHooks } from "hardhat/types/hooks";
+import type { ChainType, NetworkConnection } from "hardhat/types/network";
+import { EXECUTE_ADDRESS } from "../precompile/codec.js";
+import { EXECUTE_SHIM_BYTECODE } from "../precompile/shim.js";
+import { installEdrHook } from "./edr-hook.js";
+
+// Patch EDR before any provider of this process is created.
+installEdrHook();
+
+/** Puts the EXECUTE shim at 0x…0101 on every simulated (EDR) network as it is created. */
+export default async (): Promise<Partial<NetworkHooks>> => ({
+  async newConnection<ChainTypeT extends ChainType | string>(
+    context: HookContext,
+    next: (nextContext: HookContext) => Promise<NetworkConnection<ChainTypeT>>,
+  ): Promise<NetworkConnection<ChainTypeT>> {
+    const connection = await next(context);
+    if (connection.networkConfig.type === "edr-simulated") {
+      await connection.provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, EXECUTE_SHIM_BYTECODE] });
+    }
+    return connection;
+  },
+});

@@ -1,0 +1,69 @@
+import { EXECUTE_BASE_GAS, EXECUTE_INPUT_BYTE_GAS } from "./gas.js";
+import { GAS_USED_OFFSET } from "./codec.js";
+
+/**
+ * Where the Hardhat emulation answers EXECUTE's work. EDR's call-override hook charges no gas,
+ * so 0x…0101 holds a small contract (the shim) that charges the formula and then asks this
+ * address, whose calls the hook answers. An emulation detail: call 0x…0101, never this.
+ */
+export const EXECUTE_ORACLE_ADDRESS = "0x00000000000000000000000000000000ffff0101";
+
+type Op = string | { push: bigint | string; size?: number } | { label: string } | { jumpTo: string };
+
+const OPCODES: Record<string, number> = {
+  STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, LT: 0x10, GT: 0x11, ISZERO: 0x15, CALLDATALOAD: 0x35,
+  CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e, POP: 0x50,
+  JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a, JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81,
+  STATICCALL: 0xfa, RETURN: 0xf3, INVALID: 0xfe,
+};
+
+/**
+ * The shim's program. In words:
+ *   gasUsed = calldata[256:288]; if gasUsed > 2^64-1: fail
+ *   cost = BASE + gasUsed + PER_BYTE * calldatasize; if gas < cost: fail
+ *   burn `cost` gas (a tight loop on GAS: exact to a loop turn, ~22 gas)
+ *   (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
+ *   fail: INVALID — consumes all the call's gas, as a failing precompile does
+ * The copy of the input into memory adds its memory-expansion gas on top of the formula.
+ */
+const PROGRAM: Op[] = [
+  { push: BigInt(GAS_USED_OFFSET), size: 2 }, "CALLDATALOAD",
+  { push: 2n ** 64n - 1n, size: 8 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+  "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
+  { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
+  "DUP1", "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
+  "GAS", "SUB",
+  { label: "burn" }, "GAS", "DUP2", "LT", { jumpTo: "burn" }, "JUMPI", "POP",
+  "CALLDATASIZE", "PUSH0", "PUSH0", "CALLDATACOPY",
+  "PUSH0", "PUSH0", "CALLDATASIZE", "PUSH0", { push: EXECUTE_ORACLE_ADDRESS, size: 20 }, "GAS", "STATICCALL",
+  { jumpTo: "ok" }, "JUMPI",
+  { label: "fail" }, "INVALID",
+  { label: "ok" }, "RETURNDATASIZE", "PUSH0", "PUSH0", "RETURNDATACOPY", "RETURNDATASIZE", "PUSH0", "RETURN",
+];
+
+/** Runtime bytecode of the shim installed at the EXECUTE address on Hardhat networks. */
+export const EXECUTE_SHIM_BYTECODE: string = assemble(PROGRAM);
+
+/** A two-pass assembler for the few opcodes above: labels become JUMPDESTs, jumps PUSH2s. */
+function assemble(program: Op[]): string {
+  const sizeOf = (op: Op): number =>
+    typeof op === "string" ? 1 : "push" in op ? 1 + (op.size ?? 32) : "label" in op ? 1 : 3;
+  const labels = new Map<string, number>();
+  let pc = 0;
+  for (const op of program) {
+    if (typeof op === "object" && "label" in op) labels.set(op.label, pc);
+    pc += sizeOf(op);
+  }
+  const bytes: number[] = [];
+  const push = (value: bigint, size: number) => {
+    bytes.push(0x5f + size);
+    for (let i = size - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(8 * i)) & 0xffn));
+  };
+  for (const op of program) {
+    if (typeof op === "string") bytes.push(OPCODES[op]!);
+    else if ("label" in op) bytes.push(OPCODES.JUMPDEST!);
+    else if ("jumpTo" in op) push(BigInt(labels.get(op.jumpTo)!), 2);
+    else push(typeof op.push === "string" ? BigInt(op.push) : op.push, op.size ?? 32);
+  }
+  return "0x" + Buffer.from(bytes).toString("hex");
+}

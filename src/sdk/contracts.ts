@@ -1,0 +1,69 @@
+import { Contract, ContractFactory, type ContractRunner, type Log, type Signer, Interface } from "ethers";
+import { loadArtifact } from "../shared/artifacts.js";
+import type { GenesisConfig } from "../engine/genesis.js";
+import { createL2Chain, type L2Chain } from "../engine/state.js";
+import { bytesToHex } from "@ethereumjs/util";
+
+/** The ABI of NativeRollup. */
+export function nativeRollupInterface(): Interface {
+  return new Interface(loadArtifact("l1/NativeRollup.sol", "NativeRollup").abi as never);
+}
+
+/** An ethers handle on a deployed NativeRollup. */
+export function nativeRollupAt(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, nativeRollupInterface(), runner);
+}
+
+/** A rollup freshly deployed on L1, with its L2 chain at genesis. */
+export interface DeployedRollup {
+  rollup: Contract;
+  address: string;
+  chain: L2Chain;
+  /** The L1 block that deployed it: a follower starts reading events there. */
+  deploymentBlock: number;
+}
+
+/** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
+export async function deployRollup(signer: Signer, genesis: GenesisConfig): Promise<DeployedRollup> {
+  const chain = await createL2Chain(genesis);
+  const artifact = loadArtifact("l1/NativeRollup.sol", "NativeRollup");
+  const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
+  const g = chain.headers[0]!;
+  const contract = await factory.deploy(genesis.chainId, genesis.gasLimit, bytesToHex(g.hash()), bytesToHex(g.stateRoot), genesis.timestamp);
+  const receipt = await contract.deploymentTransaction()!.wait();
+  const address = await contract.getAddress();
+  return { rollup: nativeRollupAt(address, signer), address, chain, deploymentBlock: receipt!.blockNumber };
+}
+
+/** A decoded `BlockAdvanced` event. */
+export interface BlockAdvancedEvent {
+  number: bigint;
+  blockHash: string;
+  proposer: string;
+  parentHash: string;
+  stateRoot: string;
+  receiptsRoot: string;
+  gasUsed: bigint;
+  coinbase: string;
+  timestamp: bigint;
+  anchorBlockNumber: bigint;
+  anchor: string;
+  dataHash: string;
+}
+
+/** Finds and decodes the `BlockAdvanced` events among L1 logs (others are skipped). */
+export function parseBlockAdvanced(logs: readonly Log[]): BlockAdvancedEvent[] {
+  const iface = nativeRollupInterface();
+  const events: BlockAdvancedEvent[] = [];
+  for (const log of logs) {
+    const parsed = iface.parseLog(log);
+    if (parsed?.name !== "BlockAdvanced") continue;
+    const a = parsed.args;
+    events.push({
+      number: a.number, blockHash: a.blockHash, proposer: a.proposer, parentHash: a.parentHash,
+      stateRoot: a.stateRoot, receiptsRoot: a.receiptsRoot, gasUsed: a.gasUsed, coinbase: a.coinbase,
+      timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, anchor: a.anchor, dataHash: a.dataHash,
+    });
+  }
+  return events;
+}
