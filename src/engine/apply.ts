@@ -6,7 +6,7 @@ import { RLP } from "@ethereumjs/rlp";
 import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { DB } from "@ethereumjs/util";
-import { createAddressFromString, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
 import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "@ethereumjs/vm";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { id as selectorOf } from "ethers";
@@ -59,12 +59,20 @@ export async function createEngineVM(options: {
   return createVM({ common: options.common, stateManager, blockchain });
 }
 
+/** A transaction the builder left out of a block, and why. */
+export interface SkippedTransaction {
+  /** 0x-hex transaction hash (keccak of the raw bytes when it did not decode). */
+  hash: string;
+  reason: string;
+  tx?: TypedTransaction;
+}
+
 /** What applying a block body produced. */
 export interface ApplyResult {
   /** The transactions that are in the block (in build mode, the ones that applied). */
   included: TypedTransaction[];
   /** Build mode only: transactions left out, with the reason. */
-  skipped: { tx: TypedTransaction; reason: string }[];
+  skipped: SkippedTransaction[];
   receipts: TxReceipt[];
   gasUsed: bigint;
   receiptsRoot: Uint8Array;
@@ -99,7 +107,7 @@ export async function applyBlockBody(
     if (tx.gasLimit > env.gasLimit - gasUsed) {
       const reason = `gas limit ${tx.gasLimit} above the ${env.gasLimit - gasUsed} left in the block`;
       if (mode === "verify") throw new InvalidTransactionError(index, reason);
-      skipped.push({ tx, reason });
+      skipped.push({ hash: bytesToHex(tx.hash()), tx, reason });
       continue;
     }
     let result;
@@ -110,7 +118,7 @@ export async function applyBlockBody(
       if (error instanceof ExecutionRejectedError) throw error;
       const reason = (error as Error).message;
       if (mode === "verify") throw new InvalidTransactionError(index, reason);
-      skipped.push({ tx, reason });
+      skipped.push({ hash: bytesToHex(tx.hash()), tx, reason });
       continue;
     }
     included.push(tx);

@@ -1,8 +1,10 @@
 import type { BlockHeader } from "@ethereumjs/block";
+import { bytesToHex } from "@ethereumjs/util";
+import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { createL2Common } from "./chain.js";
-import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv } from "./apply.js";
+import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv, type SkippedTransaction } from "./apply.js";
 import { decodeTransaction, encodeTransactions } from "./transactions.js";
 import { chainHead, type L2Chain } from "./state.js";
 import type { ExecuteInput } from "./types.js";
@@ -24,7 +26,7 @@ export interface BuildOptions {
 export interface BuiltBlock {
   header: BlockHeader;
   transactions: TypedTransaction[];
-  skipped: { tx: TypedTransaction; reason: string }[];
+  skipped: SkippedTransaction[];
   receipts: TxReceipt[];
   witness: Witness;
   /** The EXECUTE input that verifies this block (transactions inline). */
@@ -52,9 +54,17 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
       return header;
     },
   });
-  const transactions = options.transactions.map((tx) =>
-    tx instanceof Uint8Array ? decodeTransaction(tx, common) : decodeTransaction(tx.serialize(), common),
-  );
+  // A transaction that does not decode for this chain is left out, like one that does not apply.
+  const transactions: TypedTransaction[] = [];
+  const undecodable: SkippedTransaction[] = [];
+  for (const item of options.transactions) {
+    const raw = item instanceof Uint8Array ? item : item.serialize();
+    try {
+      transactions.push(decodeTransaction(raw, common));
+    } catch (error) {
+      undecodable.push({ hash: bytesToHex(keccak256(raw)), reason: (error as Error).message });
+    }
+  }
   const env: BlockEnv = {
     number: parent.number + 1n,
     parentHash: parent.hash(),
@@ -93,5 +103,5 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     blobVersionedHashes: [],
     witness: encodeWitness(witness),
   };
-  return { header, transactions: result.included, skipped: result.skipped, receipts: result.receipts, witness, input };
+  return { header, transactions: result.included, skipped: [...undecodable, ...result.skipped], receipts: result.receipts, witness, input };
 }

@@ -3,7 +3,15 @@ import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { createL2Common } from "./chain.js";
 import { createEngineVM } from "./apply.js";
 import { chainHead, type L2Chain } from "./state.js";
-import { InvalidTransactionError } from "./errors.js";
+import { UltrasoundError } from "../shared/errors.js";
+
+/** An L2 `eth_call` reverted or failed; `data` is the revert data. */
+export class L2CallRevertedError extends UltrasoundError {
+  override name = "L2CallRevertedError";
+  constructor(readonly reason: string, readonly data: string) {
+    super("L2 call reverted", { reason, data });
+  }
+}
 
 /** An account of the L2 state at the head. */
 export interface L2Account {
@@ -52,7 +60,7 @@ export async function callL2(chain: L2Chain, call: { from?: string; to: string; 
     skipBalance: true,
   });
   if (result.execResult.exceptionError !== undefined) {
-    throw new InvalidTransactionError(-1, `call reverted: ${result.execResult.exceptionError.error} ${bytesToHex(result.execResult.returnValue)}`);
+    throw new L2CallRevertedError(result.execResult.exceptionError.error, bytesToHex(result.execResult.returnValue));
   }
   return bytesToHex(result.execResult.returnValue);
 }

@@ -1,0 +1,234 @@
+/**
+ * Sending blob (type-3) transactions.
+ *
+ * Hardhat refuses `eth_sendTransaction` for type 3 and rejects the EIP-7594 cell-proof sidecar, so
+ * the transaction is signed here and sent with `eth_sendRawTransaction` in the EIP-4844 network
+ * wrapper `0x03 ‖ rlp([tx_payload_body, blobs, commitments, proofs])` — one proof per blob. ethers
+ * v6 builds exactly that wrapper from `Transaction.blobs` when `blobWrapperVersion` is unset.
+ */
+import { HDNodeWallet, Mnemonic, Transaction, type Signer, type SigningKey } from "ethers";
+import type { BlobArchive } from "./archive.js";
+import { BlobSignerError, BlobTransactionError, BlobTransactionRevertedError } from "./errors.js";
+import { bytesToHex } from "./hex.js";
+import { makeSidecar, type BlobSidecar } from "./kzg.js";
+
+/** Hardhat's default mnemonic: its 20 default accounts are derived from it (m/44'/60'/0'/0/i). */
+export const HARDHAT_DEFAULT_MNEMONIC = "test test test test test test test test test test test junk";
+const HARDHAT_DEFAULT_ACCOUNTS = 20;
+
+/**
+ * Most blobs one transaction may carry: EIP-7594 (Osaka) caps it at 6. The in-process Hardhat node
+ * accepts up to the block's 9, but a real L1 would not, so we refuse more here.
+ */
+export const MAX_BLOBS_PER_TRANSACTION = 6;
+
+/** Blob transaction parameters. `blobs` (raw 131072-byte blobs) or a precomputed `sidecar`. */
+export interface SendBlobTransactionParams {
+  to: string;
+  data?: string | Uint8Array;
+  value?: bigint;
+  blobs?: readonly Uint8Array[];
+  sidecar?: BlobSidecar;
+  /** Default: `eth_estimateGas` of the call (with the blob hashes) plus 20 %. */
+  gasLimit?: bigint;
+  /** Default: twice the node's blob base fee (at least 1 wei). */
+  maxFeePerBlobGas?: bigint;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  nonce?: number;
+  /** Stores the sidecar under the inclusion block once the receipt is in (reverted or not). */
+  archive?: BlobArchive;
+  /** Throw `BlobTransactionRevertedError` when the receipt has status 0. Default true. */
+  requireSuccess?: boolean;
+  /** How long to poll for the receipt. Default 60 000 ms. */
+  timeoutMs?: number;
+}
+
+/** JSON-RPC receipt as returned by the node (hex quantities). */
+export interface RpcReceipt {
+  transactionHash: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionIndex: string;
+  status: string;
+  gasUsed: string;
+  blobGasUsed?: string;
+  blobGasPrice?: string;
+  [key: string]: unknown;
+}
+
+/** What `sendBlobTransaction` returns once the transaction is included. */
+export interface SentBlobTransaction {
+  hash: string;
+  versionedHashes: string[];
+  blockNumber: number;
+  blockHash: string;
+  transactionIndex: number;
+  sidecar: BlobSidecar;
+  receipt: RpcReceipt;
+}
+
+/** A provider we can send raw JSON-RPC through (ethers JsonRpcProvider, HardhatEthersProvider). */
+interface RpcProvider {
+  send(method: string, params: unknown[]): Promise<any>;
+}
+
+/**
+ * Signs and sends a blob transaction, waits for its receipt and returns it with the versioned
+ * hashes. `signer` must have a provider; it may be an ethers Wallet, or any signer whose address is
+ * one of Hardhat's 20 default accounts (their keys are derived from the public default mnemonic).
+ * Throws `BlobSignerError` for other signers, `BlobTransactionError` if the node rejects the
+ * transaction or no receipt comes in `timeoutMs`, `BlobTransactionRevertedError` on status 0.
+ */
+export async function sendBlobTransaction(
+  signer: Signer,
+  params: SendBlobTransactionParams,
+): Promise<SentBlobTransaction> {
+  const provider = signer.provider as unknown as RpcProvider | null;
+  if (!provider || typeof provider.send !== "function") {
+    throw new BlobSignerError(await signer.getAddress(), "the signer needs a JSON-RPC provider with send()");
+  }
+  const from = await signer.getAddress();
+  const key = await signingKeyOf(signer, from);
+  const sidecar = params.sidecar ?? makeSidecar(params.blobs ?? []);
+  if (sidecar.blobs.length === 0) throw new BlobTransactionError("a blob transaction needs at least one blob");
+  if (sidecar.blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+    throw new BlobTransactionError(`${sidecar.blobs.length} blobs exceed the ${MAX_BLOBS_PER_TRANSACTION} a transaction may carry (EIP-7594)`);
+  }
+  const data = params.data === undefined ? "0x" : typeof params.data === "string" ? params.data : bytesToHex(params.data);
+
+  const [chainIdHex, nonceHex, blobBaseFeeHex, block, priorityHex] = await Promise.all([
+    provider.send("eth_chainId", []),
+    params.nonce === undefined ? provider.send("eth_getTransactionCount", [from, "pending"]) : null,
+    params.maxFeePerBlobGas === undefined ? provider.send("eth_blobBaseFee", []) : null,
+    provider.send("eth_getBlockByNumber", ["latest", false]),
+    params.maxPriorityFeePerGas === undefined ? provider.send("eth_maxPriorityFeePerGas", []).catch(() => "0x3b9aca00") : null,
+  ]);
+  const maxPriorityFeePerGas = params.maxPriorityFeePerGas ?? BigInt(priorityHex);
+  // Twice the base fee survives six full blocks of base-fee growth before the tx is underpriced.
+  const maxFeePerGas = params.maxFeePerGas ?? 2n * BigInt(block.baseFeePerGas ?? 0) + maxPriorityFeePerGas;
+  const maxFeePerBlobGas = params.maxFeePerBlobGas ?? max(2n * BigInt(blobBaseFeeHex), 1n);
+  const gasLimit =
+    params.gasLimit ??
+    (await estimateGas(provider, { from, to: params.to, data, value: params.value ?? 0n }, sidecar, maxFeePerBlobGas));
+
+  const tx = Transaction.from({
+    type: 3,
+    chainId: BigInt(chainIdHex),
+    nonce: params.nonce ?? Number(BigInt(nonceHex)),
+    to: params.to,
+    value: params.value ?? 0n,
+    data,
+    gasLimit,
+    maxFeePerGas,
+    maxPriorityFeePerGas,
+    maxFeePerBlobGas,
+    // Full blob objects: ethers keeps them for the network wrapper and derives the hashes itself.
+    blobs: sidecar.blobs.map((b, i) => ({ data: b, commitment: sidecar.commitments[i], proof: sidecar.proofs[i] })),
+  });
+  const derived = tx.blobVersionedHashes ?? [];
+  if (derived.join() !== sidecar.versionedHashes.join()) {
+    // Only possible with a hand-made sidecar whose hashes do not match its commitments.
+    throw new BlobTransactionError(`sidecar versioned hashes [${sidecar.versionedHashes}] do not match its commitments [${derived}]`);
+  }
+  tx.signature = key.sign(tx.unsignedHash);
+  const raw = tx.serialized; // network wrapper, since tx.blobs is set
+
+  let hash: string;
+  try {
+    hash = await provider.send("eth_sendRawTransaction", [raw]);
+  } catch (e) {
+    throw new BlobTransactionError(`eth_sendRawTransaction rejected it: ${(e as Error).message}`, tx.hash ?? undefined, { cause: e });
+  }
+  const receipt = await waitForReceipt(provider, hash, params.timeoutMs ?? 60_000);
+  const result: SentBlobTransaction = {
+    hash,
+    versionedHashes: sidecar.versionedHashes,
+    blockNumber: Number(BigInt(receipt.blockNumber)),
+    blockHash: receipt.blockHash,
+    transactionIndex: Number(BigInt(receipt.transactionIndex)),
+    sidecar,
+    receipt,
+  };
+  // Archive before judging the status: a reverted blob transaction still put its blobs on L1.
+  params.archive?.put({
+    blockNumber: result.blockNumber,
+    blockHash: result.blockHash,
+    txHash: hash,
+    txIndex: result.transactionIndex,
+    sidecar,
+  });
+  if ((params.requireSuccess ?? true) && BigInt(receipt.status) !== 1n) {
+    throw new BlobTransactionRevertedError(hash, result.blockNumber, sidecar.versionedHashes);
+  }
+  return result;
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+let defaultKeys: Map<string, SigningKey> | undefined;
+
+/** The signing key of `signer`: its own (a Wallet), or a Hardhat default account's. */
+async function signingKeyOf(signer: Signer, address: string): Promise<SigningKey> {
+  const own = (signer as { signingKey?: SigningKey }).signingKey;
+  if (own) return own;
+  if (!defaultKeys) {
+    // Derived once per process, from one seed: the mnemonic → seed step (PBKDF2) is the slow part.
+    defaultKeys = new Map();
+    const root = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(HARDHAT_DEFAULT_MNEMONIC).computeSeed());
+    for (let i = 0; i < HARDHAT_DEFAULT_ACCOUNTS; i++) {
+      const w = root.derivePath(`m/44'/60'/0'/0/${i}`);
+      defaultKeys.set(w.address.toLowerCase(), w.signingKey);
+    }
+  }
+  const key = defaultKeys.get(address.toLowerCase());
+  if (!key) {
+    throw new BlobSignerError(
+      address,
+      "it is not a Hardhat default account and the signer exposes no key; pass an ethers Wallet " +
+        "(nodes refuse eth_sendTransaction for type-3 transactions, so it must be signed locally)",
+    );
+  }
+  return key;
+}
+
+async function estimateGas(
+  provider: RpcProvider,
+  call: { from: string; to: string; data: string; value: bigint },
+  sidecar: BlobSidecar,
+  maxFeePerBlobGas: bigint,
+): Promise<bigint> {
+  // The blob hashes go with the call so that BLOBHASH in the callee sees them while estimating.
+  const request = {
+    from: call.from,
+    to: call.to,
+    data: call.data,
+    value: "0x" + call.value.toString(16),
+    type: "0x3",
+    blobVersionedHashes: sidecar.versionedHashes,
+    maxFeePerBlobGas: "0x" + maxFeePerBlobGas.toString(16),
+  };
+  try {
+    const gas = BigInt(await provider.send("eth_estimateGas", [request]));
+    return gas + gas / 5n;
+  } catch (e) {
+    throw new BlobTransactionError(`eth_estimateGas failed (pass gasLimit to skip it): ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
+  }
+}
+
+async function waitForReceipt(provider: RpcProvider, hash: string, timeoutMs: number): Promise<RpcReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  // Hardhat automines, so the first poll usually has it; with interval mining we poll.
+  for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, 25), 500)) {
+    const receipt = (await provider.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    if (receipt) return receipt;
+    if (Date.now() + delay > deadline) {
+      throw new BlobTransactionError(`no receipt after ${timeoutMs} ms`, hash);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
