@@ -7,6 +7,14 @@ import ultrasound from "./src/hardhat/index.js";
 
 const require = createRequire(import.meta.url);
 
+/** The L1: Hardhat's simulated network (EDR, osaka), EXECUTE installed by the ultrasound plugin. */
+const l1 = {
+  type: "edr-simulated",
+  chainType: "l1",
+  // Room for several advance() calls per L1 block (each is capped at 2^24 gas by EIP-7825).
+  blockGasLimit: 100_000_000n,
+} as const;
+
 export default defineConfig({
   plugins: [hardhatEthers, hardhatMocha, hardhatEthersChaiMatchers, ultrasound],
   solidity: {
@@ -20,13 +28,9 @@ export default defineConfig({
     ],
   },
   networks: {
-    default: {
-      type: "edr-simulated",
-      chainType: "l1",
-      // Large blocks let one advance() carry a big L2 block and its witness.
-      blockGasLimit: 100_000_000n,
-      allowUnlimitedContractSize: false,
-    },
+    default: l1,
+    // `hardhat node` (and the devnet) serve this one.
+    node: l1,
     localhost: {
       type: "http",
       chainType: "l1",

@@ -2,9 +2,10 @@
 pragma solidity ^0.8.30;
 
 /// @title L2Anchor
-/// @notice L2 predeploy that receives the L1 anchor — the hash of the L1 block before the one
-///         that carries the L2 block — once per L2 block, through an unmetered system call made
-///         by the execution engine before the block's transactions (EIP-8079's anchor).
+/// @notice L2 predeploy that receives the L1 anchor — the hash of a recent L1 block the proposer
+///         chose (one of the last 256, no older than the parent's anchor; NativeRollup checks it
+///         with `blockhash`) — once per L2 block, through an unmetered system call made by the
+///         execution engine before the block's transactions (EIP-8079's anchor).
 ///         L2 contracts read it to prove facts about L1 state.
 contract L2Anchor {
     /// @notice The caller the execution engine uses for system calls (as in EIP-4788).

@@ -108,6 +108,7 @@ export interface BlobArchive {
   head(): ArchivedBlockRef | undefined;
   /** Forgets a block and its blobs (e.g. reorged out); returns whether it was there. */
   removeBlock(blockHash: string): boolean;
+  /** Closes the database; later calls throw `BlobArchiveError`. Idempotent. */
   close(): void;
 }
 

@@ -134,11 +134,16 @@ export async function sendBlobTransaction(
   tx.signature = key.sign(tx.unsignedHash);
   const raw = tx.serialized; // network wrapper, since tx.blobs is set
 
-  let hash: string;
+  let hash = tx.hash!;
   try {
     hash = await provider.send("eth_sendRawTransaction", [raw]);
   } catch (e) {
-    throw new BlobTransactionError(`eth_sendRawTransaction rejected it: ${(e as Error).message}`, tx.hash ?? undefined, { cause: e });
+    // Hardhat automining throws on a revert although the tx was mined (its blobs are on L1):
+    // only a tx without a receipt was really rejected.
+    const mined = await provider.send("eth_getTransactionReceipt", [hash]).catch(() => null);
+    if (!mined) {
+      throw new BlobTransactionError(`eth_sendRawTransaction rejected it: ${(e as Error).message}`, hash, { cause: e });
+    }
   }
   const receipt = await waitForReceipt(provider, hash, params.timeoutMs ?? 60_000);
   const result: SentBlobTransaction = {

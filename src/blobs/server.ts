@@ -47,6 +47,7 @@ export interface BlobArchiveServerOptions {
 export interface BlobArchiveServer {
   /** Base URL, e.g. `http://127.0.0.1:5052`. */
   url: string;
+  /** Stops listening and drops open connections; resolves when the server is closed. */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,7 @@
 import edr from "@nomicfoundation/edr";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { UltrasoundError } from "../shared/errors.js";
 import { EXECUTE_ORACLE_ADDRESS } from "../precompile/shim.js";
 import { runExecute } from "../precompile/run.js";
@@ -27,7 +29,9 @@ export function configureHardhatExecute(options: ExecuteOptions): void {
 /** The installed EDR version, for error messages. */
 function edrVersion(): string {
   try {
-    return createRequire(import.meta.url)("@nomicfoundation/edr/package.json").version as string;
+    // EDR's `exports` hides package.json: find it next to the resolved entry point.
+    const entry = createRequire(import.meta.url).resolve("@nomicfoundation/edr");
+    return JSON.parse(readFileSync(join(dirname(entry), "package.json"), "utf8")).version as string;
   } catch {
     return "unknown";
   }

@@ -61,31 +61,32 @@ export function encodeExecuteInput(input: ExecuteInput): Uint8Array {
  * exactly one input.
  */
 export function decodeExecuteInput(bytes: Uint8Array): ExecuteInput {
-  let decoded;
+  let input: ExecuteInput;
   try {
-    decoded = abi.decode(INPUT_TYPES, bytes);
+    // ethers defers some decoding errors (a dirty address word) to the first read of the value:
+    // every read happens inside this try.
+    const [h, transactions, blobVersionedHashes, witness] = abi.decode(INPUT_TYPES, bytes);
+    input = {
+      chainId: h.chainId,
+      number: h.number,
+      parentHash: getBytes(h.parentHash),
+      blockHash: getBytes(h.blockHash),
+      preStateRoot: getBytes(h.preStateRoot),
+      postStateRoot: getBytes(h.postStateRoot),
+      receiptsRoot: getBytes(h.receiptsRoot),
+      gasLimit: h.gasLimit,
+      gasUsed: h.gasUsed,
+      coinbase: getBytes(h.coinbase),
+      timestamp: h.timestamp,
+      prevRandao: getBytes(h.prevRandao),
+      anchor: getBytes(h.anchor),
+      transactions: getBytes(transactions),
+      blobVersionedHashes: (blobVersionedHashes as string[]).map((x) => getBytes(x)),
+      witness: getBytes(witness),
+    };
   } catch (error) {
     throw new ExecuteInputDecodeError((error as Error).message.split("(")[0]!.trim(), bytes.length);
   }
-  const [h, transactions, blobVersionedHashes, witness] = decoded;
-  const input: ExecuteInput = {
-    chainId: h.chainId,
-    number: h.number,
-    parentHash: getBytes(h.parentHash),
-    blockHash: getBytes(h.blockHash),
-    preStateRoot: getBytes(h.preStateRoot),
-    postStateRoot: getBytes(h.postStateRoot),
-    receiptsRoot: getBytes(h.receiptsRoot),
-    gasLimit: h.gasLimit,
-    gasUsed: h.gasUsed,
-    coinbase: getBytes(h.coinbase),
-    timestamp: h.timestamp,
-    prevRandao: getBytes(h.prevRandao),
-    anchor: getBytes(h.anchor),
-    transactions: getBytes(transactions),
-    blobVersionedHashes: (blobVersionedHashes as string[]).map((x) => getBytes(x)),
-    witness: getBytes(witness),
-  };
   if (!bytesEqual(encodeExecuteInput(input), bytes)) {
     throw new ExecuteInputDecodeError("non-canonical ABI encoding", bytes.length);
   }

@@ -21,7 +21,7 @@ const listeners = new Set<(verdict: ExecuteVerdict) => void>();
 
 /** The most recent EXECUTE verdicts of this process (newest last, at most 64). */
 export function recentVerdicts(): readonly ExecuteVerdict[] {
-  return recent;
+  return [...recent];
 }
 
 /** Calls `listener` on every EXECUTE verdict; returns the function that unsubscribes. */

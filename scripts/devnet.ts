@@ -1,0 +1,51 @@
+/**
+ * `npm run devnet` — the whole devnet in one process: a Hardhat node with EXECUTE on :8545, a
+ * rollup deployed from the default genesis, the L2 JSON-RPC on :8546 and a proposer.
+ *
+ *   npm run devnet                      run until Ctrl-C
+ *   npm run devnet -- --smoke           send an L2 transfer, a deployment and a call, wait until
+ *                                       L1 has verified them through EXECUTE, print `smoke: ok`
+ *   npm run devnet -- --l1-port 9545 --l2-port 9546
+ */
+import hre from "hardhat";
+import { devnetBanner, startDevnet } from "../src/devnet/index.js";
+import { runSmoke } from "../src/devnet/smoke.js";
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  if (index === -1) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
+    console.error(`${name} needs a port number, got ${process.argv[index + 1]}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const smoke = process.argv.includes("--smoke");
+const devnet = await startDevnet(hre, { l1Port: option("--l1-port", 8545), l2Port: option("--l2-port", 8546) }).catch((error: Error) => {
+  console.error(`devnet: ${error.message}`);
+  process.exit(1);
+});
+console.log(devnetBanner(devnet));
+
+if (smoke) {
+  const outcome = await runSmoke(devnet).catch((error: Error) => ({ ok: false as const, reason: error.message }));
+  await devnet.stop();
+  if (outcome.ok) {
+    console.log(outcome.report);
+    console.log("smoke: ok");
+    process.exit(0);
+  }
+  console.error(`smoke: FAILED — ${outcome.reason}`);
+  process.exit(1);
+}
+
+let stopping = false;
+process.on("SIGINT", () => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log("\nstopping the devnet…");
+  void devnet.stop().then(() => process.exit(0));
+});
+console.log("Proposer running: submit L2 transactions to the L2 JSON-RPC. Ctrl-C stops.");

@@ -1,0 +1,92 @@
+import { Interface, JsonRpcProvider, Wallet } from "ethers";
+import { devAccounts } from "../engine/chain.js";
+import { recentVerdicts } from "../precompile/run.js";
+import { parseBlockAdvanced } from "../sdk/contracts.js";
+import { signL2Transaction } from "../sdk/transactions.js";
+import { loadArtifact } from "../shared/artifacts.js";
+import type { Devnet } from "./index.js";
+
+/** The smoke's result: ok with a report, or the reason it failed. */
+export type SmokeOutcome = { ok: true; report: string } | { ok: false; reason: string };
+
+/**
+ * The devnet smoke: through the L2 JSON-RPC (a real HTTP client), an ETH transfer and a
+ * contract deployment, then a call to the contract; waits for their receipts, then checks on
+ * L1 that each of their blocks was verified by EXECUTE (the BlockAdvanced event, the rollup
+ * head, the EXECUTE verdicts) and that the call's effect is in L2 state.
+ */
+export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<SmokeOutcome> {
+  const l2 = new JsonRpcProvider(devnet.l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const l1 = new JsonRpcProvider(devnet.l1Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const [alice, bob] = devAccounts().map((a) => new Wallet(a.privateKey));
+  const history = loadArtifact("test/History.sol", "History");
+  const historyInterface = new Interface(history.abi as never);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const nonce = Number(await l2.send("eth_getTransactionCount", [alice!.address, "latest"]));
+    const bobBefore = BigInt(await l2.send("eth_getBalance", [bob!.address, "latest"]));
+    const transfer = await l2.send("eth_sendRawTransaction", [
+      await signL2Transaction(devnet.chain, alice!, { nonce, to: bob!.address, value: 10n ** 18n }),
+    ]);
+    const deploy = await l2.send("eth_sendRawTransaction", [
+      await signL2Transaction(devnet.chain, alice!, { nonce: nonce + 1, data: history.bytecode, gasLimit: 1_000_000n }),
+    ]);
+    const transferReceipt = await waitForReceipt(l2, transfer, deadline);
+    const deployReceipt = await waitForReceipt(l2, deploy, deadline);
+    if (transferReceipt.status !== "0x1" || deployReceipt.status !== "0x1") return { ok: false, reason: "transfer or deployment failed on L2" };
+    const contract = deployReceipt.contractAddress as string;
+    const call = await l2.send("eth_sendRawTransaction", [
+      await signL2Transaction(devnet.chain, alice!, { nonce: nonce + 2, to: contract, data: historyInterface.encodeFunctionData("recordContext"), gasLimit: 200_000n }),
+    ]);
+    const callReceipt = await waitForReceipt(l2, call, deadline);
+    if (callReceipt.status !== "0x1") return { ok: false, reason: "the contract call failed on L2" };
+
+    const bobAfter = BigInt(await l2.send("eth_getBalance", [bob!.address, "latest"]));
+    if (bobAfter - bobBefore !== 10n ** 18n) return { ok: false, reason: `transfer not reflected: ${bobBefore} → ${bobAfter}` };
+    const recorded = await l2.send("eth_call", [{ to: contract, data: historyInterface.encodeFunctionData("lastTimestamp") }, "latest"]);
+    if (BigInt(recorded) === 0n) return { ok: false, reason: "the contract call left no trace in L2 state" };
+
+    // L1 side: every L2 block that carried these transactions was verified by EXECUTE.
+    const blocks = [...new Set([transferReceipt.blockNumber, deployReceipt.blockNumber, callReceipt.blockNumber].map((n) => BigInt(n)))];
+    const logs = await l1.getLogs({ address: devnet.rollupAddress, fromBlock: 0, toBlock: "latest" });
+    const advanced = parseBlockAdvanced(logs);
+    const lines: string[] = [];
+    for (const number of blocks) {
+      const event = advanced.find((e) => e.number === number);
+      if (event === undefined) return { ok: false, reason: `no BlockAdvanced event for L2 block ${number}` };
+      const verdict = recentVerdicts().find((v) => v.ok && v.blockNumber === number);
+      if (verdict === undefined || verdict.blockHash !== event.blockHash) return { ok: false, reason: `no EXECUTE verdict for L2 block ${number}` };
+      lines.push(`  L2 block ${number} ${event.blockHash} verified by EXECUTE in ${verdict.durationMs.toFixed(0)} ms`);
+    }
+    const head = await devnet.rollup.getFunction("head")();
+    if (BigInt(head.number) < blocks[blocks.length - 1]!) return { ok: false, reason: `rollup head ${head.number} is behind` };
+    return {
+      ok: true,
+      report: [
+        `smoke: transfer ${transfer} (1 ETH to ${bob!.address})`,
+        `smoke: deployment ${deploy} → History at ${contract}`,
+        `smoke: call ${call} (recordContext)`,
+        ...lines,
+        `  rollup head on L1: L2 block ${head.number} ${head.blockHash}`,
+      ].join("\n"),
+    };
+  } finally {
+    l2.destroy();
+    l1.destroy();
+  }
+}
+
+interface Receipt {
+  status: string;
+  blockNumber: string;
+  contractAddress: string | null;
+}
+
+async function waitForReceipt(l2: JsonRpcProvider, hash: string, deadline: number): Promise<Receipt> {
+  while (Date.now() < deadline) {
+    const receipt = (await l2.send("eth_getTransactionReceipt", [hash])) as Receipt | null;
+    if (receipt !== null) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for L2 transaction ${hash}`);
+}

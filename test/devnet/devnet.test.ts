@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a command to completion (or until `until` matches its output, then sends SIGINT). */
+function run(command: string, args: string[], options: { until?: RegExp; timeoutMs: number }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let interrupted = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.until !== undefined && !interrupted && options.until.test(output)) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`timed out after ${options.timeoutMs} ms; output:\n${output}`));
+    }, options.timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe("devnet (end to end, the README's first command)", function () {
+  this.timeout(180_000);
+
+  it("`npm run devnet -- --smoke`: an L2 transfer, deployment and call, verified on L1 through EXECUTE", async function () {
+    const [l1, l2] = [await freePort(), await freePort()];
+    const { code, output } = await run("npm", ["run", "devnet", "--", "--smoke", "--l1-port", String(l1), "--l2-port", String(l2)], { timeoutMs: 150_000 });
+    expect(output, output).to.match(/^smoke: ok$/m);
+    expect(code, output).to.equal(0);
+    expect(output).to.match(new RegExp(`L1 \\(Hardhat node, EXECUTE at 0x…0101\\): http://127.0.0.1:${l1}`));
+    expect(output).to.match(/rollup \(NativeRollup\): +0x[0-9a-fA-F]{40}/);
+    expect(output).to.match(/L2 block \d+ 0x[0-9a-f]{64} verified by EXECUTE/);
+  });
+
+  it("stops cleanly on Ctrl-C", async function () {
+    const [l1, l2] = [await freePort(), await freePort()];
+    const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2)], { until: /Ctrl-C stops/, timeoutMs: 120_000 });
+    expect(output).to.contain("stopping the devnet");
+    expect(code, output).to.equal(0);
+  });
+
+  it("says why when the L1 port is taken", async function () {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--smoke", "--l1-port", String(port), "--l2-port", String(await freePort())], { timeoutMs: 120_000 });
+      expect(code).to.not.equal(0);
+      expect(output).to.match(/devnet: The L1 JSON-RPC port is taken/);
+      expect(output).to.contain(`port: ${port}`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

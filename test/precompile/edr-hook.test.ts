@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { assertEdrHookAvailable, EdrHookUnavailableError } from "../../src/hardhat/edr-hook.js";
+import { EXECUTE_ADDRESS } from "../../src/precompile/codec.js";
+import { onVerdict, recentVerdicts, type ExecuteVerdict } from "../../src/precompile/run.js";
+import { EXECUTE_ORACLE_ADDRESS, EXECUTE_SHIM_BYTECODE } from "../../src/precompile/shim.js";
+
+/** Runs `body` with `owner[key]` deleted, restoring it afterwards whatever happens. */
+async function without<T>(owner: Record<string, unknown>, key: string, body: () => T | Promise<T>): Promise<T> {
+  const had = Object.prototype.hasOwnProperty.call(owner, key);
+  const saved = owner[key];
+  delete owner[key];
+  try {
+    return await body();
+  } finally {
+    if (had) owner[key] = saved;
+  }
+}
+
+/** The error `assertEdrHookAvailable` throws, or undefined. */
+function guardError(): unknown {
+  try {
+    assertEdrHookAvailable();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe("hardhat/edr-hook: the EDR internals the EXECUTE emulation stands on", function () {
+  it("passes on the pinned EDR: Provider.setCallOverrideCallback and EdrContext.createProvider exist", async function () {
+    expect(() => assertEdrHookAvailable()).to.not.throw();
+    const edr = await import("@nomicfoundation/edr");
+    expect(edr.Provider.prototype.setCallOverrideCallback).to.be.a("function");
+  });
+
+  it("throws EdrHookUnavailableError naming Provider.prototype.setCallOverrideCallback when EDR drops it", async function () {
+    const edr = await import("@nomicfoundation/edr");
+    const proto = edr.Provider.prototype as unknown as Record<string, unknown>;
+    const error = await without(proto, "setCallOverrideCallback", guardError);
+    expect(error).to.be.instanceOf(EdrHookUnavailableError);
+    const { message, details } = error as EdrHookUnavailableError;
+    expect(message).to.contain("Provider.prototype.setCallOverrideCallback");
+    expect(details.missing).to.deep.equal(["Provider.prototype.setCallOverrideCallback"]);
+    // Restored: the guard passes again.
+    expect(guardError()).to.equal(undefined);
+  });
+
+  it("the error names the installed EDR version", async function () {
+    const edr = await import("@nomicfoundation/edr");
+    const error = await without(edr.Provider.prototype as unknown as Record<string, unknown>, "setCallOverrideCallback", guardError);
+    expect(error).to.be.instanceOf(EdrHookUnavailableError);
+    // The version is in node_modules/@nomicfoundation/edr/package.json (read from disk: EDR's
+    // `exports` does not expose its package.json to require()).
+    const main = createRequire(import.meta.url).resolve("@nomicfoundation/edr");
+    const { version } = JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")) as { version: string };
+    expect(version).to.match(/^\d+\.\d+\.\d+/);
+    expect((error as EdrHookUnavailableError).details.edrVersion).to.equal(version);
+  });
+
+  it("throws naming EdrContext.prototype.createProvider when that is gone too", async function () {
+    const edr = await import("@nomicfoundation/edr");
+    const context = edr.EdrContext.prototype as unknown as Record<string, unknown>;
+    const provider = edr.Provider.prototype as unknown as Record<string, unknown>;
+    const error = await without(context, "createProvider", () => without(provider, "setCallOverrideCallback", guardError));
+    expect(error).to.be.instanceOf(EdrHookUnavailableError);
+    expect((error as EdrHookUnavailableError).details.missing).to.deep.equal([
+      "EdrContext.prototype.createProvider",
+      "Provider.prototype.setCallOverrideCallback",
+    ]);
+    expect(guardError()).to.equal(undefined);
+  });
+
+  it("a fresh network has the shim at 0x…0101, and a call to it reaches the engine", async function () {
+    const { ethers } = await network.create();
+    expect(await ethers.provider.send("eth_getCode", [EXECUTE_ADDRESS, "latest"])).to.equal(EXECUTE_SHIM_BYTECODE);
+
+    const seen: ExecuteVerdict[] = [];
+    const stop = onVerdict((verdict) => seen.push(verdict));
+    // 300 zero bytes but a 0x2a in the last byte: gasUsed (word 8) reads 0, the decoder refuses it.
+    const data = "0x" + "00".repeat(299) + "2a";
+    let result: unknown;
+    try {
+      result = await ethers.provider.send("eth_call", [{ to: EXECUTE_ADDRESS, data, gas: "0x100000" }, "latest"]).catch((e: Error) => e);
+    } finally {
+      stop();
+    }
+    expect(result).to.be.instanceOf(Error); // the shim fails (INVALID) when the engine refuses
+    expect(seen).to.have.length(1);
+    expect(seen[0]!).to.include({ ok: false, inputLength: 300 });
+    expect(seen[0]!.error?.name).to.equal("ExecuteInputDecodeError");
+    expect(recentVerdicts().at(-1)).to.equal(seen[0]);
+  });
+
+  it("the hook answers only the oracle address: other calls go to the EVM untouched", async function () {
+    const { ethers } = await network.create();
+    const seen: ExecuteVerdict[] = [];
+    const stop = onVerdict((verdict) => seen.push(verdict));
+    try {
+      // An account with no code, and the identity precompile: the EVM's own answers.
+      expect(await ethers.provider.send("eth_call", [{ to: "0x00000000000000000000000000000000000000aa", data: "0x1234" }, "latest"])).to.equal("0x");
+      expect(await ethers.provider.send("eth_call", [{ to: "0x0000000000000000000000000000000000000004", data: "0x1234" }, "latest"])).to.equal("0x1234");
+    } finally {
+      stop();
+    }
+    expect(seen).to.have.length(0);
+    expect(EXECUTE_ORACLE_ADDRESS.toLowerCase()).to.not.equal(EXECUTE_ADDRESS.toLowerCase());
+  });
+});
