@@ -56,6 +56,8 @@ export async function proposeBlock(options: {
   provider: JsonRpcApiProvider;
   transactions: TypedTransaction[];
   coinbase: string;
+  /** The most gas one L1 transaction may use (default: EIP-7825's 2^24; raise it on a pre-Osaka L1). */
+  l1GasCap?: bigint;
 }): Promise<ProposedBlock> {
   const { chain, rollup, provider } = options;
   // Read with a raw call: ethers caches block reads (PITFALLS).
@@ -72,10 +74,11 @@ export async function proposeBlock(options: {
     anchor,
   });
   const gasLimit = advanceGasLimit(block);
-  if (gasLimit > L1_TRANSACTION_GAS_CAP) {
+  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
+  if (gasLimit > cap) {
     throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
       gasLimit,
-      cap: L1_TRANSACTION_GAS_CAP,
+      cap,
       transactions: block.transactions.length,
       witnessBytes: block.input.witness.length,
     });
