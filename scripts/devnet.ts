@@ -1,11 +1,13 @@
 /**
  * `npm run devnet` — the whole devnet in one process: a Hardhat node with EXECUTE on :8545, a
- * rollup deployed from the default genesis, the L2 JSON-RPC on :8546 and a proposer.
+ * rollup deployed from the default genesis, the L2 JSON-RPC on :8546, the blob archive's
+ * beacon API on :5052 and a proposer that publishes L2 blocks in blobs.
  *
  *   npm run devnet                      run until Ctrl-C
  *   npm run devnet -- --smoke           send an L2 transfer, a deployment and a call, wait until
  *                                       L1 has verified them through EXECUTE, print `smoke: ok`
- *   npm run devnet -- --l1-port 9545 --l2-port 9546
+ *   npm run devnet -- --l1-port 9545 --l2-port 9546 --blob-port 6052
+ *   npm run devnet -- --calldata        publish L2 blocks in calldata instead of blobs
  */
 import hre from "hardhat";
 import { devnetBanner, startDevnet } from "../src/devnet/index.js";
@@ -23,7 +25,12 @@ function option(name: string, fallback: number): number {
 }
 
 const smoke = process.argv.includes("--smoke");
-const devnet = await startDevnet(hre, { l1Port: option("--l1-port", 8545), l2Port: option("--l2-port", 8546) }).catch((error: Error) => {
+const devnet = await startDevnet(hre, {
+  l1Port: option("--l1-port", 8545),
+  l2Port: option("--l2-port", 8546),
+  blobPort: option("--blob-port", 5052),
+  dataAvailability: process.argv.includes("--calldata") ? "calldata" : "blobs",
+}).catch((error: Error) => {
   console.error(`devnet: ${error.message}`);
   process.exit(1);
 });

@@ -33,8 +33,9 @@ interface INativeRollup {
     }
 
     /// @notice Emitted for every verified L2 block, with everything a follower needs to rebuild
-    ///         its header; the transactions are in this L1 transaction's calldata (`dataHash`
-    ///         is their keccak) or blobs.
+    ///         its header. The transactions are in this L1 transaction: in its calldata
+    ///         (`blobHashes` empty, `dataHash` = keccak256 of the bytes) or in its blobs
+    ///         (`blobHashes` their versioned hashes, `dataHash` = keccak256(abi.encodePacked(blobHashes))).
     /// @param number L2 block number.
     /// @param blockHash L2 block hash.
     /// @param proposer Who sent the L1 transaction.
@@ -46,7 +47,8 @@ interface INativeRollup {
     /// @param timestamp L2 timestamp.
     /// @param anchorBlockNumber L1 block the L2 block is anchored to.
     /// @param anchor Its hash: the L2 block's L1 anchor and prevRandao.
-    /// @param dataHash keccak256 of the transactions bytes (calldata data availability).
+    /// @param dataHash Commitment to the data (see above).
+    /// @param blobHashes Versioned hashes of the blobs carrying the transactions (empty for calldata).
     event BlockAdvanced(
         uint256 indexed number,
         bytes32 indexed blockHash,
@@ -59,7 +61,8 @@ interface INativeRollup {
         uint64 timestamp,
         uint64 anchorBlockNumber,
         bytes32 anchor,
-        bytes32 dataHash
+        bytes32 dataHash,
+        bytes32[] blobHashes
     );
 
     /// @dev The claimed parent is not the head: another block got there first.
@@ -68,6 +71,10 @@ interface INativeRollup {
     error NativeRollup_TimestampInFuture(uint64 claimed, uint256 l1Timestamp);
     /// @dev The anchor block is not among the last 256 L1 blocks, or is older than the parent's.
     error NativeRollup_InvalidAnchor(uint64 anchorBlockNumber, uint64 parentAnchorBlockNumber, uint256 l1BlockNumber);
+    /// @dev `advanceWithBlobs` got no blob hash: use `advance` for calldata.
+    error NativeRollup_NoBlobs();
+    /// @dev A referenced blob is not the transaction's blob at that index (or there is none).
+    error NativeRollup_BlobNotInTransaction(uint256 index, bytes32 referenced, bytes32 actual);
     /// @dev EXECUTE rejected the block (or ran out of gas): it is not a valid successor of the head.
     error NativeRollup_ExecutionFailed(uint64 number);
     /// @dev EXECUTE accepted a block whose hash differs from the claim (a broken precompile).
@@ -78,6 +85,12 @@ interface INativeRollup {
     /// @notice Proposes and verifies the next L2 block, its transactions in calldata.
     ///         Permissionless. Reverts unless EXECUTE accepts the block.
     function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness) external;
+
+    /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
+    ///         transaction (encoded as docs/blobs.md says). `_blobHashes[i]` must be the
+    ///         transaction's blob `i`; EXECUTE fails if their data is unavailable, does not match
+    ///         or does not decode.
+    function advanceWithBlobs(BlockClaim calldata _claim, bytes32[] calldata _blobHashes, bytes calldata _witness) external;
 
     /// @notice The latest verified L2 block.
     function head() external view returns (Head memory);

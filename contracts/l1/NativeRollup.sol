@@ -52,11 +52,30 @@ contract NativeRollup is INativeRollup {
 
     /// @inheritdoc INativeRollup
     function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness) external {
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness);
+    }
+
+    /// @inheritdoc INativeRollup
+    function advanceWithBlobs(BlockClaim calldata _claim, bytes32[] calldata _blobHashes, bytes calldata _witness) external {
+        require(_blobHashes.length > 0, NativeRollup_NoBlobs());
+        for (uint256 i; i < _blobHashes.length; ++i) {
+            bytes32 actual = blobhash(i);
+            require(actual == _blobHashes[i], NativeRollup_BlobNotInTransaction(i, _blobHashes[i], actual));
+        }
+        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness);
+    }
+
+    function _advance(
+        BlockClaim calldata _claim,
+        bytes memory _transactions,
+        bytes32[] memory _blobHashes,
+        bytes32 _dataHash,
+        bytes calldata _witness
+    ) internal {
         Head memory parent = _head;
         // First and cheap: a proposer that lost the race for this height stops here.
         require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
         require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
-
         bytes32 anchor = blockhash(_claim.anchorBlockNumber);
         require(
             anchor != bytes32(0) && _claim.anchorBlockNumber >= parent.anchorBlockNumber,
@@ -64,7 +83,7 @@ contract NativeRollup is INativeRollup {
         );
 
         Execute.Header memory header = _header(parent, _claim, anchor);
-        (bool ok, bytes32 executedHash) = Execute.execute(header, _transactions, new bytes32[](0), _witness);
+        (bool ok, bytes32 executedHash) = Execute.execute(header, _transactions, _blobHashes, _witness);
         require(ok, NativeRollup_ExecutionFailed(header.number));
         require(executedHash == _claim.blockHash, NativeRollup_BlockHashMismatch(_claim.blockHash, executedHash));
 
@@ -76,7 +95,7 @@ contract NativeRollup is INativeRollup {
             stateRoot: _claim.stateRoot
         });
         _stateRoots[header.number % STATE_ROOT_HISTORY] = StateRootEntry({number: header.number, stateRoot: _claim.stateRoot});
-        _emitAdvanced(header, _claim.anchorBlockNumber, keccak256(_transactions));
+        _emitAdvanced(header, _claim.anchorBlockNumber, _dataHash, _blobHashes);
     }
 
     /// @inheritdoc INativeRollup
@@ -114,7 +133,9 @@ contract NativeRollup is INativeRollup {
         });
     }
 
-    function _emitAdvanced(Execute.Header memory _h, uint64 _anchorBlockNumber, bytes32 _dataHash) internal {
+    function _emitAdvanced(Execute.Header memory _h, uint64 _anchorBlockNumber, bytes32 _dataHash, bytes32[] memory _blobHashes)
+        internal
+    {
         emit BlockAdvanced(
             _h.number,
             _h.blockHash,
@@ -127,7 +148,8 @@ contract NativeRollup is INativeRollup {
             _h.timestamp,
             _anchorBlockNumber,
             _h.anchor,
-            _dataHash
+            _dataHash,
+            _blobHashes
         );
     }
 }

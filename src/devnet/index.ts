@@ -6,8 +6,11 @@ import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool } from "../proposer/mempool.js";
-import { LostRaceError, proposeBlock, type ProposedBlock } from "../proposer/propose.js";
+import { LostRaceError, proposeBlock, type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
 import { startL2Rpc } from "../rpc/index.js";
+import { openBlobArchive } from "../blobs/archive.js";
+import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
+import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
 
@@ -18,6 +21,12 @@ export interface DevnetOptions {
   /** L2 JSON-RPC port. Default 8546. */
   l2Port?: number;
   genesis?: GenesisConfig;
+  /** Beacon-API blob archive port. Default 5052. */
+  blobPort?: number;
+  /** Where the blob archive keeps its database. Default `.devnet/blobs`. */
+  dataDir?: string;
+  /** Where blocks publish their transactions. Default "blobs". */
+  dataAvailability?: DataAvailability;
   /** How often the proposer looks for pending L2 transactions, in ms. Default 250. */
   proposeIntervalMs?: number;
   log?: (line: string) => void;
@@ -27,6 +36,8 @@ export interface DevnetOptions {
 export interface Devnet {
   l1Url: string;
   l2Url: string;
+  /** The blob archive's beacon-API base URL. */
+  blobUrl: string;
   rollupAddress: string;
   chainId: bigint;
   chain: L2Chain;
@@ -51,9 +62,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const log = options.log ?? ((line: string) => console.log(line));
   const l1Port = options.l1Port ?? 8545;
   const l2Port = options.l2Port ?? 8546;
+  const blobPort = options.blobPort ?? DEFAULT_BLOB_SERVER_PORT;
   // The node task crashes the process on a taken port (an unhandled 'error' event): check first.
   await assertPortFree(l1Port, "L1 JSON-RPC");
   await assertPortFree(l2Port, "L2 JSON-RPC");
+  await assertPortFree(blobPort, "blob archive");
+  // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style.
+  const archive = await openBlobArchive(options.dataDir ?? ".devnet/blobs");
+  configureBlobArchive(archive);
   await hre.tasks.getTask("build").run({ quiet: true });
 
   // The node task runs until its server closes; it is not awaited.
@@ -72,6 +88,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const { rollup, address, chain } = await deployRollup(proposer, genesis);
   const mempool = createMempool(chain);
   const l2 = await startL2Rpc({ chain, mempool, port: l2Port });
+  const blobServer = await startBlobArchiveServer({ archive, port: blobPort, l1: { request: ({ method, params }) => l1.send(method, params ?? []) } });
 
   const waiters: ((block: ProposedBlock) => void)[] = [];
   let stopped = false;
@@ -80,12 +97,20 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     const transactions = mempool.pending();
     if (transactions.length === 0) return;
     try {
-      const proposed = await proposeBlock({ chain, rollup, provider: l1, transactions, coinbase: await proposer.getAddress() });
+      const proposed = await proposeBlock({
+        chain,
+        rollup,
+        provider: l1,
+        transactions,
+        coinbase: await proposer.getAddress(),
+        dataAvailability: options.dataAvailability ?? "blobs",
+      });
       mempool.remove(transactions.map((tx) => bytesToHex(tx.hash())));
       const { header } = proposed.block;
       log(
         `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
-          `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas` +
+          `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
+          (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
           (proposed.block.skipped.length > 0 ? `, ${proposed.block.skipped.length} dropped (${proposed.block.skipped[0]!.reason})` : ""),
       );
       for (const waiter of waiters.splice(0)) waiter(proposed);
@@ -101,6 +126,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   return {
     l1Url,
     l2Url: l2.url,
+    blobUrl: blobServer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     chain,
@@ -112,6 +138,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       clearInterval(timer);
       await busy;
       await l2.close();
+      await blobServer.close();
+      configureBlobArchive(undefined);
+      archive.close();
       l1.destroy();
     },
   };
@@ -158,6 +187,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  L1 (Hardhat node, EXECUTE at 0x…0101): ${devnet.l1Url}  chain id 31337`,
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC:                            ${devnet.l2Url}  chain id ${devnet.chainId}`,
+    `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     "Funded accounts (10,000 ETH on L1 and on L2; the first 10 of Hardhat's 20):",
     accounts,
   ].join("\n");

@@ -51,12 +51,24 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
     const logs = await l1.getLogs({ address: devnet.rollupAddress, fromBlock: 0, toBlock: "latest" });
     const advanced = parseBlockAdvanced(logs);
     const lines: string[] = [];
+    let blobCount = 0;
     for (const number of blocks) {
       const event = advanced.find((e) => e.number === number);
       if (event === undefined) return { ok: false, reason: `no BlockAdvanced event for L2 block ${number}` };
       const verdict = recentVerdicts().find((v) => v.ok && v.blockNumber === number);
       if (verdict === undefined || verdict.blockHash !== event.blockHash) return { ok: false, reason: `no EXECUTE verdict for L2 block ${number}` };
       lines.push(`  L2 block ${number} ${event.blockHash} verified by EXECUTE in ${verdict.durationMs.toFixed(0)} ms`);
+      if (event.blobHashes.length > 0) {
+        // The blobs must be served by the archive's beacon API, at the L1 block that carried them.
+        const l1Block = logs.find((log) => parseBlockAdvanced([log])[0]?.number === number)!.blockNumber;
+        const served = await fetch(`${devnet.blobUrl}/eth/v1/beacon/blobs/${l1Block}?versioned_hashes=${event.blobHashes.join(",")}`);
+        const body = (await served.json()) as { data?: string[] };
+        if (!served.ok || body.data?.length !== event.blobHashes.length) {
+          return { ok: false, reason: `the blob archive does not serve the blobs of L1 block ${l1Block} (HTTP ${served.status})` };
+        }
+        blobCount += event.blobHashes.length;
+        for (const hash of event.blobHashes) lines.push(`    data in blob ${hash} (served at ${devnet.blobUrl}/eth/v1/beacon/blobs/${l1Block})`);
+      }
     }
     const head = await devnet.rollup.getFunction("head")();
     if (BigInt(head.number) < blocks[blocks.length - 1]!) return { ok: false, reason: `rollup head ${head.number} is behind` };
@@ -67,6 +79,7 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
         `smoke: deployment ${deploy} → History at ${contract}`,
         `smoke: call ${call} (recordContext)`,
         ...lines,
+        `smoke: ${blobCount} blob(s) verified through EXECUTE (versioned hashes above)`,
         `  rollup head on L1: L2 block ${head.number} ${head.blockHash}`,
       ].join("\n"),
     };

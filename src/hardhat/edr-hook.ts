@@ -6,6 +6,8 @@ import { UltrasoundError } from "../shared/errors.js";
 import { EXECUTE_ORACLE_ADDRESS } from "../precompile/shim.js";
 import { runExecute } from "../precompile/run.js";
 import type { ExecuteOptions } from "../engine/execute.js";
+import { createBlobDataResolver } from "../blobs/da.js";
+import { currentBlobArchive } from "./blob-capture.js";
 
 /**
  * The EDR internal this emulation stands on: `Provider.setCallOverrideCallback`, an undocumented
@@ -19,7 +21,8 @@ export class EdrHookUnavailableError extends UltrasoundError {
 const ORACLE = Buffer.from(EXECUTE_ORACLE_ADDRESS.slice(2), "hex");
 const PATCHED = Symbol.for("ultrasound.edr.patched");
 
-let executeOptions: ExecuteOptions = {};
+// By default blob data comes from the blobs this process's networks captured, then the archive.
+let executeOptions: ExecuteOptions = { resolveBlobData: createBlobDataResolver({ archive: currentBlobArchive }) };
 
 /** Sets what EXECUTE uses on Hardhat networks beyond its input (for example the blob source). */
 export function configureHardhatExecute(options: ExecuteOptions): void {

@@ -13,3 +13,4 @@ export default definePlugin({
 });
 
 export { configureHardhatExecute, assertEdrHookAvailable, EdrHookUnavailableError } from "./edr-hook.js";
+export { configureBlobArchive, currentBlobArchive } from "./blob-capture.js";

@@ -2,12 +2,16 @@ import type { HookContext, NetworkHooks } from "hardhat/types/hooks";
 import type { ChainType, NetworkConnection } from "hardhat/types/network";
 import { EXECUTE_ADDRESS } from "../precompile/codec.js";
 import { EXECUTE_SHIM_BYTECODE } from "../precompile/shim.js";
+import { captureBlobs } from "./blob-capture.js";
 import { installEdrHook } from "./edr-hook.js";
 
 // Patch EDR before any provider of this process is created.
 installEdrHook();
 
-/** Puts the EXECUTE shim at 0x…0101 on every simulated (EDR) network as it is created. */
+/**
+ * On every simulated (EDR) network as it is created: puts the EXECUTE shim at 0x…0101 and routes
+ * its JSON-RPC through the blob capture (EXECUTE reads blob data from what it captured).
+ */
 export default async (): Promise<Partial<NetworkHooks>> => ({
   async newConnection<ChainTypeT extends ChainType | string>(
     context: HookContext,
@@ -16,6 +20,7 @@ export default async (): Promise<Partial<NetworkHooks>> => ({
     const connection = await next(context);
     if (connection.networkConfig.type === "edr-simulated") {
       await connection.provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, EXECUTE_SHIM_BYTECODE] });
+      captureBlobs(connection.provider);
     }
     return connection;
   },

@@ -4,4 +4,13 @@
  * verifies it in the same transaction.
  */
 export { createMempool, TransactionRejectedError, type Mempool } from "./mempool.js";
-export { proposeBlock, advanceGasLimit, BlockTooLargeForL1Error, LostRaceError, L1_TRANSACTION_GAS_CAP, type ProposedBlock } from "./propose.js";
+export {
+  proposeBlock,
+  advanceGasLimit,
+  AdvanceFailedError,
+  BlockTooLargeForL1Error,
+  LostRaceError,
+  L1_TRANSACTION_GAS_CAP,
+  type DataAvailability,
+  type ProposedBlock,
+} from "./propose.js";

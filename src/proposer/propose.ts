@@ -1,6 +1,11 @@
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import type { Contract, JsonRpcApiProvider, TransactionReceipt } from "ethers";
+import type { Contract, JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { blockDataToBlobs } from "../blobs/da.js";
+import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
+import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
+import type { ExecuteInput } from "../engine/types.js";
+import { recentVerdicts } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
 import { executeGas } from "../precompile/gas.js";
@@ -23,28 +28,34 @@ export class LostRaceError extends UltrasoundError {
 
 /** A proposed, L1-verified L2 block. */
 export interface ProposedBlock {
+  /** The block; its `input` is the one EXECUTE verified (blob hashes instead of inline data with blobs). */
   block: BuiltBlock;
   l1Receipt: TransactionReceipt;
   event: BlockAdvancedEvent;
+  /** The blobs that carried the transactions (blob data availability only). */
+  sidecar?: BlobSidecar;
 }
+
+/** Where an L2 block's transactions are published. */
+export type DataAvailability = "blobs" | "calldata";
 
 /**
  * An upper bound on the L1 gas of `advance` for a block: intrinsic gas with calldata at the
  * EIP-7623 floor price (40 per byte), EXECUTE's formula, the 1/64 kept back by the call, the
  * memory of the two copies of the input (the contract's and the shim's), storage and the event.
  */
-export function advanceGasLimit(block: BuiltBlock): bigint {
-  const inputLength = encodeExecuteInput(block.input).length;
-  const calldataLength = BigInt(block.input.transactions.length + block.input.witness.length + 512);
+export function advanceGasLimit(input: ExecuteInput): bigint {
+  const inputLength = encodeExecuteInput(input).length;
+  const calldataLength = BigInt(input.transactions.length + input.witness.length + 32 * input.blobVersionedHashes.length + 512);
   const words = BigInt(Math.ceil(inputLength / 32));
   const memory = 2n * (3n * words + (words * words) / 512n);
-  const execute = (executeGas(inputLength, block.input.gasUsed) * 64n) / 63n;
+  const execute = (executeGas(inputLength, input.gasUsed) * 64n) / 63n;
   return 21_000n + 40n * calldataLength + execute + memory + 150_000n;
 }
 
 /**
- * Builds the next L2 block from `transactions`, publishes it with `advance` (calldata data
- * availability) and, once L1 has verified it, appends it to `chain`.
+ * Builds the next L2 block from `transactions`, publishes it — in blobs (default) or calldata —
+ * with `advanceWithBlobs` / `advance` and, once L1 has verified it, appends it to `chain`.
  *
  * The block is anchored to the latest L1 block (its hash is the L2 anchor and prevRandao) and
  * timestamped with that block's time, so everything EXECUTE will see is known while building.
@@ -56,6 +67,8 @@ export async function proposeBlock(options: {
   provider: JsonRpcApiProvider;
   transactions: TypedTransaction[];
   coinbase: string;
+  /** Default "blobs". */
+  dataAvailability?: DataAvailability;
   /** The most gas one L1 transaction may use (default: EIP-7825's 2^24; raise it on a pre-Osaka L1). */
   l1GasCap?: bigint;
 }): Promise<ProposedBlock> {
@@ -73,16 +86,6 @@ export async function proposeBlock(options: {
     prevRandao: anchor,
     anchor,
   });
-  const gasLimit = advanceGasLimit(block);
-  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
-  if (gasLimit > cap) {
-    throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
-      gasLimit,
-      cap,
-      transactions: block.transactions.length,
-      witnessBytes: block.input.witness.length,
-    });
-  }
   const claim = {
     parentHash: bytesToHex(block.header.parentHash),
     blockHash: bytesToHex(block.header.hash()),
@@ -93,22 +96,70 @@ export async function proposeBlock(options: {
     timestamp: block.header.timestamp,
     anchorBlockNumber: BigInt(l1Head.number),
   };
+
+  const blobs = (options.dataAvailability ?? "blobs") === "blobs";
+  const sidecar = blobs ? makeSidecar(blockDataToBlobs(block.input.transactions)) : undefined;
+  if (sidecar !== undefined && sidecar.blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+    throw new BlockTooLargeForL1Error("The block's data needs more blobs than one L1 transaction may carry", {
+      blobs: sidecar.blobs.length,
+      max: MAX_BLOBS_PER_TRANSACTION,
+      transactions: block.transactions.length,
+    });
+  }
+  // The input EXECUTE will see: with blobs, the data is referenced by versioned hash.
+  const input: ExecuteInput = sidecar
+    ? { ...block.input, transactions: new Uint8Array(0), blobVersionedHashes: sidecar.versionedHashes.map((h) => hexToBytes(h as `0x${string}`)) }
+    : block.input;
+  const gasLimit = advanceGasLimit(input);
+  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
+  if (gasLimit > cap) {
+    throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
+      gasLimit,
+      cap,
+      transactions: block.transactions.length,
+      witnessBytes: block.input.witness.length,
+    });
+  }
+
   let l1Receipt: TransactionReceipt | null;
   try {
-    const tx = await rollup.getFunction("advance")(claim, block.input.transactions, block.input.witness, { gasLimit });
-    l1Receipt = await tx.wait();
-  } catch (error) {
-    const data = (error as { data?: string }).data;
-    const decoded = data ? rollup.interface.parseError(data) : null;
-    if (decoded?.name === "NativeRollup_ParentMismatch") {
-      throw new LostRaceError("Another block was verified on this parent first", {
-        head: decoded.args[0],
-        claimed: decoded.args[1],
+    if (sidecar) {
+      const sent = await sendBlobTransaction(rollup.runner as Signer, {
+        to: await rollup.getAddress(),
+        data: rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, block.input.witness]),
+        sidecar,
+        gasLimit,
       });
+      l1Receipt = await provider.getTransactionReceipt(sent.hash);
+    } else {
+      const tx = await rollup.getFunction("advance")(claim, block.input.transactions, block.input.witness, { gasLimit });
+      l1Receipt = await tx.wait();
     }
-    throw error;
+  } catch (error) {
+    throw await explainFailure(rollup, claim.parentHash, block.header.number, error);
   }
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
   appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
-  return { block, l1Receipt: l1Receipt!, event };
+  return { block: { ...block, input }, l1Receipt: l1Receipt!, event, sidecar };
+}
+
+/**
+ * Why `advance` failed: another block took the parent (a lost race), or EXECUTE's own verdict
+ * when it ran in this process, or the original error.
+ */
+async function explainFailure(rollup: Contract, parentHash: string, number: bigint, error: unknown): Promise<Error> {
+  const head = (await rollup.getFunction("head")().catch(() => undefined)) as { blockHash: string } | undefined;
+  if (head !== undefined && head.blockHash !== parentHash) {
+    return new LostRaceError("Another block was verified on this parent first", { head: head.blockHash, claimed: parentHash }, { cause: error });
+  }
+  const verdict = [...recentVerdicts()].reverse().find((v) => v.blockNumber === number && !v.ok);
+  if (verdict?.error !== undefined) {
+    return new AdvanceFailedError("advance() reverted: EXECUTE rejected the block", { blockNumber: number, reason: verdict.error.message }, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `advance` reverted for a reason other than a lost race. */
+export class AdvanceFailedError extends UltrasoundError {
+  override name = "AdvanceFailedError";
 }

@@ -49,6 +49,8 @@ export interface BlockAdvancedEvent {
   anchorBlockNumber: bigint;
   anchor: string;
   dataHash: string;
+  /** Versioned hashes of the blobs that carried the transactions (empty: calldata). */
+  blobHashes: string[];
 }
 
 /** Finds and decodes the `BlockAdvanced` events among L1 logs (others are skipped). */
@@ -63,6 +65,7 @@ export function parseBlockAdvanced(logs: readonly Log[]): BlockAdvancedEvent[] {
       number: a.number, blockHash: a.blockHash, proposer: a.proposer, parentHash: a.parentHash,
       stateRoot: a.stateRoot, receiptsRoot: a.receiptsRoot, gasUsed: a.gasUsed, coinbase: a.coinbase,
       timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, anchor: a.anchor, dataHash: a.dataHash,
+      blobHashes: [...a.blobHashes],
     });
   }
   return events;

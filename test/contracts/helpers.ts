@@ -102,7 +102,7 @@ export async function prepareBlock(
     claim,
     transactions: bytesToHex(block.input.transactions),
     witness: bytesToHex(block.input.witness),
-    gasLimit: advanceGasLimit(block),
+    gasLimit: advanceGasLimit(block.input),
     anchor,
   };
 }

@@ -1,0 +1,42 @@
+import type { BlobArchive } from "./archive.js";
+import { decodeBlobs, encodeBlobs } from "./codec.js";
+import { compressBatch, decompressBatch } from "./compression.js";
+import { BlobHashMismatchError, BlobNotFoundError } from "./errors.js";
+import { bytesToHex } from "./hex.js";
+import { blobToCommitment, toVersionedHash } from "./kzg.js";
+import { processBlobPool, type BlobPool } from "./pool.js";
+
+/**
+ * The blobs that carry an L2 block's transactions: `encodeBlobs(compressBatch(RLP([tx…])))`.
+ * One block's data always goes in one L1 transaction (at most 6 blobs, ≈ 780 KB compressed —
+ * far more than a block's gas limit lets it hold); the proposer refuses a larger one.
+ */
+export function blockDataToBlobs(transactions: Uint8Array): Uint8Array[] {
+  return encodeBlobs(compressBatch(transactions));
+}
+
+/** The inverse of {@link blockDataToBlobs}: throws a specific `BlobError` on malformed data. */
+export function blobsToBlockData(blobs: readonly Uint8Array[]): Uint8Array {
+  return decompressBatch(decodeBlobs(blobs));
+}
+
+/**
+ * The blob resolver EXECUTE uses: for each versioned hash, the blob from the pool (in flight)
+ * or the archive (already included), checked against the hash by recomputing its KZG commitment
+ * (a source is never trusted), then decoded and decompressed into the block's transactions bytes.
+ * Throws `BlobNotFoundError`, `BlobHashMismatchError` or a decode error: any of them fails EXECUTE.
+ */
+export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () => BlobArchive | undefined } = {}) {
+  const pool = sources.pool ?? processBlobPool;
+  return async (versionedHashes: Uint8Array[]): Promise<Uint8Array> => {
+    const blobs = versionedHashes.map((hashBytes) => {
+      const hash = bytesToHex(hashBytes);
+      const blob = pool.get(hash) ?? sources.archive?.()?.getByVersionedHash(hash)?.blob;
+      if (blob === undefined) throw new BlobNotFoundError(hash);
+      const got = toVersionedHash(blobToCommitment(blob));
+      if (got !== hash) throw new BlobHashMismatchError(hash, got);
+      return blob;
+    });
+    return blobsToBlockData(blobs);
+  };
+}

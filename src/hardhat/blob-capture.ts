@@ -1,0 +1,80 @@
+import type { EIP1193Provider, RequestArguments } from "hardhat/types/providers";
+import type { BlobArchive } from "../blobs/archive.js";
+import { hexToBytes } from "../blobs/hex.js";
+import { blobsOfRawTransaction, processBlobPool } from "../blobs/pool.js";
+
+let archive: BlobArchive | undefined;
+
+/** The blob archive that keeps every sidecar seen by this process's Hardhat networks (or none). */
+export function configureBlobArchive(next: BlobArchive | undefined): void {
+  archive = next;
+}
+
+/** The archive set by {@link configureBlobArchive}. */
+export function currentBlobArchive(): BlobArchive | undefined {
+  return archive;
+}
+
+/**
+ * Routes a simulated network's JSON-RPC through the blob capture: the blobs of every type-3
+ * transaction sent with `eth_sendRawTransaction` (by a test, a script, or a client of
+ * `hardhat node`) go into the process blob pool before the node sees the transaction — so that
+ * EXECUTE, which runs while the transaction is mined, can read them — and, once it is mined,
+ * into the blob archive with its L1 block. Hardhat itself keeps no blob that can be read back.
+ */
+export function captureBlobs(provider: EIP1193Provider): void {
+  const request = provider.request.bind(provider);
+  provider.request = async (args: RequestArguments) => {
+    const raw = Array.isArray(args.params) ? args.params[0] : undefined;
+    // Only type-3 transactions carry blobs: everything else passes through untouched.
+    if (args.method !== "eth_sendRawTransaction" || typeof raw !== "string" || !raw.startsWith("0x03")) {
+      return request(args);
+    }
+    const wrapped = blobsOfRawTransaction(safeBytes(raw));
+    if (wrapped === undefined) return request(args);
+    wrapped.versionedHashes.forEach((hash, i) => processBlobPool.put(hash, wrapped.blobs[i]!));
+    let result: unknown;
+    let failure: unknown;
+    try {
+      result = await request(args);
+    } catch (error) {
+      // Automining reports a reverted transaction as an error, yet it was mined with its blobs.
+      failure = error;
+    }
+    await archiveMined(request, raw, wrapped);
+    if (failure !== undefined) throw failure;
+    return result;
+  };
+}
+
+async function archiveMined(
+  request: (args: RequestArguments) => Promise<unknown>,
+  raw: string,
+  wrapped: NonNullable<ReturnType<typeof blobsOfRawTransaction>>,
+): Promise<void> {
+  if (archive === undefined) return;
+  const { keccak256, Transaction } = await import("ethers");
+  let hash: string;
+  try {
+    hash = Transaction.from(raw).hash ?? keccak256(raw);
+  } catch {
+    return;
+  }
+  const receipt = (await request({ method: "eth_getTransactionReceipt", params: [hash] }).catch(() => null)) as {
+    blockNumber: string;
+    blockHash: string;
+    transactionIndex: string;
+  } | null;
+  if (receipt === null) return; // not mined yet (interval mining): the pool still has the blobs
+  archive.put({
+    blockNumber: Number(BigInt(receipt.blockNumber)),
+    blockHash: receipt.blockHash,
+    txHash: hash,
+    txIndex: Number(BigInt(receipt.transactionIndex)),
+    sidecar: { blobs: wrapped.blobs, commitments: wrapped.commitments, proofs: wrapped.proofs, versionedHashes: wrapped.versionedHashes },
+  });
+}
+
+function safeBytes(hex: string): Uint8Array {
+  return hexToBytes(hex) ?? new Uint8Array(0);
+}
