@@ -1,13 +1,13 @@
 /**
  * Blob benchmark (not a test): compressor candidates on a realistic batch, and KZG timings per
- * blob. Prints a table and one JSON line. Run: `npx hardhat run test/blobs/blobs.bench.ts`.
- * Mocha loads every file under test/, so the body runs only when this file is the script.
+ * blob. Prints a table and one JSON line. Run: `npx hardhat run bench/compression.ts`.
+ * The body runs only when this file is the script.
  */
 import zlib from "node:zlib";
-import { compressBatch, decompressBatch } from "../../src/blobs/compression.js";
-import { encodeBlobs, decodeBlobs } from "../../src/blobs/codec.js";
-import { blobToCommitment, computeBlobProof, getKzg, verifyBlobProof } from "../../src/blobs/kzg.js";
-import { createRng, makeErc20TransferBatch, randomBytes } from "./fixtures.js";
+import { compressBatch, decompressBatch } from "../src/blobs/compression.js";
+import { encodeBlobs, decodeBlobs } from "../src/blobs/codec.js";
+import { blobToCommitment, computeBlobProof, getKzg, verifyBlobProof } from "../src/blobs/kzg.js";
+import { createRng, makeErc20TransferBatch, randomBytes } from "../test/blobs/fixtures.js";
 
 function time<T>(reps: number, f: () => T): { ms: number; out: T } {
   let out!: T;
@@ -83,4 +83,4 @@ export async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: "blobs", payloadBytes: data.length, compressors: results, kzg }));
 }
 
-if (!process.env.HH_TEST && process.argv.some((a) => a.endsWith("blobs.bench.ts"))) await main();
+await main();
