@@ -8,9 +8,12 @@
  *                                       L1 has verified them through EXECUTE, print `smoke: ok`
  *   npm run devnet -- --l1-port 9545 --l2-port 9546 --blob-port 6052
  *   npm run devnet -- --calldata        publish L2 blocks in calldata instead of blobs
+ *   npm run devnet -- --genesis g.json  another L2 genesis: { chainId, gasLimit, alloc, … }
  */
 import hre from "hardhat";
+import { readFileSync } from "node:fs";
 import { devnetBanner, startDevnet } from "../src/devnet/index.js";
+import { parseGenesisJson } from "../src/engine/index.js";
 import { runSmoke } from "../src/devnet/smoke.js";
 
 function option(name: string, fallback: number): number {
@@ -25,11 +28,23 @@ function option(name: string, fallback: number): number {
 }
 
 const smoke = process.argv.includes("--smoke");
+const genesisIndex = process.argv.indexOf("--genesis");
+let genesis;
+if (genesisIndex !== -1) {
+  const file = process.argv[genesisIndex + 1] ?? "";
+  try {
+    genesis = parseGenesisJson(readFileSync(file, "utf8"), file);
+  } catch (error) {
+    console.error(`devnet: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 const devnet = await startDevnet(hre, {
   l1Port: option("--l1-port", 8545),
   l2Port: option("--l2-port", 8546),
   blobPort: option("--blob-port", 5052),
   dataAvailability: process.argv.includes("--calldata") ? "calldata" : "blobs",
+  genesis,
 }).catch((error: Error) => {
   console.error(`devnet: ${error.message}`);
   process.exit(1);

@@ -5,6 +5,7 @@ import { MerkleStateManager } from "@ethereumjs/statemanager";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { ValueEncoding } from "@ethereumjs/util";
 import { loadArtifact } from "../shared/artifacts.js";
+import { UltrasoundError } from "../shared/errors.js";
 import { createL2Common, devAccounts, PREDEPLOYS } from "./chain.js";
 
 /** One account of the genesis allocation. */
@@ -94,4 +95,62 @@ export async function writeGenesis(config: GenesisConfig, db: DB<string, Uint8Ar
     { common, setHardfork: false },
   );
   return { config, header };
+}
+
+/** A genesis file that does not describe a valid genesis. */
+export class GenesisConfigError extends UltrasoundError {
+  override name = "GenesisConfigError";
+}
+
+/**
+ * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "alloc"? }`
+ * (numbers as JSON numbers or decimal/0x strings; alloc as in {@link GenesisAccount}), merged
+ * over {@link defaultGenesis}: the predeploys and dev accounts stay unless overridden.
+ */
+export function parseGenesisJson(text: string, source = "genesis"): GenesisConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new GenesisConfigError("Genesis is not valid JSON", { source, reason: (error as Error).message });
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new GenesisConfigError("Genesis must be a JSON object", { source });
+  const raw = json as Record<string, unknown>;
+  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "alloc"]);
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new GenesisConfigError("Unknown genesis field", { source, field: key });
+  const alloc: Record<string, GenesisAccount> = {};
+  if (raw.alloc !== undefined) {
+    if (typeof raw.alloc !== "object" || raw.alloc === null) throw new GenesisConfigError("alloc must be an object", { source });
+    for (const [address, spec] of Object.entries(raw.alloc as Record<string, Record<string, unknown>>)) {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new GenesisConfigError("alloc key is not an address", { source, address });
+      alloc[address] = {
+        balance: spec.balance === undefined ? undefined : quantity(spec.balance, `alloc.${address}.balance`, source),
+        nonce: spec.nonce === undefined ? undefined : quantity(spec.nonce, `alloc.${address}.nonce`, source),
+        code: spec.code === undefined ? undefined : hexString(spec.code, `alloc.${address}.code`, source),
+        storage: spec.storage as Record<string, string> | undefined,
+      };
+    }
+  }
+  const chainId = raw.chainId === undefined ? undefined : quantity(raw.chainId, "chainId", source);
+  if (chainId === 0n || (chainId !== undefined && chainId > 2n ** 53n)) throw new GenesisConfigError("chainId out of range", { source, chainId });
+  const gasLimit = raw.gasLimit === undefined ? undefined : quantity(raw.gasLimit, "gasLimit", source);
+  if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
+  return defaultGenesis({
+    chainId,
+    gasLimit,
+    timestamp: raw.timestamp === undefined ? undefined : quantity(raw.timestamp, "timestamp", source),
+    devBalance: raw.devBalance === undefined ? undefined : quantity(raw.devBalance, "devBalance", source),
+    alloc,
+  });
+}
+
+function quantity(value: unknown, field: string, source: string): bigint {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  if (typeof value === "string" && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) return BigInt(value);
+  throw new GenesisConfigError("Expected a non-negative integer (number, decimal or 0x string)", { source, field, value: String(value) });
+}
+
+function hexString(value: unknown, field: string, source: string): string {
+  if (typeof value === "string" && /^0x([0-9a-fA-F]{2})*$/.test(value)) return value;
+  throw new GenesisConfigError("Expected 0x-prefixed hex bytes", { source, field });
 }

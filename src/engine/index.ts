@@ -7,7 +7,7 @@ export { execute, BlobDataUnavailableError, type ExecuteOptions } from "./execut
 export type { ExecuteInput, ExecuteResult } from "./types.js";
 export { createL2Chain, chainHead, appendBlock, rewindTo, NotChildOfHeadError, type L2Chain, type L2Block } from "./state.js";
 export { getL2Account, getL2Storage, callL2, L2CallRevertedError, type L2Account } from "./query.js";
-export { defaultGenesis, writeGenesis, type GenesisConfig, type GenesisAccount } from "./genesis.js";
+export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, type GenesisConfig, type GenesisAccount } from "./genesis.js";
 export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
 export { encodeTransactions, decodeTransactions } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";

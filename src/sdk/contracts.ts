@@ -35,6 +35,18 @@ export async function deployRollup(signer: Signer, genesis: GenesisConfig): Prom
   return { rollup: nativeRollupAt(address, signer), address, chain, deploymentBlock: receipt!.blockNumber };
 }
 
+/** The `BlockClaim` struct of `NativeRollup.advance` / `advanceWithBlobs`, as ethers takes it. */
+export interface BlockClaim {
+  parentHash: string;
+  blockHash: string;
+  stateRoot: string;
+  receiptsRoot: string;
+  gasUsed: bigint;
+  coinbase: string;
+  timestamp: bigint;
+  anchorBlockNumber: bigint;
+}
+
 /** A decoded `BlockAdvanced` event. */
 export interface BlockAdvancedEvent {
   number: bigint;

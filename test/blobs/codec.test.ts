@@ -15,7 +15,7 @@ import {
   decodeBlobs,
   encodeBlobs,
 } from "../../src/blobs/index.js";
-import { createRng, randomBytes } from "./fixtures.js";
+import { createRng, randomBytes, catchError } from "./fixtures.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 /** The vectors' payload for large cases: byte i = (7·i + 3) mod 256 (easy to rebuild anywhere). */
@@ -203,11 +203,3 @@ describe("blobs/codec", () => {
   });
 });
 
-function catchError(f: () => unknown): Error & Record<string, unknown> {
-  try {
-    f();
-  } catch (e) {
-    return e as Error & Record<string, unknown>;
-  }
-  throw new Error("expected an error, none was thrown");
-}

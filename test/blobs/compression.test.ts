@@ -13,7 +13,7 @@ import {
   decompressBatch,
   encodeBlobs,
 } from "../../src/blobs/index.js";
-import { createRng, makeErc20TransferBatch, randomBytes } from "./fixtures.js";
+import { createRng, makeErc20TransferBatch, randomBytes, catchError } from "./fixtures.js";
 
 /** A batch header by hand: format byte, u32 BE declared length, then the body. */
 function frame(format: number, declared: number, body: Uint8Array): Uint8Array {
@@ -24,14 +24,6 @@ function frame(format: number, declared: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function catchError(f: () => unknown): Error & Record<string, unknown> {
-  try {
-    f();
-  } catch (e) {
-    return e as Error & Record<string, unknown>;
-  }
-  throw new Error("expected an error, none was thrown");
-}
 
 describe("blobs/compression", () => {
   it("round-trips a batch of 200 signed ERC20 transfers, shrinking it, through blobs", () => {

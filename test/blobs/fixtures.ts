@@ -65,3 +65,13 @@ export function defaultWallet(index = 0): HDNodeWallet {
   const m = "test test test test test test test test test test test junk";
   return HDNodeWallet.fromPhrase(m, undefined, `m/44'/60'/0'/0/${index}`);
 }
+
+/** Runs `f` and returns what it threw; fails the test when it throws nothing. */
+export function catchError(f: () => unknown): Error & Record<string, unknown> {
+  try {
+    f();
+  } catch (e) {
+    return e as Error & Record<string, unknown>;
+  }
+  throw new Error("expected an error, none was thrown");
+}

@@ -35,17 +35,8 @@ export async function l1Block(ethers: RawProvider, tag: bigint | "latest" = "lat
   return { number: BigInt(block.number), hash: block.hash, timestamp: BigInt(block.timestamp) };
 }
 
-/** The `BlockClaim` struct of `NativeRollup.advance`, as ethers takes it. */
-export interface BlockClaim {
-  parentHash: string;
-  blockHash: string;
-  stateRoot: string;
-  receiptsRoot: string;
-  gasUsed: bigint;
-  coinbase: string;
-  timestamp: bigint;
-  anchorBlockNumber: bigint;
-}
+export type { BlockClaim } from "../../src/sdk/contracts.js";
+import type { BlockClaim } from "../../src/sdk/contracts.js";
 
 /** A block built by hand, with everything `advance` takes. */
 export interface PreparedBlock {

@@ -10,7 +10,9 @@ import {
   execute,
   getL2Account,
   NotChildOfHeadError,
+  GenesisConfigError,
   L2CallRevertedError,
+  parseGenesisJson,
   PREDEPLOYS,
 } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
@@ -110,5 +112,36 @@ describe("engine: buildBlock", function () {
     const block = await extend(chain, [await sign(chain, 1, { nonce: 0, to: "0x00000000000000000000000000000000000000aa", gasLimit: 100_000n })]);
     expect(block.input.chainId).to.equal(424242n);
     await execute(block.input);
+  });
+});
+
+describe("engine: parseGenesisJson", function () {
+  it("reads chain id, gas limit and accounts, keeping the predeploys and dev accounts", async function () {
+    const genesis = parseGenesisJson(
+      JSON.stringify({ chainId: 777, gasLimit: "30000000", alloc: { "0x00000000000000000000000000000000000000bb": { balance: "0x10", code: "0x00" } } }),
+    );
+    expect(genesis.chainId).to.equal(777n);
+    expect(genesis.gasLimit).to.equal(30_000_000n);
+    expect(genesis.alloc["0x00000000000000000000000000000000000000bb"]!.balance).to.equal(16n);
+    expect(genesis.alloc[PREDEPLOYS.anchor]).to.not.equal(undefined);
+    expect(genesis.alloc[wallets[0]!.address.toLowerCase()]!.balance).to.equal(10_000n * 10n ** 18n);
+    const chain = await createL2Chain(genesis);
+    expect((await getL2Account(chain, "0x00000000000000000000000000000000000000bb")).balance).to.equal(16n);
+  });
+
+  it("rejects bad genesis files with the field at fault", function () {
+    const cases: [string, RegExp][] = [
+      ["{", /not valid JSON/],
+      ["[]", /must be a JSON object/],
+      [JSON.stringify({ chainid: 1 }), /Unknown genesis field[\s\S]*chainid/],
+      [JSON.stringify({ chainId: -1 }), /non-negative integer[\s\S]*chainId/],
+      [JSON.stringify({ chainId: 0 }), /chainId out of range/],
+      [JSON.stringify({ gasLimit: 10 }), /gasLimit out of range/],
+      [JSON.stringify({ alloc: { nope: {} } }), /not an address/],
+      [JSON.stringify({ alloc: { "0x00000000000000000000000000000000000000bb": { code: "xyz" } } }), /hex bytes[\s\S]*code/],
+    ];
+    for (const [text, message] of cases) {
+      expect(() => parseGenesisJson(text, "test.json")).to.throw(GenesisConfigError, message);
+    }
   });
 });
