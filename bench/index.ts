@@ -10,7 +10,7 @@ import { ValueEncoding } from "@ethereumjs/util";
 import { createVM, runBlock } from "@ethereumjs/vm";
 import { network } from "hardhat";
 import os from "node:os";
-import { chainHead, createL2Common, decodeTransactions, execute, type BuiltBlock, type L2Chain } from "../src/engine/index.js";
+import { chainHead, createL2Common, decodeTransactions, execute, nativeEcrecoverStatus, type BuiltBlock, type L2Chain } from "../src/engine/index.js";
 import { proposeBlock } from "../src/proposer/index.js";
 import { compressBatch, getKzg, makeSidecar } from "../src/blobs/index.js";
 import { blockDataToBlobs } from "../src/blobs/da.js";
@@ -44,7 +44,7 @@ async function timeExecute(block: BuiltBlock): Promise<number> {
   return performance.now() - started;
 }
 
-console.log(`ultrasound bench — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}${quick ? " (quick)" : ""}\n`);
+console.log(`ultrasound bench — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, native ecrecover: ${nativeEcrecoverStatus().native}${quick ? " (quick)" : ""}\n`);
 
 // 1. Stateless verification vs plain runBlock, on one block of ERC20 transfers.
 {

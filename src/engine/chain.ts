@@ -1,5 +1,6 @@
 import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/common";
 import { HDNodeWallet } from "ethers";
+import { nativeEcrecover } from "./crypto.js";
 
 /**
  * The hardfork L2 blocks follow. Osaka — the same rules as the L1 devnet (Hardhat's default),
@@ -30,6 +31,7 @@ export const DEV_MNEMONIC = "test test test test test test test test test test t
 export function createL2Common(chainId: bigint): Common {
   return createCustomCommon({ chainId: Number(chainId), name: `ultrasound-${chainId}` }, Mainnet, {
     hardfork: L2_HARDFORK,
+    customCrypto: nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover },
   });
 }
 

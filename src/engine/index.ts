@@ -12,3 +12,4 @@ export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, D
 export { encodeTransactions, decodeTransactions } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export * from "./errors.js";
+export { nativeEcrecoverStatus } from "./crypto.js";
