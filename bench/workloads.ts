@@ -13,13 +13,24 @@ function balanceSlot(holder: string): string {
   return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [holder, 0n]));
 }
 
+/** How many token holders the bench genesis has besides the 20 dev accounts. */
+export const TOKEN_HOLDERS = 5_000;
+
+/** The address of token holder `i` (1-based). */
+export function holder(i: number): string {
+  return "0x" + (0x1000000n + BigInt(i)).toString(16).padStart(40, "0");
+}
+
 /**
- * A chain whose genesis holds TestToken with a token balance for each of Hardhat's 20 accounts,
- * and a gas limit large enough for 1,000 transfers to fresh recipients (≈ 51 Mgas).
+ * A chain whose genesis holds TestToken with a balance for each of Hardhat's 20 accounts and
+ * 5,000 other holders — so transfers read and write a storage trie of realistic depth and the
+ * witness carries real proofs — and a gas limit large enough for 1,000 transfers.
  */
 export async function erc20Chain(): Promise<L2Chain> {
   const storage: Record<string, string> = {};
-  for (const account of devAccounts()) storage[balanceSlot(account.address)] = zeroPadValue("0x" + (10n ** 24n).toString(16), 32);
+  const balance = zeroPadValue("0x" + (10n ** 24n).toString(16), 32);
+  for (const account of devAccounts()) storage[balanceSlot(account.address)] = balance;
+  for (let i = 1; i <= TOKEN_HOLDERS; i++) storage[balanceSlot(holder(i))] = balance;
   const genesis = defaultGenesis({
     gasLimit: 120_000_000n,
     alloc: { [TOKEN_ADDRESS]: { code: token.deployedBytecode, storage } },
@@ -28,8 +39,8 @@ export async function erc20Chain(): Promise<L2Chain> {
 }
 
 /**
- * `count` signed ERC20 transfers, spread over the 20 dev accounts, each to a fresh recipient
- * (so every transfer writes a new storage slot: the expensive, realistic case).
+ * `count` signed ERC20 transfers, spread over the 20 dev accounts, each to a distinct existing
+ * holder (a storage update deep in the token's trie, as most real transfers are).
  */
 export async function erc20Transfers(chain: L2Chain, count: number, seed = 1): Promise<Uint8Array[]> {
   const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
@@ -39,7 +50,7 @@ export async function erc20Transfers(chain: L2Chain, count: number, seed = 1): P
     const wallet = wallets[i % wallets.length]!;
     const nonce = nonces.get(wallet.address) ?? 0;
     nonces.set(wallet.address, nonce + 1);
-    const recipient = "0x" + (BigInt(seed) * 1_000_000n + BigInt(i) + 1n).toString(16).padStart(40, "0");
+    const recipient = holder(((seed * 7919 + i) % TOKEN_HOLDERS) + 1);
     const raw = await wallet.signTransaction({
       type: 2,
       chainId: chain.genesis.chainId,

@@ -2,12 +2,13 @@
  * Errors of the blob component. Each class carries the values that explain it, and the message
  * repeats them so a log line alone is enough to act on.
  */
+import { UltrasoundError } from "../shared/errors.js";
 
 /** Base class of every error thrown by `src/blobs`, so callers can catch the component as a whole. */
-export class BlobError extends Error {
+export class BlobError extends UltrasoundError {
   override name = "BlobError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, {}, options);
   }
 }
 

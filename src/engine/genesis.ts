@@ -1,9 +1,8 @@
 import { createBlockHeader, type BlockHeader } from "@ethereumjs/block";
-import type { DB } from "@ethereumjs/util";
-import { Account, createAddressFromString, hexToBytes, MapDB } from "@ethereumjs/util";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { ValueEncoding } from "@ethereumjs/util";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
+import type { DB } from "@ethereumjs/util";
+import { Account, createAddressFromString, hexToBytes, MapDB, ValueEncoding } from "@ethereumjs/util";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { createL2Common, devAccounts, PREDEPLOYS } from "./chain.js";
