@@ -31,11 +31,19 @@ export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () 
   return async (versionedHashes: Uint8Array[]): Promise<Uint8Array> => {
     const blobs = versionedHashes.map((hashBytes) => {
       const hash = bytesToHex(hashBytes);
-      const blob = pool.get(hash) ?? sources.archive?.()?.getByVersionedHash(hash)?.blob;
-      if (blob === undefined) throw new BlobNotFoundError(hash);
-      const got = toVersionedHash(blobToCommitment(blob));
-      if (got !== hash) throw new BlobHashMismatchError(hash, got);
-      return blob;
+      const candidates = [pool.get(hash), sources.archive?.()?.getByVersionedHash(hash)?.blob].filter((b) => b !== undefined);
+      if (candidates.length === 0) throw new BlobNotFoundError(hash);
+      let failure: Error | undefined;
+      for (const blob of candidates) {
+        try {
+          const got = toVersionedHash(blobToCommitment(blob));
+          if (got === hash) return blob;
+          failure = new BlobHashMismatchError(hash, got);
+        } catch (error) {
+          failure = error as Error; // KZG refuses a blob that is not canonical field elements
+        }
+      }
+      throw failure!;
     });
     return blobsToBlockData(blobs);
   };

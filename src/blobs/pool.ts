@@ -11,6 +11,7 @@ import { bytesToHex } from "./hex.js";
 export interface BlobPool {
   put(versionedHash: string, blob: Uint8Array): void;
   get(versionedHash: string): Uint8Array | undefined;
+  delete(versionedHash: string): void;
   size(): number;
 }
 
@@ -25,6 +26,7 @@ export function createBlobPool(limit = 512): BlobPool {
       while (blobs.size > limit) blobs.delete(blobs.keys().next().value!);
     },
     get: (versionedHash) => blobs.get(versionedHash.toLowerCase()),
+    delete: (versionedHash) => void blobs.delete(versionedHash.toLowerCase()),
     size: () => blobs.size,
   };
 }

@@ -32,6 +32,9 @@ export function captureBlobs(provider: EIP1193Provider): void {
     }
     const wrapped = blobsOfRawTransaction(safeBytes(raw));
     if (wrapped === undefined) return request(args);
+    // Into the pool before the node sees the transaction: EXECUTE runs while it is mined. The
+    // node checks the sidecar (KZG) only then, so a refused transaction's blobs are taken back.
+    const previous = wrapped.versionedHashes.map((hash) => processBlobPool.get(hash));
     wrapped.versionedHashes.forEach((hash, i) => processBlobPool.put(hash, wrapped.blobs[i]!));
     let result: unknown;
     let failure: unknown;
@@ -41,38 +44,48 @@ export function captureBlobs(provider: EIP1193Provider): void {
       // Automining reports a reverted transaction as an error, yet it was mined with its blobs.
       failure = error;
     }
-    await archiveMined(request, raw, wrapped);
-    if (failure !== undefined) throw failure;
+    const mined = await archiveMined(request, raw, wrapped);
+    if (failure !== undefined) {
+      if (!mined) wrapped.versionedHashes.forEach((hash, i) => restore(hash, previous[i]));
+      throw failure;
+    }
     return result;
   };
 }
 
+function restore(hash: string, blob: Uint8Array | undefined): void {
+  if (blob === undefined) processBlobPool.delete(hash);
+  else processBlobPool.put(hash, blob);
+}
+
+/** Archives the blobs if the transaction was mined; returns whether it was. */
 async function archiveMined(
   request: (args: RequestArguments) => Promise<unknown>,
   raw: string,
   wrapped: NonNullable<ReturnType<typeof blobsOfRawTransaction>>,
-): Promise<void> {
-  if (archive === undefined) return;
+): Promise<boolean> {
   const { keccak256, Transaction } = await import("ethers");
   let hash: string;
   try {
     hash = Transaction.from(raw).hash ?? keccak256(raw);
   } catch {
-    return;
+    return false;
   }
   const receipt = (await request({ method: "eth_getTransactionReceipt", params: [hash] }).catch(() => null)) as {
     blockNumber: string;
     blockHash: string;
     transactionIndex: string;
   } | null;
-  if (receipt === null) return; // not mined yet (interval mining): the pool still has the blobs
-  archive.put({
+  // Hardhat takes a type-3 transaction only with automine on, so no receipt means refused.
+  if (receipt === null) return false;
+  archive?.put({
     blockNumber: Number(BigInt(receipt.blockNumber)),
     blockHash: receipt.blockHash,
     txHash: hash,
     txIndex: Number(BigInt(receipt.transactionIndex)),
     sidecar: { blobs: wrapped.blobs, commitments: wrapped.commitments, proofs: wrapped.proofs, versionedHashes: wrapped.versionedHashes },
   });
+  return true;
 }
 
 function safeBytes(hex: string): Uint8Array {

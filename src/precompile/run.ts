@@ -9,8 +9,8 @@ export interface ExecuteVerdict {
   /** Block number claimed by the input, when it decoded. */
   blockNumber?: bigint;
   blockHash?: string;
-  /** Why it failed: the error's name and message. */
-  error?: { name: string; message: string };
+  /** Why it failed: the error's name and message, and its cause's name (e.g. a blob error). */
+  error?: { name: string; message: string; cause?: string };
   inputLength: number;
   durationMs: number;
 }
@@ -53,6 +53,7 @@ export async function runExecute(input: Uint8Array, options: ExecuteOptions = {}
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(String(caught));
     verdict.error = { name: error.name, message: error.message };
+    if (error.cause instanceof Error) verdict.error.cause = error.cause.name;
     if (!(error instanceof ExecutionRejectedError)) {
       // Not a verdict on the block but a fault of ours: say so loudly.
       console.error(`[ultrasound] EXECUTE failed unexpectedly: ${error.stack ?? error.message}`);

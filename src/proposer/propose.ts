@@ -5,7 +5,7 @@ import { blockDataToBlobs } from "../blobs/da.js";
 import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
-import { recentVerdicts } from "../precompile/run.js";
+import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
 import { executeGas } from "../precompile/gas.js";
@@ -121,6 +121,9 @@ export async function proposeBlock(options: {
     });
   }
 
+  // EXECUTE's verdicts on this very attempt (when it runs in this process): they explain a revert.
+  const verdicts: ExecuteVerdict[] = [];
+  const unsubscribe = onVerdict((verdict) => verdicts.push(verdict));
   let l1Receipt: TransactionReceipt | null;
   try {
     if (sidecar) {
@@ -136,7 +139,9 @@ export async function proposeBlock(options: {
       l1Receipt = await tx.wait();
     }
   } catch (error) {
-    throw await explainFailure(rollup, claim.parentHash, block.header.number, error);
+    throw await explainFailure(rollup, claim.parentHash, verdicts, error);
+  } finally {
+    unsubscribe();
   }
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
   appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
@@ -147,14 +152,18 @@ export async function proposeBlock(options: {
  * Why `advance` failed: another block took the parent (a lost race), or EXECUTE's own verdict
  * when it ran in this process, or the original error.
  */
-async function explainFailure(rollup: Contract, parentHash: string, number: bigint, error: unknown): Promise<Error> {
+async function explainFailure(rollup: Contract, parentHash: string, verdicts: ExecuteVerdict[], error: unknown): Promise<Error> {
   const head = (await rollup.getFunction("head")().catch(() => undefined)) as { blockHash: string } | undefined;
   if (head !== undefined && head.blockHash !== parentHash) {
     return new LostRaceError("Another block was verified on this parent first", { head: head.blockHash, claimed: parentHash }, { cause: error });
   }
-  const verdict = [...recentVerdicts()].reverse().find((v) => v.blockNumber === number && !v.ok);
+  const verdict = verdicts.findLast((v) => !v.ok);
   if (verdict?.error !== undefined) {
-    return new AdvanceFailedError("advance() reverted: EXECUTE rejected the block", { blockNumber: number, reason: verdict.error.message }, { cause: error });
+    return new AdvanceFailedError(
+      "advance() reverted: EXECUTE rejected the block",
+      { blockNumber: verdict.blockNumber, reason: verdict.error.message, ...(verdict.error.cause ? { cause: verdict.error.cause } : {}) },
+      { cause: error },
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

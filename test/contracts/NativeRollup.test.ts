@@ -59,6 +59,7 @@ describe("NativeRollup", function () {
           // The L1 block hash of that number, as the node reports it (not what the proposer said).
           (await l1Block(ethers, prepared.anchor.number)).hash,
           keccak256(prepared.transactions),
+          [], // calldata: no blob hashes
         );
       expect(block.header.gasUsed).to.equal(21_000n);
 
@@ -216,7 +217,7 @@ describe("NativeRollup", function () {
       const prepared = await prepareBlock(ethers, l2.chain, { anchorNumber: inclusion - 256n });
       await expect(advance(rollup, prepared))
         .to.emit(rollup, "BlockAdvanced")
-        .withArgs(1n, prepared.claim.blockHash, await (await ethers.getSigners())[0]!.getAddress(), ...anyTail(9));
+        .withArgs(1n, prepared.claim.blockHash, await (await ethers.getSigners())[0]!.getAddress(), ...anyTail(10));
       expect((await rollup.getFunction("head")()).anchorBlockNumber).to.equal(inclusion - 256n);
     });
 
