@@ -11,7 +11,7 @@ import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
 import { executeGas } from "../precompile/gas.js";
 import { encodeExecuteInput } from "../precompile/codec.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
+import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 
 /** EIP-7825 (osaka): no L1 transaction may ask for more gas than this. */
 export const L1_TRANSACTION_GAS_CAP = 16_777_216n;
@@ -86,16 +86,7 @@ export async function proposeBlock(options: {
     prevRandao: anchor,
     anchor,
   });
-  const claim: BlockClaim = {
-    parentHash: bytesToHex(block.header.parentHash),
-    blockHash: bytesToHex(block.header.hash()),
-    stateRoot: bytesToHex(block.header.stateRoot),
-    receiptsRoot: bytesToHex(block.header.receiptTrie),
-    gasUsed: block.header.gasUsed,
-    coinbase: options.coinbase,
-    timestamp: block.header.timestamp,
-    anchorBlockNumber: BigInt(l1Head.number),
-  };
+  const claim: BlockClaim = blockClaim(block.header, BigInt(l1Head.number));
 
   const blobs = (options.dataAvailability ?? "blobs") === "blobs";
   const sidecar = blobs ? makeSidecar(blockDataToBlobs(block.input.transactions)) : undefined;

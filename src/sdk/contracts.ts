@@ -2,6 +2,7 @@ import { Contract, ContractFactory, type ContractRunner, type Log, type Signer, 
 import { loadArtifact } from "../shared/artifacts.js";
 import type { GenesisConfig } from "../engine/genesis.js";
 import { createL2Chain, type L2Chain } from "../engine/state.js";
+import type { BlockHeader } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 
 /** The ABI of NativeRollup. */
@@ -45,6 +46,20 @@ export interface BlockClaim {
   coinbase: string;
   timestamp: bigint;
   anchorBlockNumber: bigint;
+}
+
+/** The claim that proposes a built block: its commitments, its coinbase and its L1 anchor block. */
+export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint): BlockClaim {
+  return {
+    parentHash: bytesToHex(header.parentHash),
+    blockHash: bytesToHex(header.hash()),
+    stateRoot: bytesToHex(header.stateRoot),
+    receiptsRoot: bytesToHex(header.receiptTrie),
+    gasUsed: header.gasUsed,
+    coinbase: header.coinbase.toString(),
+    timestamp: header.timestamp,
+    anchorBlockNumber,
+  };
 }
 
 /** A decoded `BlockAdvanced` event. */

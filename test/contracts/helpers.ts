@@ -36,7 +36,7 @@ export async function l1Block(ethers: RawProvider, tag: bigint | "latest" = "lat
 }
 
 export type { BlockClaim } from "../../src/sdk/contracts.js";
-import type { BlockClaim } from "../../src/sdk/contracts.js";
+import { blockClaim, type BlockClaim } from "../../src/sdk/contracts.js";
 
 /** A block built by hand, with everything `advance` takes. */
 export interface PreparedBlock {
@@ -78,16 +78,7 @@ export async function prepareBlock(
     anchor: anchorBytes,
   });
   if (block.skipped.length > 0) throw new Error(`transaction skipped while building: ${block.skipped[0]!.reason}`);
-  const claim: BlockClaim = {
-    parentHash: bytesToHex(block.header.parentHash),
-    blockHash: bytesToHex(block.header.hash()),
-    stateRoot: bytesToHex(block.header.stateRoot),
-    receiptsRoot: bytesToHex(block.header.receiptTrie),
-    gasUsed: block.header.gasUsed,
-    coinbase,
-    timestamp,
-    anchorBlockNumber: anchor.number,
-  };
+  const claim: BlockClaim = { ...blockClaim(block.header, anchor.number), coinbase };
   return {
     block,
     claim,

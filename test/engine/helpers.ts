@@ -2,6 +2,7 @@ import { AbiCoder, getCreateAddress, Interface, Wallet, hexlify } from "ethers";
 import { hexToBytes } from "@ethereumjs/util";
 import { appendBlock, buildBlock, createL2Chain, defaultGenesis, devAccounts, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
+import { signL2Transaction } from "../../src/sdk/transactions.js";
 
 /** Test-only contracts, with their ABIs. */
 export const token = loadArtifact("test/TestToken.sol", "TestToken");
@@ -18,13 +19,8 @@ export async function sign(
   from: number,
   tx: { nonce: number; to?: string | null; value?: bigint; data?: string; gasLimit?: bigint; tip?: bigint },
 ): Promise<Uint8Array> {
-  const raw = await wallets[from]!.signTransaction({
-    type: 2,
-    chainId: chain.genesis.chainId,
-    nonce: tx.nonce,
-    to: tx.to ?? null,
-    value: tx.value ?? 0n,
-    data: tx.data ?? "0x",
+  const raw = await signL2Transaction(chain, wallets[from]!, {
+    ...tx,
     gasLimit: tx.gasLimit ?? 1_000_000n,
     maxPriorityFeePerGas: tx.tip ?? 1_000_000_000n,
     maxFeePerGas: 100_000_000_000n,
