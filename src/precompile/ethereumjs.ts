@@ -16,6 +16,8 @@ export function executePrecompile(options: ExecuteOptions = {}): CustomPrecompil
   return {
     address: createAddressFromString(EXECUTE_ADDRESS),
     function: async (call: PrecompileInput): Promise<ExecResult> => {
+      // No valid input is empty: refused before any work, as the Hardhat shim does.
+      if (call.data.length === 0) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
       const gas = executeGas(call.data.length, claimedGasUsed(call.data));
       if (gas > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
       const outcome = await runExecute(call.data, options);

@@ -11,29 +11,34 @@ export const EXECUTE_ORACLE_ADDRESS = "0x00000000000000000000000000000000ffff010
 type Op = string | { push: bigint | string; size?: number } | { label: string } | { jumpTo: string };
 
 const OPCODES: Record<string, number> = {
-  STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, LT: 0x10, GT: 0x11, ISZERO: 0x15, CALLDATALOAD: 0x35,
+  STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, DIV: 0x04, LT: 0x10, ADDRESS: 0x30, GT: 0x11, ISZERO: 0x15, CALLDATALOAD: 0x35,
   CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e, POP: 0x50,
-  JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a, JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81,
+  JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a, JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81, DUP6: 0x85,
   STATICCALL: 0xfa, RETURN: 0xf3, INVALID: 0xfe,
 };
 
 /**
  * The shim's program. In words:
+ *   if calldata is empty: fail                      (no valid input is empty; see the burn)
  *   gasUsed = calldata[256:288]; if gasUsed > 2^64-1: fail
- *   cost = BASE + gasUsed + PER_BYTE * calldatasize; if gas < cost: fail
- *   burn `cost` gas (a tight loop on GAS: exact to a loop turn, ~22 gas)
+ *   cost = BASE + gasUsed + PER_BYTE * calldatasize
+ *   if gas < cost + cost/63 + 10,000: fail          (EIP-150 keeps 1/64 back from a call)
+ *   burn: staticcall(self, gas = cost, no data)     (empty input → INVALID: exactly `cost` burnt)
  *   (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
  *   fail: INVALID — consumes all the call's gas, as a failing precompile does
+ * Burning in one call frame, not a loop, keeps traces (and Hardhat's stack traces of a revert,
+ * which re-run the transaction traced) one step long instead of one per 22 gas.
  * The copy of the input into memory adds its memory-expansion gas on top of the formula.
  */
 const PROGRAM: Op[] = [
+  "CALLDATASIZE", "ISZERO", { jumpTo: "fail" }, "JUMPI",
   { push: BigInt(GAS_USED_OFFSET), size: 2 }, "CALLDATALOAD",
   { push: 2n ** 64n - 1n, size: 8 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
   "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
   { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
-  "DUP1", "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
-  "GAS", "SUB",
-  { label: "burn" }, "GAS", "DUP2", "LT", { jumpTo: "burn" }, "JUMPI", "POP",
+  "DUP1", { push: 63n, size: 1 }, "DUP2", "DIV", "ADD", { push: 10_000n, size: 2 }, "ADD",
+  "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
+  "PUSH0", "PUSH0", "PUSH0", "PUSH0", "ADDRESS", "DUP6", "STATICCALL", "POP", "POP",
   "CALLDATASIZE", "PUSH0", "PUSH0", "CALLDATACOPY",
   "PUSH0", "PUSH0", "CALLDATASIZE", "PUSH0", { push: EXECUTE_ORACLE_ADDRESS, size: 20 }, "GAS", "STATICCALL",
   { jumpTo: "ok" }, "JUMPI",

@@ -157,7 +157,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
         data: () => garbage(700),
         expect: { ok: false },
       },
-      { name: "an empty input", data: () => new Uint8Array(0), expect: { ok: false, verdict: "ExecuteInputDecodeError" } },
+      { name: "an empty input (refused before the engine runs)", data: () => new Uint8Array(0), expect: { ok: false } },
       {
         name: "a gasUsed word above 2^64 (refused before the engine runs)",
         data: () => {
@@ -232,19 +232,22 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
     it("the least gas that succeeds: exactly executeGas on ethereumjs; on Hardhat above it by the shim's overhead only", async function () {
       const charge = executeGas(validBytes.length, valid.gasUsed);
       expect((await onEthereumjs(vm, validBytes, charge)).ok).to.equal(true);
-      // Bisect Hardhat's minimum in [charge, charge + 20,000).
-      let [low, high] = [charge - 1n, charge + 20_000n]; // low fails, high succeeds
+      // Bisect Hardhat's minimum in [charge, charge + 40,000).
+      let [low, high] = [charge - 1n, charge + 40_000n]; // low fails, high succeeds
       expect((await onHardhat(harness, validBytes, high)).ok).to.equal(true);
       while (high - low > 1n) {
         const mid = (low + high) / 2n;
         if ((await onHardhat(harness, validBytes, mid)).ok) high = mid;
         else low = mid;
       }
-      // The shim's overhead: its copy of the input, a cold STATICCALL to the oracle, ~20 opcodes.
+      // The shim asks for headroom before it burns (the 1/64 a call keeps back, and 10,000 for
+      // its own work); what it spends beyond the charge is its copy of the input, a cold
+      // STATICCALL to the oracle, a warm one to itself and ~30 opcodes.
       const words = BigInt(Math.ceil(validBytes.length / 32));
       const shimCopy = memoryGas(validBytes.length) + 3n * words;
-      expect(high - charge).to.be.greaterThan(shimCopy);
-      expect(high - charge).to.be.lessThanOrEqual(shimCopy + 3_500n);
+      const headroom = charge / 63n + 10_000n;
+      expect(high - charge).to.be.greaterThanOrEqual(headroom);
+      expect(high - charge).to.be.lessThanOrEqual(headroom + shimCopy + 3_500n);
       console.log(`      least gas that succeeds: ethereumjs ${charge}, Hardhat ${high} (+${high - charge})`);
     });
   });
