@@ -44,18 +44,22 @@ describe("devnet (end to end, the README's first command)", function () {
   this.timeout(180_000);
 
   it("`npm run devnet -- --smoke`: an L2 transfer, deployment and call, verified on L1 through EXECUTE", async function () {
-    const [l1, l2] = [await freePort(), await freePort()];
-    const { code, output } = await run("npm", ["run", "devnet", "--", "--smoke", "--l1-port", String(l1), "--l2-port", String(l2)], { timeoutMs: 150_000 });
+    const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
+    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs)];
+    const { code, output } = await run("npm", ["run", "devnet", "--", "--smoke", ...ports], { timeoutMs: 150_000 });
     expect(output, output).to.match(/^smoke: ok$/m);
     expect(code, output).to.equal(0);
     expect(output).to.match(new RegExp(`L1 \\(Hardhat node, EXECUTE at 0x…0101\\): http://127.0.0.1:${l1}`));
     expect(output).to.match(/rollup \(NativeRollup\): +0x[0-9a-fA-F]{40}/);
     expect(output).to.match(/L2 block \d+ 0x[0-9a-f]{64} verified by EXECUTE/);
+    expect(output).to.match(/smoke: [1-9]\d* blob\(s\) verified through EXECUTE/);
+    expect(output).to.match(new RegExp(`data in blob 0x01[0-9a-f]{62} \\(served at http://127.0.0.1:${blobs}/eth/v1/beacon/blobs/\\d+\\)`));
   });
 
   it("stops cleanly on Ctrl-C", async function () {
-    const [l1, l2] = [await freePort(), await freePort()];
-    const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2)], { until: /Ctrl-C stops/, timeoutMs: 120_000 });
+    const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
+    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs)];
+    const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", ...ports], { until: /Ctrl-C stops/, timeoutMs: 120_000 });
     expect(output).to.contain("stopping the devnet");
     expect(code, output).to.equal(0);
   });
@@ -64,7 +68,8 @@ describe("devnet (end to end, the README's first command)", function () {
     const blocker = createServer();
     const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
     try {
-      const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--smoke", "--l1-port", String(port), "--l2-port", String(await freePort())], { timeoutMs: 120_000 });
+      const ports = ["--l1-port", String(port), "--l2-port", String(await freePort()), "--blob-port", String(await freePort())];
+      const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--smoke", ...ports], { timeoutMs: 120_000 });
       expect(code).to.not.equal(0);
       expect(output).to.match(/devnet: The L1 JSON-RPC port is taken/);
       expect(output).to.contain(`port: ${port}`);
