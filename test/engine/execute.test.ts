@@ -247,3 +247,40 @@ describe("engine: execute (the semantics of EXECUTE)", function () {
     expect(decoded.headers.length).to.equal(block.witness.headers.length);
   });
 });
+
+describe("engine: execute — every single-bit change of the EXECUTE input is rejected (property)", function () {
+  it("flips one random bit at 250 random positions of the encoded input: none is accepted", async function () {
+    this.timeout(120_000);
+    const { runExecute } = await import("../../src/precompile/run.js");
+    const { encodeExecuteInput } = await import("../../src/precompile/codec.js");
+    const { chain, tokenAddress, historyAddress } = await chainWithContracts();
+    const block = await build(chain, await mixedBlockTransactions(chain, tokenAddress, historyAddress));
+    const bytes = encodeExecuteInput(block.input);
+    expect((await runExecute(bytes)).ok).to.equal(true);
+
+    // A small seeded generator: the same positions on every run.
+    let seed = 0x2545f491;
+    const next = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0);
+    const accepted: number[] = [];
+    const reasons = new Map<string, number>();
+    for (let i = 0; i < 250; i++) {
+      const position = next() % bytes.length;
+      const mutated = bytes.slice();
+      mutated[position]! ^= 1 << (next() % 8);
+      const outcome = await runExecute(mutated);
+      if (outcome.ok) accepted.push(position);
+      else reasons.set(outcome.error.name, (reasons.get(outcome.error.name) ?? 0) + 1);
+    }
+    console.log(`      ${bytes.length}-byte input; rejections by reason: ${JSON.stringify(Object.fromEntries(reasons))}`);
+    expect(accepted, `accepted a changed input (bit flipped at byte ${accepted[0]})`).to.deep.equal([]);
+  });
+
+  it("accepts the same witness in any order, with duplicates", async function () {
+    const { chain, tokenAddress, historyAddress } = await chainWithContracts();
+    const block = await build(chain, await mixedBlockTransactions(chain, tokenAddress, historyAddress));
+    const w = block.witness;
+    const shuffled = encodeWitness({ nodes: [...w.nodes].reverse().concat(w.nodes.slice(0, 3)), codes: [...w.codes].reverse(), headers: w.headers });
+    const result = await execute({ ...block.input, witness: shuffled });
+    expect(bytesToHex(result.blockHash)).to.equal(bytesToHex(block.header.hash()));
+  });
+});
