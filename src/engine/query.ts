@@ -1,4 +1,4 @@
-import type { Address } from "@ethereumjs/util";
+import type { Address, BatchDBOp, DB } from "@ethereumjs/util";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { createL2Common } from "./chain.js";
 import { createEngineVM } from "./apply.js";
@@ -20,11 +20,39 @@ export interface L2Account {
   code: string;
 }
 
+/**
+ * Reads go to the chain's database; writes stay in a throwaway layer. ethereumjs flushes a call's
+ * state changes into the trie when its checkpoint closes: without this, every `eth_call` would
+ * leave its nodes in the chain's database.
+ */
+class OverlayDB implements DB<string, Uint8Array> {
+  private readonly local = new Map<string, Uint8Array | null>();
+  constructor(private readonly inner: DB<string, Uint8Array>) {}
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const hit = this.local.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    return this.inner.get(key);
+  }
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.local.set(key, value);
+  }
+  async del(key: string): Promise<void> {
+    this.local.set(key, null);
+  }
+  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
+    for (const op of ops) this.local.set(op.key, op.type === "put" ? op.value : null);
+  }
+  shallowCopy(): DB<string, Uint8Array> {
+    return this;
+  }
+  async open(): Promise<void> {}
+}
+
 async function headVM(chain: L2Chain) {
   const head = chainHead(chain);
   return createEngineVM({
     common: createL2Common(chain.genesis.chainId),
-    db: chain.db,
+    db: new OverlayDB(chain.db),
     stateRoot: head.stateRoot,
     ancestors: (n) => chain.headers[Number(n)]!,
   });

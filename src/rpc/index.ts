@@ -145,6 +145,8 @@ function receiptOf(chain: L2Chain, hash: string): object | null {
   const receipt = block.receipts[at.index]!;
   const previous = at.index === 0 ? 0n : block.receipts[at.index - 1]!.cumulativeBlockGasUsed;
   const from = tx.getSenderAddress().toString();
+  // logIndex counts the block's logs, not the transaction's.
+  const firstLogIndex = block.receipts.slice(0, at.index).reduce((n, r) => n + r.logs.length, 0);
   return {
     transactionHash: hash,
     transactionIndex: toQuantity(BigInt(at.index)),
@@ -166,7 +168,7 @@ function receiptOf(chain: L2Chain, hash: string): object | null {
       blockNumber: toQuantity(block.header.number),
       transactionHash: hash,
       transactionIndex: toQuantity(BigInt(at.index)),
-      logIndex: toQuantity(BigInt(logIndex)),
+      logIndex: toQuantity(BigInt(firstLogIndex + logIndex)),
       removed: false,
     })),
   };
