@@ -19,17 +19,8 @@ export default async (): Promise<Partial<NetworkHooks>> => ({
   ): Promise<NetworkConnection<ChainTypeT>> {
     const connection = await next(context);
     if (connection.networkConfig.type === "edr-simulated") {
-      const { provider } = connection;
-      const installShim = () => provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, EXECUTE_SHIM_BYTECODE] });
-      await installShim();
-      // `hardhat_reset` rebuilds the chain from its genesis, without the shim: put it back.
-      const request = provider.request.bind(provider);
-      provider.request = async (args) => {
-        const result = await request(args);
-        if (args.method === "hardhat_reset") await installShim();
-        return result;
-      };
-      captureBlobs(provider);
+      await connection.provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, EXECUTE_SHIM_BYTECODE] });
+      captureBlobs(connection.provider);
     }
     return connection;
   },

@@ -109,11 +109,4 @@ describe("hardhat/edr-hook: the EDR internals the EXECUTE emulation stands on", 
     expect(seen).to.have.length(0);
     expect(EXECUTE_ORACLE_ADDRESS.toLowerCase()).to.not.equal(EXECUTE_ADDRESS.toLowerCase());
   });
-
-  it("the shim survives hardhat_reset", async function () {
-    const { ethers } = await network.create();
-    const { EXECUTE_SHIM_BYTECODE } = await import("../../src/precompile/shim.js");
-    await ethers.provider.send("hardhat_reset", []);
-    expect(await ethers.provider.send("eth_getCode", [EXECUTE_ADDRESS, "latest"])).to.equal(EXECUTE_SHIM_BYTECODE);
-  });
 });
