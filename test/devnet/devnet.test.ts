@@ -77,4 +77,27 @@ describe("devnet (end to end, the README's first command)", function () {
       blocker.close();
     }
   });
+
+  it("`npx hardhat node` on its own serves EXECUTE at 0x…0101 (the plugin, not the devnet)", async function () {
+    const port = await freePort();
+    const child = spawn("node_modules/.bin/hardhat", ["node", "--port", String(port)], { cwd: process.cwd(), env: process.env, stdio: "ignore" });
+    try {
+      const rpc = async (method: string, params: unknown[]) => {
+        const response = await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+        return (await response.json()) as { result?: string; error?: { message: string } };
+      };
+      let code: string | undefined;
+      for (let i = 0; i < 300 && code === undefined; i++) {
+        code = await rpc("eth_getCode", ["0x0000000000000000000000000000000000000101", "latest"]).then((r) => r.result).catch(() => undefined);
+        if (code === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const { EXECUTE_SHIM_BYTECODE } = await import("../../src/precompile/shim.js");
+      expect(code).to.equal(EXECUTE_SHIM_BYTECODE);
+      // An input the engine refuses: EXECUTE fails, the node answers with the failure.
+      const refused = await rpc("eth_call", [{ to: "0x0000000000000000000000000000000000000101", data: "0x" + "00".repeat(299) + "2a", gas: "0x100000" }, "latest"]);
+      expect(refused.error?.message).to.match(/invalid opcode/);
+    } finally {
+      child.kill("SIGINT");
+    }
+  });
 });
