@@ -1,6 +1,7 @@
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
+import { getL2Account } from "../engine/query.js";
 import { decodeTransaction } from "../engine/transactions.js";
 import type { L2Chain } from "../engine/state.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -20,6 +21,8 @@ export interface Mempool {
   add(raw: string | Uint8Array): string;
   /** The pending transactions, oldest first, without removing them. */
   pending(): TypedTransaction[];
+  /** The nonce a new transaction of `address` needs: its account nonce plus its pending ones. */
+  nextNonce(address: string): Promise<bigint>;
   /** Removes transactions (included in a block, or dropped). */
   remove(hashes: Iterable<string>): void;
   size(): number;
@@ -47,6 +50,13 @@ export function createMempool(chain: L2Chain): Mempool {
       return hash;
     },
     pending: () => [...byHash.values()],
+    async nextNonce(address) {
+      const { nonce } = await getL2Account(chain, address);
+      const sender = address.toLowerCase();
+      let pending = 0n;
+      for (const tx of byHash.values()) if (tx.getSenderAddress().toString() === sender) pending++;
+      return nonce + pending;
+    },
     remove(hashes) {
       for (const hash of hashes) byHash.delete(hash);
     },

@@ -44,11 +44,7 @@ export async function startL2Rpc(options: { chain: L2Chain; mempool: Mempool; po
         throw error;
       }
     },
-    eth_getTransactionCount: async ([address]) => {
-      const { nonce } = await getL2Account(chain, addressParam(address));
-      const pending = mempool.pending().filter((tx) => tx.getSenderAddress().toString() === String(address).toLowerCase()).length;
-      return toQuantity(nonce + BigInt(pending));
-    },
+    eth_getTransactionCount: async ([address]) => toQuantity(await mempool.nextNonce(addressParam(address))),
     eth_getBalance: async ([address]) => toQuantity((await getL2Account(chain, addressParam(address))).balance),
     eth_getCode: async ([address]) => (await getL2Account(chain, addressParam(address))).code,
     eth_call: async ([call]) => {
