@@ -1,6 +1,7 @@
 import { RLP } from "@ethereumjs/rlp";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex } from "./hex.js";
+import { BYTES_PER_COMMITMENT, toVersionedHash } from "./kzg.js";
 
 /**
  * Blobs seen on their way into L1 and not yet (or never) archived, by versioned hash: what a
@@ -36,6 +37,8 @@ export const processBlobPool: BlobPool = createBlobPool();
 
 /** The blobs of an EIP-4844 network-wrapper transaction, with their versioned hashes. */
 export interface WrappedBlobs {
+  /** The transaction's hash: keccak256(0x03 ‖ rlp(tx_fields)), the wrapper left out. */
+  transactionHash: string;
   blobs: Uint8Array[];
   commitments: Uint8Array[];
   proofs: Uint8Array[];
@@ -57,14 +60,22 @@ export function blobsOfRawTransaction(raw: Uint8Array): WrappedBlobs | undefined
     return undefined;
   }
   if (!Array.isArray(decoded) || decoded.length !== 4 || !Array.isArray(decoded[0])) return undefined;
-  const [, blobs, commitments, proofs] = decoded as [unknown, unknown, unknown, unknown];
+  const [fields, blobs, commitments, proofs] = decoded as [unknown, unknown, unknown, unknown];
   if (!Array.isArray(blobs) || !Array.isArray(commitments) || !Array.isArray(proofs)) return undefined;
   if (blobs.length !== commitments.length || blobs.length !== proofs.length) return undefined;
   if (![...blobs, ...commitments, ...proofs].every((item) => item instanceof Uint8Array)) return undefined;
-  const versionedHashes = (commitments as Uint8Array[]).map((c) => {
-    const hash = sha256(c);
-    hash[0] = 0x01;
-    return bytesToHex(hash);
-  });
-  return { blobs: blobs as Uint8Array[], commitments: commitments as Uint8Array[], proofs: proofs as Uint8Array[], versionedHashes };
+  // A malformed commitment is the node's to refuse, with its own error: pass such a tx through.
+  if ((commitments as Uint8Array[]).some((c) => c.length !== BYTES_PER_COMMITMENT)) return undefined;
+  const versionedHashes = (commitments as Uint8Array[]).map((c) => toVersionedHash(c));
+  const payload = RLP.encode(fields as Uint8Array[]);
+  const typed = new Uint8Array(payload.length + 1);
+  typed[0] = 0x03;
+  typed.set(payload, 1);
+  return {
+    transactionHash: bytesToHex(keccak_256(typed)),
+    blobs: blobs as Uint8Array[],
+    commitments: commitments as Uint8Array[],
+    proofs: proofs as Uint8Array[],
+    versionedHashes,
+  };
 }

@@ -1,7 +1,7 @@
 import type { EIP1193Provider, RequestArguments } from "hardhat/types/providers";
 import type { BlobArchive } from "../blobs/archive.js";
 import { hexToBytes } from "../blobs/hex.js";
-import { blobsOfRawTransaction, processBlobPool } from "../blobs/pool.js";
+import { blobsOfRawTransaction, processBlobPool, type WrappedBlobs } from "../blobs/pool.js";
 
 let archive: BlobArchive | undefined;
 
@@ -44,7 +44,7 @@ export function captureBlobs(provider: EIP1193Provider): void {
       // Automining reports a reverted transaction as an error, yet it was mined with its blobs.
       failure = error;
     }
-    const mined = await archiveMined(request, raw, wrapped);
+    const mined = await archiveMined(request, wrapped);
     if (failure !== undefined) {
       if (!mined) wrapped.versionedHashes.forEach((hash, i) => restore(hash, previous[i]));
       throw failure;
@@ -59,18 +59,8 @@ function restore(hash: string, blob: Uint8Array | undefined): void {
 }
 
 /** Archives the blobs if the transaction was mined; returns whether it was. */
-async function archiveMined(
-  request: (args: RequestArguments) => Promise<unknown>,
-  raw: string,
-  wrapped: NonNullable<ReturnType<typeof blobsOfRawTransaction>>,
-): Promise<boolean> {
-  const { keccak256, Transaction } = await import("ethers");
-  let hash: string;
-  try {
-    hash = Transaction.from(raw).hash ?? keccak256(raw);
-  } catch {
-    return false;
-  }
+async function archiveMined(request: (args: RequestArguments) => Promise<unknown>, wrapped: WrappedBlobs): Promise<boolean> {
+  const hash = wrapped.transactionHash;
   const receipt = (await request({ method: "eth_getTransactionReceipt", params: [hash] }).catch(() => null)) as {
     blockNumber: string;
     blockHash: string;
