@@ -41,7 +41,6 @@ export {
   type BlobSidecar,
 } from "./kzg.js";
 export {
-  HARDHAT_DEFAULT_MNEMONIC,
   MAX_BLOBS_PER_TRANSACTION,
   sendBlobTransaction,
   type RpcReceipt,

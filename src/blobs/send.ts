@@ -6,15 +6,12 @@
  * wrapper `0x03 ‖ rlp([tx_payload_body, blobs, commitments, proofs])` — one proof per blob. ethers
  * v6 builds exactly that wrapper from `Transaction.blobs` when `blobWrapperVersion` is unset.
  */
-import { HDNodeWallet, Mnemonic, Transaction, type Signer, type SigningKey } from "ethers";
+import { SigningKey, Transaction, type Signer } from "ethers";
+import { devAccounts } from "../engine/chain.js";
 import type { BlobArchive } from "./archive.js";
 import { BlobSignerError, BlobTransactionError, BlobTransactionRevertedError } from "./errors.js";
 import { bytesToHex } from "./hex.js";
 import { makeSidecar, type BlobSidecar } from "./kzg.js";
-
-/** Hardhat's default mnemonic: its 20 default accounts are derived from it (m/44'/60'/0'/0/i). */
-export const HARDHAT_DEFAULT_MNEMONIC = "test test test test test test test test test test test junk";
-const HARDHAT_DEFAULT_ACCOUNTS = 20;
 
 /**
  * Most blobs one transaction may carry: EIP-7594 (Osaka) caps it at 6. The in-process Hardhat node
@@ -179,15 +176,7 @@ let defaultKeys: Map<string, SigningKey> | undefined;
 async function signingKeyOf(signer: Signer, address: string): Promise<SigningKey> {
   const own = (signer as { signingKey?: SigningKey }).signingKey;
   if (own) return own;
-  if (!defaultKeys) {
-    // Derived once per process, from one seed: the mnemonic → seed step (PBKDF2) is the slow part.
-    defaultKeys = new Map();
-    const root = HDNodeWallet.fromSeed(Mnemonic.fromPhrase(HARDHAT_DEFAULT_MNEMONIC).computeSeed());
-    for (let i = 0; i < HARDHAT_DEFAULT_ACCOUNTS; i++) {
-      const w = root.derivePath(`m/44'/60'/0'/0/${i}`);
-      defaultKeys.set(w.address.toLowerCase(), w.signingKey);
-    }
-  }
+  defaultKeys ??= new Map(devAccounts().map((a) => [a.address.toLowerCase(), new SigningKey(a.privateKey)]));
   const key = defaultKeys.get(address.toLowerCase());
   if (!key) {
     throw new BlobSignerError(

@@ -2,7 +2,8 @@
  * Test fixtures shared by the blob tests and the compression benchmark. No side effects on import
  * (mocha loads every file under test/).
  */
-import { HDNodeWallet, Interface, Transaction, encodeRlp, getBytes, SigningKey } from "ethers";
+import { Interface, Transaction, Wallet, encodeRlp, getBytes, SigningKey } from "ethers";
+import { devAccounts } from "../../src/engine/chain.js";
 
 /** Deterministic PRNG (mulberry32): the fuzz cases and fixtures must be the same on every run. */
 export function createRng(seed: number): () => number {
@@ -61,9 +62,8 @@ export function makeErc20TransferBatch(count: number, seed = 1): Uint8Array {
 }
 
 /** A Hardhat default account as an ethers wallet (a signer that holds its key). */
-export function defaultWallet(index = 0): HDNodeWallet {
-  const m = "test test test test test test test test test test test junk";
-  return HDNodeWallet.fromPhrase(m, undefined, `m/44'/60'/0'/0/${index}`);
+export function defaultWallet(index = 0): Wallet {
+  return new Wallet(devAccounts()[index]!.privateKey);
 }
 
 /** Runs `f` and returns what it threw; fails the test when it throws nothing. */
