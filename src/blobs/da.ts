@@ -2,7 +2,7 @@ import type { BlobArchive } from "./archive.js";
 import { decodeBlobs, encodeBlobs } from "./codec.js";
 import { compressBatch, decompressBatch } from "./compression.js";
 import { BlobHashMismatchError, BlobNotFoundError } from "./errors.js";
-import { bytesToHex } from "./hex.js";
+import { bytesToHex } from "../shared/bytes.js";
 import { blobToCommitment, toVersionedHash } from "./kzg.js";
 import { processBlobPool, type BlobPool } from "./pool.js";
 

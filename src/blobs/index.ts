@@ -67,5 +67,5 @@ export {
   type L1BlockSource,
 } from "./server.js";
 export { createBlobReader, type BlobReader, type BlobReaderSource, type GetBlobsOptions } from "./reader.js";
-export { bytesToHex, hexToBytes } from "./hex.js";
+export { bytesToHex, hexToBytes } from "../shared/bytes.js";
 export * from "./errors.js";

@@ -1,6 +1,6 @@
 import { RLP } from "@ethereumjs/rlp";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex } from "./hex.js";
+import { bytesToHex } from "../shared/bytes.js";
 import { BYTES_PER_COMMITMENT, toVersionedHash } from "./kzg.js";
 
 /**

@@ -10,7 +10,7 @@
 import { parseBlockId, type BlobArchive, type BlockId } from "./archive.js";
 import { BYTES_PER_BLOB } from "./codec.js";
 import { BeaconApiError, BlobBlockIdRequiredError, BlobHashMismatchError, BlobNotFoundError } from "./errors.js";
-import { hexToBytes } from "./hex.js";
+import { hexToBytes } from "../shared/bytes.js";
 import { blobToCommitment, toVersionedHash, BYTES_PER_COMMITMENT } from "./kzg.js";
 
 /** Where a reader gets blobs from. */

@@ -10,7 +10,7 @@ import { SigningKey, Transaction, type Signer } from "ethers";
 import { devAccounts } from "../engine/chain.js";
 import type { BlobArchive } from "./archive.js";
 import { BlobSignerError, BlobTransactionError, BlobTransactionRevertedError } from "./errors.js";
-import { bytesToHex } from "./hex.js";
+import { bytesToHex } from "../shared/bytes.js";
 import { makeSidecar, type BlobSidecar } from "./kzg.js";
 
 /**

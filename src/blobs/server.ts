@@ -17,7 +17,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseBlockId, type ArchivedBlob, type BlobArchive, type ParsedBlockId } from "./archive.js";
 import { InvalidBlockIdError } from "./errors.js";
-import { bytesToHex } from "./hex.js";
+import { bytesToHex } from "../shared/bytes.js";
 
 /** Default port: the beacon API's usual 5052. */
 export const DEFAULT_BLOB_SERVER_PORT = 5052;

@@ -6,11 +6,10 @@ import { RLP } from "@ethereumjs/rlp";
 import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { DB } from "@ethereumjs/util";
-import { bytesToHex, createAddressFromString, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString, hexToBytes, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
 import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "@ethereumjs/vm";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { id as selectorOf } from "ethers";
-import { fromHex } from "../shared/bytes.js";
 import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
 import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
 
@@ -32,7 +31,7 @@ export type AncestorLookup = (number: bigint) => BlockHeader;
 
 /** Gas given to the L1-anchor system call, as for the EIP-4788/7002 system calls. */
 const SYSTEM_CALL_GAS = 30_000_000n;
-const ANCHOR_SELECTOR = fromHex(selectorOf("anchor(bytes32)").slice(0, 10));
+const ANCHOR_SELECTOR = hexToBytes(selectorOf("anchor(bytes32)").slice(0, 10) as `0x${string}`);
 
 /** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
 export async function createEngineVM(options: {

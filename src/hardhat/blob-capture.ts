@@ -1,6 +1,6 @@
 import type { EIP1193Provider, RequestArguments } from "hardhat/types/providers";
 import type { BlobArchive } from "../blobs/archive.js";
-import { hexToBytes } from "../blobs/hex.js";
+import { hexToBytes } from "../shared/bytes.js";
 import { blobsOfRawTransaction, processBlobPool, type WrappedBlobs } from "../blobs/pool.js";
 
 let archive: BlobArchive | undefined;
