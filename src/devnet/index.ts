@@ -6,7 +6,7 @@ import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool } from "../proposer/mempool.js";
-import { LostRaceError, proposeBlock, type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
+import { LostRaceError, proposeBlock, type DataAvailability } from "../proposer/propose.js";
 import { startL2Rpc } from "../rpc/index.js";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
@@ -43,8 +43,6 @@ export interface Devnet {
   chain: L2Chain;
   mempool: Mempool;
   rollup: Contract;
-  /** Resolves with the next L2 block the proposer gets verified on L1. */
-  nextBlock(): Promise<ProposedBlock>;
   stop(): Promise<void>;
 }
 
@@ -90,9 +88,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const l2 = await startL2Rpc({ chain, mempool, port: l2Port });
   const blobServer = await startBlobArchiveServer({ archive, port: blobPort, l1: { request: ({ method, params }) => l1.send(method, params ?? []) } });
 
-  const waiters: ((block: ProposedBlock) => void)[] = [];
   let stopped = false;
-  let busy: Promise<void> = Promise.resolve();
+  // One proposal at a time: a tick that finds the previous one still running does nothing.
+  let busy: Promise<void> | undefined;
   const tick = async () => {
     const transactions = mempool.pending();
     if (transactions.length === 0) return;
@@ -113,14 +111,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
           (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
           (proposed.block.skipped.length > 0 ? `, ${proposed.block.skipped.length} dropped (${proposed.block.skipped[0]!.reason})` : ""),
       );
-      for (const waiter of waiters.splice(0)) waiter(proposed);
     } catch (error) {
-      if (error instanceof LostRaceError) log(`lost the race for the next block; retrying on the new head`);
+      // Without a follower (the L2 node) this proposer cannot learn the other block: it says so.
+      if (error instanceof LostRaceError) log(`proposer: another proposer advanced the rollup; this devnet cannot follow it yet`);
       else log(`proposer: ${(error as Error).message}`);
     }
   };
   const timer = setInterval(() => {
-    if (!stopped) busy = busy.then(tick);
+    if (!stopped && busy === undefined) busy = tick().finally(() => (busy = undefined));
   }, options.proposeIntervalMs ?? 250);
 
   return {
@@ -132,7 +130,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     chain,
     mempool,
     rollup,
-    nextBlock: () => new Promise((resolve) => waiters.push(resolve)),
     async stop() {
       stopped = true;
       clearInterval(timer);
