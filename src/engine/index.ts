@@ -5,7 +5,17 @@
 export { buildBlock, type BuildOptions, type BuiltBlock } from "./build.js";
 export { execute, BlobDataUnavailableError, type ExecuteOptions } from "./execute.js";
 export type { ExecuteInput, ExecuteResult } from "./types.js";
-export { createL2Chain, chainHead, appendBlock, rewindTo, NotChildOfHeadError, type L2Chain, type L2Block } from "./state.js";
+export {
+  createL2Chain,
+  chainHead,
+  appendBlock,
+  rewindTo,
+  findTransaction,
+  NotChildOfHeadError,
+  type L2Chain,
+  type L2Block,
+  type IncludedTransaction,
+} from "./state.js";
 export { getL2Account, getL2Storage, callL2, L2CallRevertedError, type L2Account } from "./query.js";
 export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, type GenesisConfig, type GenesisAccount } from "./genesis.js";
 export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";

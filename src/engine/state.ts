@@ -71,3 +71,32 @@ export function rewindTo(chain: L2Chain, number: bigint): void {
   chain.headers.length = Math.min(chain.headers.length, Number(number) + 1);
   chain.blocks.length = chain.headers.length;
 }
+
+/** A transaction of the canonical chain, where it is, and what it did. */
+export interface IncludedTransaction {
+  block: L2Block;
+  index: number;
+  tx: TypedTransaction;
+  receipt: TxReceipt;
+  /** Gas this transaction used (its receipt's cumulative gas minus the previous one's). */
+  gasUsed: bigint;
+  /** 1 success, 0 failure. */
+  status: number;
+}
+
+/** Looks a transaction up by hash (0x-hex, any case) among the canonical blocks. */
+export function findTransaction(chain: L2Chain, hash: string): IncludedTransaction | undefined {
+  const at = chain.transactionIndex.get(hash.toLowerCase());
+  if (at === undefined) return undefined;
+  const block = chain.blocks[at.blockNumber]!;
+  const receipt = block.receipts[at.index]!;
+  const previous = at.index === 0 ? 0n : block.receipts[at.index - 1]!.cumulativeBlockGasUsed;
+  return {
+    block,
+    index: at.index,
+    tx: block.transactions[at.index]!,
+    receipt,
+    gasUsed: receipt.cumulativeBlockGasUsed - previous,
+    status: "status" in receipt ? Number(receipt.status) : 1,
+  };
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { bytesToHex } from "@ethereumjs/util";
 import { getCreateAddress } from "ethers";
 import { callL2, getL2Account, L2CallRevertedError } from "../engine/query.js";
-import { chainHead, type L2Chain } from "../engine/state.js";
+import { chainHead, findTransaction, type L2Chain } from "../engine/state.js";
 import type { Mempool } from "../proposer/mempool.js";
 import { TransactionRejectedError } from "../proposer/mempool.js";
 
@@ -134,27 +134,24 @@ function addressParam(value: unknown): string {
 }
 
 function receiptOf(chain: L2Chain, hash: string): object | null {
-  const at = chain.transactionIndex.get(hash);
-  if (at === undefined) return null;
-  const block = chain.blocks[at.blockNumber]!;
-  const tx = block.transactions[at.index]!;
-  const receipt = block.receipts[at.index]!;
-  const previous = at.index === 0 ? 0n : block.receipts[at.index - 1]!.cumulativeBlockGasUsed;
+  const found = findTransaction(chain, hash);
+  if (found === undefined) return null;
+  const { block, tx, receipt, index } = found;
   const from = tx.getSenderAddress().toString();
   // logIndex counts the block's logs, not the transaction's.
-  const firstLogIndex = block.receipts.slice(0, at.index).reduce((n, r) => n + r.logs.length, 0);
+  const firstLogIndex = block.receipts.slice(0, index).reduce((n, r) => n + r.logs.length, 0);
   return {
     transactionHash: hash,
-    transactionIndex: toQuantity(BigInt(at.index)),
+    transactionIndex: toQuantity(BigInt(index)),
     blockHash: bytesToHex(block.header.hash()),
     blockNumber: toQuantity(block.header.number),
     from,
     to: tx.to?.toString() ?? null,
     contractAddress: tx.to === undefined ? getCreateAddress({ from, nonce: tx.nonce }) : null,
     cumulativeGasUsed: toQuantity(receipt.cumulativeBlockGasUsed),
-    gasUsed: toQuantity(receipt.cumulativeBlockGasUsed - previous),
+    gasUsed: toQuantity(found.gasUsed),
     effectiveGasPrice: toQuantity(effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n)),
-    status: "status" in receipt ? toQuantity(BigInt(receipt.status)) : "0x1",
+    status: toQuantity(BigInt(found.status)),
     type: toQuantity(BigInt(tx.type)),
     logsBloom: bytesToHex(receipt.bitvector),
     logs: receipt.logs.map(([address, topics, data], logIndex) => ({
@@ -163,7 +160,7 @@ function receiptOf(chain: L2Chain, hash: string): object | null {
       data: bytesToHex(data),
       blockNumber: toQuantity(block.header.number),
       transactionHash: hash,
-      transactionIndex: toQuantity(BigInt(at.index)),
+      transactionIndex: toQuantity(BigInt(index)),
       logIndex: toQuantity(BigInt(firstLogIndex + logIndex)),
       removed: false,
     })),
