@@ -1,9 +1,9 @@
 import type { BlobArchive } from "./archive.js";
 import { decodeBlobs, encodeBlobs } from "./codec.js";
 import { compressBatch, decompressBatch } from "./compression.js";
-import { BlobHashMismatchError, BlobNotFoundError } from "./errors.js";
+import { BlobNotFoundError } from "./errors.js";
 import { bytesToHex } from "../shared/bytes.js";
-import { blobToCommitment, toVersionedHash } from "./kzg.js";
+import { assertBlobMatchesHash } from "./kzg.js";
 import { processBlobPool, type BlobPool } from "./pool.js";
 
 /**
@@ -36,11 +36,10 @@ export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () 
       let failure: Error | undefined;
       for (const blob of candidates) {
         try {
-          const got = toVersionedHash(blobToCommitment(blob));
-          if (got === hash) return blob;
-          failure = new BlobHashMismatchError(hash, got);
+          assertBlobMatchesHash(blob, hash);
+          return blob;
         } catch (error) {
-          failure = error as Error; // KZG refuses a blob that is not canonical field elements
+          failure = error as Error; // the next source may hold the right blob
         }
       }
       throw failure!;

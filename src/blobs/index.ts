@@ -38,6 +38,7 @@ export {
   makeSidecar,
   toVersionedHash,
   verifyBlobProof,
+  assertBlobMatchesHash,
   type BlobSidecar,
 } from "./kzg.js";
 export {

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { BYTES_PER_BLOB } from "./codec.js";
-import { BlobKzgError } from "./errors.js";
+import { BlobHashMismatchError, BlobKzgError } from "./errors.js";
 
 type CKzg = typeof import("c-kzg");
 // c-kzg is CommonJS whose exports Node's ESM loader cannot list statically; require it directly.
@@ -110,4 +110,14 @@ export function makeSidecar(blobs: readonly Uint8Array[]): BlobSidecar {
     proofs,
     versionedHashes: commitments.map(toVersionedHash),
   };
+}
+
+/**
+ * Checks that `blob` is the blob of `versionedHash` by recomputing its KZG commitment (whatever
+ * a source claims is never trusted). Throws `BlobHashMismatchError`, or `BlobKzgError` for a blob
+ * that is not canonical field elements.
+ */
+export function assertBlobMatchesHash(blob: Uint8Array, versionedHash: string): void {
+  const got = toVersionedHash(blobToCommitment(blob));
+  if (got !== versionedHash) throw new BlobHashMismatchError(versionedHash, got);
 }

@@ -9,9 +9,9 @@
  */
 import { parseBlockId, type BlobArchive, type BlockId } from "./archive.js";
 import { BYTES_PER_BLOB } from "./codec.js";
-import { BeaconApiError, BlobBlockIdRequiredError, BlobHashMismatchError, BlobNotFoundError } from "./errors.js";
+import { BeaconApiError, BlobBlockIdRequiredError, BlobNotFoundError } from "./errors.js";
 import { hexToBytes } from "../shared/bytes.js";
-import { blobToCommitment, toVersionedHash, BYTES_PER_COMMITMENT } from "./kzg.js";
+import { assertBlobMatchesHash, toVersionedHash, BYTES_PER_COMMITMENT } from "./kzg.js";
 
 /** Where a reader gets blobs from. */
 export type BlobReaderSource =
@@ -59,9 +59,7 @@ export function createBlobReader(source: BlobReaderSource): BlobReader {
         if (cached) return cached;
         const blob = candidates.get(h);
         if (!blob) throw new BlobNotFoundError(h, options.blockId === undefined ? undefined : String(options.blockId));
-        // The commitment the source claims is not trusted: recompute it from the blob.
-        const got = toVersionedHash(blobToCommitment(blob));
-        if (got !== h) throw new BlobHashMismatchError(h, got);
+        assertBlobMatchesHash(blob, h);
         verified.set(h, blob);
         return blob;
       });
