@@ -8,6 +8,7 @@
  */
 import { SigningKey, Transaction, type Signer } from "ethers";
 import { devAccounts } from "../engine/chain.js";
+import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
 import type { BlobArchive } from "./archive.js";
 import { BlobSignerError, BlobTransactionError, BlobTransactionRevertedError } from "./errors.js";
 import { bytesToHex } from "../shared/bytes.js";
@@ -17,7 +18,7 @@ import { makeSidecar, type BlobSidecar } from "./kzg.js";
  * Most blobs one transaction may carry: EIP-7594 (Osaka) caps it at 6. The in-process Hardhat node
  * accepts up to the block's 9, but a real L1 would not, so we refuse more here.
  */
-export const MAX_BLOBS_PER_TRANSACTION = 6;
+export const MAX_BLOBS_PER_TRANSACTION = MAX_BLOBS_PER_BLOCK;
 
 /** Blob transaction parameters. `blobs` (raw 131072-byte blobs) or a precomputed `sidecar`. */
 export interface SendBlobTransactionParams {

@@ -1,9 +1,9 @@
 import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import type { EVMMockBlockchainInterface } from "@ethereumjs/evm";
+import type { EVM, EVMMockBlockchainInterface } from "@ethereumjs/evm";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
-import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
+import { Caches } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { DB } from "@ethereumjs/util";
 import { bytesToHex, createAddressFromString, hexToBytes, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
@@ -11,7 +11,10 @@ import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "
 import { sha256 } from "@noble/hashes/sha2.js";
 import { id as selectorOf } from "ethers";
 import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
+import { EngineStateManager } from "./state-manager.js";
 import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
+import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
+import { decodeTransaction } from "./transactions.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
 export interface BlockEnv {
@@ -47,7 +50,7 @@ export async function createEngineVM(options: {
     valueEncoding: ValueEncoding.Bytes,
     common: options.common,
   });
-  const stateManager = new MerkleStateManager({ trie, common: options.common, caches: new Caches() });
+  const stateManager = new EngineStateManager({ trie, common: options.common, caches: new Caches() });
   const blockchain: EVMMockBlockchainInterface = {
     getBlock: async (number: number) => options.ancestors(BigInt(number)),
     putBlock: async () => {},
@@ -55,8 +58,15 @@ export async function createEngineVM(options: {
       return this;
     },
   };
-  return createVM({ common: options.common, stateManager, blockchain });
+  const meter = createGasMeter(options.common);
+  const vm = await createVM({ common: options.common, stateManager, blockchain, evmOpts: { customOpcodes: meter.customOpcodes } });
+  meter.attach(vm.evm as EVM);
+  meters.set(vm, meter);
+  return vm;
 }
+
+/** The gas meter of each engine VM (see `createGasMeter`). */
+const meters = new WeakMap<VM, GasMeter>();
 
 /** A transaction the builder left out of a block, and why. */
 export interface SkippedTransaction {
@@ -80,6 +90,19 @@ export interface ApplyResult {
   stateRoot: Uint8Array;
 }
 
+/** Options of {@link applyBlockBody}. */
+export interface ApplyOptions {
+  /**
+   * Verify mode: the gas the input claims (and EXECUTE charged for). Execution stops with a
+   * `GasBudgetExceededError` as soon as the block's gas must pass it, mid-transaction if need
+   * be, so no input makes the verifier work beyond what was paid.
+   */
+  gasBudget?: bigint;
+}
+
+/** The least gas an Osaka transaction adds to its block (intrinsic gas; EIP-7623's floor). */
+const MIN_TRANSACTION_GAS = 21_000n;
+
 /**
  * The state transition of an L2 block, shared by the builder and the stateless verifier so the
  * two cannot drift: the L1-anchor system call, then each transaction, then the roots.
@@ -90,10 +113,13 @@ export interface ApplyResult {
 export async function applyBlockBody(
   vm: VM,
   env: BlockEnv,
-  transactions: TypedTransaction[],
+  transactions: (TypedTransaction | Uint8Array)[],
   mode: "build" | "verify",
+  options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const block = envBlock(vm.common, env);
+  const meter = meters.get(vm);
+  const budget = options.gasBudget;
   await anchorSystemCall(vm, block, env.anchor);
 
   const included: TypedTransaction[] = [];
@@ -102,26 +128,45 @@ export async function applyBlockBody(
   const bloom = new Bloom(undefined, vm.common);
   let gasUsed = 0n;
   let cumulativeReceiptGas = 0n;
-  for (const [index, tx] of transactions.entries()) {
+  const stateManager = vm.stateManager as EngineStateManager;
+  for (const [index, item] of transactions.entries()) {
+    if (budget !== undefined && budget - gasUsed < MIN_TRANSACTION_GAS) {
+      // Every Osaka transaction adds at least 21,000 to the block's gas (EIP-7623's floor):
+      // the claimed gas cannot cover this one, so do not even decode it.
+      throw new GasBudgetExceededError(`transaction ${index}`, gasUsed + MIN_TRANSACTION_GAS, budget);
+    }
+    // The verifier decodes (and recovers the sender of) each transaction only when it is reached.
+    const tx = item instanceof Uint8Array ? decodeTransaction(item, vm.common, index) : item;
     if (tx.gasLimit > env.gasLimit - gasUsed) {
       const reason = `gas limit ${tx.gasLimit} above the ${env.gasLimit - gasUsed} left in the block`;
       if (mode === "verify") throw new InvalidTransactionError(index, reason);
       skipped.push({ hash: bytesToHex(tx.hash()), tx, reason });
       continue;
     }
+    // A refund returns at most a fifth of what a transaction consumed, so once it has consumed
+    // 5/4 of what is left of the budget, its block gas is over the budget whatever happens next.
+    meter?.begin(`transaction ${index}`, tx.gasLimit, budget === undefined ? undefined : ((budget - gasUsed) * 5n) / 4n);
+    const checkpoints = stateManager.openCheckpoints();
     let result;
     try {
       result = await runTx(vm, { tx, block, blockGasUsed: cumulativeReceiptGas, skipHardForkValidation: true });
     } catch (error) {
-      // Witness misses are verdicts in their own right: pass them through unchanged.
+      // Whatever threw inside the EVM (a precompile, a state read, the meter) left its inner
+      // checkpoints open: close them all, so the builder's state is exactly the state before
+      // this transaction — the state the verifier, which never sees the transaction, starts from.
+      while (stateManager.openCheckpoints() > checkpoints) await stateManager.revert();
+      // Witness misses and the budget are verdicts in their own right: pass them through unchanged.
       if (error instanceof ExecutionRejectedError) throw error;
       const reason = (error as Error).message;
       if (mode === "verify") throw new InvalidTransactionError(index, reason);
       skipped.push({ hash: bytesToHex(tx.hash()), tx, reason });
       continue;
+    } finally {
+      meter?.begin("", 0n, undefined);
     }
     included.push(tx);
     gasUsed += result.blockGasSpent ?? result.totalGasSpent;
+    if (budget !== undefined && gasUsed > budget) throw new GasBudgetExceededError(`transaction ${index}`, gasUsed, budget);
     cumulativeReceiptGas += result.totalGasSpent;
     bloom.or(result.bloom);
     receipts.push(result.receipt);

@@ -10,6 +10,7 @@ import { chainHead, type L2Chain } from "./state.js";
 import type { ExecuteInput } from "./types.js";
 import { encodeWitness, RecordingDB, type Witness } from "./witness.js";
 import { WitnessMissingHeaderError } from "./errors.js";
+import { UltrasoundError } from "../shared/errors.js";
 
 /** What the proposer chooses for a new block; the rest follows from the parent. */
 export interface BuildOptions {
@@ -40,6 +41,7 @@ export interface BuiltBlock {
  */
 export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise<BuiltBlock> {
   const parent = chainHead(chain);
+  checkBuildOptions(options, parent);
   const common = createL2Common(chain.genesis.chainId);
   const recording = new RecordingDB(chain.db);
   const ancestorsRead = new Set<bigint>();
@@ -104,4 +106,21 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     witness: encodeWitness(witness),
   };
   return { header, transactions: result.included, skipped: [...undecodable, ...result.skipped], receipts: result.receipts, witness, input };
+}
+
+/** The proposer asked for a block that EXECUTE would reject whatever its transactions. */
+export class InvalidBuildOptionsError extends UltrasoundError {
+  override name = "InvalidBuildOptionsError";
+}
+
+/** Refuses, before any work, header choices `execute` would reject (it checks the same rules). */
+function checkBuildOptions(options: BuildOptions, parent: BlockHeader): void {
+  const refuse = (field: string, expected: string, got: unknown) => {
+    throw new InvalidBuildOptionsError(`Cannot build block ${parent.number + 1n}: ${field} must be ${expected}`, { field, expected, got });
+  };
+  if (options.timestamp < parent.timestamp) refuse("timestamp", `>= the parent's ${parent.timestamp}`, options.timestamp);
+  if (options.timestamp >= 2n ** 64n) refuse("timestamp", "< 2^64", options.timestamp);
+  if (options.coinbase.length !== 20) refuse("coinbase", "20 bytes", options.coinbase.length);
+  if (options.prevRandao.length !== 32) refuse("prevRandao", "32 bytes", options.prevRandao.length);
+  if (options.anchor.length !== 32) refuse("anchor", "32 bytes", options.anchor.length);
 }

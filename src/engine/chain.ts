@@ -1,6 +1,7 @@
 import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/common";
 import { HDNodeWallet } from "ethers";
 import { nativeEcrecover } from "./crypto.js";
+import { l2Kzg } from "./kzg.js";
 
 /**
  * The hardfork L2 blocks follow. Osaka — the same rules as the L1 devnet (Hardhat's default),
@@ -29,9 +30,11 @@ export const DEV_MNEMONIC = "test test test test test test test test test test t
  * alive (PITFALLS: heap grew to 1.4 GB).
  */
 export function createL2Common(chainId: bigint): Common {
-  return createCustomCommon({ chainId: Number(chainId), name: `ultrasound-${chainId}` }, Mainnet, {
+  // The chain id goes in as a decimal string: `Number()` rounds ids above 2^53, and a rounded id
+  // would accept transactions signed for another chain and make CHAINID lie.
+  return createCustomCommon({ chainId: chainId.toString(), name: `ultrasound-${chainId}` }, Mainnet, {
     hardfork: L2_HARDFORK,
-    customCrypto: nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover },
+    customCrypto: { kzg: l2Kzg, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
   });
 }
 

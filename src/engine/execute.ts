@@ -12,7 +12,9 @@ import {
   WitnessMissingHeaderError,
   WitnessMissingNodeError,
 } from "./errors.js";
-import { decodeTransactions } from "./transactions.js";
+import { splitTransactions } from "./transactions.js";
+import { assertRlpDepth } from "./rlp.js";
+import { MAX_BLOBS_PER_BLOCK } from "./types.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
 import { decodeWitness, WitnessDB } from "./witness.js";
 
@@ -61,6 +63,7 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
     if (input.transactions.length > 0) {
       throw new HeaderMismatchError("transactions", "empty when blobs carry the data", input.transactions.length);
     }
+    checkBlobHashes(input.blobVersionedHashes);
     if (options.resolveBlobData === undefined) {
       throw new BlobDataUnavailableError("Block data is in blobs and no blob source is configured", {
         versionedHashes: input.blobVersionedHashes.map((h) => bytesToHex(h)),
@@ -72,7 +75,9 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
       throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
     }
   }
-  const transactions = decodeTransactions(transactionBytes, common);
+  // Split only: each transaction is decoded when execution reaches it, and not at all once the
+  // claimed gas is spent (decoding and sender recovery of unpaid transactions is unpaid work).
+  const transactions = splitTransactions(transactionBytes);
 
   const db = new WitnessDB(witness);
   if (!db.has(bytesToHex(input.preStateRoot).slice(2))) throw new WitnessMissingNodeError(bytesToHex(input.preStateRoot).slice(2));
@@ -92,7 +97,7 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
     prevRandao: input.prevRandao,
     anchor: input.anchor,
   };
-  const result = await applyBlockBody(vm, env, transactions, "verify");
+  const result = await applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed });
 
   if (result.gasUsed !== input.gasUsed) {
     throw new CommitmentMismatchError("gasUsed", input.number, input.gasUsed, result.gasUsed);
@@ -110,6 +115,7 @@ function indexHeaders(encoded: Uint8Array[], common: ReturnType<typeof createL2C
   for (const bytes of encoded) {
     let header: BlockHeader;
     try {
+      assertRlpDepth(bytes, 1, "header"); // a header is a flat list; refuse nesting before the library decodes it
       header = createBlockHeaderFromRLP(bytes, { common, setHardfork: false, skipConsensusFormatValidation: true });
     } catch (error) {
       throw new WitnessDecodeError(`header does not decode: ${(error as Error).message}`);
@@ -127,6 +133,24 @@ function ancestorByNumber(parent: BlockHeader, headers: Map<string, BlockHeader>
   }
   if (header === undefined || header.number !== number) throw new WitnessMissingHeaderError({ number });
   return header;
+}
+
+/**
+ * At most `MAX_BLOBS_PER_BLOCK` versioned hashes, no duplicates, each a KZG versioned hash:
+ * checked before any blob is fetched or KZG-checked, so a caller cannot make EXECUTE verify the
+ * same blob hundreds of times for the price of 32 input bytes each.
+ */
+function checkBlobHashes(hashes: Uint8Array[]): void {
+  if (hashes.length > MAX_BLOBS_PER_BLOCK) {
+    throw new HeaderMismatchError("blobVersionedHashes", `at most ${MAX_BLOBS_PER_BLOCK} hashes`, hashes.length);
+  }
+  const seen = new Set<string>();
+  for (const [index, hash] of hashes.entries()) {
+    const hex = bytesToHex(hash);
+    if (hash[0] !== 0x01) throw new HeaderMismatchError(`blobVersionedHashes[${index}]`, "a KZG versioned hash (version byte 0x01)", hex);
+    if (seen.has(hex)) throw new HeaderMismatchError(`blobVersionedHashes[${index}]`, "no duplicate hashes", hex);
+    seen.add(hex);
+  }
 }
 
 function checkField(field: string, expected: unknown, got: unknown): void {

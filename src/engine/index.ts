@@ -2,7 +2,7 @@
  * The execution engine: builds L2 blocks with their witness, and verifies them statelessly with
  * the semantics of the EXECUTE precompile. One state-transition code path serves both.
  */
-export { buildBlock, type BuildOptions, type BuiltBlock } from "./build.js";
+export { buildBlock, InvalidBuildOptionsError, type BuildOptions, type BuiltBlock } from "./build.js";
 export { execute, BlobDataUnavailableError, type ExecuteOptions } from "./execute.js";
 export type { ExecuteInput, ExecuteResult } from "./types.js";
 export {
@@ -22,4 +22,7 @@ export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, D
 export { encodeTransactions, decodeTransactions } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export * from "./errors.js";
+export { GasBudgetExceededError } from "./meter.js";
+export { RlpShapeError } from "./rlp.js";
+export { MAX_BLOBS_PER_BLOCK } from "./types.js";
 export { nativeEcrecoverStatus } from "./crypto.js";

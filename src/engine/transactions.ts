@@ -1,5 +1,6 @@
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
+import { assertRlpDepth, decodeByteList } from "./rlp.js";
 import { createTxFromRLP, TransactionType, type TypedTransaction } from "@ethereumjs/tx";
 import { BlobTransactionNotAllowedError, TransactionDecodeError } from "./errors.js";
 
@@ -18,24 +19,35 @@ export function encodeTransactions(transactions: (TypedTransaction | Uint8Array)
  * signed, well-formed transaction of this chain id, and none may carry blobs.
  */
 export function decodeTransactions(bytes: Uint8Array, common: Common): TypedTransaction[] {
-  let items: unknown;
-  try {
-    items = RLP.decode(bytes);
-  } catch (error) {
-    throw new TransactionDecodeError(undefined, `not an RLP list: ${(error as Error).message}`);
-  }
-  if (!Array.isArray(items)) throw new TransactionDecodeError(undefined, "not an RLP list");
-  return items.map((item, index) => {
-    if (!(item instanceof Uint8Array)) throw new TransactionDecodeError(index, "item is a list, expected bytes");
-    return decodeTransaction(item, common, index);
-  });
+  return splitTransactions(bytes).map((item, index) => decodeTransaction(item, common, index));
 }
+
+/**
+ * Splits `RLP([tx_0, …, tx_n])` into the transactions' bytes (views, not copies) without decoding
+ * them: the verifier decodes each one only when execution reaches it (see `applyBlockBody`).
+ */
+export function splitTransactions(bytes: Uint8Array): Uint8Array[] {
+  try {
+    return decodeByteList(bytes, "transactions");
+  } catch (error) {
+    throw new TransactionDecodeError(undefined, `not an RLP list of transactions: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * How deep lists nest in a valid transaction: the transaction's field list, an access list, one
+ * entry of it, its storage keys (EIP-7702's authorization list is shallower).
+ */
+const MAX_TRANSACTION_DEPTH = 4;
 
 /** Decodes one L2 transaction (see {@link decodeTransactions}). */
 export function decodeTransaction(bytes: Uint8Array, common: Common, index = 0): TypedTransaction {
   if (bytes.length > 0 && bytes[0] === TransactionType.BlobEIP4844) throw new BlobTransactionNotAllowedError(index);
   let tx: TypedTransaction;
   try {
+    // Refuse hostile nesting before the library's decoder, which is quadratic in it.
+    const typed = bytes.length > 0 && bytes[0]! <= 0x7f;
+    assertRlpDepth(typed ? bytes.subarray(1) : bytes, MAX_TRANSACTION_DEPTH, "transaction");
     tx = createTxFromRLP(bytes, { common });
   } catch (error) {
     throw new TransactionDecodeError(index, (error as Error).message);

@@ -31,3 +31,9 @@ export interface ExecuteResult {
   gasUsed: bigint;
   transactionCount: number;
 }
+
+/**
+ * The most blobs one block's data may span: what one L1 transaction can carry (EIP-7594's
+ * per-transaction limit under Osaka), since `advanceWithBlobs` checks each hash with `BLOBHASH`.
+ */
+export const MAX_BLOBS_PER_BLOCK = 6;

@@ -3,6 +3,7 @@ import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { bytesToUnprefixedHex } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { StateNodeMissingError, WitnessDecodeError, WitnessMissingNodeError } from "./errors.js";
+import { decodeByteLists } from "./rlp.js";
 
 /**
  * Everything a stateless verifier reads, all of it content-addressed:
@@ -24,24 +25,17 @@ export function encodeWitness(witness: Witness): Uint8Array {
   return RLP.encode([witness.nodes, witness.codes, witness.headers]);
 }
 
-/** Decodes `RLP([nodes, codes, headers])`; rejects anything else with a `WitnessDecodeError`. */
+/**
+ * Decodes `RLP([nodes, codes, headers])`; rejects anything else with a `WitnessDecodeError`.
+ * Linear in the input whatever it holds (see `decodeByteLists`); the items are views into it.
+ */
 export function decodeWitness(bytes: Uint8Array): Witness {
-  let decoded: unknown;
+  let lists: Uint8Array[][];
   try {
-    decoded = RLP.decode(bytes);
+    lists = decodeByteLists(bytes, 3, "witness [nodes, codes, headers]");
   } catch (error) {
-    throw new WitnessDecodeError(`not RLP: ${(error as Error).message}`);
+    throw new WitnessDecodeError((error as Error).message);
   }
-  if (!Array.isArray(decoded) || decoded.length !== 3) {
-    throw new WitnessDecodeError("expected a list of 3 lists [nodes, codes, headers]");
-  }
-  const lists = decoded.map((list, i) => {
-    if (!Array.isArray(list)) throw new WitnessDecodeError(`item ${i} is not a list`);
-    for (const item of list) {
-      if (!(item instanceof Uint8Array)) throw new WitnessDecodeError(`item ${i} holds a nested list`);
-    }
-    return list as Uint8Array[];
-  });
   return { nodes: lists[0]!, codes: lists[1]!, headers: lists[2]! };
 }
 

@@ -9,6 +9,7 @@ import {
   encodeWitness,
   execute,
   ExecutionRejectedError,
+  GasBudgetExceededError,
   HeaderMismatchError,
   InvalidTransactionError,
   TransactionDecodeError,
@@ -82,8 +83,10 @@ describe("engine: execute (the semantics of EXECUTE)", function () {
       const error = await expectRejected({ ...block.input, gasUsed: block.input.gasUsed + 1n }, CommitmentMismatchError);
       expect(error.message).to.contain(`expected: ${block.input.gasUsed + 1n}`);
     });
-    it("gas used - 1", async function () {
-      await expectRejected({ ...block.input, gasUsed: block.input.gasUsed - 1n }, CommitmentMismatchError);
+    it("gas used - 1 (execution stops as soon as it passes the claim)", async function () {
+      const error = (await expectRejected({ ...block.input, gasUsed: block.input.gasUsed - 1n }, GasBudgetExceededError)) as GasBudgetExceededError;
+      expect(error.budget).to.equal(block.input.gasUsed - 1n);
+      expect(error.what).to.equal("transaction 5");
     });
     it("block hash", async function () {
       const error = await expectRejected({ ...block.input, blockHash: new Uint8Array(32) }, CommitmentMismatchError);
@@ -149,8 +152,10 @@ describe("engine: execute (the semantics of EXECUTE)", function () {
     it("one added", async function () {
       const { chain } = await chainWithContracts();
       const extra = await sign(chain, 9, { nonce: 0, to: wallets[1]!.address, value: 1n, gasLimit: 21_000n });
-      // Its sender's account is not in the witness: the run cannot even read it.
-      await expectRejected(withTransactions(block, (t) => [...t, extra]), WitnessMissingNodeError);
+      // Within the claimed gas, there is none left for it…
+      await expectRejected(withTransactions(block, (t) => [...t, extra]), GasBudgetExceededError);
+      // …and with the gas claimed, its sender's account is not in the witness: the run cannot even read it.
+      await expectRejected({ ...withTransactions(block, (t) => [...t, extra]), gasUsed: block.input.gasUsed + 21_000n }, WitnessMissingNodeError);
     });
     it("bytes that are not an RLP list", async function () {
       await expectRejected({ ...block.input, transactions: new Uint8Array([0xff, 0x01]) }, TransactionDecodeError);
@@ -170,7 +175,8 @@ describe("engine: execute (the semantics of EXECUTE)", function () {
       });
       const blobTx = hexToBytes(raw as `0x${string}`);
       expect(blobTx[0]).to.equal(3);
-      const error = await expectRejected(withTransactions(block, (t) => [...t, blobTx]), BlobTransactionNotAllowedError);
+      const claimed = { ...withTransactions(block, (t) => [...t, blobTx]), gasUsed: block.input.gasUsed + 21_000n };
+      const error = await expectRejected(claimed, BlobTransactionNotAllowedError);
       expect((error as BlobTransactionNotAllowedError).index).to.equal(6);
     });
   });
