@@ -3,82 +3,89 @@
  * (a list of { name, unit, value, baseline?, ratio? }). Ratios compare against a baseline
  * measured in the same run, since machines are noisy. Nothing here is a test.
  */
-import { createBlock } from "@ethereumjs/block";
-import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
-import { ValueEncoding } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
 import { network } from "hardhat";
 import os from "node:os";
-import { chainHead, createL2Common, decodeTransactions, execute, nativeEcrecoverStatus, type BuiltBlock, type L2Chain } from "../src/engine/index.js";
+import { createL2Common, decodeTransactions, execute, nativeEcrecoverStatus } from "../src/engine/index.js";
 import { proposeBlock } from "../src/proposer/index.js";
 import { compressBatch, getKzg, makeSidecar } from "../src/blobs/index.js";
 import { blockDataToBlobs } from "../src/blobs/da.js";
 import { deployRollup } from "../src/sdk/index.js";
+import { edrNetworkAtGenesis, mineOnEdr } from "./edr.js";
+import { timeBuild, timeExecute, timeRunBlock } from "./engine.js";
 import { createReport } from "./report.js";
-import { buildBench, erc20Chain, erc20Transfers } from "./workloads.js";
+import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 
 const report = createReport();
 /** EIP-4844: every blob costs 2^17 blob gas. */
 const GAS_PER_BLOB = 131_072;
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
-
-/** Plain @ethereumjs/vm runBlock of the same block on the full (stateful) pre-state. */
-async function baselineRunBlock(chain: L2Chain, block: BuiltBlock): Promise<number> {
-  const common = createL2Common(chain.genesis.chainId);
-  const parent = chainHead(chain);
-  const trie = new MerklePatriciaTrie({ db: chain.db, root: parent.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
-  const vm = await createVM({ common, stateManager: new MerkleStateManager({ trie, common, caches: new Caches() }) });
-  // Decoded afresh, as execute() does: both pay sender recovery.
-  const transactions = decodeTransactions(block.input.transactions, common);
-  const full = createBlock({ header: block.header.toJSON(), transactions }, { common, setHardfork: false });
-  const started = performance.now();
-  await runBlock(vm, { block: full, skipBlockValidation: true, skipHeaderValidation: true, generate: true });
-  return performance.now() - started;
-}
-
-async function timeExecute(block: BuiltBlock): Promise<number> {
-  const started = performance.now();
-  await execute(block.input);
-  return performance.now() - started;
-}
+/** Each timing is the best of this many runs, the engines alternating: machines are noisy. */
+const RUNS = 2;
+/** `BENCH_ONLY=engine|l1|blobs` runs one section (default: all). */
+const only = process.env.BENCH_ONLY;
+const runs = (section: string) => only === undefined || only === "" || only === section;
 
 console.log(`ultrasound bench — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Node ${process.version}, native ecrecover: ${nativeEcrecoverStatus().native}${quick ? " (quick)" : ""}\n`);
 
-// 1. Stateless verification vs plain runBlock, on one block of ERC20 transfers.
-{
-  console.log(`engine: a block of ${SIZE} ERC20 transfers`);
-  const chain = await erc20Chain();
-  const warm = await buildBench(chain, await erc20Transfers(chain, 50, 9));
+// 1. The engine against Hardhat's EDR (revm) and plain ethereumjs runBlock, on the same signed
+//    transactions, for three workloads. EDR runs with the L2 chain id (the same bytes are valid
+//    on it), the L2 genesis state, automine off; its time runs from the first
+//    eth_sendRawTransaction to evm_mine returning (JSON-RPC submission + mempool + mining).
+//    `execute` includes witness decoding and sender recovery; `build` is buildBlock with witness
+//    from raw transactions; `runBlock` is ethereumjs's own, stateful, on the same Common.
+console.log(
+  "engine vs EDR: EDR = in-process Hardhat network (no EXECUTE hook), chain id of the L2, same genesis state;\n" +
+    "  timed from the first eth_sendRawTransaction to evm_mine returning. Ratios: execute/EDR, build/EDR, execute/runBlock.",
+);
+for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWorkload] : []) {
+  const label = `${SIZE} ${workload.label}`;
+  console.log(`\nengine: a block of ${label}`);
+  const chain = await workload.chain();
+  const edr = await edrNetworkAtGenesis(chain.genesis);
+  // Warm-up on a smaller block of other transactions (JIT, caches), every engine once.
+  const warmTxs = await workload.transactions(chain, 50, 9);
+  const warm = await buildBench(chain, warmTxs);
   await execute(warm.input);
-  await baselineRunBlock(chain, warm);
+  await timeRunBlock(chain, warm);
+  await mineOnEdr(edr, warmTxs);
 
-  const txs = await erc20Transfers(chain, SIZE);
-  let started = performance.now();
-  const block = await buildBench(chain, txs);
-  const buildMs = performance.now() - started;
-  const gas = Number(block.header.gasUsed);
-
-  // Alternate the two, keep each one's best of two: machines are noisy.
-  const base = Math.min(await baselineRunBlock(chain, block), await baselineRunBlock(chain, block));
-  const stateless = Math.min(await timeExecute(block), await timeExecute(block));
-  report.add({ name: `execute (stateless) ${SIZE} ERC20 transfers`, unit: "ms", value: stateless, baseline: base });
-  report.add({ name: "execute throughput", unit: "Mgas/s", value: gas / 1000 / stateless, baseline: gas / 1000 / base });
-  report.add({ name: "execute throughput ", unit: "tx/s", value: (SIZE * 1000) / stateless, baseline: (SIZE * 1000) / base });
-  report.add({ name: "build (block + witness)", unit: "tx/s", value: (SIZE * 1000) / buildMs });
-  report.add({ name: "L2 gas used", unit: "gas", value: gas });
-  report.add({ name: "witness size", unit: "bytes", value: block.input.witness.length });
-  report.add({ name: "witness size per tx", unit: "bytes", value: block.input.witness.length / SIZE });
-  report.add({ name: "witness trie nodes", unit: "nodes", value: block.witness.nodes.length });
-  started = performance.now();
+  const txs = await workload.transactions(chain, SIZE);
+  let build = Infinity;
+  let stateless = Infinity;
+  let runBlockMs = Infinity;
+  let edrMs = Infinity;
+  let mineMs = Infinity;
+  let block = undefined as Awaited<ReturnType<typeof timeBuild>>["block"] | undefined;
+  for (let run = 0; run < RUNS; run++) {
+    const edrRun = await mineOnEdr(edr, txs);
+    if (edrRun.transactionCount !== SIZE) throw new Error(`EDR mined ${edrRun.transactionCount} of ${SIZE} transactions`);
+    edrMs = Math.min(edrMs, edrRun.sendAndMineMs);
+    mineMs = Math.min(mineMs, edrRun.mineMs);
+    const built = await timeBuild(chain, txs);
+    block = built.block;
+    build = Math.min(build, built.ms);
+    if (edrRun.gasUsed !== block.header.gasUsed) console.log(`  note: EDR gas used ${edrRun.gasUsed} ≠ L2 ${block.header.gasUsed}`);
+    stateless = Math.min(stateless, await timeExecute(block));
+    runBlockMs = Math.min(runBlockMs, await timeRunBlock(chain, block));
+  }
+  const gas = Number(block!.header.gasUsed);
+  report.add({ name: `${label}: EDR send raw txs + evm_mine`, unit: "ms", value: edrMs });
+  report.add({ name: `${label}: EDR evm_mine alone`, unit: "ms", value: mineMs });
+  report.add({ name: `${label}: execute (stateless) vs EDR`, unit: "ms", value: stateless, baseline: edrMs });
+  report.add({ name: `${label}: build (block + witness) vs EDR`, unit: "ms", value: build, baseline: edrMs });
+  report.add({ name: `${label}: execute vs ethereumjs runBlock`, unit: "ms", value: stateless, baseline: runBlockMs });
+  report.add({ name: `${label}: execute throughput (vs runBlock)`, unit: "Mgas/s", value: gas / 1000 / stateless, baseline: gas / 1000 / runBlockMs });
+  report.add({ name: `${label}: L2 gas used`, unit: "gas", value: gas });
+  report.add({ name: `${label}: witness size`, unit: "bytes", value: block!.input.witness.length });
+  report.add({ name: `${label}: witness trie nodes`, unit: "nodes", value: block!.witness.nodes.length });
 }
 
 // 2. L1 cost of advance() per L2 transaction, calldata vs blobs, for blocks of 10/100/1000
 //    ERC20 transfers. Osaka caps an L1 transaction at 2^24 gas (EIP-7825), which a large block
 //    exceeds (EXECUTE charges its L2 gas), so this L1 runs Prague rules (same gas schedule
 //    otherwise) with large blocks.
-{
+if (runs("l1")) {
   console.log("\nL1: advance() cost per L2 transaction (L1 on prague rules: no per-transaction gas cap)");
   const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
   const [signer] = await ethers.getSigners();
@@ -114,7 +121,7 @@ console.log(`ultrasound bench — ${os.cpus().length} cores, ${os.cpus()[0]?.mod
 
 // 3. Blob pipeline time per blob — compress + encode + KZG commitment + proof — against the
 //    KZG library's own commitment + proof on the same blob.
-{
+if (runs("blobs")) {
   console.log("\nblobs: encode + commitment + proof per blob, vs c-kzg alone on the same blob");
   const chain = await erc20Chain();
   const batch = (await buildBench(chain, await erc20Transfers(chain, 700, 7))).input.transactions;
