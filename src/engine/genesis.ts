@@ -131,7 +131,10 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
     }
   }
   const chainId = raw.chainId === undefined ? undefined : quantity(raw.chainId, "chainId", source);
-  if (chainId === 0n || (chainId !== undefined && chainId > 2n ** 53n)) throw new GenesisConfigError("chainId out of range", { source, chainId });
+  // NativeRollup and EXECUTE hold the chain id as a uint64; the engine keeps it exact (a bigint).
+  if (chainId === 0n || (chainId !== undefined && chainId >= 2n ** 64n)) {
+    throw new GenesisConfigError("chainId out of range (1 to 2^64-1)", { source, chainId });
+  }
   const gasLimit = raw.gasLimit === undefined ? undefined : quantity(raw.gasLimit, "gasLimit", source);
   if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
   return defaultGenesis({
