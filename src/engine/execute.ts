@@ -16,7 +16,7 @@ import { splitTransactions } from "./transactions.js";
 import { assertRlpDepth } from "./rlp.js";
 import { MAX_BLOBS_PER_BLOCK } from "./types.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
-import { decodeWitness, WitnessDB } from "./witness.js";
+import { decodeWitness, WitnessDB, type Witness } from "./witness.js";
 
 /** Options of {@link execute}. */
 export interface ExecuteOptions {
@@ -46,8 +46,9 @@ export class BlobDataUnavailableError extends ExecutionRejectedError {
 export async function execute(input: ExecuteInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const common = createL2Common(input.chainId);
   const witness = decodeWitness(input.witness);
+  checkWitnessBounds(witness, input.gasUsed);
   const ancestors = indexHeaders(witness.headers, common);
-  const parent = ancestors.get(bytesToHex(input.parentHash));
+  const parent = ancestors(input.parentHash);
   if (parent === undefined) throw new WitnessMissingHeaderError({ parentHash: bytesToHex(input.parentHash) });
 
   checkField("number", parent.number + 1n, input.number);
@@ -109,28 +110,70 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   return { blockHash: header.hash(), gasUsed: result.gasUsed, transactionCount: transactions.length };
 }
 
-/** Files witness headers under their own hash: a tampered header is not found under the hash asked. */
-function indexHeaders(encoded: Uint8Array[], common: ReturnType<typeof createL2Common>): Map<string, BlockHeader> {
-  const headers = new Map<string, BlockHeader>();
-  for (const bytes of encoded) {
-    let header: BlockHeader;
-    try {
-      assertRlpDepth(bytes, 1, "header"); // a header is a flat list; refuse nesting before the library decodes it
-      header = createBlockHeaderFromRLP(bytes, { common, setHardfork: false, skipConsensusFormatValidation: true });
-    } catch (error) {
-      throw new WitnessDecodeError(`header does not decode: ${(error as Error).message}`);
-    }
-    headers.set(bytesToHex(keccak256(bytes)), header);
+/** BLOCKHASH reaches 256 blocks back: the parent and 256 ancestors are all a block can read. */
+export const MAX_WITNESS_HEADERS = 257;
+/**
+ * Every distinct code a block reads costs it an account access first — 2,400 gas or more (a cold
+ * access is 2,600, an access-list entry 2,400), or the 21,000 of the transaction that targets it —
+ * so a block of `gasUsed` reads fewer than `gasUsed / 2,000 + 2` codes (the 2: the anchor
+ * predeploy and one spare).
+ */
+export const WITNESS_GAS_PER_CODE = 2_000n;
+/** A trie node is stored under its hash only when its encoding is 32 bytes or more (else it is inlined). */
+export const MIN_WITNESS_NODE_BYTES = 32;
+
+/**
+ * Refuses, before any hashing, witnesses larger than any block of this gas could need: the work
+ * of filing each item under its hash must not exceed what the input pays for.
+ */
+function checkWitnessBounds(witness: Witness, gasUsed: bigint): void {
+  if (witness.headers.length > MAX_WITNESS_HEADERS) {
+    throw new WitnessDecodeError(`${witness.headers.length} headers; BLOCKHASH can need at most ${MAX_WITNESS_HEADERS}`);
   }
-  return headers;
+  const maxCodes = gasUsed / WITNESS_GAS_PER_CODE + 2n;
+  if (BigInt(witness.codes.length) > maxCodes) {
+    throw new WitnessDecodeError(`${witness.codes.length} codes; a block of ${gasUsed} gas can read at most ${maxCodes}`);
+  }
+  for (const [index, node] of witness.nodes.entries()) {
+    if (node.length < MIN_WITNESS_NODE_BYTES) {
+      throw new WitnessDecodeError(`node ${index} has ${node.length} bytes; a node referenced by hash has at least ${MIN_WITNESS_NODE_BYTES}`);
+    }
+  }
+}
+
+/** Witness headers by hash (0x-hex), decoded on first use. */
+type HeaderLookup = (hash: Uint8Array) => BlockHeader | undefined;
+
+/**
+ * Files witness headers under their own hash — a tampered header is not found under the hash
+ * asked — and decodes one only when the parent or BLOCKHASH's walk reaches it.
+ */
+function indexHeaders(encoded: Uint8Array[], common: ReturnType<typeof createL2Common>): HeaderLookup {
+  const raw = new Map<string, Uint8Array>();
+  for (const bytes of encoded) raw.set(bytesToHex(keccak256(bytes)), bytes);
+  const decoded = new Map<string, BlockHeader>();
+  return (hash) => {
+    const key = bytesToHex(hash);
+    const bytes = raw.get(key);
+    if (bytes === undefined) return undefined;
+    let header = decoded.get(key);
+    if (header === undefined) {
+      try {
+        assertRlpDepth(bytes, 1, "header"); // a header is a flat list; refuse nesting before the library decodes it
+        header = createBlockHeaderFromRLP(bytes, { common, setHardfork: false, skipConsensusFormatValidation: true });
+      } catch (error) {
+        throw new WitnessDecodeError(`header ${key} does not decode: ${(error as Error).message}`);
+      }
+      decoded.set(key, header);
+    }
+    return header;
+  };
 }
 
 /** BLOCKHASH's ancestor: walk the hash chain back from the parent; never guess. */
-function ancestorByNumber(parent: BlockHeader, headers: Map<string, BlockHeader>, number: bigint): BlockHeader {
+function ancestorByNumber(parent: BlockHeader, headers: HeaderLookup, number: bigint): BlockHeader {
   let header: BlockHeader | undefined = parent;
-  while (header !== undefined && header.number > number) {
-    header = headers.get(bytesToHex(header.parentHash));
-  }
+  while (header !== undefined && header.number > number) header = headers(header.parentHash);
   if (header === undefined || header.number !== number) throw new WitnessMissingHeaderError({ number });
   return header;
 }

@@ -267,9 +267,37 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
       expect(error.message).to.contain("nested deeper than 4");
     });
     it("as an ancestor header", async function () {
+      // Claimed as the parent, so the verifier must decode it.
       const witness = { nodes: [], codes: [], headers: [deep] };
-      const outcome = await settle({ ...input, witness: encodeWitness(witness) });
+      const outcome = await settle({ ...input, parentHash: keccak_256(deep), witness: encodeWitness(witness) });
       expect((outcome as { error: Error }).error).to.be.instanceOf(WitnessDecodeError);
+    });
+  });
+
+  describe("a witness larger than any block of the claimed gas could need is refused before hashing", function () {
+    let block: BuiltBlock;
+    before(async function () {
+      const chain = await createL2Chain(defaultGenesis());
+      block = await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })]);
+    });
+    const rejects = async (witness: { nodes: Uint8Array[]; codes: Uint8Array[]; headers: Uint8Array[] }, reason: RegExp) => {
+      const outcome = await settle({ ...block.input, witness: encodeWitness(witness) });
+      const error = (outcome as { error: Error }).error;
+      expect(error).to.be.instanceOf(WitnessDecodeError);
+      expect(error.message).to.match(reason);
+    };
+    it("more headers than BLOCKHASH can reach (257)", async function () {
+      const headers = Array.from({ length: 258 }, () => block.witness.headers[0]!);
+      await rejects({ ...block.witness, headers }, /258 headers; BLOCKHASH can need at most 257/);
+    });
+    it("more codes than the claimed gas can read (one per 2,000 gas)", async function () {
+      // 21,000 + 2 anchor-call gas… the block used block.input.gasUsed: allowance gasUsed/2000 + 2.
+      const allowed = Number(block.input.gasUsed / 2_000n + 2n);
+      const codes = Array.from({ length: allowed + 1 }, (_, i) => new Uint8Array([0x60, i & 0xff, 0x00]));
+      await rejects({ ...block.witness, codes }, new RegExp(`${allowed + 1} codes; a block of ${block.input.gasUsed} gas can read at most ${allowed}`));
+    });
+    it("a node shorter than 32 bytes (never stored under a hash)", async function () {
+      await rejects({ ...block.witness, nodes: [...block.witness.nodes, new Uint8Array([0xc1, 0x80])] }, /node \d+ has 2 bytes/);
     });
   });
 
