@@ -1,24 +1,17 @@
-import { AbiCoder, getBytes, hexlify } from "ethers";
 import { ExecutionRejectedError } from "../engine/errors.js";
 import type { ExecuteInput } from "../engine/types.js";
-import { bytesEqual } from "../shared/bytes.js";
 
 /** Where EXECUTE lives: the ethrex proof of concept's address (EIP-8079 leaves it TBD; 0x100 is P256VERIFY). */
 export const EXECUTE_ADDRESS = "0x0000000000000000000000000000000000000101";
 
-/** The static header of the input: 13 words, inline at the start of the encoding. */
-const HEADER_TYPE =
-  "tuple(uint64 chainId, uint64 number, bytes32 parentHash, bytes32 blockHash, bytes32 preStateRoot, " +
-  "bytes32 postStateRoot, bytes32 receiptsRoot, uint64 gasLimit, uint64 gasUsed, address coinbase, " +
-  "uint64 timestamp, bytes32 prevRandao, bytes32 anchor)";
-
-/** `abi.encode(ExecuteHeader header, bytes transactions, bytes32[] blobVersionedHashes, bytes witness)`. */
-const INPUT_TYPES = [HEADER_TYPE, "bytes", "bytes32[]", "bytes"] as const;
+/*
+ * The layout is `abi.encode(ExecuteHeader header, bytes transactions, bytes32[] blobVersionedHashes,
+ * bytes witness)` with the static 13-word header inline (docs/execute.md).
+ */
 
 /** Byte offset of `gasUsed` in the input (word 8): the gas formula reads it there. */
 export const GAS_USED_OFFSET = 8 * 32;
 
-const abi = AbiCoder.defaultAbiCoder();
 
 /** The input does not follow the documented layout. */
 export class ExecuteInputDecodeError extends ExecutionRejectedError {
@@ -28,72 +21,121 @@ export class ExecuteInputDecodeError extends ExecutionRejectedError {
   }
 }
 
-/** Encodes an EXECUTE input (the layout of docs/execute.md, identical to Solidity's `abi.encode`). */
+/** The header fields in layout order, with their ABI type (the first 13 words). */
+const HEADER_FIELDS = [
+  ["chainId", "uint64"], ["number", "uint64"], ["parentHash", "bytes32"], ["blockHash", "bytes32"],
+  ["preStateRoot", "bytes32"], ["postStateRoot", "bytes32"], ["receiptsRoot", "bytes32"],
+  ["gasLimit", "uint64"], ["gasUsed", "uint64"], ["coinbase", "address"], ["timestamp", "uint64"],
+  ["prevRandao", "bytes32"], ["anchor", "bytes32"],
+] as const satisfies readonly (readonly [keyof ExecuteInput, "uint64" | "bytes32" | "address"])[];
+
+/** Words before the dynamic data: the header and the three offsets. */
+const HEAD_WORDS = HEADER_FIELDS.length + 3;
+const padded = (length: number) => Math.ceil(length / 32) * 32;
+
+/**
+ * Encodes an EXECUTE input (the layout of docs/execute.md, identical to Solidity's `abi.encode`;
+ * a test checks it against the `Execute` library). Written out by hand: one allocation, no hex.
+ */
 export function encodeExecuteInput(input: ExecuteInput): Uint8Array {
-  const header = {
-    chainId: input.chainId,
-    number: input.number,
-    parentHash: hexlify(input.parentHash),
-    blockHash: hexlify(input.blockHash),
-    preStateRoot: hexlify(input.preStateRoot),
-    postStateRoot: hexlify(input.postStateRoot),
-    receiptsRoot: hexlify(input.receiptsRoot),
-    gasLimit: input.gasLimit,
-    gasUsed: input.gasUsed,
-    coinbase: hexlify(input.coinbase),
-    timestamp: input.timestamp,
-    prevRandao: hexlify(input.prevRandao),
-    anchor: hexlify(input.anchor),
+  const transactionsAt = HEAD_WORDS * 32;
+  const hashesAt = transactionsAt + 32 + padded(input.transactions.length);
+  const witnessAt = hashesAt + 32 + 32 * input.blobVersionedHashes.length;
+  const out = new Uint8Array(witnessAt + 32 + padded(input.witness.length));
+  const view = new DataView(out.buffer);
+  const putUint = (at: number, value: bigint | number) => {
+    view.setBigUint64(at + 24, BigInt(value));
   };
-  return getBytes(
-    abi.encode(INPUT_TYPES, [
-      header,
-      hexlify(input.transactions),
-      input.blobVersionedHashes.map((h) => hexlify(h)),
-      hexlify(input.witness),
-    ]),
-  );
+  HEADER_FIELDS.forEach(([field, type], i) => {
+    const value = input[field];
+    if (type === "uint64") {
+      if ((value as bigint) < 0n || (value as bigint) >= 2n ** 64n) throw new RangeError(`${field} ${value} is not a uint64`);
+      putUint(32 * i, value as bigint);
+    } else {
+      const size = type === "address" ? 20 : 32;
+      if ((value as Uint8Array).length !== size) throw new RangeError(`${field} is ${(value as Uint8Array).length} bytes, expected ${size}`);
+      out.set(value as Uint8Array, 32 * i + 32 - size);
+    }
+  });
+  input.blobVersionedHashes.forEach((hash, i) => {
+    if (hash.length !== 32) throw new RangeError(`blobVersionedHashes[${i}] is ${hash.length} bytes, expected 32`);
+  });
+  putUint(32 * HEADER_FIELDS.length, transactionsAt);
+  putUint(32 * HEADER_FIELDS.length + 32, hashesAt);
+  putUint(32 * HEADER_FIELDS.length + 64, witnessAt);
+  putUint(transactionsAt, input.transactions.length);
+  out.set(input.transactions, transactionsAt + 32);
+  putUint(hashesAt, input.blobVersionedHashes.length);
+  input.blobVersionedHashes.forEach((hash, i) => out.set(hash, hashesAt + 32 + 32 * i));
+  putUint(witnessAt, input.witness.length);
+  out.set(input.witness, witnessAt + 32);
+  return out;
 }
 
 /**
  * Decodes an EXECUTE input. Only the canonical encoding is accepted (the one `abi.encode`
- * produces): dirty high bits, odd offsets or trailing bytes are rejected, so one block has
- * exactly one input.
+ * produces): dirty high bits, other offsets, non-zero padding or trailing bytes are rejected, so
+ * one block has exactly one input. One pass over the header, no copies of the byte fields (they
+ * are views into `bytes`): linear in the input, which any L1 caller chooses.
  */
 export function decodeExecuteInput(bytes: Uint8Array): ExecuteInput {
-  let input: ExecuteInput;
-  try {
-    // ethers defers some decoding errors (a dirty address word) to the first read of the value:
-    // every read happens inside this try.
-    const [h, transactions, blobVersionedHashes, witness] = abi.decode(INPUT_TYPES, bytes);
-    input = {
-      chainId: h.chainId,
-      number: h.number,
-      parentHash: getBytes(h.parentHash),
-      blockHash: getBytes(h.blockHash),
-      preStateRoot: getBytes(h.preStateRoot),
-      postStateRoot: getBytes(h.postStateRoot),
-      receiptsRoot: getBytes(h.receiptsRoot),
-      gasLimit: h.gasLimit,
-      gasUsed: h.gasUsed,
-      coinbase: getBytes(h.coinbase),
-      timestamp: h.timestamp,
-      prevRandao: getBytes(h.prevRandao),
-      anchor: getBytes(h.anchor),
-      transactions: getBytes(transactions),
-      blobVersionedHashes: (blobVersionedHashes as string[]).map((x) => getBytes(x)),
-      witness: getBytes(witness),
-    };
-  } catch (error) {
-    throw new ExecuteInputDecodeError((error as Error).message.split("(")[0]!.trim(), bytes.length);
-  }
-  if (!bytesEqual(encodeExecuteInput(input), bytes)) {
-    throw new ExecuteInputDecodeError("non-canonical ABI encoding", bytes.length);
-  }
-  return input;
+  const fail = (reason: string): never => {
+    throw new ExecuteInputDecodeError(reason, bytes.length);
+  };
+  const wordAt = (at: number, what: string): Uint8Array => {
+    if (at + 32 > bytes.length) fail(`input ends inside ${what} (word at byte ${at})`);
+    return bytes.subarray(at, at + 32);
+  };
+  const zeroes = (from: number, to: number, what: string) => {
+    for (let i = from; i < to; i++) if (bytes[i] !== 0) fail(`non-canonical ABI encoding: non-zero byte ${i} in ${what}`);
+  };
+  // A uint that must fit `maxBytes` bytes (the high bytes of its word zero).
+  const uintAt = (at: number, maxBytes: number, what: string): bigint => {
+    const word = wordAt(at, what);
+    zeroes(at, at + 32 - maxBytes, `the high bytes of ${what}`);
+    let value = 0n;
+    for (let i = 32 - maxBytes; i < 32; i++) value = (value << 8n) | BigInt(word[i]!);
+    return value;
+  };
+  // A dynamic field must start exactly where the canonical encoding puts it.
+  const dynamicAt = (slot: number, expected: number, what: string) => {
+    const offset = uintAt(32 * slot, 8, `the offset of ${what}`);
+    if (offset !== BigInt(expected)) fail(`non-canonical ABI encoding: offset of ${what} is ${offset}, expected ${expected}`);
+  };
+  const bytesField = (at: number, what: string): Uint8Array => {
+    const length = Number(uintAt(at, 4, `the length of ${what}`));
+    const end = at + 32 + length;
+    if (end > bytes.length) fail(`${what} of ${length} bytes runs past the input`);
+    zeroes(end, at + 32 + padded(length), `the padding of ${what}`);
+    return bytes.subarray(at + 32, end);
+  };
+
+  const header: Record<string, bigint | Uint8Array> = {};
+  HEADER_FIELDS.forEach(([field, type], i) => {
+    if (type === "uint64") header[field] = uintAt(32 * i, 8, field);
+    else if (type === "address") {
+      zeroes(32 * i, 32 * i + 12, `the high bytes of ${field}`);
+      header[field] = wordAt(32 * i, field).subarray(12);
+    } else header[field] = wordAt(32 * i, field);
+  });
+  const transactionsAt = HEAD_WORDS * 32;
+  dynamicAt(HEADER_FIELDS.length, transactionsAt, "transactions");
+  const transactions = bytesField(transactionsAt, "transactions");
+  const hashesAt = transactionsAt + 32 + padded(transactions.length);
+  dynamicAt(HEADER_FIELDS.length + 1, hashesAt, "blobVersionedHashes");
+  const count = Number(uintAt(hashesAt, 4, "the length of blobVersionedHashes"));
+  const witnessAt = hashesAt + 32 + 32 * count;
+  if (witnessAt > bytes.length) fail(`blobVersionedHashes of ${count} hashes runs past the input`);
+  const blobVersionedHashes = Array.from({ length: count }, (_, i) => bytes.subarray(hashesAt + 32 + 32 * i, hashesAt + 64 + 32 * i));
+  dynamicAt(HEADER_FIELDS.length + 2, witnessAt, "witness");
+  const witness = bytesField(witnessAt, "witness");
+  const end = witnessAt + 32 + padded(witness.length);
+  if (end !== bytes.length) fail(`non-canonical ABI encoding: ${bytes.length - end} bytes after the encoding`);
+  return { ...(header as unknown as ExecuteInput), transactions, blobVersionedHashes, witness };
 }
 
-/** EXECUTE's output on success: `abi.encode(bytes32 blockHash)`. */
+/** EXECUTE's output on success: `abi.encode(bytes32 blockHash)`, i.e. the 32 bytes themselves. */
 export function encodeExecuteOutput(blockHash: Uint8Array): Uint8Array {
-  return getBytes(abi.encode(["bytes32"], [hexlify(blockHash)]));
+  if (blockHash.length !== 32) throw new RangeError(`block hash is ${blockHash.length} bytes, expected 32`);
+  return Uint8Array.from(blockHash);
 }

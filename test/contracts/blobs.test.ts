@@ -414,13 +414,13 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
           name: "an RLP string, not a list",
           contents: () => RLP.encode(new TextEncoder().encode("hello, blobs")),
           error: "TransactionDecodeError",
-          reason: /reason: not an RLP list$/,
+          reason: /reason: not an RLP list of transactions: transactions: expected a list at byte 0$/,
         },
         {
           name: "an RLP list whose item is a list",
           contents: () => RLP.encode([[new Uint8Array([1])]]),
           error: "TransactionDecodeError",
-          reason: /index: 0\n\s+reason: item is a list, expected bytes/,
+          reason: /reason: not an RLP list of transactions: transactions: item 0 is a list, expected bytes/,
         },
         {
           name: "an RLP list whose item is not a transaction",

@@ -167,6 +167,16 @@ describe("precompile/codec: the EXECUTE input layout", function () {
   });
 
   describe("decodeExecuteInput", function () {
+    it("returns the byte fields as views into the input (no copies of what a caller chooses)", function () {
+      const input = { ...real, witness: new Uint8Array(2_000_000).fill(7), transactions: new Uint8Array(1_000_001).fill(9) };
+      const bytes = encodeExecuteInput(input);
+      const decoded = decodeExecuteInput(bytes);
+      expect(decoded.witness.buffer).to.equal(bytes.buffer);
+      expect(decoded.transactions.buffer).to.equal(bytes.buffer);
+      expect(decoded.witness.length).to.equal(2_000_000);
+      expect(decoded.transactions.length).to.equal(1_000_001);
+    });
+
     it("decode(encode(x)) == x for a real block, edge values and zero values", function () {
       for (const input of [real, edgeInput(), zeroInput()]) {
         expect(decodeExecuteInput(encodeExecuteInput(input))).to.deep.equal(input);
