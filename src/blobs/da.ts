@@ -22,8 +22,8 @@ export function blobsToBlockData(blobs: readonly Uint8Array[]): Uint8Array {
 
 /**
  * The blob resolver EXECUTE uses: for each versioned hash, the blob from the pool (in flight)
- * or the archive (already included), checked against the hash by recomputing its KZG commitment
- * (a source is never trusted), then decoded and decompressed into the block's transactions bytes.
+ * or the archive (already included), checked against the hash with its sidecar's KZG proof (a
+ * source is never trusted), then decoded and decompressed into the block's transactions bytes.
  * Throws `BlobNotFoundError`, `BlobHashMismatchError` or a decode error: any of them fails EXECUTE.
  */
 export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () => BlobArchive | undefined } = {}) {
@@ -31,13 +31,13 @@ export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () 
   return async (versionedHashes: Uint8Array[]): Promise<Uint8Array> => {
     const blobs = versionedHashes.map((hashBytes) => {
       const hash = bytesToHex(hashBytes);
-      const candidates = [pool.get(hash), sources.archive?.()?.getByVersionedHash(hash)?.blob].filter((b) => b !== undefined);
+      const candidates = [pool.get(hash), sources.archive?.()?.getByVersionedHash(hash)].filter((b) => b !== undefined);
       if (candidates.length === 0) throw new BlobNotFoundError(hash);
       let failure: Error | undefined;
-      for (const blob of candidates) {
+      for (const candidate of candidates) {
         try {
-          assertBlobMatchesHash(blob, hash);
-          return blob;
+          assertBlobMatchesHash(candidate, hash);
+          return candidate.blob;
         } catch (error) {
           failure = error as Error; // the next source may hold the right blob
         }

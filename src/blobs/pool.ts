@@ -1,7 +1,7 @@
 import { RLP } from "@ethereumjs/rlp";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex } from "../shared/bytes.js";
-import { BYTES_PER_COMMITMENT, toVersionedHash } from "./kzg.js";
+import { BYTES_PER_COMMITMENT, toVersionedHash, type BlobWithProof } from "./kzg.js";
 
 /**
  * Blobs seen on their way into L1 and not yet (or never) archived, by versioned hash: what a
@@ -10,20 +10,21 @@ import { BYTES_PER_COMMITMENT, toVersionedHash } from "./kzg.js";
  * Bounded: the oldest entries go first.
  */
 export interface BlobPool {
-  put(versionedHash: string, blob: Uint8Array): void;
-  get(versionedHash: string): Uint8Array | undefined;
+  /** Keeps a blob, with its sidecar's commitment and proof when known (checking is then ≈ 25× cheaper). */
+  put(versionedHash: string, blob: Uint8Array | BlobWithProof): void;
+  get(versionedHash: string): BlobWithProof | undefined;
   delete(versionedHash: string): void;
   size(): number;
 }
 
 /** A blob pool holding at most `limit` blobs (128 KiB each). */
 export function createBlobPool(limit = 512): BlobPool {
-  const blobs = new Map<string, Uint8Array>();
+  const blobs = new Map<string, BlobWithProof>();
   return {
     put(versionedHash, blob) {
       const key = versionedHash.toLowerCase();
       blobs.delete(key);
-      blobs.set(key, blob);
+      blobs.set(key, blob instanceof Uint8Array ? { blob } : blob);
       while (blobs.size > limit) blobs.delete(blobs.keys().next().value!);
     },
     get: (versionedHash) => blobs.get(versionedHash.toLowerCase()),

@@ -2,6 +2,7 @@ import type { EIP1193Provider, RequestArguments } from "hardhat/types/providers"
 import type { BlobArchive } from "../blobs/archive.js";
 import { hexToBytes } from "../shared/bytes.js";
 import { blobsOfRawTransaction, processBlobPool, type WrappedBlobs } from "../blobs/pool.js";
+import type { BlobWithProof } from "../blobs/kzg.js";
 
 let archive: BlobArchive | undefined;
 
@@ -35,7 +36,9 @@ export function captureBlobs(provider: EIP1193Provider): void {
     // Into the pool before the node sees the transaction: EXECUTE runs while it is mined. The
     // node checks the sidecar (KZG) only then, so a refused transaction's blobs are taken back.
     const previous = wrapped.versionedHashes.map((hash) => processBlobPool.get(hash));
-    wrapped.versionedHashes.forEach((hash, i) => processBlobPool.put(hash, wrapped.blobs[i]!));
+    wrapped.versionedHashes.forEach((hash, i) =>
+      processBlobPool.put(hash, { blob: wrapped.blobs[i]!, commitment: wrapped.commitments[i]!, proof: wrapped.proofs[i]! }),
+    );
     let result: unknown;
     let failure: unknown;
     try {
@@ -53,7 +56,7 @@ export function captureBlobs(provider: EIP1193Provider): void {
   };
 }
 
-function restore(hash: string, blob: Uint8Array | undefined): void {
+function restore(hash: string, blob: BlobWithProof | undefined): void {
   if (blob === undefined) processBlobPool.delete(hash);
   else processBlobPool.put(hash, blob);
 }

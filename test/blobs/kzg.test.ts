@@ -3,6 +3,8 @@ import { expect } from "chai";
 import {
   BYTES_PER_BLOB,
   BlobKzgError,
+  BlobHashMismatchError,
+  assertBlobMatchesHash,
   blobToCommitment,
   computeBlobProof,
   encodeBlobs,
@@ -64,5 +66,18 @@ describe("blobs/kzg", function () {
     bad.fill(0xff, 0, 32);
     expect(() => blobToCommitment(bad)).to.throw(BlobKzgError, /blobToCommitment/);
     expect(() => blobToCommitment(new Uint8Array(10))).to.throw(BlobKzgError, /10 bytes/);
+  });
+
+  it("checks a blob against its versioned hash with the sidecar's proof, or by recomputing the commitment", () => {
+    const [blobA, blobB] = encodeBlobs(new Uint8Array(200_000).map((_, i) => (i * 31) % 256));
+    const { commitments, proofs, versionedHashes } = makeSidecar([blobA!, blobB!]);
+    const [commitment, proof, hash] = [commitments[0]!, proofs[0]!, versionedHashes[0]!];
+    assertBlobMatchesHash({ blob: blobA!, commitment, proof }, hash);
+    assertBlobMatchesHash(blobA!, hash);
+    // Another blob under the right commitment and proof: the proof does not verify.
+    expect(() => assertBlobMatchesHash({ blob: blobB!, commitment, proof }, hash)).to.throw(BlobHashMismatchError, /proof does not verify/);
+    // Another blob's commitment and proof: the commitment hashes to another versioned hash.
+    expect(() => assertBlobMatchesHash({ blob: blobB!, commitment: commitments[1]!, proof: proofs[1]! }, hash)).to.throw(BlobHashMismatchError, versionedHashes[1]!);
+    expect(() => assertBlobMatchesHash(blobB!, hash)).to.throw(BlobHashMismatchError);
   });
 });

@@ -514,7 +514,7 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       const receipt = await (await sendAdvanceWithBlobs(l2, prepared, { sidecar })).wait();
       expect(receipt!.status).to.equal(1);
       expect(seen.map((v) => v.ok)).to.deep.equal([true]);
-      expect(bytesToHex(processBlobPool.get(hash)!)).to.equal(bytesToHex(sidecar.blobs[0]!));
+      expect(bytesToHex(processBlobPool.get(hash)!.blob)).to.equal(bytesToHex(sidecar.blobs[0]!));
     });
   });
 
