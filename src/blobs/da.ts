@@ -15,9 +15,12 @@ export function blockDataToBlobs(transactions: Uint8Array): Uint8Array[] {
   return encodeBlobs(compressBatch(transactions));
 }
 
-/** The inverse of {@link blockDataToBlobs}: throws a specific `BlobError` on malformed data. */
-export function blobsToBlockData(blobs: readonly Uint8Array[]): Uint8Array {
-  return decompressBatch(decodeBlobs(blobs));
+/**
+ * The inverse of {@link blockDataToBlobs}: throws a specific `BlobError` on malformed data, or
+ * when the data would inflate past `maxBytes` (checked before inflating).
+ */
+export function blobsToBlockData(blobs: readonly Uint8Array[], maxBytes?: number): Uint8Array {
+  return decompressBatch(decodeBlobs(blobs), { maxBytes });
 }
 
 /**
@@ -28,7 +31,7 @@ export function blobsToBlockData(blobs: readonly Uint8Array[]): Uint8Array {
  */
 export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () => BlobArchive | undefined } = {}) {
   const pool = sources.pool ?? processBlobPool;
-  return async (versionedHashes: Uint8Array[]): Promise<Uint8Array> => {
+  return async (versionedHashes: Uint8Array[], limits: { maxBytes?: number } = {}): Promise<Uint8Array> => {
     const blobs = versionedHashes.map((hashBytes) => {
       const hash = bytesToHex(hashBytes);
       const candidates = [pool.get(hash), sources.archive?.()?.getByVersionedHash(hash)].filter((b) => b !== undefined);
@@ -44,6 +47,6 @@ export function createBlobDataResolver(sources: { pool?: BlobPool; archive?: () 
       }
       throw failure!;
     });
-    return blobsToBlockData(blobs);
+    return blobsToBlockData(blobs, limits.maxBytes);
   };
 }

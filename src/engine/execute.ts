@@ -24,7 +24,7 @@ export interface ExecuteOptions {
    * Resolves blob versioned hashes to the transactions bytes they carry (decoded and
    * decompressed). Without it, a block whose data is in blobs is rejected as unavailable.
    */
-  resolveBlobData?: (versionedHashes: Uint8Array[]) => Promise<Uint8Array>;
+  resolveBlobData?: (versionedHashes: Uint8Array[], limits: { maxBytes: number }) => Promise<Uint8Array>;
 }
 
 /** Blob-carried data could not be resolved, matched or decoded: data availability is validity. */
@@ -59,6 +59,10 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   checkField("preStateRoot", bytesToHex(parent.stateRoot), bytesToHex(input.preStateRoot));
   if (input.coinbase.length !== 20) throw new HeaderMismatchError("coinbase", "20 bytes", input.coinbase.length);
 
+  const maxBytes = maxTransactionBytes(input.gasUsed);
+  if (input.transactions.length > maxBytes) {
+    throw new HeaderMismatchError("transactions", `at most ${maxBytes} bytes for ${input.gasUsed} gas`, input.transactions.length);
+  }
   let transactionBytes = input.transactions;
   if (input.blobVersionedHashes.length > 0) {
     if (input.transactions.length > 0) {
@@ -71,7 +75,8 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
       });
     }
     try {
-      transactionBytes = await options.resolveBlobData(input.blobVersionedHashes);
+      // A batch that inflates past what the claimed gas can hold is refused before inflating.
+      transactionBytes = await options.resolveBlobData(input.blobVersionedHashes, { maxBytes });
     } catch (error) {
       throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
     }
@@ -108,6 +113,18 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   const header = sealHeader(common, env, result);
   checkCommitment("blockHash", input.number, input.blockHash, header.hash());
   return { blockHash: header.hash(), gasUsed: result.gasUsed, transactionCount: transactions.length };
+}
+
+/**
+ * The most transaction bytes a block of `gasUsed` can hold: under EIP-7623 every byte of a
+ * transaction's data costs it at least 10 gas, and the rest of a transaction (≈ 230 bytes of
+ * fields and signature, access-list entries at ≥ 1,900 gas per 33 bytes) is paid by its 21,000
+ * intrinsic gas — together less than one byte per 9 gas. One per 8 gas, plus a margin, bounds
+ * what a blob batch may inflate to, so a compression bomb costs its own price.
+ */
+export function maxTransactionBytes(gasUsed: bigint): number {
+  const bytes = gasUsed / 8n + 1024n;
+  return bytes > 0xffff_ffffn ? 0xffff_ffff : Number(bytes);
 }
 
 /** BLOCKHASH reaches 256 blocks back: the parent and 256 ancestors are all a block can read. */

@@ -21,8 +21,12 @@ export class EdrHookUnavailableError extends UltrasoundError {
 const ORACLE = Buffer.from(EXECUTE_ORACLE_ADDRESS.slice(2), "hex");
 const PATCHED = Symbol.for("ultrasound.edr.patched");
 
-// By default blob data comes from the blobs this process's networks captured, then the archive.
-let executeOptions: ExecuteOptions = { resolveBlobData: createBlobDataResolver({ archive: currentBlobArchive }) };
+/** What EXECUTE uses on Hardhat networks by default: the blobs this process's networks captured, then the archive. */
+export function defaultHardhatExecuteOptions(): ExecuteOptions {
+  return { resolveBlobData: createBlobDataResolver({ archive: currentBlobArchive }) };
+}
+
+let executeOptions: ExecuteOptions = defaultHardhatExecuteOptions();
 
 /** Sets what EXECUTE uses on Hardhat networks beyond its input (for example the blob source). */
 export function configureHardhatExecute(options: ExecuteOptions): void {

@@ -12,6 +12,12 @@ export const EXECUTE_ADDRESS = "0x0000000000000000000000000000000000000101";
 /** Byte offset of `gasUsed` in the input (word 8): the gas formula reads it there. */
 export const GAS_USED_OFFSET = 8 * 32;
 
+/**
+ * Byte offset of the word holding the offset of `blobVersionedHashes` (word 14); the word it
+ * points at is the number of hashes, which the gas formula charges per blob.
+ */
+export const BLOB_HASHES_OFFSET_WORD = 14 * 32;
+
 
 /** The input does not follow the documented layout. */
 export class ExecuteInputDecodeError extends ExecutionRejectedError {

@@ -1,12 +1,18 @@
 /**
  * EXECUTE's gas, a documented formula (docs/execute.md):
  *
- *     gas = EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS × len(input)
+ *     gas = EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS × len(input) + EXECUTE_BLOB_GAS × blobs
  *
  * - `gasUsed`: the L2 gas the block consumed: re-executing it costs L1 what running it cost L2.
+ *   The verifier stops as soon as execution passes it (`GasBudgetExceededError`), so an input
+ *   that lies about it pays for the work it causes.
  * - the per-byte term pays for decoding and hashing the witness and the transactions (every
  *   witness node is keccak-hashed to file it under its hash); the L1 transaction pays calldata
  *   on top, as for any input.
+ * - the per-blob term pays for fetching a blob, checking it against its versioned hash with its
+ *   sidecar's KZG proof (the work of the point-evaluation precompile, priced the same), and
+ *   decoding it. `blobs` is the length of `blobVersionedHashes`, read from the layout before any
+ *   decoding; more than `MAX_BLOBS_PER_BLOCK` fails at once.
  * - the base pays for the fixed work: setting up the stateless state, the anchor system call,
  *   the three root computations.
  * The ethrex proof of concept charges `gas_limit + 16 × len(input)`; charging `gasUsed` instead
@@ -15,8 +21,10 @@
 export const EXECUTE_BASE_GAS = 100_000n;
 /** Gas per input byte (see {@link executeGas}). */
 export const EXECUTE_INPUT_BYTE_GAS = 8n;
+/** Gas per blob the data is in (see {@link executeGas}): the point-evaluation precompile's price. */
+export const EXECUTE_BLOB_GAS = 50_000n;
 
-/** The gas EXECUTE charges for an input of `inputLength` bytes whose header claims `gasUsed`. */
-export function executeGas(inputLength: number, gasUsed: bigint): bigint {
-  return EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS * BigInt(inputLength);
+/** The gas EXECUTE charges for an input of `inputLength` bytes whose header claims `gasUsed`, with data in `blobs` blobs. */
+export function executeGas(inputLength: number, gasUsed: bigint, blobs = 0): bigint {
+  return EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS * BigInt(inputLength) + EXECUTE_BLOB_GAS * BigInt(blobs);
 }

@@ -1,5 +1,6 @@
-import { EXECUTE_BASE_GAS, EXECUTE_INPUT_BYTE_GAS } from "./gas.js";
-import { GAS_USED_OFFSET } from "./codec.js";
+import { EXECUTE_BASE_GAS, EXECUTE_BLOB_GAS, EXECUTE_INPUT_BYTE_GAS } from "./gas.js";
+import { BLOB_HASHES_OFFSET_WORD, GAS_USED_OFFSET } from "./codec.js";
+import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
 
 /**
  * Where the Hardhat emulation answers EXECUTE's work. EDR's call-override hook charges no gas,
@@ -22,6 +23,8 @@ const OPCODES: Record<string, number> = {
  *   if calldata is empty: fail                      (no valid input is empty; see the burn)
  *   gasUsed = calldata[256:288]; if gasUsed > 2^64-1: fail
  *   cost = BASE + gasUsed + PER_BYTE * calldatasize
+ *   blobs = calldata[calldata[448:480]:…]          (length of blobVersionedHashes); if blobs > 6: fail
+ *   cost += PER_BLOB * blobs
  *   if gas < cost + cost/63 + 10,000: fail          (EIP-150 keeps 1/64 back from a call)
  *   burn: staticcall(self, gas = cost, no data)     (empty input → INVALID: exactly `cost` burnt)
  *   (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
@@ -36,6 +39,9 @@ const PROGRAM: Op[] = [
   { push: 2n ** 64n - 1n, size: 8 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
   "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
   { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
+  { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", "CALLDATALOAD",
+  { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+  { push: EXECUTE_BLOB_GAS, size: 3 }, "MUL", "ADD",
   "DUP1", { push: 63n, size: 1 }, "DUP2", "DIV", "ADD", { push: 10_000n, size: 2 }, "ADD",
   "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
   "PUSH0", "PUSH0", "PUSH0", "PUSH0", "ADDRESS", "DUP6", "STATICCALL", "POP", "POP",

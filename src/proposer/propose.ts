@@ -8,7 +8,7 @@ import type { ExecuteInput } from "../engine/types.js";
 import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
-import { executeGas } from "../precompile/gas.js";
+import { EXECUTE_INPUT_BYTE_GAS, executeGas } from "../precompile/gas.js";
 import { encodeExecuteInput } from "../precompile/codec.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
@@ -40,69 +40,304 @@ export interface ProposedBlock {
 export type DataAvailability = "blobs" | "calldata";
 
 /**
- * An upper bound on the L1 gas of `advance` for a block: intrinsic gas with calldata at the
- * EIP-7623 floor price (40 per byte), EXECUTE's formula, the 1/64 kept back by the call, the
- * memory of the two copies of the input (the contract's and the shim's), storage and the event.
+ * The EXECUTE shim's own constants (src/precompile/shim.ts): it fails unless, at its `GAS` check,
+ * `gas ≥ cost + cost/63 + SHIM_GAS_RESERVE`. They are literals in the shim's program; a test reads
+ * them back out of its bytecode, so a change there fails loudly instead of starving `advance`.
  */
-export function advanceGasLimit(input: ExecuteInput): bigint {
-  const inputLength = encodeExecuteInput(input).length;
-  const calldataLength = BigInt(input.transactions.length + input.witness.length + 32 * input.blobVersionedHashes.length + 512);
-  const words = BigInt(Math.ceil(inputLength / 32));
-  const memory = 2n * (3n * words + (words * words) / 512n);
-  const execute = (executeGas(inputLength, input.gasUsed) * 64n) / 63n;
-  return 21_000n + 40n * calldataLength + execute + memory + 150_000n;
+export const SHIM_GAS_RESERVE = 10_000n;
+/** The shim's `cost/63` headroom: the burn call keeps 1/64 back (EIP-150). */
+export const SHIM_HEADROOM_DIVISOR = 63n;
+/** Every fixed-cost opcode the shim runs, counted (≈ 280) and rounded up. */
+const SHIM_STEPS_GAS = 400n;
+/** EIP-2929: first call to an address in a transaction; a call to an address already touched. */
+const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
+const WARM_ACCOUNT_ACCESS_GAS = 100n;
+/**
+ * NativeRollup's own work apart from EXECUTE and the input-sized terms below: the head read and
+ * written (3 slots), the state-root ring-buffer entry (2 fresh slots), the checks, BLOCKHASH,
+ * the `BlockAdvanced` event (its fixed part) and the ABI decoding. Measured ≈ 75k; the rest is margin.
+ */
+const ROLLUP_FIXED_GAS = 100_000n;
+/**
+ * Per 32-byte word of calldata, what NativeRollup spends on it: the transactions are copied to
+ * memory, hashed and copied into the input (3 + 6 + 3 + 3), the witness copied once (3), the
+ * blob hashes copied, packed, hashed and logged (≈ 20). 32 bounds all of them.
+ */
+const ROLLUP_GAS_PER_WORD = 32n;
+/** Memory NativeRollup holds besides the input and the transactions: structs, the event, scratch. */
+const ROLLUP_MEMORY_SLACK_BYTES = 4_096n;
+/** EIP-2028 / EIP-7623 calldata prices: 16 per non-zero byte; floor 10 per token, 4 tokens a non-zero byte. */
+const CALLDATA_GAS_PER_NONZERO_BYTE = 16n;
+const CALLDATA_GAS_PER_ZERO_BYTE = 4n;
+const CALLDATA_FLOOR_GAS_PER_TOKEN = 10n;
+const TRANSACTION_BASE_GAS = 21_000n;
+
+/** Memory-expansion gas of `bytes` bytes of one call frame's memory: 3·words + words²/512. */
+export function memoryExpansionGas(bytes: bigint): bigint {
+  const words = (bytes + 31n) / 32n;
+  return 3n * words + (words * words) / 512n;
 }
 
 /**
- * Builds the next L2 block from `transactions`, publishes it — in blobs (default) or calldata —
- * with `advanceWithBlobs` / `advance` and, once L1 has verified it, appends it to `chain`.
+ * The gas a caller must hand to the EXECUTE shim (the gas the `STATICCALL` passes on) for an
+ * input of `inputLength` bytes whose header claims `gasUsed`. The shim fails unless both hold:
  *
- * The block is anchored to the latest L1 block (its hash is the L2 anchor and prevRandao) and
- * timestamped with that block's time, so everything EXECUTE will see is known while building.
- * Throws `LostRaceError` when another proposer advanced first.
+ *   at its GAS check:   gas ≥ cost + cost/63 + 10,000             (its own rule)
+ *   after the burn:     cost is gone; the copy of the input into its memory (3/word + expansion),
+ *                       the cold call to the oracle and its return must still be paid
+ *
+ * where `cost` is EXECUTE's formula ({@link executeGas}). This is the larger of the two, plus the
+ * shim's fixed opcodes: an upper bound, not an estimate.
  */
-export async function proposeBlock(options: {
+export function executeCallGas(inputLength: number, gasUsed: bigint, blobs = 0): bigint {
+  const cost = executeGas(inputLength, gasUsed, blobs);
+  const length = BigInt(inputLength);
+  const atCheck = cost + cost / SHIM_HEADROOM_DIVISOR + SHIM_GAS_RESERVE;
+  const afterBurn = cost + WARM_ACCOUNT_ACCESS_GAS + 3n * ((length + 31n) / 32n) + memoryExpansionGas(length) + COLD_ACCOUNT_ACCESS_GAS;
+  return SHIM_STEPS_GAS + (atCheck > afterBurn ? atCheck : afterBurn);
+}
+
+/**
+ * The calldata of `advance(claim, transactions, witness)` or `advanceWithBlobs(claim, hashes,
+ * witness)` for this input, in bytes: selector, the 8-word claim, two offsets, two length-prefixed
+ * padded fields (the ABI layout; a test checks it against ethers' encoding).
+ */
+export function advanceCalldataLength(input: ExecuteInput): number {
+  const padded = (n: number) => Math.ceil(n / 32) * 32;
+  const first = input.blobVersionedHashes.length > 0 ? 32 * input.blobVersionedHashes.length : padded(input.transactions.length);
+  return 4 + 8 * 32 + 2 * 32 + 32 + first + 32 + padded(input.witness.length);
+}
+
+/**
+ * An upper bound, by construction, on the L1 gas `advance` / `advanceWithBlobs` needs for a block:
+ *
+ *   max(intrinsic + calldata + rollup + call, EIP-7623 calldata floor)
+ *   call = cold access + (shim's need) · 64/63 (the rollup's STATICCALL keeps 1/64 back, EIP-150)
+ *   rollup = fixed work + per-word copies and hashes + memory of its frame (the input, the
+ *            transactions' copy, structs and event: one frame, so one quadratic term)
+ *
+ * `calldata` (the exact bytes sent) prices each byte; without it every byte counts as non-zero.
+ * Every input-dependent term comes from the formula in src/precompile/gas.ts and the shim's
+ * constants; what NativeRollup spends besides is bounded by measured constants with margin.
+ */
+export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): bigint {
+  const inputLength = encodeExecuteInput(input).length;
+  let nonZero: bigint;
+  let zero: bigint;
+  if (calldata !== undefined) {
+    let zeros = 0;
+    for (const byte of calldata) if (byte === 0) zeros++;
+    zero = BigInt(zeros);
+    nonZero = BigInt(calldata.length - zeros);
+  } else {
+    zero = 0n;
+    nonZero = BigInt(advanceCalldataLength(input));
+  }
+  const calldataBytes = zero + nonZero;
+  const standardCalldata = CALLDATA_GAS_PER_NONZERO_BYTE * nonZero + CALLDATA_GAS_PER_ZERO_BYTE * zero;
+  const floor = TRANSACTION_BASE_GAS + CALLDATA_FLOOR_GAS_PER_TOKEN * (zero + 4n * nonZero);
+
+  const shim = executeCallGas(inputLength, input.gasUsed, input.blobVersionedHashes.length);
+  // a - floor(a/64) ≥ shim  ⇐  a ≥ shim + ceil(shim/63) + 1
+  const call = COLD_ACCOUNT_ACCESS_GAS + shim + (shim + 62n) / 63n + 1n;
+  const transactionsBytes = BigInt(input.transactions.length);
+  const hashes = BigInt(input.blobVersionedHashes.length);
+  const memoryBytes = BigInt(inputLength) + 2n * (transactionsBytes + 64n) + 4n * 32n * hashes + ROLLUP_MEMORY_SLACK_BYTES;
+  const rollup = ROLLUP_FIXED_GAS + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
+
+  const execution = TRANSACTION_BASE_GAS + standardCalldata + rollup + call;
+  return execution > floor ? execution : floor;
+}
+
+/** The L1 block a new L2 block is anchored to: its hash is the L2 anchor and prevRandao. */
+export interface L1Anchor {
+  number: bigint;
+  hash: string;
+  timestamp: bigint;
+}
+
+/** Reads L1's latest block with a raw call (ethers caches block reads: PITFALLS). */
+export async function latestL1Block(provider: Pick<JsonRpcApiProvider, "send">): Promise<L1Anchor> {
+  const head = (await provider.send("eth_getBlockByNumber", ["latest", false])) as { number: string; hash: string; timestamp: string };
+  return { number: BigInt(head.number), hash: head.hash, timestamp: BigInt(head.timestamp) };
+}
+
+/** A built block that fits in one L1 transaction, ready to publish. */
+export interface FittedBlock {
+  block: BuiltBlock;
+  anchor: L1Anchor;
+  /** Candidates left for a later block because this one was full (L2 gas, L1 gas or blobs). */
+  deferred: TypedTransaction[];
+  /** The blobs that will carry the data (blob data availability only; no KZG work done yet). */
+  blobs?: Uint8Array[];
+  /** `advanceGasLimit` of the block: at most the L1 cap. */
+  l1GasBound: bigint;
+}
+
+/** Options shared by {@link buildFittingBlock}, {@link publishBlock} and {@link proposeBlock}. */
+interface ProposeOptions {
   chain: L2Chain;
-  rollup: Contract;
   provider: JsonRpcApiProvider;
-  transactions: TypedTransaction[];
   coinbase: string;
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
   /** The most gas one L1 transaction may use (default: EIP-7825's 2^24; raise it on a pre-Osaka L1). */
   l1GasCap?: bigint;
-}): Promise<ProposedBlock> {
-  const { chain, rollup, provider } = options;
-  // Read with a raw call: ethers caches block reads (PITFALLS).
-  const l1Head = (await provider.send("eth_getBlockByNumber", ["latest", false])) as { number: string; hash: string; timestamp: string };
-  const parent = chainHead(chain);
-  const l1Time = BigInt(l1Head.timestamp);
-  const timestamp = l1Time > parent.timestamp ? l1Time : parent.timestamp;
-  const anchor = hexToBytes(l1Head.hash as `0x${string}`);
-  const block = await buildBlock(chain, {
-    transactions: options.transactions,
-    timestamp,
-    coinbase: hexToBytes(options.coinbase as `0x${string}`),
-    prevRandao: anchor,
-    anchor,
-  });
-  const claim: BlockClaim = blockClaim(block.header, BigInt(l1Head.number));
+}
 
-  const blobs = (options.dataAvailability ?? "blobs") === "blobs" ? blockDataToBlobs(block.input.transactions) : undefined;
-  // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
-  if (blobs !== undefined && blobs.length > MAX_BLOBS_PER_TRANSACTION) {
-    throw new BlockTooLargeForL1Error("The block's data needs more blobs than one L1 transaction may carry", {
-      blobs: blobs.length,
-      max: MAX_BLOBS_PER_TRANSACTION,
-      transactions: block.transactions.length,
-    });
+/** What the trimming aims below the cap: the witness of a prefix is estimated, not known. */
+const FIT_TARGET_PERCENT = 98n;
+/** Rebuilds a block may take to fit; each one shrinks it by what the last one measured. */
+const MAX_FIT_ATTEMPTS = 6;
+
+/**
+ * Builds the largest next block whose `advance` fits in one L1 transaction, out of `transactions`
+ * taken in order (a prefix, so each sender's nonces stay in sequence):
+ *
+ * 1. candidates up to the L2 block gas limit (by gas limit) and up to what the L1 cap could
+ *    carry at best (each transaction's minimum gas and its bytes, priced as advance prices them);
+ * 2. build; measure the L1 gas bound (`advanceGasLimit`) and, with blobs, the blob count;
+ * 3. too large: keep the prefix the measurement says fits, rebuild, measure again.
+ *
+ * Transactions the builder could not apply are in `block.skipped` (the caller decides what to
+ * do with them). Throws `BlockTooLargeForL1Error` when the first transaction alone does not fit
+ * (its hash in the details).
+ */
+export async function buildFittingBlock(options: ProposeOptions & { transactions: TypedTransaction[]; anchor?: L1Anchor }): Promise<FittedBlock> {
+  const { chain } = options;
+  const anchor = options.anchor ?? (await latestL1Block(options.provider));
+  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
+  const blobs = (options.dataAvailability ?? "blobs") === "blobs";
+  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit, cap, blobs);
+
+  let transactions = candidates;
+  const skipped: BuiltBlock["skipped"] = [];
+  for (let attempt = 1; ; attempt++) {
+    const block = await buildOn(chain, anchor, options.coinbase, transactions);
+    skipped.push(...block.skipped);
+    const data = blobs ? blockDataToBlobs(block.input.transactions) : undefined;
+    const bound = advanceGasLimit(executeInputOf(block.input, data?.length));
+    const blobCount = data?.length ?? 0;
+    if (bound <= cap && blobCount <= MAX_BLOBS_PER_TRANSACTION) {
+      return { block: { ...block, skipped }, anchor, deferred, blobs: data, l1GasBound: bound };
+    }
+    const included = block.transactions;
+    if (included.length <= 1 || attempt >= MAX_FIT_ATTEMPTS) {
+      const first = included[0];
+      throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
+        ...(first === undefined ? {} : { hash: bytesToHex(first.hash()) }),
+        gasLimit: bound,
+        cap,
+        blobs: blobCount,
+        transactions: included.length,
+        witnessBytes: block.input.witness.length,
+      });
+    }
+    const keep = fittingPrefix(block, data?.length, cap, blobs);
+    deferred.unshift(...included.slice(keep));
+    transactions = included.slice(0, keep);
   }
+}
+
+/**
+ * Candidates in order while the block's L2 gas limit holds them all (so the builder never has
+ * to leave one out for want of room) and while the least L1 gas they could need still fits:
+ * each adds at least its minimum gas to EXECUTE's formula, and its bytes to the input (and, in
+ * calldata, to the L1 transaction's data).
+ */
+function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap: bigint, blobs: boolean): { candidates: TypedTransaction[]; deferred: TypedTransaction[] } {
+  const perByte = blobs ? 0n : EXECUTE_INPUT_BYTE_GAS + CALLDATA_GAS_PER_NONZERO_BYTE;
+  let l1 = advanceGasLimit(emptyInput());
+  let l2 = 0n;
+  let count = 0;
+  for (const tx of transactions) {
+    l2 += tx.gasLimit;
+    l1 += tx.getMinimumGasLimit() + perByte * BigInt(tx.serialize().length);
+    if (l2 > blockGasLimit || l1 > cap) break;
+    count++;
+  }
+  return { candidates: transactions.slice(0, count), deferred: transactions.slice(count) };
+}
+
+/**
+ * How many of the block's transactions (a prefix) fit: the L1 bound of a prefix, with its gas
+ * from the receipts, its bytes, and its share of the witness (the one estimate), under 98 % of
+ * the cap; with blobs, its share of the blobs under the limit.
+ */
+function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean): number {
+  const n = block.transactions.length;
+  const sizes = block.transactions.map((tx) => tx.serialize().length);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  const target = (cap * FIT_TARGET_PERCENT) / 100n;
+  let prefixBytes = 0;
+  let keep = 0;
+  for (let k = 1; k < n; k++) {
+    prefixBytes += sizes[k - 1]!;
+    const share = prefixBytes / totalBytes;
+    const blobsNeeded = blobCount === undefined ? 0 : Math.ceil(blobCount * share);
+    if (blobsNeeded > MAX_BLOBS_PER_TRANSACTION) break;
+    const input: ExecuteInput = {
+      ...block.input,
+      gasUsed: block.receipts[k - 1]!.cumulativeBlockGasUsed,
+      transactions: blobs ? new Uint8Array(0) : new Uint8Array(prefixBytes + 9),
+      blobVersionedHashes: Array.from({ length: Math.max(blobsNeeded, blobs ? 1 : 0) }, () => new Uint8Array(32)),
+      witness: new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),
+    };
+    if (advanceGasLimit(input) > target) break;
+    keep = k;
+  }
+  return Math.max(keep, 1);
+}
+
+/** The input EXECUTE sees: with `blobCount` blobs, the data is referenced by versioned hash. */
+function executeInputOf(input: ExecuteInput, blobCount: number | undefined, hashes?: string[]): ExecuteInput {
+  if (blobCount === undefined) return input;
+  const blobVersionedHashes = hashes?.map((h) => hexToBytes(h as `0x${string}`)) ?? Array.from({ length: blobCount }, () => new Uint8Array(32));
+  return { ...input, transactions: new Uint8Array(0), blobVersionedHashes };
+}
+
+function emptyInput(): ExecuteInput {
+  const word = new Uint8Array(32);
+  return {
+    chainId: 0n, number: 0n, parentHash: word, blockHash: word, preStateRoot: word, postStateRoot: word, receiptsRoot: word,
+    gasLimit: 0n, gasUsed: 0n, coinbase: new Uint8Array(20), timestamp: 0n, prevRandao: word, anchor: word,
+    transactions: new Uint8Array(0), blobVersionedHashes: [word], witness: new Uint8Array(0),
+  };
+}
+
+/**
+ * The block anchored to `anchor` (its hash is the L2 anchor and prevRandao) and timestamped with
+ * its time, so everything EXECUTE will see is known while building.
+ */
+async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[]): Promise<BuiltBlock> {
+  const parent = chainHead(chain);
+  const anchorBytes = hexToBytes(anchor.hash as `0x${string}`);
+  return buildBlock(chain, {
+    transactions,
+    timestamp: anchor.timestamp > parent.timestamp ? anchor.timestamp : parent.timestamp,
+    coinbase: hexToBytes(coinbase as `0x${string}`),
+    prevRandao: anchorBytes,
+    anchor: anchorBytes,
+  });
+}
+
+/**
+ * Publishes a built block — in blobs (default) or calldata — with `advanceWithBlobs` / `advance`,
+ * with the L1 gas limit {@link advanceGasLimit} of the exact calldata, and, once L1 has verified
+ * it, appends it to `chain`. Throws `LostRaceError` when another proposer advanced first,
+ * `AdvanceFailedError` with EXECUTE's verdict when it ran in this process.
+ */
+export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock }): Promise<ProposedBlock> {
+  const { chain, rollup, provider, fitted } = options;
+  const { block } = fitted;
+  const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number);
+  const blobs = fitted.blobs ?? ((options.dataAvailability ?? "blobs") === "blobs" ? blockDataToBlobs(block.input.transactions) : undefined);
   const sidecar = blobs === undefined ? undefined : makeSidecar(blobs);
-  // The input EXECUTE will see: with blobs, the data is referenced by versioned hash.
-  const input: ExecuteInput = sidecar
-    ? { ...block.input, transactions: new Uint8Array(0), blobVersionedHashes: sidecar.versionedHashes.map((h) => hexToBytes(h as `0x${string}`)) }
-    : block.input;
-  const gasLimit = advanceGasLimit(input);
+  const input = executeInputOf(block.input, sidecar?.blobs.length, sidecar?.versionedHashes);
+  const data = sidecar
+    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, block.input.witness])
+    : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness]);
+  const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   if (gasLimit > cap) {
     throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
@@ -118,16 +353,12 @@ export async function proposeBlock(options: {
   const unsubscribe = onVerdict((verdict) => verdicts.push(verdict));
   let l1Receipt: TransactionReceipt | null;
   try {
+    const to = await rollup.getAddress();
     if (sidecar) {
-      const sent = await sendBlobTransaction(rollup.runner as Signer, {
-        to: await rollup.getAddress(),
-        data: rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, block.input.witness]),
-        sidecar,
-        gasLimit,
-      });
+      const sent = await sendBlobTransaction(rollup.runner as Signer, { to, data, sidecar, gasLimit });
       l1Receipt = await provider.getTransactionReceipt(sent.hash);
     } else {
-      const tx = await rollup.getFunction("advance")(claim, block.input.transactions, block.input.witness, { gasLimit });
+      const tx = await (rollup.runner as Signer).sendTransaction({ to, data, gasLimit });
       l1Receipt = await tx.wait();
     }
   } catch (error) {
@@ -138,6 +369,28 @@ export async function proposeBlock(options: {
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
   appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
   return { block: { ...block, input }, l1Receipt: l1Receipt!, event, sidecar };
+}
+
+/**
+ * Builds the next L2 block from exactly `transactions` (those that cannot apply are left out,
+ * see `block.skipped`), publishes it and, once L1 has verified it, appends it to `chain`.
+ * Throws `BlockTooLargeForL1Error` if it does not fit in one L1 transaction (nothing is cut:
+ * see {@link buildFittingBlock}), `LostRaceError` when another proposer advanced first.
+ */
+export async function proposeBlock(options: ProposeOptions & { rollup: Contract; transactions: TypedTransaction[] }): Promise<ProposedBlock> {
+  const anchor = await latestL1Block(options.provider);
+  const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions);
+  const blobs = (options.dataAvailability ?? "blobs") === "blobs" ? blockDataToBlobs(block.input.transactions) : undefined;
+  // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
+  if (blobs !== undefined && blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+    throw new BlockTooLargeForL1Error("The block's data needs more blobs than one L1 transaction may carry", {
+      blobs: blobs.length,
+      max: MAX_BLOBS_PER_TRANSACTION,
+      transactions: block.transactions.length,
+    });
+  }
+  const l1GasBound = advanceGasLimit(executeInputOf(block.input, blobs?.length));
+  return publishBlock({ ...options, fitted: { block, anchor, deferred: [], blobs, l1GasBound } });
 }
 
 /**

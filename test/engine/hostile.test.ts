@@ -237,6 +237,29 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
     }
   });
 
+  describe("transaction bytes beyond what the claimed gas can hold (one byte per 8 gas)", function () {
+    let input: ExecuteInput;
+    before(async function () {
+      const chain = await createL2Chain(defaultGenesis());
+      input = (await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })])).input;
+    });
+    it("are refused in calldata before they are read", async function () {
+      const max = Number(input.gasUsed / 8n + 1024n);
+      const outcome = await settle({ ...input, transactions: RLP.encode([new Uint8Array(max)]) });
+      const error = (outcome as { error: Error }).error;
+      expect(error).to.be.instanceOf(HeaderMismatchError);
+      expect(error.message).to.contain(`at most ${max} bytes for ${input.gasUsed} gas`);
+    });
+    it("bound what blob data may inflate to (a compression bomb is refused before inflating)", async function () {
+      const limits: number[] = [];
+      const hash = hexToBytes(("0x01" + "00".repeat(31)) as `0x${string}`);
+      await execute({ ...input, transactions: new Uint8Array(0), blobVersionedHashes: [hash] }, {
+        resolveBlobData: async (_hashes, { maxBytes }) => (limits.push(maxBytes), input.transactions),
+      });
+      expect(limits).to.deep.equal([Number(input.gasUsed / 8n + 1024n)]);
+    });
+  });
+
   describe("deeply nested RLP is refused in linear time", function () {
     let input: ExecuteInput;
     before(async function () {
@@ -256,12 +279,13 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
       expect((outcome as { error: Error }).error).to.be.instanceOf(WitnessDecodeError);
     });
     it("as the transactions list", async function () {
-      const outcome = await settle({ ...input, transactions: deep });
+      // Claims enough gas for 620 KB of transactions, so the size bound is not what refuses it.
+      const outcome = await settle({ ...input, transactions: deep, gasUsed: 10_000_000n });
       expect((outcome as { error: Error }).error).to.be.instanceOf(TransactionDecodeError);
     });
     it("inside one transaction", async function () {
       const tx = new Uint8Array([0x02, ...deep]);
-      const outcome = await settle({ ...input, transactions: encodeTransactions([tx]) });
+      const outcome = await settle({ ...input, transactions: encodeTransactions([tx]), gasUsed: 10_000_000n });
       const error = (outcome as { error: Error }).error;
       expect(error).to.be.instanceOf(TransactionDecodeError);
       expect(error.message).to.contain("nested deeper than 4");

@@ -11,10 +11,11 @@ import { appendBlock, createL2Chain } from "../../src/engine/state.js";
 import type { ExecuteInput } from "../../src/engine/types.js";
 import { decodeWitness, encodeWitness } from "../../src/engine/witness.js";
 import { EXECUTE_ADDRESS, encodeExecuteInput, encodeExecuteOutput } from "../../src/precompile/codec.js";
-import { claimedGasUsed, executePrecompile } from "../../src/precompile/ethereumjs.js";
+import { claimedBlobCount, claimedGasUsed, executePrecompile } from "../../src/precompile/ethereumjs.js";
 import { executeGas } from "../../src/precompile/gas.js";
 import { onVerdict, type ExecuteVerdict } from "../../src/precompile/run.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
+import { configureHardhatExecute, defaultHardhatExecuteOptions } from "../../src/hardhat/edr-hook.js";
 import { memoryGas } from "../contracts/helpers.js";
 
 const { ethers } = await network.create();
@@ -68,7 +69,7 @@ async function onEthereumjs(vm: VM, data: Uint8Array, gas: bigint): Promise<Answ
 const garbage = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 131 + 7) & 0xff);
 
 /** The gas EXECUTE charges for `data` (read as the precompile reads it). */
-const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(data));
+const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(data), Number(claimedBlobCount(data)));
 
 /**
  * A real L2 block 2 (block 1 deploys a contract; block 2 calls it and moves ETH), so the witness
@@ -249,6 +250,47 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
       expect(high - charge).to.be.greaterThanOrEqual(headroom);
       expect(high - charge).to.be.lessThanOrEqual(headroom + shimCopy + 3_500n);
       console.log(`      least gas that succeeds: ethereumjs ${charge}, Hardhat ${high} (+${high - charge})`);
+    });
+  });
+
+  describe("gas per blob", function () {
+    // The valid block with its data "in" three blobs: both installations resolve them to the
+    // block's transactions (the blob source is not what is under test here).
+    const resolveBlobData = async () => valid.transactions;
+    const hashes = [1, 2, 3].map((n) => hexToBytes(("0x01" + n.toString(16).padStart(62, "0")) as `0x${string}`));
+    let blobBytes: Uint8Array;
+    let blobVM: VM;
+    before(async function () {
+      blobBytes = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes });
+      blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData })] } });
+      configureHardhatExecute({ resolveBlobData });
+    });
+    after(() => configureHardhatExecute(defaultHardhatExecuteOptions()));
+
+    it("both read the blob count from the layout and charge executeGas(len, gasUsed, blobs)", async function () {
+      expect(claimedBlobCount(blobBytes)).to.equal(3n);
+      const charge = executeGas(blobBytes.length, valid.gasUsed, 3);
+      expect(charge - executeGas(blobBytes.length, valid.gasUsed)).to.equal(150_000n);
+      const exact = await onEthereumjs(blobVM, blobBytes, charge);
+      expect(exact.ok).to.equal(true);
+      expect(exact.gasUsed).to.equal(charge);
+      expect((await onEthereumjs(blobVM, blobBytes, charge - 1n)).error).to.equal("out of gas");
+      const hardhat = await onHardhat(harness, blobBytes, charge + 100_000n);
+      expect(hardhat.ok).to.equal(true);
+      expect(hardhat.gasSpent).to.be.greaterThanOrEqual(charge);
+      const short = await onHardhat(harness, blobBytes, charge - 1n);
+      expect(short.ok).to.equal(false);
+      expect(short.verdicts).to.deep.equal([]); // the shim refused before the engine ran
+    });
+
+    it("both refuse more than 6 blob hashes before any work", async function () {
+      const seven = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: [...hashes, ...hashes.map((h) => Uint8Array.from(h, (b, i) => (i === 31 ? b + 8 : b))), hashes[0]!.map((b, i) => (i === 30 ? 1 : b))] });
+      expect(claimedBlobCount(seven)).to.equal(7n);
+      const [hardhat, ethereumjs] = [await onHardhat(harness, seven, CALL_GAS - 100_000n), await onEthereumjs(blobVM, seven, CALL_GAS - 100_000n)];
+      expect(hardhat.ok).to.equal(false);
+      expect(ethereumjs.ok).to.equal(false);
+      expect(hardhat.verdicts).to.deep.equal([]);
+      expect(ethereumjs.verdicts).to.deep.equal([]);
     });
   });
 });
