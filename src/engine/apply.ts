@@ -32,8 +32,13 @@ export interface BlockEnv {
 /** Serves ancestor headers by number to BLOCKHASH. Throws when it cannot (never answers zero). */
 export type AncestorLookup = (number: bigint) => BlockHeader;
 
-/** Gas given to the L1-anchor system call, as for the EIP-4788/7002 system calls. */
-const SYSTEM_CALL_GAS = 30_000_000n;
+/**
+ * Gas given to the L1-anchor system call. EIP-4788's system calls get 30M, but here the pre-state
+ * — and so the anchor predeploy's code — is the caller's to choose when EXECUTE is called
+ * directly, and this call is paid only by EXECUTE's base price: 250,000 is several times what
+ * `L2Anchor.anchor` needs (three storage writes, ≈ 70,000) and bounds what a crafted one costs.
+ */
+export const SYSTEM_CALL_GAS = 250_000n;
 const ANCHOR_SELECTOR = hexToBytes(selectorOf("anchor(bytes32)").slice(0, 10) as `0x${string}`);
 
 /** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
