@@ -3,9 +3,29 @@
  * L2 block and its witness with the engine, and publishes it with `advance` on L1, where EXECUTE
  * verifies it in the same transaction.
  */
-export { createMempool, TransactionRejectedError, type Mempool } from "./mempool.js";
+export {
+  createMempool,
+  TransactionRejectedError,
+  TRANSACTION_GAS_CAP,
+  type Mempool,
+  type MempoolOptions,
+  type MempoolContent,
+  type TransactionStatus,
+  type DroppedTransaction,
+} from "./mempool.js";
+export { createProposer, dropSkipped, type Proposer, type ProposerOptions, type ProposalOutcome } from "./proposer.js";
 export {
   proposeBlock,
+  buildFittingBlock,
+  publishBlock,
+  latestL1Block,
+  executeCallGas,
+  advanceCalldataLength,
+  memoryExpansionGas,
+  SHIM_GAS_RESERVE,
+  SHIM_HEADROOM_DIVISOR,
+  type FittedBlock,
+  type L1Anchor,
   advanceGasLimit,
   AdvanceFailedError,
   BlockTooLargeForL1Error,

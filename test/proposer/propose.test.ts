@@ -1,10 +1,26 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { bytesToHex } from "@ethereumjs/util";
-import { Transaction, Wallet } from "ethers";
-import { createL2Chain } from "../../src/engine/index.js";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { Wallet, type Contract } from "ethers";
+import { createBlobDataResolver } from "../../src/blobs/da.js";
+import { createL2Chain, devAccounts } from "../../src/engine/index.js";
 import { loadRollupFixture } from "../../src/fixtures/index.js";
-import { createMempool, LostRaceError, proposeBlock, TransactionRejectedError } from "../../src/proposer/index.js";
+import { configureHardhatExecute, currentBlobArchive } from "../../src/hardhat/index.js";
+import { onVerdict } from "../../src/precompile/index.js";
+import {
+  advanceCalldataLength,
+  advanceGasLimit,
+  buildFittingBlock,
+  createMempool,
+  createProposer,
+  executeCallGas,
+  L1_TRANSACTION_GAS_CAP,
+  LostRaceError,
+  proposeBlock,
+  type ProposalOutcome,
+} from "../../src/proposer/index.js";
+import { startL2Rpc } from "../../src/rpc/index.js";
+import { blockClaim } from "../../src/sdk/contracts.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
 
 describe("proposer", function () {
@@ -17,7 +33,7 @@ describe("proposer", function () {
     await l2.advance();
 
     const mempool = createMempool(rival);
-    mempool.add(await signL2Transaction(rival, l2.wallets[2]!, { nonce: 0, to: l2.wallets[3]!.address, value: 1n }));
+    await mempool.add(await signL2Transaction(rival, l2.wallets[2]!, { nonce: 0, to: l2.wallets[3]!.address, value: 1n }));
     const [signer] = await ethers.getSigners();
     const error = await proposeBlock({
       chain: rival,
@@ -35,33 +51,165 @@ describe("proposer", function () {
     expect(rival.headers).to.have.length(1);
   });
 
-  describe("mempool", function () {
-    it("refuses garbage, unsigned, foreign-chain, blob and duplicate transactions, saying why", async function () {
+  describe("advance's L1 gas limit is an upper bound, tight at the boundary", function () {
+    it("the EXECUTE shim: executeCallGas() reaches EXECUTE, within 400 gas of the least gas that does", async function () {
+      const { ethers } = await network.create();
+      const harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
+      let reached = 0;
+      const stop = onVerdict(() => reached++);
+      try {
+        // One input whose gas the shim's own rule (cost + cost/63 + 10,000) decides, one whose
+        // gas the copy of 300 KB into the shim's memory decides.
+        for (const [length, gasUsed] of [[1_024, 5_000_000n], [300_000, 0n]] as const) {
+          const input = new Uint8Array(length);
+          input.set(hexToBytes(`0x${gasUsed.toString(16).padStart(64, "0")}`), 256);
+          const reaches = async (gas: bigint) => {
+            const before = reached;
+            await harness.getFunction("executeRaw").staticCall(input, gas, { gasLimit: 16_000_000n });
+            return reached > before;
+          };
+          const bound = executeCallGas(length, gasUsed);
+          expect(await reaches(bound), `${length} bytes: the bound reaches EXECUTE`).to.equal(true);
+          let [low, high] = [bound - 1_000_000n, bound];
+          expect(await reaches(low)).to.equal(false);
+          while (high - low > 1n) {
+            const mid = (low + high) / 2n;
+            if (await reaches(mid)) high = mid;
+            else low = mid;
+          }
+          expect(bound - high, `${length} bytes: bound ${bound}, least ${high}`).to.be.within(0n, 400n);
+        }
+      } finally {
+        stop();
+      }
+    });
+
+    it("advance(): the bound covers the least gas EDR finds, with < 120k to spare, and the calldata length is exact", async function () {
       const { ethers } = await network.create();
       const l2 = await loadRollupFixture({ ethers }, { dataAvailability: "calldata" });
-      const mempool = createMempool(l2.chain);
-      const wallet = l2.wallets[1]!;
-      const good = await signL2Transaction(l2.chain, wallet, { nonce: 0, to: wallet.address, value: 1n });
-      const foreign = await wallet.signTransaction({ type: 2, chainId: 1n, nonce: 0, to: wallet.address, gasLimit: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
-      const blob = await wallet.signTransaction({
-        type: 3, chainId: l2.chain.genesis.chainId, nonce: 0, to: wallet.address, gasLimit: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n,
-        maxFeePerBlobGas: 1n, blobVersionedHashes: [`0x01${"00".repeat(31)}`],
-      });
-      const unsigned = Transaction.from({ type: 2, chainId: l2.chain.genesis.chainId, nonce: 0, to: wallet.address, gasLimit: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }).unsignedSerialized;
-      const cases: [string, RegExp][] = [
-        [unsigned, /not signed|rejected/i],
-        ["0x", /does not decode|rejected/i],
-        ["0x02c0", /does not decode|rejected/i],
-        [foreign, /chain id/i],
-        [blob, /Blob transactions \(type 3\) are not allowed/],
-      ];
-      for (const [raw, reason] of cases) {
-        expect(() => mempool.add(raw)).to.throw(TransactionRejectedError, reason);
+      const [signer] = await ethers.getSigners();
+      for (const count of [1, 60]) {
+        for (let i = 0; i < count; i++) await l2.send({ from: i % 10, to: Wallet.createRandom().address, value: 1n });
+        const fitted = await buildFittingBlock({
+          chain: l2.chain,
+          provider: ethers.provider as never,
+          coinbase: await signer!.getAddress(),
+          dataAvailability: "calldata",
+          transactions: l2.mempool.pending(),
+        });
+        const { input } = fitted.block;
+        const data = l2.rollup.interface.encodeFunctionData("advance", [blockClaim(fitted.block.header, fitted.anchor.number), input.transactions, input.witness]);
+        expect(advanceCalldataLength(input)).to.equal(hexToBytes(data as `0x${string}`).length);
+        const least = BigInt(await ethers.provider.send("eth_estimateGas", [{ from: await signer!.getAddress(), to: l2.address, data }]));
+        const bound = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
+        expect(bound - least, `${count} transfers: bound ${bound}, least ${least}`).to.be.within(0n, 120_000n);
+        expect(advanceGasLimit(input), "without the calldata: every byte priced non-zero").to.be.at.least(bound);
+        const { l1Receipt } = await l2.advance();
+        expect(l1Receipt.status).to.equal(1);
       }
-      const hash = mempool.add(good);
-      expect(() => mempool.add(good)).to.throw(TransactionRejectedError, /already known/);
-      expect(mempool.pending().map((t) => bytesToHex(t.hash()))).to.deep.equal([hash]);
-      expect(() => mempool.add(new Wallet(wallet.privateKey).address)).to.throw(TransactionRejectedError);
     });
+  });
+
+  it("a burst of 1,000 transfers in one JSON-RPC batch drains in full blocks that fit one L1 transaction; a later transfer from another account is included", async function () {
+    this.timeout(300_000);
+    const { ethers } = await network.create();
+    const l2 = await loadRollupFixture({ ethers });
+    const rpc = await startL2Rpc({ chain: l2.chain, mempool: l2.mempool, port: 0 });
+    const lines: string[] = [];
+    try {
+      const burst: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        burst.push(await signL2Transaction(l2.chain, l2.wallets[i % 10]!, { nonce: Math.floor(i / 10), to: l2.wallets[19]!.address, value: 1n }));
+      }
+      const post = async (body: unknown) => (await fetch(rpc.url, { method: "POST", body: JSON.stringify(body) })).json() as Promise<any>;
+      let started = performance.now();
+      const answers = await post(burst.map((raw, id) => ({ jsonrpc: "2.0", id, method: "eth_sendRawTransaction", params: [raw] })));
+      const acceptMs = performance.now() - started;
+      expect(answers.filter((a: { result?: string }) => typeof a.result === "string")).to.have.length(1000);
+      const late = await post({ jsonrpc: "2.0", id: 1, method: "eth_sendRawTransaction", params: [await signL2Transaction(l2.chain, l2.wallets[15]!, { nonce: 0, to: l2.wallets[19]!.address, value: 7n })] });
+
+      const [signer] = await ethers.getSigners();
+      const proposer = createProposer({
+        chain: l2.chain,
+        rollup: l2.rollup,
+        provider: ethers.provider as never,
+        mempool: l2.mempool,
+        coinbase: await signer!.getAddress(),
+        log: (line) => lines.push(line),
+      });
+      started = performance.now();
+      const blocks: { transactions: number; l1Gas: bigint; l1GasLimit: bigint; blobs: number }[] = [];
+      for (let outcome: ProposalOutcome = await proposer.proposeNext(); outcome.kind !== "idle"; outcome = await proposer.proposeNext()) {
+        expect(outcome.kind, lines.join("\n")).to.equal("proposed");
+        const { proposed } = outcome as Extract<ProposalOutcome, { kind: "proposed" }>;
+        const l1Tx = await ethers.provider.getTransaction(proposed.l1Receipt.hash);
+        blocks.push({ transactions: proposed.block.transactions.length, l1Gas: proposed.l1Receipt.gasUsed, l1GasLimit: l1Tx!.gasLimit, blobs: proposed.sidecar!.blobs.length });
+      }
+      const drainMs = performance.now() - started;
+      console.log(`      (1,000 transfers: accepted in ${acceptMs.toFixed(0)} ms, drained in ${(drainMs / 1000).toFixed(1)} s: ${blocks.map((b) => `${b.transactions} tx / ${b.l1Gas} L1 gas`).join(", ")})`);
+
+      expect(blocks.reduce((n, b) => n + b.transactions, 0)).to.equal(1001);
+      for (const block of blocks) expect(block.l1GasLimit).to.be.at.most(L1_TRANSACTION_GAS_CAP);
+      // The first block is full: cut where one more transaction would not fit one advance.
+      expect(blocks[0]!.transactions).to.be.above(600);
+      expect(blocks[0]!.l1Gas).to.be.above((L1_TRANSACTION_GAS_CAP * 85n) / 100n);
+      expect(l2.receipt(late.result)?.status).to.equal(1);
+      expect(l2.mempool.size()).to.equal(0);
+      expect(lines.filter((line) => /dropped/.test(line))).to.deep.equal([]);
+    } finally {
+      await rpc.close();
+    }
+  });
+
+  it("drops what the builder cannot apply, says why, and proposes no empty block", async function () {
+    const { ethers } = await network.create();
+    // Account #12 has code: EIP-3607 forbids it to send transactions; the pool cannot tell (geth's neither).
+    const sender = devAccounts()[12]!;
+    const l2 = await loadRollupFixture({ ethers }, { genesis: { alloc: { [sender.address]: { balance: 10n ** 20n, code: "0x00" } } } });
+    const wallet = new Wallet(sender.privateKey);
+    const first = await l2.send({ from: wallet, nonce: 0, to: l2.wallets[1]!.address, value: 1n });
+    const second = await l2.send({ from: wallet, nonce: 1, to: l2.wallets[1]!.address, value: 1n });
+    const [signer] = await ethers.getSigners();
+    const lines: string[] = [];
+    const proposer = createProposer({ chain: l2.chain, rollup: l2.rollup, provider: ethers.provider as never, mempool: l2.mempool, coinbase: await signer!.getAddress(), log: (line) => lines.push(line) });
+    const l1Before = await ethers.provider.send("eth_blockNumber", []);
+
+    const outcome = await proposer.proposeNext();
+    expect(outcome.kind).to.equal("dropped");
+    const dropped = (outcome as Extract<ProposalOutcome, { kind: "dropped" }>).dropped;
+    expect(dropped.map((d) => d.hash)).to.deep.equal([first]);
+    expect(dropped[0]!.reason).to.match(/EIP-3607/);
+    expect(lines.join("\n")).to.contain(`dropped ${first}`);
+    expect(l2.mempool.status(first)).to.deep.include({ status: "dropped" });
+    // Its successor failed on the nonce only: it waits behind the gap, it is not offered again.
+    expect(l2.mempool.status(second).status).to.equal("queued");
+    expect(await proposer.proposeNext()).to.deep.equal({ kind: "idle" });
+    expect(await ethers.provider.send("eth_blockNumber", []), "no L1 transaction was sent").to.equal(l1Before);
+    expect(l2.chain.headers).to.have.length(1);
+  });
+
+  it("narrows a block that fails on L1 down to one transaction and drops it, instead of retrying it forever", async function () {
+    const { ethers } = await network.create();
+    const l2 = await loadRollupFixture({ ethers });
+    const a = await l2.send({ from: 1, to: l2.wallets[2]!.address, value: 1n });
+    const b = await l2.send({ from: 3, to: l2.wallets[4]!.address, value: 1n });
+    const [signer] = await ethers.getSigners();
+    const lines: string[] = [];
+    const proposer = createProposer({ chain: l2.chain, rollup: l2.rollup, provider: ethers.provider as never, mempool: l2.mempool, coinbase: await signer!.getAddress(), log: (line) => lines.push(line) });
+    const outcomes: ProposalOutcome[] = [];
+    // EXECUTE finds no blob data: every block fails, whatever its transactions.
+    configureHardhatExecute({});
+    try {
+      for (let i = 0; i < 5; i++) outcomes.push(await proposer.proposeNext());
+    } finally {
+      configureHardhatExecute({ resolveBlobData: createBlobDataResolver({ archive: currentBlobArchive }) });
+    }
+    expect(outcomes.map((o) => o.kind)).to.deep.equal(["failed", "failed", "failed", "idle", "idle"]);
+    expect((outcomes[0] as { nextLimit?: number }).nextLimit).to.equal(1);
+    const dropped = outcomes.flatMap((o) => ("dropped" in o ? o.dropped : []));
+    expect(dropped.map((d) => d.hash).sort()).to.deep.equal([a, b].sort());
+    for (const record of dropped) expect(record.reason, record.reason).to.match(/^its block failed on L1: Block data is in blobs and no blob source is configured$/);
+    expect(lines.filter((line) => line.includes("dropped"))).to.have.length(2);
+    expect(l2.chain.headers).to.have.length(1);
   });
 });
