@@ -1,17 +1,31 @@
 import { createBlock } from "@ethereumjs/block";
+import { createCustomCommon, Mainnet, type Common } from "@ethereumjs/common";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import { ValueEncoding } from "@ethereumjs/util";
 import { createVM, runBlock } from "@ethereumjs/vm";
-import { chainHead, createL2Common, decodeTransactions, execute, type BuiltBlock, type L2Chain } from "../src/engine/index.js";
+import { chainHead, decodeTransactions, execute, L2_HARDFORK, type BuiltBlock, type L2Chain } from "../src/engine/index.js";
+import { nativeEcrecover } from "../src/engine/crypto.js";
 import { buildBench } from "./workloads.js";
 
 /**
+ * The baseline's `Common`: ethereumjs's defaults (keccak from @noble/hashes) except sender
+ * recovery on the native libsecp256k1, as the engine had before issue 9 — so the baseline is
+ * plain ethereumjs and does not move when the engine's own settings do.
+ */
+function baselineCommon(chainId: bigint): Common {
+  return createCustomCommon({ chainId: chainId.toString() }, Mainnet, {
+    hardfork: L2_HARDFORK,
+    customCrypto: nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover },
+  });
+}
+
+/**
  * Plain @ethereumjs/vm `runBlock` of the same block on the full (stateful) pre-state, with
- * ethereumjs's defaults (the same `Common`, so the same crypto as the engine). Returns ms.
+ * ethereumjs's own `MerkleStateManager` and defaults (see {@link baselineCommon}). Returns ms.
  */
 export async function timeRunBlock(chain: L2Chain, block: BuiltBlock): Promise<number> {
-  const common = createL2Common(chain.genesis.chainId);
+  const common = baselineCommon(chain.genesis.chainId);
   const parent = chainHead(chain);
   const trie = new MerklePatriciaTrie({ db: chain.db, root: parent.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
   const vm = await createVM({ common, stateManager: new MerkleStateManager({ trie, common, caches: new Caches() }) });
