@@ -1,6 +1,6 @@
 import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/common";
 import { HDNodeWallet } from "ethers";
-import { nativeEcrecover } from "./crypto.js";
+import { keccak256, nativeEcrecover } from "./crypto.js";
 import { l2Kzg } from "./kzg.js";
 
 /**
@@ -34,7 +34,7 @@ export function createL2Common(chainId: bigint): Common {
   // would accept transactions signed for another chain and make CHAINID lie.
   return createCustomCommon({ chainId: chainId.toString(), name: `ultrasound-${chainId}` }, Mainnet, {
     hardfork: L2_HARDFORK,
-    customCrypto: { kzg: l2Kzg, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
+    customCrypto: { kzg: l2Kzg, keccak256, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
   });
 }
 
