@@ -41,13 +41,13 @@ export type DataAvailability = "blobs" | "calldata";
 
 /**
  * The EXECUTE shim's own constants (src/precompile/shim.ts): it fails unless, at its `GAS` check,
- * `gas ≥ cost + cost/63 + SHIM_GAS_RESERVE`. They are literals in the shim's program; a test reads
- * them back out of its bytecode, so a change there fails loudly instead of starving `advance`.
+ * `gas ≥ cost + cost/63 + SHIM_GAS_RESERVE`. They are literals in the shim's program: the boundary
+ * test (test/proposer) finds the shim's least gas by search and fails if they drift.
  */
 export const SHIM_GAS_RESERVE = 10_000n;
 /** The shim's `cost/63` headroom: the burn call keeps 1/64 back (EIP-150). */
 export const SHIM_HEADROOM_DIVISOR = 63n;
-/** Every fixed-cost opcode the shim runs, counted (≈ 280) and rounded up. */
+/** Every fixed-cost opcode the shim runs, counted (≈ 330 with the blob count) and rounded up. */
 const SHIM_STEPS_GAS = 400n;
 /** EIP-2929: first call to an address in a transaction; a call to an address already touched. */
 const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
