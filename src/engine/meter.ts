@@ -56,6 +56,9 @@ interface Frame {
  * frame records the sum outside it when it starts (EVM `beforeMessage`), and the metered
  * opcodes compare `outside + start − gasLeft` with the limit.
  *
+ * A precompile call is given at most one gas more than is left under the limit (see
+ * `attach`), so its one-step work is bounded too.
+ *
  * The builder uses the same opcode table with no limit set: its semantics are untouched, the
  * metered opcodes run their original handlers.
  */
@@ -127,8 +130,18 @@ export function createGasMeter(common: Common): GasMeter {
           // The parent's CALL/CREATE (a metered opcode) recorded its run state just now.
           outside = parent !== undefined && parentState !== undefined ? parent.outside + parent.start - parentState.gasLeft : 0n;
         }
-        frames[depth] = { outside, start: message.gasLimit };
         check(outside);
+        // A precompile does all its work in one step, with no opcode for the meter to look at:
+        // give it at most one gas more than what is left under the limit. If it needs no more,
+        // nothing changes (its gas depends on its input alone); if it needs more, it runs out of
+        // gas having consumed past the limit, and the next look stops the run — the block was
+        // invalid anyway (see `GasBudgetExceededError`).
+        // `codeAddress` throws for a CREATE (no code address): only a call can reach a precompile.
+        const target = message.to === undefined ? undefined : message.codeAddress;
+        if (target !== undefined && evm.getPrecompile(target) !== undefined && message.gasLimit > limit - outside + 1n) {
+          message.gasLimit = limit - outside + 1n;
+        }
+        frames[depth] = { outside, start: message.gasLimit };
       });
     },
     begin(label, gasLimit, budget) {

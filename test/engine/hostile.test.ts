@@ -200,6 +200,34 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
       });
     }
 
+    it("bounds a precompile's one-step work by what is left (BLAKE2F of 14M rounds claimed as 100,000 gas)", async function () {
+      const blake = (rounds: number) => {
+        const input = new Uint8Array(213);
+        new DataView(input.buffer).setUint32(0, rounds);
+        input[212] = 1;
+        return bytesToHex(input);
+      };
+      const BLAKE2F = "0x0000000000000000000000000000000000000009";
+      // A contract that forwards all its gas to BLAKE2F with its calldata: call(gas(), 9, 0, 0, 213, 0, 64).
+      const forwarder = "0x" + "365f5f37" + "60405f60d55f5f60095af1" + "3d5f5f3e" + "60405ff3";
+      const blakeChain = await chainWithCode(CONTRACT, forwarder);
+      const honest = await build(blakeChain, [
+        await sign(blakeChain, 1, { nonce: 0, to: BLAKE2F, data: blake(1_000), gasLimit: 100_000n }),
+        await sign(blakeChain, 2, { nonce: 0, to: CONTRACT, data: blake(2_000), gasLimit: 16_000_000n }),
+      ]);
+      expect(honest.receipts.map((r) => ("status" in r ? r.status : undefined))).to.deep.equal([1, 1]);
+      await execute(honest.input); // a precompile that fits its budget runs unchanged
+
+      const heavy = await build(blakeChain, [await sign(blakeChain, 1, { nonce: 0, to: BLAKE2F, data: blake(1_000), gasLimit: 16_000_000n })]);
+      const rounds = 14_000_000;
+      const tx = await sign(blakeChain, 1, { nonce: 0, to: BLAKE2F, data: blake(rounds), gasLimit: 16_000_000n });
+      const outcome = await settle({ ...heavy.input, transactions: encodeTransactions([tx]), gasUsed: 100_000n });
+      const error = (outcome as { error: Error }).error as GasBudgetExceededError;
+      expect(error).to.be.instanceOf(GasBudgetExceededError);
+      // It was given 125,000 − intrinsic + 1 gas, ran out of it, and the run stopped there.
+      expect(error.consumed).to.equal(125_001n);
+    });
+
     it("does not decode transactions the claimed gas cannot pay for", async function () {
       // 3,000 transactions of garbage after one that fits: only the first would ever be read.
       const garbage = Array.from({ length: 3_000 }, () => new Uint8Array([0x02, 0xc0]));
