@@ -2,6 +2,7 @@ import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/
 import { HDNodeWallet } from "ethers";
 import { keccak256, nativeEcrecover } from "./crypto.js";
 import { l2Kzg } from "./kzg.js";
+import { withTxParamsMerged } from "./tx-params.js";
 
 /**
  * The hardfork L2 blocks follow. Osaka — the same rules as the L1 devnet (Hardhat's default),
@@ -32,10 +33,12 @@ export const DEV_MNEMONIC = "test test test test test test test test test test t
 export function createL2Common(chainId: bigint): Common {
   // The chain id goes in as a decimal string: `Number()` rounds ids above 2^53, and a rounded id
   // would accept transactions signed for another chain and make CHAINID lie.
-  return createCustomCommon({ chainId: chainId.toString(), name: `ultrasound-${chainId}` }, Mainnet, {
+  const common = createCustomCommon({ chainId: chainId.toString(), name: `ultrasound-${chainId}` }, Mainnet, {
     hardfork: L2_HARDFORK,
     customCrypto: { kzg: l2Kzg, keccak256, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
   });
+  // Decoding a transaction then no longer rebuilds the parameter tables (issue 9).
+  return withTxParamsMerged(common);
 }
 
 /** A Hardhat default account: address and private key. */
