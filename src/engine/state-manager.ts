@@ -18,6 +18,36 @@ export class EngineStateManager extends MerkleStateManager {
     return this._checkpointCount;
   }
 
+  /**
+   * As upstream, except that closing the outermost checkpoint (the end of a transaction) does
+   * not write the caches into the trie: the trie is written once per block, when the state root
+   * is asked for (`getStateRoot` flushes). Upstream writes every account and slot a
+   * transaction touched after each transaction — re-encoding and re-hashing the whole path of
+   * each, and again for the next transaction touching the same account: a block of 1,000 ERC20
+   * transfers made 5,000 trie writes (each sender, the coinbase and the token after every
+   * transaction) where 1,042 distinct keys changed.
+   *
+   * Same state, same root: reads go to the caches first, and a key read from the trie was not
+   * written in the block (its cached value would have been found), so its pre-state value is the
+   * one the trie holds; the trie's final contents depend only on the final value of each key.
+   * What a transaction reads for EIP-2200's original values is still reset per transaction.
+   */
+  override async commit(): Promise<void> {
+    await this._trie.commit();
+    this._caches?.commit();
+    this._checkpointCount--;
+    if (this._checkpointCount === 0) this.originalStorageCache.clear();
+  }
+
+  /** As upstream, without writing the caches into the trie at the outermost level (see `commit`). */
+  override async revert(): Promise<void> {
+    await this._trie.revert();
+    this._caches?.revert();
+    this._storageTries = {};
+    this._checkpointCount--;
+    if (this._checkpointCount === 0) this.originalStorageCache.clear();
+  }
+
   protected override _modifyContractStorage(
     address: Address,
     account: Account,
