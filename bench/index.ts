@@ -14,6 +14,7 @@ import { edrNetworkAtGenesis, mineOnEdr } from "./edr.js";
 import { timeBuild, timeExecute, timeRunBlock } from "./engine.js";
 import { createReport } from "./report.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
+import { benchHostileInputs } from "./hostile.js";
 
 const report = createReport();
 /** EIP-4844: every blob costs 2^17 blob gas. */
@@ -146,6 +147,9 @@ if (runs("blobs")) {
   report.add({ name: "blob batch: 700 ERC20 transfers", unit: "blobs", value: blobs.length });
   report.add({ name: "blob batch compression ratio", unit: "x", value: batch.length / compressBatch(batch).length });
 }
+
+// 4. EXECUTE's work per gas charged, honest and hostile inputs (issue 9's bound).
+if (runs("hostile")) await benchHostileInputs(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
