@@ -68,6 +68,8 @@ export interface Genesis {
  * header. The header's hash is the parent hash of L2 block 1 and what NativeRollup starts from.
  */
 export async function writeGenesis(config: GenesisConfig, db: DB<string, Uint8Array> = new MapDB()): Promise<Genesis> {
+  // NativeRollup and EXECUTE hold the chain id as a uint64.
+  if (config.chainId < 1n || config.chainId >= 2n ** 64n) throw new GenesisConfigError("chainId out of range (1 to 2^64-1)", { chainId: config.chainId });
   const common = createL2Common(config.chainId);
   const trie = new MerklePatriciaTrie({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
   const state = new MerkleStateManager({ trie, common });

@@ -356,6 +356,18 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   describe("chain ids above 2^53 are exact", function () {
     const big = 2n ** 53n + 1n;
 
+    it("a genesis outside 1…2^64−1 is refused (the rollup holds a uint64)", async function () {
+      for (const chainId of [0n, 2n ** 64n]) {
+        try {
+          await createL2Chain(defaultGenesis({ chainId }));
+          expect.fail(`accepted chain id ${chainId}`);
+        } catch (error) {
+          expect((error as Error).message).to.contain("chainId out of range");
+        }
+      }
+      await createL2Chain(defaultGenesis({ chainId: 2n ** 64n - 1n }));
+    });
+
     it("an input for chain 2^53+1 rejects a block of transactions signed for chain 2^53", async function () {
       const chain = await createL2Chain(defaultGenesis({ chainId: big - 1n }));
       const block = await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })]);
