@@ -1,7 +1,8 @@
 import type { MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { RLP } from "@ethereumjs/rlp";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
 import type { Account, Address } from "@ethereumjs/util";
-import { bytesToUnprefixedHex } from "@ethereumjs/util";
+import { bytesToUnprefixedHex, EthereumJSErrorWithoutCode, unpadBytes } from "@ethereumjs/util";
 
 /**
  * ethereumjs's `MerkleStateManager`, except that a storage-trie write that fails *fails*.
@@ -37,6 +38,25 @@ export class EngineStateManager extends MerkleStateManager {
     this._caches?.commit();
     this._checkpointCount--;
     if (this._checkpointCount === 0) this.originalStorageCache.clear();
+  }
+
+  /**
+   * As upstream, except that with a storage cache the write goes to the cache only. Upstream
+   * means to do the same (`cache.put(…) ?? writeToTrie(…)`), but the cache's `put` returns
+   * nothing, so every SSTORE also wrote the storage trie at once — re-hashing the slot's path and
+   * the account — on top of the cache. The trie gets the slot's final value when the caches are
+   * written (see `commit`); until then the account's `storageRoot` keeps its value from before
+   * the block, which only EIP-7610's create-collision check reads, and an account whose storage
+   * this block wrote has a nonce or code there (or was deleted), so the check's answer is the same.
+   */
+  override async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    if (this._caches?.storage === undefined) return super.putStorage(address, key, value);
+    // Upstream's checks, in upstream's order and words.
+    if (key.length !== 32) throw EthereumJSErrorWithoutCode("Storage key must be 32 bytes long");
+    if (value.length > 32) throw EthereumJSErrorWithoutCode("Storage value cannot be longer than 32 bytes");
+    const account = await this.getAccount(address);
+    if (!account) throw EthereumJSErrorWithoutCode("putStorage() called on non-existing account");
+    this._caches.storage.put(address, key, RLP.encode(unpadBytes(value)));
   }
 
   /** As upstream, without writing the caches into the trie at the outermost level (see `commit`). */
