@@ -7,8 +7,11 @@
  *   npm run devnet -- --smoke           send an L2 transfer, a deployment and a call, wait until
  *                                       L1 has verified them through EXECUTE, print `smoke: ok`
  *   npm run devnet -- --l1-port 9545 --l2-port 9546 --blob-port 6052
+ *   npm run devnet -- --host 0.0.0.0    listen on every interface (default 127.0.0.1: this machine only)
+ *   npm run devnet -- --data-dir d      keep the blob archive in d (default .devnet/blobs)
  *   npm run devnet -- --calldata        publish L2 blocks in calldata instead of blobs
  *   npm run devnet -- --genesis g.json  another L2 genesis: { chainId, gasLimit, alloc, … }
+ *   npm run devnet -- --allow-unprotected-txs   accept pre-EIP-155 (replayable) L2 transactions
  */
 import hre from "hardhat";
 import { readFileSync } from "node:fs";
@@ -27,6 +30,17 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+function textOption(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  if (index === -1) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined || value.startsWith("--")) {
+    console.error(`${name} needs a value`);
+    process.exit(2);
+  }
+  return value;
+}
+
 const smoke = process.argv.includes("--smoke");
 const genesisIndex = process.argv.indexOf("--genesis");
 let genesis;
@@ -40,6 +54,9 @@ if (genesisIndex !== -1) {
   }
 }
 const devnet = await startDevnet(hre, {
+  host: textOption("--host"),
+  dataDir: textOption("--data-dir"),
+  mempool: { allowUnprotected: process.argv.includes("--allow-unprotected-txs") },
   l1Port: option("--l1-port", 8545),
   l2Port: option("--l2-port", 8546),
   blobPort: option("--blob-port", 5052),

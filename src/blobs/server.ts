@@ -68,6 +68,17 @@ export async function startBlobArchiveServer(options: BlobArchiveServerOptions):
   const host = options.host ?? "127.0.0.1";
 
   const server = http.createServer((req, res) => {
+    // CORS: a browser dApp may read blobs (read-only data, no credentials). Preflight answered here.
+    res.setHeader("access-control-allow-origin", "*");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "access-control-allow-methods": "GET, HEAD, OPTIONS",
+        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type",
+        "access-control-max-age": "86400",
+      });
+      res.end();
+      return;
+    }
     handle(req)
       .then((body) => send(res, 200, body))
       .catch((e) => {

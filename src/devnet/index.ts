@@ -1,12 +1,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { bytesToHex } from "@ethereumjs/util";
-import { JsonRpcProvider, type Contract } from "ethers";
+import { JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
-import { createMempool, type Mempool } from "../proposer/mempool.js";
-import { LostRaceError, proposeBlock, type DataAvailability } from "../proposer/propose.js";
+import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
+import { type DataAvailability } from "../proposer/propose.js";
+import { createProposer } from "../proposer/proposer.js";
 import { startL2Rpc } from "../rpc/index.js";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
@@ -16,6 +16,8 @@ import { UltrasoundError } from "../shared/errors.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
+  /** The interface L1, L2 and the blob archive listen on. Default 127.0.0.1 (this machine only). */
+  host?: string;
   /** L1 JSON-RPC port (Hardhat node). Default 8545. */
   l1Port?: number;
   /** L2 JSON-RPC port. Default 8546. */
@@ -29,6 +31,12 @@ export interface DevnetOptions {
   dataAvailability?: DataAvailability;
   /** How often the proposer looks for pending L2 transactions, in ms. Default 250. */
   proposeIntervalMs?: number;
+  /** The L2 mempool's rules (e.g. `allowUnprotected` for pre-EIP-155 transactions). */
+  mempool?: MempoolOptions;
+  /** Most gas one L2 eth_call may use. Default 2^24 (see `startL2Rpc`). */
+  rpcGasCap?: bigint;
+  /** Wall-time budget of one L2 eth_call, in ms. Default 5000. */
+  rpcCallTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -40,81 +48,113 @@ export interface Devnet {
   blobUrl: string;
   rollupAddress: string;
   chainId: bigint;
+  /** The L1 chain id (Hardhat's network). */
+  l1ChainId: bigint;
   chain: L2Chain;
   mempool: Mempool;
   rollup: Contract;
   stop(): Promise<void>;
 }
 
-/** The L1 node could not be started (for example, the port is taken). */
+/** The devnet could not start (a port is taken, the host is not this machine's, the node failed). */
 export class DevnetStartError extends UltrasoundError {
   override name = "DevnetStartError";
 }
 
+/** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
+const MAX_BACKOFF_MS = 10_000;
+
 /**
  * Starts the whole devnet in this process: a Hardhat node with EXECUTE (the `node` task of `hre`,
  * the ultrasound plugin loaded), a NativeRollup deployed from the genesis, the L2 JSON-RPC
- * endpoint, and a proposer that advances the rollup whenever L2 transactions are pending.
+ * endpoint, the blob archive's beacon API, and a proposer that advances the rollup whenever L2
+ * transactions are pending. Everything listens on `host` (127.0.0.1 by default). Prints nothing
+ * of its own but the proposer's lines (`log`); Hardhat's node banner is kept quiet.
  */
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? "127.0.0.1";
   const l1Port = options.l1Port ?? 8545;
   const l2Port = options.l2Port ?? 8546;
   const blobPort = options.blobPort ?? DEFAULT_BLOB_SERVER_PORT;
-  // The node task crashes the process on a taken port (an unhandled 'error' event): check first.
-  await assertPortFree(l1Port, "L1 JSON-RPC");
-  await assertPortFree(l2Port, "L2 JSON-RPC");
-  await assertPortFree(blobPort, "blob archive");
+  // Hardhat's node crashes the process on a port it cannot take (an unhandled 'error' event of
+  // its WebSocket server): check on the very interface it will bind, first.
+  await assertPortFree(host, l1Port, "L1 JSON-RPC");
+  await assertPortFree(host, l2Port, "L2 JSON-RPC");
+  await assertPortFree(host, blobPort, "blob archive");
   // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style.
-  const archive = await openBlobArchive(options.dataDir ?? ".devnet/blobs");
+  const archive = await withoutSqliteWarning(() => openBlobArchive(options.dataDir ?? ".devnet/blobs"));
   configureBlobArchive(archive);
   await hre.tasks.getTask("build").run({ quiet: true });
 
-  // The node task runs until its server closes; it is not awaited.
-  const nodeStopped = hre.tasks
-    .getTask("node")
-    .run({ port: l1Port })
-    .catch((error: unknown) => error as Error);
-  const l1Url = `http://127.0.0.1:${l1Port}`;
-  const l1 = new JsonRpcProvider(l1Url, undefined, { cacheTimeout: -1, pollingInterval: 100 });
-  await waitForL1(l1, nodeStopped, l1Port);
-  // The node logs every request; the proposer's would drown the devnet's own output.
-  await l1.send("hardhat_setLoggingEnabled", [false]);
+  const l1Url = `http://${urlHost(host)}:${l1Port}`;
+  const l1ChainId = await startQuietNode(hre, host, l1Port, l1Url);
+  const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
-  const proposer = await l1.getSigner(0);
-  const { rollup, address, chain } = await deployRollup(proposer, genesis);
-  const mempool = createMempool(chain);
-  const l2 = await startL2Rpc({ chain, mempool, port: l2Port });
-  const blobServer = await startBlobArchiveServer({ archive, port: blobPort, l1: { request: ({ method, params }) => l1.send(method, params ?? []) } });
+  const proposerSigner = await l1.getSigner(0);
+  const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
+  const mempool = createMempool(chain, options.mempool);
+  const l2 = await startL2Rpc({ chain, mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+    (error: Error) => {
+      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
+    },
+  );
+  const blobServer = await startBlobArchiveServer({
+    archive,
+    host,
+    port: blobPort,
+    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
+  });
 
+  const proposer = createProposer({
+    chain,
+    rollup,
+    provider: l1,
+    mempool,
+    coinbase: await proposerSigner.getAddress(),
+    dataAvailability: options.dataAvailability ?? "blobs",
+    log,
+  });
   let stopped = false;
   // One proposal at a time: a tick that finds the previous one still running does nothing.
   let busy: Promise<void> | undefined;
+  let backoffMs = 0;
+  let resumeAt = 0;
   const tick = async () => {
-    const transactions = mempool.pending();
-    if (transactions.length === 0) return;
-    try {
-      const proposed = await proposeBlock({
-        chain,
-        rollup,
-        provider: l1,
-        transactions,
-        coinbase: await proposer.getAddress(),
-        dataAvailability: options.dataAvailability ?? "blobs",
-      });
-      mempool.remove(transactions.map((tx) => bytesToHex(tx.hash())));
-      const { header } = proposed.block;
-      log(
-        `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
-          `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
-          (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
-          (proposed.block.skipped.length > 0 ? `, ${proposed.block.skipped.length} dropped (${proposed.block.skipped[0]!.reason})` : ""),
-      );
-    } catch (error) {
-      // Without a follower (the L2 node) this proposer cannot learn the other block: it says so.
-      if (error instanceof LostRaceError) log(`proposer: another proposer advanced the rollup; this devnet cannot follow it yet`);
-      else log(`proposer: ${(error as Error).message}`);
+    if (Date.now() < resumeAt) return;
+    const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    switch (outcome.kind) {
+      case "idle":
+      case "dropped":
+        backoffMs = 0;
+        return;
+      case "proposed": {
+        backoffMs = 0;
+        const { proposed, deferred } = outcome;
+        const { header } = proposed.block;
+        log(
+          `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
+            `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
+            (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
+            (deferred > 0 ? `, ${deferred} left for the next block (full)` : ""),
+        );
+        return;
+      }
+      case "failed":
+        log(`proposer: block failed: ${firstLine(outcome.error.message)}`);
+        return;
+      case "lost-race":
+        // Without a follower (the L2 node) this proposer cannot learn the other block: it says so.
+        backoffMs = Math.min(Math.max(backoffMs * 2, 1000), MAX_BACKOFF_MS);
+        resumeAt = Date.now() + backoffMs;
+        log(`proposer: another proposer advanced the rollup; this devnet cannot follow it yet (retrying in ${backoffMs / 1000} s)`);
+        return;
+      case "unavailable":
+        backoffMs = Math.min(Math.max(backoffMs * 2, 500), MAX_BACKOFF_MS);
+        resumeAt = Date.now() + backoffMs;
+        log(`proposer: ${firstLine(outcome.error.message)} (retrying in ${backoffMs / 1000} s)`);
+        return;
     }
   };
   const timer = setInterval(() => {
@@ -127,6 +167,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     blobUrl: blobServer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
+    l1ChainId,
     chain,
     mempool,
     rollup,
@@ -143,34 +184,117 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   };
 }
 
-/** Throws a `DevnetStartError` naming the port when something already listens on it. */
-async function assertPortFree(port: number, what: string): Promise<void> {
+/**
+ * Runs Hardhat's `node` task on `host`:`port` and waits until it answers; returns its chain id.
+ * The task prints its own banner (a second account list) and logs every request until told not
+ * to: its console output is held back until it is done starting, then dropped. A port it cannot
+ * take (taken since the check) becomes a `DevnetStartError`, not a crash.
+ */
+async function startQuietNode(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<bigint> {
+  const quiet = muteConsole();
+  let listenFailure: NodeJS.ErrnoException | undefined;
+  const onUncaught = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
+    else throw error;
+  };
+  process.on("uncaughtException", onUncaught);
+  try {
+    // The node task runs until its server closes; it is not awaited.
+    const nodeStopped = hre.tasks
+      .getTask("node")
+      .run({ port, hostname: host })
+      .catch((error: unknown) => error as Error);
+    const chainId = await waitForL1(url, nodeStopped, () => listenFailure, host, port);
+    // The node logs every request; the proposer's would drown the devnet's own output.
+    await rpc(url, "hardhat_setLoggingEnabled", [false]);
+    await Promise.race([quiet.sawAccountList, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    return chainId;
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    quiet.restore();
+  }
+}
+
+/** Holds back console.log until restored; tells when Hardhat's account list went by. */
+function muteConsole(): { restore(): void; sawAccountList: Promise<void> } {
+  const original = console.log;
+  let saw!: () => void;
+  const sawAccountList = new Promise<void>((resolve) => (saw = resolve));
+  console.log = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("Accounts\n")) saw();
+  };
+  return {
+    sawAccountList,
+    restore: () => {
+      console.log = original;
+    },
+  };
+}
+
+/** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */
+async function withoutSqliteWarning<T>(work: () => Promise<T>): Promise<T> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (/SQLite/i.test(text)) return;
+    (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await work();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+/** Throws a `DevnetStartError` naming the port when it cannot be bound on `host`. */
+async function assertPortFree(host: string, port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new DevnetStartError(`The ${what} port is taken: the Hardhat node did not start`, { port, reason: error.code ?? error.message })),
-    );
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      const message =
+        error.code === "EADDRNOTAVAIL"
+          ? `The host ${host} is not an address of this machine: the ${what} cannot listen on it`
+          : `The ${what} port is taken: the devnet did not start`;
+      reject(new DevnetStartError(message, { host, port, reason: error.code ?? error.message }));
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
   });
 }
 
-/** Waits until the L1 node answers, or fails with the node's own error (port taken, …). */
-async function waitForL1(l1: JsonRpcProvider, nodeStopped: Promise<unknown>, port: number): Promise<void> {
+/** Waits until the L1 node answers eth_chainId, or fails with the node's own error. */
+async function waitForL1(url: string, nodeStopped: Promise<unknown>, listenFailure: () => Error | undefined, host: string, port: number): Promise<bigint> {
   const deadline = Date.now() + 30_000;
   let done: unknown;
   void nodeStopped.then((value) => (done = value ?? new Error("node stopped")));
   while (Date.now() < deadline) {
-    if (done !== undefined) {
-      throw new DevnetStartError("The Hardhat node did not start", { port, reason: (done as Error).message });
+    const failure = listenFailure();
+    if (failure !== undefined) {
+      throw new DevnetStartError("The L1 JSON-RPC port is taken: the devnet did not start", { host, port, reason: (failure as NodeJS.ErrnoException).code });
     }
+    if (done !== undefined) throw new DevnetStartError("The Hardhat node did not start", { host, port, reason: firstLine((done as Error).message) });
     try {
-      await l1.send("eth_chainId", []);
-      return;
+      return BigInt((await rpc(url, "eth_chainId", [])) as string);
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  throw new DevnetStartError("The Hardhat node did not answer within 30 s", { port });
+  throw new DevnetStartError("The Hardhat node did not answer within 30 s", { host, port });
+}
+
+/** One raw JSON-RPC call (no provider: nothing to retry or print while the node starts). */
+async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error !== undefined) throw new Error(body.error.message);
+  return body.result;
+}
+
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!;
 }
 
 /** Formats the devnet banner: where everything is and the funded accounts. */
@@ -181,7 +305,7 @@ export function devnetBanner(devnet: Devnet): string {
     .join("\n");
   return [
     "ultrasound devnet",
-    `  L1 (Hardhat node, EXECUTE at 0x…0101): ${devnet.l1Url}  chain id 31337`,
+    `  L1 (Hardhat node, EXECUTE at 0x…0101): ${devnet.l1Url}  chain id ${devnet.l1ChainId}`,
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC:                            ${devnet.l2Url}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,

@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 /** A port nobody listens on right now. */
 async function freePort(): Promise<number> {
@@ -14,17 +17,37 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs a command to completion (or until `until` matches its output, then sends SIGINT). */
-function run(command: string, args: string[], options: { until?: RegExp; timeoutMs: number }): Promise<{ code: number | null; output: string }> {
+/** Something else listening on `host`:`port`. */
+async function occupy(host: string, port: number): Promise<Server> {
+  const blocker = createServer();
+  await new Promise<void>((resolve, reject) => {
+    blocker.once("error", reject);
+    blocker.listen(port, host, () => resolve());
+  });
+  return blocker;
+}
+
+/**
+ * Runs a command to completion, or until `until` matches its output: then `whenReady` runs (with
+ * the output so far) and the command gets SIGINT.
+ */
+function run(
+  command: string,
+  args: string[],
+  options: { until?: RegExp; whenReady?: (output: string) => Promise<void>; timeoutMs: number },
+): Promise<{ code: number | null; output: string; readyError?: unknown }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let interrupted = false;
+    let readyError: unknown;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (options.until !== undefined && !interrupted && options.until.test(output)) {
         interrupted = true;
-        child.kill("SIGINT");
+        void (options.whenReady?.(output) ?? Promise.resolve())
+          .catch((error: unknown) => (readyError = error))
+          .finally(() => child.kill("SIGINT"));
       }
     };
     child.stdout.on("data", onData);
@@ -35,44 +58,94 @@ function run(command: string, args: string[], options: { until?: RegExp; timeout
     }, options.timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, output, readyError });
     });
   });
 }
 
+/** Output that is not the devnet's own: warnings, Hardhat's banner and account list, request logs, colours. */
+function expectCleanOutput(output: string): void {
+  const ours = output.split("\n").filter((line) => !line.startsWith("npm warn")); // npm's own config warnings
+  const text = ours.join("\n");
+  expect(text).to.not.match(/ExperimentalWarning|failed to detect network|Account #|Private Key|Started HTTP|WARNING: Funds/);
+  expect(text).to.not.contain("\u001b[");
+  expect(text.match(/^ultrasound devnet$/gm), "one banner").to.have.length(1);
+}
+
 describe("devnet (end to end, the README's first command)", function () {
   this.timeout(180_000);
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-devnet-"))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("`npm run devnet -- --smoke`: an L2 transfer, deployment and call, verified on L1 through EXECUTE", async function () {
+  /** The user's own archive is left alone: tests keep theirs in a temporary directory. */
+  const userArchive = path.join(".devnet", "blobs", "blobs.sqlite");
+  const userArchiveStamp = () => (existsSync(userArchive) ? statSync(userArchive).mtimeMs : undefined);
+
+  it("`npm run devnet -- --smoke`: an L2 transfer, deployment and call, verified on L1 through EXECUTE; one clean banner", async function () {
     const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
-    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs)];
-    const { code, output } = await run("npm", ["run", "devnet", "--", "--smoke", ...ports], { timeoutMs: 150_000 });
+    const before = userArchiveStamp();
+    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    // The L1 port taken on another interface: the devnet binds 127.0.0.1 only, so no conflict
+    // (it bound 0.0.0.0 and crashed with a raw EADDRINUSE).
+    const elsewhere = await occupy("127.0.0.2", l1);
+    const { code, output } = await run("npm", ["run", "devnet", "--", "--smoke", ...ports], { timeoutMs: 150_000 }).finally(() => elsewhere.close());
     expect(output, output).to.match(/^smoke: ok$/m);
     expect(code, output).to.equal(0);
-    expect(output).to.match(new RegExp(`L1 \\(Hardhat node, EXECUTE at 0x…0101\\): http://127.0.0.1:${l1}`));
+    expect(output).to.match(new RegExp(`L1 \\(Hardhat node, EXECUTE at 0x…0101\\): http://127.0.0.1:${l1}  chain id 31337`));
     expect(output).to.match(/rollup \(NativeRollup\): +0x[0-9a-fA-F]{40}/);
     expect(output).to.match(/L2 block \d+ 0x[0-9a-f]{64} verified by EXECUTE/);
     expect(output).to.match(/smoke: [1-9]\d* blob\(s\) verified through EXECUTE/);
     expect(output).to.match(new RegExp(`data in blob 0x01[0-9a-f]{62} \\(served at http://127.0.0.1:${blobs}/eth/v1/beacon/blobs/\\d+\\)`));
+    expectCleanOutput(output);
+    expect(existsSync(path.join(dataDir, "blobs.sqlite")), "the archive is where --data-dir says").to.equal(true);
+    expect(userArchiveStamp(), ".devnet/blobs untouched").to.equal(before);
   });
 
-  it("stops cleanly on Ctrl-C", async function () {
+  it("listens on --host only, answers CORS preflights, and stops cleanly on Ctrl-C", async function () {
     const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
-    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs)];
-    const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", ...ports], { until: /Ctrl-C stops/, timeoutMs: 120_000 });
-    expect(output).to.contain("stopping the devnet");
-    expect(code, output).to.equal(0);
+    // The same L1 port taken on another interface: no conflict, the devnet binds 127.0.0.2 only.
+    const elsewhere = await occupy("127.0.0.1", l1);
+    try {
+      const args = ["scripts/devnet.ts", "--host", "127.0.0.2", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+      const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
+        until: /Ctrl-C stops/,
+        timeoutMs: 120_000,
+        whenReady: async () => {
+          const answer = await fetch(`http://127.0.0.2:${l2}`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId" }) });
+          expect(((await answer.json()) as { result: string }).result).to.equal("0x28c59");
+          expect((await fetch(`http://127.0.0.2:${l1}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) })).ok).to.equal(true);
+          const other = await fetch(`http://127.0.0.1:${l2}`, { method: "POST", body: "{}" }).then(() => "answered", () => "refused");
+          expect(other, "nothing on 127.0.0.1").to.equal("refused");
+          for (const url of [`http://127.0.0.2:${l2}`, `http://127.0.0.2:${blobs}/eth/v1/beacon/blobs/head`]) {
+            const preflight = await fetch(url, { method: "OPTIONS", headers: { origin: "http://localhost:3000", "access-control-request-method": "POST" } });
+            expect(preflight.status, url).to.equal(204);
+            expect(preflight.headers.get("access-control-allow-origin"), url).to.equal("*");
+          }
+          const blob = await fetch(`http://127.0.0.2:${blobs}/eth/v1/beacon/blobs/head`, { headers: { origin: "http://localhost:3000" } });
+          expect(blob.headers.get("access-control-allow-origin")).to.equal("*");
+        },
+      });
+      if (readyError !== undefined) throw readyError;
+      expect(output).to.contain(`http://127.0.0.2:${l1}`);
+      expect(output).to.contain("stopping the devnet");
+      expectCleanOutput(output);
+      expect(code, output).to.equal(0);
+    } finally {
+      elsewhere.close();
+    }
   });
 
-  it("says why when the L1 port is taken", async function () {
-    const blocker = createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
+  it("says why when the L1 port is taken on any interface, without a stack trace", async function () {
+    const port = await freePort();
+    const blocker = await occupy("0.0.0.0", port);
     try {
-      const ports = ["--l1-port", String(port), "--l2-port", String(await freePort()), "--blob-port", String(await freePort())];
+      const ports = ["--l1-port", String(port), "--l2-port", String(await freePort()), "--blob-port", String(await freePort()), "--data-dir", dataDir];
       const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--smoke", ...ports], { timeoutMs: 120_000 });
-      expect(code).to.not.equal(0);
+      expect(code).to.equal(1);
       expect(output).to.match(/devnet: The L1 JSON-RPC port is taken/);
       expect(output).to.contain(`port: ${port}`);
+      expect(output).to.not.match(/^\s+at /m);
     } finally {
       blocker.close();
     }
