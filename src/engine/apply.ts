@@ -9,12 +9,14 @@ import type { DB } from "@ethereumjs/util";
 import { bytesToHex, createAddressFromString, hexToBytes, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
 import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "@ethereumjs/vm";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { id as selectorOf } from "ethers";
 import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
 import { EngineStateManager } from "./state-manager.js";
 import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
+import { orderedTrieRoot } from "./ordered-trie.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
 export interface BlockEnv {
@@ -261,9 +263,8 @@ async function anchorSystemCall(vm: VM, block: Block, anchor: Uint8Array): Promi
   }
 }
 
+/** The root of the trie `RLP(i) → values[i]` (transactions, receipts), built in one pass (issue 9). */
 async function trieRoot(common: Common, values: Uint8Array[]): Promise<Uint8Array> {
   if (values.length === 0) return KECCAK256_RLP;
-  const trie = new MerklePatriciaTrie({ common });
-  for (const [i, value] of values.entries()) await trie.put(RLP.encode(i), value);
-  return trie.root();
+  return orderedTrieRoot(values.map((value, i) => [RLP.encode(i), value]), common.customCrypto.keccak256 ?? keccak_256);
 }
