@@ -1,8 +1,10 @@
 import { RLP } from "@ethereumjs/rlp";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToBigInt, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
+import { createAddressFromString, ValueEncoding } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
-import { getL2Account } from "../engine/query.js";
 import { chainHead, type L2Chain } from "../engine/state.js";
 import { decodeTransaction } from "../engine/transactions.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -166,11 +168,12 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
   };
 
   const nextBaseFee = () => chainHead(chain).calcNextBaseFee();
+  const readAccount = createAccountReader(chain);
 
   async function senderState(address: string): Promise<Sender> {
     let sender = senders.get(address);
     if (sender === undefined) {
-      const account = await getL2Account(chain, address);
+      const account = await readAccount(address);
       sender = { nonce: account.nonce, balance: account.balance, txs: new Map() };
     }
     return sender;
@@ -212,7 +215,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
       syncedHead = head;
       // A fee cap below the new base fee is no reason to drop: the transaction waits (pending()).
       for (const [address, sender] of [...senders]) {
-        const account = await getL2Account(chain, address);
+        const account = await readAccount(address);
         sender.nonce = account.nonce;
         sender.balance = account.balance;
         for (const entry of [...sender.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))) {
@@ -435,7 +438,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
         await syncLocked();
         const sender = senders.get(address.toLowerCase());
         if (sender !== undefined) return runEnd(sender);
-        return (await getL2Account(chain, address)).nonce;
+        return (await readAccount(address.toLowerCase())).nonce;
       }),
     remove(hashes) {
       for (const hash of hashes) {
@@ -485,6 +488,27 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
     size: () => byHash.size,
   };
 }
+
+/**
+ * Reads accounts (nonce, balance) at the chain's head through one state view per head: the pool
+ * reads every sender after each block, and a VM per read (`getL2Account`, ≈ 1.8 ms) would make
+ * that seconds for a few thousand senders.
+ */
+function createAccountReader(chain: L2Chain): (address: string) => Promise<{ nonce: bigint; balance: bigint }> {
+  const common = createL2Common(chain.genesis.chainId);
+  let view: { head: BlockHeaderLike; state: MerkleStateManager } | undefined;
+  return async (address) => {
+    const head = chainHead(chain);
+    if (view === undefined || view.head !== head) {
+      const trie = new MerklePatriciaTrie({ db: chain.db, root: head.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+      view = { head, state: new MerkleStateManager({ trie, common }) };
+    }
+    const account = await view.state.getAccount(createAddressFromString(address));
+    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
+  };
+}
+
+type BlockHeaderLike = ReturnType<typeof chainHead>;
 
 /** Fee cap and tip cap: EIP-1559 fields, or the gas price twice for legacy and access-list txs. */
 export function feesOf(tx: TypedTransaction): { feeCap: bigint; tipCap: bigint } {

@@ -63,7 +63,7 @@ export interface Proposer {
 
 /** A proposer that publishes the mempool's transactions on `rollup` (see {@link Proposer}). */
 export function createProposer(options: ProposerOptions): Proposer {
-  const { chain, mempool } = options;
+  const { mempool } = options;
   const log = options.log ?? (() => {});
   // After a block failed for no nameable transaction: how many to try next (halved each time).
   let limit: number | undefined;
