@@ -1,0 +1,420 @@
+/**
+ * The rollup node: derives every L2 block from L1 alone, keeps the chain on disk, and survives
+ * kill -9 and L1 reorgs. A pipeline of stages (follow-l1 → derive → execute; see `stage.ts`)
+ * over one LMDB store (see `store.ts`).
+ *
+ * ```ts
+ * const node = await startNode({ l1Url: "http://127.0.0.1:8545", rollup, blobSource: "http://127.0.0.1:5052", dataDir: ".devnet/node" });
+ * await node.sync();                       // caught up with L1's head
+ * node.status().l2.head;                   // the L2 head, re-executed and checked against L1
+ * await node.stop();
+ * ```
+ */
+import type { BlockHeader } from "@ethereumjs/block";
+import { bytesToHex } from "@ethereumjs/util";
+import { createBlobReader, type BlobReader, type BlobReaderSource } from "../blobs/reader.js";
+import { createL2Common } from "../engine/chain.js";
+import { defaultGenesis, writeGenesis, type GenesisConfig } from "../engine/genesis.js";
+import { nativeRollupInterface } from "../sdk/contracts.js";
+import { UltrasoundError } from "../shared/errors.js";
+import {
+  AdvanceDataNotFoundError,
+  DataDirMismatchError,
+  DerivationMismatchError,
+  GenesisMismatchError,
+  L1ChangedError,
+  NodeConfigError,
+} from "./errors.js";
+import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client } from "./l1.js";
+import { runPipeline, type Reorg, type RunResult, type Stages } from "./pipeline.js";
+import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, type LogFilter, type NodeBlock, type NodeLog, type NodeReceipt, type NodeTransaction, type StateView } from "./read.js";
+import { decodeAdvance } from "./records.js";
+import { deriveStage } from "./stages/derive.js";
+import { executeCheckpoint, executeStage, readBlockRecord, writeBlock, type ExecutedBlock } from "./stages/execute.js";
+import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
+import { checkpointKey, type NodeContext } from "./stage.js";
+import { BlockWriteDB, commitTrieWrites, numberKey, openNodeStore, readMeta, removeNodeStore, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
+
+export * from "./errors.js";
+export type { Eip1193Provider } from "./l1.js";
+export type { Reorg } from "./pipeline.js";
+export type { LogFilter, NodeBlock, NodeLog, NodeReceipt, NodeTransaction, StateView } from "./read.js";
+export type { L1Origin } from "./records.js";
+export type { StageId, UnwoundBlock } from "./stage.js";
+export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js";
+
+/** Options of {@link startNode}. */
+export interface NodeOptions {
+  /** L1 JSON-RPC URL (or give `l1Provider`). */
+  l1Url?: string;
+  /** An EIP-1193 L1 provider instead of a URL (e.g. an in-process Hardhat network). */
+  l1Provider?: Eip1193Provider;
+  /** The NativeRollup's address. */
+  rollup: string;
+  /** Where blob data comes from: a beacon API URL (the devnet's blob archive, or a real beacon node), a reader source, or a reader. */
+  blobSource?: string | BlobReaderSource | BlobReader;
+  /** The store's directory (created if need be). */
+  dataDir: string;
+  /** The L2 genesis; default: the default genesis with the rollup's chain id, gas limit and genesis timestamp. Checked against L1. */
+  genesis?: GenesisConfig;
+  /** Discard a data dir written for another L1, rollup or genesis and start afresh (else it is refused). */
+  reset?: boolean;
+  /** The L1 block the rollup was deployed in (default: found by a binary search of `eth_getCode`). */
+  deploymentBlock?: bigint | number;
+  /** How often to poll L1, in ms (default 1,000). */
+  pollIntervalMs?: number;
+  /** Poll in the background (default true); false: the node moves only when `sync()` is called. */
+  follow?: boolean;
+  /** An L2 block is `finalized` once its L1 block is this deep (the head is depth 1). Default 64 (two epochs). */
+  finalityDepth?: number;
+  /** Called after an L1 reorg unwound L2 blocks, with their transactions (raw, in chain order): put them back in a mempool. */
+  onUnwoundTransactions?: (transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
+  /** Where the node says what it does (default: nowhere; the command line prints it). */
+  log?: (line: string) => void;
+}
+
+/** Block tags, as JSON-RPC names them. */
+export type BlockTag = "latest" | "safe" | "finalized" | "earliest" | bigint;
+
+/** What the node follows and where it is. */
+export interface NodeStatus {
+  l1: {
+    chainId: bigint;
+    /** The L1 head at the last run. */
+    head: bigint;
+    /** The last L1 block scanned, and its hash. */
+    followed: { number: bigint; hash: string };
+  };
+  l2: {
+    chainId: bigint;
+    head: bigint;
+    headHash: string;
+    /** Verified on L1: every derived block (each was re-executed and checked against L1). */
+    safe: bigint;
+    /** In an L1 block at least `finalityDepth` deep. */
+    finalized: bigint;
+  };
+  /** Set when derivation stopped for good (a mismatch, another L1, data that cannot be found). */
+  halted?: Error;
+}
+
+/** A running node. */
+export interface RollupNode {
+  readonly dataDir: string;
+  readonly rollup: string;
+  readonly genesis: GenesisConfig;
+  status(): NodeStatus;
+  /** The number a tag stands for. */
+  blockNumber(tag?: BlockTag): bigint;
+  getBlock(tag: BlockTag): NodeBlock | undefined;
+  getBlockByHash(hash: string): NodeBlock | undefined;
+  getReceipts(tag: BlockTag): NodeReceipt[] | undefined;
+  getTransaction(hash: string): NodeTransaction | undefined;
+  getLogs(filter: LogFilter): NodeLog[];
+  /** The state after a block (any past block). */
+  stateAt(tag: BlockTag): Promise<StateView | undefined>;
+  /** Runs the pipeline now (after a run in progress) until L1's current head; rejects with what stopped it. */
+  sync(): Promise<NodeStatus>;
+  /** Resolves when block `number` is derived; rejects if the node halts or the time runs out. */
+  waitForBlock(number: bigint, timeoutMs?: number): Promise<NodeBlock>;
+  /** Resolves with the error when derivation halts for good (never, while it runs). */
+  whenHalted(): Promise<Error>;
+  /** Stops polling, lets a run in progress commit or fail, and closes the store. */
+  stop(): Promise<void>;
+}
+
+/** What the data dir was written for; a mismatch in any field refuses the dir. */
+interface NodeIdentity {
+  schema: number;
+  l1ChainId: string;
+  l1GenesisHash: string;
+  rollup: string;
+  deploymentBlock: string;
+  deploymentBlockHash: string;
+  l2ChainId: string;
+  l2GenesisHash: string;
+}
+
+/** Errors that stop derivation for good; anything else (the network, data not there yet) is retried. */
+const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFoundError, NodeConfigError, AdvanceSequenceError, DataDirMismatchError];
+
+/**
+ * Starts a node: connects to L1, checks the data dir was written for this L1, rollup and genesis
+ * (or starts it), and follows L1 in the background. Refuses a mismatched dir with
+ * `DataDirMismatchError` unless `reset` is set.
+ */
+export async function startNode(options: NodeOptions): Promise<RollupNode> {
+  const log = options.log ?? (() => {});
+  if ((options.l1Url === undefined) === (options.l1Provider === undefined)) throw new NodeConfigError("Give exactly one of l1Url and l1Provider");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(options.rollup)) throw new NodeConfigError("rollup must be a 0x address", { rollup: options.rollup });
+  const finalityDepth = BigInt(options.finalityDepth ?? 64);
+  if (finalityDepth < 1n) throw new NodeConfigError("finalityDepth must be at least 1", { finalityDepth });
+  const rollup = options.rollup.toLowerCase();
+  const l1 = await connectL1(options.l1Url ?? options.l1Provider!);
+  let store: NodeStore | undefined;
+  try {
+    const l1ChainId = BigInt(await l1.send<string>("eth_chainId", []));
+    const deploymentBlock = options.deploymentBlock === undefined ? await findDeploymentBlock(l1, rollup) : BigInt(options.deploymentBlock);
+    const onL1 = await readRollupGenesis(l1, rollup, deploymentBlock);
+    const genesis = options.genesis ?? defaultGenesis({ chainId: onL1.chainId, gasLimit: onL1.gasLimit, timestamp: onL1.timestamp });
+    const genesisDb = new BlockWriteDB();
+    const { header: genesisHeader } = await writeGenesis(genesis, genesisDb);
+    if (bytesToHex(genesisHeader.hash()) !== onL1.genesisHash) {
+      throw new GenesisMismatchError("The L2 genesis given to the node is not the one the rollup was deployed with", {
+        rollup,
+        onL1: onL1.genesisHash,
+        given: bytesToHex(genesisHeader.hash()),
+      });
+    }
+    const identity: NodeIdentity = {
+      schema: STORE_SCHEMA_VERSION,
+      l1ChainId: l1ChainId.toString(),
+      l1GenesisHash: (await l1BlockHash(l1, 0n))!,
+      rollup,
+      deploymentBlock: deploymentBlock.toString(),
+      deploymentBlockHash: (await l1BlockHash(l1, deploymentBlock))!,
+      l2ChainId: genesis.chainId.toString(),
+      l2GenesisHash: onL1.genesisHash,
+    };
+
+    if (options.reset === true) removeNodeStore(options.dataDir);
+    store = openNodeStore(options.dataDir);
+    const ctx: NodeContext = {
+      store,
+      l1,
+      rollup,
+      genesis,
+      common: createL2Common(genesis.chainId),
+      blobs: blobReaderOf(options.blobSource),
+      log,
+    };
+    const stored = readMeta<NodeIdentity>(store, "identity");
+    if (stored === undefined) initialize(ctx, identity, genesisHeader, genesisDb, deploymentBlock);
+    else checkIdentity(store.dir, stored, identity);
+
+    log(`node: following rollup ${rollup} (L2 chain id ${genesis.chainId}, genesis ${onL1.genesisHash}) on L1 ${l1.description} (chain id ${l1ChainId}), deployed in L1 block ${deploymentBlock}`);
+    log(`node: data dir ${store.dir}: ${stored === undefined ? "new" : `resuming at L2 block ${executeCheckpoint(ctx)}, L1 block ${l1Checkpoint(ctx).number}`}; blobs from ${describeBlobSource(options.blobSource)}`);
+    return runNode(ctx, options, identity, finalityDepth, l1ChainId);
+  } catch (error) {
+    await store?.close();
+    l1.close();
+    throw error;
+  }
+}
+
+function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity, finalityDepth: bigint, l1ChainId: bigint): RollupNode {
+  const { store, log } = ctx;
+  let l1Head = l1Checkpoint(ctx).number;
+  let halted: Error | undefined;
+  let stopped = false;
+  const waiters = new Set<{ number: bigint; resolve: () => void; reject: (e: Error) => void }>();
+  let haltedWith: (error: Error) => void = () => {};
+  const whenHalted = new Promise<Error>((resolve) => (haltedWith = resolve));
+
+  const onBlock = ({ record, transactionCount }: ExecutedBlock) => {
+    const { header } = record;
+    log(
+      `L2 block ${header.number} ${bytesToHex(header.hash())}: ${transactionCount} tx, ${header.gasUsed} gas, state ${bytesToHex(header.stateRoot)} ` +
+        `(L1 block ${record.l1.number} ${record.l1.hash.slice(0, 10)}…)`,
+    );
+    for (const waiter of waiters) if (header.number >= waiter.number) waiter.resolve();
+  };
+  const stages: Stages = { follow: followL1Stage(ctx), derive: deriveStage(ctx), execute: executeStage(ctx, onBlock) };
+
+  // One run at a time: the background loop and sync() queue behind each other.
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastTransient = "";
+  const run = (): Promise<RunResult> => {
+    const next = queue.then(async () => {
+      if (halted !== undefined) throw halted;
+      if (stopped) throw new UltrasoundError("The node is stopped");
+      try {
+        const result = await runPipeline(ctx, stages);
+        l1Head = result.l1Head;
+        lastTransient = "";
+        if (result.reorg !== undefined && result.reorg.unwound.length > 0) await handBack(result.reorg);
+        return result;
+      } catch (error) {
+        if (FATAL.some((kind) => error instanceof kind)) {
+          halted = error as Error;
+          log(`node: derivation stopped: ${(error as Error).message}`);
+          for (const waiter of waiters) waiter.reject(halted);
+          haltedWith(halted);
+        }
+        throw error;
+      }
+    });
+    queue = next.catch(() => {});
+    return next;
+  };
+  const handBack = async (reorg: Reorg) => {
+    if (options.onUnwoundTransactions === undefined) return;
+    try {
+      await options.onUnwoundTransactions(reorg.unwound.flatMap((block) => block.transactions), reorg);
+    } catch (error) {
+      log(`node: onUnwoundTransactions failed: ${(error as Error).message}`);
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    if (stopped || halted !== undefined) return;
+    run()
+      .catch((error: Error) => {
+        // Transient (L1 unreachable, blobs not archived yet, L1 moving under a scan): said once, retried.
+        const line = error.message.split("\n")[0]!;
+        if (halted === undefined && line !== lastTransient) log(`node: ${line} (retrying)`);
+        lastTransient = line;
+      })
+      .finally(() => {
+        if (!stopped && halted === undefined) timer = setTimeout(loop, options.pollIntervalMs ?? 1_000);
+      });
+  };
+  if (options.follow !== false) loop();
+
+  const head = () => executeCheckpoint(ctx);
+  const finalized = (): bigint => {
+    // L1 origins grow with L2 numbers: binary search the last block in an L1 block ≥ depth deep.
+    const limit = l1Head - finalityDepth + 1n;
+    let [low, high] = [0n, head()];
+    while (low < high) {
+      const mid = (low + high + 1n) / 2n;
+      const origin = mid === 0n ? BigInt(identity.deploymentBlock) : decodeAdvance(store.advances.getBinary(numberKey(mid))!).l1.number;
+      if (origin <= limit) low = mid;
+      else high = mid - 1n;
+    }
+    return low;
+  };
+  const numberOf = (tag: BlockTag = "latest"): bigint => {
+    if (typeof tag === "bigint") return tag;
+    if (tag === "earliest") return 0n;
+    if (tag === "finalized") return finalized();
+    return head(); // latest and safe: every derived block is verified on L1
+  };
+  const status = (): NodeStatus => {
+    const h = head();
+    const followed = l1Checkpoint(ctx);
+    return {
+      l1: { chainId: l1ChainId, head: l1Head, followed },
+      l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
+      ...(halted === undefined ? {} : { halted }),
+    };
+  };
+
+  return {
+    dataDir: store.dir,
+    rollup: ctx.rollup,
+    genesis: ctx.genesis,
+    status,
+    blockNumber: numberOf,
+    getBlock: (tag) => getBlock(ctx, numberOf(tag)),
+    getBlockByHash: (hash) => getBlockByHash(ctx, hash),
+    getReceipts: (tag) => getReceipts(ctx, numberOf(tag)),
+    getTransaction: (hash) => getTransaction(ctx, hash),
+    getLogs: (filter) => getLogs(ctx, filter, head()),
+    stateAt: (tag) => stateAt(ctx, numberOf(tag)),
+    async sync() {
+      await run();
+      return status();
+    },
+    whenHalted: () => whenHalted,
+    waitForBlock(number, timeoutMs = 60_000) {
+      if (head() >= number) return Promise.resolve(getBlock(ctx, number)!);
+      if (halted !== undefined) return Promise.reject(halted);
+      return new Promise<NodeBlock>((resolve, reject) => {
+        const waiter = {
+          number,
+          resolve: () => done(() => resolve(getBlock(ctx, number)!)),
+          reject: (error: Error) => done(() => reject(error)),
+        };
+        const timeout = setTimeout(() => waiter.reject(new UltrasoundError("Timed out waiting for an L2 block", { number, head: head() })), timeoutMs);
+        const done = (settle: () => void) => {
+          clearTimeout(timeout);
+          waiters.delete(waiter);
+          settle();
+        };
+        waiters.add(waiter);
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      await queue;
+      for (const waiter of waiters) waiter.reject(new UltrasoundError("The node stopped"));
+      await store.close();
+      ctx.l1.close();
+    },
+  };
+}
+
+/** Writes the genesis state, block 0 and the stages' starting checkpoints, with the identity, in one transaction. */
+function initialize(ctx: NodeContext, identity: NodeIdentity, genesis: BlockHeader, genesisDb: BlockWriteDB, deploymentBlock: bigint): void {
+  ctx.store.transaction(() => {
+    commitTrieWrites(ctx.store, genesisDb);
+    const origin = { number: deploymentBlock, hash: identity.deploymentBlockHash, txHash: "0x" + "00".repeat(32), logIndex: 0 };
+    writeBlock(ctx.store, { header: genesis, l1: origin }, [], []);
+    writeL1Checkpoint(ctx, deploymentBlock, identity.deploymentBlockHash);
+    writeMeta(ctx.store, checkpointKey("derive"), "0");
+    writeMeta(ctx.store, checkpointKey("execute"), "0");
+    writeMeta(ctx.store, "identity", identity);
+  });
+}
+
+function checkIdentity(dir: string, stored: NodeIdentity, now: NodeIdentity): void {
+  const differing = (Object.keys(now) as (keyof NodeIdentity)[]).filter((key) => String(stored[key]) !== String(now[key]));
+  if (differing.length === 0) return;
+  throw new DataDirMismatchError(
+    `The data dir holds the chain of another L1, rollup or genesis (${differing.join(", ")} differ${differing.length === 1 ? "s" : ""}); start with --reset (reset: true) to discard it`,
+    { dataDir: dir, ...Object.fromEntries(differing.map((key) => [key, `stored ${stored[key]}, now ${now[key]}`])) },
+  );
+}
+
+/** The first L1 block holding the rollup's code: a binary search of `eth_getCode`. */
+async function findDeploymentBlock(l1: L1Client, rollup: string): Promise<bigint> {
+  const hasCode = async (n: bigint) => ((await l1.send<string>("eth_getCode", [rollup, toQuantity(n)])) ?? "0x") !== "0x";
+  let high = await l1BlockNumber(l1);
+  if (!(await hasCode(high))) throw new NodeConfigError("No contract at the rollup address on this L1", { rollup, l1: l1.description });
+  let low = 0n;
+  while (low < high) {
+    const mid = (low + high) / 2n;
+    if (await hasCode(mid)) high = mid;
+    else low = mid + 1n;
+  }
+  return low;
+}
+
+/** The rollup's chain id, gas limit and genesis (hash, timestamp), read from L1 at its deployment block. */
+async function readRollupGenesis(l1: L1Client, rollup: string, deploymentBlock: bigint) {
+  const iface = nativeRollupInterface();
+  const call = async (name: string) => {
+    let data: string;
+    try {
+      data = await l1.send<string>("eth_call", [{ to: rollup, data: iface.encodeFunctionData(name, []) }, toQuantity(deploymentBlock)]);
+    } catch (error) {
+      throw new NodeConfigError("The rollup address is not a NativeRollup (its view functions fail)", { rollup, function: name }, { cause: error });
+    }
+    return iface.decodeFunctionResult(name, data);
+  };
+  const [chainId] = await call("CHAIN_ID");
+  const [gasLimit] = await call("GAS_LIMIT");
+  const [head] = await call("head");
+  if (head.number !== 0n) {
+    throw new NodeConfigError("The rollup advanced in its deployment block: pass the genesis and an earlier deploymentBlock", { rollup, deploymentBlock });
+  }
+  return { chainId: chainId as bigint, gasLimit: gasLimit as bigint, genesisHash: (head.blockHash as string).toLowerCase(), timestamp: head.timestamp as bigint };
+}
+
+function blobReaderOf(source: NodeOptions["blobSource"]): BlobReader | undefined {
+  if (source === undefined) return undefined;
+  if (typeof source === "string") return createBlobReader({ beaconUrl: source });
+  if ("getBlobsByVersionedHashes" in source) return source;
+  return createBlobReader(source);
+}
+
+function describeBlobSource(source: NodeOptions["blobSource"]): string {
+  if (source === undefined) return "nowhere (calldata blocks only)";
+  if (typeof source === "string") return source;
+  if ("beaconUrl" in source) return source.beaconUrl;
+  return "a blob reader given in process";
+}

@@ -1,0 +1,286 @@
+/**
+ * Reads of the node's chain: what a JSON-RPC layer serves (blocks, receipts, transactions, logs,
+ * state at any past block). Everything comes from the store; nothing here writes.
+ */
+import type { BlockHeader } from "@ethereumjs/block";
+import { Capability, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import { Address, createAddressFromString, type Account } from "@ethereumjs/util";
+import type { VM } from "@ethereumjs/vm";
+import { createEngineVM } from "../engine/apply.js";
+import { createL2Common } from "../engine/chain.js";
+import { WitnessMissingHeaderError } from "../engine/errors.js";
+import { splitTransactions } from "../engine/transactions.js";
+import { bytesToHex, hexToBytes } from "../shared/bytes.js";
+import { NodeConfigError } from "./errors.js";
+import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
+import { readBlockRecord } from "./stages/execute.js";
+import type { NodeContext } from "./stage.js";
+import { BlockWriteDB, keyNumber, numberKey } from "./store.js";
+
+/** A block of the node's chain. */
+export interface NodeBlock {
+  number: bigint;
+  /** 0x-hex block hash. */
+  hash: string;
+  header: BlockHeader;
+  /** Where L1 verified it (the genesis: the rollup's deployment). */
+  l1: L1Origin;
+  /** The transactions as L1 carried them (canonical encodings). */
+  rawTransactions: Uint8Array[];
+  /** The transactions decoded (on each call). */
+  transactions(): TypedTransaction[];
+}
+
+/** A log, placed in its block. */
+export interface NodeLog {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: bigint;
+  blockHash: string;
+  transactionHash: string;
+  transactionIndex: number;
+  /** Position among the block's logs. */
+  logIndex: number;
+  removed: false;
+}
+
+/** A transaction's receipt, with what `eth_getTransactionReceipt` shows. */
+export interface NodeReceipt {
+  transactionHash: string;
+  transactionIndex: number;
+  blockNumber: bigint;
+  blockHash: string;
+  from: string;
+  /** null for a contract creation. */
+  to: string | null;
+  type: number;
+  /** 1 success, 0 failure. */
+  status: number;
+  cumulativeGasUsed: bigint;
+  gasUsed: bigint;
+  effectiveGasPrice: bigint;
+  contractAddress: string | null;
+  logs: NodeLog[];
+}
+
+/** A transaction of the chain, where it is, and its receipt. */
+export interface NodeTransaction {
+  hash: string;
+  blockNumber: bigint;
+  blockHash: string;
+  index: number;
+  from: string;
+  tx: TypedTransaction;
+  raw: Uint8Array;
+  receipt: NodeReceipt;
+}
+
+/** `eth_getLogs`'s filter: a block range or one block hash; addresses; topics by position (null: any). */
+export interface LogFilter {
+  fromBlock?: bigint;
+  toBlock?: bigint;
+  blockHash?: string;
+  address?: string | string[];
+  topics?: (string | string[] | null)[];
+}
+
+/** The state at one block: accounts, code, storage, and a VM for calls (writes go nowhere). */
+export interface StateView {
+  blockNumber: bigint;
+  stateRoot: string;
+  getAccount(address: string): Promise<Account | undefined>;
+  getCode(address: string): Promise<Uint8Array>;
+  getStorage(address: string, slot: Uint8Array): Promise<Uint8Array>;
+  /** An engine VM on this state (e.g. for `eth_call`): its writes stay in memory and are dropped. */
+  vm(): Promise<VM>;
+}
+
+/** The block `number`, or undefined above the head. */
+export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefined {
+  const record = readBlockRecord(ctx, number);
+  if (record === undefined) return undefined;
+  const payload = number === 0n ? undefined : ctx.store.payloads.getBinary(numberKey(number));
+  const rawTransactions = payload === undefined ? [] : splitTransactions(payload);
+  return {
+    number,
+    hash: bytesToHex(record.header.hash()),
+    header: record.header,
+    l1: record.l1,
+    rawTransactions,
+    transactions: () => rawTransactions.map((raw) => createTxFromRLP(raw, { common: ctx.common })),
+  };
+}
+
+/** The canonical block with this hash (0x-hex), or undefined. */
+export function getBlockByHash(ctx: NodeContext, hash: string): NodeBlock | undefined {
+  const bytes = hexToBytes(hash);
+  if (bytes === undefined || bytes.length !== 32) return undefined;
+  const key = ctx.store.hashes.getBinary(Buffer.from(bytes));
+  return key === undefined ? undefined : getBlock(ctx, keyNumber(key));
+}
+
+/** The receipts of block `number`, in transaction order (undefined above the head). */
+export function getReceipts(ctx: NodeContext, number: bigint): NodeReceipt[] | undefined {
+  const block = getBlock(ctx, number);
+  const stored = ctx.store.receipts.getBinary(numberKey(number));
+  if (block === undefined || stored === undefined) return undefined;
+  return toReceipts(block, decodeReceipts(stored));
+}
+
+/** A transaction by hash (0x-hex, any case), with its receipt, or undefined. */
+export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction | undefined {
+  const bytes = hexToBytes(hash);
+  if (bytes === undefined || bytes.length !== 32) return undefined;
+  const at = ctx.store.txs.getBinary(Buffer.from(bytes));
+  if (at === undefined) return undefined;
+  const number = at.readBigUInt64BE(0);
+  const index = at.readUInt32BE(8);
+  const block = getBlock(ctx, number)!;
+  const receipt = getReceipts(ctx, number)![index]!;
+  return {
+    hash: receipt.transactionHash,
+    blockNumber: number,
+    blockHash: block.hash,
+    index,
+    from: receipt.from,
+    tx: createTxFromRLP(block.rawTransactions[index]!, { common: ctx.common }),
+    raw: block.rawTransactions[index]!,
+    receipt,
+  };
+}
+
+/** Most blocks one `getLogs` may scan without an address or topic to narrow it (a JSON-RPC layer may cap lower). */
+export const MAX_UNFILTERED_LOG_RANGE = 100_000n;
+
+/**
+ * The logs matching `filter`, between `fromBlock` and `toBlock` (both default to `head`) or in
+ * the block `blockHash`. The logs index narrows the blocks to read by address and by topic; the
+ * receipts then give the exact matches, in chain order.
+ */
+export function getLogs(ctx: NodeContext, filter: LogFilter, head: bigint): NodeLog[] {
+  let from: bigint;
+  let to: bigint;
+  if (filter.blockHash !== undefined) {
+    const block = getBlockByHash(ctx, filter.blockHash);
+    if (block === undefined) return [];
+    from = to = block.number;
+  } else {
+    from = filter.fromBlock ?? head;
+    to = filter.toBlock ?? head;
+    if (to > head) to = head;
+  }
+  if (from > to) return [];
+  const addresses = filter.address === undefined ? [] : (Array.isArray(filter.address) ? filter.address : [filter.address]).map((a) => a.toLowerCase());
+  const topics = (filter.topics ?? []).map((t) => (t === null ? null : (Array.isArray(t) ? t : [t]).map((x) => x.toLowerCase())));
+
+  // Candidate blocks: every constraint (the address set, each topic position) narrows them.
+  let candidates: Set<bigint> | undefined;
+  const narrow = (prefix: number, values: string[]) => {
+    const found = new Set<bigint>();
+    for (const value of values) {
+      const bytes = Buffer.from(value.slice(2), "hex");
+      const start = Buffer.concat([Buffer.from([prefix]), bytes, numberKey(from)]);
+      const end = Buffer.concat([Buffer.from([prefix]), bytes, numberKey(to + 1n)]);
+      for (const key of ctx.store.logs.getKeys({ start, end })) found.add(keyNumber(key));
+    }
+    candidates = candidates === undefined ? found : new Set([...candidates].filter((n) => found.has(n)));
+  };
+  if (addresses.length > 0) narrow(0, addresses);
+  for (const values of topics) if (values !== null && values.length > 0) narrow(1, values);
+  if (candidates === undefined && to - from >= MAX_UNFILTERED_LOG_RANGE) {
+    throw new NodeConfigError("Log query range too large without an address or topic", { fromBlock: from, toBlock: to, max: MAX_UNFILTERED_LOG_RANGE });
+  }
+  const blocks = candidates === undefined ? range(from, to) : [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  const matches: NodeLog[] = [];
+  for (const number of blocks) {
+    for (const receipt of getReceipts(ctx, number) ?? []) {
+      for (const log of receipt.logs) {
+        if (addresses.length > 0 && !addresses.includes(log.address)) continue;
+        if (topics.some((values, i) => values !== null && values.length > 0 && !values.includes(log.topics[i] ?? ""))) continue;
+        matches.push(log);
+      }
+    }
+  }
+  return matches;
+}
+
+/** The state after block `number` (any past block: the trie keeps every version). */
+export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateView | undefined> {
+  const record = readBlockRecord(ctx, number);
+  if (record === undefined) return undefined;
+  const vm = () =>
+    createEngineVM({
+      common: createL2Common(ctx.genesis.chainId),
+      // Writes of a call land in this throwaway layer, never in the store.
+      db: new BlockWriteDB(ctx.store.trie),
+      stateRoot: record.header.stateRoot,
+      ancestors: (n) => {
+        const ancestor = n >= 0n && n <= number ? readBlockRecord(ctx, n) : undefined;
+        if (ancestor === undefined) throw new WitnessMissingHeaderError({ number: n });
+        return ancestor.header;
+      },
+    });
+  const reader = await vm();
+  const at = (address: string): Address => createAddressFromString(address);
+  return {
+    blockNumber: number,
+    stateRoot: bytesToHex(record.header.stateRoot),
+    getAccount: (address) => reader.stateManager.getAccount(at(address)),
+    getCode: (address) => reader.stateManager.getCode(at(address)),
+    getStorage: (address, slot) => reader.stateManager.getStorage(at(address), slot),
+    vm,
+  };
+}
+
+function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
+  const txs = block.transactions();
+  const baseFee = block.header.baseFeePerGas ?? 0n;
+  let logIndex = 0;
+  return stored.map((receipt, index) => {
+    const tx = txs[index]!;
+    const transactionHash = bytesToHex(tx.hash());
+    return {
+      transactionHash,
+      transactionIndex: index,
+      blockNumber: block.number,
+      blockHash: block.hash,
+      from: bytesToHex(receipt.from),
+      to: tx.to === undefined ? null : tx.to.toString(),
+      type: receipt.type,
+      status: receipt.status,
+      cumulativeGasUsed: receipt.cumulativeGasUsed,
+      gasUsed: receipt.gasUsed,
+      effectiveGasPrice: effectiveGasPrice(tx, baseFee),
+      contractAddress: receipt.contractAddress === undefined ? null : bytesToHex(receipt.contractAddress),
+      logs: receipt.logs.map(([address, topics, data]) => ({
+        address: bytesToHex(address),
+        topics: topics.map((t) => bytesToHex(t)),
+        data: bytesToHex(data),
+        blockNumber: block.number,
+        blockHash: block.hash,
+        transactionHash,
+        transactionIndex: index,
+        logIndex: logIndex++,
+        removed: false as const,
+      })),
+    };
+  });
+}
+
+/** What the sender paid per gas: EIP-1559's base fee plus the tip the fee cap allows, or the legacy gas price. */
+function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
+  if (tx.supports(Capability.EIP1559FeeMarket)) {
+    const { maxFeePerGas, maxPriorityFeePerGas } = tx as TypedTransaction & { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    const tip = maxFeePerGas - baseFee < maxPriorityFeePerGas ? maxFeePerGas - baseFee : maxPriorityFeePerGas;
+    return baseFee + tip;
+  }
+  return (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+}
+
+function range(from: bigint, to: bigint): bigint[] {
+  const out: bigint[] = [];
+  for (let n = from; n <= to; n++) out.push(n);
+  return out;
+}

@@ -1,0 +1,92 @@
+import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { blobsToBlockData } from "../../blobs/da.js";
+import { BeaconApiError, BlobHashMismatchError, BlobNotFoundError } from "../../blobs/errors.js";
+import { maxTransactionBytes } from "../../engine/execute.js";
+import { nativeRollupInterface } from "../../sdk/contracts.js";
+import { bytesToHex, hexToBytes } from "../../shared/bytes.js";
+import { UltrasoundError } from "../../shared/errors.js";
+import { AdvanceDataNotFoundError, NodeConfigError } from "../errors.js";
+import { decodeAdvance, type AdvanceRecord } from "../records.js";
+import { numberKey, readMeta, writeMeta } from "../store.js";
+import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
+
+/** A block's data is not (yet) available from its source: retried on the next run, never skipped. */
+export class DataUnavailableError extends UltrasoundError {
+  override name = "DataUnavailableError";
+}
+
+/** The derive checkpoint: the last L2 block whose transactions are stored. */
+export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
+  return BigInt(readMeta<string>(ctx.store, checkpointKey("derive")) ?? "0");
+}
+
+/**
+ * Stage 2: for each stored `BlockAdvanced`, fetches the block's transactions from where L1 put
+ * them — the `advance` calldata (checked against the event's `dataHash`), or the blobs named by
+ * the event's versioned hashes, read from a beacon API and checked against those hashes — and
+ * stores them, `RLP([tx…])`, as the block's body. One transaction per block.
+ */
+export function deriveStage(ctx: NodeContext): Stage {
+  const rollupInterface = nativeRollupInterface();
+
+  async function fromCalldata(advance: AdvanceRecord): Promise<Uint8Array> {
+    const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
+    if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
+    const notFound = (reason: string) =>
+      new AdvanceDataNotFoundError("Cannot find block data in the L1 transaction's input", { l2Block: advance.number, l1Tx: advance.l1.txHash, reason });
+    if (tx.to?.toLowerCase() !== ctx.rollup) throw notFound(`it calls ${tx.to}, not the rollup (advance through another contract is not supported)`);
+    const call = rollupInterface.parseTransaction({ data: tx.input });
+    if (call?.name !== "advance") throw notFound(`it calls ${call?.name ?? "an unknown function"}, not advance`);
+    const data = hexToBytes(call.args[1] as string)!;
+    if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw notFound("its transactions do not hash to the event's dataHash");
+    return data;
+  }
+
+  async function fromBlobs(advance: AdvanceRecord): Promise<Uint8Array> {
+    if (ctx.blobs === undefined) {
+      throw new NodeConfigError("L2 block's data is in blobs and the node has no blob source: start it with --blobs <beacon API URL>", {
+        l2Block: advance.number,
+        blobHashes: advance.blobHashes,
+      });
+    }
+    let blobs: Uint8Array[];
+    try {
+      // The L1 block hash is the beacon block id in the devnet; the reader checks each blob against its versioned hash.
+      blobs = await ctx.blobs.getBlobsByVersionedHashes(advance.blobHashes, { blockId: advance.l1.hash });
+    } catch (error) {
+      if (error instanceof BlobNotFoundError || error instanceof BeaconApiError || error instanceof BlobHashMismatchError) {
+        throw new DataUnavailableError("Blob data unavailable", { l2Block: advance.number, reason: error.message.split("\n")[0] }, { cause: error });
+      }
+      throw error;
+    }
+    // L1's EXECUTE decoded the same blobs under the same bound: a failure here is a fault, not a wait.
+    return blobsToBlockData(blobs, maxTransactionBytes(advance.gasUsed));
+  }
+
+  return {
+    id: "derive",
+    checkpoint: () => deriveCheckpoint(ctx),
+
+    async execute(input: ExecInput): Promise<ExecOutput> {
+      let checkpoint = input.checkpoint;
+      while (checkpoint < input.target) {
+        const number = checkpoint + 1n;
+        const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
+        const transactions = advance.blobHashes.length > 0 ? await fromBlobs(advance) : await fromCalldata(advance);
+        ctx.store.transaction(() => {
+          ctx.store.payloads.putSync(numberKey(number), transactions);
+          writeMeta(ctx.store, checkpointKey("derive"), number.toString());
+        });
+        checkpoint = number;
+      }
+      return { checkpoint, done: true };
+    },
+
+    unwind(input: UnwindInput): UnwindOutput {
+      for (const key of [...ctx.store.payloads.getKeys({ start: numberKey(input.unwindTo.l2 + 1n) })]) ctx.store.payloads.removeSync(key);
+      const checkpoint = input.checkpoint < input.unwindTo.l2 ? input.checkpoint : input.unwindTo.l2;
+      writeMeta(ctx.store, checkpointKey("derive"), checkpoint.toString());
+      return { checkpoint };
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import type { BlockHeader } from "@ethereumjs/block";
+import { createContractAddress } from "@ethereumjs/util";
+import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { applyBlockBody, createEngineVM, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
+import { createL2Common } from "../../engine/chain.js";
+import { WitnessMissingHeaderError } from "../../engine/errors.js";
+import { splitTransactions } from "../../engine/transactions.js";
+import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
+import { DerivationMismatchError } from "../errors.js";
+import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type BlockRecord, type StoredReceipt } from "../records.js";
+import { BlockWriteDB, commitTrieWrites, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
+import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput, type UnwoundBlock } from "../stage.js";
+
+/** The execute checkpoint: the node's L2 head. */
+export function executeCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
+  return BigInt(readMeta<string>(ctx.store, checkpointKey("execute")) ?? "0");
+}
+
+/** The executed block `number`, or undefined. */
+export function readBlockRecord(ctx: Pick<NodeContext, "store" | "common">, number: bigint): BlockRecord | undefined {
+  const raw = ctx.store.blocks.getBinary(numberKey(number));
+  return raw === undefined ? undefined : decodeBlockRecord(raw, ctx.common);
+}
+
+/** What the execute stage reports for each block it commits. */
+export interface ExecutedBlock {
+  record: BlockRecord;
+  transactionCount: number;
+}
+
+/**
+ * Stage 3: re-executes each derived block on the node's state with the engine's own state
+ * transition (`applyBlockBody`, `sealHeader`: the code EXECUTE runs), in verify mode — every
+ * transaction must apply, since L1 verified them — and checks gas used, receipts root, state root
+ * and block hash against what L1 recorded. A difference stops the node with a
+ * `DerivationMismatchError` naming the block and both values, and nothing of that block is
+ * written. Otherwise the block's trie nodes, header, receipts, indexes, L1 origin and the new
+ * checkpoint are committed in one transaction.
+ */
+export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) => void = () => {}): Stage {
+  const header = (number: bigint): BlockHeader => readBlockRecord(ctx, number)!.header;
+
+  async function executeBlock(number: bigint): Promise<ExecutedBlock> {
+    const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
+    const body = ctx.store.payloads.getBinary(numberKey(number))!;
+    const parent = header(number - 1n);
+    const mismatch = (field: DerivationMismatchError["field"], expected: string, got: string, cause?: unknown) =>
+      new DerivationMismatchError(number, field, expected, got, { l1Block: advance.l1.number, l1Tx: advance.l1.txHash }, { cause });
+    if (advance.parentHash !== bytesToHex(parent.hash())) throw mismatch("parentHash", advance.parentHash, bytesToHex(parent.hash()));
+
+    const common = createL2Common(ctx.genesis.chainId); // one per VM (PITFALLS)
+    const db = new BlockWriteDB(ctx.store.trie);
+    const vm = await createEngineVM({
+      common,
+      db,
+      stateRoot: parent.stateRoot,
+      ancestors: (n) => {
+        if (n < 0n || n > parent.number) throw new WitnessMissingHeaderError({ number: n });
+        return header(n);
+      },
+    });
+    const anchor = hexToBytes(advance.anchor)!;
+    const env: BlockEnv = {
+      number,
+      parentHash: parent.hash(),
+      timestamp: advance.timestamp,
+      coinbase: hexToBytes(advance.coinbase)!,
+      gasLimit: parent.gasLimit,
+      baseFeePerGas: parent.calcNextBaseFee(),
+      prevRandao: anchor,
+      anchor,
+    };
+    let result: ApplyResult;
+    try {
+      result = await applyBlockBody(vm, env, splitTransactions(body), "verify");
+    } catch (error) {
+      const reason = (error as Error).message.split("\n").join(" ");
+      throw mismatch("execution", "every transaction applies (L1 verified the block)", reason, error);
+    }
+    if (result.gasUsed !== advance.gasUsed) throw mismatch("gasUsed", advance.gasUsed.toString(), result.gasUsed.toString());
+    if (!bytesEqual(result.receiptsRoot, hexToBytes(advance.receiptsRoot)!)) throw mismatch("receiptsRoot", advance.receiptsRoot, bytesToHex(result.receiptsRoot));
+    if (!bytesEqual(result.stateRoot, hexToBytes(advance.stateRoot)!)) throw mismatch("stateRoot", advance.stateRoot, bytesToHex(result.stateRoot));
+    const sealed = sealHeader(common, env, result);
+    if (bytesToHex(sealed.hash()) !== advance.blockHash) throw mismatch("blockHash", advance.blockHash, bytesToHex(sealed.hash()));
+
+    const receipts = storedReceipts(result);
+    const record: BlockRecord = { header: sealed, l1: advance.l1 };
+    ctx.store.transaction(() => {
+      commitTrieWrites(ctx.store, db);
+      writeBlock(ctx.store, record, receipts, splitTransactions(body));
+      writeMeta(ctx.store, checkpointKey("execute"), number.toString());
+    });
+    return { record, transactionCount: result.included.length };
+  }
+
+  return {
+    id: "execute",
+    checkpoint: () => executeCheckpoint(ctx),
+
+    async execute(input: ExecInput): Promise<ExecOutput> {
+      let checkpoint = input.checkpoint;
+      while (checkpoint < input.target) {
+        const executed = await executeBlock(checkpoint + 1n);
+        checkpoint++;
+        onBlock(executed);
+      }
+      return { checkpoint, done: true };
+    },
+
+    unwind(input: UnwindInput): UnwindOutput {
+      const unwoundBlocks: UnwoundBlock[] = [];
+      for (let number = input.checkpoint; number > input.unwindTo.l2; number--) {
+        const record = readBlockRecord(ctx, number)!;
+        const transactions = splitTransactions(ctx.store.payloads.getBinary(numberKey(number))!).map((tx) => Uint8Array.from(tx));
+        removeBlock(ctx.store, record, decodeReceipts(ctx.store.receipts.getBinary(numberKey(number))!), transactions);
+        unwoundBlocks.unshift({ number, hash: bytesToHex(record.header.hash()), transactions });
+      }
+      const checkpoint = input.checkpoint < input.unwindTo.l2 ? input.checkpoint : input.unwindTo.l2;
+      writeMeta(ctx.store, checkpointKey("execute"), checkpoint.toString());
+      return { checkpoint, unwoundBlocks };
+    },
+  };
+}
+
+/** The receipts as the node keeps them: with each transaction's sender, gas used and created address. */
+function storedReceipts(result: ApplyResult): StoredReceipt[] {
+  let previous = 0n;
+  return result.receipts.map((receipt, index) => {
+    const tx = result.included[index]!;
+    const from = tx.getSenderAddress();
+    const gasUsed = receipt.cumulativeBlockGasUsed - previous;
+    previous = receipt.cumulativeBlockGasUsed;
+    return {
+      type: tx.type,
+      status: "status" in receipt ? receipt.status : 1,
+      cumulativeGasUsed: receipt.cumulativeBlockGasUsed,
+      gasUsed,
+      from: from.bytes,
+      ...(tx.to === undefined ? { contractAddress: createContractAddress(from, tx.nonce).bytes } : {}),
+      logs: receipt.logs as StoredReceipt["logs"],
+    };
+  });
+}
+
+/** The logs-index keys of a block: one per distinct (address) and (topic) among its logs. */
+function logKeys(number: bigint, receipts: StoredReceipt[]): Buffer[] {
+  const keys = new Map<string, Buffer>();
+  const suffix = numberKey(number);
+  for (const receipt of receipts) {
+    for (const [address, topics] of receipt.logs) {
+      const a = Buffer.concat([Buffer.from([0]), address, suffix]);
+      keys.set(a.toString("hex"), a);
+      for (const topic of topics) {
+        const t = Buffer.concat([Buffer.from([1]), topic, suffix]);
+        keys.set(t.toString("hex"), t);
+      }
+    }
+  }
+  return [...keys.values()];
+}
+
+/** Writes an executed block and its indexes (inside a transaction). The genesis is written the same way. */
+export function writeBlock(store: NodeStore, record: BlockRecord, receipts: StoredReceipt[], transactions: Uint8Array[]): void {
+  const number = record.header.number;
+  const key = numberKey(number);
+  store.blocks.putSync(key, encodeBlockRecord(record));
+  store.receipts.putSync(key, encodeReceipts(receipts));
+  store.hashes.putSync(Buffer.from(record.header.hash()), key);
+  transactions.forEach((raw, index) => {
+    const at = Buffer.alloc(12);
+    at.writeBigUInt64BE(number);
+    at.writeUInt32BE(index, 8);
+    store.txs.putSync(Buffer.from(keccak256(raw)), at);
+  });
+  for (const logKey of logKeys(number, receipts)) store.logs.putSync(logKey, Buffer.from([1]));
+}
+
+function removeBlock(store: NodeStore, record: BlockRecord, receipts: StoredReceipt[], transactions: Uint8Array[]): void {
+  const key = numberKey(record.header.number);
+  for (const raw of transactions) store.txs.removeSync(Buffer.from(keccak256(raw)));
+  for (const logKey of logKeys(record.header.number, receipts)) store.logs.removeSync(logKey);
+  store.hashes.removeSync(Buffer.from(record.header.hash()));
+  store.receipts.removeSync(key);
+  store.blocks.removeSync(key);
+}

@@ -1,0 +1,127 @@
+import { nativeRollupInterface, parseBlockAdvanced } from "../../sdk/contracts.js";
+import { l1BlockHash, toQuantity, type RawLog } from "../l1.js";
+import { decodeAdvance, encodeAdvance, type AdvanceRecord } from "../records.js";
+import { keyNumber, numberKey, readMeta, writeMeta } from "../store.js";
+import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
+import { UltrasoundError } from "../../shared/errors.js";
+
+/** The follow-l1 checkpoint: the last L1 block scanned, and its hash when scanned. */
+export interface L1Checkpoint {
+  number: string;
+  hash: string;
+}
+
+/** L1 blocks per `eth_getLogs`: a range every client accepts (many cap ranges at 1,000–10,000). */
+export const MAX_LOG_RANGE = 1_000n;
+
+/** L1 moved under the scan (a reorg between two calls): nothing was written; the next run re-checks. */
+class ScanRaceError extends UltrasoundError {
+  override name = "ScanRaceError";
+}
+
+/** The events of L1 out of order or with a gap: the logs the L1 returned are incomplete. */
+export class AdvanceSequenceError extends UltrasoundError {
+  override name = "AdvanceSequenceError";
+}
+
+/** Reads the follow-l1 checkpoint (number and hash). */
+export function l1Checkpoint(ctx: Pick<NodeContext, "store">): { number: bigint; hash: string } {
+  const stored = readMeta<L1Checkpoint>(ctx.store, checkpointKey("follow-l1"))!;
+  return { number: BigInt(stored.number), hash: stored.hash };
+}
+
+/** Writes the follow-l1 checkpoint and remembers the block's hash for reorg detection (inside a transaction). */
+export function writeL1Checkpoint(ctx: Pick<NodeContext, "store">, number: bigint, hash: string): void {
+  writeMeta(ctx.store, checkpointKey("follow-l1"), { number: number.toString(), hash } satisfies L1Checkpoint);
+  ctx.store.l1Blocks.putSync(numberKey(number), Buffer.from(hash.slice(2), "hex"));
+}
+
+/** The newest stored advance (the L2 number the follower has reached), or undefined. */
+export function lastAdvance(ctx: Pick<NodeContext, "store">): AdvanceRecord | undefined {
+  for (const { value } of ctx.store.advances.getRange({ reverse: true, limit: 1 })) return decodeAdvance(value);
+  return undefined;
+}
+
+/**
+ * Stage 1: scans L1 for the rollup's `BlockAdvanced` events, in ranges of at most
+ * {@link MAX_LOG_RANGE} blocks, and stores each event with its L1 origin. Before committing a
+ * range it checks that L1 did not move under it: the range's last block and every event's block
+ * are canonical, and the previous checkpoint still is.
+ */
+export function followL1Stage(ctx: NodeContext): Stage {
+  const topic = nativeRollupInterface().getEvent("BlockAdvanced")!.topicHash;
+  return {
+    id: "follow-l1",
+    checkpoint: () => l1Checkpoint(ctx).number,
+
+    async execute(input: ExecInput): Promise<ExecOutput> {
+      const from = input.checkpoint + 1n;
+      if (from > input.target) return { checkpoint: input.checkpoint, done: true };
+      const to = input.target - input.checkpoint > MAX_LOG_RANGE ? input.checkpoint + MAX_LOG_RANGE : input.target;
+      const previous = l1Checkpoint(ctx);
+      const toHash = await l1BlockHash(ctx.l1, to);
+      // The head went back (a revert): the pipeline's reorg check sorts it out on the next run.
+      if (toHash === undefined) return { checkpoint: input.checkpoint, done: true };
+      const logs = await ctx.l1.send<RawLog[]>("eth_getLogs", [
+        { address: ctx.rollup, topics: [topic], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+      ]);
+      logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+
+      const blockHashes = new Map<bigint, string>([[to, toHash]]);
+      for (const log of logs) {
+        const number = BigInt(log.blockNumber);
+        if (!blockHashes.has(number)) blockHashes.set(number, (await l1BlockHash(ctx.l1, number)) ?? "");
+        if (log.removed === true || blockHashes.get(number) !== log.blockHash.toLowerCase()) {
+          throw new ScanRaceError("An event's L1 block is no longer canonical", { l1Block: number, logBlockHash: log.blockHash });
+        }
+      }
+      if ((await l1BlockHash(ctx.l1, to)) !== toHash || (await l1BlockHash(ctx.l1, previous.number)) !== previous.hash) {
+        throw new ScanRaceError("L1 changed during the scan", { from, to });
+      }
+
+      let next = (lastAdvance(ctx)?.number ?? 0n) + 1n;
+      const records: AdvanceRecord[] = logs.map((log) => {
+        const event = parseBlockAdvanced([log as never])[0]!;
+        if (event.number !== next) {
+          throw new AdvanceSequenceError("BlockAdvanced events are not consecutive", { expected: next, got: event.number, l1Block: BigInt(log.blockNumber) });
+        }
+        next++;
+        return {
+          ...event,
+          blockHash: event.blockHash.toLowerCase(),
+          parentHash: event.parentHash.toLowerCase(),
+          l1: { number: BigInt(log.blockNumber), hash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), logIndex: Number(BigInt(log.logIndex)) },
+        };
+      });
+      ctx.store.transaction(() => {
+        for (const record of records) {
+          ctx.store.advances.putSync(numberKey(record.number), encodeAdvance(record));
+          ctx.store.l1Blocks.putSync(numberKey(record.l1.number), Buffer.from(record.l1.hash.slice(2), "hex"));
+        }
+        writeL1Checkpoint(ctx, to, toHash);
+      });
+      if (records.length > 0) ctx.log(`L1 blocks ${from}–${to}: ${records.length} BlockAdvanced (L2 blocks ${records[0]!.number}–${records.at(-1)!.number})`);
+      return { checkpoint: to, done: to >= input.target };
+    },
+
+    unwind(input: UnwindInput): UnwindOutput {
+      for (const key of [...ctx.store.advances.getKeys({ start: numberKey(input.unwindTo.l2 + 1n) })]) ctx.store.advances.removeSync(key);
+      for (const key of [...ctx.store.l1Blocks.getKeys({ start: numberKey(input.unwindTo.l1 + 1n) })]) ctx.store.l1Blocks.removeSync(key);
+      const hash = ctx.store.l1Blocks.getBinary(numberKey(input.unwindTo.l1))!;
+      writeL1Checkpoint(ctx, input.unwindTo.l1, "0x" + hash.toString("hex"));
+      return { checkpoint: input.unwindTo.l1 };
+    },
+  };
+}
+
+/** Whether an error is a race with L1 (retry) rather than a fault. */
+export function isScanRace(error: unknown): boolean {
+  return error instanceof ScanRaceError;
+}
+
+/** The stored L1 blocks at or below `number`, newest first (the reorg walk). */
+export function* storedL1BlocksDownFrom(ctx: Pick<NodeContext, "store">, number: bigint): Generator<{ number: bigint; hash: string }> {
+  for (const { key, value } of ctx.store.l1Blocks.getRange({ start: numberKey(number), reverse: true })) {
+    yield { number: keyNumber(key), hash: "0x" + Buffer.from(value).toString("hex") };
+  }
+}
