@@ -1,0 +1,138 @@
+import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { Wallet, type Contract, type Signer } from "ethers";
+import { network } from "hardhat";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createL2Common, defaultGenesis, devAccounts, getL2Account, type L2Chain } from "../../src/engine/index.js";
+import { proposeBlock, type DataAvailability, type ProposedBlock } from "../../src/proposer/index.js";
+import { deployRollup, signL2Transaction } from "../../src/sdk/index.js";
+
+/** A fresh temporary directory for a node's store. */
+export function tempDir(prefix = "ultrasound-node-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** An in-process Hardhat L1 (EXECUTE installed) with a rollup deployed at genesis, and the proposer's chain. */
+export async function l1WithRollup() {
+  const connection = await network.create();
+  const { ethers } = connection;
+  const [signer] = await ethers.getSigners();
+  const { rollup, address, chain } = await deployRollup(signer!, defaultGenesis());
+  // `provider`: EIP-1193, what the node reads; `ethersProvider`: what the proposer sends with.
+  return { connection, provider: connection.provider, ethersProvider: ethers.provider, signer: signer!, rollup, address, chain };
+}
+
+/** A seeded pseudo-random generator (mulberry32): tests that pick at random pick the same way every run. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
+
+/**
+ * `count` L2 ETH transfers signed against the chain's head (senders round-robin from `from`,
+ * nonces from the head state), varied by `salt` so two forks carry different transactions.
+ */
+export async function transfers(chain: L2Chain, count: number, salt = 0, from = 0): Promise<TypedTransaction[]> {
+  const common = createL2Common(chain.genesis.chainId);
+  const nonces = new Map<string, number>();
+  const txs: TypedTransaction[] = [];
+  for (let i = 0; i < count; i++) {
+    const wallet = wallets[(from + i) % 10]!;
+    const nonce = nonces.get(wallet.address) ?? Number((await getL2Account(chain, wallet.address)).nonce);
+    nonces.set(wallet.address, nonce + 1);
+    const raw = await signL2Transaction(chain, wallet, { nonce, to: wallets[10 + ((i + salt) % 10)]!.address, value: BigInt(1 + salt * 1000 + i) });
+    txs.push(createTxFromRLP(hexToBytes(raw as `0x${string}`), { common }));
+  }
+  return txs;
+}
+
+/** Proposes the next L2 block with `transactions` on the rollup (through EXECUTE on L1) and appends it to `chain`. */
+export async function propose(
+  l1: { ethersProvider: unknown; signer: Signer; rollup: Contract; chain: L2Chain },
+  transactions: TypedTransaction[],
+  dataAvailability: DataAvailability = "calldata",
+): Promise<ProposedBlock> {
+  return proposeBlock({
+    chain: l1.chain,
+    rollup: l1.rollup,
+    provider: l1.ethersProvider as never,
+    transactions,
+    coinbase: await l1.signer.getAddress(),
+    dataAvailability,
+  });
+}
+
+/** The proposer's head: number, hash, state root. */
+export function chainHeadOf(chain: L2Chain) {
+  const header = chain.headers.at(-1)!;
+  return { number: header.number, hash: bytesToHex(header.hash()), stateRoot: bytesToHex(header.stateRoot) };
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment for child processes: this process's Node (22) first on PATH. */
+function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+}
+
+/** A `hardhat node` (with the ultrasound plugin: EXECUTE) in a process of its own; resolves once it answers. */
+export async function startHardhatNode(): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["node_modules/hardhat/dist/src/cli.js", "node", "--port", String(port)], { cwd: process.cwd(), env: childEnv(), stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  for (let i = 0; i < 300; i++) {
+    const up = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_setLoggingEnabled", params: [false] }) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (up) return { url, process: child, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error("hardhat node did not answer within 30 s");
+}
+
+/** `npm run node -- …args` as a child process (Node 22 with the tsx loader), its output collected line by line. */
+export function spawnNode(args: string[], onLine: (line: string) => void = () => {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/node.ts", ...args], { cwd: process.cwd(), env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let partial = "";
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    partial += chunk.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) onLine(line);
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => output };
+}
