@@ -15,14 +15,16 @@ import {
 import { splitTransactions } from "./transactions.js";
 import { assertRlpDepth } from "./rlp.js";
 import { MAX_BLOBS_PER_BLOCK } from "./types.js";
+import { decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
 import { decodeWitness, WitnessDB, type Witness } from "./witness.js";
 
 /** Options of {@link execute}. */
 export interface ExecuteOptions {
   /**
-   * Resolves blob versioned hashes to the transactions bytes they carry (decoded and
-   * decompressed). Without it, a block whose data is in blobs is rejected as unavailable.
+   * Resolves blob versioned hashes to the payload they carry (decoded and decompressed:
+   * `RLP([transactions, witness])`, see `encodeBlockData`), inflating no more than `maxBytes`.
+   * Without it, a block whose data is in blobs is rejected as unavailable.
    */
   resolveBlobData?: (versionedHashes: Uint8Array[], limits: { maxBytes: number }) => Promise<Uint8Array>;
 }
@@ -45,7 +47,8 @@ export class BlobDataUnavailableError extends ExecutionRejectedError {
  */
 export async function execute(input: ExecuteInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const common = createL2Common(input.chainId);
-  const witness = decodeWitness(input.witness);
+  const { transactions: transactionBytes, witness: witnessBytes } = await blockData(input, options);
+  const witness = decodeWitness(witnessBytes);
   checkWitnessBounds(witness, input.gasUsed);
   const ancestors = indexHeaders(witness.headers, common);
   const parent = ancestors(input.parentHash);
@@ -59,28 +62,6 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   checkField("preStateRoot", bytesToHex(parent.stateRoot), bytesToHex(input.preStateRoot));
   if (input.coinbase.length !== 20) throw new HeaderMismatchError("coinbase", "20 bytes", input.coinbase.length);
 
-  const maxBytes = maxTransactionBytes(input.gasUsed);
-  if (input.transactions.length > maxBytes) {
-    throw new HeaderMismatchError("transactions", `at most ${maxBytes} bytes for ${input.gasUsed} gas`, input.transactions.length);
-  }
-  let transactionBytes = input.transactions;
-  if (input.blobVersionedHashes.length > 0) {
-    if (input.transactions.length > 0) {
-      throw new HeaderMismatchError("transactions", "empty when blobs carry the data", input.transactions.length);
-    }
-    checkBlobHashes(input.blobVersionedHashes);
-    if (options.resolveBlobData === undefined) {
-      throw new BlobDataUnavailableError("Block data is in blobs and no blob source is configured", {
-        versionedHashes: input.blobVersionedHashes.map((h) => bytesToHex(h)),
-      });
-    }
-    try {
-      // A batch that inflates past what the claimed gas can hold is refused before inflating.
-      transactionBytes = await options.resolveBlobData(input.blobVersionedHashes, { maxBytes });
-    } catch (error) {
-      throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
-    }
-  }
   // Split only: each transaction is decoded when execution reaches it, and not at all once the
   // claimed gas is spent (decoding and sender recovery of unpaid transactions is unpaid work).
   const transactions = splitTransactions(transactionBytes);
@@ -125,6 +106,14 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
 export function maxTransactionBytes(gasUsed: bigint): number {
   const bytes = gasUsed / 8n + 1024n;
   return bytes > 0xffff_ffffn ? 0xffff_ffff : Number(bytes);
+}
+
+/**
+ * The most a block's blob payload (`RLP([transactions, witness])`) may inflate to: the
+ * transactions the claimed gas can hold, and `MAX_WITNESS_BYTES_PER_BLOB` of witness per blob.
+ */
+export function maxBlobPayloadBytes(gasUsed: bigint, blobs: number): number {
+  return maxTransactionBytes(gasUsed) + blobs * MAX_WITNESS_BYTES_PER_BLOB + 16; // + the RLP list's own headers
 }
 
 /** BLOCKHASH reaches 256 blocks back: the parent and 256 ancestors are all a block can read. */
@@ -193,6 +182,45 @@ function ancestorByNumber(parent: BlockHeader, headers: HeaderLookup, number: bi
   while (header !== undefined && header.number > number) header = headers(header.parentHash);
   if (header === undefined || header.number !== number) throw new WitnessMissingHeaderError({ number });
   return header;
+}
+
+/**
+ * The block's transactions and witness, from the input (calldata) or its blobs. With blobs, the
+ * transactions always come from them, and the witness from them or from the input — one of the
+ * two, never both. Sizes are bounded by what the input pays before anything is inflated or read.
+ */
+async function blockData(input: ExecuteInput, options: ExecuteOptions): Promise<BlockData> {
+  const maxTransactions = maxTransactionBytes(input.gasUsed);
+  const checkTransactions = (transactions: Uint8Array) => {
+    if (transactions.length > maxTransactions) {
+      throw new HeaderMismatchError("transactions", `at most ${maxTransactions} bytes for ${input.gasUsed} gas`, transactions.length);
+    }
+  };
+  checkTransactions(input.transactions);
+  if (input.blobVersionedHashes.length === 0) return { transactions: input.transactions, witness: input.witness };
+
+  if (input.transactions.length > 0) {
+    throw new HeaderMismatchError("transactions", "empty when blobs carry the data", input.transactions.length);
+  }
+  checkBlobHashes(input.blobVersionedHashes);
+  if (options.resolveBlobData === undefined) {
+    throw new BlobDataUnavailableError("Block data is in blobs and no blob source is configured", {
+      versionedHashes: input.blobVersionedHashes.map((h) => bytesToHex(h)),
+    });
+  }
+  // A batch that inflates past what the claim and the blobs pay for is refused before inflating.
+  const maxBytes = maxBlobPayloadBytes(input.gasUsed, input.blobVersionedHashes.length);
+  let data: BlockData;
+  try {
+    data = decodeBlockData(await options.resolveBlobData(input.blobVersionedHashes, { maxBytes }));
+  } catch (error) {
+    throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
+  }
+  checkTransactions(data.transactions);
+  if (data.witness.length > 0 && input.witness.length > 0) {
+    throw new HeaderMismatchError("witness", "empty in the input when the blobs carry it", input.witness.length);
+  }
+  return { transactions: data.transactions, witness: data.witness.length > 0 ? data.witness : input.witness };
 }
 
 /**

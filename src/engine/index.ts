@@ -3,7 +3,7 @@
  * the semantics of the EXECUTE precompile. One state-transition code path serves both.
  */
 export { buildBlock, InvalidBuildOptionsError, type BuildOptions, type BuiltBlock } from "./build.js";
-export { execute, BlobDataUnavailableError, type ExecuteOptions } from "./execute.js";
+export { execute, BlobDataUnavailableError, maxTransactionBytes, maxBlobPayloadBytes, type ExecuteOptions } from "./execute.js";
 export type { ExecuteInput, ExecuteResult } from "./types.js";
 export {
   createL2Chain,
@@ -21,6 +21,7 @@ export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, typ
 export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
 export { encodeTransactions, decodeTransactions } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
+export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
 export * from "./errors.js";
 export { GasBudgetExceededError } from "./meter.js";
 export { RlpShapeError } from "./rlp.js";

@@ -5,6 +5,7 @@ import { blockDataToBlobs } from "../blobs/da.js";
 import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
+import { MAX_WITNESS_BYTES_PER_BLOB } from "../engine/block-data.js";
 import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
@@ -38,6 +39,33 @@ export interface ProposedBlock {
 
 /** Where an L2 block's transactions are published. */
 export type DataAvailability = "blobs" | "calldata";
+
+/**
+ * How a block's data travels: `blobs` carry `[transactions, witness]` (the witness in them when
+ * `witnessInBlobs`, else in the `advanceWithBlobs` calldata); no blobs: all in calldata.
+ */
+export interface DataLayout {
+  blobs?: Uint8Array[];
+  witnessInBlobs: boolean;
+}
+
+/**
+ * Chooses where a block's data goes. With blob DA (the default) the witness goes in the blobs
+ * too — blob gas is far cheaper than calldata — unless asked otherwise (`witness: "calldata"`),
+ * or unless it would need more blobs than one L1 transaction carries or inflate past what each
+ * blob may carry (`MAX_WITNESS_BYTES_PER_BLOB`); then it falls back to calldata. Blob count
+ * follows the data: a block larger than one blob spans several.
+ */
+export function chooseLayout(input: ExecuteInput, dataAvailability: DataAvailability = "blobs", witness: "blobs" | "calldata" = "blobs"): DataLayout {
+  if (dataAvailability === "calldata") return { witnessInBlobs: false };
+  if (witness === "blobs") {
+    const blobs = blockDataToBlobs(input.transactions, input.witness);
+    if (blobs.length <= MAX_BLOBS_PER_TRANSACTION && input.witness.length <= blobs.length * MAX_WITNESS_BYTES_PER_BLOB) {
+      return { blobs, witnessInBlobs: true };
+    }
+  }
+  return { blobs: blockDataToBlobs(input.transactions), witnessInBlobs: false };
+}
 
 /**
  * The EXECUTE shim's own constants (src/precompile/shim.ts): it fails unless, at its `GAS` check,
@@ -170,6 +198,8 @@ export interface FittedBlock {
   deferred: TypedTransaction[];
   /** The blobs that will carry the data (blob data availability only; no KZG work done yet). */
   blobs?: Uint8Array[];
+  /** Whether the blobs carry the witness too (else it goes in calldata). */
+  witnessInBlobs: boolean;
   /** `advanceGasLimit` of the block: at most the L1 cap. */
   l1GasBound: bigint;
 }
@@ -181,6 +211,8 @@ interface ProposeOptions {
   coinbase: string;
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
+  /** With blobs: where the witness goes (default "blobs", falling back to calldata when it does not fit; see `chooseLayout`). */
+  witness?: "blobs" | "calldata";
   /** The most gas one L1 transaction may use (default: EIP-7825's 2^24; raise it on a pre-Osaka L1). */
   l1GasCap?: bigint;
 }
@@ -215,11 +247,12 @@ export async function buildFittingBlock(options: ProposeOptions & { transactions
   for (let attempt = 1; ; attempt++) {
     const block = await buildOn(chain, anchor, options.coinbase, transactions);
     skipped.push(...block.skipped);
-    const data = blobs ? blockDataToBlobs(block.input.transactions) : undefined;
-    const bound = advanceGasLimit(executeInputOf(block.input, data?.length));
+    const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+    const data = layout.blobs;
+    const bound = advanceGasLimit(executeInputOf(block.input, layout));
     const blobCount = data?.length ?? 0;
     if (bound <= cap && blobCount <= MAX_BLOBS_PER_TRANSACTION) {
-      return { block: { ...block, skipped }, anchor, deferred, blobs: data, l1GasBound: bound };
+      return { block: { ...block, skipped }, anchor, deferred, blobs: data, witnessInBlobs: layout.witnessInBlobs, l1GasBound: bound };
     }
     const included = block.transactions;
     if (included.length <= 1 || attempt >= MAX_FIT_ATTEMPTS) {
@@ -233,7 +266,7 @@ export async function buildFittingBlock(options: ProposeOptions & { transactions
         witnessBytes: block.input.witness.length,
       });
     }
-    const keep = fittingPrefix(block, data?.length, cap, blobs);
+    const keep = fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs);
     deferred.unshift(...included.slice(keep));
     transactions = included.slice(0, keep);
   }
@@ -264,7 +297,7 @@ function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap:
  * from the receipts, its bytes, and its share of the witness (the one estimate), under 98 % of
  * the cap; with blobs, its share of the blobs under the limit.
  */
-function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean): number {
+function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean, witnessInBlobs: boolean): number {
   const n = block.transactions.length;
   const sizes = block.transactions.map((tx) => tx.serialize().length);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
@@ -281,7 +314,7 @@ function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bi
       gasUsed: block.receipts[k - 1]!.cumulativeBlockGasUsed,
       transactions: blobs ? new Uint8Array(0) : new Uint8Array(prefixBytes + 9),
       blobVersionedHashes: Array.from({ length: Math.max(blobsNeeded, blobs ? 1 : 0) }, () => new Uint8Array(32)),
-      witness: new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),
+      witness: witnessInBlobs ? new Uint8Array(0) : new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),
     };
     if (advanceGasLimit(input) > target) break;
     keep = k;
@@ -289,11 +322,15 @@ function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bi
   return Math.max(keep, 1);
 }
 
-/** The input EXECUTE sees: with `blobCount` blobs, the data is referenced by versioned hash. */
-function executeInputOf(input: ExecuteInput, blobCount: number | undefined, hashes?: string[]): ExecuteInput {
-  if (blobCount === undefined) return input;
-  const blobVersionedHashes = hashes?.map((h) => hexToBytes(h as `0x${string}`)) ?? Array.from({ length: blobCount }, () => new Uint8Array(32));
-  return { ...input, transactions: new Uint8Array(0), blobVersionedHashes };
+/**
+ * The input EXECUTE sees for a layout: with blobs, the data is referenced by versioned hash
+ * (`hashes`, or placeholders of the same size before the KZG work), and the witness is empty
+ * in the input when the blobs carry it.
+ */
+function executeInputOf(input: ExecuteInput, layout: DataLayout, hashes?: string[]): ExecuteInput {
+  if (layout.blobs === undefined) return input;
+  const blobVersionedHashes = hashes?.map((h) => hexToBytes(h as `0x${string}`)) ?? layout.blobs.map(() => new Uint8Array(32));
+  return { ...input, transactions: new Uint8Array(0), blobVersionedHashes, witness: layout.witnessInBlobs ? new Uint8Array(0) : input.witness };
 }
 
 function emptyInput(): ExecuteInput {
@@ -331,11 +368,11 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const { chain, rollup, provider, fitted } = options;
   const { block } = fitted;
   const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number);
-  const blobs = fitted.blobs ?? ((options.dataAvailability ?? "blobs") === "blobs" ? blockDataToBlobs(block.input.transactions) : undefined);
-  const sidecar = blobs === undefined ? undefined : makeSidecar(blobs);
-  const input = executeInputOf(block.input, sidecar?.blobs.length, sidecar?.versionedHashes);
+  const layout: DataLayout = { blobs: fitted.blobs, witnessInBlobs: fitted.witnessInBlobs };
+  const sidecar = layout.blobs === undefined ? undefined : makeSidecar(layout.blobs);
+  const input = executeInputOf(block.input, layout, sidecar?.versionedHashes);
   const data = sidecar
-    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, block.input.witness])
+    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness])
     : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness]);
   const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
@@ -380,7 +417,8 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
 export async function proposeBlock(options: ProposeOptions & { rollup: Contract; transactions: TypedTransaction[] }): Promise<ProposedBlock> {
   const anchor = await latestL1Block(options.provider);
   const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions);
-  const blobs = (options.dataAvailability ?? "blobs") === "blobs" ? blockDataToBlobs(block.input.transactions) : undefined;
+  const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+  const blobs = layout.blobs;
   // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
   if (blobs !== undefined && blobs.length > MAX_BLOBS_PER_TRANSACTION) {
     throw new BlockTooLargeForL1Error("The block's data needs more blobs than one L1 transaction may carry", {
@@ -389,8 +427,8 @@ export async function proposeBlock(options: ProposeOptions & { rollup: Contract;
       transactions: block.transactions.length,
     });
   }
-  const l1GasBound = advanceGasLimit(executeInputOf(block.input, blobs?.length));
-  return publishBlock({ ...options, fitted: { block, anchor, deferred: [], blobs, l1GasBound } });
+  const l1GasBound = advanceGasLimit(executeInputOf(block.input, layout));
+  return publishBlock({ ...options, fitted: { block, anchor, deferred: [], blobs, witnessInBlobs: layout.witnessInBlobs, l1GasBound } });
 }
 
 /**

@@ -17,6 +17,7 @@ import { openBlobArchive, type BlobArchive } from "../../src/blobs/archive.js";
 import { BYTES_PER_BLOB, encodeBlobs } from "../../src/blobs/codec.js";
 import { compressBatch } from "../../src/blobs/compression.js";
 import { blobsToBlockData, blockDataToBlobs, createBlobDataResolver } from "../../src/blobs/da.js";
+import { encodeBlockData } from "../../src/engine/block-data.js";
 import { blobToCommitment, makeSidecar, toVersionedHash, type BlobSidecar } from "../../src/blobs/kzg.js";
 import { createBlobPool, processBlobPool } from "../../src/blobs/pool.js";
 import { startBlobArchiveServer, type BlobArchiveServer } from "../../src/blobs/server.js";
@@ -146,7 +147,7 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       // The versioned hash is the blob's own: recomputed from the blob, not taken from the sidecar.
       expect(toVersionedHash(blobToCommitment(sidecar!.blobs[0]!))).to.equal(sidecar!.versionedHashes[0]);
       // What the blobs carry is the block's transaction list.
-      expect(bytesToHex(blobsToBlockData(sidecar!.blobs))).to.equal(bytesToHex(encodeTransactions(block.transactions)));
+      expect(bytesToHex(blobsToBlockData(sidecar!.blobs).transactions)).to.equal(bytesToHex(encodeTransactions(block.transactions)));
 
       const blockHash = bytesToHex(block.header.hash());
       expect(event.number).to.equal(1n);
@@ -165,13 +166,13 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       const full = await l2.advance();
       expect(full.block.transactions).to.have.length(30);
       expect(full.event.blobHashes).to.deep.equal(full.sidecar!.versionedHashes);
-      expect(bytesToHex(blobsToBlockData(full.sidecar!.blobs))).to.equal(bytesToHex(encodeTransactions(full.block.transactions)));
+      expect(bytesToHex(blobsToBlockData(full.sidecar!.blobs).transactions)).to.equal(bytesToHex(encodeTransactions(full.block.transactions)));
       expect(full.block.header.gasUsed).to.equal(30n * 21_000n);
 
       const empty = await l2.advance();
       expect(empty.block.transactions).to.have.length(0);
       expect(empty.sidecar!.blobs).to.have.length(1);
-      expect(bytesToHex(blobsToBlockData(empty.sidecar!.blobs))).to.equal("0xc0");
+      expect(bytesToHex(blobsToBlockData(empty.sidecar!.blobs).transactions)).to.equal("0xc0");
       expect(empty.event.dataHash).to.equal(dataHashOf(empty.sidecar!.versionedHashes));
       // Two blocks, two blob sets: an empty block's blob differs from the full one's.
       expect(empty.sidecar!.versionedHashes[0]).to.not.equal(full.sidecar!.versionedHashes[0]);
@@ -443,7 +444,8 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       ];
       for (const c of cases) {
         it(c.name, async function () {
-          await expectExecutionFailed(makeSidecar(encodeBlobs(compressBatch(c.contents()))));
+          // The payload is `[transactions, witness]` (witness in calldata here): only the first is changed.
+          await expectExecutionFailed(makeSidecar(encodeBlobs(compressBatch(encodeBlockData({ transactions: c.contents(), witness: new Uint8Array(0) })))));
           expectRejection(seen, 1n, c.error, c.reason);
         });
       }
@@ -569,7 +571,7 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       expect(first.body.data).to.deep.equal([bytesToHex(sidecar!.blobs[0]!)]);
       // A follower with only this API rebuilds the block's transactions and checks the commitment.
       const fetched = (first.body.data as string[]).map((b) => hexToBytes(b as `0x${string}`));
-      expect(bytesToHex(blobsToBlockData(fetched))).to.equal(bytesToHex(encodeTransactions(block.transactions)));
+      expect(bytesToHex(blobsToBlockData(fetched).transactions)).to.equal(bytesToHex(encodeTransactions(block.transactions)));
       expect(dataHashOf(fetched.map((b) => toVersionedHash(blobToCommitment(b))))).to.equal(event.dataHash);
       const sidecars = await getJson(`${server.url}/eth/v1/beacon/blob_sidecars/${l1Receipt.blockHash}`);
       expect(sidecars.body.data).to.have.length(1);

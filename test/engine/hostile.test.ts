@@ -8,6 +8,7 @@ import {
   chainHead,
   createL2Chain,
   defaultGenesis,
+  encodeBlockData,
   encodeTransactions,
   encodeWitness,
   execute,
@@ -282,9 +283,10 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
       const limits: number[] = [];
       const hash = hexToBytes(("0x01" + "00".repeat(31)) as `0x${string}`);
       await execute({ ...input, transactions: new Uint8Array(0), blobVersionedHashes: [hash] }, {
-        resolveBlobData: async (_hashes, { maxBytes }) => (limits.push(maxBytes), input.transactions),
+        resolveBlobData: async (_hashes, { maxBytes }) => (limits.push(maxBytes), encodeBlockData({ transactions: input.transactions, witness: new Uint8Array(0) })),
       });
-      expect(limits).to.deep.equal([Number(input.gasUsed / 8n + 1024n)]);
+      // The transactions the claimed gas can hold, and 1 MiB of witness per blob.
+      expect(limits).to.deep.equal([Number(input.gasUsed / 8n + 1024n) + 1 * 1024 * 1024 + 16]);
     });
   });
 

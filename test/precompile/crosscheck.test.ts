@@ -10,6 +10,7 @@ import { defaultGenesis } from "../../src/engine/genesis.js";
 import { appendBlock, createL2Chain } from "../../src/engine/state.js";
 import type { ExecuteInput } from "../../src/engine/types.js";
 import { decodeWitness, encodeWitness } from "../../src/engine/witness.js";
+import { encodeBlockData } from "../../src/engine/block-data.js";
 import { EXECUTE_ADDRESS, encodeExecuteInput, encodeExecuteOutput } from "../../src/precompile/codec.js";
 import { claimedBlobCount, claimedGasUsed, executePrecompile } from "../../src/precompile/ethereumjs.js";
 import { executeGas } from "../../src/precompile/gas.js";
@@ -255,13 +256,13 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
 
   describe("gas per blob", function () {
     // The valid block with its data "in" three blobs: both installations resolve them to the
-    // block's transactions (the blob source is not what is under test here).
-    const resolveBlobData = async () => valid.transactions;
+    // block's transactions and witness (the blob source is not what is under test here).
+    const resolveBlobData = async () => encodeBlockData({ transactions: valid.transactions, witness: valid.witness });
     const hashes = [1, 2, 3].map((n) => hexToBytes(("0x01" + n.toString(16).padStart(62, "0")) as `0x${string}`));
     let blobBytes: Uint8Array;
     let blobVM: VM;
     before(async function () {
-      blobBytes = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes });
+      blobBytes = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes, witness: new Uint8Array(0) });
       blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData })] } });
       configureHardhatExecute({ resolveBlobData });
     });
@@ -281,6 +282,17 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
       const short = await onHardhat(harness, blobBytes, charge - 1n);
       expect(short.ok).to.equal(false);
       expect(short.verdicts).to.deep.equal([]); // the shim refused before the engine ran
+    });
+
+    it("both accept the witness in the blobs, and both refuse it in the blobs and in the input at once", async function () {
+      expect((await onEthereumjs(blobVM, blobBytes, CALL_GAS)).ok).to.equal(true);
+      expect((await onHardhat(harness, blobBytes, CALL_GAS - 100_000n)).ok).to.equal(true);
+      const twice = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes });
+      const [hardhat, ethereumjs] = [await onHardhat(harness, twice, CALL_GAS - 100_000n), await onEthereumjs(blobVM, twice, CALL_GAS)];
+      expect(hardhat.ok).to.equal(false);
+      expect(ethereumjs.ok).to.equal(false);
+      expect(ethereumjs.verdicts.map((v) => v.error?.message.split("\n")[0])).to.deep.equal(["Block header field 'witness' is invalid"]);
+      expect(hardhat.verdicts.map((v) => v.error?.name)).to.deep.equal(ethereumjs.verdicts.map((v) => v.error?.name));
     });
 
     it("both refuse more than 6 blob hashes before any work", async function () {

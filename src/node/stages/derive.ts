@@ -1,7 +1,7 @@
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { blobsToBlockData } from "../../blobs/da.js";
 import { BeaconApiError, BlobHashMismatchError, BlobNotFoundError } from "../../blobs/errors.js";
-import { maxTransactionBytes } from "../../engine/execute.js";
+import { maxBlobPayloadBytes } from "../../engine/execute.js";
 import { nativeRollupInterface } from "../../sdk/contracts.js";
 import { bytesToHex, hexToBytes } from "../../shared/bytes.js";
 import { UltrasoundError } from "../../shared/errors.js";
@@ -60,7 +60,8 @@ export function deriveStage(ctx: NodeContext): Stage {
       throw error;
     }
     // L1's EXECUTE decoded the same blobs under the same bound: a failure here is a fault, not a wait.
-    return blobsToBlockData(blobs, maxTransactionBytes(advance.gasUsed));
+    // The blobs carry `[transactions, witness]`; deriving needs the transactions only.
+    return blobsToBlockData(blobs, maxBlobPayloadBytes(advance.gasUsed, blobs.length)).transactions;
   }
 
   return {

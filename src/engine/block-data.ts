@@ -1,0 +1,34 @@
+import { RLP } from "@ethereumjs/rlp";
+import { decodeByteList } from "./rlp.js";
+
+/**
+ * What the blobs of one block carry: `RLP([transactions, witness])`, both byte strings —
+ * `transactions` is `RLP([tx…])` and `witness` is `RLP([nodes, codes, headers])`, or empty when
+ * the witness travels in calldata. One payload, compressed as one batch (docs/blobs.md): the
+ * witness's code and the transactions' calldata share the compressor's window.
+ */
+export interface BlockData {
+  transactions: Uint8Array;
+  /** Empty when the witness is in the EXECUTE input (calldata) instead. */
+  witness: Uint8Array;
+}
+
+/** Encodes a block's blob payload (see {@link BlockData}). */
+export function encodeBlockData(data: BlockData): Uint8Array {
+  return RLP.encode([data.transactions, data.witness]);
+}
+
+/** Decodes a block's blob payload; throws `RlpShapeError` unless it is exactly two byte strings. */
+export function decodeBlockData(payload: Uint8Array): BlockData {
+  const items = decodeByteList(payload, "block data [transactions, witness]");
+  if (items.length !== 2) throw new RangeError(`block data holds ${items.length} items, expected 2 [transactions, witness]`);
+  return { transactions: items[0]!, witness: items[1]! };
+}
+
+/**
+ * How many witness bytes one blob may inflate to (beyond the transactions, which the claimed gas
+ * bounds): 1 MiB, 8× a blob's 126,976 payload bytes — more than trie nodes (hashes, which do not
+ * compress) and contract code (≈ 3×) reach — so the 50,000 gas a blob pays covers inflating,
+ * decoding and hashing what it carries (docs/execute.md).
+ */
+export const MAX_WITNESS_BYTES_PER_BLOB = 1 << 20;
