@@ -1,7 +1,7 @@
 import { RLP } from "@ethereumjs/rlp";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { bytesToUnprefixedHex } from "@ethereumjs/util";
-import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "./crypto.js";
 import { StateNodeMissingError, WitnessDecodeError, WitnessMissingNodeError } from "./errors.js";
 import { decodeByteLists } from "./rlp.js";
 
@@ -64,6 +64,7 @@ export class WitnessDB implements DB<string, Uint8Array> {
   constructor(witness: Pick<Witness, "nodes" | "codes">, entries?: Map<string, Uint8Array>) {
     this.entries = entries ?? new Map();
     if (entries !== undefined) return;
+    // The engine's keccak (hash-wasm, as the trie's): the one hash of each item a verifier does.
     for (const node of witness.nodes) this.entries.set(bytesToUnprefixedHex(keccak256(node)), node);
     for (const code of witness.codes) {
       this.entries.set(CODE_KEY_PREFIX + bytesToUnprefixedHex(keccak256(code)), code);
