@@ -17,14 +17,11 @@ contract NativeRollup is INativeRollup {
 
     Head internal _head;
 
-    /// @dev Ring buffer: number % STATE_ROOT_HISTORY → (number, state root). The number tells a
-    ///      live entry from an overwritten one.
-    struct StateRootEntry {
-        uint64 number;
-        bytes32 stateRoot;
-    }
-
-    StateRootEntry[STATE_ROOT_HISTORY] internal _stateRoots;
+    /// @dev Ring buffer: number % STATE_ROOT_HISTORY → state root of the newest block with that
+    ///      residue. Block `n` is live iff `n <= head.number < n + STATE_ROOT_HISTORY`: then no later
+    ///      block has overwritten its slot, so no block number needs storing beside the root (one
+    ///      fresh storage slot per advance instead of two: 22,100 gas less).
+    bytes32[STATE_ROOT_HISTORY] internal _stateRoots;
 
     /// @param _chainId L2 chain id.
     /// @param _gasLimit L2 block gas limit.
@@ -47,7 +44,7 @@ contract NativeRollup is INativeRollup {
             blockHash: _genesisHash,
             stateRoot: _genesisStateRoot
         });
-        _stateRoots[0] = StateRootEntry({number: 0, stateRoot: _genesisStateRoot});
+        _stateRoots[0] = _genesisStateRoot;
     }
 
     /// @inheritdoc INativeRollup
@@ -94,7 +91,7 @@ contract NativeRollup is INativeRollup {
             blockHash: _claim.blockHash,
             stateRoot: _claim.stateRoot
         });
-        _stateRoots[header.number % STATE_ROOT_HISTORY] = StateRootEntry({number: header.number, stateRoot: _claim.stateRoot});
+        _stateRoots[header.number % STATE_ROOT_HISTORY] = _claim.stateRoot;
         _emitAdvanced(header, _claim.anchorBlockNumber, _dataHash, _blobHashes);
     }
 
@@ -105,9 +102,11 @@ contract NativeRollup is INativeRollup {
 
     /// @inheritdoc INativeRollup
     function stateRootAt(uint256 _number) external view returns (bytes32) {
-        StateRootEntry memory entry = _stateRoots[_number % STATE_ROOT_HISTORY];
-        require(entry.number == _number && _number <= _head.number, NativeRollup_StateRootUnavailable(_number));
-        return entry.stateRoot;
+        uint256 headNumber = _head.number;
+        require(
+            _number <= headNumber && headNumber - _number < STATE_ROOT_HISTORY, NativeRollup_StateRootUnavailable(_number)
+        );
+        return _stateRoots[_number % STATE_ROOT_HISTORY];
     }
 
     /// @dev The full EXECUTE header: the claim, completed with what only L1 may decide.

@@ -19,7 +19,7 @@ export {
 export { getL2Account, getL2Storage, callL2, L2CallRevertedError, type L2Account } from "./query.js";
 export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, type GenesisConfig, type GenesisAccount } from "./genesis.js";
 export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
-export { encodeTransactions, decodeTransactions } from "./transactions.js";
+export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
 export * from "./errors.js";

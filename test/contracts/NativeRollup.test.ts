@@ -163,8 +163,8 @@ describe("NativeRollup", function () {
     const data = rollup.interface.encodeFunctionData("advance", [prepared.claim, prepared.transactions, prepared.witness]);
     const { standard, floor } = calldataGas(data);
     const charge = executeGas(encodeExecuteInput(prepared.block.input).length, prepared.block.input.gasUsed);
-    // 110,000 gas of execution: past the cheap checks, short of EXECUTE's charge (~146,000 here).
-    const gasLimit = 21_000n + (standard + 110_000n > floor ? standard + 110_000n : floor);
+    // 80,000 gas of execution: past the cheap checks, short of EXECUTE's charge (~106,000 here).
+    const gasLimit = 21_000n + (standard + 80_000n > floor ? standard + 80_000n : floor);
     expect(gasLimit - 21_000n - standard).to.be.lessThan(charge);
     const verdicts: ExecuteVerdict[] = [];
     const stop = onVerdict((verdict) => verdicts.push(verdict));
@@ -253,6 +253,20 @@ describe("NativeRollup", function () {
       await expect(rollup.getFunction("stateRootAt")(1n))
         .to.be.revertedWithCustomError(rollup, "NativeRollup_StateRootUnavailable")
         .withArgs(1n);
+    });
+
+    it("serves a root while fewer than STATE_ROOT_HISTORY blocks followed it, and not once its slot may be reused", async function () {
+      // Move the head's number (the low 8 bytes of storage slot 0) without advancing 8,191 blocks.
+      const setHeadNumber = async (n: bigint) => {
+        const slot = BigInt(await ethers.provider.send("eth_getStorageAt", [await rollup.getAddress(), "0x0", "latest"]));
+        const value = (slot >> 64n << 64n) | n;
+        await ethers.provider.send("hardhat_setStorageAt", [await rollup.getAddress(), "0x0", "0x" + value.toString(16).padStart(64, "0")]);
+      };
+      const history = await rollup.getFunction("STATE_ROOT_HISTORY")();
+      await setHeadNumber(history - 1n);
+      expect(await rollup.getFunction("stateRootAt")(0n)).to.equal(bytesToHex(l2.chain.headers[0]!.stateRoot));
+      await setHeadNumber(history);
+      await expect(rollup.getFunction("stateRootAt")(0n)).to.be.revertedWithCustomError(rollup, "NativeRollup_StateRootUnavailable").withArgs(0n);
     });
 
     it("RevertWhen_StateRootUnavailable: a number that shares genesis's ring-buffer slot", async function () {
