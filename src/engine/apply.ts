@@ -1,7 +1,6 @@
 import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import type { EVM, EVMMockBlockchainInterface } from "@ethereumjs/evm";
-import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { Caches } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
@@ -13,6 +12,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { id as selectorOf } from "ethers";
 import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
 import { EngineStateManager } from "./state-manager.js";
+import { EngineTrie } from "./trie.js";
 import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
@@ -50,7 +50,8 @@ export async function createEngineVM(options: {
   stateRoot: Uint8Array;
   ancestors: AncestorLookup;
 }): Promise<VM> {
-  const trie = new MerklePatriciaTrie({
+  // EngineTrie: MerklePatriciaTrie keeping the nodes it has decoded (issue 9).
+  const trie = new EngineTrie({
     db: options.db,
     root: options.stateRoot,
     useKeyHashing: true,

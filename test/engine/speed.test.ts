@@ -150,3 +150,39 @@ describe("engine speed-ups keep ethereumjs's results (issue 9)", function () {
     }
   });
 });
+
+describe("engine: EngineTrie (MerklePatriciaTrie keeping decoded nodes)", function () {
+  it("reads what upstream reads, returns fresh nodes each lookup, and still goes to the database for a node it has not read", async function () {
+    const { EngineTrie } = await import("../../src/engine/trie.js");
+    const { MapDB, randomBytes } = await import("@ethereumjs/util");
+    const db = new MapDB<string, Uint8Array>();
+    const upstream = new MerklePatriciaTrie({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes });
+    const keys = Array.from({ length: 300 }, () => randomBytes(32));
+    for (const key of keys) await upstream.put(key, randomBytes(40));
+    const trie = new EngineTrie({ db, root: upstream.root(), useKeyHashing: true, valueEncoding: ValueEncoding.Bytes });
+    const storage = trie.shallowCopy(false);
+    expect(storage).to.be.instanceOf(EngineTrie);
+    for (const key of keys) {
+      expect(bytesToHex((await trie.get(key))!)).to.equal(bytesToHex((await upstream.get(key))!));
+      expect(bytesToHex((await storage.get(key))!)).to.equal(bytesToHex((await upstream.get(key))!));
+    }
+    // A caller that changes the node it got does not change the next lookup's.
+    const root = await trie.lookupNode(trie.root());
+    const before = bytesToHex(root.serialize());
+    (root as unknown as { setBranch(i: number, v: Uint8Array): void }).setBranch(0, new Uint8Array(32));
+    expect(bytesToHex((await trie.lookupNode(trie.root())).serialize())).to.equal(before);
+    // A node removed from the database after its siblings were read: the lookup of a key below it
+    // misses as upstream's does (upstream's get answers null on its own 'Missing node in DB').
+    const fresh = new EngineTrie({ db, root: upstream.root(), useKeyHashing: true, valueEncoding: ValueEncoding.Bytes });
+    const { stack } = await upstream.findPath(upstream["appliedKey"](keys[7]!));
+    const leaf = stack[stack.length - 1]!;
+    await db.del(bytesToHex(keccak256Of(leaf.serialize())).slice(2));
+    expect(await upstream.get(keys[7]!)).to.equal(null);
+    expect(await fresh.get(keys[7]!)).to.equal(null);
+    expect(bytesToHex((await fresh.get(keys[8]!))!)).to.equal(bytesToHex((await upstream.get(keys[8]!))!));
+  });
+});
+
+function keccak256Of(bytes: Uint8Array): Uint8Array {
+  return createL2Common(1n).customCrypto.keccak256!(bytes);
+}
