@@ -14,9 +14,10 @@ export interface EdrMining {
   gasUsed: bigint;
 }
 
-/** A minimal EIP-1193 view of the Hardhat network's provider. */
+/** A minimal EIP-1193 view of the Hardhat network's provider, and a way to close its network. */
 interface Provider {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+  close(): Promise<void>;
 }
 
 /**
@@ -41,7 +42,10 @@ export async function edrNetworkAtGenesis(genesis: GenesisConfig, options: { wit
       },
     });
   const connection = options.withExecuteHook === true ? await create() : await withoutCallOverrideHook(create);
-  const provider = connection.provider as Provider;
+  const provider: Provider = {
+    request: (args) => connection.provider.request(args),
+    close: () => connection.close(),
+  };
   const calls: { method: string; params: unknown[] }[] = [];
   for (const [address, account] of Object.entries(genesis.alloc)) {
     calls.push({ method: "hardhat_setBalance", params: [address, quantity(account.balance ?? 0n)] });

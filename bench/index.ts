@@ -13,6 +13,7 @@ import { deployRollup } from "../src/sdk/index.js";
 import { edrNetworkAtGenesis, mineOnEdr } from "./edr.js";
 import { timeBuild, timeExecute, timeRunBlock } from "./engine.js";
 import { createReport } from "./report.js";
+import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 
@@ -22,7 +23,7 @@ const GAS_PER_BLOB = 131_072;
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs, the engines alternating: machines are noisy. */
-const RUNS = 2;
+const RUNS = quick ? 2 : 3;
 /** `BENCH_ONLY=engine|l1|blobs` runs one section (default: all). */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
@@ -34,7 +35,8 @@ console.log(`ultrasound bench — ${os.cpus().length} cores, ${os.cpus()[0]?.mod
 //    on it), the L2 genesis state, automine off; its time runs from the first
 //    eth_sendRawTransaction to evm_mine returning (JSON-RPC submission + mempool + mining).
 //    `execute` includes witness decoding and sender recovery; `build` is buildBlock with witness
-//    from raw transactions; `runBlock` is ethereumjs's own, stateful, on the same Common.
+//    from raw transactions; `runBlock` is ethereumjs's own, stateful, with its default crypto
+//    (keccak from @noble/hashes) but native sender recovery, as the engine had before issue 9.
 console.log(
   "engine vs EDR: EDR = in-process Hardhat network (no EXECUTE hook), chain id of the L2, same genesis state;\n" +
     "  timed from the first eth_sendRawTransaction to evm_mine returning. Ratios: execute/EDR, build/EDR, execute/runBlock.",
@@ -44,12 +46,14 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
   console.log(`\nengine: a block of ${label}`);
   const chain = await workload.chain();
   const edr = await edrNetworkAtGenesis(chain.genesis);
-  // Warm-up on a smaller block of other transactions (JIT, caches), every engine once.
-  const warmTxs = await workload.transactions(chain, 50, 9);
-  const warm = await buildBench(chain, warmTxs);
-  await execute(warm.input);
-  await timeRunBlock(chain, warm);
-  await mineOnEdr(edr, warmTxs);
+  // Warm-up on a smaller block of other transactions (JIT, caches), every engine twice.
+  const warmTxs = await workload.transactions(chain, SIZE / 5, 9);
+  for (let i = 0; i < 2; i++) {
+    const warm = await buildBench(chain, warmTxs);
+    await execute(warm.input);
+    await timeRunBlock(chain, warm);
+    await mineOnEdr(edr, warmTxs);
+  }
 
   const txs = await workload.transactions(chain, SIZE);
   let build = Infinity;
@@ -58,6 +62,7 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
   let edrMs = Infinity;
   let mineMs = Infinity;
   let block = undefined as Awaited<ReturnType<typeof timeBuild>>["block"] | undefined;
+  const all: Record<"edr" | "build" | "execute" | "runBlock", number[]> = { edr: [], build: [], execute: [], runBlock: [] };
   for (let run = 0; run < RUNS; run++) {
     const edrRun = await mineOnEdr(edr, txs);
     if (edrRun.transactionCount !== SIZE) throw new Error(`EDR mined ${edrRun.transactionCount} of ${SIZE} transactions`);
@@ -67,9 +72,16 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
     block = built.block;
     build = Math.min(build, built.ms);
     if (edrRun.gasUsed !== block.header.gasUsed) console.log(`  note: EDR gas used ${edrRun.gasUsed} ≠ L2 ${block.header.gasUsed}`);
-    stateless = Math.min(stateless, await timeExecute(block));
-    runBlockMs = Math.min(runBlockMs, await timeRunBlock(chain, block));
+    const executeMs = await timeExecute(block);
+    const runBlockRun = await timeRunBlock(chain, block);
+    stateless = Math.min(stateless, executeMs);
+    runBlockMs = Math.min(runBlockMs, runBlockRun);
+    all.edr.push(edrRun.sendAndMineMs);
+    all.build.push(built.ms);
+    all.execute.push(executeMs);
+    all.runBlock.push(runBlockRun);
   }
+  console.log(`  runs (ms): ${Object.entries(all).map(([name, ms]) => `${name} ${ms.map((t) => t.toFixed(0)).join("/")}`).join(", ")}`);
   const gas = Number(block!.header.gasUsed);
   report.add({ name: `${label}: EDR send raw txs + evm_mine`, unit: "ms", value: edrMs });
   report.add({ name: `${label}: EDR evm_mine alone`, unit: "ms", value: mineMs });
@@ -80,6 +92,7 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
   report.add({ name: `${label}: L2 gas used`, unit: "gas", value: gas });
   report.add({ name: `${label}: witness size`, unit: "bytes", value: block!.input.witness.length });
   report.add({ name: `${label}: witness trie nodes`, unit: "nodes", value: block!.witness.nodes.length });
+  await edr.close(); // its state would weigh on the next workload's garbage collections
 }
 
 // 2. L1 cost of advance() per L2 transaction, calldata vs blobs, for blocks of 10/100/1000
@@ -150,6 +163,9 @@ if (runs("blobs")) {
 
 // 4. EXECUTE's work per gas charged, honest and hostile inputs (issue 9's bound).
 if (runs("hostile")) await benchHostileInputs(report, quick);
+
+// 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
+if (runs("node")) await benchNode(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
