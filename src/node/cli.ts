@@ -24,6 +24,7 @@ export const NODE_USAGE = `usage: npm run node -- --l1 <url> --rollup <address> 
   --genesis <file>          the L2 genesis JSON, if not the default one
   --deployment-block <n>    the L1 block the rollup was deployed in (default: searched)
   --poll-ms <n>             how often to poll L1 (default 1000)
+  --commit-ms <n>           commit derived blocks in groups of at most n ms of work (default 250)
   --finality-depth <n>      L1 depth at which an L2 block is finalized (default 64)`;
 
 /** Parses the command line (without `node` and the script). Throws `NodeConfigError` on a bad option. */
@@ -50,6 +51,7 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions {
       case "--genesis": options.genesis = readGenesis(value(i++, arg)); break;
       case "--deployment-block": options.deploymentBlock = integer(i++, arg); break;
       case "--poll-ms": options.pollIntervalMs = integer(i++, arg); break;
+      case "--commit-ms": options.commitIntervalMs = integer(i++, arg); break;
       case "--finality-depth": options.finalityDepth = integer(i++, arg); break;
       case "--help": case "-h": options.help = true; break;
       default: throw new NodeConfigError(`Unknown option ${arg}`);

@@ -30,10 +30,10 @@ import { runPipeline, type Reorg, type RunResult, type Stages } from "./pipeline
 import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, type LogFilter, type NodeBlock, type NodeLog, type NodeReceipt, type NodeTransaction, type StateView } from "./read.js";
 import { decodeAdvance } from "./records.js";
 import { deriveStage } from "./stages/derive.js";
-import { executeCheckpoint, executeStage, readBlockRecord, writeBlock, type ExecutedBlock } from "./stages/execute.js";
+import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord, writeBlock, type ExecutedBlock } from "./stages/execute.js";
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { checkpointKey, type NodeContext } from "./stage.js";
-import { BlockWriteDB, commitTrieWrites, numberKey, openNodeStore, readMeta, removeNodeStore, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
+import { BlockWriteDB, commitTrieWrites, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
 
 export * from "./errors.js";
 export type { Eip1193Provider } from "./l1.js";
@@ -65,6 +65,12 @@ export interface NodeOptions {
   pollIntervalMs?: number;
   /** Poll in the background (default true); false: the node moves only when `sync()` is called. */
   follow?: boolean;
+  /**
+   * Derived blocks are committed in groups of at most this much work, in ms (default 250): each
+   * commit is one transaction ending at a block boundary, and its flush is paid once per group
+   * during a catch-up. At L1's head every block commits as soon as it is derived.
+   */
+  commitIntervalMs?: number;
   /** An L2 block is `finalized` once its L1 block is this deep (the head is depth 1). Default 64 (two epochs). */
   finalityDepth?: number;
   /** Called after an L1 reorg unwound L2 blocks, with their transactions (raw, in chain order): put them back in a mempool. */
@@ -177,8 +183,7 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
       l2GenesisHash: onL1.genesisHash,
     };
 
-    if (options.reset === true) removeNodeStore(options.dataDir);
-    store = openNodeStore(options.dataDir);
+    store = openNodeStore(options.dataDir, { reset: options.reset === true });
     const ctx: NodeContext = {
       store,
       l1,
@@ -187,6 +192,7 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
       common: createL2Common(genesis.chainId),
       blobs: blobReaderOf(options.blobSource),
       log,
+      stopping: () => false,
     };
     const stored = readMeta<NodeIdentity>(store, "identity");
     if (stored === undefined) initialize(ctx, identity, genesisHeader, genesisDb, deploymentBlock);
@@ -207,6 +213,7 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
   let l1Head = l1Checkpoint(ctx).number;
   let halted: Error | undefined;
   let stopped = false;
+  ctx.stopping = () => stopped;
   const waiters = new Set<{ number: bigint; resolve: () => void; reject: (e: Error) => void }>();
   let haltedWith: (error: Error) => void = () => {};
   const whenHalted = new Promise<Error>((resolve) => (haltedWith = resolve));
@@ -219,7 +226,8 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
     );
     for (const waiter of waiters) if (header.number >= waiter.number) waiter.resolve();
   };
-  const stages: Stages = { follow: followL1Stage(ctx), derive: deriveStage(ctx), execute: executeStage(ctx, onBlock) };
+  const policy = { ...DEFAULT_COMMIT_POLICY, ...(options.commitIntervalMs === undefined ? {} : { intervalMs: options.commitIntervalMs }) };
+  const stages: Stages = { follow: followL1Stage(ctx), derive: deriveStage(ctx, policy), execute: executeStage(ctx, onBlock, policy) };
 
   // One run at a time: the background loop and sync() queue behind each other.
   let queue: Promise<unknown> = Promise.resolve();
@@ -229,10 +237,9 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
-        const result = await runPipeline(ctx, stages);
+        const result = await runPipeline(ctx, stages, handBack);
         l1Head = result.l1Head;
         lastTransient = "";
-        if (result.reorg !== undefined && result.reorg.unwound.length > 0) await handBack(result.reorg);
         return result;
       } catch (error) {
         if (FATAL.some((kind) => error instanceof kind)) {
@@ -248,7 +255,7 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
     return next;
   };
   const handBack = async (reorg: Reorg) => {
-    if (options.onUnwoundTransactions === undefined) return;
+    if (options.onUnwoundTransactions === undefined || reorg.unwound.length === 0) return;
     try {
       await options.onUnwoundTransactions(reorg.unwound.flatMap((block) => block.transactions), reorg);
     } catch (error) {

@@ -60,6 +60,8 @@ export interface NodeContext {
   common: Common;
   blobs?: BlobReader;
   log: (line: string) => void;
+  /** True once the node is stopping: stages stop at the next block, committing what is done. */
+  stopping: () => boolean;
 }
 
 /** A pipeline stage. */

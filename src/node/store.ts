@@ -67,15 +67,17 @@ const openDirs = new Set<string>();
 const LOCK_FILE = "node.lock";
 
 /**
- * Opens (creating if need be) the store in `dir`. Refuses a dir another live node holds (a pid
- * lock file, stale after a kill -9, is taken over).
+ * Opens (creating if need be) the store in `dir`; with `reset`, deletes what was there first
+ * (its LMDB files only). Refuses a dir another live node holds (a pid lock file, stale after a
+ * kill -9, is taken over).
  */
-export function openNodeStore(dir: string): NodeStore {
+export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
   const resolved = path.resolve(dir);
   mkdirSync(resolved, { recursive: true });
   takeLock(resolved);
   let root: RootDatabase;
   try {
+    if (options.reset === true) for (const file of ["data.mdb", "lock.mdb"]) rmSync(path.join(resolved, file), { force: true });
     root = open({ path: resolved, maxDbs: 16, compression: false, noMemInit: true });
   } catch (error) {
     releaseLock(resolved);
@@ -112,13 +114,6 @@ export function openNodeStore(dir: string): NodeStore {
       releaseLock(resolved);
     },
   };
-}
-
-/** Deletes the store in `dir` (its LMDB files and lock), leaving anything else there alone. */
-export function removeNodeStore(dir: string): void {
-  const resolved = path.resolve(dir);
-  if (openDirs.has(resolved)) throw new DataDirInUseError("Cannot reset a data dir this process has open", { dataDir: resolved });
-  for (const file of ["data.mdb", "lock.mdb"]) rmSync(path.join(resolved, file), { force: true });
 }
 
 function takeLock(dir: string): void {
@@ -183,11 +178,17 @@ export function writeMeta(store: NodeStore, key: string, value: unknown): void {
 export class BlockWriteDB implements DB<string, Uint8Array> {
   readonly pending = new Map<string, Uint8Array>();
 
-  /** Without a table, a fresh state (the genesis) is built in memory. */
-  constructor(private readonly trie?: Database<Uint8Array, Buffer>) {}
+  /**
+   * Without a table, a fresh state (the genesis) is built in memory. `below`: writes of earlier
+   * blocks not yet committed, read before the table.
+   */
+  constructor(
+    private readonly trie?: Database<Uint8Array, Buffer>,
+    private readonly below?: Map<string, Uint8Array>,
+  ) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.pending.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
+    return this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {

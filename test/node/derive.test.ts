@@ -27,7 +27,7 @@ describe("node: derivation from L1 alone", function () {
         proposed.push(await propose(l1, await transfers(l1.chain, count, proposed.length), da));
       }
       const lines: string[] = [];
-      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, blobSource: server.url, dataDir, follow: false, log: (l) => lines.push(l) });
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, blobSource: server.url, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
       try {
         const status = await node.sync();
         const head = chainHeadOf(l1.chain);
@@ -49,6 +49,13 @@ describe("node: derivation from L1 alone", function () {
             expect(found.from.toLowerCase()).to.equal(tx.getSenderAddress().toString());
           }
         }
+        // safe = every derived block; finalized = in an L1 block at least 2 deep (one block per L1 block here).
+        expect(status.l2.safe).to.equal(head.number);
+        expect(status.l2.finalized).to.equal(head.number - 1n);
+        expect(node.getBlock("finalized")!.number).to.equal(head.number - 1n);
+        await l1.provider.request({ method: "hardhat_mine", params: ["0x2"] });
+        expect((await node.sync()).l2.finalized).to.equal(head.number);
+
         // State at a past block: the trie keeps every version.
         const recipient = (await transfers(l1.chain, 1))[0]!.to!.toString();
         const atGenesis = await node.stateAt(0n);

@@ -8,6 +8,7 @@ import { UltrasoundError } from "../../shared/errors.js";
 import { AdvanceDataNotFoundError, NodeConfigError } from "../errors.js";
 import { decodeAdvance, type AdvanceRecord } from "../records.js";
 import { numberKey, readMeta, writeMeta } from "../store.js";
+import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from "./execute.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
 
 /** A block's data is not (yet) available from its source: retried on the next run, never skipped. */
@@ -26,8 +27,8 @@ export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
  * the event's versioned hashes, read from a beacon API and checked against those hashes — and
  * stores them, `RLP([tx…])`, as the block's body. One transaction per block.
  */
-export function deriveStage(ctx: NodeContext): Stage {
-  const rollupInterface = nativeRollupInterface();
+export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COMMIT_POLICY): Stage {
+  const advanceSelector = nativeRollupInterface().getFunction("advance")!.selector.slice(2);
 
   async function fromCalldata(advance: AdvanceRecord): Promise<Uint8Array> {
     const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
@@ -35,9 +36,8 @@ export function deriveStage(ctx: NodeContext): Stage {
     const notFound = (reason: string) =>
       new AdvanceDataNotFoundError("Cannot find block data in the L1 transaction's input", { l2Block: advance.number, l1Tx: advance.l1.txHash, reason });
     if (tx.to?.toLowerCase() !== ctx.rollup) throw notFound(`it calls ${tx.to}, not the rollup (advance through another contract is not supported)`);
-    const call = rollupInterface.parseTransaction({ data: tx.input });
-    if (call?.name !== "advance") throw notFound(`it calls ${call?.name ?? "an unknown function"}, not advance`);
-    const data = hexToBytes(call.args[1] as string)!;
+    const data = advanceTransactions(tx.input, advanceSelector);
+    if (data === undefined) throw notFound(`it does not call advance(claim, transactions, witness)`);
     if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw notFound("its transactions do not hash to the event's dataHash");
     return data;
   }
@@ -70,17 +70,31 @@ export function deriveStage(ctx: NodeContext): Stage {
 
     async execute(input: ExecInput): Promise<ExecOutput> {
       let checkpoint = input.checkpoint;
-      while (checkpoint < input.target) {
-        const number = checkpoint + 1n;
-        const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
-        const transactions = advance.blobHashes.length > 0 ? await fromBlobs(advance) : await fromCalldata(advance);
+      let batch: { number: bigint; transactions: Uint8Array }[] = [];
+      let started = performance.now();
+      // Grouped like the execute stage's commits (see CommitPolicy); also when a fetch fails.
+      const commit = () => {
+        const done = batch;
+        if (done.length === 0) return;
+        batch = [];
+        started = performance.now();
         ctx.store.transaction(() => {
-          ctx.store.payloads.putSync(numberKey(number), transactions);
-          writeMeta(ctx.store, checkpointKey("derive"), number.toString());
+          for (const { number, transactions } of done) ctx.store.payloads.putSync(numberKey(number), transactions);
+          writeMeta(ctx.store, checkpointKey("derive"), done.at(-1)!.number.toString());
         });
-        checkpoint = number;
+      };
+      try {
+        while (checkpoint < input.target && !ctx.stopping()) {
+          const number = checkpoint + 1n;
+          const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
+          batch.push({ number, transactions: advance.blobHashes.length > 0 ? await fromBlobs(advance) : await fromCalldata(advance) });
+          checkpoint = number;
+          if (performance.now() - started >= policy.intervalMs || batch.length >= policy.maxBlocks) commit();
+        }
+      } finally {
+        commit();
       }
-      return { checkpoint, done: true };
+      return { checkpoint, done: checkpoint >= input.target };
     },
 
     unwind(input: UnwindInput): UnwindOutput {
@@ -90,4 +104,27 @@ export function deriveStage(ctx: NodeContext): Stage {
       return { checkpoint };
     },
   };
+}
+
+/**
+ * The `_transactions` argument of `advance(BlockClaim, bytes _transactions, bytes _witness)`
+ * calldata (0x-hex), read in place: the static 8-word claim, then the offsets of the two byte
+ * arguments. Only the transactions are converted — the witness, most of the input, is skipped
+ * (ethers' full decode of it was a third of re-derivation time). Undefined if malformed; the
+ * caller checks the bytes against the event's `dataHash` anyway.
+ */
+export function advanceTransactions(input: string, selector: string): Uint8Array | undefined {
+  const hex = input.startsWith("0x") ? input.slice(2) : input;
+  if (hex.slice(0, 8).toLowerCase() !== selector.toLowerCase()) return undefined;
+  const word = (byteOffset: number): bigint | undefined => {
+    const at = 8 + byteOffset * 2;
+    return at + 64 <= hex.length ? BigInt("0x" + hex.slice(at, at + 64)) : undefined;
+  };
+  const offset = word(8 * 32);
+  if (offset === undefined || offset > BigInt(hex.length)) return undefined;
+  const length = word(Number(offset));
+  if (length === undefined) return undefined;
+  const start = 8 + (Number(offset) + 32) * 2;
+  if (length > BigInt(hex.length) || start + Number(length) * 2 > hex.length) return undefined;
+  return hexToBytes("0x" + hex.slice(start, start + Number(length) * 2))!;
 }
