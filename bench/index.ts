@@ -13,6 +13,7 @@ import { deployRollup } from "../src/sdk/index.js";
 import { edrNetworkAtGenesis, mineOnEdr } from "./edr.js";
 import { timeBuild, timeExecute, timeRunBlock } from "./engine.js";
 import { createReport } from "./report.js";
+import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 
@@ -162,6 +163,9 @@ if (runs("blobs")) {
 
 // 4. EXECUTE's work per gas charged, honest and hostile inputs (issue 9's bound).
 if (runs("hostile")) await benchHostileInputs(report, quick);
+
+// 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
+if (runs("node")) await benchNode(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
