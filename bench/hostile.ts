@@ -136,6 +136,17 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
   const blobHashes = sidecar.versionedHashes.map((h) => hexToBytes(h as `0x${string}`));
   add(`a ${bombBlobs.length}-blob batch that inflates to 16 MB`, await measure({ ...empty, transactions: new Uint8Array(0), blobVersionedHashes: blobHashes }, { resolveBlobData: createBlobDataResolver({ pool }) }));
 
+  // A blob-carried witness of 512 KiB (the most one blob may inflate to) of unused, compressible nodes.
+  const junkWitness = encodeWitness({ nodes: [...witness[0]!, ...junkNodes.slice(0, 15_000)], codes: witness[1]!, headers: witness[2]! });
+  const witnessBlobs = blockDataToBlobs(empty.transactions, junkWitness);
+  const witnessSidecar = makeSidecar(witnessBlobs);
+  const witnessPool = createBlobPool();
+  witnessSidecar.versionedHashes.forEach((h, i) => witnessPool.put(h, { blob: witnessSidecar.blobs[i]!, commitment: witnessSidecar.commitments[i]!, proof: witnessSidecar.proofs[i]! }));
+  add(`a ${witnessBlobs.length}-blob witness that inflates to ${Math.round(junkWitness.length / 1024)} KiB`, await measure(
+    { ...empty, transactions: new Uint8Array(0), witness: new Uint8Array(0), blobVersionedHashes: witnessSidecar.versionedHashes.map((h) => hexToBytes(h as `0x${string}`)) },
+    { resolveBlobData: createBlobDataResolver({ pool: witnessPool }) },
+  ));
+
   const worst = rows.reduce((a, b) => ((a.ms * 1e6) / Number(a.gas) > (b.ms * 1e6) / Number(b.gas) ? a : b));
   console.log(`  worst: ${worst.name}: ${((worst.ms * 1e6) / Number(worst.gas)).toFixed(0)} ns/gas (${worst.ms.toFixed(1)} ms for ${worst.gas} gas)`);
 }

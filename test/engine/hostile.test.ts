@@ -285,8 +285,8 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
       await execute({ ...input, transactions: new Uint8Array(0), blobVersionedHashes: [hash] }, {
         resolveBlobData: async (_hashes, { maxBytes }) => (limits.push(maxBytes), encodeBlockData({ transactions: input.transactions, witness: new Uint8Array(0) })),
       });
-      // The transactions the claimed gas can hold, and 1 MiB of witness per blob.
-      expect(limits).to.deep.equal([Number(input.gasUsed / 8n + 1024n) + 1 * 1024 * 1024 + 16]);
+      // The transactions the claimed gas can hold, and 512 KiB of witness per blob.
+      expect(limits).to.deep.equal([Number(input.gasUsed / 8n + 1024n) + 512 * 1024 + 16]);
     });
   });
 
