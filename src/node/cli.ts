@@ -83,6 +83,10 @@ export async function runNodeCli(argv: string[]): Promise<number> {
     console.log(NODE_USAGE);
     return 0;
   }
+  // Signals are caught from the start: one that arrives while the node starts stops it once started.
+  const signal = new Promise<number>((resolve) => {
+    for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolve(0));
+  });
   let node;
   try {
     node = await startNode({ ...options, log: (line) => console.log(line) });
@@ -90,9 +94,6 @@ export async function runNodeCli(argv: string[]): Promise<number> {
     console.error(`node: ${(error as Error).message}`);
     return 1;
   }
-  const signal = new Promise<number>((resolve) => {
-    for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolve(0));
-  });
   const code = await Promise.race([signal, node.whenHalted().then(() => 1)]);
   console.log(code === 0 ? "node: stopping" : "node: stopped by the error above");
   await node.stop();
