@@ -56,3 +56,8 @@ export class AdvanceDataNotFoundError extends UltrasoundError {
 export class NodeConfigError extends UltrasoundError {
   override name = "NodeConfigError";
 }
+
+/** A logs query would scan more blocks than allowed without an address or topic to narrow it. */
+export class LogQueryTooLargeError extends UltrasoundError {
+  override name = "LogQueryTooLargeError";
+}

@@ -106,16 +106,24 @@ export interface NodeStatus {
 
 /** A running node. */
 export interface RollupNode {
+  /** The store's directory (absolute). */
   readonly dataDir: string;
+  /** The NativeRollup followed (lowercase). */
   readonly rollup: string;
   readonly genesis: GenesisConfig;
+  /** L1 head and cursor, L2 head/safe/finalized, and the error that halted derivation if one did. */
   status(): NodeStatus;
-  /** The number a tag stands for. */
+  /** The number a tag stands for (default `latest`). */
   blockNumber(tag?: BlockTag): bigint;
+  /** A block by tag or number; undefined above the head. */
   getBlock(tag: BlockTag): NodeBlock | undefined;
+  /** A canonical block by hash. */
   getBlockByHash(hash: string): NodeBlock | undefined;
+  /** A block's receipts, in transaction order. */
   getReceipts(tag: BlockTag): NodeReceipt[] | undefined;
+  /** A transaction of the chain by hash, with its block and receipt. */
   getTransaction(hash: string): NodeTransaction | undefined;
+  /** Logs by range or block hash, address and topics (throws `LogQueryTooLargeError` on a huge unfiltered range). */
   getLogs(filter: LogFilter): NodeLog[];
   /** The state after a block (any past block). */
   stateAt(tag: BlockTag): Promise<StateView | undefined>;

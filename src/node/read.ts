@@ -11,7 +11,7 @@ import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { splitTransactions } from "../engine/transactions.js";
 import { bytesToHex, hexToBytes } from "../shared/bytes.js";
-import { NodeConfigError } from "./errors.js";
+import { LogQueryTooLargeError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
@@ -189,7 +189,7 @@ export function getLogs(ctx: NodeContext, filter: LogFilter, head: bigint): Node
   if (addresses.length > 0) narrow(0, addresses);
   for (const values of topics) if (values !== null && values.length > 0) narrow(1, values);
   if (candidates === undefined && to - from >= MAX_UNFILTERED_LOG_RANGE) {
-    throw new NodeConfigError("Log query range too large without an address or topic", { fromBlock: from, toBlock: to, max: MAX_UNFILTERED_LOG_RANGE });
+    throw new LogQueryTooLargeError("Log query range too large without an address or topic", { fromBlock: from, toBlock: to, max: MAX_UNFILTERED_LOG_RANGE });
   }
   const blocks = candidates === undefined ? range(from, to) : [...candidates].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 

@@ -62,7 +62,7 @@ export interface NodeStore extends NodeTables {
   close(): Promise<void>;
 }
 
-/** Dirs open in this process: LMDB's own lock does not stop a second writer of the same process. */
+/** Dirs open in this process (the lock file holds only a pid): two nodes on one store would mix their chains. */
 const openDirs = new Set<string>();
 const LOCK_FILE = "node.lock";
 

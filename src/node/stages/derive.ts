@@ -16,6 +16,9 @@ export class DataUnavailableError extends UltrasoundError {
   override name = "DataUnavailableError";
 }
 
+/** How many blocks' data the derive stage fetches ahead of the one it stores. */
+export const PREFETCH_BLOCKS = 16n;
+
 /** The derive checkpoint: the last L2 block whose transactions are stored. */
 export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
   return BigInt(readMeta<string>(ctx.store, checkpointKey("derive")) ?? "0");
@@ -25,7 +28,7 @@ export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
  * Stage 2: for each stored `BlockAdvanced`, fetches the block's transactions from where L1 put
  * them — the `advance` calldata (checked against the event's `dataHash`), or the blobs named by
  * the event's versioned hashes, read from a beacon API and checked against those hashes — and
- * stores them, `RLP([tx…])`, as the block's body. One transaction per block.
+ * stores them, `RLP([tx…])`, as the block's body, committed in groups like the execute stage's.
  */
 export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COMMIT_POLICY): Stage {
   const advanceSelector = nativeRollupInterface().getFunction("advance")!.selector.slice(2);
@@ -83,11 +86,22 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
           writeMeta(ctx.store, checkpointKey("derive"), done.at(-1)!.number.toString());
         });
       };
+      // The next blocks' data is fetched while the current one is awaited: an L1 round trip per
+      // block would otherwise bound a catch-up over a remote L1. Stored strictly in order.
+      const inflight = new Map<bigint, Promise<Uint8Array>>();
+      const fetchData = (number: bigint) => {
+        const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
+        const data = advance.blobHashes.length > 0 ? fromBlobs(advance) : fromCalldata(advance);
+        data.catch(() => {}); // awaited in order below; a failure ahead of the one awaited is not unhandled
+        return data;
+      };
       try {
         while (checkpoint < input.target && !ctx.stopping()) {
+          for (let n = checkpoint + 1n; n <= input.target && n <= checkpoint + PREFETCH_BLOCKS; n++) if (!inflight.has(n)) inflight.set(n, fetchData(n));
           const number = checkpoint + 1n;
-          const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
-          batch.push({ number, transactions: advance.blobHashes.length > 0 ? await fromBlobs(advance) : await fromCalldata(advance) });
+          const transactions = await inflight.get(number)!;
+          inflight.delete(number);
+          batch.push({ number, transactions });
           checkpoint = number;
           if (performance.now() - started >= policy.intervalMs || batch.length >= policy.maxBlocks) commit();
         }
