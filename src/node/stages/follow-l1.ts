@@ -100,7 +100,10 @@ export function followL1Stage(ctx: NodeContext): Stage {
         }
         writeL1Checkpoint(ctx, to, toHash);
       });
-      if (records.length > 0) ctx.log(`L1 blocks ${from}–${to}: ${records.length} BlockAdvanced (L2 blocks ${records[0]!.number}–${records.at(-1)!.number})`);
+      if (records.length > 0) {
+        const range = (a: bigint, b: bigint) => (a === b ? `block ${a}` : `blocks ${a}–${b}`);
+        ctx.log(`L1 ${range(from, to)}: ${records.length} BlockAdvanced (L2 ${range(records[0]!.number, records.at(-1)!.number)})`);
+      }
       return { checkpoint: to, done: to >= input.target };
     },
 
