@@ -6,6 +6,7 @@ import type { TxReceipt } from "@ethereumjs/vm";
 import { createL2Common } from "./chain.js";
 import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv, type SkippedTransaction } from "./apply.js";
 import { decodeTransaction, encodeTransactions } from "./transactions.js";
+import { prefetchSenders } from "./senders.js";
 import { chainHead, type L2Chain } from "./state.js";
 import type { ExecuteInput } from "./types.js";
 import { encodeWitness, RecordingDB, type Witness } from "./witness.js";
@@ -58,11 +59,13 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
   });
   // A transaction that does not decode for this chain is left out, like one that does not apply.
   const transactions: TypedTransaction[] = [];
+  const raws: Uint8Array[] = [];
   const undecodable: SkippedTransaction[] = [];
   for (const item of options.transactions) {
     const raw = item instanceof Uint8Array ? item : item.serialize();
     try {
       transactions.push(decodeTransaction(raw, common));
+      raws.push(raw);
     } catch (error) {
       undecodable.push({ hash: bytesToHex(keccak256(raw)), reason: (error as Error).message });
     }
@@ -77,7 +80,9 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     prevRandao: options.prevRandao,
     anchor: options.anchor,
   };
-  const result = await applyBlockBody(vm, env, transactions, "build");
+  // Senders recovered ahead on a second core (issue 9).
+  const senders = prefetchSenders(common, raws);
+  const result = await senders.during(() => applyBlockBody(vm, env, transactions, "build"));
   const header = sealHeader(common, env, result);
 
   // Headers from the parent back to the oldest one BLOCKHASH read: a hash chain the verifier

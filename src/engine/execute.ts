@@ -13,6 +13,7 @@ import {
   WitnessMissingNodeError,
 } from "./errors.js";
 import { splitTransactions } from "./transactions.js";
+import { prefetchSenders } from "./senders.js";
 import { assertRlpDepth } from "./rlp.js";
 import { MAX_BLOBS_PER_BLOCK } from "./types.js";
 import { decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
@@ -84,7 +85,9 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
     prevRandao: input.prevRandao,
     anchor: input.anchor,
   };
-  const result = await applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed });
+  // Senders recovered ahead on a second core, for the transactions the claimed gas pays for (issue 9).
+  const senders = prefetchSenders(common, transactions, input.gasUsed);
+  const result = await senders.during(() => applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed }));
 
   if (result.gasUsed !== input.gasUsed) {
     throw new CommitmentMismatchError("gasUsed", input.number, input.gasUsed, result.gasUsed);
