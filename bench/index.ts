@@ -3,28 +3,24 @@
  * (a list of { name, unit, value, baseline?, ratio? }). Ratios compare against a baseline
  * measured in the same run, since machines are noisy. Nothing here is a test.
  */
-import { network } from "hardhat";
 import os from "node:os";
-import { createL2Common, decodeTransactions, execute, nativeEcrecoverStatus } from "../src/engine/index.js";
-import { proposeBlock } from "../src/proposer/index.js";
+import { execute, nativeEcrecoverStatus } from "../src/engine/index.js";
 import { compressBatch, getKzg, makeSidecar } from "../src/blobs/index.js";
 import { blockDataToBlobs } from "../src/blobs/da.js";
-import { deployRollup } from "../src/sdk/index.js";
 import { edrNetworkAtGenesis, mineOnEdr } from "./edr.js";
 import { timeBuild, timeExecute, timeRunBlock } from "./engine.js";
 import { createReport } from "./report.js";
 import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
+import { benchL1Cost } from "./l1cost.js";
 
 const report = createReport();
-/** EIP-4844: every blob costs 2^17 blob gas. */
-const GAS_PER_BLOB = 131_072;
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs, the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs` runs one section (default: all). */
+/** `BENCH_ONLY=engine|l1|blobs|hostile|node` runs one section (default: all). */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -95,43 +91,9 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
   await edr.close(); // its state would weigh on the next workload's garbage collections
 }
 
-// 2. L1 cost of advance() per L2 transaction, calldata vs blobs, for blocks of 10/100/1000
-//    ERC20 transfers. Osaka caps an L1 transaction at 2^24 gas (EIP-7825), which a large block
-//    exceeds (EXECUTE charges its L2 gas), so this L1 runs Prague rules (same gas schedule
-//    otherwise) with large blocks.
-if (runs("l1")) {
-  console.log("\nL1: advance() cost per L2 transaction (L1 on prague rules: no per-transaction gas cap)");
-  const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
-  const [signer] = await ethers.getSigners();
-  for (const count of quick ? [10, 100] : [10, 100, 1000]) {
-    const seedChain = await erc20Chain();
-    const raw = (await buildBench(seedChain, await erc20Transfers(seedChain, count, count))).input.transactions;
-    const costs: Record<string, { execution: number; blobGas: number; calldata: number }> = {};
-    for (const dataAvailability of ["calldata", "blobs"] as const) {
-      const { rollup, chain } = await deployRollup(signer!, seedChain.genesis);
-      const proposed = await proposeBlock({
-        chain,
-        rollup,
-        provider: ethers.provider as never,
-        transactions: decodeTransactions(raw, createL2Common(chain.genesis.chainId)),
-        coinbase: await signer!.getAddress(),
-        dataAvailability,
-        l1GasCap: 2_000_000_000n,
-      });
-      const tx = (await ethers.provider.send("eth_getTransactionByHash", [proposed.l1Receipt.hash])) as { input: string };
-      costs[dataAvailability] = {
-        execution: Number(proposed.l1Receipt.gasUsed),
-        blobGas: (proposed.sidecar?.blobs.length ?? 0) * GAS_PER_BLOB,
-        calldata: (tx.input.length - 2) / 2,
-      };
-    }
-    const { calldata, blobs } = costs as Record<"calldata" | "blobs", { execution: number; blobGas: number; calldata: number }>;
-    report.add({ name: `${count} tx: L1 execution gas per L2 tx, blobs (vs calldata)`, unit: "gas/tx", value: blobs.execution / count, baseline: calldata.execution / count });
-    report.add({ name: `${count} tx: blob gas per L2 tx`, unit: "blobgas/tx", value: blobs.blobGas / count });
-    report.add({ name: `${count} tx: L1 calldata bytes, blobs (vs calldata)`, unit: "bytes", value: blobs.calldata, baseline: calldata.calldata });
-    report.add({ name: `${count} tx: advance() L1 gas per L2 tx, calldata DA`, unit: "gas/tx", value: calldata.execution / count });
-  }
-}
+// 2. L1 cost of advance() for each data layout (all calldata; transactions in blobs; transactions
+//    and witness in blobs): an empty block, one Uniswap V2 swap, 10/100/1,000 ERC20 transfers.
+if (runs("l1")) await benchL1Cost(report, quick);
 
 // 3. Blob pipeline time per blob — compress + encode + KZG commitment + proof — against the
 //    KZG library's own commitment + proof on the same blob.
