@@ -1,4 +1,4 @@
-import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../../engine/crypto.js";
 import { blobsToBlockData } from "../../blobs/da.js";
 import { BeaconApiError, BlobHashMismatchError, BlobNotFoundError } from "../../blobs/errors.js";
 import { maxBlobPayloadBytes } from "../../engine/execute.js";

@@ -1,9 +1,10 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import { createContractAddress } from "@ethereumjs/util";
-import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../../engine/crypto.js";
 import { applyBlockBody, createEngineVM, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
 import { createL2Common } from "../../engine/chain.js";
 import { WitnessMissingHeaderError } from "../../engine/errors.js";
+import { prefetchSenders } from "../../engine/senders.js";
 import { splitTransactions } from "../../engine/transactions.js";
 import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
 import { DerivationMismatchError } from "../errors.js";
@@ -101,7 +102,9 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
     };
     let result: ApplyResult;
     try {
-      result = await applyBlockBody(vm, env, splitTransactions(body), "verify");
+      // Senders recovered ahead on a second core, as `execute` does (the engine's memo of ecrecover).
+      const transactions = splitTransactions(body);
+      result = await prefetchSenders(common, transactions, advance.gasUsed).during(() => applyBlockBody(vm, env, transactions, "verify"));
     } catch (error) {
       const reason = (error as Error).message.split("\n").join(" ");
       throw mismatch("execution", "every transaction applies (L1 verified the block)", reason, error);
