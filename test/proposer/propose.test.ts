@@ -110,6 +110,34 @@ describe("proposer", function () {
     });
   });
 
+  it("advance(): the bound suffices for a block of 1,000 transfers and a 300 KB input (an L1 without EIP-7825's cap)", async function () {
+    this.timeout(120_000);
+    const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
+    const holders = Array.from({ length: 1_000 }, (_, i) => `0x${(0x5000000n + BigInt(i)).toString(16).padStart(40, "0")}`);
+    const l2 = await loadRollupFixture(
+      { ethers },
+      { dataAvailability: "calldata", genesis: { gasLimit: 100_000_000n, alloc: Object.fromEntries(holders.map((h) => [h, { balance: 1n }])) } },
+    );
+    for (let i = 0; i < holders.length; i++) await l2.send({ from: i % 10, to: holders[i]!, value: 1n });
+    const [signer] = await ethers.getSigners();
+    const fitted = await buildFittingBlock({
+      chain: l2.chain,
+      provider: ethers.provider as never,
+      coinbase: await signer!.getAddress(),
+      dataAvailability: "calldata",
+      transactions: l2.mempool.pending(),
+      l1GasCap: 2_000_000_000n,
+    });
+    const { input } = fitted.block;
+    expect(input.transactions.length + input.witness.length).to.be.greaterThan(200_000);
+    const claim = blockClaim(fitted.block.header, fitted.anchor.number);
+    const data = l2.rollup.interface.encodeFunctionData("advance", [claim, input.transactions, input.witness]);
+    const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
+    const receipt = await (await signer!.sendTransaction({ to: l2.address, data, gasLimit })).wait();
+    expect(receipt!.status).to.equal(1);
+    console.log(`      ${fitted.block.transactions.length} transfers, ${input.transactions.length + input.witness.length} input bytes: bound ${gasLimit}, used ${receipt!.gasUsed}`);
+  });
+
   it("a burst of 1,000 transfers in one JSON-RPC batch drains in full blocks that fit one L1 transaction; a later transfer from another account is included", async function () {
     this.timeout(300_000);
     const { ethers } = await network.create();
