@@ -3,7 +3,8 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToBigInt, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
-import { createAddressFromString, ValueEncoding } from "@ethereumjs/util";
+import { createAddressFromString, ValueEncoding, type DB } from "@ethereumjs/util";
+import type { BlockHeader } from "@ethereumjs/block";
 import { createL2Common } from "../engine/chain.js";
 import { chainHead, type L2Chain } from "../engine/state.js";
 import { decodeTransaction } from "../engine/transactions.js";
@@ -141,10 +142,35 @@ interface Sender {
   txs: Map<bigint, Entry>;
 }
 
-/** A mempool for one L2 chain (see {@link Mempool}). */
-export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mempool {
-  const common = createL2Common(chain.genesis.chainId);
-  const chainId = chain.genesis.chainId;
+/**
+ * What the pool reads of the chain it feeds: the in-memory chain a proposer keeps
+ * ({@link mempoolChainOf}) or a rollup node's.
+ */
+export interface MempoolChain {
+  readonly chainId: bigint;
+  /** The head header: its state, gas limit and next base fee are what transactions are checked against. */
+  head(): BlockHeader;
+  /** The state trie database (read only here). */
+  readonly db: DB<string, Uint8Array>;
+  /** Where an included transaction (0x-hex hash, lowercase) is, or undefined. */
+  includedAt(hash: string): { blockNumber: number; index: number } | undefined;
+}
+
+/** The {@link MempoolChain} of an in-memory L2 chain. */
+export function mempoolChainOf(chain: L2Chain): MempoolChain {
+  return {
+    chainId: chain.genesis.chainId,
+    head: () => chainHead(chain),
+    db: chain.db,
+    includedAt: (hash) => chain.transactionIndex.get(hash),
+  };
+}
+
+/** A mempool for one L2 chain (see {@link Mempool}): an in-memory chain or a node's view of one. */
+export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOptions = {}): Mempool {
+  const chain = "headers" in l2 ? mempoolChainOf(l2) : l2;
+  const common = createL2Common(chain.chainId);
+  const chainId = chain.chainId;
   const limits = {
     total: options.maxTransactions ?? 8192,
     perSender: options.maxPerSender ?? 1024,
@@ -158,7 +184,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
   const byHash = new Map<string, Entry>();
   const dropped = new Map<string, DroppedTransaction>();
   let sequence = 0;
-  let syncedHead = bytesToHex(chainHead(chain).hash());
+  let syncedHead = bytesToHex(chain.head().hash());
   // add() and sync() read state and then write the pool: one at a time.
   let lock: Promise<unknown> = Promise.resolve();
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
@@ -167,7 +193,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
     return run;
   };
 
-  const nextBaseFee = () => chainHead(chain).calcNextBaseFee();
+  const nextBaseFee = () => chain.head().calcNextBaseFee();
   const readAccount = createAccountReader(chain);
 
   async function senderState(address: string): Promise<Sender> {
@@ -208,7 +234,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
   }
 
   async function syncLocked(): Promise<DroppedTransaction[]> {
-    const head = bytesToHex(chainHead(chain).hash());
+    const head = bytesToHex(chain.head().hash());
     const out: DroppedTransaction[] = [];
     const now = Date.now();
     if (head !== syncedHead) {
@@ -221,7 +247,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
         for (const entry of [...sender.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))) {
           if (entry.nonce < sender.nonce) {
             // Included, or its nonce was used by another transaction: either way it is over.
-            if (chain.transactionIndex.has(entry.hash)) unlink(entry);
+            if (chain.includedAt(entry.hash) !== undefined) unlink(entry);
             else out.push(evict(entry, `nonce too low: nonce ${entry.nonce} was used by another transaction`));
           } else if (entry.cost > sender.balance) {
             out.push(evict(entry, `insufficient funds for gas * price + value: balance ${sender.balance}, tx cost ${entry.cost}`));
@@ -245,7 +271,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
     const bytes = typeof raw === "string" ? parseHex(raw) : raw;
     const entry = admit(bytes);
     if (byHash.has(entry.hash)) throw new TransactionRejectedError("already known", { hash: entry.hash });
-    if (chain.transactionIndex.has(entry.hash)) throw new TransactionRejectedError("already known", { hash: entry.hash });
+    if (chain.includedAt(entry.hash) !== undefined) throw new TransactionRejectedError("already known", { hash: entry.hash });
 
     const sender = await senderState(entry.sender);
     if (entry.nonce < sender.nonce) {
@@ -345,7 +371,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
       throw new TransactionRejectedError(`invalid chain id for signer: have ${peeked.chainId} want ${chainId}`);
     }
     const gasLimit = peeked.gasLimit;
-    const blockGasLimit = chainHead(chain).gasLimit;
+    const blockGasLimit = chain.head().gasLimit;
     if (gasLimit > blockGasLimit) throw new TransactionRejectedError("exceeds block gas limit", { gasLimit, blockGasLimit });
     if (gasLimit > TRANSACTION_GAS_CAP) {
       throw new TransactionRejectedError(`transaction gas limit too high (cap: ${TRANSACTION_GAS_CAP}, tx: ${gasLimit})`);
@@ -401,7 +427,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
         const entry = sender.txs.get(nonce);
         // Below the base fee, it and what follows wait for the fee to come down.
         if (entry === undefined || entry.feeCap < baseFee) break;
-        if (!chain.transactionIndex.has(entry.hash)) run.push(entry);
+        if (!chain.includedAt(entry.hash) !== undefined) run.push(entry);
       }
       if (run.length > 0) runs.push(run);
     }
@@ -461,7 +487,7 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
         const sender = senders.get(entry.sender)!;
         return entry.nonce < runEnd(sender) ? { status: "pending", tx: entry.tx } : { status: "queued", tx: entry.tx };
       }
-      const at = chain.transactionIndex.get(key);
+      const at = chain.includedAt(key);
       if (at !== undefined) return { status: "included", ...at };
       const record = dropped.get(key);
       if (record !== undefined) return { status: "dropped", reason: record.reason, sender: record.sender, nonce: record.nonce };
@@ -494,21 +520,20 @@ export function createMempool(chain: L2Chain, options: MempoolOptions = {}): Mem
  * reads every sender after each block, and a VM per read (`getL2Account`, ≈ 1.8 ms) would make
  * that seconds for a few thousand senders.
  */
-function createAccountReader(chain: L2Chain): (address: string) => Promise<{ nonce: bigint; balance: bigint }> {
-  const common = createL2Common(chain.genesis.chainId);
-  let view: { head: BlockHeaderLike; state: MerkleStateManager } | undefined;
+function createAccountReader(chain: MempoolChain): (address: string) => Promise<{ nonce: bigint; balance: bigint }> {
+  const common = createL2Common(chain.chainId);
+  let view: { head: string; state: MerkleStateManager } | undefined;
   return async (address) => {
-    const head = chainHead(chain);
+    const header = chain.head();
+    const head = bytesToHex(header.hash());
     if (view === undefined || view.head !== head) {
-      const trie = new MerklePatriciaTrie({ db: chain.db, root: head.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+      const trie = new MerklePatriciaTrie({ db: chain.db, root: header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
       view = { head, state: new MerkleStateManager({ trie, common }) };
     }
     const account = await view.state.getAccount(createAddressFromString(address));
     return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
   };
 }
-
-type BlockHeaderLike = ReturnType<typeof chainHead>;
 
 /** Fee cap and tip cap: EIP-1559 fields, or the gas price twice for legacy and access-list txs. */
 export function feesOf(tx: TypedTransaction): { feeCap: bigint; tipCap: bigint } {

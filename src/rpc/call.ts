@@ -2,13 +2,12 @@ import { createBlock } from "@ethereumjs/block";
 import { getOpcodesForHF, paramsEVM, type EVMOpts } from "@ethereumjs/evm";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
-import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { bytesToHex, createAddressFromString, hexToBytes, ValueEncoding } from "@ethereumjs/util";
 import { createVM } from "@ethereumjs/vm";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
-import type { L2Chain } from "../engine/state.js";
+import type { ChainView } from "./view.js";
 import { RpcError } from "./errors.js";
 import type { CallRequest } from "./params.js";
 
@@ -30,8 +29,17 @@ const REVERT = "revert";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/** What one bounded run of a call did. */
+export interface CallOutcome {
+  /** The EVM's error ("revert", "out of gas", …), or undefined on success. */
+  error?: string;
+  returnValue: Uint8Array;
+  /** Gas the execution used (without the transaction's intrinsic gas). */
+  gasUsed: bigint;
+}
+
 /**
- * `eth_call` at block `number` of `chain`, bounded: at most `limits.gasCap` gas (a larger `gas` is
+ * `eth_call` at block `number` of `view`, bounded: at most `limits.gasCap` gas (a larger `gas` is
  * capped, as geth caps it) and `limits.timeoutMs` of wall time, after which it is aborted with
  * geth's "execution aborted (timeout = …)". While it runs it yields the thread every 10 ms.
  *
@@ -40,11 +48,39 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
  * (with the decoded reason and the revert data); any other failure (out of gas, invalid opcode)
  * → -32000 with the EVM's message.
  */
-export async function boundedCall(chain: L2Chain, number: bigint, request: CallRequest, limits: CallLimits): Promise<string> {
-  const header = chain.headers[Number(number)]!;
-  const common = createL2Common(chain.genesis.chainId);
+export async function boundedCall(view: ChainView, number: bigint, request: CallRequest, limits: CallLimits): Promise<string> {
+  const gasLimit = request.gas === undefined || request.gas > limits.gasCap ? limits.gasCap : request.gas;
+  const outcome = await runBoundedCall(view, number, request, gasLimit, limits);
+  throwIfFailed(outcome);
+  return bytesToHex(outcome.returnValue);
+}
+
+/** Throws the JSON-RPC error of a failed call (see {@link boundedCall}). */
+export function throwIfFailed(outcome: CallOutcome): void {
+  if (outcome.error === undefined) return;
+  if (outcome.error === REVERT) {
+    const reason = revertReason(outcome.returnValue);
+    throw new RpcError(3, reason === undefined ? "execution reverted" : `execution reverted: ${reason}`, bytesToHex(outcome.returnValue));
+  }
+  throw new RpcError(-32000, outcome.error);
+}
+
+/**
+ * Runs a call with exactly `gasLimit` gas for its execution (no intrinsic gas is charged: that
+ * is the caller's to add) and reports what happened instead of throwing, so `eth_estimateGas`
+ * can search on it. Only the time budget throws (-32000 "execution aborted").
+ */
+export async function runBoundedCall(
+  view: ChainView,
+  number: bigint,
+  request: CallRequest,
+  gasLimit: bigint,
+  limits: CallLimits,
+): Promise<CallOutcome> {
+  const header = view.header(number)!;
+  const common = createL2Common(view.chainId);
   const trie = new MerklePatriciaTrie({
-    db: new OverlayDB(chain.db),
+    db: view.stateDb(),
     root: header.stateRoot,
     useKeyHashing: true,
     valueEncoding: ValueEncoding.Bytes,
@@ -57,8 +93,8 @@ export async function boundedCall(chain: L2Chain, number: bigint, request: CallR
     stateManager,
     blockchain: {
       getBlock: async (n: number) => {
-        const ancestor = chain.headers[n];
-        if (ancestor === undefined || BigInt(n) >= number) throw new Error(`no ancestor ${n}`);
+        const ancestor = BigInt(n) < number ? view.header(BigInt(n)) : undefined;
+        if (ancestor === undefined) throw new Error(`no ancestor ${n}`);
         return ancestor;
       },
       putBlock: async () => {},
@@ -89,7 +125,6 @@ export async function boundedCall(chain: L2Chain, number: bigint, request: CallR
     },
     { common, setHardfork: false },
   );
-  const gasLimit = request.gas === undefined || request.gas > limits.gasCap ? limits.gasCap : request.gas;
   const caller = createAddressFromString(request.from ?? ZERO_ADDRESS);
   let result;
   try {
@@ -108,15 +143,8 @@ export async function boundedCall(chain: L2Chain, number: bigint, request: CallR
     if (error instanceof CallTimeoutError) throw new RpcError(-32000, `execution aborted (timeout = ${limits.timeoutMs / 1000}s)`);
     throw error;
   }
-  const { exceptionError, returnValue } = result.execResult;
-  if (exceptionError !== undefined) {
-    if (exceptionError.error === REVERT) {
-      const reason = revertReason(returnValue);
-      throw new RpcError(3, reason === undefined ? "execution reverted" : `execution reverted: ${reason}`, bytesToHex(returnValue));
-    }
-    throw new RpcError(-32000, exceptionError.error);
-  }
-  return bytesToHex(returnValue);
+  const { exceptionError, returnValue, executionGasUsed } = result.execResult;
+  return { error: exceptionError?.error, returnValue, gasUsed: executionGasUsed };
 }
 
 /** The call ran past its time budget. */
@@ -172,31 +200,4 @@ function revertReason(data: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Reads go to the chain's database; writes stay in a throwaway layer (ethereumjs flushes a
- * call's state changes into the trie when its checkpoint closes).
- */
-class OverlayDB implements DB<string, Uint8Array> {
-  private readonly local = new Map<string, Uint8Array | null>();
-  constructor(private readonly inner: DB<string, Uint8Array>) {}
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const hit = this.local.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    return this.inner.get(key);
-  }
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.local.set(key, value);
-  }
-  async del(key: string): Promise<void> {
-    this.local.set(key, null);
-  }
-  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) this.local.set(op.key, op.type === "put" ? op.value : null);
-  }
-  shallowCopy(): DB<string, Uint8Array> {
-    return this;
-  }
-  async open(): Promise<void> {}
 }

@@ -1,8 +1,9 @@
+import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex } from "@ethereumjs/util";
-import { getCreateAddress } from "ethers";
-import { findTransaction, type L2Chain } from "../engine/state.js";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { Bloom } from "@ethereumjs/vm";
 import { feesOf } from "../proposer/mempool.js";
+import { effectiveGasPrice, type ChainBlock, type ChainLog, type ChainReceipt } from "./view.js";
 
 /** A bigint as a JSON-RPC quantity. */
 export function toQuantity(value: bigint | number): string {
@@ -10,7 +11,7 @@ export function toQuantity(value: bigint | number): string {
 }
 
 /** Where an included transaction is, for its JSON-RPC objects. */
-interface Placement {
+export interface Placement {
   blockHash: string;
   blockNumber: bigint;
   index: number;
@@ -18,14 +19,14 @@ interface Placement {
 }
 
 /**
- * A transaction object as geth returns it (`eth_getTransactionByHash`, `txpool_content`):
- * block fields null while it is pending.
+ * A transaction object as geth returns it (`eth_getTransactionByHash`, `txpool_content`, full
+ * blocks): block fields null while it is pending.
  */
 export function formatTransaction(tx: TypedTransaction, placement?: Placement): Record<string, unknown> {
   const { feeCap, tipCap } = feesOf(tx);
   const json = tx.toJSON() as Record<string, unknown>;
   const eip1559 = "maxFeePerGas" in tx;
-  const gasPrice = eip1559 && placement !== undefined ? effectiveGasPrice(feeCap, tipCap, placement.baseFee) : feeCap;
+  const gasPrice = eip1559 && placement !== undefined ? effectiveGasPrice(tx, placement.baseFee) : feeCap;
   return {
     blockHash: placement?.blockHash ?? null,
     blockNumber: placement === undefined ? null : toQuantity(placement.blockNumber),
@@ -50,60 +51,88 @@ export function formatTransaction(tx: TypedTransaction, placement?: Placement): 
   };
 }
 
-/** An included transaction by hash, or undefined. */
-export function includedTransaction(chain: L2Chain, hash: string): Record<string, unknown> | undefined {
-  const found = findTransaction(chain, hash);
-  if (found === undefined) return undefined;
-  const { block, tx, index } = found;
-  return formatTransaction(tx, {
-    blockHash: bytesToHex(block.header.hash()),
-    blockNumber: block.header.number,
-    index,
-    baseFee: block.header.baseFeePerGas ?? 0n,
-  });
-}
-
-/** `eth_getTransactionReceipt`: null until the transaction is in a block L1 has verified. */
-export function formatReceipt(chain: L2Chain, hash: string): Record<string, unknown> | null {
-  const found = findTransaction(chain, hash);
-  if (found === undefined) return null;
-  const { block, tx, receipt, index } = found;
-  const transactionHash = bytesToHex(tx.hash());
-  const blockHash = bytesToHex(block.header.hash());
-  const blockNumber = toQuantity(block.header.number);
-  const from = tx.getSenderAddress().toString();
-  const { feeCap, tipCap } = feesOf(tx);
-  // logIndex counts the block's logs, not the transaction's.
-  const firstLogIndex = block.receipts.slice(0, index).reduce((n, r) => n + r.logs.length, 0);
+/** A log as `eth_getLogs` and receipts show it (every field ethers' log formatter requires). */
+export function formatLog(log: ChainLog): Record<string, unknown> {
   return {
-    transactionHash,
-    transactionIndex: toQuantity(index),
-    blockHash,
-    blockNumber,
-    from,
-    to: tx.to?.toString() ?? null,
-    contractAddress: tx.to === undefined ? getCreateAddress({ from, nonce: tx.nonce }) : null,
-    cumulativeGasUsed: toQuantity(receipt.cumulativeBlockGasUsed),
-    gasUsed: toQuantity(found.gasUsed),
-    effectiveGasPrice: toQuantity("maxFeePerGas" in tx ? effectiveGasPrice(feeCap, tipCap, block.header.baseFeePerGas ?? 0n) : feeCap),
-    status: toQuantity(found.status),
-    type: toQuantity(tx.type),
-    logsBloom: bytesToHex(receipt.bitvector),
-    // Every field ethers' log formatter requires (it throws BAD_DATA on a log without blockHash).
-    logs: receipt.logs.map(([address, topics, data], logIndex) => ({
-      address: bytesToHex(address),
-      topics: topics.map((t) => bytesToHex(t)),
-      data: bytesToHex(data),
-      blockHash,
-      blockNumber,
-      transactionHash,
-      transactionIndex: toQuantity(index),
-      logIndex: toQuantity(firstLogIndex + logIndex),
-      removed: false,
-    })),
+    address: log.address,
+    topics: log.topics,
+    data: log.data,
+    blockHash: log.blockHash,
+    blockNumber: toQuantity(log.blockNumber),
+    transactionHash: log.transactionHash,
+    transactionIndex: toQuantity(log.transactionIndex),
+    logIndex: toQuantity(log.logIndex),
+    removed: log.removed,
   };
 }
 
-function effectiveGasPrice(feeCap: bigint, tipCap: bigint, baseFee: bigint): bigint {
-  return baseFee + (feeCap - baseFee < tipCap ? feeCap - baseFee : tipCap);
+/** `eth_getTransactionReceipt`'s object. */
+export function formatReceipt(receipt: ChainReceipt): Record<string, unknown> {
+  const bloom = new Bloom();
+  for (const log of receipt.logs) {
+    bloom.add(hexToBytes(log.address as `0x${string}`));
+    for (const topic of log.topics) bloom.add(hexToBytes(topic as `0x${string}`));
+  }
+  return {
+    transactionHash: receipt.transactionHash,
+    transactionIndex: toQuantity(receipt.transactionIndex),
+    blockHash: receipt.blockHash,
+    blockNumber: toQuantity(receipt.blockNumber),
+    from: receipt.from,
+    to: receipt.to,
+    contractAddress: receipt.contractAddress,
+    cumulativeGasUsed: toQuantity(receipt.cumulativeGasUsed),
+    gasUsed: toQuantity(receipt.gasUsed),
+    effectiveGasPrice: toQuantity(receipt.effectiveGasPrice),
+    status: toQuantity(receipt.status),
+    type: toQuantity(receipt.type),
+    logsBloom: bytesToHex(bloom.bitvector),
+    logs: receipt.logs.map(formatLog),
+  };
+}
+
+/** A header's fields as geth names them (`eth_getBlockBy…`, `newHeads`). */
+export function formatHeader(header: BlockHeader): Record<string, unknown> {
+  const h = header;
+  return {
+    number: toQuantity(h.number),
+    hash: bytesToHex(h.hash()),
+    parentHash: bytesToHex(h.parentHash),
+    sha3Uncles: bytesToHex(h.uncleHash),
+    miner: h.coinbase.toString(),
+    stateRoot: bytesToHex(h.stateRoot),
+    transactionsRoot: bytesToHex(h.transactionsTrie),
+    receiptsRoot: bytesToHex(h.receiptTrie),
+    logsBloom: bytesToHex(h.logsBloom),
+    difficulty: toQuantity(h.difficulty),
+    gasLimit: toQuantity(h.gasLimit),
+    gasUsed: toQuantity(h.gasUsed),
+    timestamp: toQuantity(h.timestamp),
+    extraData: bytesToHex(h.extraData),
+    mixHash: bytesToHex(h.mixHash),
+    nonce: bytesToHex(h.nonce),
+    ...(h.baseFeePerGas !== undefined ? { baseFeePerGas: toQuantity(h.baseFeePerGas) } : {}),
+    ...(h.withdrawalsRoot !== undefined ? { withdrawalsRoot: bytesToHex(h.withdrawalsRoot) } : {}),
+    ...(h.blobGasUsed !== undefined ? { blobGasUsed: toQuantity(h.blobGasUsed) } : {}),
+    ...(h.excessBlobGas !== undefined ? { excessBlobGas: toQuantity(h.excessBlobGas) } : {}),
+    ...(h.parentBeaconBlockRoot !== undefined ? { parentBeaconBlockRoot: bytesToHex(h.parentBeaconBlockRoot) } : {}),
+    ...(h.requestsHash !== undefined ? { requestsHash: bytesToHex(h.requestsHash) } : {}),
+  };
+}
+
+/** `eth_getBlockBy…`'s object: transaction hashes, or (with `full`) the transactions themselves. */
+export function formatBlock(block: ChainBlock, full: boolean): Record<string, unknown> {
+  const txs = block.transactions();
+  const baseFee = block.header.baseFeePerGas ?? 0n;
+  return {
+    ...formatHeader(block.header),
+    // RLP size of the block: header + body; the body here is its transactions (no uncles).
+    size: toQuantity(block.header.serialize().length + txs.reduce((n, tx) => n + tx.serialize().length, 0) + 3),
+    totalDifficulty: "0x0",
+    uncles: [],
+    ...(block.header.withdrawalsRoot !== undefined ? { withdrawals: [] } : {}),
+    transactions: txs.map((tx, index) =>
+      full ? formatTransaction(tx, { blockHash: block.hash, blockNumber: block.number, index, baseFee }) : bytesToHex(tx.hash()),
+    ),
+  };
 }

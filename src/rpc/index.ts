@@ -1,54 +1,130 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bigIntToBytes, bytesToHex, setLengthLeft } from "@ethereumjs/util";
-import { getL2Account, getL2Storage } from "../engine/query.js";
-import { chainHead, type L2Chain } from "../engine/state.js";
-import { TRANSACTION_GAS_CAP, TransactionRejectedError, type Mempool } from "../proposer/mempool.js";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { L2Chain } from "../engine/state.js";
+import { TRANSACTION_GAS_CAP, type Mempool } from "../proposer/mempool.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { boundedCall } from "./call.js";
 import { excerpt, RpcError } from "./errors.js";
-import { formatReceipt, formatTransaction, includedTransaction, toQuantity } from "./format.js";
-import { chainAt } from "./history.js";
-import { addressParam, blockParam, bytesParam, callParam, hashParam, quantityParam } from "./params.js";
+import { createFilters, type Filters } from "./filters.js";
+import { createMethods, type Handler, type RequestContext } from "./methods.js";
+import { chainViewOf, type ChainView } from "./view.js";
 
 export { RpcError } from "./errors.js";
+export { chainViewOf, OverlayDB, type ChainView, type ChainBlock, type ChainLog, type ChainReceipt, type ChainTransaction, type LogQuery } from "./view.js";
+export type { Handler, RequestContext } from "./methods.js";
+export { toQuantity } from "./format.js";
 
 /**
- * A small L2 JSON-RPC endpoint: enough for scripts, wallets' basic reads and the devnet smoke to
- * submit transactions and read results over HTTP with ordinary clients. (The full L2 node —
- * blocks, logs, eth_getProof, persistence — is its own component.)
+ * The L2 JSON-RPC: what ethers, viem, Hardhat and wallets use, over HTTP and WebSocket on one
+ * port, for any {@link ChainView} (the rollup node's, or an in-memory chain's).
  *
- * Methods: eth_chainId, net_version, eth_blockNumber, eth_sendRawTransaction,
- * eth_getTransactionCount, eth_getBalance, eth_getCode, eth_getStorageAt, eth_call,
- * eth_getTransactionReceipt, eth_getTransactionByHash, txpool_status, txpool_content,
- * ultrasound_getTransactionStatus. State reads take a block parameter (tags, numbers, EIP-1898)
- * and answer from that block's state. CORS is open (`*`), so a dApp in a browser can call it.
+ * Methods: eth_chainId, net_version, web3_clientVersion, eth_blockNumber, eth_syncing,
+ * eth_getBalance, eth_getTransactionCount, eth_getCode, eth_getStorageAt, eth_getProof, eth_call,
+ * eth_estimateGas, eth_gasPrice, eth_maxPriorityFeePerGas, eth_feeHistory, eth_sendRawTransaction,
+ * eth_getTransactionByHash, eth_getTransactionReceipt, eth_getBlockByNumber/ByHash,
+ * eth_getBlockTransactionCountByNumber/ByHash, eth_getBlockReceipts, eth_getLogs, eth_newFilter,
+ * eth_newBlockFilter, eth_getFilterChanges, eth_getFilterLogs, eth_uninstallFilter,
+ * eth_subscribe/eth_unsubscribe (newHeads, logs; WebSocket only), txpool_status,
+ * txpool_content, ultrasound_getTransactionStatus, and whatever `extra` adds (the node:
+ * rollup_status, rollup_getWitness). CORS is open (`*`), so a dApp in a browser can call it.
  */
 export interface L2RpcServer {
+  /** The HTTP URL; the WebSocket one is the same with `ws://`. */
   url: string;
+  wsUrl: string;
   close(): Promise<void>;
 }
 
-/** Options of {@link startL2Rpc}. */
-export interface L2RpcOptions {
-  chain: L2Chain;
-  mempool: Mempool;
-  /** Default 8546; 0 picks a free port (see the returned `url`). */
-  port?: number;
-  /** Default 127.0.0.1 (this machine only). */
-  host?: string;
+/** Limits of a handler; each has a default. */
+export interface RpcLimits {
   /**
-   * Most gas one eth_call may use; a larger `gas` is capped. Default 2^24: no L2 transaction may
-   * use more (EIP-7825 holds on L2), so a call that needs more could never be sent — and 2^24 gas
-   * of a tight loop is ≈ 3 s of this engine, where geth's default 50M would be ≈ 9 s.
+   * Most gas one eth_call / eth_estimateGas may use; a larger `gas` is capped. Default 2^24: no
+   * L2 transaction may use more (EIP-7825 holds on L2), so a call that needs more could never be
+   * sent — and 2^24 gas of a tight loop is ≈ 3 s of this engine, where geth's default 50M would
+   * be ≈ 9 s.
    */
   gasCap?: bigint;
   /** Wall-time budget of one eth_call, in ms; then it is aborted. Default 5000 (geth's). */
   callTimeoutMs?: number;
-  /** Largest request body. Default 8 MiB. */
-  maxBodyBytes?: number;
   /** Most requests in one batch. Default 1000 (geth's). */
   maxBatchSize?: number;
+  /** Most blocks one eth_getLogs (or log filter) may span. Default 10,000. */
+  logRange?: bigint;
+  /** Most logs one eth_getLogs answer may carry. Default 10,000. */
+  logCount?: number;
+}
+
+/** Options of {@link createRpcHandler}. */
+export interface RpcHandlerOptions extends RpcLimits {
+  view: ChainView;
+  /** Where eth_sendRawTransaction puts transactions; without one, sending is refused. */
+  mempool?: Mempool;
+  /** More methods (or replacements), by name. */
+  extra?: Map<string, Handler>;
+  /** How often WebSocket subscriptions look at the head, in ms. Default 100. */
+  subscriptionPollMs?: number;
+}
+
+/** Answers JSON-RPC bodies for one chain: shared by the HTTP and WebSocket servers and in-process providers. */
+export interface RpcHandler {
+  /**
+   * One parsed JSON-RPC body (a request or a batch) → its answer, or undefined when nothing is
+   * to be answered (notifications only). Never throws.
+   */
+  handle(body: unknown, context?: RequestContext): Promise<object | undefined>;
+  /** The EIP-1193 `request`: the result, or a thrown `RpcError` with its code. */
+  request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
+  readonly filters: Filters;
+  close(): void;
+}
+
+/** Creates the request handling for `view` (see {@link L2RpcServer} for the methods). */
+export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
+  const limits = {
+    gasCap: options.gasCap ?? TRANSACTION_GAS_CAP,
+    timeoutMs: options.callTimeoutMs ?? 5_000,
+    batch: options.maxBatchSize ?? 1000,
+    logRange: options.logRange ?? 10_000n,
+    logCount: options.logCount ?? 10_000,
+  };
+  const filters = createFilters(options.view, limits, options.subscriptionPollMs);
+  const handlers = createMethods(options.view, options.mempool, filters, limits, options.extra);
+  return {
+    filters,
+    async handle(body, context = {}) {
+      if (Array.isArray(body)) {
+        if (body.length === 0) return errorResponse(null, new RpcError(-32600, "invalid request: empty batch"));
+        if (body.length > limits.batch) return errorResponse(null, new RpcError(-32600, `batch too large: ${body.length} requests, limit ${limits.batch}`));
+        const answers = (await Promise.all(body.map((item) => handle(handlers, item, context)))).filter((a) => a !== undefined);
+        // Only notifications: nothing to answer (JSON-RPC 2.0 forbids an empty array).
+        return answers.length === 0 ? undefined : answers;
+      }
+      return handle(handlers, body, context);
+    },
+    async request({ method, params }) {
+      const answer = (await handle(handlers, { jsonrpc: "2.0", id: 1, method, params: params ?? [] }, {})) as { result?: unknown; error?: { code: number; message: string; data?: string } };
+      if (answer.error !== undefined) throw new RpcError(answer.error.code, answer.error.message, answer.error.data);
+      return answer.result;
+    },
+    close: () => filters.close(),
+  };
+}
+
+/** Options of {@link startRpcServer}. */
+export interface RpcServerOptions {
+  handler: RpcHandler;
+  /** Default 8546; 0 picks a free port (see the returned `url`). */
+  port?: number;
+  /** Default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Largest request body or WebSocket message. Default 8 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Options of {@link startL2Rpc}. */
+export interface L2RpcOptions extends RpcLimits, Omit<RpcServerOptions, "handler"> {
+  chain: L2Chain;
+  mempool: Mempool;
 }
 
 /** The L2 JSON-RPC server could not listen (the port is taken, the host is not this machine's, …). */
@@ -56,121 +132,27 @@ export class RpcListenError extends UltrasoundError {
   override name = "RpcListenError";
 }
 
-type Handler = (params: unknown[]) => Promise<unknown>;
-
-/** Starts the L2 JSON-RPC endpoint for `chain`, taking transactions into `mempool`. */
+/** Serves an in-memory `chain` (a proposer's), taking transactions into `mempool`. */
 export async function startL2Rpc(options: L2RpcOptions): Promise<L2RpcServer> {
-  const { chain, mempool } = options;
-  const limits = {
-    gasCap: options.gasCap ?? TRANSACTION_GAS_CAP,
-    timeoutMs: options.callTimeoutMs ?? 5_000,
-    body: options.maxBodyBytes ?? 8 * 1024 * 1024,
-    batch: options.maxBatchSize ?? 1000,
+  const handler = createRpcHandler({ ...options, view: chainViewOf(options.chain) });
+  const server = await startRpcServer({ ...options, handler });
+  return {
+    ...server,
+    async close() {
+      handler.close();
+      await server.close();
+    },
   };
-  // A Map: a method name is never looked up on Object.prototype ("constructor", "toString").
-  const handlers = new Map<string, Handler>([
-    ["eth_chainId", async () => toQuantity(chain.genesis.chainId)],
-    ["net_version", async () => chain.genesis.chainId.toString()],
-    ["eth_blockNumber", async () => toQuantity(chainHead(chain).number)],
-    [
-      "eth_sendRawTransaction",
-      async ([raw]) => {
-        try {
-          return await mempool.add(bytesParam(raw, "raw transaction"));
-        } catch (error) {
-          if (error instanceof TransactionRejectedError) throw new RpcError(-32000, error.reason);
-          throw error;
-        }
-      },
-    ],
-    [
-      "eth_getTransactionCount",
-      async ([address, block]) => {
-        const at = addressParam(address);
-        const ref = blockParam(chain, block);
-        // "pending" counts the sender's gapless run in the pool: the nonce its next one needs.
-        if (ref.pending) return toQuantity(await mempool.nextNonce(at));
-        return toQuantity((await getL2Account(chainAt(chain, ref.number), at)).nonce);
-      },
-    ],
-    [
-      "eth_getBalance",
-      async ([address, block]) => {
-        const at = addressParam(address);
-        return toQuantity((await getL2Account(chainAt(chain, blockParam(chain, block).number), at)).balance);
-      },
-    ],
-    [
-      "eth_getCode",
-      async ([address, block]) => {
-        const at = addressParam(address);
-        return (await getL2Account(chainAt(chain, blockParam(chain, block).number), at)).code;
-      },
-    ],
-    [
-      "eth_getStorageAt",
-      async ([address, slot, block]) => {
-        const at = addressParam(address);
-        const key = quantityOrWord(slot);
-        const value = await getL2Storage(chainAt(chain, blockParam(chain, block).number), at, key);
-        return bytesToHex(setLengthLeft(value, 32));
-      },
-    ],
-    [
-      "eth_call",
-      async ([call, block]) => {
-        const request = callParam(call);
-        return boundedCall(chain, blockParam(chain, block).number, request, limits);
-      },
-    ],
-    ["eth_getTransactionReceipt", async ([hash]) => formatReceipt(chain, hashParam(hash, "transaction hash"))],
-    [
-      "eth_getTransactionByHash",
-      async ([hash]) => {
-        const key = hashParam(hash, "transaction hash");
-        const included = includedTransaction(chain, key);
-        if (included !== undefined) return included;
-        const status = mempool.status(key);
-        return status.status === "pending" || status.status === "queued" ? formatTransaction(status.tx) : null;
-      },
-    ],
-    [
-      "txpool_status",
-      async () => {
-        const { pending, queued } = mempool.counts();
-        return { pending: toQuantity(pending), queued: toQuantity(queued) };
-      },
-    ],
-    [
-      "txpool_content",
-      async () => {
-        const content = mempool.content();
-        const side = (bySender: Map<string, Map<bigint, Parameters<typeof formatTransaction>[0]>>) =>
-          Object.fromEntries(
-            [...bySender].map(([sender, byNonce]) => [sender, Object.fromEntries([...byNonce].map(([nonce, tx]) => [nonce.toString(), formatTransaction(tx)]))]),
-          );
-        return { pending: side(content.pending), queued: side(content.queued) };
-      },
-    ],
-    [
-      // Not a standard method: where a transaction stands, including dropped ones and why.
-      "ultrasound_getTransactionStatus",
-      async ([hash]) => {
-        const status = mempool.status(hashParam(hash, "transaction hash"));
-        switch (status.status) {
-          case "pending":
-          case "queued":
-          case "unknown":
-            return { status: status.status };
-          case "included":
-            return { status: "included", blockNumber: toQuantity(status.blockNumber), transactionIndex: toQuantity(status.index) };
-          case "dropped":
-            return { status: "dropped", reason: status.reason };
-        }
-      },
-    ],
-  ]);
+}
 
+/**
+ * Serves `handler` over HTTP (POST, CORS open) and WebSocket (the same port; subscriptions) on
+ * `host`:`port`. Malformed input of any kind is answered with its JSON-RPC error; it never stops
+ * the server. Throws `RpcListenError` when it cannot listen.
+ */
+export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcServer> {
+  const { handler } = options;
+  const bodyLimit = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const server: Server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       // Only a bug gets here: answer it as one, keep serving.
@@ -190,16 +172,16 @@ export async function startL2Rpc(options: L2RpcOptions): Promise<L2RpcServer> {
       return;
     }
     const declared = Number(request.headers["content-length"] ?? 0);
-    if (declared > limits.body) {
+    if (declared > bodyLimit) {
       // Refused before reading: answer, then close the connection rather than read it all.
       response.setHeader("connection", "close");
-      tooLarge(response, limits.body);
+      tooLarge(response, bodyLimit);
       request.resume();
       return;
     }
-    const text = await readBody(request, limits.body);
+    const text = await readBody(request, bodyLimit);
     if (text === undefined) {
-      tooLarge(response, limits.body);
+      tooLarge(response, bodyLimit);
       return;
     }
     let body: unknown;
@@ -209,19 +191,38 @@ export async function startL2Rpc(options: L2RpcOptions): Promise<L2RpcServer> {
       send(response, 200, errorResponse(null, new RpcError(-32700, "parse error: the body is not valid JSON")));
       return;
     }
-    if (Array.isArray(body)) {
-      if (body.length === 0) return send(response, 200, errorResponse(null, new RpcError(-32600, "invalid request: empty batch")));
-      if (body.length > limits.batch) {
-        return send(response, 200, errorResponse(null, new RpcError(-32600, `batch too large: ${body.length} requests, limit ${limits.batch}`)));
-      }
-      const answers = (await Promise.all(body.map((item) => handle(handlers, item)))).filter((a) => a !== undefined);
-      // Only notifications: nothing to answer (JSON-RPC 2.0 forbids an empty array).
-      if (answers.length === 0) return sendNothing(response);
-      return send(response, 200, answers);
-    }
-    const answer = await handle(handlers, body);
+    const answer = await handler.handle(body);
     if (answer === undefined) return sendNothing(response);
     send(response, 200, answer);
+  }
+
+  // WebSocket on the same port: each message is a request or a batch; subscriptions live as long as the socket.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: bodyLimit });
+  server.on("upgrade", (request, socket, head) => {
+    wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws));
+  });
+  function serveSocket(ws: WebSocket): void {
+    const subscriptions = new Set<string>();
+    const reply = (message: object) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const context: RequestContext = { notify: reply, subscriptions };
+    ws.on("message", (data) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(data.toString());
+      } catch {
+        reply(errorResponse(null, new RpcError(-32700, "parse error: the message is not valid JSON")));
+        return;
+      }
+      handler.handle(body, context).then((answer) => answer !== undefined && reply(answer), () => {});
+    });
+    // An oversized message closes the socket (ws's 1009); any socket error just ends the connection.
+    ws.on("error", () => ws.terminate());
+    ws.on("close", () => {
+      for (const id of subscriptions) handler.filters.unsubscribe(id);
+      subscriptions.clear();
+    });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -234,10 +235,14 @@ export async function startL2Rpc(options: L2RpcOptions): Promise<L2RpcServer> {
     server.listen(port, host, () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
+  const hostPort = `${address.includes(":") ? `[${address}]` : address}:${port}`;
   return {
-    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
+    url: `http://${hostPort}`,
+    wsUrl: `ws://${hostPort}`,
     close: () =>
       new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -248,7 +253,7 @@ export async function startL2Rpc(options: L2RpcOptions): Promise<L2RpcServer> {
  * One JSON-RPC request → its response object, or `undefined` for a notification (no `id`
  * member: the client wants no answer, even to an error).
  */
-async function handle(handlers: Map<string, Handler>, request: unknown): Promise<object | undefined> {
+async function handle(handlers: Map<string, Handler>, request: unknown, context: RequestContext): Promise<object | undefined> {
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     return errorResponse(null, new RpcError(-32600, "invalid request: expected an object { jsonrpc, id, method, params }"));
   }
@@ -266,7 +271,7 @@ async function handle(handlers: Map<string, Handler>, request: unknown): Promise
     if (handler === undefined) throw new RpcError(-32601, `the method ${excerpt(r.method)} does not exist/is not available`);
     const params = r.params === undefined || r.params === null ? [] : r.params;
     if (!Array.isArray(params)) throw new RpcError(-32602, "invalid params: params must be an array");
-    answer = { jsonrpc: "2.0", id, result: await handler(params) };
+    answer = { jsonrpc: "2.0", id, result: await handler(params, context) };
   } catch (error) {
     answer = errorResponse(id, error instanceof RpcError ? error : internalError(error));
   }
@@ -282,14 +287,6 @@ function internalError(error: unknown): RpcError {
 
 function errorResponse(id: unknown, error: RpcError): object {
   return { jsonrpc: "2.0", id, error: { code: error.code, message: error.message, ...(error.data !== undefined ? { data: error.data } : {}) } };
-}
-
-/** A storage slot: a hex quantity or word of at most 32 bytes. */
-function quantityOrWord(value: unknown): Uint8Array {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(value)) {
-    throw new RpcError(-32602, `invalid storage slot: expected a hex number of at most 32 bytes, got ${excerpt(value)}`);
-  }
-  return setLengthLeft(bigIntToBytes(BigInt(value)), 32);
 }
 
 /** CORS: any origin may call (the endpoint holds no secrets and takes only signed transactions). */

@@ -1,6 +1,5 @@
-import { bytesToHex } from "@ethereumjs/util";
-import type { L2Chain } from "../engine/state.js";
 import { excerpt, RpcError } from "./errors.js";
+import type { ChainView } from "./view.js";
 
 /** What a block parameter resolved to: a canonical block number, and whether it said "pending". */
 export interface BlockRef {
@@ -12,16 +11,15 @@ const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 
 /**
- * Resolves a block parameter as geth does: `latest`, `pending`, `safe`, `finalized` (every L2
- * block is verified on L1 when it is appended here, so all four are the head), `earliest`, a
- * hex number, or an EIP-1898 object `{ blockNumber }` / `{ blockHash, requireCanonical? }`.
- * Omitted means `latest`. Malformed → -32602; a number above the head → -32000 "header not
- * found"; an unknown hash → -32000 "header for hash not found".
+ * Resolves a block parameter as geth does: `latest`, `pending` (the head: the pending block is
+ * not built ahead), `safe` (verified on L1), `finalized` (in an L1 block deep enough),
+ * `earliest`, a hex number, or an EIP-1898 object `{ blockNumber }` / `{ blockHash,
+ * requireCanonical? }`. Omitted means `latest`. Malformed → -32602; a number above the head →
+ * -32000 "header not found"; an unknown hash → -32000 "header for hash not found".
  */
-export function blockParam(chain: L2Chain, value: unknown): BlockRef {
-  const head = BigInt(chain.headers.length - 1);
-  if (value === undefined || value === null) return { number: head, pending: false };
-  if (typeof value === "string") return blockTagOrNumber(value, head, "block");
+export function blockParam(view: ChainView, value: unknown): BlockRef {
+  if (value === undefined || value === null) return { number: view.heads().latest, pending: false };
+  if (typeof value === "string") return blockTagOrNumber(view, value, "block");
   if (typeof value === "object" && !Array.isArray(value)) {
     const { blockNumber, blockHash, requireCanonical, ...rest } = value as Record<string, unknown>;
     const unknownKeys = Object.keys(rest);
@@ -31,7 +29,7 @@ export function blockParam(chain: L2Chain, value: unknown): BlockRef {
     }
     if (blockNumber !== undefined) {
       if (typeof blockNumber !== "string") throw new RpcError(-32602, `invalid blockNumber: expected a hex number or tag, got ${excerpt(blockNumber)}`);
-      return blockTagOrNumber(blockNumber, head, "blockNumber");
+      return blockTagOrNumber(view, blockNumber, "blockNumber");
     }
     if (blockHash !== undefined) {
       if (typeof blockHash !== "string" || !HASH.test(blockHash)) throw new RpcError(-32602, `invalid blockHash: expected 32 bytes of hex, got ${excerpt(blockHash)}`);
@@ -39,7 +37,7 @@ export function blockParam(chain: L2Chain, value: unknown): BlockRef {
         throw new RpcError(-32602, `invalid requireCanonical: expected a boolean, got ${excerpt(requireCanonical)}`);
       }
       // The chain keeps canonical blocks only: a known hash is canonical.
-      const number = numberOfHash(chain, blockHash.toLowerCase());
+      const number = view.numberOfHash(blockHash.toLowerCase());
       if (number === undefined) throw new RpcError(-32000, "header for hash not found");
       return { number, pending: false };
     }
@@ -48,12 +46,16 @@ export function blockParam(chain: L2Chain, value: unknown): BlockRef {
   throw new RpcError(-32602, `invalid block parameter: expected a hex number, a tag or an object, got ${excerpt(value)}`);
 }
 
-function blockTagOrNumber(value: string, head: bigint, what: string): BlockRef {
+function blockTagOrNumber(view: ChainView, value: string, what: string): BlockRef {
+  const heads = view.heads();
+  const head = heads.latest;
   switch (value) {
     case "latest":
-    case "safe":
-    case "finalized":
       return { number: head, pending: false };
+    case "safe":
+      return { number: heads.safe, pending: false };
+    case "finalized":
+      return { number: heads.finalized, pending: false };
     case "pending":
       return { number: head, pending: true };
     case "earliest":
@@ -68,21 +70,6 @@ function blockTagOrNumber(value: string, head: bigint, what: string): BlockRef {
   const number = BigInt(value);
   if (number > head) throw new RpcError(-32000, "header not found");
   return { number, pending: false };
-}
-
-// Block hash → number, rebuilt only when the chain changed length (blocks are appended or rewound).
-const hashIndexes = new WeakMap<L2Chain, { length: number; tip: string; byHash: Map<string, bigint> }>();
-
-function numberOfHash(chain: L2Chain, hash: string): bigint | undefined {
-  const tip = bytesToHex(chain.headers[chain.headers.length - 1]!.hash());
-  let index = hashIndexes.get(chain);
-  if (index === undefined || index.length !== chain.headers.length || index.tip !== tip) {
-    const byHash = new Map<string, bigint>();
-    chain.headers.forEach((header, i) => byHash.set(bytesToHex(header.hash()), BigInt(i)));
-    index = { length: chain.headers.length, tip, byHash };
-    hashIndexes.set(chain, index);
-  }
-  return index.byHash.get(hash);
 }
 
 /** A 20-byte address, 0x-hex (any case). */
@@ -152,4 +139,55 @@ export function callParam(value: unknown): CallRequest {
     value: c.value === undefined || c.value === null ? undefined : quantityParam(c.value, "value"),
     data: input ?? data ?? "0x",
   };
+}
+
+/** `eth_getLogs` / `eth_newFilter` criteria; block tags stay unresolved until the filter is read. */
+export interface LogFilterSpec {
+  /** A block tag or number (validated), resolved when used: a filter's "latest" moves. */
+  fromBlock?: string;
+  toBlock?: string;
+  blockHash?: string;
+  /** Lowercase; empty: any. */
+  address: string[];
+  /** Lowercase, by position; null: any. */
+  topics: (string[] | null)[];
+}
+
+const LOG_FILTER_FIELDS = new Set(["fromBlock", "toBlock", "blockHash", "address", "topics"]);
+const BLOCK_TAGS = new Set(["latest", "pending", "safe", "finalized", "earliest"]);
+
+/** Validates a log filter object (geth's FilterCriteria). */
+export function logFilterParam(value: unknown): LogFilterSpec {
+  if (value === undefined || value === null) value = {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new RpcError(-32602, `invalid filter: expected an object, got ${excerpt(value)}`);
+  const f = value as Record<string, unknown>;
+  for (const key of Object.keys(f)) if (!LOG_FILTER_FIELDS.has(key)) throw new RpcError(-32602, `invalid filter: unknown field ${excerpt(key)}`);
+  const tag = (v: unknown, what: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string" && (BLOCK_TAGS.has(v) || QUANTITY.test(v))) return v;
+    throw new RpcError(-32602, `invalid ${what}: expected a block tag or a hex number without leading zeros, got ${excerpt(v)}`);
+  };
+  const spec: LogFilterSpec = { fromBlock: tag(f.fromBlock, "fromBlock"), toBlock: tag(f.toBlock, "toBlock"), address: [], topics: [] };
+  if (f.blockHash !== undefined && f.blockHash !== null) {
+    if (spec.fromBlock !== undefined || spec.toBlock !== undefined) {
+      throw new RpcError(-32602, "cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other");
+    }
+    spec.blockHash = hashParam(f.blockHash, "blockHash");
+  }
+  if (f.address !== undefined && f.address !== null) {
+    const list = Array.isArray(f.address) ? f.address : [f.address];
+    if (list.length > 1000) throw new RpcError(-32602, `invalid address: at most 1000 addresses, got ${list.length}`);
+    spec.address = list.map((a) => addressParam(a));
+  }
+  if (f.topics !== undefined && f.topics !== null) {
+    if (!Array.isArray(f.topics)) throw new RpcError(-32602, `invalid topics: expected an array, got ${excerpt(f.topics)}`);
+    if (f.topics.length > 4) throw new RpcError(-32602, "invalid topics: at most 4 positions");
+    spec.topics = f.topics.map((t) => {
+      if (t === null) return null;
+      const list = Array.isArray(t) ? t : [t];
+      if (list.length > 1000) throw new RpcError(-32602, `invalid topics: at most 1000 alternatives, got ${list.length}`);
+      return list.length === 0 ? null : list.map((x) => hashParam(x, "topic"));
+    });
+  }
+  return spec;
 }

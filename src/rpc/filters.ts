@@ -1,0 +1,222 @@
+/**
+ * Log queries, polled filters (`eth_newFilter`, `eth_newBlockFilter`, `eth_getFilterChanges`)
+ * and WebSocket subscriptions (`eth_subscribe` newHeads / logs), over a {@link ChainView}.
+ *
+ * Subscriptions watch the head on a short timer (only while some exist) rather than hooking the
+ * chain's writers: any view works the same way, whoever appends its blocks.
+ */
+import { randomBytes } from "node:crypto";
+import { excerpt, RpcError } from "./errors.js";
+import { formatHeader, formatLog } from "./format.js";
+import { blockParam, logFilterParam, type LogFilterSpec } from "./params.js";
+import { type ChainLog, type ChainView, type LogQuery } from "./view.js";
+
+/** Limits on log queries. */
+export interface LogLimits {
+  /** Most blocks one query may span (`-32005 query exceeds max block range`). */
+  logRange: bigint;
+  /** Most logs one answer may carry (`-32005 query returned more than … results`). */
+  logCount: number;
+}
+
+/** Filters and subscriptions of one server (see the module comment). */
+export interface Filters {
+  /** `eth_getLogs`. */
+  getLogs(spec: LogFilterSpec): ChainLog[];
+  newLogFilter(spec: LogFilterSpec): string;
+  newBlockFilter(): string;
+  /** Block hashes or formatted logs since the last poll. Unknown id → -32000 "filter not found". */
+  changes(id: string): unknown[];
+  /** Every log a log filter matches over its whole range. */
+  filterLogs(id: string): ChainLog[];
+  uninstall(id: string): boolean;
+  /** `eth_subscribe("newHeads" | "logs", options?)`: `notify` gets geth's `eth_subscription` messages. */
+  subscribe(kind: unknown, options: unknown, notify: (message: object) => void): string;
+  unsubscribe(id: string): boolean;
+  /** Stops the head watcher. */
+  close(): void;
+}
+
+/** A filter not polled for this long is removed (geth's 5 minutes). */
+const FILTER_TIMEOUT_MS = 5 * 60_000;
+/** Most filters and subscriptions alive at once. */
+const MAX_FILTERS = 10_000;
+/** Deepest reorg a subscription walks back over to find where its chain and the view's meet. */
+const MAX_REORG_WALK = 256n;
+
+type Filter =
+  | { kind: "logs"; spec: LogFilterSpec; last: bigint; polled: number }
+  | { kind: "blocks"; last: bigint; polled: number };
+
+interface Subscription {
+  kind: "newHeads" | "logs";
+  query?: Pick<LogQuery, "address" | "topics">;
+  notify: (message: object) => void;
+}
+
+/** Creates the filters of one server over `view`; `pollMs` is how often subscriptions look at the head (default 100). */
+export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100): Filters {
+  const filters = new Map<string, Filter>();
+  const subscriptions = new Map<string, Subscription>();
+  const newId = () => {
+    if (filters.size + subscriptions.size >= MAX_FILTERS) throw new RpcError(-32005, `too many filters and subscriptions (limit ${MAX_FILTERS})`);
+    return "0x" + randomBytes(16).toString("hex");
+  };
+
+  /** A filter's range as numbers: tags resolved now, the top clamped to the head. */
+  const range = (spec: LogFilterSpec): { from: bigint; to: bigint } | undefined => {
+    const head = view.heads().latest;
+    if (spec.blockHash !== undefined) {
+      const number = view.numberOfHash(spec.blockHash);
+      if (number === undefined) throw new RpcError(-32000, "unknown block");
+      return { from: number, to: number };
+    }
+    const resolve = (tag: string | undefined) => {
+      if (tag === undefined) return head;
+      if (tag.startsWith("0x")) return BigInt(tag);
+      return blockParam(view, tag).number;
+    };
+    const from = resolve(spec.fromBlock);
+    let to = resolve(spec.toBlock);
+    if (from > to && spec.toBlock !== undefined) throw new RpcError(-32000, "invalid block range params");
+    if (to > head) to = head;
+    return from > to ? undefined : { from, to };
+  };
+  const query = (spec: LogFilterSpec, from: bigint, to: bigint): ChainLog[] => {
+    if (to - from + 1n > limits.logRange) throw new RpcError(-32005, `query exceeds max block range ${limits.logRange}`);
+    const logs = view.logs({ fromBlock: from, toBlock: to, address: spec.address, topics: spec.topics });
+    if (logs.length > limits.logCount) throw new RpcError(-32005, `query returned more than ${limits.logCount} results`);
+    return logs;
+  };
+  const get = (id: string): Filter => {
+    expire();
+    const filter = filters.get(id);
+    if (filter === undefined) throw new RpcError(-32000, "filter not found");
+    filter.polled = Date.now();
+    return filter;
+  };
+  const expire = () => {
+    const now = Date.now();
+    for (const [id, filter] of filters) if (now - filter.polled > FILTER_TIMEOUT_MS) filters.delete(id);
+  };
+
+  // The hashes of the blocks subscriptions were last told of (the recent ones): a block whose
+  // hash differs now was replaced by a reorg, and the new chain is announced from the fork.
+  const announced = new Map<bigint, string>();
+  let seen = 0n;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = () => {
+    if (timer !== undefined) return;
+    seen = view.heads().latest;
+    announced.clear();
+    announced.set(seen, view.block(seen)!.hash);
+    timer = setInterval(tick, pollMs);
+    timer.unref();
+  };
+  const tick = () => {
+    if (subscriptions.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+      return;
+    }
+    try {
+      const head = view.heads().latest;
+      let start = (seen < head ? seen : head) + 1n;
+      while (start > 1n && announced.has(start - 1n) && announced.get(start - 1n) !== view.block(start - 1n)?.hash) start--;
+      for (let n = start; n <= head; n++) {
+        const block = view.block(n);
+        if (block === undefined) break;
+        for (const [id, sub] of subscriptions) {
+          if (sub.kind === "newHeads") sub.notify(message(id, formatHeader(block.header)));
+          else for (const log of view.logs({ fromBlock: n, toBlock: n, ...sub.query! })) sub.notify(message(id, formatLog(log)));
+        }
+        announced.set(n, block.hash);
+        announced.delete(n - MAX_REORG_WALK);
+      }
+      for (const n of announced.keys()) if (n > head) announced.delete(n);
+      seen = head;
+    } catch {
+      // A view that cannot answer right now (a node closing): try again next tick.
+    }
+  };
+
+  return {
+    getLogs(spec) {
+      const r = range(spec);
+      return r === undefined ? [] : query(spec, r.from, r.to);
+    },
+    newLogFilter(spec) {
+      range(spec); // refuses a bad range or hash now, not at the first poll
+      const id = newId();
+      filters.set(id, { kind: "logs", spec, last: view.heads().latest, polled: Date.now() });
+      return id;
+    },
+    newBlockFilter() {
+      const id = newId();
+      filters.set(id, { kind: "blocks", last: view.heads().latest, polled: Date.now() });
+      return id;
+    },
+    changes(id) {
+      const filter = get(id);
+      const head = view.heads().latest;
+      if (head <= filter.last) {
+        filter.last = head;
+        return [];
+      }
+      const from = filter.last + 1n;
+      if (filter.kind === "blocks") {
+        const hashes: string[] = [];
+        for (let n = from; n <= head; n++) hashes.push(view.block(n)!.hash);
+        filter.last = head;
+        return hashes;
+      }
+      const r = range({ ...filter.spec, blockHash: undefined, fromBlock: undefined, toBlock: undefined });
+      let to = r?.to ?? head;
+      if (filter.spec.toBlock !== undefined && filter.spec.toBlock.startsWith("0x") && BigInt(filter.spec.toBlock) < to) to = BigInt(filter.spec.toBlock);
+      let start = from;
+      if (filter.spec.fromBlock !== undefined && filter.spec.fromBlock.startsWith("0x") && BigInt(filter.spec.fromBlock) > start) start = BigInt(filter.spec.fromBlock);
+      filter.last = head;
+      return start > to ? [] : query(filter.spec, start, to).map(formatLog);
+    },
+    filterLogs(id) {
+      const filter = get(id);
+      if (filter.kind !== "logs") throw new RpcError(-32000, "filter not found");
+      const r = range(filter.spec);
+      return r === undefined ? [] : query(filter.spec, r.from, r.to);
+    },
+    uninstall: (id) => filters.delete(id),
+    subscribe(kind, options, notify) {
+      let sub: Subscription;
+      if (kind === "newHeads") {
+        if (options !== undefined && options !== null && (typeof options !== "object" || Object.keys(options).length > 0)) {
+          throw new RpcError(-32602, `invalid newHeads options: none are taken, got ${excerpt(options)}`);
+        }
+        sub = { kind: "newHeads", notify };
+      } else if (kind === "logs") {
+        const spec = logFilterParam(options);
+        if (spec.fromBlock !== undefined || spec.toBlock !== undefined || spec.blockHash !== undefined) {
+          throw new RpcError(-32602, "invalid logs options: a subscription takes address and topics only");
+        }
+        sub = { kind: "logs", query: { address: spec.address, topics: spec.topics }, notify };
+      } else {
+        throw new RpcError(-32602, `invalid subscription: expected "newHeads" or "logs", got ${excerpt(kind)}`);
+      }
+      const id = newId();
+      subscriptions.set(id, sub);
+      watch();
+      return id;
+    },
+    unsubscribe: (id) => subscriptions.delete(id),
+    close() {
+      clearInterval(timer);
+      timer = undefined;
+      subscriptions.clear();
+      filters.clear();
+    },
+  };
+}
+
+function message(subscription: string, result: unknown): object {
+  return { jsonrpc: "2.0", method: "eth_subscription", params: { subscription, result } };
+}
+
