@@ -27,6 +27,8 @@ export {
   type FittedBlock,
   type L1Anchor,
   advanceGasLimit,
+  chooseLayout,
+  type DataLayout,
   AdvanceFailedError,
   BlockTooLargeForL1Error,
   LostRaceError,

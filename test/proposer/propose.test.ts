@@ -11,12 +11,14 @@ import {
   advanceCalldataLength,
   advanceGasLimit,
   buildFittingBlock,
+  chooseLayout,
   createMempool,
   createProposer,
   executeCallGas,
   L1_TRANSACTION_GAS_CAP,
   LostRaceError,
   proposeBlock,
+  publishBlock,
   type ProposalOutcome,
 } from "../../src/proposer/index.js";
 import { startL2Rpc } from "../../src/rpc/index.js";
@@ -110,8 +112,8 @@ describe("proposer", function () {
     });
   });
 
-  it("advance(): the bound suffices for a block of 1,000 transfers and a 300 KB input (an L1 without EIP-7825's cap)", async function () {
-    this.timeout(120_000);
+  it("advance(): the bound suffices for a block of 1,000 transfers and a 300 KB input, in calldata and with blobs (an L1 without EIP-7825's cap)", async function () {
+    this.timeout(180_000);
     const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
     const holders = Array.from({ length: 1_000 }, (_, i) => `0x${(0x5000000n + BigInt(i)).toString(16).padStart(40, "0")}`);
     const l2 = await loadRollupFixture(
@@ -133,9 +135,22 @@ describe("proposer", function () {
     const claim = blockClaim(fitted.block.header, fitted.anchor.number);
     const data = l2.rollup.interface.encodeFunctionData("advance", [claim, input.transactions, input.witness]);
     const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
+    const snapshot = await ethers.provider.send("evm_snapshot", []);
     const receipt = await (await signer!.sendTransaction({ to: l2.address, data, gasLimit })).wait();
     expect(receipt!.status).to.equal(1);
-    console.log(`      ${fitted.block.transactions.length} transfers, ${input.transactions.length + input.witness.length} input bytes: bound ${gasLimit}, used ${receipt!.gasUsed}`);
+    console.log(`      calldata: ${fitted.block.transactions.length} transfers, ${input.transactions.length + input.witness.length} input bytes: bound ${gasLimit}, used ${receipt!.gasUsed}`);
+    // The same block with its transactions in blobs and its witness in calldata, through the proposer.
+    await ethers.provider.send("evm_revert", [snapshot]);
+    const published = await publishBlock({
+      chain: l2.chain,
+      rollup: l2.rollup,
+      provider: ethers.provider as never,
+      coinbase: await signer!.getAddress(),
+      l1GasCap: 2_000_000_000n,
+      fitted: { ...fitted, ...chooseLayout(fitted.block.input, "blobs", "calldata") },
+    });
+    expect(published.l1Receipt.status).to.equal(1);
+    console.log(`      blobs + witness in calldata: used ${published.l1Receipt.gasUsed}`);
   });
 
   it("a burst of 1,000 transfers in one JSON-RPC batch drains in full blocks that fit one L1 transaction; a later transfer from another account is included", async function () {
