@@ -1,5 +1,6 @@
 import { RLP } from "@ethereumjs/rlp";
 import { KECCAK256_RLP } from "@ethereumjs/util";
+import { hexPrefix, toNibbles } from "./nibbles.js";
 
 type NestedBytes = Uint8Array | NestedBytes[];
 
@@ -55,23 +56,4 @@ function encodeNode(keys: number[][], values: Uint8Array[], items: number[], dep
 /** How a parent refers to a child node: embedded when its encoding is under 32 bytes, else by hash. */
 function reference(encoded: Uint8Array, keccak256: (data: Uint8Array) => Uint8Array): NestedBytes {
   return encoded.length < 32 ? (RLP.decode(encoded) as NestedBytes) : keccak256(encoded);
-}
-
-function toNibbles(key: Uint8Array): number[] {
-  const nibbles = new Array<number>(key.length * 2);
-  for (let i = 0; i < key.length; i++) {
-    nibbles[2 * i] = key[i]! >> 4;
-    nibbles[2 * i + 1] = key[i]! & 0x0f;
-  }
-  return nibbles;
-}
-
-/** Hex-prefix encoding of a nibble path (Yellow Paper appendix C). */
-function hexPrefix(nibbles: number[], leaf: boolean): Uint8Array {
-  const odd = nibbles.length % 2 === 1;
-  const out = new Uint8Array(Math.floor(nibbles.length / 2) + 1);
-  const flag = (leaf ? 2 : 0) + (odd ? 1 : 0);
-  out[0] = (flag << 4) | (odd ? nibbles[0]! : 0);
-  for (let i = odd ? 1 : 0, o = 1; i < nibbles.length; i += 2, o++) out[o] = (nibbles[i]! << 4) | nibbles[i + 1]!;
-  return out;
 }

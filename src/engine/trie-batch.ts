@@ -1,6 +1,7 @@
 import { BranchMPTNode, ExtensionMPTNode, LeafMPTNode, type MerklePatriciaTrie, type MPTNode } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { equalsBytes, type BatchDBOp } from "@ethereumjs/util";
+import { hexPrefix, toNibbles } from "./nibbles.js";
 
 /** One write of a batch: `value` undefined or empty deletes the key (as `MerklePatriciaTrie.put` does). */
 export interface TrieWrite {
@@ -228,22 +229,4 @@ function sharedLength(a: number[], b: number[]): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
-}
-
-function toNibbles(key: Uint8Array): number[] {
-  const nibbles = new Array<number>(key.length * 2);
-  for (let i = 0; i < key.length; i++) {
-    nibbles[2 * i] = key[i]! >> 4;
-    nibbles[2 * i + 1] = key[i]! & 0x0f;
-  }
-  return nibbles;
-}
-
-/** Hex-prefix encoding of a nibble path (Yellow Paper appendix C). */
-function hexPrefix(nibbles: number[], leaf: boolean): Uint8Array {
-  const odd = nibbles.length % 2 === 1;
-  const out = new Uint8Array(Math.floor(nibbles.length / 2) + 1);
-  out[0] = (((leaf ? 2 : 0) + (odd ? 1 : 0)) << 4) | (odd ? nibbles[0]! : 0);
-  for (let i = odd ? 1 : 0, o = 1; i < nibbles.length; i += 2, o++) out[o] = (nibbles[i]! << 4) | nibbles[i + 1]!;
-  return out;
 }
