@@ -7,7 +7,9 @@ import type { L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
-import { startL2Rpc } from "../rpc/index.js";
+import { startNode, type RollupNode } from "../node/index.js";
+import { serveNode } from "../node/rpc.js";
+import path from "node:path";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
@@ -25,7 +27,7 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
-  /** Where the blob archive keeps its database. Default `.devnet/blobs`. */
+  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
   dataAvailability?: DataAvailability;
@@ -37,6 +39,8 @@ export interface DevnetOptions {
   rpcGasCap?: bigint;
   /** Wall-time budget of one L2 eth_call, in ms. Default 5000. */
   rpcCallTimeoutMs?: number;
+  /** L1 depth at which the node calls an L2 block finalized. Default 64 (the node's). */
+  finalityDepth?: number;
   log?: (line: string) => void;
 }
 
@@ -44,14 +48,19 @@ export interface DevnetOptions {
 export interface Devnet {
   l1Url: string;
   l2Url: string;
+  /** The L2 JSON-RPC over WebSocket (subscriptions): the same port. */
+  l2WsUrl: string;
   /** The blob archive's beacon-API base URL. */
   blobUrl: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
   l1ChainId: bigint;
+  /** The proposer's chain (what it builds on; the RPC serves the node's). */
   chain: L2Chain;
   mempool: Mempool;
+  /** The rollup node that derives the L2 from L1 and serves the L2 JSON-RPC. */
+  node: RollupNode;
   rollup: Contract;
   stop(): Promise<void>;
 }
@@ -66,9 +75,10 @@ const MAX_BACKOFF_MS = 10_000;
 
 /**
  * Starts the whole devnet in this process: a Hardhat node with EXECUTE (the `node` task of `hre`,
- * the ultrasound plugin loaded), a NativeRollup deployed from the genesis, the L2 JSON-RPC
- * endpoint, the blob archive's beacon API, and a proposer that advances the rollup whenever L2
- * transactions are pending. Everything listens on `host` (127.0.0.1 by default). Prints nothing
+ * the ultrasound plugin loaded), a NativeRollup deployed from the genesis, the blob archive's
+ * beacon API, a rollup node that derives the L2 from L1 (and the archive) and serves the L2
+ * JSON-RPC, and a proposer that advances the rollup whenever L2 transactions are pending — the
+ * node's eth_sendRawTransaction feeds the proposer's mempool. Everything listens on `host` (127.0.0.1 by default). Prints nothing
  * of its own but the proposer's lines (`log`); Hardhat's node banner is kept quiet.
  */
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
@@ -95,17 +105,33 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const proposerSigner = await l1.getSigner(0);
   const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
   const mempool = createMempool(chain, options.mempool);
-  const l2 = await startL2Rpc({ chain, mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
-    (error: Error) => {
-      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
-    },
-  );
   const blobServer = await startBlobArchiveServer({
     archive,
     host,
     port: blobPort,
     l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
   });
+  // The node derives from L1 alone (the archive serves it the blobs), like any other node; its
+  // store is new with each devnet (the Hardhat L1 is new each time).
+  const node = await startNode({
+    l1Url,
+    rollup: address,
+    blobSource: blobServer.url,
+    dataDir: path.join(options.dataDir ?? ".devnet/blobs", "node"),
+    reset: true,
+    pollIntervalMs: 500,
+    finalityDepth: options.finalityDepth,
+    // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
+    onUnwoundTransactions: async (txs) => {
+      for (const tx of txs) await mempool.add(tx).catch(() => undefined);
+    },
+  });
+  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+    async (error: Error) => {
+      await node.stop();
+      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
+    },
+  );
 
   const proposer = createProposer({
     chain,
@@ -131,6 +157,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         return;
       case "proposed": {
         backoffMs = 0;
+        // The node derives the block now rather than at its next poll: receipts come sooner.
+        await node.sync().catch(() => undefined);
         const { proposed, deferred } = outcome;
         const { header } = proposed.block;
         log(
@@ -164,18 +192,21 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   return {
     l1Url,
     l2Url: l2.url,
+    l2WsUrl: l2.wsUrl,
     blobUrl: blobServer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
     chain,
     mempool,
+    node,
     rollup,
     async stop() {
       stopped = true;
       clearInterval(timer);
       await busy;
       await l2.close();
+      await node.stop();
       await blobServer.close();
       configureBlobArchive(undefined);
       archive.close();
@@ -307,7 +338,7 @@ export function devnetBanner(devnet: Devnet): string {
     "ultrasound devnet",
     `  L1 (Hardhat node, EXECUTE at 0x…0101): ${devnet.l1Url}  chain id ${devnet.l1ChainId}`,
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
-    `  L2 JSON-RPC:                            ${devnet.l2Url}  chain id ${devnet.chainId}`,
+    `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     "Funded accounts (10,000 ETH on L1 and on L2; the first 10 of Hardhat's 20):",
     accounts,

@@ -1,15 +1,24 @@
 /**
- * `npm run node -- --l1 <url> --rollup <address> [--blobs <beacon url>] [--data-dir <dir>] [--reset]`:
- * a rollup node in a process of its own, printing what it follows and each block it derives.
+ * `npm run node -- --l1 <url> --rollup <address> [--blobs <beacon url>] [--data-dir <dir>] [--port <n>] [--reset]`:
+ * a rollup node in a process of its own, printing what it follows, where it serves the L2
+ * JSON-RPC, and each block it derives.
  */
 import { readFileSync } from "node:fs";
 import { parseGenesisJson, type GenesisConfig } from "../engine/genesis.js";
 import { NodeConfigError } from "./errors.js";
+import type { Mempool } from "../proposer/mempool.js";
 import { startNode, type NodeOptions } from "./index.js";
+import { serveNode, type NodeRpc } from "./rpc.js";
 
 /** The command line's options, parsed. */
 export interface NodeCliOptions extends Omit<NodeOptions, "log"> {
   help?: boolean;
+  /** The L2 JSON-RPC's port (HTTP and WebSocket); default 8546. */
+  port?: number;
+  /** The interface the JSON-RPC listens on; default 127.0.0.1. */
+  host?: string;
+  /** Serve no JSON-RPC (derive only). */
+  noRpc?: boolean;
 }
 
 /** The usage text. */
@@ -25,7 +34,10 @@ export const NODE_USAGE = `usage: npm run node -- --l1 <url> --rollup <address> 
   --deployment-block <n>    the L1 block the rollup was deployed in (default: searched)
   --poll-ms <n>             how often to poll L1 (default 1000)
   --commit-ms <n>           commit derived blocks in groups of at most n ms of work (default 250)
-  --finality-depth <n>      L1 depth at which an L2 block is finalized (default 64)`;
+  --finality-depth <n>      L1 depth at which an L2 block is finalized (default 64)
+  --port <n>                the L2 JSON-RPC's port, HTTP and WebSocket (default 8546)
+  --host <address>          the interface it listens on (default 127.0.0.1; 0.0.0.0: every one)
+  --no-rpc                  serve no JSON-RPC, only derive`;
 
 /** Parses the command line (without `node` and the script). Throws `NodeConfigError` on a bad option. */
 export function parseNodeArgs(argv: string[]): NodeCliOptions {
@@ -53,6 +65,9 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions {
       case "--poll-ms": options.pollIntervalMs = integer(i++, arg); break;
       case "--commit-ms": options.commitIntervalMs = integer(i++, arg); break;
       case "--finality-depth": options.finalityDepth = integer(i++, arg); break;
+      case "--port": options.port = integer(i++, arg); break;
+      case "--host": options.host = value(i++, arg); break;
+      case "--no-rpc": options.noRpc = true; break;
       case "--help": case "-h": options.help = true; break;
       default: throw new NodeConfigError(`Unknown option ${arg}`);
     }
@@ -87,15 +102,37 @@ export async function runNodeCli(argv: string[]): Promise<number> {
   const signal = new Promise<number>((resolve) => {
     for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => resolve(0));
   });
+  const { port, host, noRpc, help: _help, ...nodeOptions } = options;
   let node;
+  // Transactions of blocks an L1 reorg took out go back to the node's mempool (created below).
+  let mempool: Mempool | undefined;
   try {
-    node = await startNode({ ...options, log: (line) => console.log(line) });
+    node = await startNode({
+      ...nodeOptions,
+      log: (line) => console.log(line),
+      onUnwoundTransactions: async (txs) => {
+        for (const tx of txs) await mempool?.add(tx).catch(() => undefined);
+      },
+    });
   } catch (error) {
     console.error(`node: ${(error as Error).message}`);
     return 1;
   }
+  let rpc: NodeRpc | undefined;
+  if (noRpc !== true) {
+    try {
+      rpc = await serveNode(node, { port: port ?? 8546, host });
+    } catch (error) {
+      console.error(`node: ${(error as Error).message}`);
+      await node.stop();
+      return 1;
+    }
+    mempool = rpc.mempool;
+    console.log(`node: L2 JSON-RPC on ${rpc.url} and ${rpc.wsUrl} (chain id ${node.genesis.chainId})`);
+  }
   const code = await Promise.race([signal, node.whenHalted().then(() => 1)]);
   console.log(code === 0 ? "node: stopping" : "node: stopped by the error above");
+  await rpc?.close();
   await node.stop();
   return code;
 }

@@ -11,7 +11,7 @@
  * ```
  */
 import type { BlockHeader } from "@ethereumjs/block";
-import { bytesToHex } from "@ethereumjs/util";
+import { bytesToHex, type DB } from "@ethereumjs/util";
 import { createBlobReader, type BlobReader, type BlobReaderSource } from "../blobs/reader.js";
 import { createL2Common } from "../engine/chain.js";
 import { defaultGenesis, writeGenesis, type GenesisConfig } from "../engine/genesis.js";
@@ -127,6 +127,13 @@ export interface RollupNode {
   getLogs(filter: LogFilter): NodeLog[];
   /** The state after a block (any past block). */
   stateAt(tag: BlockTag): Promise<StateView | undefined>;
+  /** A block's header by tag or number (no body read); undefined above the head. */
+  header(tag: BlockTag): BlockHeader | undefined;
+  /**
+   * The state trie database, every version of the state in it (read from the store; what is
+   * written to it stays in a throwaway layer: for calls and proofs).
+   */
+  stateDb(): DB<string, Uint8Array>;
   /** Runs the pipeline now (after a run in progress) until L1's current head; rejects with what stopped it. */
   sync(): Promise<NodeStatus>;
   /** Resolves when block `number` is derived; rejects if the node halts or the time runs out. */
@@ -328,6 +335,8 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
     getTransaction: (hash) => getTransaction(ctx, hash),
     getLogs: (filter) => getLogs(ctx, filter, head()),
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
+    header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,
+    stateDb: () => new BlockWriteDB(store.trie),
     async sync() {
       await run();
       return status();

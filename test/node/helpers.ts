@@ -119,9 +119,13 @@ export async function startHardhatNode(): Promise<{ url: string; process: ChildP
   throw new Error("hardhat node did not answer within 30 s");
 }
 
-/** `npm run node -- …args` as a child process (Node 22 with the tsx loader), its output collected line by line. */
+/**
+ * `npm run node -- …args` as a child process (Node 22 with the tsx loader), its output collected
+ * line by line. Its JSON-RPC takes a free port unless `args` name one (8546 may be in use).
+ */
 export function spawnNode(args: string[], onLine: (line: string) => void = () => {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/node.ts", ...args], { cwd: process.cwd(), env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const port = args.includes("--port") || args.includes("--no-rpc") ? [] : ["--port", "0"];
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/node.ts", ...args, ...port], { cwd: process.cwd(), env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let partial = "";
   const onData = (chunk: Buffer) => {
