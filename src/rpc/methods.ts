@@ -269,8 +269,8 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
 /**
  * `eth_estimateGas` as geth does it: the call must succeed at the cap (else its error, or "gas
  * required exceeds allowance"), then a binary search for the least gas limit at which it still
- * succeeds — starting from what it used at the cap plus 1/63 (EIP-150's retained gas), which is
- * most often already enough — down to a 1.5 % bracket. Each probe is the transaction's intrinsic
+ * succeeds — trying first what it used at the cap (exact when nothing is refunded or retained),
+ * then that plus 1/63 (EIP-150's retained gas), most often enough — down to a 1.5 % bracket. Each probe is the transaction's intrinsic
  * gas (calldata, creation, access list; EIP-7623's floor) plus a bounded run of the call.
  */
 export async function estimateGas(view: ChainView, request: CallRequest, number: bigint, limits: CallLimits): Promise<bigint> {
@@ -293,6 +293,8 @@ export async function estimateGas(view: ChainView, request: CallRequest, number:
   let high = cap;
   const used = intrinsic + atCap.gasUsed;
   if (used > low) low = used - 1n;
+  // What it used at the cap is often exactly enough (no refund, no 1/64 retained): then that is the answer.
+  if (used < high && (await probe(used)).error === undefined) return used;
   const optimistic = ((used + 2300n) * 64n) / 63n;
   if (optimistic < high) {
     if ((await probe(optimistic)).error === undefined) high = optimistic;
