@@ -36,6 +36,16 @@ export default defineConfig({
       chainType: "l1",
       url: "http://127.0.0.1:8545",
     },
+    // The rollup of `npm run devnet` (or any node's `npm run node`): its L2 JSON-RPC, signed
+    // locally with Hardhat's default keys (funded on L2 too). `npx hardhat run --network l2 …`.
+    // ULTRASOUND_L2_URL points it at another port (the tests' devnets take free ones).
+    l2: {
+      type: "http",
+      chainType: "generic",
+      url: process.env.ULTRASOUND_L2_URL ?? "http://127.0.0.1:8546",
+      chainId: 167001,
+      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 20 },
+    },
   },
   paths: {
     tests: { mocha: "test" },

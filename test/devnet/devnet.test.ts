@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { spawnNode } from "../node/helpers.js";
 
 /** A port nobody listens on right now. */
 async function freePort(): Promise<number> {
@@ -134,6 +136,51 @@ describe("devnet (end to end, the README's first command)", function () {
     } finally {
       elsewhere.close();
     }
+  });
+
+  it("serves the L2 from its node (ethers, `hardhat run --network l2`); a second node started with `npm run node` against it syncs to the same head", async function () {
+    const [l1, l2, blobs, second] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const args = ["scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
+      until: /Ctrl-C stops/,
+      timeoutMs: 150_000,
+      whenReady: async (banner) => {
+        const rollup = /rollup \(NativeRollup\): +(0x[0-9a-fA-F]{40})/.exec(banner)![1]!;
+        const provider = new JsonRpcProvider(`http://127.0.0.1:${l2}`, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+        const alice = new Wallet("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", provider);
+        const receipt = await (await alice.sendTransaction({ to: Wallet.createRandom().address, value: 1n })).wait();
+        expect(receipt!.status).to.equal(1);
+        provider.destroy();
+        // A Hardhat script, unchanged, on the rollup: `npx hardhat run --network l2`.
+        const script = await new Promise<string>((resolve, reject) =>
+          execFile("node_modules/.bin/hardhat", ["run", "--network", "l2", "scripts/l2-token.ts"], { env: { ...process.env, ULTRASOUND_L2_URL: `http://127.0.0.1:${l2}` }, timeout: 60_000 }, (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+          ),
+        );
+        expect(script).to.match(/OZToken at 0x[0-9a-fA-F]{40} on chain 167001/);
+        expect(script).to.match(/transfer in L2 block \d+: 0x[0-9a-f]{64}, balance 1000000000000000000/);
+        const status = await fetch(`http://127.0.0.1:${l2}`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rollup_status", params: [] }) });
+        const head = ((await status.json()) as { result: { l2: { headHash: string } } }).result.l2.headHash;
+        const node = spawnNode(["--l1", `http://127.0.0.1:${l1}`, "--rollup", rollup, "--blobs", `http://127.0.0.1:${blobs}`, "--data-dir", path.join(dataDir, "second"), "--port", String(second)]);
+        try {
+          const deadline = Date.now() + 60_000;
+          let head: { hash?: string } | undefined;
+          let derived: { hash?: string } | undefined;
+          while (derived?.hash !== head && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            derived = await fetch(`http://127.0.0.1:${second}`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }) })
+              .then(async (r) => ((await r.json()) as { result: { hash: string } }).result)
+              .catch(() => undefined);
+          }
+          expect(derived?.hash, node.output()).to.equal(head);
+        } finally {
+          node.child.kill("SIGINT");
+          await node.exited;
+        }
+      },
+    });
+    if (readyError !== undefined) throw readyError;
+    expect(code, output).to.equal(0);
   });
 
   it("says why when the L1 port is taken on any interface, without a stack trace", async function () {
