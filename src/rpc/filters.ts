@@ -170,12 +170,12 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
         filter.last = head;
         return hashes;
       }
-      const r = range({ ...filter.spec, blockHash: undefined, fromBlock: undefined, toBlock: undefined });
-      let to = r?.to ?? head;
-      if (filter.spec.toBlock !== undefined && filter.spec.toBlock.startsWith("0x") && BigInt(filter.spec.toBlock) < to) to = BigInt(filter.spec.toBlock);
-      let start = from;
-      if (filter.spec.fromBlock !== undefined && filter.spec.fromBlock.startsWith("0x") && BigInt(filter.spec.fromBlock) > start) start = BigInt(filter.spec.fromBlock);
       filter.last = head;
+      // New blocks only, within the filter's own numeric bounds (a tag bound moves with the chain).
+      const { fromBlock, toBlock, blockHash } = filter.spec;
+      if (blockHash !== undefined) return [];
+      const start = fromBlock?.startsWith("0x") && BigInt(fromBlock) > from ? BigInt(fromBlock) : from;
+      const to = toBlock?.startsWith("0x") && BigInt(toBlock) < head ? BigInt(toBlock) : head;
       return start > to ? [] : query(filter.spec, start, to).map(formatLog);
     },
     filterLogs(id) {
