@@ -2,14 +2,14 @@ import { createBlock } from "@ethereumjs/block";
 import { getOpcodesForHF, paramsEVM, type EVMOpts } from "@ethereumjs/evm";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
-import { bytesToHex, createAddressFromString, hexToBytes, ValueEncoding } from "@ethereumjs/util";
+import { Account, bytesToHex, createAddressFromString, hexToBytes, unpadBytes, ValueEncoding } from "@ethereumjs/util";
 import { createVM } from "@ethereumjs/vm";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
 import type { ChainView } from "./view.js";
 import { RpcError } from "./errors.js";
-import type { CallRequest } from "./params.js";
+import type { AccountOverride, CallRequest } from "./params.js";
 
 /** Limits on one eth_call: the gas it may use and the time it may take. */
 export interface CallLimits {
@@ -48,9 +48,9 @@ export interface CallOutcome {
  * (with the decoded reason and the revert data); any other failure (out of gas, invalid opcode)
  * → -32000 with the EVM's message.
  */
-export async function boundedCall(view: ChainView, number: bigint, request: CallRequest, limits: CallLimits): Promise<string> {
+export async function boundedCall(view: ChainView, number: bigint, request: CallRequest, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<string> {
   const gasLimit = request.gas === undefined || request.gas > limits.gasCap ? limits.gasCap : request.gas;
-  const outcome = await runBoundedCall(view, number, request, gasLimit, limits);
+  const outcome = await runBoundedCall(view, number, request, gasLimit, limits, overrides);
   throwIfFailed(outcome);
   return bytesToHex(outcome.returnValue);
 }
@@ -76,6 +76,7 @@ export async function runBoundedCall(
   request: CallRequest,
   gasLimit: bigint,
   limits: CallLimits,
+  overrides?: Map<string, AccountOverride>,
 ): Promise<CallOutcome> {
   const header = view.header(number)!;
   const common = createL2Common(view.chainId);
@@ -87,6 +88,7 @@ export async function runBoundedCall(
     common,
   });
   const stateManager = new EngineStateManager({ trie, common, caches: new Caches() });
+  if (overrides !== undefined) await applyOverrides(stateManager, overrides);
   const clock = createCallClock(limits.timeoutMs);
   const vm = await createVM({
     common,
@@ -145,6 +147,22 @@ export async function runBoundedCall(
   }
   const { exceptionError, returnValue, executionGasUsed } = result.execResult;
   return { error: exceptionError?.error, returnValue, gasUsed: executionGasUsed };
+}
+
+/** geth's state overrides, written into the call's throwaway layer before it runs. */
+async function applyOverrides(state: EngineStateManager, overrides: Map<string, AccountOverride>): Promise<void> {
+  for (const [address, o] of overrides) {
+    const at = createAddressFromString(address);
+    const account = (await state.getAccount(at)) ?? new Account();
+    if (o.balance !== undefined) account.balance = o.balance;
+    if (o.nonce !== undefined) account.nonce = o.nonce;
+    await state.putAccount(at, account);
+    if (o.code !== undefined) await state.putCode(at, hexToBytes(o.code as `0x${string}`));
+    if (o.state !== undefined) await state.clearStorage(at);
+    for (const [slot, value] of o.state ?? o.stateDiff ?? []) {
+      await state.putStorage(at, hexToBytes(slot as `0x${string}`), unpadBytes(hexToBytes(value as `0x${string}`)));
+    }
+  }
 }
 
 /** The call ran past its time budget. */

@@ -12,7 +12,7 @@ import { boundedCall, runBoundedCall, throwIfFailed, type CallLimits } from "./c
 import { excerpt, RpcError } from "./errors.js";
 import type { Filters } from "./filters.js";
 import { formatBlock, formatReceipt, formatTransaction, formatLog, toQuantity } from "./format.js";
-import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, type CallRequest } from "./params.js";
+import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, stateOverrideParam, type AccountOverride, type CallRequest } from "./params.js";
 import type { ChainView } from "./view.js";
 
 /** Who asks: a WebSocket connection may subscribe; HTTP and in-process callers may not. */
@@ -120,12 +120,15 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
     ],
     [
       "eth_call",
-      async ([call, block]) => {
+      async ([call, block, overrides]) => {
         const request = callParam(call);
-        return boundedCall(view, blockParam(view, block).number, request, limits);
+        return boundedCall(view, blockParam(view, block).number, request, limits, stateOverrideParam(overrides));
       },
     ],
-    ["eth_estimateGas", async ([call, block]) => toQuantity(await estimateGas(view, callParam(call), blockParam(view, block).number, limits))],
+    [
+      "eth_estimateGas",
+      async ([call, block, overrides]) => toQuantity(await estimateGas(view, callParam(call), blockParam(view, block).number, limits, stateOverrideParam(overrides))),
+    ],
     ["eth_gasPrice", async () => toQuantity(nextBaseFee() + SUGGESTED_TIP)],
     ["eth_maxPriorityFeePerGas", async () => toQuantity(SUGGESTED_TIP)],
     ["eth_feeHistory", async ([count, newest, percentiles]) => feeHistory(view, count, newest, percentiles)],
@@ -273,7 +276,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
  * then that plus 1/63 (EIP-150's retained gas), most often enough — down to a 1.5 % bracket. Each probe is the transaction's intrinsic
  * gas (calldata, creation, access list; EIP-7623's floor) plus a bounded run of the call.
  */
-export async function estimateGas(view: ChainView, request: CallRequest, number: bigint, limits: CallLimits): Promise<bigint> {
+export async function estimateGas(view: ChainView, request: CallRequest, number: bigint, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<bigint> {
   const common = createL2Common(view.chainId);
   const unsigned = createTx(
     { to: request.to as `0x${string}` | undefined, data: request.data as `0x${string}`, value: request.value ?? 0n, gasLimit: 0n, type: 2, maxFeePerGas: 0n },
@@ -283,7 +286,7 @@ export async function estimateGas(view: ChainView, request: CallRequest, number:
   const floor = unsigned.getMinimumGasLimit() > intrinsic ? unsigned.getMinimumGasLimit() : intrinsic;
   const cap = request.gas !== undefined && request.gas < limits.gasCap ? request.gas : limits.gasCap;
   if (cap < floor) throw new RpcError(-32000, `intrinsic gas too low: gas ${cap}, minimum needed ${floor}`);
-  const probe = (gas: bigint) => runBoundedCall(view, number, request, gas - intrinsic, limits);
+  const probe = (gas: bigint) => runBoundedCall(view, number, request, gas - intrinsic, limits, overrides);
   const atCap = await probe(cap);
   if (atCap.error !== undefined) {
     if (atCap.error === "revert") throwIfFailed(atCap);

@@ -191,3 +191,48 @@ export function logFilterParam(value: unknown): LogFilterSpec {
   }
   return spec;
 }
+
+/** One account's override in `eth_call` / `eth_estimateGas` (geth's OverrideAccount). */
+export interface AccountOverride {
+  balance?: bigint;
+  nonce?: bigint;
+  code?: string;
+  /** Replaces the whole storage: slot (32-byte hex) → value. */
+  state?: Map<string, string>;
+  /** Changes these slots, the rest kept. */
+  stateDiff?: Map<string, string>;
+}
+
+/** Most accounts one state override may name (each is a few trie writes in the call's layer). */
+const MAX_OVERRIDES = 1000;
+
+/** Validates the state override set, `{ [address]: { balance?, nonce?, code?, state?, stateDiff? } }`. */
+export function stateOverrideParam(value: unknown): Map<string, AccountOverride> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw new RpcError(-32602, `invalid state override: expected an object by address, got ${excerpt(value)}`);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_OVERRIDES) throw new RpcError(-32602, `invalid state override: at most ${MAX_OVERRIDES} accounts`);
+  const out = new Map<string, AccountOverride>();
+  for (const [address, fields] of entries) {
+    const at = addressParam(address, "state override address");
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) throw new RpcError(-32602, `invalid state override of ${at}: expected an object`);
+    const f = fields as Record<string, unknown>;
+    for (const key of Object.keys(f)) {
+      if (!["balance", "nonce", "code", "state", "stateDiff"].includes(key)) throw new RpcError(-32602, `invalid state override of ${at}: unknown field ${excerpt(key)}`);
+    }
+    if (f.state !== undefined && f.stateDiff !== undefined) throw new RpcError(-32602, `account ${at} has both 'state' and 'stateDiff'`);
+    const slots = (v: unknown, what: string): Map<string, string> | undefined => {
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== "object" || Array.isArray(v)) throw new RpcError(-32602, `invalid ${what} of ${at}: expected an object slot → value`);
+      return new Map(Object.entries(v as Record<string, unknown>).map(([slot, word]) => [hashParam(slot, `${what} slot`), hashParam(word, `${what} value`)]));
+    };
+    out.set(at, {
+      balance: f.balance === undefined || f.balance === null ? undefined : quantityParam(f.balance, "balance override"),
+      nonce: f.nonce === undefined || f.nonce === null ? undefined : quantityParam(f.nonce, "nonce override"),
+      code: f.code === undefined || f.code === null ? undefined : bytesParam(f.code, "code override"),
+      state: slots(f.state, "state"),
+      stateDiff: slots(f.stateDiff, "stateDiff"),
+    });
+  }
+  return out;
+}

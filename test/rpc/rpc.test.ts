@@ -269,4 +269,23 @@ describe("rpc: the L2 JSON-RPC endpoint", function () {
     const { headers } = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId" }), { origin: "http://localhost:3000" });
     expect(headers.get("access-control-allow-origin")).to.equal("*");
   });
+
+  it("eth_call and eth_estimateGas take geth's state overrides: code, balance, storage (state / stateDiff), in the call's layer only", async function () {
+    const somewhere = "0x00000000000000000000000000000000000a11ce";
+    const word = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+    // PUSH1 42 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN
+    const fortyTwo = { [somewhere]: { code: "0x602a60005260206000f3" } };
+    expect((await call("eth_call", [{ to: somewhere }, "latest", fortyTwo])).json.result).to.equal(word(42));
+    // PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN, slot 0 set to 7
+    const slot0 = { [somewhere]: { code: "0x60005460005260206000f3", stateDiff: { [word(0)]: word(7) } } };
+    expect((await call("eth_call", [{ to: somewhere }, "latest", slot0])).json.result).to.equal(word(7));
+    // CALLER BALANCE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN, the caller's balance set
+    const rich = { [somewhere]: { code: "0x333160005260206000f3" }, [bob.address]: { balance: "0x1234" } };
+    expect((await call("eth_call", [{ from: bob.address, to: somewhere }, "latest", rich])).json.result).to.equal(word(0x1234));
+    expect(BigInt((await call("eth_estimateGas", [{ to: somewhere }, "latest", fortyTwo])).json.result)).to.be.greaterThan(21_000n);
+    // Nothing stays: the account has no code afterwards.
+    expect((await call("eth_getCode", [somewhere, "latest"])).json.result).to.equal("0x");
+    expect((await call("eth_call", [{ to: somewhere }, "latest", { [somewhere]: { state: {}, stateDiff: {} } }])).json.error.code).to.equal(-32602);
+    expect((await call("eth_call", [{ to: somewhere }, "latest", { [somewhere]: { balance: "0x01" } }])).json.error.code).to.equal(-32602);
+  });
 });
