@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { excerpt, RpcError } from "./errors.js";
 import { formatHeader, formatLog } from "./format.js";
 import { blockParam, logFilterParam, type LogFilterSpec } from "./params.js";
-import { type ChainLog, type ChainView, type LogQuery } from "./view.js";
+import { logMatches, type ChainLog, type ChainView, type LogQuery } from "./view.js";
 
 /** Limits on log queries. */
 export interface LogLimits {
@@ -100,16 +100,18 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     for (const [id, filter] of filters) if (now - filter.polled > FILTER_TIMEOUT_MS) filters.delete(id);
   };
 
-  // The hashes of the blocks subscriptions were last told of (the recent ones): a block whose
-  // hash differs now was replaced by a reorg, and the new chain is announced from the fork.
-  const announced = new Map<bigint, string>();
+  // The blocks subscriptions were last told of (the recent ones), with their logs: a block whose
+  // hash differs now was replaced by a reorg; its logs are sent again with `removed: true`, then
+  // the new chain is announced from the fork (geth's behaviour).
+  const announced = new Map<bigint, { hash: string; logs: ChainLog[] }>();
   let seen = 0n;
   let timer: NodeJS.Timeout | undefined;
+  const blockLogs = (n: bigint) => view.logs({ fromBlock: n, toBlock: n, address: [], topics: [] });
   const watch = () => {
     if (timer !== undefined) return;
     seen = view.heads().latest;
     announced.clear();
-    announced.set(seen, view.block(seen)!.hash);
+    announced.set(seen, { hash: view.block(seen)!.hash, logs: blockLogs(seen) });
     timer = setInterval(tick, pollMs);
     timer.unref();
   };
@@ -122,19 +124,30 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     try {
       const head = view.heads().latest;
       let start = (seen < head ? seen : head) + 1n;
-      while (start > 1n && announced.has(start - 1n) && announced.get(start - 1n) !== view.block(start - 1n)?.hash) start--;
+      while (start > 1n && announced.has(start - 1n) && announced.get(start - 1n)!.hash !== view.block(start - 1n)?.hash) start--;
+      // Blocks taken out, newest first: their logs are no longer in the chain.
+      for (let n = seen; n >= start; n--) {
+        const gone = announced.get(n);
+        announced.delete(n);
+        if (gone === undefined) continue;
+        for (const [id, sub] of subscriptions) {
+          if (sub.kind !== "logs") continue;
+          for (const log of [...gone.logs].reverse()) if (logMatches(log, sub.query!)) sub.notify(message(id, { ...formatLog(log), removed: true }));
+        }
+      }
+      if (start - 1n < seen) seen = start - 1n;
       for (let n = start; n <= head; n++) {
         const block = view.block(n);
         if (block === undefined) break;
+        const logs = blockLogs(n);
         for (const [id, sub] of subscriptions) {
           if (sub.kind === "newHeads") sub.notify(message(id, formatHeader(block.header)));
-          else for (const log of view.logs({ fromBlock: n, toBlock: n, ...sub.query! })) sub.notify(message(id, formatLog(log)));
+          else for (const log of logs) if (logMatches(log, sub.query!)) sub.notify(message(id, formatLog(log)));
         }
-        announced.set(n, block.hash);
+        announced.set(n, { hash: block.hash, logs });
         announced.delete(n - MAX_REORG_WALK);
+        seen = n;
       }
-      for (const n of announced.keys()) if (n > head) announced.delete(n);
-      seen = head;
     } catch {
       // A view that cannot answer right now (a node closing): try again next tick.
     }

@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { appendBlock, buildBlock, chainHead, createL2Chain, defaultGenesis, devAccounts, rewindTo, type L2Chain } from "../../src/engine/index.js";
+import { createFilters } from "../../src/rpc/filters.js";
+import { chainViewOf } from "../../src/rpc/view.js";
+import { signL2Transaction } from "../../src/sdk/index.js";
+
+/** `PUSH1 0 PUSH1 0 LOG0 STOP`: one empty log. */
+const LOGGER = "0x0000000000000000000000000000000000100002";
+const alice = new Wallet(devAccounts()[0]!.privateKey);
+
+type Json = any;
+
+describe("rpc: subscriptions across an L2 reorg", function () {
+  let chain: L2Chain;
+  /** Appends a block of `count` calls to the logger (salted so two forks differ), as a proposer would once L1 verified it. */
+  async function mine(count: number, salt: number): Promise<void> {
+    const head = chainHead(chain);
+    const nonce = Number(head.number) === 0 ? 0 : chain.blocks.reduce((n, b) => n + b.transactions.length, 0);
+    const txs = [];
+    for (let i = 0; i < count; i++) txs.push(await signL2Transaction(chain, alice, { nonce: nonce + i, to: LOGGER, value: BigInt(salt), gasLimit: 100_000n }));
+    const block = await buildBlock(chain, { transactions: txs.map((t) => Buffer.from(t.slice(2), "hex")), timestamp: head.timestamp + 12n + BigInt(salt), coinbase: new Uint8Array(20), prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) });
+    appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
+  }
+  const until = async (check: () => boolean) => {
+    const deadline = Date.now() + 5_000;
+    while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it("a reorg sends the replaced blocks' logs again with removed: true, then the new chain's heads and logs", async function () {
+    chain = await createL2Chain(defaultGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
+    const filters = createFilters(chainViewOf(chain), { logRange: 10_000n, logCount: 10_000 }, 10);
+    const heads: Json[] = [];
+    const logs: Json[] = [];
+    filters.subscribe("newHeads", undefined, (m: Json) => heads.push(m.params.result));
+    filters.subscribe("logs", { address: LOGGER }, (m: Json) => logs.push(m.params.result));
+    try {
+      await mine(1, 0);
+      await mine(2, 0);
+      await until(() => heads.length === 2 && logs.length === 3);
+      const replaced = heads[1].hash;
+      rewindTo(chain, 1n); // block 2 is gone …
+      await mine(1, 1); // … and another block 2 and a block 3 take its place
+      await mine(1, 1);
+      await until(() => heads.length === 4 && logs.length === 7);
+      expect(heads.map((h) => Number(h.number))).to.deep.equal([1, 2, 2, 3]);
+      expect(heads[2].hash).to.not.equal(replaced);
+      expect(logs.map((l) => [Number(l.blockNumber), l.removed])).to.deep.equal([
+        [1, false],
+        [2, false],
+        [2, false],
+        [2, true],
+        [2, true],
+        [2, false],
+        [3, false],
+      ]);
+      expect(logs[3].blockHash).to.equal(replaced);
+    } finally {
+      filters.close();
+    }
+  });
+});
