@@ -16,7 +16,7 @@ import { splitTransactions } from "./transactions.js";
 import { prefetchSenders } from "./senders.js";
 import { assertRlpDepth } from "./rlp.js";
 import { MAX_BLOBS_PER_BLOCK } from "./types.js";
-import { decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
+import { decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB, type BlockData } from "./block-data.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
 import { decodeWitness, WitnessDB, type Witness } from "./witness.js";
 
@@ -51,6 +51,11 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   const { transactions: transactionBytes, witness: witnessBytes } = await blockData(input, options);
   const witness = decodeWitness(witnessBytes);
   checkWitnessBounds(witness, input.gasUsed);
+  // A witness the blobs carry is paid per blob, not per byte: bound its item count per blob too.
+  const blobs = input.witness.length === 0 ? input.blobVersionedHashes.length : 0;
+  if (blobs > 0 && witness.nodes.length + witness.codes.length > blobs * MAX_WITNESS_ITEMS_PER_BLOB) {
+    throw new WitnessDecodeError(`${witness.nodes.length + witness.codes.length} items in ${blobs} blobs; a blob may carry at most ${MAX_WITNESS_ITEMS_PER_BLOB}`);
+  }
   const ancestors = indexHeaders(witness.headers, common);
   const parent = ancestors(input.parentHash);
   if (parent === undefined) throw new WitnessMissingHeaderError({ parentHash: bytesToHex(input.parentHash) });

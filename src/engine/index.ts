@@ -21,7 +21,7 @@ export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, typ
 export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
 export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
-export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, type BlockData } from "./block-data.js";
+export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB, type BlockData } from "./block-data.js";
 export * from "./errors.js";
 export { GasBudgetExceededError } from "./meter.js";
 export { RlpShapeError } from "./rlp.js";

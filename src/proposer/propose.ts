@@ -5,7 +5,8 @@ import { blockDataToBlobs } from "../blobs/da.js";
 import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
-import { MAX_WITNESS_BYTES_PER_BLOB } from "../engine/block-data.js";
+import { MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB } from "../engine/block-data.js";
+import { decodeWitness } from "../engine/witness.js";
 import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
@@ -52,15 +53,18 @@ export interface DataLayout {
 /**
  * Chooses where a block's data goes. With blob DA (the default) the witness goes in the blobs
  * too — blob gas is far cheaper than calldata — unless asked otherwise (`witness: "calldata"`),
- * or unless it would need more blobs than one L1 transaction carries or inflate past what each
- * blob may carry (`MAX_WITNESS_BYTES_PER_BLOB`); then it falls back to calldata. Blob count
+ * or unless it would need more blobs than one L1 transaction carries or more witness than each
+ * blob may carry (`MAX_WITNESS_BYTES_PER_BLOB`, `MAX_WITNESS_ITEMS_PER_BLOB`); then it falls back
+ * to calldata. Blob count
  * follows the data: a block larger than one blob spans several.
  */
 export function chooseLayout(input: ExecuteInput, dataAvailability: DataAvailability = "blobs", witness: "blobs" | "calldata" = "blobs"): DataLayout {
   if (dataAvailability === "calldata") return { witnessInBlobs: false };
   if (witness === "blobs") {
     const blobs = blockDataToBlobs(input.transactions, input.witness);
-    if (blobs.length <= MAX_BLOBS_PER_TRANSACTION && input.witness.length <= blobs.length * MAX_WITNESS_BYTES_PER_BLOB) {
+    const { nodes, codes } = decodeWitness(input.witness);
+    const fits = input.witness.length <= blobs.length * MAX_WITNESS_BYTES_PER_BLOB && nodes.length + codes.length <= blobs.length * MAX_WITNESS_ITEMS_PER_BLOB;
+    if (blobs.length <= MAX_BLOBS_PER_TRANSACTION && fits) {
       return { blobs, witnessInBlobs: true };
     }
   }

@@ -290,6 +290,26 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
     });
   });
 
+  it("a witness the blobs carry may hold at most 4,096 items per blob (each costs a hash, whatever its size)", async function () {
+    const chain = await createL2Chain(defaultGenesis());
+    const block = await build(chain, []);
+    const hash = hexToBytes(("0x01" + "00".repeat(31)) as `0x${string}`);
+    const junk = (n: number) => Array.from({ length: n }, (_, i) => new Uint8Array(33).fill(i & 0xff).map((b, j) => (j < 2 ? (i >> (8 * j)) & 0xff : b)));
+    const carrying = (extra: number) => ({
+      resolveBlobData: async () => encodeBlockData({ transactions: block.input.transactions, witness: encodeWitness({ ...block.witness, nodes: [...block.witness.nodes, ...junk(extra)] }) }),
+    });
+    const items = block.witness.nodes.length + block.witness.codes.length;
+    const input = { ...block.input, transactions: new Uint8Array(0), witness: new Uint8Array(0), blobVersionedHashes: [hash] };
+    await execute(input, carrying(4_096 - items)); // at the bound: accepted (unused nodes are allowed)
+    try {
+      await execute(input, carrying(4_097 - items));
+      expect.fail("accepted 4,097 items in one blob");
+    } catch (error) {
+      expect(error).to.be.instanceOf(WitnessDecodeError);
+      expect((error as Error).message).to.contain("4097 items in 1 blobs; a blob may carry at most 4096");
+    }
+  });
+
   describe("deeply nested RLP is refused in linear time", function () {
     let input: ExecuteInput;
     before(async function () {
