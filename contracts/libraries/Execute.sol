@@ -36,7 +36,7 @@ library Execute {
         Header memory _header,
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
-        bytes memory _witness
+        bytes calldata _witness
     ) internal pure returns (bytes memory) {
         return abi.encode(_header, _transactions, _blobHashes, _witness);
     }
@@ -47,7 +47,7 @@ library Execute {
         Header memory _header,
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
-        bytes memory _witness
+        bytes calldata _witness
     ) internal view returns (bool ok_, bytes32 blockHash_) {
         bytes memory input = encodeInput(_header, _transactions, _blobHashes, _witness);
         (bool success, bytes memory output) = EXECUTE_ADDRESS.staticcall(input);
