@@ -196,6 +196,13 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
     send(response, 200, answer);
   }
 
+  // Idle keep-alive connections are closed by the server only after the clients' own timeouts
+  // (undici and browsers: 4–5 s): when a proposer or a node held the event loop for seconds,
+  // Node's default 5 s timer fired before the request waiting on the socket was read, and the
+  // client saw "other side closed".
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   // WebSocket on the same port: each message is a request or a batch; subscriptions live as long as the socket.
   const wss = new WebSocketServer({ noServer: true, maxPayload: bodyLimit });
   server.on("upgrade", (request, socket, head) => {
