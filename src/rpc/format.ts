@@ -1,4 +1,5 @@
 import type { BlockHeader } from "@ethereumjs/block";
+import { RLP } from "@ethereumjs/rlp";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { Bloom } from "@ethereumjs/vm";
@@ -126,8 +127,7 @@ export function formatBlock(block: ChainBlock, full: boolean): Record<string, un
   const baseFee = block.header.baseFeePerGas ?? 0n;
   return {
     ...formatHeader(block.header),
-    // RLP size of the block: header + body; the body here is its transactions (no uncles).
-    size: toQuantity(block.header.serialize().length + txs.reduce((n, tx) => n + tx.serialize().length, 0) + 3),
+    size: toQuantity(blockSize(block.header, txs)),
     totalDifficulty: "0x0",
     uncles: [],
     ...(block.header.withdrawalsRoot !== undefined ? { withdrawals: [] } : {}),
@@ -135,4 +135,11 @@ export function formatBlock(block: ChainBlock, full: boolean): Record<string, un
       full ? formatTransaction(tx, { blockHash: block.hash, blockNumber: block.number, index, baseFee }) : bytesToHex(tx.hash()),
     ),
   };
+}
+
+/** The size of the block's RLP, as geth reports it: [header, transactions, uncles (none), withdrawals (none, when the header has their root)]. */
+function blockSize(header: BlockHeader, txs: TypedTransaction[]): number {
+  // A typed transaction is a byte string in the body; a legacy one is its field list.
+  const body = txs.map((tx) => (tx.type === 0 ? (tx.raw() as Uint8Array[]) : tx.serialize()));
+  return RLP.encode([header.raw(), body, [], ...(header.withdrawalsRoot !== undefined ? [[]] : [])]).length;
 }

@@ -6,7 +6,8 @@ import { ContractFactory, JsonRpcProvider, Wallet, WebSocketProvider, isError, k
 import { createPublicClient, createWalletClient, defineChain, http, webSocket, type Hex, type Log } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
-import { devAccounts, execute } from "../../src/engine/index.js";
+import { createBlock } from "@ethereumjs/block";
+import { createL2Common, devAccounts, execute } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { servedNode, type ServedNode } from "./rpc-helpers.js";
 
@@ -255,6 +256,11 @@ describe("node: the L2 JSON-RPC with real clients (ethers v6, viem, WebSocket)",
     expect(byNumber.hash).to.equal(receipt!.blockHash);
     expect(byNumber.transactions[0].hash).to.equal(receipt!.hash);
     expect(byHash.transactions).to.deep.equal([receipt!.hash]);
+    // size: the block's RLP, as ethereumjs serializes the same block.
+    const derived = served.node.getBlock(BigInt(receipt!.blockNumber))!;
+    const common = createL2Common(167001n);
+    const serialized = createBlock({ header: derived.header, transactions: derived.transactions(), withdrawals: [] }, { common }).serialize();
+    expect(BigInt(byHash.size)).to.equal(BigInt(serialized.length));
     expect((await call("eth_getBlockTransactionCountByHash", [receipt!.blockHash])).result).to.equal("0x1");
     expect((await call("eth_getBlockTransactionCountByNumber", [byNumber.number])).result).to.equal("0x1");
     expect((await call("eth_getBlockByNumber", ["0xffffff", false])).result).to.equal(null);
