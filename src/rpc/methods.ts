@@ -294,7 +294,8 @@ export async function estimateGas(view: ChainView, request: CallRequest, number:
   }
   let low = floor - 1n;
   let high = cap;
-  const used = intrinsic + atCap.gasUsed;
+  // Never below EIP-7623's floor: a transaction with much calldata pays for it even if it runs little.
+  const used = intrinsic + atCap.gasUsed > floor ? intrinsic + atCap.gasUsed : floor;
   if (used > low) low = used - 1n;
   // What it used at the cap is often exactly enough (no refund, no 1/64 retained): then that is the answer.
   if (used < high && (await probe(used)).error === undefined) return used;

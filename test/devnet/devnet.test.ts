@@ -138,7 +138,7 @@ describe("devnet (end to end, the README's first command)", function () {
     }
   });
 
-  it("serves the L2 from its node (ethers, `hardhat run --network l2`); a second node started with `npm run node` against it syncs to the same head", async function () {
+  it("serves the L2 from its node (ethers, `hardhat run --network l2`, `hardhat test --network l2`); a second node started with `npm run node` against it syncs to the same head", async function () {
     const [l1, l2, blobs, second] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const args = ["scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
     const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
@@ -159,6 +159,13 @@ describe("devnet (end to end, the README's first command)", function () {
         );
         expect(script).to.match(/OZToken at 0x[0-9a-fA-F]{40} on chain 167001/);
         expect(script).to.match(/transfer in L2 block \d+: 0x[0-9a-f]{64}, balance 1000000000000000000/);
+        // A chai test, unchanged, on the rollup: `npx hardhat test mocha --network l2` (.to.emit, .revertedWithCustomError).
+        const tested = await new Promise<string>((resolve, reject) =>
+          execFile("node_modules/.bin/hardhat", ["test", "mocha", "--network", "l2", "test/l2/token.test.ts"], { env: { ...process.env, ULTRASOUND_L2_URL: `http://127.0.0.1:${l2}` }, timeout: 90_000 }, (error, stdout, stderr) =>
+            error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+          ),
+        );
+        expect(tested).to.match(/1 passing/);
         const status = await fetch(`http://127.0.0.1:${l2}`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "rollup_status", params: [] }) });
         const head = ((await status.json()) as { result: { l2: { headHash: string } } }).result.l2.headHash;
         const node = spawnNode(["--l1", `http://127.0.0.1:${l1}`, "--rollup", rollup, "--blobs", `http://127.0.0.1:${blobs}`, "--data-dir", path.join(dataDir, "second"), "--port", String(second)]);

@@ -288,4 +288,13 @@ describe("rpc: the L2 JSON-RPC endpoint", function () {
     expect((await call("eth_call", [{ to: somewhere }, "latest", { [somewhere]: { state: {}, stateDiff: {} } }])).json.error.code).to.equal(-32602);
     expect((await call("eth_call", [{ to: somewhere }, "latest", { [somewhere]: { balance: "0x01" } }])).json.error.code).to.equal(-32602);
   });
+
+  it("eth_estimateGas never answers below EIP-7623's calldata floor: the estimate of a data-heavy call to a plain account is accepted as its gas", async function () {
+    const data = "0x" + "ff".repeat(200); // 800 tokens: floor 21,000 + 10 × 800 = 29,000 (intrinsic alone: 24,200)
+    const estimate = BigInt((await call("eth_estimateGas", [{ from: bob.address, to: carol.address, data }])).json.result);
+    expect(estimate).to.equal(29_000n);
+    const nonce = Number((await call("eth_getTransactionCount", [bob.address, "pending"])).json.result);
+    const sent = await call("eth_sendRawTransaction", [await sign(bob, { nonce, data, gasLimit: estimate })]);
+    expect(sent.json.result, JSON.stringify(sent.json.error)).to.match(/^0x[0-9a-f]{64}$/);
+  });
 });
