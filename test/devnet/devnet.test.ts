@@ -161,7 +161,7 @@ describe("devnet (end to end, the README's first command)", function () {
         expect(script).to.match(/transfer in L2 block \d+: 0x[0-9a-f]{64}, balance 1000000000000000000/);
         // A chai test, unchanged, on the rollup: `npx hardhat test mocha --network l2` (.to.emit, .revertedWithCustomError).
         const tested = await new Promise<string>((resolve, reject) =>
-          execFile("node_modules/.bin/hardhat", ["test", "mocha", "--network", "l2", "test/l2/token.test.ts"], { env: { ...process.env, ULTRASOUND_L2_URL: `http://127.0.0.1:${l2}` }, timeout: 90_000 }, (error, stdout, stderr) =>
+          execFile("node_modules/.bin/hardhat", ["test", "mocha", "--network", "l2", "examples/l2/token.test.ts"], { env: { ...process.env, ULTRASOUND_L2_URL: `http://127.0.0.1:${l2}` }, timeout: 90_000 }, (error, stdout, stderr) =>
             error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
           ),
         );

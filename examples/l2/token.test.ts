@@ -3,7 +3,7 @@ import { network } from "hardhat";
 
 /**
  * A contract test as a user writes it, run against the rollup: `npx hardhat test mocha --network l2
- * test/l2/token.test.ts` with `npm run devnet` up (the devnet test runs it so). Skipped on any
+ * examples/l2/token.test.ts` with `npm run devnet` up (the devnet test runs it so). Skipped on any
  * other network (the in-process L1 of `npm test`).
  */
 describe("l2: an OpenZeppelin ERC20 tested on the rollup with hardhat test --network l2", function () {
