@@ -25,7 +25,7 @@ export interface L2Account {
  * state changes into the trie when its checkpoint closes: without this, every `eth_call` would
  * leave its nodes in the chain's database.
  */
-class OverlayDB implements DB<string, Uint8Array> {
+export class OverlayDB implements DB<string, Uint8Array> {
   private readonly local = new Map<string, Uint8Array | null>();
   constructor(private readonly inner: DB<string, Uint8Array>) {}
   async get(key: string): Promise<Uint8Array | undefined> {

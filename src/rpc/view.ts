@@ -5,10 +5,11 @@
  */
 import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import type { BatchDBOp, DB } from "@ethereumjs/util";
+import type { DB } from "@ethereumjs/util";
 import { bytesToHex } from "@ethereumjs/util";
 import { getCreateAddress } from "ethers";
 import { chainHead, findTransaction, type L2Chain } from "../engine/state.js";
+import { OverlayDB } from "../engine/query.js";
 
 /** A block of the chain. */
 export interface ChainBlock {
@@ -201,29 +202,5 @@ export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint
   return t.gasPrice ?? 0n;
 }
 
-/**
- * Reads go to the chain's database; writes stay in a throwaway layer (ethereumjs flushes a
- * call's state changes into the trie when its checkpoint closes).
- */
-export class OverlayDB implements DB<string, Uint8Array> {
-  private readonly local = new Map<string, Uint8Array | null>();
-  constructor(private readonly inner: DB<string, Uint8Array>) {}
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const hit = this.local.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    return this.inner.get(key);
-  }
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.local.set(key, value);
-  }
-  async del(key: string): Promise<void> {
-    this.local.set(key, null);
-  }
-  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) this.local.set(op.key, op.type === "put" ? op.value : null);
-  }
-  shallowCopy(): DB<string, Uint8Array> {
-    return this;
-  }
-  async open(): Promise<void> {}
-}
+/** The throwaway-writes database over a chain's state (see `OverlayDB` in src/engine/query.ts). */
+export { OverlayDB };
