@@ -16,6 +16,7 @@ import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js"
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
 import { BlockWriteDB, keyNumber, numberKey } from "./store.js";
+import type { ChainLog, ChainReceipt } from "../rpc/view.js";
 
 /** A block of the node's chain. */
 export interface NodeBlock {
@@ -31,38 +32,11 @@ export interface NodeBlock {
   transactions(): TypedTransaction[];
 }
 
-/** A log, placed in its block. */
-export interface NodeLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: bigint;
-  blockHash: string;
-  transactionHash: string;
-  transactionIndex: number;
-  /** Position among the block's logs. */
-  logIndex: number;
-  removed: false;
-}
+/** A log, placed in its block: what the RPC serves (one shape for the node and the in-memory chain). */
+export type NodeLog = ChainLog;
 
 /** A transaction's receipt, with what `eth_getTransactionReceipt` shows. */
-export interface NodeReceipt {
-  transactionHash: string;
-  transactionIndex: number;
-  blockNumber: bigint;
-  blockHash: string;
-  from: string;
-  /** null for a contract creation. */
-  to: string | null;
-  type: number;
-  /** 1 success, 0 failure. */
-  status: number;
-  cumulativeGasUsed: bigint;
-  gasUsed: bigint;
-  effectiveGasPrice: bigint;
-  contractAddress: string | null;
-  logs: NodeLog[];
-}
+export type NodeReceipt = ChainReceipt;
 
 /** A transaction of the chain, where it is, and its receipt. */
 export interface NodeTransaction {
