@@ -3,10 +3,11 @@ import { JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import type { L2Chain } from "../engine/state.js";
+import { chainHead, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
+import { followBlocks } from "../proposer/follow.js";
 import { startNode, type RollupNode } from "../node/index.js";
 import { serveNode } from "../node/rpc.js";
 import path from "node:path";
@@ -172,12 +173,22 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       case "failed":
         log(`proposer: block failed: ${firstLine(outcome.error.message)}`);
         return;
-      case "lost-race":
-        // Without a follower (the L2 node) this proposer cannot learn the other block: it says so.
-        backoffMs = Math.min(Math.max(backoffMs * 2, 1000), MAX_BACKOFF_MS);
-        resumeAt = Date.now() + backoffMs;
-        log(`proposer: another proposer advanced the rollup; this devnet cannot follow it yet (retrying in ${backoffMs / 1000} s)`);
+      case "lost-race": {
+        // Another proposer's block is on L1: take it from the node (which derives from L1 alone)
+        // into the proposer's chain, and rebuild on it with what is still pending.
+        await node.sync().catch(() => undefined);
+        const followed = await followBlocks(chain, node).catch((error: Error) => error);
+        if (followed instanceof Error) {
+          backoffMs = Math.min(Math.max(backoffMs * 2, 1000), MAX_BACKOFF_MS);
+          resumeAt = Date.now() + backoffMs;
+          log(`proposer: lost a race and could not follow the node: ${firstLine(followed.message)} (retrying in ${backoffMs / 1000} s)`);
+          return;
+        }
+        await mempool.sync();
+        backoffMs = 0;
+        log(`proposer: another proposer advanced the rollup; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
         return;
+      }
       case "unavailable":
         backoffMs = Math.min(Math.max(backoffMs * 2, 500), MAX_BACKOFF_MS);
         resumeAt = Date.now() + backoffMs;

@@ -36,3 +36,4 @@ export {
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";
+export { followBlocks, FollowMismatchError, type BlockSource, type FollowResult } from "./follow.js";
