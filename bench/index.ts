@@ -14,6 +14,7 @@ import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
+import { benchThroughput } from "./throughput.js";
 
 const report = createReport();
 const quick = process.env.BENCH_QUICK === "1";
@@ -128,6 +129,7 @@ if (runs("hostile")) await benchHostileInputs(report, quick);
 
 // 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
 if (runs("node")) await benchNode(report, quick);
+if (runs("throughput")) await benchThroughput(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
