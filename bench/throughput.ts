@@ -115,6 +115,7 @@ export async function benchThroughput(report: Report, quick: boolean): Promise<v
     // 2. Memory after many L2 transactions: ETH transfers sent in batches, at most a few
     //    thousand pending, until the node derived `memoryTarget` of them (or the time budget ran out).
     const derivedBefore = blocks.reduce((sum, b) => sum + b.txs, 0);
+    const memoryFirstBlock = blocks.length;
     const derived = () => blocks.reduce((sum, b) => sum + b.txs, 0) - derivedBefore;
     console.log(`\nthroughput: node memory after ${memoryTarget.toLocaleString("en-US")} L2 transactions (ETH transfers, JSON-RPC batches of 500; at most ${(memoryBudgetMs / 60_000).toFixed(1)} min)`);
     const started = performance.now();
@@ -136,15 +137,24 @@ export async function benchThroughput(report: Report, quick: boolean): Promise<v
     // Every sent transaction derived before measuring (or the budget is spent: measure as is).
     while (derived() < sent && performance.now() - started < memoryBudgetMs + 60_000) await sleep(50);
     const total = derived();
-    const status = (await client.call("rollup_status", [])) as Record<string, unknown>;
+    const { l2 } = (await client.call("rollup_status", [])) as { l2: { head: string; safe: string } };
     const gc = exposeGc();
     gc?.();
     const memory = process.memoryUsage();
     console.log(
       `  the node derived ${total.toLocaleString("en-US")} L2 transactions in ${(elapsed / 1000).toFixed(0)} s ` +
-        `(${((total * 1000) / elapsed).toFixed(0)} tx/s sustained, L2 head ${Number(status["head"])}, safe ${Number(status["safe"])})` +
+        `(${((total * 1000) / elapsed).toFixed(0)} tx/s sustained, L2 head ${Number(l2.head)}, safe ${Number(l2.safe)})` +
         (total < memoryTarget ? `; fewer than the ${memoryTarget.toLocaleString("en-US")} asked (the time budget ran out)` : ""),
     );
+    const memoryBlocks = blocks.slice(memoryFirstBlock);
+    const cycles = memoryBlocks.slice(1).map((b, i) => b.at - memoryBlocks[i]!.at);
+    const derives = memoryBlocks.map((b) => b.deriveMs).filter((ms) => !Number.isNaN(ms));
+    if (memoryBlocks.length > 1) {
+      console.log(
+        `  bound: ${memoryBlocks.length} blocks, mean ${mean(memoryBlocks.map((b) => b.txs)).toFixed(0)} tx/block (largest ${Math.max(...memoryBlocks.map((b) => b.txs))}), ` +
+          `one every ${mean(cycles).toFixed(0)} ms, of which node derivation ${mean(derives).toFixed(0)} ms; advance() ${mean(memoryBlocks.map((b) => b.l1Gas)).toFixed(0)} L1 gas/block`,
+      );
+    }
     console.log(
       `  memory of the whole process (L1, proposer, node, this client): ${gc ? "after global.gc()" : "without a forced GC (run with --expose-gc for one)"}`,
     );
