@@ -33,6 +33,7 @@ import { deriveStage } from "./stages/derive.js";
 import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord, writeBlock, type ExecutedBlock } from "./stages/execute.js";
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { checkpointKey, type NodeContext } from "./stage.js";
+import { transactionJournal, type TransactionJournal } from "./journal.js";
 import { BlockWriteDB, commitTrieWrites, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
 
 export * from "./errors.js";
@@ -42,6 +43,7 @@ export type { LogFilter, NodeBlock, NodeLog, NodeReceipt, NodeTransaction, State
 export type { L1Origin } from "./records.js";
 export type { StageId, UnwoundBlock } from "./stage.js";
 export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js";
+export { transactionJournal, type TransactionJournal } from "./journal.js";
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {
@@ -108,6 +110,8 @@ export interface NodeStatus {
 export interface RollupNode {
   /** The store's directory (absolute). */
   readonly dataDir: string;
+  /** The transactions a mempool served by this node acknowledged, kept in the store (see `serveNode`). */
+  readonly pendingJournal: TransactionJournal;
   /** The NativeRollup followed (lowercase). */
   readonly rollup: string;
   readonly genesis: GenesisConfig;
@@ -325,6 +329,7 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
 
   return {
     dataDir: store.dir,
+    pendingJournal: transactionJournal(store),
     rollup: ctx.rollup,
     genesis: ctx.genesis,
     status,

@@ -10,6 +10,7 @@ import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { encodeWitness, RecordingDB } from "../engine/witness.js";
 import { createMempool, type Mempool, type MempoolChain, type MempoolOptions } from "../proposer/mempool.js";
+import { journaledMempool } from "./journal.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { blockParam } from "../rpc/params.js";
 import { bytesEqual } from "../shared/bytes.js";
@@ -152,7 +153,14 @@ export function rollupMethods(node: RollupNode, view: ChainView, mempool: Mempoo
  */
 export async function serveNode(node: RollupNode, options: NodeRpcOptions = {}): Promise<NodeRpc> {
   const view = nodeChainView(node);
-  const mempool = options.mempool ?? createMempool(nodeMempoolChain(node), options.mempoolOptions);
+  // The node's own mempool journals what it acknowledges in the node's store, and takes back at
+  // start what a previous process acknowledged: a kill -9 loses no transaction whose hash went out.
+  let mempool = options.mempool;
+  if (mempool === undefined) {
+    const own = journaledMempool(createMempool(nodeMempoolChain(node), options.mempoolOptions), node.pendingJournal);
+    await own.restore();
+    mempool = own;
+  }
   const handler = createRpcHandler({ ...options, view, mempool, extra: rollupMethods(node, view, mempool) });
   let server;
   try {

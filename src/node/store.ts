@@ -48,6 +48,12 @@ export interface NodeTables {
    * have a log from an address or with a topic (in any position); receipts give the exact logs.
    */
   logs: Database<Uint8Array, Buffer>;
+  /**
+   * Transaction hash → raw transaction: what the node's own mempool acknowledged and has not yet
+   * seen included or dropped. Kept so a node killed at any instant still has every transaction
+   * whose hash it returned (see `transactionJournal`).
+   */
+  pending: Database<Uint8Array, Buffer>;
 }
 
 /** An open store. */
@@ -95,6 +101,7 @@ export function openNodeStore(dir: string, options: { reset?: boolean } = {}): N
     hashes: table("hashes"),
     txs: table("txs"),
     logs: table("logs"),
+    pending: table("pending"),
   };
   let closed = false;
   return {
