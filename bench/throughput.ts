@@ -9,7 +9,6 @@
 import hre from "hardhat";
 import { Interface, keccak256, Wallet } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
@@ -18,6 +17,7 @@ import { startDevnet } from "../src/devnet/index.js";
 import { devAccounts } from "../src/engine/index.js";
 import { loadArtifact } from "../src/shared/artifacts.js";
 import type { createReport } from "./report.js";
+import { freePort } from "../src/shared/ports.js";
 
 type Report = ReturnType<typeof createReport>;
 
@@ -300,14 +300,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -6,18 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { spawnNode } from "../node/helpers.js";
+import { freePort } from "../../src/shared/ports.js";
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Something else listening on `host`:`port`. */
 async function occupy(host: string, port: number): Promise<Server> {

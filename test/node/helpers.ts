@@ -4,12 +4,12 @@ import { Wallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createL2Common, defaultGenesis, devAccounts, getL2Account, type L2Chain } from "../../src/engine/index.js";
 import { proposeBlock, type DataAvailability, type ProposedBlock } from "../../src/proposer/index.js";
 import { deployRollup, signL2Transaction } from "../../src/sdk/index.js";
+import { freePort } from "../../src/shared/ports.js";
 
 /** A fresh temporary directory for a node's store. */
 export function tempDir(prefix = "ultrasound-node-"): string {
@@ -27,16 +27,7 @@ export async function l1WithRollup() {
 }
 
 /** A seeded pseudo-random generator (mulberry32): tests that pick at random pick the same way every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRng as seeded } from "../blobs/fixtures.js";
 
 const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
 
@@ -80,17 +71,7 @@ export function chainHeadOf(chain: L2Chain) {
   return { number: header.number, hash: bytesToHex(header.hash()), stateRoot: bytesToHex(header.stateRoot) };
 }
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** The environment for child processes: this process's Node (22) first on PATH. */
 function childEnv(): NodeJS.ProcessEnv {

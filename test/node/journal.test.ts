@@ -45,7 +45,9 @@ describe("node: kill -9 under load loses no acknowledged transaction", function 
           expect(status.status, `round ${round}: ${hash}`).to.be.oneOf(["pending", "queued"]);
         }
         const pool = (await rpc(node.url, "txpool_status", [])) as { pending: string; queued: string };
-        expect(Number(pool.pending) + Number(pool.queued), `round ${round}: pool size`).to.equal(acknowledged.length);
+        // At least those: a kill that lands after the journal write but before the reply reached
+        // us leaves a transaction the node kept and we never saw acknowledged.
+        expect(Number(pool.pending) + Number(pool.queued), `round ${round}: pool size`).to.be.at.least(acknowledged.length);
         // A burst of sends, killed after a seeded number of acknowledgements while more are in flight.
         const killAfter = 5 + Math.floor(random() * 15);
         const sends: Promise<void>[] = [];
