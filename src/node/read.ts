@@ -28,6 +28,8 @@ export interface NodeBlock {
   l1: L1Origin;
   /** The transactions as L1 carried them (canonical encodings). */
   rawTransactions: Uint8Array[];
+  /** The L1→L2 messages the block delivered (EXECUTE's `messages` field; empty when none). */
+  messages: Uint8Array;
   /** The transactions decoded (on each call). */
   transactions(): TypedTransaction[];
 }
@@ -82,6 +84,7 @@ export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefine
     header: record.header,
     l1: record.l1,
     rawTransactions,
+    messages: ctx.store.deliveries.getBinary(numberKey(number)) ?? new Uint8Array(0),
     transactions: () => rawTransactions.map((raw) => createTxFromRLP(raw, { common: ctx.common })),
   };
 }

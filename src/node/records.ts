@@ -36,6 +36,7 @@ export function decodeAdvance(bytes: Uint8Array): AdvanceRecord {
     gasUsed: BigInt(raw.gasUsed as string),
     timestamp: BigInt(raw.timestamp as string),
     anchorBlockNumber: BigInt(raw.anchorBlockNumber as string),
+    messageCount: BigInt(raw.messageCount as string),
     l1: { ...(raw.l1 as unknown as L1Origin), number: BigInt(raw.l1.number as string) },
   };
 }

@@ -35,6 +35,11 @@ export interface NodeTables {
   advances: Database<Uint8Array, Buffer>;
   /** L2 number → the block's transactions as L1 carried them: `RLP([tx…])` (the block body). */
   payloads: Database<Uint8Array, Buffer>;
+  /**
+   * L2 number → the L1→L2 messages the block delivers: EXECUTE's `messages` field, as the
+   * `advance` calldata carried it (docs/bridge.md). Only blocks that deliver have an entry.
+   */
+  deliveries: Database<Uint8Array, Buffer>;
   /** L2 number → executed block: `RLP([header, l1Number, l1Hash, l1TxHash, l1LogIndex])`. */
   blocks: Database<Uint8Array, Buffer>;
   /** L2 number → the block's receipts (see `encodeReceipts`). */
@@ -96,6 +101,7 @@ export function openNodeStore(dir: string, options: { reset?: boolean } = {}): N
     l1Blocks: table("l1-blocks"),
     advances: table("advances"),
     payloads: table("payloads"),
+    deliveries: table("deliveries"),
     blocks: table("blocks"),
     receipts: table("receipts"),
     hashes: table("hashes"),

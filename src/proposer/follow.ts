@@ -6,7 +6,7 @@ import { UltrasoundError } from "../shared/errors.js";
 
 /** The part of a rollup node (`src/node`) a proposer follows: its canonical blocks. */
 export interface BlockSource {
-  getBlock(tag: "latest" | bigint): { number: bigint; hash: string; header: BlockHeader; rawTransactions: Uint8Array[] } | undefined;
+  getBlock(tag: "latest" | bigint): { number: bigint; hash: string; header: BlockHeader; rawTransactions: Uint8Array[]; messages: Uint8Array } | undefined;
 }
 
 /** Re-applying a block the node derived gave another block than the node's: never silently diverge. */
@@ -48,6 +48,7 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
       coinbase: header.coinbase.bytes,
       prevRandao: header.mixHash,
       anchor: header.parentBeaconBlockRoot!,
+      messages: block.messages.length === 0 ? undefined : block.messages,
     });
     const hash = bytesToHex(built.header.hash());
     if (hash !== block.hash || built.skipped.length > 0) {

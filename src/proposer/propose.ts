@@ -14,6 +14,8 @@ import { EXECUTE_INPUT_BYTE_GAS, executeGas } from "../precompile/gas.js";
 import { encodeExecuteInput } from "../precompile/codec.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
+import { encodeDelivery } from "../bridge/messages.js";
+import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
 
 /** EIP-7825 (osaka): no L1 transaction may ask for more gas than this. */
 export const L1_TRANSACTION_GAS_CAP = 16_777_216n;
@@ -86,10 +88,12 @@ const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
 const WARM_ACCOUNT_ACCESS_GAS = 100n;
 /**
  * NativeRollup's own work apart from EXECUTE and the input-sized terms below: the head read and
- * written (3 slots), the state-root ring-buffer entry (2 fresh slots), the checks, BLOCKHASH,
- * the `BlockAdvanced` event (its fixed part) and the ABI decoding. Measured ≈ 75k; the rest is margin.
+ * written (3 slots), the state-root ring-buffer entry (a fresh slot), the queue reads for the
+ * anchor and forced delivery (3 cold slots), the burned-fees total (a fresh slot the first time),
+ * the checks, BLOCKHASH, the `BlockAdvanced` event (its fixed part) and the ABI decoding.
+ * Measured ≈ 75k before the bridge and ≈ 105k with it at worst; the rest is margin.
  */
-const ROLLUP_FIXED_GAS = 100_000n;
+const ROLLUP_FIXED_GAS = 140_000n;
 /**
  * Per 32-byte word of calldata, what NativeRollup spends on it: the transactions are copied to
  * memory, hashed and copied into the input (3 + 6 + 3 + 3), the witness copied once (3), the
@@ -130,14 +134,15 @@ export function executeCallGas(inputLength: number, gasUsed: bigint, blobs = 0):
 }
 
 /**
- * The calldata of `advance(claim, transactions, witness)` or `advanceWithBlobs(claim, hashes,
- * witness)` for this input, in bytes: selector, the 8-word claim, two offsets, two length-prefixed
- * padded fields (the ABI layout; a test checks it against ethers' encoding).
+ * The calldata of `advance(claim, transactions, witness, messages)` or `advanceWithBlobs(claim,
+ * hashes, witness, messages)` for this input, in bytes: selector, the 9-word claim, three
+ * offsets, three length-prefixed padded fields (the ABI layout; a test checks it against ethers'
+ * encoding).
  */
 export function advanceCalldataLength(input: ExecuteInput): number {
   const padded = (n: number) => Math.ceil(n / 32) * 32;
   const first = input.blobVersionedHashes.length > 0 ? 32 * input.blobVersionedHashes.length : padded(input.transactions.length);
-  return 4 + 8 * 32 + 2 * 32 + 32 + first + 32 + padded(input.witness.length);
+  return 4 + 9 * 32 + 3 * 32 + 32 + first + 32 + padded(input.witness.length) + 32 + padded(input.messages.length);
 }
 
 /**
@@ -178,7 +183,9 @@ export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): big
   // EIP-7825's cap), one copy left the bound short and every advance reverted (test/proposer: "the
   // bound suffices for a block of 1,000 transfers"). Solidity's ABI encoding of the input in the
   // rollup's frame takes more memory than the input itself.
-  const memoryBytes = 2n * BigInt(inputLength) + 2n * (transactionsBytes + 64n) + 4n * 32n * hashes + ROLLUP_MEMORY_SLACK_BYTES;
+  // The messages are copied to memory once more than the input holds them, like the transactions.
+  const messagesBytes = BigInt(input.messages.length);
+  const memoryBytes = 2n * BigInt(inputLength) + 2n * (transactionsBytes + 64n) + 2n * (messagesBytes + 64n) + 4n * 32n * hashes + ROLLUP_MEMORY_SLACK_BYTES;
   const rollup = ROLLUP_FIXED_GAS + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
 
   const execution = TRANSACTION_BASE_GAS + standardCalldata + rollup + call;
@@ -202,6 +209,8 @@ export async function latestL1Block(provider: Pick<JsonRpcApiProvider, "send">):
 export interface FittedBlock {
   block: BuiltBlock;
   anchor: L1Anchor;
+  /** How far the block delivers the L1→L2 queue, and the anchor that commits to it. */
+  delivery: NextDelivery;
   /** Candidates left for a later block because this one was full (L2 gas, L1 gas or blobs). */
   deferred: TypedTransaction[];
   /** The blobs that will carry the data (blob data availability only; no KZG work done yet). */
@@ -215,6 +224,8 @@ export interface FittedBlock {
 /** Options shared by {@link buildFittingBlock}, {@link publishBlock} and {@link proposeBlock}. */
 interface ProposeOptions {
   chain: L2Chain;
+  /** The NativeRollup contract: its L1→L2 queue is read for the block's delivery. */
+  rollup: Contract;
   provider: JsonRpcApiProvider;
   coinbase: string;
   /** Default "blobs". */
@@ -246,24 +257,26 @@ const MAX_FIT_ATTEMPTS = 6;
 export async function buildFittingBlock(options: ProposeOptions & { transactions: TypedTransaction[]; anchor?: L1Anchor }): Promise<FittedBlock> {
   const { chain } = options;
   const anchor = options.anchor ?? (await latestL1Block(options.provider));
+  const delivery = await deliveryFor(options, anchor);
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   const blobs = (options.dataAvailability ?? "blobs") === "blobs";
-  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit, cap, blobs);
+  // The delivery takes its gas first; the transactions get what it leaves (never dropped for it).
+  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit - deliveryGasBound(delivery), cap, blobs);
 
   let transactions = candidates;
   const skipped: BuiltBlock["skipped"] = [];
   for (let attempt = 1; ; attempt++) {
-    const block = await buildOn(chain, anchor, options.coinbase, transactions);
+    const block = await buildOn(chain, anchor, options.coinbase, transactions, delivery);
     skipped.push(...block.skipped);
     const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
     const data = layout.blobs;
     const bound = advanceGasLimit(executeInputOf(block.input, layout));
     const blobCount = data?.length ?? 0;
     if (bound <= cap && blobCount <= MAX_BLOBS_PER_TRANSACTION) {
-      return { block: { ...block, skipped }, anchor, deferred, blobs: data, witnessInBlobs: layout.witnessInBlobs, l1GasBound: bound };
+      return { block: { ...block, skipped }, anchor, delivery, deferred, blobs: data, witnessInBlobs: layout.witnessInBlobs, l1GasBound: bound };
     }
     const included = block.transactions;
-    if (included.length <= 1 || attempt >= MAX_FIT_ATTEMPTS) {
+    if ((included.length <= 1 && delivery.delivery === undefined) || included.length === 0 || attempt >= MAX_FIT_ATTEMPTS) {
       const first = included[0];
       throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
         ...(first === undefined ? {} : { hash: bytesToHex(first.hash()) }),
@@ -274,7 +287,7 @@ export async function buildFittingBlock(options: ProposeOptions & { transactions
         witnessBytes: block.input.witness.length,
       });
     }
-    const keep = fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs);
+    const keep = included.length === 1 ? 0 : fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs);
     deferred.unshift(...included.slice(keep));
     transactions = included.slice(0, keep);
   }
@@ -346,24 +359,60 @@ function emptyInput(): ExecuteInput {
   return {
     chainId: 0n, number: 0n, parentHash: word, blockHash: word, preStateRoot: word, postStateRoot: word, receiptsRoot: word,
     gasLimit: 0n, gasUsed: 0n, coinbase: new Uint8Array(20), timestamp: 0n, prevRandao: word, anchor: word,
-    transactions: new Uint8Array(0), blobVersionedHashes: [word], witness: new Uint8Array(0),
+    transactions: new Uint8Array(0), blobVersionedHashes: [word], witness: new Uint8Array(0), messages: new Uint8Array(0),
   };
 }
 
 /**
- * The block anchored to `anchor` (its hash is the L2 anchor and prevRandao) and timestamped with
- * its time, so everything EXECUTE will see is known while building.
+ * The block anchored to the L1 block `anchor` (its hash is the L2 prevRandao; the L2 anchor is
+ * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
+ * EXECUTE will see is known while building. The delivery's messages go first.
  */
-async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[]): Promise<BuiltBlock> {
+async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
-  const anchorBytes = hexToBytes(anchor.hash as `0x${string}`);
   return buildBlock(chain, {
     transactions,
     timestamp: anchor.timestamp > parent.timestamp ? anchor.timestamp : parent.timestamp,
     coinbase: hexToBytes(coinbase as `0x${string}`),
-    prevRandao: anchorBytes,
-    anchor: anchorBytes,
+    prevRandao: hexToBytes(anchor.hash as `0x${string}`),
+    anchor: hexToBytes(delivery.anchor as `0x${string}`),
+    messages: delivery.delivery === undefined ? undefined : hexToBytes(encodeDelivery(delivery.delivery) as `0x${string}`),
   });
+}
+
+/** The most L1→L2 messages one block delivers: the rollup's forced-delivery quota (read once per contract). */
+const quotas = new WeakMap<Contract, Promise<bigint>>();
+function messagesPerBlock(rollup: Contract): Promise<bigint> {
+  let quota = quotas.get(rollup);
+  if (quota === undefined) {
+    quota = rollup.getFunction("MESSAGES_PER_BLOCK")() as Promise<bigint>;
+    quota.catch(() => quotas.delete(rollup));
+    quotas.set(rollup, quota);
+  }
+  return quota;
+}
+
+/** What the next block on `options.chain` delivers, anchored to `anchor`: as many queued messages as the quota allows. */
+export async function deliveryFor(options: Pick<ProposeOptions, "rollup" | "provider" | "chain">, anchor: L1Anchor): Promise<NextDelivery> {
+  return nextDelivery({
+    rollup: options.rollup,
+    provider: options.provider,
+    chain: options.chain,
+    l1BlockHash: anchor.hash,
+    maxMessages: await messagesPerBlock(options.rollup),
+  });
+}
+
+/**
+ * The most block gas a delivery can take: each message's call gas plus the messenger's own work
+ * per message (hashing it, its bookkeeping, the fee and the call: under 60,000 plus its data
+ * copied and hashed) and once per block (the anchor check, the counters).
+ */
+function deliveryGasBound(next: NextDelivery): bigint {
+  if (next.delivery === undefined) return 0n;
+  let gas = 60_000n;
+  for (const message of next.delivery.messages) gas += message.gasLimit + 60_000n + 24n * BigInt((message.data.length - 2) / 2);
+  return gas;
 }
 
 /**
@@ -375,13 +424,13 @@ async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, trans
 export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock }): Promise<ProposedBlock> {
   const { chain, rollup, provider, fitted } = options;
   const { block } = fitted;
-  const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number);
+  const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
   const layout: DataLayout = { blobs: fitted.blobs, witnessInBlobs: fitted.witnessInBlobs };
   const sidecar = layout.blobs === undefined ? undefined : makeSidecar(layout.blobs);
   const input = executeInputOf(block.input, layout, sidecar?.versionedHashes);
   const data = sidecar
-    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness])
-    : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness]);
+    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness, block.input.messages])
+    : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness, block.input.messages]);
   const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   if (gasLimit > cap) {
@@ -424,7 +473,8 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
  */
 export async function proposeBlock(options: ProposeOptions & { rollup: Contract; transactions: TypedTransaction[] }): Promise<ProposedBlock> {
   const anchor = await latestL1Block(options.provider);
-  const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions);
+  const delivery = await deliveryFor(options, anchor);
+  const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions, delivery);
   const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
   const blobs = layout.blobs;
   // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
@@ -436,7 +486,7 @@ export async function proposeBlock(options: ProposeOptions & { rollup: Contract;
     });
   }
   const l1GasBound = advanceGasLimit(executeInputOf(block.input, layout));
-  return publishBlock({ ...options, fitted: { block, anchor, deferred: [], blobs, witnessInBlobs: layout.witnessInBlobs, l1GasBound } });
+  return publishBlock({ ...options, fitted: { block, anchor, delivery, deferred: [], blobs, witnessInBlobs: layout.witnessInBlobs, l1GasBound } });
 }
 
 /**

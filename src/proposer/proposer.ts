@@ -4,6 +4,7 @@ import type { Contract, JsonRpcApiProvider } from "ethers";
 import type { SkippedTransaction } from "../engine/apply.js";
 import { InvalidTransactionError } from "../engine/errors.js";
 import type { L2Chain } from "../engine/state.js";
+import { deliveredCount } from "../bridge/queue.js";
 import { oneLine, type DroppedTransaction, type Mempool } from "./mempool.js";
 import {
   AdvanceFailedError,
@@ -75,7 +76,8 @@ export function createProposer(options: ProposerOptions): Proposer {
       const dropped = await mempool.sync();
       for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
       const pending = mempool.pending();
-      if (pending.length === 0) return { kind: "idle" };
+      // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
+      if (pending.length === 0 && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
       const candidates = limit === undefined ? pending : pending.slice(0, limit);
 
       let fitted;
@@ -94,7 +96,7 @@ export function createProposer(options: ProposerOptions): Proposer {
       }
 
       const records = dropSkipped(mempool, fitted.block.skipped, log);
-      if (fitted.block.transactions.length === 0) return { kind: "dropped", dropped: records };
+      if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined) return { kind: "dropped", dropped: records };
 
       try {
         const proposed = await publishBlock({ ...options, fitted });
@@ -163,6 +165,12 @@ function blamedIndex(error: Error): number | undefined {
   if (cause instanceof InvalidTransactionError) return cause.index;
   const match = /Transaction cannot be applied\s+index: (\d+)/.exec(reason);
   return match === null ? undefined : Number(match[1]);
+}
+
+/** Whether L1 has queued messages the proposer's chain has not delivered yet. */
+async function undeliveredMessages(options: Pick<ProposerOptions, "rollup" | "chain">): Promise<boolean> {
+  const queued = (await options.rollup.getFunction("messageCount")()) as bigint;
+  return queued > (await deliveredCount(options.chain));
 }
 
 /** Errors that say L1 could not be reached, not that the block is bad: retried, nothing dropped. */

@@ -24,13 +24,29 @@ export interface DeployedRollup {
   deploymentBlock: number;
 }
 
+/** Options of {@link deployRollup}. */
+export interface DeployRollupOptions {
+  /**
+   * Who may withdraw the base fees the L2 burns, from the L1 escrow (docs/bridge.md). Default
+   * the zero address: the burned fees stay locked in the escrow for good.
+   */
+  feeRecipient?: string;
+}
+
 /** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
-export async function deployRollup(signer: Signer, genesis: GenesisConfig): Promise<DeployedRollup> {
+export async function deployRollup(signer: Signer, genesis: GenesisConfig, options: DeployRollupOptions = {}): Promise<DeployedRollup> {
   const chain = await createL2Chain(genesis);
   const artifact = loadArtifact("l1/NativeRollup.sol", "NativeRollup");
   const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
   const g = chain.headers[0]!;
-  const contract = await factory.deploy(genesis.chainId, genesis.gasLimit, bytesToHex(g.hash()), bytesToHex(g.stateRoot), genesis.timestamp);
+  const contract = await factory.deploy(
+    genesis.chainId,
+    genesis.gasLimit,
+    bytesToHex(g.hash()),
+    bytesToHex(g.stateRoot),
+    genesis.timestamp,
+    options.feeRecipient ?? ZERO_ADDRESS,
+  );
   const receipt = await contract.deploymentTransaction()!.wait();
   const address = await contract.getAddress();
   return { rollup: nativeRollupAt(address, signer), address, chain, deploymentBlock: receipt!.blockNumber };
@@ -46,10 +62,14 @@ export interface BlockClaim {
   coinbase: string;
   timestamp: bigint;
   anchorBlockNumber: bigint;
+  /** The L1→L2 queue length delivered once this block is applied. */
+  messageCount: bigint;
 }
 
-/** The claim that proposes a built block: its commitments, its coinbase and its L1 anchor block. */
-export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint): BlockClaim {
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** The claim that proposes a built block: its commitments, its coinbase, its L1 anchor block and how far it delivers the queue. */
+export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint, messageCount: bigint): BlockClaim {
   return {
     parentHash: bytesToHex(header.parentHash),
     blockHash: bytesToHex(header.hash()),
@@ -59,6 +79,7 @@ export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint): Bloc
     coinbase: header.coinbase.toString(),
     timestamp: header.timestamp,
     anchorBlockNumber,
+    messageCount,
   };
 }
 
@@ -74,7 +95,12 @@ export interface BlockAdvancedEvent {
   coinbase: string;
   timestamp: bigint;
   anchorBlockNumber: bigint;
+  /** The L1 block hash of `anchorBlockNumber`: the L2 block's prevRandao. */
+  prevRandao: string;
+  /** The anchor: `keccak256(abi.encode(prevRandao, messageCount, rollingHash))` (docs/bridge.md). */
   anchor: string;
+  /** The L1→L2 queue length delivered once the block is applied. */
+  messageCount: bigint;
   dataHash: string;
   /** Versioned hashes of the blobs that carried the transactions (empty: calldata). */
   blobHashes: string[];
@@ -91,7 +117,8 @@ export function parseBlockAdvanced(logs: readonly Log[]): BlockAdvancedEvent[] {
     events.push({
       number: a.number, blockHash: a.blockHash, proposer: a.proposer, parentHash: a.parentHash,
       stateRoot: a.stateRoot, receiptsRoot: a.receiptsRoot, gasUsed: a.gasUsed, coinbase: a.coinbase,
-      timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, anchor: a.anchor, dataHash: a.dataHash,
+      timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, prevRandao: a.prevRandao, anchor: a.anchor,
+      messageCount: a.messageCount, dataHash: a.dataHash,
       blobHashes: [...a.blobHashes],
     });
   }

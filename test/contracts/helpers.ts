@@ -10,6 +10,10 @@ import { buildBlock, type BuiltBlock } from "../../src/engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../../src/engine/state.js";
 import { advanceGasLimit } from "../../src/proposer/propose.js";
 import { signL2Transaction, type L2TransactionRequest } from "../../src/sdk/transactions.js";
+import { anchorCommitment, encodeDelivery } from "../../src/bridge/messages.js";
+import type { NextDelivery } from "../../src/bridge/queue.js";
+
+const ZERO_HASH = "0x" + "00".repeat(32);
 
 /** What the helpers need of a Hardhat connection's `ethers`. */
 export interface RawProvider {
@@ -42,9 +46,10 @@ import { blockClaim, type BlockClaim } from "../../src/sdk/contracts.js";
 export interface PreparedBlock {
   block: BuiltBlock;
   claim: BlockClaim;
-  /** `advance`'s second and third arguments, 0x-hex. */
+  /** `advance`'s second, third and fourth arguments, 0x-hex. */
   transactions: string;
   witness: string;
+  messages: string;
   /** Enough L1 gas for `advance` (the proposer's bound). */
   gasLimit: bigint;
   anchor: L1Block;
@@ -63,27 +68,31 @@ export async function prepareBlock(
     anchorNumber?: bigint;
     timestamp?: bigint;
     coinbase?: string;
+    /** What the block delivers of the L1→L2 queue (default: nothing, on a rollup whose queue was never used). */
+    delivery?: NextDelivery;
   } = {},
 ): Promise<PreparedBlock> {
   const anchor = await l1Block(ethers, options.anchorNumber ?? "latest");
   const parent = chainHead(chain);
   const timestamp = options.timestamp ?? (anchor.timestamp > parent.timestamp ? anchor.timestamp : parent.timestamp);
   const coinbase = options.coinbase ?? "0x00000000000000000000000000000000000c0ffe";
-  const anchorBytes = hexToBytes(anchor.hash as `0x${string}`);
+  const delivery = options.delivery ?? { messageCount: 0n, anchor: anchorCommitment(anchor.hash, 0n, ZERO_HASH) };
   const block = await buildBlock(chain, {
     transactions: (options.transactions ?? []).map((tx) => (typeof tx === "string" ? hexToBytes(tx as `0x${string}`) : tx)),
     timestamp,
     coinbase: hexToBytes(coinbase as `0x${string}`),
-    prevRandao: anchorBytes,
-    anchor: anchorBytes,
+    prevRandao: hexToBytes(anchor.hash as `0x${string}`),
+    anchor: hexToBytes(delivery.anchor as `0x${string}`),
+    messages: delivery.delivery === undefined ? undefined : hexToBytes(encodeDelivery(delivery.delivery) as `0x${string}`),
   });
   if (block.skipped.length > 0) throw new Error(`transaction skipped while building: ${block.skipped[0]!.reason}`);
-  const claim: BlockClaim = { ...blockClaim(block.header, anchor.number), coinbase };
+  const claim: BlockClaim = { ...blockClaim(block.header, anchor.number, delivery.messageCount), coinbase };
   return {
     block,
     claim,
     transactions: bytesToHex(block.input.transactions),
     witness: bytesToHex(block.input.witness),
+    messages: bytesToHex(block.input.messages),
     gasLimit: advanceGasLimit(block.input),
     anchor,
   };

@@ -94,13 +94,14 @@ describe("proposer", function () {
         for (let i = 0; i < count; i++) await l2.send({ from: i % 10, to: Wallet.createRandom().address, value: 1n });
         const fitted = await buildFittingBlock({
           chain: l2.chain,
+          rollup: l2.rollup,
           provider: ethers.provider as never,
           coinbase: await signer!.getAddress(),
           dataAvailability: "calldata",
           transactions: l2.mempool.pending(),
         });
         const { input } = fitted.block;
-        const data = l2.rollup.interface.encodeFunctionData("advance", [blockClaim(fitted.block.header, fitted.anchor.number), input.transactions, input.witness]);
+        const data = l2.rollup.interface.encodeFunctionData("advance", [blockClaim(fitted.block.header, fitted.anchor.number, fitted.delivery.messageCount), input.transactions, input.witness, input.messages]);
         expect(advanceCalldataLength(input)).to.equal(hexToBytes(data as `0x${string}`).length);
         const least = BigInt(await ethers.provider.send("eth_estimateGas", [{ from: await signer!.getAddress(), to: l2.address, data }]));
         const bound = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
@@ -124,6 +125,7 @@ describe("proposer", function () {
     const [signer] = await ethers.getSigners();
     const fitted = await buildFittingBlock({
       chain: l2.chain,
+      rollup: l2.rollup,
       provider: ethers.provider as never,
       coinbase: await signer!.getAddress(),
       dataAvailability: "calldata",
@@ -132,8 +134,8 @@ describe("proposer", function () {
     });
     const { input } = fitted.block;
     expect(input.transactions.length + input.witness.length).to.be.greaterThan(200_000);
-    const claim = blockClaim(fitted.block.header, fitted.anchor.number);
-    const data = l2.rollup.interface.encodeFunctionData("advance", [claim, input.transactions, input.witness]);
+    const claim = blockClaim(fitted.block.header, fitted.anchor.number, fitted.delivery.messageCount);
+    const data = l2.rollup.interface.encodeFunctionData("advance", [claim, input.transactions, input.witness, input.messages]);
     const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
     const snapshot = await ethers.provider.send("evm_snapshot", []);
     const receipt = await (await signer!.sendTransaction({ to: l2.address, data, gasLimit })).wait();

@@ -31,18 +31,47 @@ export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
  * stores them, `RLP([tx…])`, as the block's body, committed in groups like the execute stage's.
  */
 export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COMMIT_POLICY): Stage {
-  const advanceSelector = nativeRollupInterface().getFunction("advance")!.selector.slice(2);
+  const rollupInterface = nativeRollupInterface();
+  const advanceSelector = rollupInterface.getFunction("advance")!.selector.slice(2);
+  const advanceWithBlobsSelector = rollupInterface.getFunction("advanceWithBlobs")!.selector.slice(2);
 
-  async function fromCalldata(advance: AdvanceRecord): Promise<Uint8Array> {
+  /** The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block. */
+  async function advanceInput(advance: AdvanceRecord): Promise<string> {
     const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
-    const notFound = (reason: string) =>
-      new AdvanceDataNotFoundError("Cannot find block data in the L1 transaction's input", { l2Block: advance.number, l1Tx: advance.l1.txHash, reason });
-    if (tx.to?.toLowerCase() !== ctx.rollup) throw notFound(`it calls ${tx.to}, not the rollup (advance through another contract is not supported)`);
-    const data = advanceTransactions(tx.input, advanceSelector);
-    if (data === undefined) throw notFound(`it does not call advance(claim, transactions, witness)`);
-    if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw notFound("its transactions do not hash to the event's dataHash");
+    if (tx.to?.toLowerCase() !== ctx.rollup) throw dataNotFound(advance, `it calls ${tx.to}, not the rollup (advance through another contract is not supported)`);
+    return tx.input;
+  }
+
+  async function fromCalldata(advance: AdvanceRecord, input: string): Promise<Uint8Array> {
+    const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT);
+    if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages)`);
+    if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw dataNotFound(advance, "its transactions do not hash to the event's dataHash");
     return data;
+  }
+
+  /**
+   * The messages the block delivers, from the `advance` calldata: only fetched when the block
+   * moves the queue (its `messageCount` is past its parent's). EXECUTE checked them against the
+   * anchor on L1, and the execute stage checks them again by re-execution.
+   */
+  async function deliveredMessages(advance: AdvanceRecord, input: string | undefined): Promise<Uint8Array | undefined> {
+    const parentCount = advance.number === 1n ? 0n : decodeAdvance(ctx.store.advances.getBinary(numberKey(advance.number - 1n))!).messageCount;
+    if (advance.messageCount === parentCount) return undefined;
+    const calldata = input ?? (await advanceInput(advance));
+    const messages =
+      advanceArgument(calldata, advanceSelector, MESSAGES_ARGUMENT) ?? advanceArgument(calldata, advanceWithBlobsSelector, MESSAGES_ARGUMENT);
+    if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
+    return messages;
+  }
+
+  async function blockData(advance: AdvanceRecord): Promise<BlockData> {
+    if (advance.blobHashes.length > 0) {
+      const transactions = await fromBlobs(advance);
+      return { transactions, messages: await deliveredMessages(advance, undefined) };
+    }
+    const input = await advanceInput(advance);
+    return { transactions: await fromCalldata(advance, input), messages: await deliveredMessages(advance, input) };
   }
 
   async function fromBlobs(advance: AdvanceRecord): Promise<Uint8Array> {
@@ -73,7 +102,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
 
     async execute(input: ExecInput): Promise<ExecOutput> {
       let checkpoint = input.checkpoint;
-      let batch: { number: bigint; transactions: Uint8Array }[] = [];
+      let batch: ({ number: bigint } & BlockData)[] = [];
       let started = performance.now();
       // Grouped like the execute stage's commits (see CommitPolicy); also when a fetch fails.
       const commit = () => {
@@ -82,16 +111,19 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
         batch = [];
         started = performance.now();
         ctx.store.transaction(() => {
-          for (const { number, transactions } of done) ctx.store.payloads.putSync(numberKey(number), transactions);
+          for (const { number, transactions, messages } of done) {
+            ctx.store.payloads.putSync(numberKey(number), transactions);
+            if (messages !== undefined) ctx.store.deliveries.putSync(numberKey(number), messages);
+          }
           writeMeta(ctx.store, checkpointKey("derive"), done.at(-1)!.number.toString());
         });
       };
       // The next blocks' data is fetched while the current one is awaited: an L1 round trip per
       // block would otherwise bound a catch-up over a remote L1. Stored strictly in order.
-      const inflight = new Map<bigint, Promise<Uint8Array>>();
+      const inflight = new Map<bigint, Promise<BlockData>>();
       const fetchData = (number: bigint) => {
         const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
-        const data = advance.blobHashes.length > 0 ? fromBlobs(advance) : fromCalldata(advance);
+        const data = blockData(advance);
         data.catch(() => {}); // awaited in order below; a failure ahead of the one awaited is not unhandled
         return data;
       };
@@ -99,9 +131,9 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
         while (checkpoint < input.target && !ctx.stopping()) {
           for (let n = checkpoint + 1n; n <= input.target && n <= checkpoint + PREFETCH_BLOCKS; n++) if (!inflight.has(n)) inflight.set(n, fetchData(n));
           const number = checkpoint + 1n;
-          const transactions = await inflight.get(number)!;
+          const data = await inflight.get(number)!;
           inflight.delete(number);
-          batch.push({ number, transactions });
+          batch.push({ number, ...data });
           checkpoint = number;
           if (performance.now() - started >= policy.intervalMs || batch.length >= policy.maxBlocks) commit();
         }
@@ -113,6 +145,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
 
     unwind(input: UnwindInput): UnwindOutput {
       for (const key of [...ctx.store.payloads.getKeys({ start: numberKey(input.unwindTo.l2 + 1n) })]) ctx.store.payloads.removeSync(key);
+      for (const key of [...ctx.store.deliveries.getKeys({ start: numberKey(input.unwindTo.l2 + 1n) })]) ctx.store.deliveries.removeSync(key);
       const checkpoint = input.checkpoint < input.unwindTo.l2 ? input.checkpoint : input.unwindTo.l2;
       writeMeta(ctx.store, checkpointKey("derive"), checkpoint.toString());
       return { checkpoint };
@@ -120,21 +153,37 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   };
 }
 
+/** A block's data as the derive stage stores it: its body and, when it delivers any, its messages. */
+interface BlockData {
+  transactions: Uint8Array;
+  messages?: Uint8Array;
+}
+
+function dataNotFound(advance: AdvanceRecord, reason: string): AdvanceDataNotFoundError {
+  return new AdvanceDataNotFoundError("Cannot find block data in the L1 transaction's input", { l2Block: advance.number, l1Tx: advance.l1.txHash, reason });
+}
+
+/** Word of `advance`'s calldata (after the 9-word claim) holding the offset of `_transactions`. */
+export const TRANSACTIONS_ARGUMENT = 9;
+/** Word of `advance`'s and `advanceWithBlobs`' calldata holding the offset of `_messages` (their fourth argument). */
+export const MESSAGES_ARGUMENT = 11;
+
 /**
- * The `_transactions` argument of `advance(BlockClaim, bytes _transactions, bytes _witness)`
- * calldata (0x-hex), read in place: the static 8-word claim, then the offsets of the two byte
- * arguments. Only the transactions are converted — the witness, most of the input, is skipped
- * (ethers' full decode of it was a third of re-derivation time). Undefined if malformed; the
- * caller checks the bytes against the event's `dataHash` anyway.
+ * A `bytes` argument of `advance(BlockClaim, bytes _transactions, bytes _witness, bytes _messages)`
+ * (or `advanceWithBlobs`) calldata (0x-hex), read in place: the static 9-word claim, then the
+ * offsets of the dynamic arguments; `offsetWord` is the word holding the wanted one's offset.
+ * Only that argument is converted — the witness, most of the input, is skipped (ethers' full
+ * decode of it was a third of re-derivation time). Undefined if `selector` does not match or
+ * the calldata is malformed; the caller checks the bytes against L1's commitments anyway.
  */
-export function advanceTransactions(input: string, selector: string): Uint8Array | undefined {
+export function advanceArgument(input: string, selector: string, offsetWord: number): Uint8Array | undefined {
   const hex = input.startsWith("0x") ? input.slice(2) : input;
   if (hex.slice(0, 8).toLowerCase() !== selector.toLowerCase()) return undefined;
   const word = (byteOffset: number): bigint | undefined => {
     const at = 8 + byteOffset * 2;
     return at + 64 <= hex.length ? BigInt("0x" + hex.slice(at, at + 64)) : undefined;
   };
-  const offset = word(8 * 32);
+  const offset = word(offsetWord * 32);
   if (offset === undefined || offset > BigInt(hex.length)) return undefined;
   const length = word(Number(offset));
   if (length === undefined) return undefined;

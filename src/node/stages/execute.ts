@@ -90,6 +90,7 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
       },
     });
     const anchor = hexToBytes(advance.anchor)!;
+    const messages = ctx.store.deliveries.getBinary(numberKey(number));
     const env: BlockEnv = {
       number,
       parentHash: parent.hash(),
@@ -97,14 +98,14 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
       coinbase: hexToBytes(advance.coinbase)!,
       gasLimit: parent.gasLimit,
       baseFeePerGas: parent.calcNextBaseFee(),
-      prevRandao: anchor,
+      prevRandao: hexToBytes(advance.prevRandao)!,
       anchor,
     };
     let result: ApplyResult;
     try {
       // Senders recovered ahead on a second core, as `execute` does (the engine's memo of ecrecover).
       const transactions = splitTransactions(body);
-      result = await prefetchSenders(common, transactions, advance.gasUsed).during(() => applyBlockBody(vm, env, transactions, "verify"));
+      result = await prefetchSenders(common, transactions, advance.gasUsed).during(() => applyBlockBody(vm, env, transactions, "verify", { messages }));
     } catch (error) {
       const reason = (error as Error).message.split("\n").join(" ");
       throw mismatch("execution", "every transaction applies (L1 verified the block)", reason, error);

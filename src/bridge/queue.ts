@@ -1,0 +1,81 @@
+/**
+ * What a proposer needs of a rollup's L1→L2 queue to build the next block: how far the queue
+ * reaches, the messages the block delivers (read back from `MessageQueued` logs and checked
+ * against the rolling hashes L1 stores), and the anchor that commits to them.
+ */
+import { id, type Contract, type JsonRpcApiProvider } from "ethers";
+import { callL2 } from "../engine/query.js";
+import { PREDEPLOYS } from "../engine/chain.js";
+import type { L2Chain } from "../engine/state.js";
+import { UltrasoundError } from "../shared/errors.js";
+import { parseQueuedMessages } from "../sdk/bridge.js";
+import { nativeRollupInterface } from "../sdk/contracts.js";
+import { anchorCommitment, rollingHashOf, type Delivery, type L1Message } from "./messages.js";
+
+/** The queue's messages as L1 logged them do not hash to what L1 stores (an L1 reorg under the read, or a bug). */
+export class QueueInconsistentError extends UltrasoundError {
+  override name = "QueueInconsistentError";
+}
+
+/** What the next block delivers and the anchor that commits to it. */
+export interface NextDelivery {
+  /** The queue length delivered once the block is applied (the claim's `messageCount`). */
+  messageCount: bigint;
+  /** The L1 anchor: `keccak256(abi.encode(l1BlockHash, messageCount, rollingHash))`. */
+  anchor: string;
+  /** The block's new messages (undefined when it delivers none: no delivery system call). */
+  delivery?: Delivery;
+}
+
+const ZERO_HASH = "0x" + "00".repeat(32);
+/** `deliveredCount()`. */
+const DELIVERED_COUNT_SELECTOR = id("deliveredCount()").slice(0, 10);
+
+/** The messenger's `deliveredCount()` at the head of `chain` (0 on a chain without the predeploy). */
+export async function deliveredCount(chain: L2Chain): Promise<bigint> {
+  const out = await callL2(chain, { to: PREDEPLOYS.messenger, data: DELIVERED_COUNT_SELECTOR });
+  return out === "0x" || out.length < 66 ? 0n : BigInt(out.slice(0, 66));
+}
+
+/**
+ * The delivery of the next block on `chain`: up to `maxMessages` of the messages L1 has queued
+ * beyond what the chain has delivered, anchored to the L1 block `l1BlockHash`.
+ */
+export async function nextDelivery(options: {
+  rollup: Contract;
+  provider: Pick<JsonRpcApiProvider, "getLogs">;
+  chain: L2Chain;
+  l1BlockHash: string;
+  maxMessages: bigint;
+}): Promise<NextDelivery> {
+  const { rollup } = options;
+  const delivered = await deliveredCount(options.chain);
+  const queued = (await rollup.getFunction("messageCount")()) as bigint;
+  const count = queued < delivered + options.maxMessages ? queued : delivered + options.maxMessages;
+  const rollingAt = async (n: bigint) => (n === 0n ? ZERO_HASH : ((await rollup.getFunction("rollingHash")(n)) as string));
+  const rollingHash = await rollingAt(count);
+  const anchor = anchorCommitment(options.l1BlockHash, count, rollingHash);
+  if (count <= delivered) return { messageCount: count < delivered ? delivered : count, anchor };
+
+  const messages = await readQueue(rollup, options.provider, delivered, count);
+  const start = await rollingAt(delivered);
+  if (rollingHashOf(messages, start) !== rollingHash) {
+    throw new QueueInconsistentError("The queued messages do not hash to the rolling hash L1 stores", { from: delivered, to: count, rollingHash });
+  }
+  return { messageCount: count, anchor, delivery: { l1BlockHash: options.l1BlockHash, count, rollingHash, messages } };
+}
+
+/** Messages `[from, to)` of the queue, from the `MessageQueued` logs since message `from` was queued. */
+export async function readQueue(rollup: Contract, provider: Pick<JsonRpcApiProvider, "getLogs">, from: bigint, to: bigint): Promise<L1Message[]> {
+  const fromBlock = (await rollup.getFunction("enqueuedAt")(from)) as bigint;
+  const topic = nativeRollupInterface().getEvent("MessageQueued")!.topicHash;
+  const logs = await provider.getLogs({ address: await rollup.getAddress(), topics: [topic], fromBlock: Number(fromBlock), toBlock: "latest" });
+  const byIndex = new Map(parseQueuedMessages(logs).map((m) => [m.index, m]));
+  const out: L1Message[] = [];
+  for (let i = from; i < to; i++) {
+    const message = byIndex.get(i);
+    if (message === undefined) throw new QueueInconsistentError("A queued message has no MessageQueued log", { index: i, fromBlock });
+    out.push(message);
+  }
+  return out;
+}
