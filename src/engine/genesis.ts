@@ -5,7 +5,7 @@ import type { DB } from "@ethereumjs/util";
 import { Account, createAddressFromString, hexToBytes, MapDB, ValueEncoding } from "@ethereumjs/util";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { createL2Common, devAccounts, PREDEPLOYS } from "./chain.js";
+import { createL2Common, devAccounts, L2_PREMINT, PREDEPLOYS } from "./chain.js";
 
 /** One account of the genesis allocation. */
 export interface GenesisAccount {
@@ -34,6 +34,12 @@ export interface DefaultGenesisOptions {
   timestamp?: bigint;
   /** Balance of each of Hardhat's 20 default accounts (default 10,000 ETH, as on L1). */
   devBalance?: bigint;
+  /**
+   * Put the `L2Messenger` predeploy (`contracts/l2/L2Messenger.sol`) at `PREDEPLOYS.messenger`,
+   * holding `L2_PREMINT` (docs/bridge.md). Off by default until that contract exists; when on,
+   * building the genesis throws `ArtifactNotFoundError` if its artifact is missing.
+   */
+  messenger?: boolean;
   /** Extra accounts, merged over the defaults. */
   alloc?: Record<string, GenesisAccount>;
 }
@@ -47,6 +53,7 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
   const alloc: Record<string, GenesisAccount> = {};
   for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
+  if (options.messenger === true) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
     chainId: options.chainId ?? 167_001n,
@@ -55,6 +62,15 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
     baseFeePerGas: 1_000_000_000n,
     alloc,
   };
+}
+
+/**
+ * The `L2Messenger` predeploy's genesis account: its runtime code and all the L2 ETH there will
+ * be (`L2_PREMINT`), which L1→L2 messages unlock. Throws `ArtifactNotFoundError` until
+ * `contracts/l2/L2Messenger.sol` is compiled.
+ */
+export function messengerGenesisAccount(): GenesisAccount {
+  return { code: loadArtifact("l2/L2Messenger.sol", "L2Messenger").deployedBytecode, balance: L2_PREMINT };
 }
 
 /** The genesis state written into a database, and the genesis header that commits to it. */

@@ -319,7 +319,8 @@ function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bi
     if (blobsNeeded > MAX_BLOBS_PER_TRANSACTION) break;
     const input: ExecuteInput = {
       ...block.input,
-      gasUsed: block.receipts[k - 1]!.cumulativeBlockGasUsed,
+      // The message delivery's gas is in the block's gas but in no receipt.
+      gasUsed: block.deliveryGasUsed + block.receipts[k - 1]!.cumulativeBlockGasUsed,
       transactions: blobs ? new Uint8Array(0) : new Uint8Array(prefixBytes + 9),
       blobVersionedHashes: Array.from({ length: Math.max(blobsNeeded, blobs ? 1 : 0) }, () => new Uint8Array(32)),
       witness: witnessInBlobs ? new Uint8Array(0) : new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),
@@ -346,7 +347,7 @@ function emptyInput(): ExecuteInput {
   return {
     chainId: 0n, number: 0n, parentHash: word, blockHash: word, preStateRoot: word, postStateRoot: word, receiptsRoot: word,
     gasLimit: 0n, gasUsed: 0n, coinbase: new Uint8Array(20), timestamp: 0n, prevRandao: word, anchor: word,
-    transactions: new Uint8Array(0), blobVersionedHashes: [word], witness: new Uint8Array(0),
+    transactions: new Uint8Array(0), blobVersionedHashes: [word], witness: new Uint8Array(0), messages: new Uint8Array(0),
   };
 }
 
