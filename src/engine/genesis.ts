@@ -120,7 +120,7 @@ export class GenesisConfigError extends UltrasoundError {
 }
 
 /**
- * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "alloc"? }`
+ * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "messenger"?, "alloc"? }`
  * (numbers as JSON numbers or decimal/0x strings; alloc as in {@link GenesisAccount}), merged
  * over {@link defaultGenesis}: the predeploys and dev accounts stay unless overridden.
  */
@@ -133,7 +133,7 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new GenesisConfigError("Genesis must be a JSON object", { source });
   const raw = json as Record<string, unknown>;
-  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "alloc"]);
+  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "alloc"]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new GenesisConfigError("Unknown genesis field", { source, field: key });
   const alloc: Record<string, GenesisAccount> = {};
   if (raw.alloc !== undefined) {
@@ -155,8 +155,10 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   const gasLimit = raw.gasLimit === undefined ? undefined : quantity(raw.gasLimit, "gasLimit", source);
   if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
+  if (raw.messenger !== undefined && typeof raw.messenger !== "boolean") throw new GenesisConfigError("messenger must be true or false", { source });
   return defaultGenesis({
     chainId,
+    messenger: raw.messenger as boolean | undefined,
     gasLimit,
     timestamp: raw.timestamp === undefined ? undefined : quantity(raw.timestamp, "timestamp", source),
     devBalance: raw.devBalance === undefined ? undefined : quantity(raw.devBalance, "devBalance", source),

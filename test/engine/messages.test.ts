@@ -16,6 +16,8 @@ import {
   L2_PREMINT,
   MessageDeliveryFailedError,
   messengerGenesisAccount,
+  parseGenesisJson,
+  GenesisConfigError,
   PREDEPLOYS,
   SYSTEM_ADDRESS,
   type BuiltBlock,
@@ -324,6 +326,8 @@ describe("engine: L1→L2 message delivery by system call (docs/bridge.md)", fun
 describe("engine: genesis with the L2Messenger predeploy", function () {
   it("is off by default; the option needs the L2Messenger artifact (pre-minted with L2_PREMINT)", function () {
     expect(defaultGenesis().alloc[PREDEPLOYS.messenger]).to.equal(undefined);
+    expect(parseGenesisJson('{"messenger": false}').alloc[PREDEPLOYS.messenger]).to.equal(undefined);
+    expect(() => parseGenesisJson('{"messenger": "yes"}')).to.throw(GenesisConfigError);
     expect(L2_PREMINT).to.equal(2n ** 128n);
     let artifact: unknown;
     try {
