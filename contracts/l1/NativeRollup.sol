@@ -80,7 +80,8 @@ contract NativeRollup is INativeRollup {
         );
 
         Execute.Header memory header = _header(parent, _claim, anchor);
-        (bool ok, bytes32 executedHash) = Execute.execute(header, _transactions, _blobHashes, _witness);
+        // No L1→L2 messages yet; burned fees are not accounted yet (both come with the bridge).
+        (bool ok, bytes32 executedHash,) = Execute.execute(header, _transactions, _blobHashes, _witness, "");
         require(ok, NativeRollup_ExecutionFailed(header.number));
         require(executedHash == _claim.blockHash, NativeRollup_BlockHashMismatch(_claim.blockHash, executedHash));
 

@@ -1,6 +1,6 @@
 import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import type { EVM, EVMMockBlockchainInterface } from "@ethereumjs/evm";
+import type { EVM, EVMMockBlockchainInterface, EVMResult } from "@ethereumjs/evm";
 import { RLP } from "@ethereumjs/rlp";
 import { Caches } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
@@ -13,7 +13,7 @@ import { id as selectorOf } from "ethers";
 import { PREDEPLOYS, SYSTEM_ADDRESS } from "./chain.js";
 import { EngineStateManager } from "./state-manager.js";
 import { EngineTrie } from "./trie.js";
-import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError } from "./errors.js";
+import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError, MessageDeliveryFailedError } from "./errors.js";
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
 import { orderedTrieRoot } from "./ordered-trie.js";
@@ -42,6 +42,10 @@ export type AncestorLookup = (number: bigint) => BlockHeader;
  */
 export const SYSTEM_CALL_GAS = 250_000n;
 const ANCHOR_SELECTOR = hexToBytes(selectorOf("anchor(bytes32)").slice(0, 10) as `0x${string}`);
+/** `L2Messenger.deliverMessages`, whose ABI arguments are EXECUTE's `messages` field (docs/bridge.md). */
+export const DELIVER_MESSAGES_SIGNATURE =
+  "deliverMessages(bytes32,uint256,bytes32,(uint256,address,address,address,uint256,uint256,uint64,bytes)[])";
+const DELIVER_MESSAGES_SELECTOR = hexToBytes(selectorOf(DELIVER_MESSAGES_SIGNATURE).slice(0, 10) as `0x${string}`);
 
 /** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
 export async function createEngineVM(options: {
@@ -91,7 +95,15 @@ export interface ApplyResult {
   /** Build mode only: transactions left out, with the reason. */
   skipped: SkippedTransaction[];
   receipts: TxReceipt[];
+  /** The block's gas: the message delivery's, then every transaction's. */
   gasUsed: bigint;
+  /**
+   * Gas of the message-delivery system call (0 without messages). It is in `gasUsed` but in no
+   * receipt: the receipts' cumulative gas counts the transactions only.
+   */
+  deliveryGasUsed: bigint;
+  /** Σ over the transactions of baseFeePerGas × receipt gas: the base fee the block burned (EXECUTE's second output word). */
+  burnedFees: bigint;
   receiptsRoot: Uint8Array;
   transactionsRoot: Uint8Array;
   logsBloom: Uint8Array;
@@ -106,6 +118,11 @@ export interface ApplyOptions {
    * be, so no input makes the verifier work beyond what was paid.
    */
   gasBudget?: bigint;
+  /**
+   * EXECUTE's `messages` field: the ABI arguments of `L2Messenger.deliverMessages`. When
+   * non-empty, they are delivered by a system call after the anchor's, before the transactions.
+   */
+  messages?: Uint8Array;
 }
 
 /** The least gas an Osaka transaction adds to its block (intrinsic gas; EIP-7623's floor). */
@@ -113,10 +130,14 @@ const MIN_TRANSACTION_GAS = 21_000n;
 
 /**
  * The state transition of an L2 block, shared by the builder and the stateless verifier so the
- * two cannot drift: the L1-anchor system call, then each transaction, then the roots.
+ * two cannot drift: the L1-anchor system call, the message delivery (when there are messages),
+ * then each transaction, then the roots.
  *
  * - `"build"`: a transaction that cannot be applied (or does not fit) is left out.
  * - `"verify"`: any transaction that cannot be applied rejects the whole block.
+ *
+ * In both modes a delivery that reverts or halts throws `MessageDeliveryFailedError`: the block
+ * cannot exist with those messages.
  */
 export async function applyBlockBody(
   vm: VM,
@@ -129,13 +150,16 @@ export async function applyBlockBody(
   const meter = meters.get(vm);
   const budget = options.gasBudget;
   await anchorSystemCall(vm, block, env.anchor);
+  const messages = options.messages ?? new Uint8Array(0);
+  const deliveryGasUsed = messages.length === 0 ? 0n : await deliverySystemCall(vm, block, messages, meter, budget);
 
   const included: TypedTransaction[] = [];
   const skipped: ApplyResult["skipped"] = [];
   const receipts: TxReceipt[] = [];
   const bloom = new Bloom(undefined, vm.common);
-  let gasUsed = 0n;
+  let gasUsed = deliveryGasUsed;
   let cumulativeReceiptGas = 0n;
+  let burnedFees = 0n;
   const stateManager = vm.stateManager as EngineStateManager;
   for (const [index, item] of transactions.entries()) {
     if (budget !== undefined && budget - gasUsed < MIN_TRANSACTION_GAS) {
@@ -176,6 +200,7 @@ export async function applyBlockBody(
     gasUsed += result.blockGasSpent ?? result.totalGasSpent;
     if (budget !== undefined && gasUsed > budget) throw new GasBudgetExceededError(`transaction ${index}`, gasUsed, budget);
     cumulativeReceiptGas += result.totalGasSpent;
+    burnedFees += env.baseFeePerGas * result.totalGasSpent;
     bloom.or(result.bloom);
     receipts.push(result.receipt);
   }
@@ -186,7 +211,18 @@ export async function applyBlockBody(
   );
   const transactionsRoot = await trieRoot(vm.common, included.map((tx) => tx.serialize()));
   const stateRoot = await vm.stateManager.getStateRoot();
-  return { included, skipped, receipts, gasUsed, receiptsRoot, transactionsRoot, logsBloom: bloom.bitvector, stateRoot };
+  return {
+    included,
+    skipped,
+    receipts,
+    gasUsed,
+    deliveryGasUsed,
+    burnedFees,
+    receiptsRoot,
+    transactionsRoot,
+    logsBloom: bloom.bitvector,
+    stateRoot,
+  };
 }
 
 /** The full L2 header once the body has been applied. Its hash is the L2 block hash. */
@@ -243,25 +279,86 @@ function envBlock(common: Common, env: BlockEnv): Block {
  * A chain whose genesis has no anchor predeploy gets a call to an empty account: a no-op.
  */
 async function anchorSystemCall(vm: VM, block: Block, anchor: Uint8Array): Promise<void> {
-  const system = createAddressFromString(SYSTEM_ADDRESS);
-  const systemAccount = await vm.stateManager.getAccount(system);
   const data = new Uint8Array(36);
   data.set(ANCHOR_SELECTOR, 0);
   data.set(anchor, 4);
-  const result = await vm.evm.runCall({
-    caller: system,
-    origin: system,
-    to: createAddressFromString(PREDEPLOYS.anchor),
-    data,
-    gasLimit: SYSTEM_CALL_GAS,
-    block,
-  });
-  if (systemAccount === undefined) await vm.stateManager.deleteAccount(system);
-  else await vm.stateManager.putAccount(system, systemAccount);
-  await vm.evm.journal.cleanup();
+  const result = await systemCall(vm, block, PREDEPLOYS.anchor, data, SYSTEM_CALL_GAS);
   if (result.execResult.exceptionError !== undefined) {
     throw new AnchorCallFailedError(result.execResult.exceptionError.error);
   }
+}
+
+/**
+ * Hands the block's L1→L2 messages to the `L2Messenger` predeploy: a system call from
+ * SYSTEM_ADDRESS with calldata `selector(deliverMessages(…)) ‖ messages` and the block gas limit,
+ * whose gas counts in the block's gas before the first transaction, with no receipt. Returns
+ * that gas.
+ *
+ * In verify mode (`budget` set) the meter stops the call as soon as it consumes more than the
+ * budget (`GasBudgetExceededError`), so the work stays bounded by the claimed gas. A call that
+ * reverts or halts (out of gas included) throws `MessageDeliveryFailedError`: the messenger
+ * refuses messages that do not match the anchor, so the block is invalid.
+ */
+async function deliverySystemCall(
+  vm: VM,
+  block: Block,
+  messages: Uint8Array,
+  meter: GasMeter | undefined,
+  budget: bigint | undefined,
+): Promise<bigint> {
+  const data = new Uint8Array(4 + messages.length);
+  data.set(DELIVER_MESSAGES_SELECTOR, 0);
+  data.set(messages, 4);
+  const gasLimit = block.header.gasLimit;
+  // No refund is applied to a system call, so the budget itself is the limit (no 5/4 margin).
+  meter?.begin("message delivery", gasLimit, budget);
+  let result;
+  try {
+    result = await systemCall(vm, block, PREDEPLOYS.messenger, data, gasLimit);
+  } catch (error) {
+    // Witness misses and the budget are verdicts in their own right; anything else that threw
+    // inside the EVM (a precompile) failed the delivery.
+    if (error instanceof ExecutionRejectedError) throw error;
+    throw new MessageDeliveryFailedError(block.header.number, gasLimit, (error as Error).message);
+  } finally {
+    meter?.begin("", 0n, undefined);
+  }
+  const gasUsed = result.execResult.executionGasUsed;
+  if (result.execResult.exceptionError !== undefined) {
+    throw new MessageDeliveryFailedError(block.header.number, gasUsed, result.execResult.exceptionError.error);
+  }
+  if (budget !== undefined && gasUsed > budget) throw new GasBudgetExceededError("message delivery", gasUsed, budget);
+  return gasUsed;
+}
+
+/**
+ * One system call (EIP-4788 style): `to` called from SYSTEM_ADDRESS with `data` and `gasLimit`,
+ * no gas price, no receipt; the system account is left as it was, whatever the call did to it.
+ */
+async function systemCall(vm: VM, block: Block, to: string, data: Uint8Array, gasLimit: bigint): Promise<EVMResult> {
+  const system = createAddressFromString(SYSTEM_ADDRESS);
+  const systemAccount = await vm.stateManager.getAccount(system);
+  const stateManager = vm.stateManager as EngineStateManager;
+  const checkpoints = stateManager.openCheckpoints();
+  let result: EVMResult;
+  try {
+    result = await vm.evm.runCall({
+      caller: system,
+      origin: system,
+      to: createAddressFromString(to),
+      data,
+      gasLimit,
+      block,
+    });
+  } catch (error) {
+    // Whatever threw left the call's checkpoints open: close them, so the state is as before.
+    while (stateManager.openCheckpoints() > checkpoints) await stateManager.revert();
+    throw error;
+  }
+  if (systemAccount === undefined) await vm.stateManager.deleteAccount(system);
+  else await vm.stateManager.putAccount(system, systemAccount);
+  await vm.evm.journal.cleanup();
+  return result;
 }
 
 /** The root of the trie `RLP(i) → values[i]` (transactions, receipts), built in one pass (issue 9). */

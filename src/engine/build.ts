@@ -22,6 +22,12 @@ export interface BuildOptions {
   prevRandao: Uint8Array;
   /** The L1 block hash the block is anchored to. */
   anchor: Uint8Array;
+  /**
+   * The L1→L2 messages to deliver (EXECUTE's `messages` field: the ABI arguments of
+   * `L2Messenger.deliverMessages`). Empty or absent: no delivery. Recorded in the built block's
+   * EXECUTE input; a delivery that reverts throws `MessageDeliveryFailedError`.
+   */
+  messages?: Uint8Array;
 }
 
 /** A built L2 block: its header, its body, the receipts, and the witness that proves it. */
@@ -33,6 +39,10 @@ export interface BuiltBlock {
   witness: Witness;
   /** The EXECUTE input that verifies this block (transactions inline). */
   input: ExecuteInput;
+  /** Σ baseFeePerGas × receipt gas over the transactions: what `execute` returns as `burnedFees`. */
+  burnedFees: bigint;
+  /** Gas of the message delivery, in `header.gasUsed` but in no receipt (0 without messages). */
+  deliveryGasUsed: bigint;
 }
 
 /**
@@ -80,9 +90,10 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     prevRandao: options.prevRandao,
     anchor: options.anchor,
   };
+  const messages = options.messages ?? new Uint8Array(0);
   // Senders recovered ahead on a second core (issue 9).
   const senders = prefetchSenders(common, raws);
-  const result = await senders.during(() => applyBlockBody(vm, env, transactions, "build"));
+  const result = await senders.during(() => applyBlockBody(vm, env, transactions, "build", { messages }));
   const header = sealHeader(common, env, result);
 
   // Headers from the parent back to the oldest one BLOCKHASH read: a hash chain the verifier
@@ -109,8 +120,18 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     transactions: encodeTransactions(result.included),
     blobVersionedHashes: [],
     witness: encodeWitness(witness),
+    messages,
   };
-  return { header, transactions: result.included, skipped: [...undecodable, ...result.skipped], receipts: result.receipts, witness, input };
+  return {
+    header,
+    transactions: result.included,
+    skipped: [...undecodable, ...result.skipped],
+    receipts: result.receipts,
+    witness,
+    input,
+    burnedFees: result.burnedFees,
+    deliveryGasUsed: result.deliveryGasUsed,
+  };
 }
 
 /** The proposer asked for a block that EXECUTE would reject whatever its transactions. */

@@ -12,7 +12,7 @@ import { withTxParamsMerged } from "./tx-params.js";
 export const L2_HARDFORK = Hardfork.Osaka;
 
 /**
- * The caller of the L1-anchor system call, as in EIP-4788/2935/7002 system calls.
+ * The caller of the L1-anchor and message-delivery system calls, as in EIP-4788/2935/7002 system calls.
  * It pays no gas and its account is restored after the call.
  */
 export const SYSTEM_ADDRESS = "0xfffffffffffffffffffffffffffffffffffffffe";
@@ -21,7 +21,15 @@ export const SYSTEM_ADDRESS = "0xfffffffffffffffffffffffffffffffffffffffe";
 export const PREDEPLOYS = {
   /** `L2Anchor`: receives the L1 anchor (an L1 block hash) once per L2 block, by system call. */
   anchor: "0x5500000000000000000000000000000000000001",
+  /**
+   * `L2Messenger`: receives the block's L1→L2 messages by system call (after the anchor, before
+   * the transactions) and holds the pre-minted L2 ETH they unlock (docs/bridge.md).
+   */
+  messenger: "0x5500000000000000000000000000000000000002",
 } as const;
+
+/** The L2Messenger's genesis balance: all the L2 ETH there will ever be, unlocked by L1→L2 messages (EIP-8079). */
+export const L2_PREMINT = 2n ** 128n;
 
 /** The mnemonic of Hardhat's default accounts: the same keys are funded on L1 and L2. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";

@@ -72,6 +72,21 @@ export class AnchorCallFailedError extends ExecutionRejectedError {
   }
 }
 
+/**
+ * The message-delivery system call (`L2Messenger.deliverMessages`) reverted or halted (a bad
+ * preimage of the anchor, a wrong message, out of gas): the block is invalid (docs/bridge.md).
+ */
+export class MessageDeliveryFailedError extends ExecutionRejectedError {
+  override name = "MessageDeliveryFailedError";
+  constructor(
+    readonly blockNumber: bigint,
+    readonly gasUsed: bigint,
+    readonly reason: string,
+  ) {
+    super(`Message delivery of block ${blockNumber} failed after ${gasUsed} gas: ${reason}`, { blockNumber, gasUsed, reason });
+  }
+}
+
 /** A computed commitment (state root, receipts root, gas used, block hash) differs from the claim. */
 export class CommitmentMismatchError extends ExecutionRejectedError {
   override name = "CommitmentMismatchError";

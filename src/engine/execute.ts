@@ -44,7 +44,9 @@ export class BlobDataUnavailableError extends ExecutionRejectedError {
  * timestamp, gas limit and pre-state root against it; decode the transactions (no blob
  * transactions); rebuild a partial state whose every node is filed under its own hash (so a
  * dropped or altered node is a *missing* node, which fails the run); run the L1-anchor system
- * call and the transactions; compare gas used, receipts root, state root and block hash.
+ * call, the message delivery (when `messages` is non-empty) and the transactions; compare gas
+ * used, receipts root, state root and block hash. The result carries the base fee the block
+ * burned (`burnedFees`), EXECUTE's second output word.
  */
 export async function execute(input: ExecuteInput, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const common = createL2Common(input.chainId);
@@ -92,7 +94,9 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   };
   // Senders recovered ahead on a second core, for the transactions the claimed gas pays for (issue 9).
   const senders = prefetchSenders(common, transactions, input.gasUsed);
-  const result = await senders.during(() => applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed }));
+  const result = await senders.during(() =>
+    applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed, messages: input.messages }),
+  );
 
   if (result.gasUsed !== input.gasUsed) {
     throw new CommitmentMismatchError("gasUsed", input.number, input.gasUsed, result.gasUsed);
@@ -101,7 +105,7 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   checkCommitment("postStateRoot", input.number, input.postStateRoot, result.stateRoot);
   const header = sealHeader(common, env, result);
   checkCommitment("blockHash", input.number, input.blockHash, header.hash());
-  return { blockHash: header.hash(), gasUsed: result.gasUsed, transactionCount: transactions.length };
+  return { blockHash: header.hash(), gasUsed: result.gasUsed, transactionCount: transactions.length, burnedFees: result.burnedFees };
 }
 
 /**

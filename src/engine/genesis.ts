@@ -5,7 +5,7 @@ import type { DB } from "@ethereumjs/util";
 import { Account, createAddressFromString, hexToBytes, MapDB, ValueEncoding } from "@ethereumjs/util";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { createL2Common, devAccounts, PREDEPLOYS } from "./chain.js";
+import { createL2Common, devAccounts, L2_PREMINT, PREDEPLOYS } from "./chain.js";
 
 /** One account of the genesis allocation. */
 export interface GenesisAccount {
@@ -34,6 +34,12 @@ export interface DefaultGenesisOptions {
   timestamp?: bigint;
   /** Balance of each of Hardhat's 20 default accounts (default 10,000 ETH, as on L1). */
   devBalance?: bigint;
+  /**
+   * Put the `L2Messenger` predeploy (`contracts/l2/L2Messenger.sol`) at `PREDEPLOYS.messenger`,
+   * holding `L2_PREMINT` (docs/bridge.md). Off by default until that contract exists; when on,
+   * building the genesis throws `ArtifactNotFoundError` if its artifact is missing.
+   */
+  messenger?: boolean;
   /** Extra accounts, merged over the defaults. */
   alloc?: Record<string, GenesisAccount>;
 }
@@ -47,6 +53,7 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
   const alloc: Record<string, GenesisAccount> = {};
   for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
+  if (options.messenger === true) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
     chainId: options.chainId ?? 167_001n,
@@ -55,6 +62,15 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
     baseFeePerGas: 1_000_000_000n,
     alloc,
   };
+}
+
+/**
+ * The `L2Messenger` predeploy's genesis account: its runtime code and all the L2 ETH there will
+ * be (`L2_PREMINT`), which L1→L2 messages unlock. Throws `ArtifactNotFoundError` until
+ * `contracts/l2/L2Messenger.sol` is compiled.
+ */
+export function messengerGenesisAccount(): GenesisAccount {
+  return { code: loadArtifact("l2/L2Messenger.sol", "L2Messenger").deployedBytecode, balance: L2_PREMINT };
 }
 
 /** The genesis state written into a database, and the genesis header that commits to it. */
@@ -104,7 +120,7 @@ export class GenesisConfigError extends UltrasoundError {
 }
 
 /**
- * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "alloc"? }`
+ * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "messenger"?, "alloc"? }`
  * (numbers as JSON numbers or decimal/0x strings; alloc as in {@link GenesisAccount}), merged
  * over {@link defaultGenesis}: the predeploys and dev accounts stay unless overridden.
  */
@@ -117,7 +133,7 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new GenesisConfigError("Genesis must be a JSON object", { source });
   const raw = json as Record<string, unknown>;
-  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "alloc"]);
+  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "alloc"]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new GenesisConfigError("Unknown genesis field", { source, field: key });
   const alloc: Record<string, GenesisAccount> = {};
   if (raw.alloc !== undefined) {
@@ -139,8 +155,10 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   const gasLimit = raw.gasLimit === undefined ? undefined : quantity(raw.gasLimit, "gasLimit", source);
   if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
+  if (raw.messenger !== undefined && typeof raw.messenger !== "boolean") throw new GenesisConfigError("messenger must be true or false", { source });
   return defaultGenesis({
     chainId,
+    messenger: raw.messenger as boolean | undefined,
     gasLimit,
     timestamp: raw.timestamp === undefined ? undefined : quantity(raw.timestamp, "timestamp", source),
     devBalance: raw.devBalance === undefined ? undefined : quantity(raw.devBalance, "devBalance", source),

@@ -17,8 +17,18 @@ export {
   type IncludedTransaction,
 } from "./state.js";
 export { getL2Account, getL2Storage, callL2, L2CallRevertedError, type L2Account } from "./query.js";
-export { defaultGenesis, writeGenesis, parseGenesisJson, GenesisConfigError, type GenesisConfig, type GenesisAccount } from "./genesis.js";
-export { createL2Common, devAccounts, L2_HARDFORK, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
+export {
+  defaultGenesis,
+  writeGenesis,
+  parseGenesisJson,
+  messengerGenesisAccount,
+  GenesisConfigError,
+  type GenesisConfig,
+  type GenesisAccount,
+  type DefaultGenesisOptions,
+} from "./genesis.js";
+export { createL2Common, devAccounts, L2_HARDFORK, L2_PREMINT, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
+export { DELIVER_MESSAGES_SIGNATURE, type ApplyResult } from "./apply.js";
 export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB, type BlockData } from "./block-data.js";

@@ -23,6 +23,12 @@ export interface ExecuteInput {
   blobVersionedHashes: Uint8Array[];
   /** `RLP([nodes, codes, headers])`. */
   witness: Uint8Array;
+  /**
+   * The L1→L2 messages the block delivers: the ABI arguments of `L2Messenger.deliverMessages`,
+   * `abi.encode(bytes32 l1BlockHash, uint256 count, bytes32 rollingHash, L1Message[] messages)`
+   * (docs/bridge.md). Empty: no delivery system call.
+   */
+  messages: Uint8Array;
 }
 
 /** What EXECUTE returns on success. */
@@ -30,6 +36,12 @@ export interface ExecuteResult {
   blockHash: Uint8Array;
   gasUsed: bigint;
   transactionCount: number;
+  /**
+   * The base fee the block burned: Σ over its transactions of baseFeePerGas × the gas the
+   * transaction is charged (its receipt gas). EXECUTE's second output word, the value of
+   * EIP-8079's `burned_fees` (docs/bridge.md, "Burned fees").
+   */
+  burnedFees: bigint;
 }
 
 /**

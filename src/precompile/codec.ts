@@ -6,7 +6,7 @@ export const EXECUTE_ADDRESS = "0x0000000000000000000000000000000000000101";
 
 /*
  * The layout is `abi.encode(ExecuteHeader header, bytes transactions, bytes32[] blobVersionedHashes,
- * bytes witness)` with the static 13-word header inline (docs/execute.md).
+ * bytes witness, bytes messages)` with the static 13-word header inline (docs/execute.md).
  */
 
 /** Byte offset of `gasUsed` in the input (word 8): the gas formula reads it there. */
@@ -35,8 +35,8 @@ const HEADER_FIELDS = [
   ["prevRandao", "bytes32"], ["anchor", "bytes32"],
 ] as const satisfies readonly (readonly [keyof ExecuteInput, "uint64" | "bytes32" | "address"])[];
 
-/** Words before the dynamic data: the header and the three offsets. */
-const HEAD_WORDS = HEADER_FIELDS.length + 3;
+/** Words before the dynamic data: the header and the four offsets. */
+const HEAD_WORDS = HEADER_FIELDS.length + 4;
 const padded = (length: number) => Math.ceil(length / 32) * 32;
 
 /**
@@ -47,7 +47,8 @@ export function encodeExecuteInput(input: ExecuteInput): Uint8Array {
   const transactionsAt = HEAD_WORDS * 32;
   const hashesAt = transactionsAt + 32 + padded(input.transactions.length);
   const witnessAt = hashesAt + 32 + 32 * input.blobVersionedHashes.length;
-  const out = new Uint8Array(witnessAt + 32 + padded(input.witness.length));
+  const messagesAt = witnessAt + 32 + padded(input.witness.length);
+  const out = new Uint8Array(messagesAt + 32 + padded(input.messages.length));
   const view = new DataView(out.buffer);
   const putUint = (at: number, value: bigint | number) => {
     view.setBigUint64(at + 24, BigInt(value));
@@ -69,12 +70,15 @@ export function encodeExecuteInput(input: ExecuteInput): Uint8Array {
   putUint(32 * HEADER_FIELDS.length, transactionsAt);
   putUint(32 * HEADER_FIELDS.length + 32, hashesAt);
   putUint(32 * HEADER_FIELDS.length + 64, witnessAt);
+  putUint(32 * HEADER_FIELDS.length + 96, messagesAt);
   putUint(transactionsAt, input.transactions.length);
   out.set(input.transactions, transactionsAt + 32);
   putUint(hashesAt, input.blobVersionedHashes.length);
   input.blobVersionedHashes.forEach((hash, i) => out.set(hash, hashesAt + 32 + 32 * i));
   putUint(witnessAt, input.witness.length);
   out.set(input.witness, witnessAt + 32);
+  putUint(messagesAt, input.messages.length);
+  out.set(input.messages, messagesAt + 32);
   return out;
 }
 
@@ -135,13 +139,38 @@ export function decodeExecuteInput(bytes: Uint8Array): ExecuteInput {
   const blobVersionedHashes = Array.from({ length: count }, (_, i) => bytes.subarray(hashesAt + 32 + 32 * i, hashesAt + 64 + 32 * i));
   dynamicAt(HEADER_FIELDS.length + 2, witnessAt, "witness");
   const witness = bytesField(witnessAt, "witness");
-  const end = witnessAt + 32 + padded(witness.length);
+  const messagesAt = witnessAt + 32 + padded(witness.length);
+  dynamicAt(HEADER_FIELDS.length + 3, messagesAt, "messages");
+  const messages = bytesField(messagesAt, "messages");
+  const end = messagesAt + 32 + padded(messages.length);
   if (end !== bytes.length) fail(`non-canonical ABI encoding: ${bytes.length - end} bytes after the encoding`);
-  return { ...(header as unknown as ExecuteInput), transactions, blobVersionedHashes, witness };
+  return { ...(header as unknown as ExecuteInput), transactions, blobVersionedHashes, witness, messages };
 }
 
-/** EXECUTE's output on success: `abi.encode(bytes32 blockHash)`, i.e. the 32 bytes themselves. */
-export function encodeExecuteOutput(blockHash: Uint8Array): Uint8Array {
+/** The length of EXECUTE's output: two words. */
+export const EXECUTE_OUTPUT_LENGTH = 64;
+
+/**
+ * EXECUTE's output on success: `abi.encode(bytes32 blockHash, uint256 burnedFees)`, 64 bytes —
+ * the block hash, and the base fee the block burned (EIP-8079's `burned_fees`, docs/bridge.md).
+ */
+export function encodeExecuteOutput(blockHash: Uint8Array, burnedFees: bigint): Uint8Array {
   if (blockHash.length !== 32) throw new RangeError(`block hash is ${blockHash.length} bytes, expected 32`);
-  return Uint8Array.from(blockHash);
+  if (burnedFees < 0n || burnedFees >= 2n ** 256n) throw new RangeError(`burnedFees ${burnedFees} is not a uint256`);
+  const out = new Uint8Array(EXECUTE_OUTPUT_LENGTH);
+  out.set(blockHash, 0);
+  let value = burnedFees;
+  for (let i = EXECUTE_OUTPUT_LENGTH - 1; i >= 32 && value > 0n; i--) {
+    out[i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+  return out;
+}
+
+/** Reads EXECUTE's 64-byte output (see {@link encodeExecuteOutput}); throws a RangeError on any other length. */
+export function decodeExecuteOutput(output: Uint8Array): { blockHash: Uint8Array; burnedFees: bigint } {
+  if (output.length !== EXECUTE_OUTPUT_LENGTH) throw new RangeError(`EXECUTE output is ${output.length} bytes, expected ${EXECUTE_OUTPUT_LENGTH}`);
+  let burnedFees = 0n;
+  for (let i = 32; i < EXECUTE_OUTPUT_LENGTH; i++) burnedFees = (burnedFees << 8n) | BigInt(output[i]!);
+  return { blockHash: output.slice(0, 32), burnedFees };
 }

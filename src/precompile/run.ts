@@ -9,6 +9,8 @@ export interface ExecuteVerdict {
   /** Block number claimed by the input, when it decoded. */
   blockNumber?: bigint;
   blockHash?: string;
+  /** The base fee the block burned (EXECUTE's second output word), when it was accepted. */
+  burnedFees?: bigint;
   /** Why it failed: the error's name and message, and its cause's name (e.g. a blob error). */
   error?: { name: string; message: string; cause?: string };
   inputLength: number;
@@ -49,7 +51,8 @@ export async function runExecute(input: Uint8Array, options: ExecuteOptions = {}
     const result = await execute(decoded, options);
     verdict.ok = true;
     verdict.blockHash = bytesToHex(result.blockHash);
-    outcome = { ok: true, output: encodeExecuteOutput(result.blockHash) };
+    verdict.burnedFees = result.burnedFees;
+    outcome = { ok: true, output: encodeExecuteOutput(result.blockHash, result.burnedFees) };
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(String(caught));
     verdict.error = { name: error.name, message: error.message };

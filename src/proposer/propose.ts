@@ -332,7 +332,8 @@ function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bi
     if (blobsNeeded > MAX_BLOBS_PER_TRANSACTION) break;
     const input: ExecuteInput = {
       ...block.input,
-      gasUsed: block.receipts[k - 1]!.cumulativeBlockGasUsed,
+      // The message delivery's gas is in the block's gas but in no receipt.
+      gasUsed: block.deliveryGasUsed + block.receipts[k - 1]!.cumulativeBlockGasUsed,
       transactions: blobs ? new Uint8Array(0) : new Uint8Array(prefixBytes + 9),
       blobVersionedHashes: Array.from({ length: Math.max(blobsNeeded, blobs ? 1 : 0) }, () => new Uint8Array(32)),
       witness: witnessInBlobs ? new Uint8Array(0) : new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),

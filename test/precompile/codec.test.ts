@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { expect } from "chai";
-import { keccak256, Wallet, type Contract } from "ethers";
+import { AbiCoder, keccak256, Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
 import { buildBlock } from "../../src/engine/build.js";
 import { devAccounts } from "../../src/engine/chain.js";
@@ -13,7 +13,7 @@ import {
   ExecuteInputDecodeError,
   GAS_USED_OFFSET,
 } from "../../src/precompile/codec.js";
-import { claimedGasUsed } from "../../src/precompile/ethereumjs.js";
+import { claimedBlobCount, claimedGasUsed } from "../../src/precompile/ethereumjs.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
 
 const { ethers } = await network.create();
@@ -49,6 +49,7 @@ async function solidityEncode(harness: Contract, input: ExecuteInput): Promise<s
     bytesToHex(input.transactions),
     input.blobVersionedHashes.map((h) => bytesToHex(h)),
     bytesToHex(input.witness),
+    bytesToHex(input.messages),
   );
 }
 
@@ -95,6 +96,7 @@ function edgeInput(): ExecuteInput {
       return h;
     }),
     witness: new Uint8Array(0),
+    messages: new Uint8Array(0),
   };
 }
 
@@ -117,6 +119,7 @@ function zeroInput(): ExecuteInput {
     transactions: Uint8Array.from([0xc1, 0x80, 0x01]),
     blobVersionedHashes: [],
     witness: new Uint8Array(33).fill(0xab),
+    messages: Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x01]),
   };
 }
 
@@ -233,6 +236,62 @@ describe("precompile/codec: the EXECUTE input layout", function () {
       // Point `witness` at the `transactions` data: decodable, but not what abi.encode produces.
       bytes.set(bytes.slice(13 * 32, 14 * 32), 15 * 32);
       expectRejected(bytes);
+    });
+
+    it("rejects non-zero padding after messages, and a messages offset elsewhere than the canonical place", function () {
+      const input = zeroInput(); // messages: 5 bytes, then 27 bytes of padding
+      const bytes = encodeExecuteInput(input);
+      const start = Number(BigInt(bytesToHex(bytes.slice(16 * 32, 17 * 32)))); // offset of `messages`
+      expect(bytesToHex(bytes.slice(start + 32, start + 37))).to.equal(bytesToHex(input.messages));
+      bytes[start + 32 + 5] = 0x01;
+      expectRejected(bytes, /padding of messages/);
+      const moved = encodeExecuteInput(input);
+      moved.set(moved.slice(15 * 32, 16 * 32), 16 * 32); // `messages` pointed at `witness`
+      expectRejected(moved, /offset of messages/);
+    });
+
+    it("rejects an input without the messages field (the four-field layout of before)", function () {
+      const input = zeroInput();
+      const bytes = encodeExecuteInput({ ...input, messages: new Uint8Array(0) });
+      // Drop the messages offset word and the messages length word: the old layout.
+      const old = concat(bytes.slice(0, 16 * 32), bytes.slice(17 * 32, -32));
+      expectRejected(old);
+    });
+  });
+
+  describe("the messages field (docs/bridge.md)", function () {
+    /** `deliverMessages`' ABI arguments for two messages, as L1 would pass them. */
+    const messages = hexToBytes(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "uint256", "bytes32", "tuple(uint256,address,address,address,uint256,uint256,uint64,bytes)[]"],
+        [
+          keccak256("0x01"),
+          2n,
+          keccak256("0x02"),
+          [
+            [0n, "0x" + "11".repeat(20), "0x" + "00".repeat(20), "0x" + "22".repeat(20), 10n ** 18n, 7n, 0n, "0x"],
+            [1n, "0x" + "33".repeat(20), "0x" + "44".repeat(20), "0x" + "55".repeat(20), 1n, 0n, 100_000n, "0xdeadbeef"],
+          ],
+        ],
+      ) as `0x${string}`,
+    );
+
+    it("encodes as Solidity's abi.encode, decodes back, and keeps gasUsed (word 8) and the blob count (via word 14) where the gas formula reads them", async function () {
+      for (const input of [{ ...real, messages }, { ...edgeInput(), messages }]) {
+        const bytes = encodeExecuteInput(input);
+        expect(bytesToHex(bytes)).to.equal(await solidityEncode(harness, input));
+        expect(decodeExecuteInput(bytes)).to.deep.equal(input);
+        expect(claimedGasUsed(bytes)).to.equal(input.gasUsed);
+        expect(claimedBlobCount(bytes)).to.equal(BigInt(input.blobVersionedHashes.length));
+        // Charged per byte like the other fields: 32 bytes of length word + the padded bytes.
+        expect(bytes.length - encodeExecuteInput({ ...input, messages: new Uint8Array(0) }).length).to.equal(messages.length);
+      }
+    });
+
+    it("empty messages still take their offset and length words (64 bytes more than the old layout)", function () {
+      const bytes = encodeExecuteInput({ ...zeroInput(), messages: new Uint8Array(0) });
+      expect(BigInt(bytesToHex(bytes.slice(16 * 32, 17 * 32)))).to.equal(BigInt(bytes.length - 32)); // the last word: length 0
+      expect(BigInt(bytesToHex(bytes.slice(-32)))).to.equal(0n);
     });
   });
 });

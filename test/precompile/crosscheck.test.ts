@@ -76,7 +76,7 @@ const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(da
  * A real L2 block 2 (block 1 deploys a contract; block 2 calls it and moves ETH), so the witness
  * carries storage nodes, code and two ancestor headers.
  */
-async function realInput(): Promise<ExecuteInput> {
+async function realInput(): Promise<{ input: ExecuteInput; burnedFees: bigint }> {
   const chain = await createL2Chain(defaultGenesis());
   const [a, b] = devAccounts().map((acc) => new Wallet(acc.privateKey));
   const anchor = hexToBytes(keccak256("0x01") as `0x${string}`);
@@ -96,13 +96,15 @@ async function realInput(): Promise<ExecuteInput> {
   const block2 = await buildBlock(chain, { transactions: txs.map((t) => hexToBytes(t as `0x${string}`)), ...env, timestamp: env.timestamp + 12n });
   expect(block2.transactions.length).to.equal(2);
   expect(block2.witness.codes.length).to.be.greaterThan(0);
-  return block2.input;
+  expect(block2.burnedFees).to.be.greaterThan(0n);
+  return { input: block2.input, burnedFees: block2.burnedFees };
 }
 
 describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @ethereumjs/vm agree", function () {
   let harness: Contract;
   let vm: VM;
   let valid: ExecuteInput;
+  let validBurnedFees: bigint;
   let validBytes: Uint8Array;
 
   before(async function () {
@@ -111,7 +113,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
       common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }),
       evmOpts: { customPrecompiles: [executePrecompile()] },
     });
-    valid = await realInput();
+    ({ input: valid, burnedFees: validBurnedFees } = await realInput());
     validBytes = encodeExecuteInput(valid);
   });
 
@@ -185,7 +187,8 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
         expect(hardhat.output).to.equal(ethereumjs.output);
         expect(hardhat.verdicts).to.deep.equal(ethereumjs.verdicts);
         if (c.expect.ok) {
-          expect(hardhat.output).to.equal(bytesToHex(encodeExecuteOutput(valid.blockHash)));
+          expect(hardhat.output).to.equal(bytesToHex(encodeExecuteOutput(valid.blockHash, validBurnedFees)));
+          expect(hardhat.output.length).to.equal(2 + 2 * 64); // abi.encode(bytes32 blockHash, uint256 burnedFees)
           expect(hardhat.verdicts).to.have.length(1);
         } else {
           expect(hardhat.output).to.equal("0x");

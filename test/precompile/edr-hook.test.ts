@@ -7,6 +7,13 @@ import { assertEdrHookAvailable, EdrHookUnavailableError } from "../../src/hardh
 import { EXECUTE_ADDRESS } from "../../src/precompile/codec.js";
 import { onVerdict, recentVerdicts, type ExecuteVerdict } from "../../src/precompile/run.js";
 import { EXECUTE_ORACLE_ADDRESS, EXECUTE_SHIM_BYTECODE } from "../../src/precompile/shim.js";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { AbiCoder, type Contract } from "ethers";
+import { buildBlock, createL2Chain, defaultGenesis, PREDEPLOYS, type ExecuteInput } from "../../src/engine/index.js";
+import { decodeExecuteOutput, encodeExecuteInput, EXECUTE_OUTPUT_LENGTH } from "../../src/precompile/codec.js";
+import { executeGas } from "../../src/precompile/gas.js";
+import { loadArtifact } from "../../src/shared/artifacts.js";
+import { COINBASE, sign, wallets } from "../engine/helpers.js";
 
 /** Runs `body` with `owner[key]` deleted, restoring it afterwards whatever happens. */
 async function without<T>(owner: Record<string, unknown>, key: string, body: () => T | Promise<T>): Promise<T> {
@@ -108,5 +115,86 @@ describe("hardhat/edr-hook: the EDR internals the EXECUTE emulation stands on", 
     }
     expect(seen).to.have.length(0);
     expect(EXECUTE_ORACLE_ADDRESS.toLowerCase()).to.not.equal(EXECUTE_ADDRESS.toLowerCase());
+  });
+});
+
+/** The `Execute.Header` struct as ethers passes it to the harness. */
+function headerArg(input: ExecuteInput) {
+  return {
+    chainId: input.chainId,
+    number: input.number,
+    parentHash: bytesToHex(input.parentHash),
+    blockHash: bytesToHex(input.blockHash),
+    preStateRoot: bytesToHex(input.preStateRoot),
+    postStateRoot: bytesToHex(input.postStateRoot),
+    receiptsRoot: bytesToHex(input.receiptsRoot),
+    gasLimit: input.gasLimit,
+    gasUsed: input.gasUsed,
+    coinbase: bytesToHex(input.coinbase),
+    timestamp: input.timestamp,
+    prevRandao: bytesToHex(input.prevRandao),
+    anchor: bytesToHex(input.anchor),
+  };
+}
+
+describe("hardhat/edr-hook: EXECUTE of a block that delivers messages returns abi.encode(blockHash, burnedFees)", function () {
+  it("64 bytes through the shim, decoded by Execute.execute into (ok, blockHash, burnedFees) equal to the builder's", async function () {
+    const { ethers } = await network.create();
+    const harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
+    const probe = loadArtifact("test/MessengerProbe.sol", "MessengerProbe");
+    const chain = await createL2Chain(defaultGenesis({ alloc: { [PREDEPLOYS.messenger]: { code: probe.deployedBytecode } } }));
+    const messages = hexToBytes(
+      AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "uint256", "bytes32", "tuple(uint256,address,address,address,uint256,uint256,uint64,bytes)[]"],
+        ["0x" + "11".repeat(32), 1n, "0x" + "22".repeat(32), [[0n, wallets[1]!.address, "0x" + "00".repeat(20), wallets[2]!.address, 5n, 1n, 0n, "0x"]]],
+      ) as `0x${string}`,
+    );
+    const block = await buildBlock(chain, {
+      transactions: [
+        await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n }),
+        await sign(chain, 2, { nonce: 0, to: wallets[3]!.address, value: 1n, gasLimit: 21_000n }),
+      ],
+      timestamp: 1_700_000_000n,
+      coinbase: COINBASE,
+      prevRandao: new Uint8Array(32).fill(1),
+      anchor: new Uint8Array(32).fill(2),
+      messages,
+    });
+    expect(block.deliveryGasUsed).to.be.greaterThan(0n);
+    expect(block.burnedFees).to.equal(block.header.baseFeePerGas! * 42_000n);
+    const input = block.input;
+    const data = encodeExecuteInput(input);
+    const gas = executeGas(data.length, input.gasUsed) * 2n;
+
+    const [ok, output] = await harness.getFunction("executeRaw").staticCall(bytesToHex(data), gas, { gasLimit: 16_000_000n });
+    expect(ok).to.equal(true);
+    const bytes = hexToBytes(output as `0x${string}`);
+    expect(bytes.length).to.equal(EXECUTE_OUTPUT_LENGTH);
+    const decoded = decodeExecuteOutput(bytes);
+    expect(bytesToHex(decoded.blockHash)).to.equal(bytesToHex(block.header.hash()));
+    expect(decoded.burnedFees).to.equal(block.burnedFees);
+
+    const [libOk, blockHash, burnedFees] = await harness.getFunction("execute").staticCall(
+      headerArg(input),
+      bytesToHex(input.transactions),
+      [],
+      bytesToHex(input.witness),
+      bytesToHex(input.messages),
+      { gasLimit: 16_000_000n },
+    );
+    expect(libOk).to.equal(true);
+    expect(blockHash).to.equal(bytesToHex(block.header.hash()));
+    expect(burnedFees).to.equal(block.burnedFees);
+
+    // The same block without its messages: EXECUTE fails, and the library says so.
+    const [noOk, noHash, noFees] = await harness.getFunction("execute").staticCall(
+      headerArg(input),
+      bytesToHex(input.transactions),
+      [],
+      bytesToHex(input.witness),
+      "0x",
+      { gasLimit: 16_000_000n },
+    );
+    expect([noOk, noHash, noFees]).to.deep.equal([false, "0x" + "00".repeat(32), 0n]);
   });
 });
