@@ -9,18 +9,20 @@ contract ExecuteHarness {
         Execute.Header calldata _header,
         bytes calldata _transactions,
         bytes32[] calldata _blobHashes,
-        bytes calldata _witness
+        bytes calldata _witness,
+        bytes calldata _messages
     ) external pure returns (bytes memory) {
-        return Execute.encodeInput(_header, _transactions, _blobHashes, _witness);
+        return Execute.encodeInput(_header, _transactions, _blobHashes, _witness, _messages);
     }
 
     function execute(
         Execute.Header calldata _header,
         bytes calldata _transactions,
         bytes32[] calldata _blobHashes,
-        bytes calldata _witness
-    ) external view returns (bool ok_, bytes32 blockHash_) {
-        return Execute.execute(_header, _transactions, _blobHashes, _witness);
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external view returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
+        return Execute.execute(_header, _transactions, _blobHashes, _witness, _messages);
     }
 
     /// @dev Calls EXECUTE with raw bytes and a gas cap, to test gas and malformed input.

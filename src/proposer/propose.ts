@@ -380,8 +380,8 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const sidecar = layout.blobs === undefined ? undefined : makeSidecar(layout.blobs);
   const input = executeInputOf(block.input, layout, sidecar?.versionedHashes);
   const data = sidecar
-    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness])
-    : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness]);
+    ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness, "0x"])
+    : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness, "0x"]);
   const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   if (gasLimit > cap) {

@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, type ContractRunner, type Log, type Signer, Interface } from "ethers";
+import { Contract, ContractFactory, type ContractRunner, type Log, type Signer, Interface, ZeroAddress } from "ethers";
 import { loadArtifact } from "../shared/artifacts.js";
 import type { GenesisConfig } from "../engine/genesis.js";
 import { createL2Chain, type L2Chain } from "../engine/state.js";
@@ -24,13 +24,16 @@ export interface DeployedRollup {
   deploymentBlock: number;
 }
 
-/** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
-export async function deployRollup(signer: Signer, genesis: GenesisConfig): Promise<DeployedRollup> {
+/**
+ * Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. `feeRecipient`
+ * may withdraw the L2's burned fees (default: nobody, they stay locked).
+ */
+export async function deployRollup(signer: Signer, genesis: GenesisConfig, options: { feeRecipient?: string } = {}): Promise<DeployedRollup> {
   const chain = await createL2Chain(genesis);
   const artifact = loadArtifact("l1/NativeRollup.sol", "NativeRollup");
   const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
   const g = chain.headers[0]!;
-  const contract = await factory.deploy(genesis.chainId, genesis.gasLimit, bytesToHex(g.hash()), bytesToHex(g.stateRoot), genesis.timestamp);
+  const contract = await factory.deploy(genesis.chainId, genesis.gasLimit, bytesToHex(g.hash()), bytesToHex(g.stateRoot), genesis.timestamp, options.feeRecipient ?? ZeroAddress);
   const receipt = await contract.deploymentTransaction()!.wait();
   const address = await contract.getAddress();
   return { rollup: nativeRollupAt(address, signer), address, chain, deploymentBlock: receipt!.blockNumber };
@@ -46,10 +49,15 @@ export interface BlockClaim {
   coinbase: string;
   timestamp: bigint;
   anchorBlockNumber: bigint;
+  /** The L1→L2 queue length delivered up to after this block. */
+  messageCount: bigint;
 }
 
-/** The claim that proposes a built block: its commitments, its coinbase and its L1 anchor block. */
-export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint): BlockClaim {
+/**
+ * The claim that proposes a built block: its commitments, its coinbase, its L1 anchor block and
+ * the queue length it delivers up to (default 0: no messages delivered yet).
+ */
+export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint, messageCount = 0n): BlockClaim {
   return {
     parentHash: bytesToHex(header.parentHash),
     blockHash: bytesToHex(header.hash()),
@@ -59,6 +67,7 @@ export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint): Bloc
     coinbase: header.coinbase.toString(),
     timestamp: header.timestamp,
     anchorBlockNumber,
+    messageCount,
   };
 }
 
@@ -74,7 +83,12 @@ export interface BlockAdvancedEvent {
   coinbase: string;
   timestamp: bigint;
   anchorBlockNumber: bigint;
+  /** The anchor block's hash: the L2 block's prevRandao. */
+  prevRandao: string;
+  /** keccak256(abi.encode(prevRandao, messageCount, rollingHash(messageCount))). */
   anchor: string;
+  /** L1→L2 messages delivered up to and including this block. */
+  messageCount: bigint;
   dataHash: string;
   /** Versioned hashes of the blobs that carried the transactions (empty: calldata). */
   blobHashes: string[];
@@ -91,7 +105,8 @@ export function parseBlockAdvanced(logs: readonly Log[]): BlockAdvancedEvent[] {
     events.push({
       number: a.number, blockHash: a.blockHash, proposer: a.proposer, parentHash: a.parentHash,
       stateRoot: a.stateRoot, receiptsRoot: a.receiptsRoot, gasUsed: a.gasUsed, coinbase: a.coinbase,
-      timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, anchor: a.anchor, dataHash: a.dataHash,
+      timestamp: a.timestamp, anchorBlockNumber: a.anchorBlockNumber, prevRandao: a.prevRandao, anchor: a.anchor,
+      messageCount: a.messageCount, dataHash: a.dataHash,
       blobHashes: [...a.blobHashes],
     });
   }
