@@ -21,6 +21,9 @@ interface INativeRollup {
         ///      the parent's. Its hash is the L1 anchor and the L2 block's prevRandao, both known
         ///      to the proposer when it builds the block (the inclusion block's are not).
         uint64 anchorBlockNumber;
+        /// @dev The L1→L2 queue length delivered up to after this block (docs/bridge.md): at least
+        ///      the parent's, at most the queue's; the block's anchor commits to it.
+        uint64 messageCount;
     }
 
     /// @notice The latest verified L2 block.
@@ -28,8 +31,49 @@ interface INativeRollup {
         uint64 number;
         uint64 timestamp;
         uint64 anchorBlockNumber;
+        /// @dev L1→L2 messages delivered up to and including this block.
+        uint64 messageCount;
         bytes32 blockHash;
         bytes32 stateRoot;
+    }
+
+    /// @notice An L1→L2 message: one entry of a rollup's queue, delivered on L2 by `L2Messenger`.
+    struct L1Message {
+        /// @dev Position in this rollup's queue, from 0.
+        uint256 index;
+        /// @dev L1: msg.sender of sendMessage/deposit; forwarded: the L2 sender on the source rollup.
+        address sender;
+        /// @dev address(0) for messages sent on L1; the source rollup's L1 contract for forwarded ones.
+        address sourceRollup;
+        /// @dev L2 recipient.
+        address to;
+        /// @dev Wei credited to `to` on L2 (unlocked from the messenger's pre-mint).
+        uint256 value;
+        /// @dev Wei paid to the L2 block's coinbase on delivery.
+        uint256 fee;
+        /// @dev Gas given to the call to `to` (0: value only, with the 2,300 stipend).
+        uint64 gasLimit;
+        /// @dev Calldata of the call to `to`.
+        bytes data;
+    }
+
+    /// @notice An L2→L1 (or L2→rollup) message, recorded by `L2Messenger` in `sentMessages`.
+    struct L2Message {
+        /// @dev The messenger's sentCount at sending, from 0.
+        uint256 nonce;
+        /// @dev L2 msg.sender.
+        address sender;
+        /// @dev address(0): L1; otherwise the L1 contract of the destination rollup.
+        address destination;
+        /// @dev Recipient (on L1, or on the destination rollup).
+        address to;
+        /// @dev Wei.
+        uint256 value;
+        /// @dev Only for rollup destinations: the fee of the forwarded L1Message.
+        uint256 fee;
+        /// @dev Only for rollup destinations: the gas limit of the forwarded L1Message.
+        uint64 gasLimit;
+        bytes data;
     }
 
     /// @notice Emitted for every verified L2 block, with everything a follower needs to rebuild
@@ -46,7 +90,10 @@ interface INativeRollup {
     /// @param coinbase L2 fee recipient.
     /// @param timestamp L2 timestamp.
     /// @param anchorBlockNumber L1 block the L2 block is anchored to.
-    /// @param anchor Its hash: the L2 block's L1 anchor and prevRandao.
+    /// @param prevRandao Its hash: the L2 block's prevRandao.
+    /// @param anchor The L2 block's anchor: keccak256(abi.encode(prevRandao, messageCount, rollingHash(messageCount))).
+    /// @param messageCount L1→L2 messages delivered up to and including this block (the new ones
+    ///        are in the `_messages` argument of this L1 transaction).
     /// @param dataHash Commitment to the data (see above).
     /// @param blobHashes Versioned hashes of the blobs carrying the transactions (empty for calldata).
     event BlockAdvanced(
@@ -60,7 +107,9 @@ interface INativeRollup {
         address coinbase,
         uint64 timestamp,
         uint64 anchorBlockNumber,
+        bytes32 prevRandao,
         bytes32 anchor,
+        uint64 messageCount,
         bytes32 dataHash,
         bytes32[] blobHashes
     );
@@ -81,20 +130,111 @@ interface INativeRollup {
     error NativeRollup_BlockHashMismatch(bytes32 claimed, bytes32 executed);
     /// @dev The state root of that L2 block is not (or no longer) in the history ring buffer.
     error NativeRollup_StateRootUnavailable(uint256 number);
+    /// @dev The claim's messageCount is below the parent's (`delivered`) or above the queue's length.
+    error NativeRollup_InvalidMessageCount(uint64 claimed, uint64 delivered, uint256 queued);
+    /// @dev The block leaves message `index`, enqueued at L1 block `enqueuedAt`, undelivered past
+    ///      FORCE_DELAY without delivering its quota of MESSAGES_PER_BLOCK.
+    error NativeRollup_MessageOverdue(uint256 index, uint256 enqueuedAt, uint256 l1BlockNumber);
+    /// @dev The claim delivers messages but `_messages` is empty.
+    error NativeRollup_MessagesMissing();
+    /// @dev `sendMessage` / `enqueueFromRollup` with a fee above the ETH sent.
+    error NativeRollup_FeeExceedsValue(uint256 fee, uint256 value);
+    /// @dev A message's gas limit is above MAX_MESSAGE_GAS.
+    error NativeRollup_MessageGasTooHigh(uint64 gasLimit, uint256 max);
+    /// @dev A message's data is longer than MAX_MESSAGE_DATA.
+    error NativeRollup_MessageDataTooLarge(uint256 length, uint256 max);
+    /// @dev That L2 message was already claimed or forwarded.
+    error NativeRollup_AlreadyClaimed(bytes32 hash);
+    /// @dev The proofs are well formed but do not show the message sent: `reason` says which part.
+    error NativeRollup_InvalidProof(string reason);
+    /// @dev `claim` of a message to a rollup, or `forward` of a message to L1.
+    error NativeRollup_WrongDestination(address destination);
+    /// @dev The call to a claimed message's recipient reverted (the claim reverts with it; retry later).
+    error NativeRollup_CallFailed(bytes32 hash, bytes returnData);
+    /// @dev `claim`, `forward` or `withdrawBurnedFees` re-entered.
+    error NativeRollup_Reentrant();
+    /// @dev `xDomainMessageSender` read outside a claim's call.
+    error NativeRollup_NotInMessage();
+    /// @dev `withdrawBurnedFees` from someone else than FEE_RECIPIENT (or with no recipient set).
+    error NativeRollup_NotFeeRecipient(address caller, address recipient);
+    /// @dev Paying the burned fees to FEE_RECIPIENT failed.
+    error NativeRollup_FeeTransferFailed(address recipient, uint256 amount);
+
+    /// @notice A message joined the L1→L2 queue.
+    /// @param index Its position in the queue.
+    /// @param rollingHash The queue's rolling hash after it: rollingHash(index + 1).
+    /// @param message The message, in full (what the L2 messenger gets).
+    event MessageQueued(uint256 indexed index, bytes32 rollingHash, L1Message message);
+    /// @notice An L2→L1 message was proven and its call made.
+    event MessageClaimed(bytes32 indexed hash, uint256 indexed nonce, address indexed to, uint256 value);
+    /// @notice An L2 message to another rollup was proven and enqueued there.
+    /// @param index Its index in the destination's queue.
+    event MessageForwarded(bytes32 indexed hash, address indexed destination, uint256 index);
+    /// @notice FEE_RECIPIENT took the burned fees accumulated so far.
+    event BurnedFeesWithdrawn(address indexed recipient, uint256 amount);
 
     /// @notice Proposes and verifies the next L2 block, its transactions in calldata.
     ///         Permissionless. Reverts unless EXECUTE accepts the block.
-    function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness) external;
+    ///         `_messages` is `abi.encode(l1BlockHash, count, rollingHash, L1Message[])` of the
+    ///         messages the block delivers (empty when it delivers none), passed to EXECUTE.
+    function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness, bytes calldata _messages)
+        external;
 
     /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
     ///         transaction (encoded as docs/blobs.md says). `_blobHashes[i]` must be the
     ///         transaction's blob `i`; EXECUTE fails if their data is unavailable, does not match
     ///         or does not decode.
-    function advanceWithBlobs(BlockClaim calldata _claim, bytes32[] calldata _blobHashes, bytes calldata _witness) external;
+    function advanceWithBlobs(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external;
 
     /// @notice The latest verified L2 block.
     function head() external view returns (Head memory);
 
     /// @notice The state root of a verified L2 block among the last `STATE_ROOT_HISTORY`.
     function stateRootAt(uint256 _number) external view returns (bytes32);
+
+    /// @notice Sends `msg.value` to `_to` on L2 (a message with no call and no fee).
+    function deposit(address _to) external payable;
+
+    /// @notice Sends a message to `_to` on L2: `msg.value - _fee` wei with a call of `_gasLimit`
+    ///         gas and `_data`; `_fee` goes to the coinbase of the L2 block that delivers it.
+    ///         Reverts on a fee above `msg.value`, a gas limit above MAX_MESSAGE_GAS or data above
+    ///         MAX_MESSAGE_DATA.
+    function sendMessage(address _to, bytes calldata _data, uint64 _gasLimit, uint256 _fee) external payable;
+
+    /// @notice `sendMessage` for a message forwarded from another rollup: `_sender` is the L2
+    ///         sender there and `sourceRollup` is `msg.sender`. Anyone may call it; receivers trust
+    ///         a message only as far as they trust its `sourceRollup`.
+    function enqueueFromRollup(address _sender, address _to, bytes calldata _data, uint64 _gasLimit, uint256 _fee)
+        external
+        payable;
+
+    /// @notice Proves an L2→L1 message sent in the L2 state of block `_l2BlockNumber` (its account
+    ///         proof of the L2 messenger and its storage proof of `sentMessages[hash]`), marks it
+    ///         claimed and calls `to` with its value and data. Reverts if the call reverts.
+    function claim(
+        L2Message calldata _message,
+        uint256 _l2BlockNumber,
+        bytes[] calldata _accountProof,
+        bytes[] calldata _storageProof
+    ) external;
+
+    /// @notice Proves an L2 message to another rollup, as `claim`, and enqueues it there with
+    ///         `enqueueFromRollup{value: value + fee}`.
+    function forward(
+        L2Message calldata _message,
+        uint256 _l2BlockNumber,
+        bytes[] calldata _accountProof,
+        bytes[] calldata _storageProof
+    ) external;
+
+    /// @notice The L2 sender of the message being claimed; reverts outside a claim's call.
+    function xDomainMessageSender() external view returns (address);
+
+    /// @notice Pays the burned fees not yet withdrawn to FEE_RECIPIENT. Only FEE_RECIPIENT.
+    function withdrawBurnedFees() external;
 }

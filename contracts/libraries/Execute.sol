@@ -3,8 +3,8 @@ pragma solidity ^0.8.30;
 
 /// @title Execute
 /// @notice Calls the EXECUTE precompile (emulated at 0x…0101): stateless re-execution of one
-///         L2 block. The input layout is `abi.encode(Header, bytes, bytes32[], bytes, bytes)`, specified
-///         in docs/execute.md and mirrored by src/precompile/codec.ts (a round-trip test keeps
+///         L2 block. The input layout is `abi.encode(Header, bytes, bytes32[], bytes, bytes)`
+///         (the last field: the block's L1→L2 messages, docs/bridge.md), specified in docs/execute.md and mirrored by src/precompile/codec.ts (a round-trip test keeps
 ///         the two in lockstep).
 library Execute {
     /// @notice The precompile's address.
@@ -32,32 +32,33 @@ library Execute {
     /// @param _transactions `RLP([tx…])`, or empty when the data is in blobs.
     /// @param _blobHashes Versioned hashes of the blobs carrying the transactions (empty for calldata).
     /// @param _witness `RLP([nodes, codes, headers])`.
-    /// @param _messages The L1→L2 messages the block delivers: the ABI arguments of
-    ///        `L2Messenger.deliverMessages` (empty: no delivery). See docs/bridge.md.
+    /// @param _messages The `deliverMessages` arguments of the block's L1→L2 messages, or empty.
     function encodeInput(
         Header memory _header,
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
         bytes calldata _witness,
-        bytes memory _messages
+        bytes calldata _messages
     ) internal pure returns (bytes memory) {
         return abi.encode(_header, _transactions, _blobHashes, _witness, _messages);
     }
 
     /// @notice Runs EXECUTE. Returns false when the block is invalid or the call ran out of gas
     ///         (EXECUTE then consumes all the gas it was given); otherwise the L2 block hash and
-    ///         the base fee the block burned (EIP-8079's `burned_fees`).
+    ///         the base fee the block burned (EIP-8079's `burned_fees`), from a 64-byte output.
+    ///         Any other output length is a failure: a precompile of another version must not be
+    ///         read as this one.
     function execute(
         Header memory _header,
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
         bytes calldata _witness,
-        bytes memory _messages
+        bytes calldata _messages
     ) internal view returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
         bytes memory input = encodeInput(_header, _transactions, _blobHashes, _witness, _messages);
         (bool success, bytes memory output) = EXECUTE_ADDRESS.staticcall(input);
         if (!success || output.length != 64) return (false, bytes32(0), 0);
         (blockHash_, burnedFees_) = abi.decode(output, (bytes32, uint256));
-        return (true, blockHash_, burnedFees_);
+        ok_ = true;
     }
 }

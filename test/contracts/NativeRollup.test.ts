@@ -1,6 +1,6 @@
 import { bytesToHex, setLengthLeft } from "@ethereumjs/util";
 import { expect } from "chai";
-import { getCreateAddress, keccak256, type Contract } from "ethers";
+import { AbiCoder, getCreateAddress, keccak256, type Contract } from "ethers";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { decodeWitness, encodeWitness } from "../../src/engine/witness.js";
@@ -15,7 +15,7 @@ const { ethers } = await network.create();
 
 /** `advance(claim, transactions, witness)` from `rollup`'s runner, with the proposer's gas bound. */
 function advance(rollup: Contract, prepared: PreparedBlock, claim = prepared.claim, witness = prepared.witness) {
-  return rollup.getFunction("advance")(claim, prepared.transactions, witness, { gasLimit: prepared.gasLimit });
+  return rollup.getFunction("advance")(claim, prepared.transactions, witness, "0x", { gasLimit: prepared.gasLimit });
 }
 
 /** A plain L2 transfer from dev wallet `from` (nonce read from the L2 state). */
@@ -42,6 +42,7 @@ describe("NativeRollup", function () {
       const prepared = await prepareBlock(ethers, l2.chain, { transactions: [await transfer(l2, 0)] });
       const { block, claim } = prepared;
       const genesis = l2.chain.headers[0]!;
+      const l1Hash = (await l1Block(ethers, prepared.anchor.number)).hash;
 
       await expect(advance(rollup, prepared))
         .to.emit(rollup, "BlockAdvanced")
@@ -56,8 +57,11 @@ describe("NativeRollup", function () {
           claim.coinbase,
           block.header.timestamp,
           prepared.anchor.number,
-          // The L1 block hash of that number, as the node reports it (not what the proposer said).
-          (await l1Block(ethers, prepared.anchor.number)).hash,
+          // prevRandao: the L1 block hash of that number, as the node reports it (not what the proposer said).
+          l1Hash,
+          // The anchor: that hash, with an empty queue delivered.
+          keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "bytes32"], [l1Hash, 0n, ZERO_HASH])),
+          0n,
           keccak256(prepared.transactions),
           [], // calldata: no blob hashes
         );
@@ -160,7 +164,7 @@ describe("NativeRollup", function () {
 
   it("RevertWhen_ExecutionFailed: too little gas for EXECUTE (it runs out, the rollup still reverts cleanly)", async function () {
     const prepared = await prepareBlock(ethers, l2.chain, { transactions: [await transfer(l2, 0)] });
-    const data = rollup.interface.encodeFunctionData("advance", [prepared.claim, prepared.transactions, prepared.witness]);
+    const data = rollup.interface.encodeFunctionData("advance", [prepared.claim, prepared.transactions, prepared.witness, "0x"]);
     const { standard, floor } = calldataGas(data);
     const charge = executeGas(encodeExecuteInput(prepared.block.input).length, prepared.block.input.gasUsed);
     // 80,000 gas of execution: past the cheap checks, short of EXECUTE's charge (~106,000 here).
@@ -169,7 +173,7 @@ describe("NativeRollup", function () {
     const verdicts: ExecuteVerdict[] = [];
     const stop = onVerdict((verdict) => verdicts.push(verdict));
     try {
-      await expect(rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, { gasLimit }))
+      await expect(rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit }))
         .to.be.revertedWithCustomError(rollup, "NativeRollup_ExecutionFailed")
         .withArgs(1n);
     } finally {
@@ -217,7 +221,7 @@ describe("NativeRollup", function () {
       const prepared = await prepareBlock(ethers, l2.chain, { anchorNumber: inclusion - 256n });
       await expect(advance(rollup, prepared))
         .to.emit(rollup, "BlockAdvanced")
-        .withArgs(1n, prepared.claim.blockHash, await (await ethers.getSigners())[0]!.getAddress(), ...anyTail(10));
+        .withArgs(1n, prepared.claim.blockHash, await (await ethers.getSigners())[0]!.getAddress(), ...anyTail(12));
       expect((await rollup.getFunction("head")()).anchorBlockNumber).to.equal(inclusion - 256n);
     });
 

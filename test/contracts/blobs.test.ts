@@ -80,6 +80,7 @@ async function sendAdvanceWithBlobs(
       options.claim ?? prepared.claim,
       hashes,
       options.witness ?? prepared.witness,
+      "0x",
     ]),
     gasLimit: advanceGasLimit(input),
     maxFeePerBlobGas: 10n,
@@ -237,14 +238,14 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
     });
 
     it("RevertWhen_BlobNotInTransaction: a plain (type-2) transaction, which carries no blob (actual 0)", async function () {
-      await expect(l2.rollup.getFunction("advanceWithBlobs")(prepared.claim, sidecar.versionedHashes, prepared.witness, { gasLimit: 2_000_000n }))
+      await expect(l2.rollup.getFunction("advanceWithBlobs")(prepared.claim, sidecar.versionedHashes, prepared.witness, "0x", { gasLimit: 2_000_000n }))
         .to.be.revertedWithCustomError(l2.rollup, "NativeRollup_BlobNotInTransaction")
         .withArgs(0n, sidecar.versionedHashes[0], ZERO_HASH);
       await expectStoppedBeforeExecute();
     });
 
     it("RevertWhen_NoBlobs: an empty hash list, from a plain transaction and from a blob transaction", async function () {
-      await expect(l2.rollup.getFunction("advanceWithBlobs")(prepared.claim, [], prepared.witness, { gasLimit: 2_000_000n }))
+      await expect(l2.rollup.getFunction("advanceWithBlobs")(prepared.claim, [], prepared.witness, "0x", { gasLimit: 2_000_000n }))
         .to.be.revertedWithCustomError(l2.rollup, "NativeRollup_NoBlobs");
       await expect(sendAdvanceWithBlobs(l2, prepared, { sidecar, hashes: [] }))
         .to.be.revertedWithCustomError(l2.rollup, "NativeRollup_NoBlobs");

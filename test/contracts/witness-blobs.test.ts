@@ -35,7 +35,7 @@ async function advanceWithWitnessInBlobs(l2: RollupFixture, prepared: PreparedBl
   return new Wallet(l2.wallets[0]!.privateKey, ethers.provider).sendTransaction({
     type: 3,
     to: l2.address,
-    data: l2.rollup.interface.encodeFunctionData("advanceWithBlobs", [prepared.claim, sidecar.versionedHashes, "0x"]),
+    data: l2.rollup.interface.encodeFunctionData("advanceWithBlobs", [prepared.claim, sidecar.versionedHashes, "0x", "0x"]),
     gasLimit: advanceGasLimit(input),
     maxFeePerBlobGas: 10n,
     blobs: sidecar.blobs.map((data, i) => ({ data, commitment: sidecar.commitments[i]!, proof: sidecar.proofs[i]! })),

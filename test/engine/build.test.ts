@@ -75,7 +75,7 @@ describe("engine: buildBlock", function () {
     const chain = await createL2Chain(defaultGenesis());
     const block = await extend(chain, []);
     const anchor = new Interface(loadArtifact("l2/L2Anchor.sol", "L2Anchor").abi as never);
-    const latest = await callL2(chain, { to: PREDEPLOYS.anchor, data: anchor.encodeFunctionData("latestL1BlockHash") });
+    const latest = await callL2(chain, { to: PREDEPLOYS.anchor, data: anchor.encodeFunctionData("latestAnchor") });
     expect(latest).to.equal(bytesToHex(block.input.anchor));
     const number = await callL2(chain, { to: PREDEPLOYS.anchor, data: anchor.encodeFunctionData("latestL2BlockNumber") });
     expect(BigInt(number)).to.equal(1n);

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {L2Anchor} from "./L2Anchor.sol";
+
+/// @title L2Messenger
+/// @notice L2 predeploy (0x5500…0002) of the bridge (docs/bridge.md). It holds the L2's pre-minted
+///         ETH, delivers L1→L2 messages handed to it by the engine's delivery system call (checked
+///         against the block's anchor), and records L2→L1 and L2→rollup messages in `sentMessages`
+///         for the L1 contract to prove.
+contract L2Messenger {
+    /// @notice The caller the execution engine uses for system calls.
+    address public constant SYSTEM_ADDRESS = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE;
+    /// @notice The anchor predeploy: its `latestAnchor` commits to the messages of this block.
+    L2Anchor public constant ANCHOR = L2Anchor(0x5500000000000000000000000000000000000001);
+    /// @notice The messenger's genesis balance: all the L2's ETH, unlocked by deposits.
+    uint256 public constant PREMINT = 2 ** 128;
+    /// @notice Gas kept back after a delivered call (the bookkeeping that follows it).
+    uint256 public constant DELIVERY_RESERVE = 40_000;
+    /// @notice Gas given to the fee payment to the coinbase: enough for an account, too little for
+    ///         a hostile contract to burn the delivery's gas.
+    uint256 public constant FEE_TRANSFER_GAS = 2_300;
+    /// @notice Same bounds as NativeRollup's, so a message sent to a rollup can always be forwarded.
+    uint256 public constant MAX_MESSAGE_GAS = 1_000_000;
+    /// @notice Same bound as NativeRollup's MAX_MESSAGE_DATA.
+    uint256 public constant MAX_MESSAGE_DATA = 16 * 1024;
+
+    // Storage layout: `sentMessages` must stay at slot 2 (NativeRollup proves claims against it).
+    /// @notice L1→L2 messages delivered so far (the next index to deliver).
+    uint256 public deliveredCount; // slot 0
+    /// @notice The rolling hash of the delivered messages (equals L1's rollingHash(deliveredCount)).
+    bytes32 public deliveredRollingHash; // slot 1
+    /// @notice Messages sent to L1 or to another rollup, by hash: proven on L1 by `claim`/`forward`.
+    mapping(bytes32 hash => bool) public sentMessages; // slot 2
+    /// @notice Messages sent so far (the next L2Message's nonce).
+    uint256 public sentCount; // slot 3
+    /// @notice Delivered messages whose call reverted: `retryMessage` may run them again.
+    mapping(bytes32 hash => bool) public failedMessages; // slot 4
+    /// @notice Delivery fees a coinbase did not accept when paid; it may withdraw them.
+    mapping(address coinbase => uint256) public unclaimedFees; // slot 5
+
+    /// @dev The message whose call is running (valid while `_inMessage`).
+    address private transient _sender;
+    address private transient _sourceRollup;
+    bool private transient _inMessage;
+    /// @dev Set while delivering or retrying: neither may nest.
+    bool private transient _locked;
+
+    /// @notice An L1→L2 message was delivered; `success` is whether its call succeeded (if not,
+    ///         it is retryable).
+    event MessageDelivered(uint256 indexed index, bytes32 indexed hash, bool success);
+    /// @notice A failed message was run again, successfully.
+    event MessageRetried(bytes32 indexed hash);
+    /// @notice A message to L1 or to another rollup was recorded in `sentMessages`.
+    event MessageSent(uint256 indexed nonce, bytes32 indexed hash, INativeRollup.L2Message message);
+    /// @notice A coinbase's delivery fee could not be paid and was credited to it instead.
+    event FeeUnclaimed(address indexed coinbase, uint256 amount);
+    /// @notice A coinbase withdrew its unclaimed delivery fees.
+    event FeesWithdrawn(address indexed coinbase, address indexed to, uint256 amount);
+
+    /// @dev `deliverMessages` from anyone but the system address.
+    error L2Messenger_NotSystem(address caller);
+    /// @dev The delivery's (l1BlockHash, count, rollingHash) is not the block's anchor preimage.
+    error L2Messenger_AnchorMismatch(bytes32 anchor, bytes32 computed);
+    /// @dev A message out of order: `expected` is deliveredCount.
+    error L2Messenger_UnexpectedIndex(uint256 expected, uint256 got);
+    /// @dev After the batch, deliveredCount is not the anchored count.
+    error L2Messenger_CountMismatch(uint256 anchored, uint256 delivered);
+    /// @dev After the batch, the rolling hash is not the anchored one (a message was altered).
+    error L2Messenger_RollingHashMismatch(bytes32 anchored, bytes32 computed);
+    /// @dev Too little gas left to give message `index` its gas limit (EIP-150's 63/64 included).
+    error L2Messenger_InsufficientGas(uint256 index, uint256 needed, uint256 left);
+    /// @dev `retryMessage` of a message that is not (or no longer) failed.
+    error L2Messenger_NotRetryable(bytes32 hash);
+    /// @dev The retried call reverted again (the message stays retryable).
+    error L2Messenger_RetryFailed(bytes32 hash, bytes returnData);
+    /// @dev `xDomainMessageSender` read outside a delivered or retried message's call.
+    error L2Messenger_NotInMessage();
+    /// @dev A delivery or retry started inside another one.
+    error L2Messenger_Reentrant();
+    /// @dev `sendMessageToRollup` to address(0) (use `sendMessageToL1`).
+    error L2Messenger_InvalidDestination();
+    /// @dev A fee above the value sent.
+    error L2Messenger_FeeExceedsValue(uint256 fee, uint256 value);
+    /// @dev A gas limit above MAX_MESSAGE_GAS (the destination rollup would refuse it forever).
+    error L2Messenger_MessageGasTooHigh(uint64 gasLimit, uint256 max);
+    /// @dev Data above MAX_MESSAGE_DATA (the destination rollup would refuse it forever).
+    error L2Messenger_MessageDataTooLarge(uint256 length, uint256 max);
+    /// @dev Paying unclaimed fees failed.
+    error L2Messenger_TransferFailed(address to, uint256 amount);
+
+    modifier locked() {
+        require(!_locked, L2Messenger_Reentrant());
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    // ---------------------------------------------------------------- L1 → L2
+
+    /// @notice Delivers the block's L1→L2 messages: the engine's delivery system call, whose
+    ///         calldata is EXECUTE's `messages` field. Reverts (making the block invalid) unless
+    ///         `(l1BlockHash, count, rollingHash)` is the anchor's preimage and the messages are
+    ///         exactly the next ones of the queue up to `count`, or if gas runs short for a
+    ///         message's gas limit. A message whose call reverts stays retryable.
+    /// @param _l1BlockHash The anchor block's hash (also the block's prevrandao).
+    /// @param _count The queue length delivered after this block.
+    /// @param _rollingHash L1's rollingHash(_count).
+    /// @param _messages The messages from index deliveredCount to _count - 1.
+    function deliverMessages(
+        bytes32 _l1BlockHash,
+        uint256 _count,
+        bytes32 _rollingHash,
+        INativeRollup.L1Message[] calldata _messages
+    ) external locked {
+        require(msg.sender == SYSTEM_ADDRESS, L2Messenger_NotSystem(msg.sender));
+        bytes32 anchored = ANCHOR.latestAnchor();
+        bytes32 computed = keccak256(abi.encode(_l1BlockHash, _count, _rollingHash));
+        require(computed == anchored, L2Messenger_AnchorMismatch(anchored, computed));
+        uint256 count = deliveredCount;
+        bytes32 rolling = deliveredRollingHash;
+        for (uint256 i; i < _messages.length; ++i) {
+            INativeRollup.L1Message calldata m = _messages[i];
+            require(m.index == count, L2Messenger_UnexpectedIndex(count, m.index));
+            bytes32 hash = keccak256(abi.encode(m));
+            rolling = keccak256(abi.encode(rolling, hash));
+            ++count;
+            _payFee(m.fee);
+            // EIP-150 gives the callee at most 63/64 of what is left: check that it gets gasLimit.
+            uint256 needed = uint256(m.gasLimit) * 64 / 63 + DELIVERY_RESERVE;
+            require(gasleft() >= needed, L2Messenger_InsufficientGas(m.index, needed, gasleft()));
+            bool success = _run(m.sender, m.sourceRollup, m.to, m.value, m.gasLimit, m.data);
+            if (!success) failedMessages[hash] = true;
+            emit MessageDelivered(m.index, hash, success);
+        }
+        require(count == _count, L2Messenger_CountMismatch(_count, count));
+        require(rolling == _rollingHash, L2Messenger_RollingHashMismatch(_rollingHash, rolling));
+        deliveredCount = count;
+        deliveredRollingHash = rolling;
+    }
+
+    /// @notice Runs a delivered message whose call reverted again, with all the gas given and its
+    ///         value. Anyone may call it. Reverts if the message is not retryable or the call
+    ///         reverts again (it then stays retryable).
+    function retryMessage(INativeRollup.L1Message calldata _message) external locked {
+        bytes32 hash = keccak256(abi.encode(_message));
+        require(failedMessages[hash], L2Messenger_NotRetryable(hash));
+        failedMessages[hash] = false;
+        _sender = _message.sender;
+        _sourceRollup = _message.sourceRollup;
+        _inMessage = true;
+        (bool ok, bytes memory returnData) = _message.to.call{value: _message.value}(_message.data);
+        _inMessage = false;
+        require(ok, L2Messenger_RetryFailed(hash, returnData));
+        emit MessageRetried(hash);
+    }
+
+    /// @notice While a delivered or retried message's call runs: its L1 sender and its source
+    ///         rollup (address(0) for messages sent on L1). Reverts otherwise.
+    function xDomainMessageSender() external view returns (address sender_, address sourceRollup_) {
+        require(_inMessage, L2Messenger_NotInMessage());
+        return (_sender, _sourceRollup);
+    }
+
+    /// @notice Pays the caller's unclaimed delivery fees to `_to` (a coinbase contract that
+    ///         refuses ETH can send them elsewhere).
+    function withdrawUnclaimedFees(address _to) external {
+        uint256 amount = unclaimedFees[msg.sender];
+        unclaimedFees[msg.sender] = 0;
+        (bool ok,) = _to.call{value: amount}("");
+        require(ok, L2Messenger_TransferFailed(_to, amount));
+        emit FeesWithdrawn(msg.sender, _to, amount);
+    }
+
+    /// @dev Pays a delivery fee to the coinbase, or credits it when the transfer fails.
+    function _payFee(uint256 _fee) private {
+        if (_fee == 0) return;
+        address recipient = block.coinbase;
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(FEE_TRANSFER_GAS, recipient, _fee, 0, 0, 0, 0)
+        }
+        if (!ok) {
+            unclaimedFees[recipient] += _fee;
+            emit FeeUnclaimed(recipient, _fee);
+        }
+    }
+
+    /// @dev Calls a message's recipient with its context set. The return data is not copied, so
+    ///      a recipient cannot make delivery run out of gas with a huge one.
+    function _run(address _from, address _source, address _to, uint256 _value, uint64 _gasLimit, bytes calldata _data)
+        private
+        returns (bool ok_)
+    {
+        _sender = _from;
+        _sourceRollup = _source;
+        _inMessage = true;
+        bytes memory data = _data;
+        assembly ("memory-safe") {
+            ok_ := call(_gasLimit, _to, _value, add(data, 32), mload(data), 0, 0)
+        }
+        _inMessage = false;
+    }
+
+    // ---------------------------------------------------------------- L2 → L1
+
+    /// @notice Sends `msg.value` and a call of `_data` to `_to` on L1, claimable there by proof
+    ///         once this block is verified. A withdrawal is a message with empty data.
+    function sendMessageToL1(address _to, bytes calldata _data) external payable returns (bytes32 hash_) {
+        return _send(address(0), _to, msg.value, 0, 0, _data);
+    }
+
+    /// @notice Sends a message to `_to` on the rollup whose L1 contract is `_destination`:
+    ///         forwarded on L1 by `forward`, then delivered there as an L1Message with
+    ///         `msg.value - _fee` wei, `_gasLimit` and `_fee`.
+    function sendMessageToRollup(address _destination, address _to, bytes calldata _data, uint64 _gasLimit, uint256 _fee)
+        external
+        payable
+        returns (bytes32 hash_)
+    {
+        require(_destination != address(0), L2Messenger_InvalidDestination());
+        require(_fee <= msg.value, L2Messenger_FeeExceedsValue(_fee, msg.value));
+        require(_gasLimit <= MAX_MESSAGE_GAS, L2Messenger_MessageGasTooHigh(_gasLimit, MAX_MESSAGE_GAS));
+        require(_data.length <= MAX_MESSAGE_DATA, L2Messenger_MessageDataTooLarge(_data.length, MAX_MESSAGE_DATA));
+        return _send(_destination, _to, msg.value - _fee, _fee, _gasLimit, _data);
+    }
+
+    function _send(address _destination, address _to, uint256 _value, uint256 _fee, uint64 _gasLimit, bytes calldata _data)
+        private
+        returns (bytes32 hash_)
+    {
+        uint256 nonce = sentCount++;
+        INativeRollup.L2Message memory message = INativeRollup.L2Message({
+            nonce: nonce,
+            sender: msg.sender,
+            destination: _destination,
+            to: _to,
+            value: _value,
+            fee: _fee,
+            gasLimit: _gasLimit,
+            data: _data
+        });
+        hash_ = keccak256(abi.encode(message));
+        sentMessages[hash_] = true;
+        emit MessageSent(nonce, hash_, message);
+    }
+}
