@@ -9,7 +9,7 @@ import { RLP } from "@ethereumjs/rlp";
 import {
   buildBlock,
   createL2Chain,
-  defaultGenesis,
+  devGenesis,
   encodeTransactions,
   encodeWitness,
   PREDEPLOYS,
@@ -86,12 +86,12 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
     return bytesToHex(data);
   };
   const BLAKE2F = "0x0000000000000000000000000000000000000009";
-  const plain = await createL2Chain(defaultGenesis());
+  const plain = await createL2Chain(devGenesis());
   const blakeBlock = await buildBlock(plain, { ...env(1), transactions: [await sign(plain, 1, { nonce: 0, to: BLAKE2F, data: blake(quick ? 200_000 : 1_000_000), gasLimit: 2_000_000n })] });
   add("honest: BLAKE2F (the slowest precompile per gas here)", await measure(blakeBlock.input));
 
   // Work past the claimed gas: loops and a precompile claimed as 100,000 gas.
-  const loopChain = await createL2Chain(defaultGenesis({ alloc: { [CONTRACT]: { code: "0x5b5f56" } } }));
+  const loopChain = await createL2Chain(devGenesis({ alloc: { [CONTRACT]: { code: "0x5b5f56" } } }));
   const loopBlock = await buildBlock(loopChain, { ...env(1), transactions: [await sign(loopChain, 1, { nonce: 0, to: CONTRACT, gasLimit: 100_000n })] });
   const loops = [1, 2, 3].map((i) => sign(loopChain, i, { nonce: 0, to: CONTRACT, gasLimit: 16_000_000n }));
   add("3 × 16M-gas loops claimed as 100,000 gas", await measure({ ...loopBlock.input, transactions: encodeTransactions(await Promise.all(loops)), gasUsed: 100_000n }));
@@ -102,7 +102,7 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
   }));
   // An anchor predeploy that loops when the anchor is not zero: the system call's 250,000 gas.
   const anchorLoop = "0x60043515600b575b6007565b00";
-  const anchorChain = await createL2Chain(defaultGenesis({ alloc: { [PREDEPLOYS.anchor]: { code: anchorLoop } } }));
+  const anchorChain = await createL2Chain(devGenesis({ alloc: { [PREDEPLOYS.anchor]: { code: anchorLoop } } }));
   const anchorBlock = await buildBlock(anchorChain, { ...env(1), transactions: [] });
   add("an anchor predeploy that loops (empty block)", await measure({ ...anchorBlock.input, anchor: new Uint8Array(32).fill(1) }));
 

@@ -16,7 +16,7 @@ import {
   createL2Chain,
   createL2Common,
   decodeTransaction,
-  defaultGenesis,
+  devGenesis,
   encodeWitness,
   devAccounts,
   type GenesisConfig,
@@ -68,7 +68,7 @@ async function uniswapWorkload(): Promise<CostWorkload> {
     load("@uniswap/v2-periphery/build/WETH9.json"),
     load("@uniswap/v2-periphery/build/UniswapV2Router02.json"),
   ];
-  const genesis = defaultGenesis();
+  const genesis = devGenesis();
   const chain = await createL2Chain(genesis);
   let nonce = 0;
   const sign = async (to: string | null, data: string, gasLimit = 6_000_000n) =>
@@ -130,7 +130,7 @@ const LAYOUTS: Layout[] = [
 export async function benchL1Cost(report: Report, quick: boolean): Promise<void> {
   console.log("\nL1 cost of advance(): calldata witness vs blob witness (L1 on Prague rules: no per-transaction gas cap)");
   const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
-  const empty: CostWorkload = { label: "empty block", genesis: defaultGenesis(), setup: [], block: [], count: 0 };
+  const empty: CostWorkload = { label: "empty block", genesis: devGenesis(), setup: [], block: [], count: 0 };
   const workloads: CostWorkload[] = [empty, await uniswapWorkload()];
   for (const count of quick ? [10, 100] : [10, 100, 1000]) {
     const chain = await erc20Chain();

@@ -1,6 +1,6 @@
 import { hexToBytes } from "@ethereumjs/util";
 import { AbiCoder, Interface, keccak256, Wallet, zeroPadValue } from "ethers";
-import { buildBlock, createL2Chain, defaultGenesis, devAccounts, type BuiltBlock, type GenesisAccount, type L2Chain } from "../src/engine/index.js";
+import { buildBlock, createL2Chain, devGenesis, devAccounts, type BuiltBlock, type GenesisAccount, type L2Chain } from "../src/engine/index.js";
 import { loadArtifact } from "../src/shared/artifacts.js";
 
 /** Where the benchmark token lives in the bench genesis. */
@@ -51,7 +51,7 @@ export async function erc20Chain(): Promise<L2Chain> {
   const balance = zeroPadValue("0x" + (10n ** 24n).toString(16), 32);
   for (const account of devAccounts()) storage[balanceSlot(account.address)] = balance;
   for (let i = 1; i <= TOKEN_HOLDERS; i++) storage[balanceSlot(holder(i))] = balance;
-  const genesis = defaultGenesis({
+  const genesis = devGenesis({
     gasLimit: BENCH_GAS_LIMIT,
     alloc: { [TOKEN_ADDRESS]: { code: token.deployedBytecode, storage } },
   });
@@ -104,7 +104,7 @@ export const ethWorkload: Workload = {
   async chain() {
     const alloc: Record<string, GenesisAccount> = {};
     for (let i = 1; i <= TOKEN_HOLDERS; i++) alloc[holder(i)] = { balance: 10n ** 18n };
-    return createL2Chain(defaultGenesis({ gasLimit: BENCH_GAS_LIMIT, alloc }));
+    return createL2Chain(devGenesis({ gasLimit: BENCH_GAS_LIMIT, alloc }));
   },
   async transactions(chain, count, seed = 1) {
     return signRoundRobin(chain, count, (i) => ({ to: holder(((seed * 7919 + i) % TOKEN_HOLDERS) + 1), value: 1n, gasLimit: 21_000n }));
@@ -127,7 +127,7 @@ export const storageWorkload: Workload = {
     const storage: Record<string, string> = {};
     for (let slot = 1; slot <= SLOTS; slot++) storage["0x" + slot.toString(16).padStart(64, "0")] = zeroPadValue("0x01", 32);
     return createL2Chain(
-      defaultGenesis({ gasLimit: BENCH_GAS_LIMIT, alloc: { [SLOT_WRITER_ADDRESS]: { code: slotWriter.deployedBytecode, storage } } }),
+      devGenesis({ gasLimit: BENCH_GAS_LIMIT, alloc: { [SLOT_WRITER_ADDRESS]: { code: slotWriter.deployedBytecode, storage } } }),
     );
   },
   async transactions(chain, count, seed = 0) {

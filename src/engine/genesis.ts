@@ -32,12 +32,15 @@ export interface DefaultGenesisOptions {
   chainId?: bigint;
   gasLimit?: bigint;
   timestamp?: bigint;
-  /** Balance of each of Hardhat's 20 default accounts (default 10,000 ETH, as on L1). */
+  /**
+   * A dev option: give each of Hardhat's 20 default accounts this balance, minted at genesis
+   * outside the bridge (default 0: none). Real chains, and the devnet, fund L2 accounts with
+   * deposits; tests use {@link devGenesis} for accounts funded from the first block.
+   */
   devBalance?: bigint;
   /**
-   * Put the `L2Messenger` predeploy (`contracts/l2/L2Messenger.sol`) at `PREDEPLOYS.messenger`,
-   * holding `L2_PREMINT` (docs/bridge.md). Off by default until that contract exists; when on,
-   * building the genesis throws `ArtifactNotFoundError` if its artifact is missing.
+   * Put the `L2Messenger` predeploy at `PREDEPLOYS.messenger`, holding `L2_PREMINT`: the L2 ETH
+   * L1→L2 messages unlock (docs/bridge.md). Default true; without it the chain has no bridge.
    */
   messenger?: boolean;
   /** Extra accounts, merged over the defaults. */
@@ -45,15 +48,16 @@ export interface DefaultGenesisOptions {
 }
 
 /**
- * The default genesis: the L2 predeploys and Hardhat's 20 funded dev accounts, so the keys that
- * work on the L1 devnet work on L2 too. Users change it through the options or build their own.
+ * The default genesis: the L2 predeploys — the anchor, and the messenger holding all the L2 ETH
+ * there will be (EIP-8079: pre-minted, unlocked by deposits) — and no other balance. Users
+ * change it through the options or build their own.
  */
 export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConfig {
-  const balance = options.devBalance ?? 10_000n * 10n ** 18n;
+  const balance = options.devBalance ?? 0n;
   const alloc: Record<string, GenesisAccount> = {};
-  for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
+  if (balance > 0n) for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
-  if (options.messenger === true) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
+  if (options.messenger !== false) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
     chainId: options.chainId ?? 167_001n,
@@ -62,6 +66,18 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
     baseFeePerGas: 1_000_000_000n,
     alloc,
   };
+}
+
+/** The dev balance {@link devGenesis} gives each of Hardhat's 20 accounts: 10,000 ETH, as on L1. */
+export const DEV_BALANCE = 10_000n * 10n ** 18n;
+
+/**
+ * The default genesis plus Hardhat's 20 accounts funded with {@link DEV_BALANCE} each, minted at
+ * genesis (outside the bridge's accounting): for tests and examples that want funded accounts
+ * from block 0. The devnet funds them by deposits instead.
+ */
+export function devGenesis(options: DefaultGenesisOptions = {}): GenesisConfig {
+  return defaultGenesis({ devBalance: DEV_BALANCE, ...options });
 }
 
 /**

@@ -19,6 +19,8 @@ export {
 export { getL2Account, getL2Storage, callL2, L2CallRevertedError, type L2Account } from "./query.js";
 export {
   defaultGenesis,
+  devGenesis,
+  DEV_BALANCE,
   writeGenesis,
   parseGenesisJson,
   messengerGenesisAccount,

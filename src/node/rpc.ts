@@ -85,7 +85,7 @@ export async function blockWitness(node: RollupNode, number: bigint): Promise<{ 
     prevRandao: h.mixHash,
     anchor: h.parentBeaconBlockRoot!,
   };
-  const result = await applyBlockBody(vm, env, block.rawTransactions, "verify");
+  const result = await applyBlockBody(vm, env, block.rawTransactions, "verify", { messages: block.messages });
   if (!bytesEqual(result.stateRoot, h.stateRoot)) {
     throw new RpcError(-32603, `internal error: block ${number} re-executed to state root ${bytesToHex(result.stateRoot)}, not ${bytesToHex(h.stateRoot)}`);
   }

@@ -6,7 +6,7 @@ import {
   callL2,
   chainHead,
   createL2Chain,
-  defaultGenesis,
+  devGenesis,
   execute,
   getL2Account,
   NotChildOfHeadError,
@@ -20,7 +20,7 @@ import { build, COINBASE, extend, sign, wallets } from "./helpers.js";
 
 describe("engine: buildBlock", function () {
   it("leaves out what cannot apply and says why; the rest verifies", async function () {
-    const chain = await createL2Chain(defaultGenesis({ gasLimit: 1_000_000n }));
+    const chain = await createL2Chain(devGenesis({ gasLimit: 1_000_000n }));
     const poor = wallets[19]!;
     const txs = [
       await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n }),
@@ -41,7 +41,7 @@ describe("engine: buildBlock", function () {
   });
 
   it("fills the header: number, parent, gas, EIP-1559 base fee, coinbase, anchor", async function () {
-    const chain = await createL2Chain(defaultGenesis({ gasLimit: 1_000_000n }));
+    const chain = await createL2Chain(devGenesis({ gasLimit: 1_000_000n }));
     const genesis = chainHead(chain);
     // 40 transfers × 21,000 = 840,000 gas: above the 500,000 target, so the base fee rises.
     const txs = await Promise.all(
@@ -62,7 +62,7 @@ describe("engine: buildBlock", function () {
   });
 
   it("pays the tip to the coinbase and burns the base fee", async function () {
-    const chain = await createL2Chain(defaultGenesis());
+    const chain = await createL2Chain(devGenesis());
     const before = await getL2Account(chain, wallets[1]!.address);
     const block = await extend(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 0n, gasLimit: 21_000n, tip: 2n })]);
     const after = await getL2Account(chain, wallets[1]!.address);
@@ -72,7 +72,7 @@ describe("engine: buildBlock", function () {
   });
 
   it("delivers the L1 anchor to the L2Anchor predeploy by system call", async function () {
-    const chain = await createL2Chain(defaultGenesis());
+    const chain = await createL2Chain(devGenesis());
     const block = await extend(chain, []);
     const anchor = new Interface(loadArtifact("l2/L2Anchor.sol", "L2Anchor").abi as never);
     const latest = await callL2(chain, { to: PREDEPLOYS.anchor, data: anchor.encodeFunctionData("latestAnchor") });
@@ -89,7 +89,7 @@ describe("engine: buildBlock", function () {
   });
 
   it("does not change the chain until the block is appended; appends only children of the head", async function () {
-    const chain = await createL2Chain(defaultGenesis());
+    const chain = await createL2Chain(devGenesis());
     const a = await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 7n, gasLimit: 21_000n })]);
     expect(chain.headers).to.have.length(1);
     expect((await getL2Account(chain, wallets[1]!.address)).nonce).to.equal(0n);
@@ -99,7 +99,7 @@ describe("engine: buildBlock", function () {
   });
 
   it("takes a custom genesis: chain id, gas limit, extra accounts with code and storage", async function () {
-    const genesis = defaultGenesis({
+    const genesis = devGenesis({
       chainId: 424242n,
       gasLimit: 30_000_000n,
       alloc: { "0x00000000000000000000000000000000000000aa": { balance: 5n, code: "0x600160005500", storage: { ["0x" + "00".repeat(32)]: "0x" + "00".repeat(31) + "2a" } } },

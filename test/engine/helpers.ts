@@ -1,6 +1,6 @@
 import { AbiCoder, getCreateAddress, Interface, Wallet, hexlify } from "ethers";
 import { hexToBytes } from "@ethereumjs/util";
-import { appendBlock, buildBlock, createL2Chain, defaultGenesis, devAccounts, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, createL2Chain, devGenesis, devAccounts, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
 
@@ -49,7 +49,7 @@ export async function extend(chain: L2Chain, transactions: Uint8Array[]): Promis
 
 /** A chain with History and TestToken deployed in block 1 (by wallet 0), at height 3. */
 export async function chainWithContracts(): Promise<{ chain: L2Chain; tokenAddress: string; historyAddress: string }> {
-  const chain = await createL2Chain(defaultGenesis());
+  const chain = await createL2Chain(devGenesis());
   const deployer = wallets[0]!.address;
   const tokenData = token.bytecode + AbiCoder.defaultAbiCoder().encode(["uint256"], [10n ** 24n]).slice(2);
   await extend(chain, [

@@ -7,7 +7,7 @@ import {
   buildBlock,
   chainHead,
   createL2Chain,
-  defaultGenesis,
+  devGenesis,
   encodeBlockData,
   encodeTransactions,
   encodeWitness,
@@ -59,7 +59,7 @@ async function withoutUnhandledRejections(body: () => Promise<void>): Promise<vo
 
 /** A chain whose genesis holds `code` at `address`, with storage. */
 async function chainWithCode(address: string, code: string, storage: Record<string, string> = {}, options: { chainId?: bigint; gasLimit?: bigint } = {}): Promise<L2Chain> {
-  return createL2Chain(defaultGenesis({ ...options, alloc: { [address]: { code, storage } } }));
+  return createL2Chain(devGenesis({ ...options, alloc: { [address]: { code, storage } } }));
 }
 
 const word = (n: number | bigint) => "0x" + BigInt(n).toString(16).padStart(64, "0");
@@ -70,7 +70,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
 
   describe("the point-evaluation precompile (0x0a) works on L2", function () {
     it("a failing call to 0x0a fails as on L1, a valid proof succeeds, and EXECUTE accepts the block", async function () {
-      const chain = await createL2Chain(defaultGenesis());
+      const chain = await createL2Chain(devGenesis());
       const kzg = getKzg();
       const blob = new Uint8Array(131_072);
       for (let i = 0; i < 4096; i++) blob[i * 32 + 31] = i % 251; // canonical field elements
@@ -104,7 +104,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
           return super.get(key);
         }
       }
-      const chain = await createL2Chain(defaultGenesis({ alloc: { [CONTRACT]: { code, storage: { [word(1)]: word(1) } } } }), new FailingDB());
+      const chain = await createL2Chain(devGenesis({ alloc: { [CONTRACT]: { code, storage: { [word(1)]: word(1) } } } }), new FailingDB());
       const txs = [
         await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n }),
         await sign(chain, 3, { nonce: 0, to: CONTRACT, data: word(1), gasLimit: 100_000n }),
@@ -124,7 +124,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   });
 
   it("buildBlock refuses a timestamp older than the parent's, and malformed header choices", async function () {
-    const chain = await createL2Chain(defaultGenesis({ timestamp: 1_000n }));
+    const chain = await createL2Chain(devGenesis({ timestamp: 1_000n }));
     const base = { transactions: [], coinbase: COINBASE, prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) };
     for (const [options, field] of [
       [{ ...base, timestamp: 999n }, "timestamp"],
@@ -241,7 +241,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   describe("blob versioned hashes", function () {
     let input: ExecuteInput;
     before(async function () {
-      const chain = await createL2Chain(defaultGenesis());
+      const chain = await createL2Chain(devGenesis());
       input = { ...(await build(chain, [])).input, transactions: new Uint8Array(0) };
     });
     const hash = (n: number) => hexToBytes(("0x01" + n.toString(16).padStart(62, "0")) as `0x${string}`);
@@ -269,7 +269,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   describe("transaction bytes beyond what the claimed gas can hold (one byte per 8 gas)", function () {
     let input: ExecuteInput;
     before(async function () {
-      const chain = await createL2Chain(defaultGenesis());
+      const chain = await createL2Chain(devGenesis());
       input = (await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })])).input;
     });
     it("are refused in calldata before they are read", async function () {
@@ -291,7 +291,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   });
 
   it("a witness the blobs carry may hold at most 4,096 items per blob (each costs a hash, whatever its size)", async function () {
-    const chain = await createL2Chain(defaultGenesis());
+    const chain = await createL2Chain(devGenesis());
     const block = await build(chain, []);
     const hash = hexToBytes(("0x01" + "00".repeat(31)) as `0x${string}`);
     const junk = (n: number) => Array.from({ length: n }, (_, i) => new Uint8Array(33).fill(i & 0xff).map((b, j) => (j < 2 ? (i >> (8 * j)) & 0xff : b)));
@@ -313,7 +313,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   describe("deeply nested RLP is refused in linear time", function () {
     let input: ExecuteInput;
     before(async function () {
-      const chain = await createL2Chain(defaultGenesis());
+      const chain = await createL2Chain(devGenesis());
       input = (await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })])).input;
     });
     // 5,000 nested lists, each one with a 120-byte string beside it (≈ 620 KB, as in the issue).
@@ -351,7 +351,7 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
   describe("a witness larger than any block of the claimed gas could need is refused before hashing", function () {
     let block: BuiltBlock;
     before(async function () {
-      const chain = await createL2Chain(defaultGenesis());
+      const chain = await createL2Chain(devGenesis());
       block = await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })]);
     });
     const rejects = async (witness: { nodes: Uint8Array[]; codes: Uint8Array[]; headers: Uint8Array[] }, reason: RegExp) => {
@@ -381,17 +381,17 @@ describe("engine: hostile and broken inputs (issue 9)", function () {
     it("a genesis outside 1…2^64−1 is refused (the rollup holds a uint64)", async function () {
       for (const chainId of [0n, 2n ** 64n]) {
         try {
-          await createL2Chain(defaultGenesis({ chainId }));
+          await createL2Chain(devGenesis({ chainId }));
           expect.fail(`accepted chain id ${chainId}`);
         } catch (error) {
           expect((error as Error).message).to.contain("chainId out of range");
         }
       }
-      await createL2Chain(defaultGenesis({ chainId: 2n ** 64n - 1n }));
+      await createL2Chain(devGenesis({ chainId: 2n ** 64n - 1n }));
     });
 
     it("an input for chain 2^53+1 rejects a block of transactions signed for chain 2^53", async function () {
-      const chain = await createL2Chain(defaultGenesis({ chainId: big - 1n }));
+      const chain = await createL2Chain(devGenesis({ chainId: big - 1n }));
       const block = await build(chain, [await sign(chain, 1, { nonce: 0, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n })]);
       await execute(block.input);
       const outcome = await settle({ ...block.input, chainId: big });

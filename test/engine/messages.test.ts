@@ -8,7 +8,7 @@ import {
   CommitmentMismatchError,
   createL2Chain,
   DELIVER_MESSAGES_SIGNATURE,
-  defaultGenesis,
+  devGenesis,
   execute,
   ExecutionRejectedError,
   GasBudgetExceededError,
@@ -69,7 +69,7 @@ const MESSAGES = encodeMessages(L1_BLOCK_HASH, 2n, ROLLING_HASH, someMessages(2)
 
 /** A chain whose genesis has the probe at the messenger's address. */
 async function probeChain(): Promise<L2Chain> {
-  return createL2Chain(defaultGenesis({ gasLimit: GAS_LIMIT, alloc: { [PREDEPLOYS.messenger]: { code: probe.deployedBytecode } } }));
+  return createL2Chain(devGenesis({ gasLimit: GAS_LIMIT, alloc: { [PREDEPLOYS.messenger]: { code: probe.deployedBytecode } } }));
 }
 
 /** Builds the next block with `messages`, with the header choices of helpers' `build`. */
@@ -301,7 +301,7 @@ describe("engine: L1→L2 message delivery by system call (docs/bridge.md)", fun
   });
 
   it("with no messenger code in the genesis, the delivery calls an empty account: a no-op of 0 gas, as the anchor call", async function () {
-    const plainChain = await createL2Chain(defaultGenesis({ gasLimit: GAS_LIMIT }));
+    const plainChain = await createL2Chain(devGenesis({ gasLimit: GAS_LIMIT }));
     const built = await buildWith(plainChain, [], MESSAGES);
     expect(built.deliveryGasUsed).to.equal(0n);
     expect(built.header.gasUsed).to.equal(0n);
@@ -325,7 +325,7 @@ describe("engine: L1→L2 message delivery by system call (docs/bridge.md)", fun
 
 describe("engine: genesis with the L2Messenger predeploy", function () {
   it("is off by default; the option needs the L2Messenger artifact (pre-minted with L2_PREMINT)", function () {
-    expect(defaultGenesis().alloc[PREDEPLOYS.messenger]).to.equal(undefined);
+    expect(devGenesis().alloc[PREDEPLOYS.messenger]).to.equal(undefined);
     expect(parseGenesisJson('{"messenger": false}').alloc[PREDEPLOYS.messenger]).to.equal(undefined);
     expect(() => parseGenesisJson('{"messenger": "yes"}')).to.throw(GenesisConfigError);
     expect(L2_PREMINT).to.equal(2n ** 128n);
@@ -336,9 +336,9 @@ describe("engine: genesis with the L2Messenger predeploy", function () {
       artifact = undefined;
     }
     if (artifact === undefined) {
-      expect(() => defaultGenesis({ messenger: true })).to.throw(ArtifactNotFoundError);
+      expect(() => devGenesis({ messenger: true })).to.throw(ArtifactNotFoundError);
     } else {
-      const account = defaultGenesis({ messenger: true }).alloc[PREDEPLOYS.messenger]!;
+      const account = devGenesis({ messenger: true }).alloc[PREDEPLOYS.messenger]!;
       expect(account).to.deep.equal(messengerGenesisAccount());
       expect(account.balance).to.equal(L2_PREMINT);
     }

@@ -8,7 +8,7 @@ import { createTxFromRLP, paramsTx } from "@ethereumjs/tx";
 import { bytesToHex, createAddressFromString, ValueEncoding } from "@ethereumjs/util";
 import { createVM, paramsVM, runTx } from "@ethereumjs/vm";
 import { AbiCoder, getCreate2Address, keccak256 as ethersKeccak } from "ethers";
-import { chainHead, createL2Chain, createL2Common, defaultGenesis, execute, L2_HARDFORK, type L2Chain } from "../../src/engine/index.js";
+import { chainHead, createL2Chain, createL2Common, devGenesis, execute, L2_HARDFORK, type L2Chain } from "../../src/engine/index.js";
 import { EngineStateManager } from "../../src/engine/state-manager.js";
 import { build, sign, token, tokenInterface, wallets } from "./helpers.js";
 
@@ -36,7 +36,7 @@ function balanceSlot(holder: string): string {
 async function tokenAndFactoryChain(): Promise<L2Chain> {
   const balance = "0x" + (10n ** 20n).toString(16).padStart(64, "0");
   return createL2Chain(
-    defaultGenesis({
+    devGenesis({
       alloc: {
         [TOKEN]: { code: token.deployedBytecode, storage: { [balanceSlot(wallets[4]!.address)]: balance, [balanceSlot(wallets[5]!.address)]: balance } },
         [FACTORY]: { code: FACTORY_CODE },

@@ -2,14 +2,14 @@ import { expect } from "chai";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { JsonRpcProvider, type Signer } from "ethers";
 import { rmSync } from "node:fs";
-import { createL2Common, defaultGenesis, type L2Chain } from "../../src/engine/index.js";
+import { createL2Common, devGenesis, type L2Chain } from "../../src/engine/index.js";
 import { splitTransactions } from "../../src/engine/transactions.js";
 import { startNode } from "../../src/node/index.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
 import { numberKey, openNodeStore, readMeta } from "../../src/node/store.js";
 import { deployRollup } from "../../src/sdk/index.js";
 import { bytesToHex } from "../../src/shared/bytes.js";
-import { seeded, spawnNode, startHardhatNode, propose, tempDir, transfers } from "./helpers.js";
+import { devGenesisFile, seeded, spawnNode, startHardhatNode, propose, tempDir, transfers } from "./helpers.js";
 import type { Contract } from "ethers";
 
 /** Blocks on L1 before the kills start (more are added if a fast machine runs short), and how many kills. */
@@ -64,7 +64,7 @@ describe("node: kill -9 while deriving", function () {
     hardhat = await startHardhatNode();
     provider = new JsonRpcProvider(hardhat.url, undefined, { cacheTimeout: -1, pollingInterval: 50 });
     const signer = await provider.getSigner(0);
-    const { rollup, address, chain } = await deployRollup(signer, defaultGenesis());
+    const { rollup, address, chain } = await deployRollup(signer, devGenesis());
     l1 = { ethersProvider: provider, signer, rollup, chain, address };
     for (let b = 0; b < BLOCKS; b++) await propose(l1, await transfers(chain, 3, b, b * 3));
   });
@@ -79,7 +79,7 @@ describe("node: kill -9 while deriving", function () {
     // The clean re-derivation: a fresh node, in process, never interrupted.
     const cleanDir = tempDir();
     dirs.push(cleanDir);
-    const clean = await startNode({ l1Url: hardhat.url, rollup: l1.address, dataDir: cleanDir, follow: false });
+    const clean = await startNode({ l1Url: hardhat.url, rollup: l1.address, genesis: l1.chain.genesis, dataDir: cleanDir, follow: false });
     const reference = async () => {
       const { l2 } = await clean.sync();
       expect(l2.headHash).to.equal(bytesToHex(l1.chain.headers.at(-1)!.hash()));
@@ -94,7 +94,7 @@ describe("node: kill -9 while deriving", function () {
     const dataDir = tempDir();
     dirs.push(dataDir);
     // Commits in groups of at most 40 ms of work (1–3 blocks here): kills land inside groups too.
-    const args = ["--l1", hardhat.url, "--rollup", l1.address, "--data-dir", dataDir, "--poll-ms", "50", "--commit-ms", "40"];
+    const args = ["--l1", hardhat.url, "--rollup", l1.address, "--genesis", devGenesisFile(l1.chain.genesis), "--data-dir", dataDir, "--poll-ms", "50", "--commit-ms", "40"];
     const random = seeded(6);
     const killedAt: bigint[] = [];
     let head = 0n;
@@ -152,19 +152,19 @@ describe("node: kill -9 while deriving", function () {
     const dataDir = tempDir();
     dirs.push(dataDir);
     // The dir holds this rollup's chain (derived in process: the refusal is what this test is about).
-    const first = await startNode({ l1Url: hardhat.url, rollup: l1.address, dataDir, follow: false });
+    const first = await startNode({ l1Url: hardhat.url, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false });
     await first.sync();
     await first.stop();
 
-    const other = await deployRollup(l1.signer, defaultGenesis({ chainId: 167_002n }));
-    const refused = spawnNode(["--l1", hardhat.url, "--rollup", other.address, "--data-dir", dataDir]);
+    const other = await deployRollup(l1.signer, devGenesis({ chainId: 167_002n }));
+    const refused = spawnNode(["--l1", hardhat.url, "--rollup", other.address, "--genesis", devGenesisFile(other.chain.genesis), "--data-dir", dataDir]);
     const { code } = await refused.exited;
     expect(code, refused.output()).to.equal(1);
     expect(refused.output()).to.contain("The data dir holds the chain of another L1, rollup or genesis");
     expect(refused.output()).to.match(/rollup: stored 0x[0-9a-f]{40}, now 0x[0-9a-f]{40}/);
     expect(refused.output()).to.contain("--reset");
 
-    const reset = spawnNode(["--l1", hardhat.url, "--rollup", other.address, "--data-dir", dataDir, "--reset"]);
+    const reset = spawnNode(["--l1", hardhat.url, "--rollup", other.address, "--genesis", devGenesisFile(other.chain.genesis), "--data-dir", dataDir, "--reset"]);
     for (let i = 0; i < 600 && !reset.output().includes("new;"); i++) await new Promise((r) => setTimeout(r, 50));
     reset.child.kill("SIGINT");
     expect((await reset.exited).code, reset.output()).to.equal(0);

@@ -27,7 +27,7 @@ describe("node: derivation from L1 alone", function () {
         proposed.push(await propose(l1, await transfers(l1.chain, count, proposed.length), da));
       }
       const lines: string[] = [];
-      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, blobSource: server.url, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: server.url, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
       try {
         const status = await node.sync();
         const head = chainHeadOf(l1.chain);
@@ -91,7 +91,7 @@ describe("node: derivation from L1 alone", function () {
     await propose(l1, [await tx(deployer!, 3, address, transfer(bob!.address, 30n))]);
 
     const dataDir = tempDir();
-    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir, follow: false });
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false });
     try {
       await node.sync();
       const [deployment] = node.getReceipts(1n)!;

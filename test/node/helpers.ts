@@ -3,10 +3,10 @@ import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { Wallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createL2Common, defaultGenesis, devAccounts, getL2Account, type L2Chain } from "../../src/engine/index.js";
+import { createL2Common, DEV_BALANCE, devGenesis, devAccounts, getL2Account, type GenesisConfig, type L2Chain } from "../../src/engine/index.js";
 import { proposeBlock, type DataAvailability, type ProposedBlock } from "../../src/proposer/index.js";
 import { deployRollup, signL2Transaction } from "../../src/sdk/index.js";
 import { freePort } from "../../src/shared/ports.js";
@@ -21,9 +21,20 @@ export async function l1WithRollup() {
   const connection = await network.create();
   const { ethers } = connection;
   const [signer] = await ethers.getSigners();
-  const { rollup, address, chain } = await deployRollup(signer!, defaultGenesis());
+  const { rollup, address, chain } = await deployRollup(signer!, devGenesis());
   // `provider`: EIP-1193, what the node reads; `ethersProvider`: what the proposer sends with.
   return { connection, provider: connection.provider, ethersProvider: ethers.provider, signer: signer!, rollup, address, chain };
+}
+
+/**
+ * A genesis JSON file (`--genesis` of `npm run node`) for a rollup deployed with `devGenesis`:
+ * the node cannot tell dev balances from L1, so it is told.
+ */
+export function devGenesisFile(genesis: GenesisConfig): string {
+  const file = path.join(tempDir("ultrasound-genesis-"), "genesis.json");
+  const json = { chainId: genesis.chainId.toString(), gasLimit: genesis.gasLimit.toString(), timestamp: genesis.timestamp.toString(), devBalance: DEV_BALANCE.toString() };
+  writeFileSync(file, JSON.stringify(json));
+  return file;
 }
 
 /** A seeded pseudo-random generator (mulberry32): tests that pick at random pick the same way every run. */

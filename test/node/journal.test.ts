@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { defaultGenesis, devAccounts } from "../../src/engine/index.js";
+import { devGenesis, devAccounts } from "../../src/engine/index.js";
 import { deployRollup, signL2Transaction } from "../../src/sdk/index.js";
-import { seeded, spawnNode, startHardhatNode, tempDir } from "./helpers.js";
+import { devGenesisFile, seeded, spawnNode, startHardhatNode, tempDir } from "./helpers.js";
 
 /** Starts `npm run node` on `dataDir`; resolves with its RPC URL once it serves, and the process. */
-async function nodeProcess(l1Url: string, rollup: string, dataDir: string) {
+async function nodeProcess(l1Url: string, rollup: string, dataDir: string, genesisFile: string) {
   let resolveUrl: (url: string) => void;
   const url = new Promise<string>((resolve) => (resolveUrl = resolve));
-  const spawned = spawnNode(["--l1", l1Url, "--rollup", rollup, "--data-dir", dataDir, "--poll-ms", "50"], (line) => {
+  const spawned = spawnNode(["--l1", l1Url, "--rollup", rollup, "--genesis", genesisFile, "--data-dir", dataDir, "--poll-ms", "50"], (line) => {
     const match = /L2 JSON-RPC on (http:\/\/\S+)/.exec(line);
     if (match) resolveUrl(match[1]!);
   });
@@ -31,14 +31,14 @@ describe("node: kill -9 under load loses no acknowledged transaction", function 
     const hardhat = await startHardhatNode();
     const l1 = new JsonRpcProvider(hardhat.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     try {
-      const { address, chain } = await deployRollup(await l1.getSigner(0), defaultGenesis());
+      const { address, chain } = await deployRollup(await l1.getSigner(0), devGenesis());
       const dataDir = tempDir();
       const random = seeded(0x6a0a);
       const wallets = devAccounts().slice(0, 10).map((a) => new Wallet(a.privateKey));
       const nonces = wallets.map(() => 0);
       const acknowledged: string[] = [];
       for (let round = 0; round < 3; round++) {
-        const node = await nodeProcess(hardhat.url, address, dataDir);
+        const node = await nodeProcess(hardhat.url, address, dataDir, devGenesisFile(chain.genesis));
         // Everything acknowledged so far survived the previous kill.
         for (const hash of acknowledged) {
           const status = (await rpc(node.url, "ultrasound_getTransactionStatus", [hash])) as { status: string };
@@ -69,7 +69,7 @@ describe("node: kill -9 under load loses no acknowledged transaction", function 
         node.child.kill("SIGKILL");
         await node.exited;
       }
-      const node = await nodeProcess(hardhat.url, address, dataDir);
+      const node = await nodeProcess(hardhat.url, address, dataDir, devGenesisFile(chain.genesis));
       try {
         for (const hash of acknowledged) {
           expect(((await rpc(node.url, "ultrasound_getTransactionStatus", [hash])) as { status: string }).status).to.be.oneOf(["pending", "queued"]);

@@ -3,7 +3,7 @@ import { MerklePatriciaTrie, type LeafMPTNode } from "@ethereumjs/mpt";
 import { bytesToHex, createAccountFromRLP } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { rmSync } from "node:fs";
-import { createL2Common, defaultGenesis } from "../../src/engine/index.js";
+import { createL2Common, devGenesis } from "../../src/engine/index.js";
 import { DataDirInUseError, DataDirMismatchError, DerivationMismatchError, GenesisMismatchError, L1ChangedError, startNode } from "../../src/node/index.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
 import { BlockWriteDB, numberKey, openNodeStore } from "../../src/node/store.js";
@@ -22,7 +22,7 @@ describe("node: refuses to diverge or mix chains", function () {
     const l1 = await l1WithRollup();
     for (let b = 0; b < 3; b++) await propose(l1, await transfers(l1.chain, 2, b + 1));
     const dataDir = dir();
-    let node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir, follow: false });
+    let node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false });
     await node.sync();
     await node.stop();
 
@@ -44,7 +44,7 @@ describe("node: refuses to diverge or mix chains", function () {
 
     const { block } = await propose(l1, [next!]);
     const expected = bytesToHex(block.header.stateRoot);
-    node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir, follow: false });
+    node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false });
     try {
       const error = (await node.sync().then(
         () => expect.fail("derived a block whose state root differs from L1's"),
@@ -74,10 +74,10 @@ describe("node: refuses to diverge or mix chains", function () {
     const first = await l1WithRollup();
     await propose(first, await transfers(first.chain, 2));
     const dataDir = dir();
-    const node = await startNode({ l1Provider: first.provider, rollup: first.address, dataDir, follow: false });
+    const node = await startNode({ l1Provider: first.provider, rollup: first.address, genesis: first.chain.genesis, dataDir, follow: false });
     await node.sync();
     // A second start while the first runs: refused, not shared.
-    await startNode({ l1Provider: first.provider, rollup: first.address, dataDir, follow: false }).then(
+    await startNode({ l1Provider: first.provider, rollup: first.address, genesis: first.chain.genesis, dataDir, follow: false }).then(
       () => expect.fail("opened a data dir in use"),
       (e: unknown) => expect(e).to.be.instanceOf(DataDirInUseError),
     );
@@ -88,19 +88,19 @@ describe("node: refuses to diverge or mix chains", function () {
     await connection.provider.request({ method: "hardhat_mine", params: ["0x1"] });
     const { deployRollup } = await import("../../src/sdk/index.js");
     const [signer] = await connection.ethers.getSigners();
-    const deployed = await deployRollup(signer!, defaultGenesis());
+    const deployed = await deployRollup(signer!, devGenesis());
     expect(deployed.address).to.equal(first.address);
     const second = { provider: connection.provider, ethersProvider: connection.ethers.provider, signer: signer!, rollup: deployed.rollup, chain: deployed.chain, address: deployed.address };
     await propose(second, await transfers(second.chain, 1, 7));
 
-    const refused = await startNode({ l1Provider: second.provider, rollup: second.address, dataDir, follow: false }).then(
+    const refused = await startNode({ l1Provider: second.provider, rollup: second.address, genesis: second.chain.genesis, dataDir, follow: false }).then(
       () => expect.fail("mixed two L1s in one data dir"),
       (e: unknown) => e as DataDirMismatchError,
     );
     expect(refused).to.be.instanceOf(DataDirMismatchError);
     expect(refused.message).to.contain("another L1, rollup or genesis").and.contain("--reset").and.contain("deploymentBlockHash");
 
-    const fresh = await startNode({ l1Provider: second.provider, rollup: second.address, dataDir, follow: false, reset: true });
+    const fresh = await startNode({ l1Provider: second.provider, rollup: second.address, genesis: second.chain.genesis, dataDir, follow: false, reset: true });
     try {
       expect((await fresh.sync()).l2.headHash).to.equal(chainHeadOf(second.chain).hash);
     } finally {
@@ -113,8 +113,8 @@ describe("node: refuses to diverge or mix chains", function () {
     const snapshot = await connection.provider.request({ method: "evm_snapshot", params: [] });
     const { deployRollup } = await import("../../src/sdk/index.js");
     const [signer] = await connection.ethers.getSigners();
-    const deployed = await deployRollup(signer!, defaultGenesis());
-    const node = await startNode({ l1Provider: connection.provider, rollup: deployed.address, dataDir: dir(), follow: false });
+    const deployed = await deployRollup(signer!, devGenesis());
+    const node = await startNode({ l1Provider: connection.provider, rollup: deployed.address, genesis: deployed.chain.genesis, dataDir: dir(), follow: false });
     try {
       await node.sync();
       await connection.provider.request({ method: "evm_revert", params: [snapshot] });
@@ -132,7 +132,7 @@ describe("node: refuses to diverge or mix chains", function () {
   it("a genesis other than the rollup's is refused before anything is written", async function () {
     const l1 = await l1WithRollup();
     const dataDir = dir();
-    const error = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir, genesis: defaultGenesis({ devBalance: 1n }) }).then(
+    const error = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir, genesis: devGenesis({ devBalance: 1n }) }).then(
       () => expect.fail("accepted another genesis"),
       (e: unknown) => e as GenesisMismatchError,
     );

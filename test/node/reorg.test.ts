@@ -18,6 +18,7 @@ describe("node: L1 reorgs", function () {
     const node = await startNode({
       l1Provider: l1.provider,
       rollup: l1.address,
+      genesis: l1.chain.genesis,
       dataDir: dirs[0]!,
       pollIntervalMs: 10, // follows in the background, racing the test's L1 changes
       onUnwoundTransactions: (transactions, reorg) => void handedBack.push({ transactions: transactions.map((t) => bytesToHex(keccak256(t))), reorg }),
@@ -69,7 +70,7 @@ describe("node: L1 reorgs", function () {
         // A fresh node derives the same head from L1 alone.
         const freshDir = tempDir();
         dirs.push(freshDir);
-        const fresh = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir: freshDir, follow: false });
+        const fresh = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: freshDir, follow: false });
         const freshStatus = await fresh.sync();
         expect(freshStatus.l2.headHash, `depth ${depth}`).to.equal(status.l2.headHash);
         expect(bytesToHex(fresh.getBlock("latest")!.header.stateRoot)).to.equal(head.stateRoot);

@@ -23,7 +23,7 @@ export interface ServedNode {
 export async function servedNode(): Promise<ServedNode> {
   const l1 = await l1WithRollup();
   const mempool = createMempool(l1.chain);
-  const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir: tempDir(), follow: false, finalityDepth: 2 });
+  const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: tempDir(), follow: false, finalityDepth: 2 });
   const rpc = await serveNode(node, { port: 0, mempool });
   const proposer = createProposer({
     chain: l1.chain,

@@ -9,7 +9,7 @@ import { l1WithRollup, tempDir } from "./helpers.js";
 describe("node: serveNode with a mempool of its own", function () {
   it("takes transactions into its own mempool (checked against its head), which a proposer in the same process includes; then they are receipts", async function () {
     const l1 = await l1WithRollup();
-    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir: tempDir(), follow: false });
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: tempDir(), follow: false });
     const rpc = await serveNode(node, { port: 0 });
     const provider = new JsonRpcProvider(rpc.url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 20 });
     try {

@@ -4,7 +4,7 @@ import { AbiCoder, keccak256, Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
 import { buildBlock } from "../../src/engine/build.js";
 import { devAccounts } from "../../src/engine/chain.js";
-import { defaultGenesis } from "../../src/engine/genesis.js";
+import { devGenesis } from "../../src/engine/genesis.js";
 import { createL2Chain } from "../../src/engine/state.js";
 import type { ExecuteInput } from "../../src/engine/types.js";
 import {
@@ -55,7 +55,7 @@ async function solidityEncode(harness: Contract, input: ExecuteInput): Promise<s
 
 /** A real block: two transfers on the default genesis, with its witness. */
 async function realBlockInput(): Promise<ExecuteInput> {
-  const chain = await createL2Chain(defaultGenesis());
+  const chain = await createL2Chain(devGenesis());
   const [a, b] = devAccounts().map((acc) => new Wallet(acc.privateKey));
   const txs = [
     await signL2Transaction(chain, a!, { to: b!.address, value: 5n, nonce: 0 }),

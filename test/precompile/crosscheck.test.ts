@@ -6,7 +6,7 @@ import { getCreateAddress, keccak256, Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
 import { buildBlock } from "../../src/engine/build.js";
 import { devAccounts } from "../../src/engine/chain.js";
-import { defaultGenesis } from "../../src/engine/genesis.js";
+import { devGenesis } from "../../src/engine/genesis.js";
 import { appendBlock, createL2Chain } from "../../src/engine/state.js";
 import type { ExecuteInput } from "../../src/engine/types.js";
 import { decodeWitness, encodeWitness } from "../../src/engine/witness.js";
@@ -77,7 +77,7 @@ const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(da
  * carries storage nodes, code and two ancestor headers.
  */
 async function realInput(): Promise<{ input: ExecuteInput; burnedFees: bigint }> {
-  const chain = await createL2Chain(defaultGenesis());
+  const chain = await createL2Chain(devGenesis());
   const [a, b] = devAccounts().map((acc) => new Wallet(acc.privateKey));
   const anchor = hexToBytes(keccak256("0x01") as `0x${string}`);
   const env = { timestamp: 1_700_000_000n, coinbase: hexToBytes("0x00000000000000000000000000000000000c0ffe"), prevRandao: anchor, anchor };

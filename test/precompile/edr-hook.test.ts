@@ -9,7 +9,7 @@ import { onVerdict, recentVerdicts, type ExecuteVerdict } from "../../src/precom
 import { EXECUTE_ORACLE_ADDRESS, EXECUTE_SHIM_BYTECODE } from "../../src/precompile/shim.js";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { AbiCoder, type Contract } from "ethers";
-import { buildBlock, createL2Chain, defaultGenesis, PREDEPLOYS, type ExecuteInput } from "../../src/engine/index.js";
+import { buildBlock, createL2Chain, devGenesis, PREDEPLOYS, type ExecuteInput } from "../../src/engine/index.js";
 import { decodeExecuteOutput, encodeExecuteInput, EXECUTE_OUTPUT_LENGTH } from "../../src/precompile/codec.js";
 import { executeGas } from "../../src/precompile/gas.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
@@ -142,7 +142,7 @@ describe("hardhat/edr-hook: EXECUTE of a block that delivers messages returns ab
     const { ethers } = await network.create();
     const harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
     const probe = loadArtifact("test/MessengerProbe.sol", "MessengerProbe");
-    const chain = await createL2Chain(defaultGenesis({ alloc: { [PREDEPLOYS.messenger]: { code: probe.deployedBytecode } } }));
+    const chain = await createL2Chain(devGenesis({ alloc: { [PREDEPLOYS.messenger]: { code: probe.deployedBytecode } } }));
     const messages = hexToBytes(
       AbiCoder.defaultAbiCoder().encode(
         ["bytes32", "uint256", "bytes32", "tuple(uint256,address,address,address,uint256,uint256,uint64,bytes)[]"],

@@ -10,7 +10,7 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
 
   it("a proposer that lost a race takes the winner's block from the node and includes its own pending transactions on top", async function () {
     const l1 = await l1WithRollup();
-    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir: tempDir(), follow: false });
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: tempDir(), follow: false });
     try {
       // Our proposer, with its own chain and mempool, and a pending transfer of its own.
       const chain = await createL2Chain(l1.chain.genesis);
@@ -44,7 +44,7 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
 
   it("after an L1 reorg, rewinds the blocks the node no longer has and appends the new ones", async function () {
     const l1 = await l1WithRollup();
-    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, dataDir: tempDir(), follow: false });
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: tempDir(), follow: false });
     try {
       const chain = await createL2Chain(l1.chain.genesis);
       await node.sync();

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
 import { Transaction, Wallet, type TransactionLike } from "ethers";
-import { appendBlock, buildBlock, chainHead, createL2Chain, defaultGenesis, devAccounts, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, chainHead, createL2Chain, devGenesis, devAccounts, type L2Chain } from "../../src/engine/index.js";
 import { createMempool, TransactionRejectedError, type Mempool, type MempoolOptions } from "../../src/proposer/index.js";
 
 const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
@@ -50,7 +50,7 @@ describe("proposer: mempool", function () {
   let chain: L2Chain;
   let mempool: Mempool;
   const fresh = async (options?: MempoolOptions) => {
-    chain = await createL2Chain(defaultGenesis());
+    chain = await createL2Chain(devGenesis());
     mempool = createMempool(chain, options);
   };
   beforeEach(() => fresh());

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
 import { Interface, JsonRpcProvider, Wallet, getCreateAddress, isError, type TransactionLike } from "ethers";
-import { appendBlock, buildBlock, chainHead, createL2Chain, defaultGenesis, devAccounts, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, chainHead, createL2Chain, devGenesis, devAccounts, type L2Chain } from "../../src/engine/index.js";
 import { createMempool, type Mempool } from "../../src/proposer/index.js";
 import { startL2Rpc, type L2RpcServer } from "../../src/rpc/index.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
@@ -40,7 +40,7 @@ describe("rpc: the L2 JSON-RPC endpoint", function () {
 
   before(async function () {
     chain = await createL2Chain(
-      defaultGenesis({ alloc: { [LOOP]: { code: "0x5b600056" }, [LOGGER]: { code: "0x60006000a000" } } }),
+      devGenesis({ alloc: { [LOOP]: { code: "0x5b600056" }, [LOGGER]: { code: "0x60006000a000" } } }),
     );
     mempool = createMempool(chain);
     server = await startL2Rpc({ chain, mempool, port: 0 });

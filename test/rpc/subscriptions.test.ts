@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { appendBlock, buildBlock, chainHead, createL2Chain, defaultGenesis, devAccounts, rewindTo, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, chainHead, createL2Chain, devGenesis, devAccounts, rewindTo, type L2Chain } from "../../src/engine/index.js";
 import { createFilters } from "../../src/rpc/filters.js";
 import { chainViewOf } from "../../src/rpc/view.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
@@ -28,7 +28,7 @@ describe("rpc: subscriptions across an L2 reorg", function () {
   };
 
   it("a reorg sends the replaced blocks' logs again with removed: true, then the new chain's heads and logs", async function () {
-    chain = await createL2Chain(defaultGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
+    chain = await createL2Chain(devGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
     const filters = createFilters(chainViewOf(chain), { logRange: 10_000n, logCount: 10_000 }, 10);
     const heads: Json[] = [];
     const logs: Json[] = [];
