@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { JsonRpcProvider, Network, type Contract } from "ethers";
+import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
@@ -16,6 +16,7 @@ import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/serve
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
+import { fundByDeposits, type Funding } from "./fund.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -42,6 +43,11 @@ export interface DevnetOptions {
   rpcCallTimeoutMs?: number;
   /** L1 depth at which the node calls an L2 block finalized. Default 64 (the node's). */
   finalityDepth?: number;
+  /**
+   * What each of Hardhat's 20 accounts deposits to L2 at start (their L1 balance is topped up
+   * first, so it stays as Hardhat made it). Default 10,000 ETH; 0 for none.
+   */
+  fundL2?: bigint;
   log?: (line: string) => void;
 }
 
@@ -62,6 +68,8 @@ export interface Devnet {
   mempool: Mempool;
   /** The rollup node that derives the L2 from L1 and serves the L2 JSON-RPC. */
   node: RollupNode;
+  /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
+  funding?: Funding;
   rollup: Contract;
   stop(): Promise<void>;
 }
@@ -70,6 +78,9 @@ export interface Devnet {
 export class DevnetStartError extends UltrasoundError {
   override name = "DevnetStartError";
 }
+
+/** What each dev account deposits to L2 when the devnet starts. */
+export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
 
 /** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
 const MAX_BACKOFF_MS = 10_000;
@@ -200,6 +211,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     if (!stopped && busy === undefined) busy = tick().finally(() => (busy = undefined));
   }, options.proposeIntervalMs ?? 250);
 
+  // L2 ETH comes from L1, as on any real rollup: the dev accounts deposit, the proposer delivers.
+  const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
+  let funding: Funding | undefined;
+  if (amount > 0n) {
+    funding = await fundByDeposits({ l1, rollup, chain, accounts: devAccounts().map((a) => a.address), amount });
+    await node.sync().catch(() => undefined);
+  }
+
   return {
     l1Url,
     l2Url: l2.url,
@@ -211,6 +230,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     chain,
     mempool,
     node,
+    funding,
     rollup,
     async stop() {
       stopped = true;
@@ -351,7 +371,9 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
-    "Funded accounts (10,000 ETH on L1 and on L2; the first 10 of Hardhat's 20):",
+    devnet.funding === undefined
+      ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
+      : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn}; the first 10 of Hardhat's 20):`,
     accounts,
   ].join("\n");
 }

@@ -1,4 +1,5 @@
-import { Interface, JsonRpcProvider, Wallet } from "ethers";
+import { formatEther, Interface, JsonRpcProvider, Wallet } from "ethers";
+import { deposit, proveAndClaim, waitForL2, withdraw } from "../sdk/bridge.js";
 import { devAccounts } from "../engine/chain.js";
 import { recentVerdicts } from "../precompile/run.js";
 import { parseBlockAdvanced } from "../sdk/contracts.js";
@@ -70,11 +71,14 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
         for (const hash of event.blobHashes) lines.push(`    data in blob ${hash} (served at ${devnet.blobUrl}/eth/v1/beacon/blobs/${l1Block})`);
       }
     }
+    const bridge = await bridgeSmoke(devnet, l1, l2, deadline);
+    if (!bridge.ok) return bridge;
     const head = await devnet.rollup.getFunction("head")();
     if (BigInt(head.number) < blocks[blocks.length - 1]!) return { ok: false, reason: `rollup head ${head.number} is behind` };
     return {
       ok: true,
       report: [
+        ...bridge.lines,
         `smoke: transfer ${transfer} (1 ETH to ${bob!.address})`,
         `smoke: deployment ${deploy} → History at ${contract}`,
         `smoke: call ${call} (recordContext)`,
@@ -87,6 +91,38 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
     l2.destroy();
     l1.destroy();
   }
+}
+
+/**
+ * The bridge, both ways, as a user meets it: a deposit to an L2 address that holds nothing,
+ * delivered by the proposer; a withdrawal from L2, claimed on L1 with a storage proof as soon as
+ * its block is verified. Each step is printed with its L1 gas and L1 block.
+ */
+async function bridgeSmoke(devnet: Devnet, l1: JsonRpcProvider, l2: JsonRpcProvider, deadline: number): Promise<{ ok: true; lines: string[] } | { ok: false; reason: string }> {
+  const lines: string[] = [];
+  const l1Signer = await l1.getSigner(3);
+  const fresh = Wallet.createRandom().address;
+  const queued = await deposit(l1Signer, devnet.rollupAddress, { value: 10n ** 18n, to: fresh });
+  lines.push(`smoke: deposit of 1 ETH to ${fresh} (no L2 balance) queued in L1 block ${queued.receipt.blockNumber}, ${queued.receipt.gasUsed} L1 gas`);
+  const status = await waitForL2(l2, queued, { timeoutMs: Math.max(deadline - Date.now(), 1) });
+  const credited = BigInt(await l2.send("eth_getBalance", [fresh, "latest"]));
+  if (status !== "delivered" || credited !== 10n ** 18n) return { ok: false, reason: `deposit not credited on L2: ${status}, balance ${credited}` };
+  const deliveredAt = await l1.getBlockNumber();
+  lines.push(`smoke: deposit delivered on L2 (balance ${formatEther(credited)} ETH) by L1 block ${deliveredAt}`);
+
+  const alice = new Wallet(devAccounts()[0]!.privateKey, l2);
+  const recipient = Wallet.createRandom().address;
+  const sent = await withdraw(alice, { value: 5n * 10n ** 17n, to: recipient });
+  lines.push(`smoke: withdrawal of 0.5 ETH to ${recipient} sent in L2 block ${sent.l2BlockNumber}`);
+  while (((await devnet.rollup.getFunction("head")()) as { number: bigint }).number < sent.l2BlockNumber) {
+    if (Date.now() > deadline) return { ok: false, reason: `L2 block ${sent.l2BlockNumber} not verified on L1 in time` };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const claim = await proveAndClaim(await l1.getSigner(4), devnet.rollupAddress, l2, sent);
+  const paid = await l1.getBalance(recipient);
+  if (paid !== 5n * 10n ** 17n) return { ok: false, reason: `claim did not pay: ${paid}` };
+  lines.push(`smoke: withdrawal claimed on L1 block ${claim.blockNumber} with a storage proof, ${claim.gasUsed} L1 gas; ${formatEther(paid)} ETH paid`);
+  return { ok: true, lines };
 }
 
 interface Receipt {

@@ -14,6 +14,7 @@ import {
   L2CallRevertedError,
   parseGenesisJson,
   PREDEPLOYS,
+  L2_PREMINT,
 } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { build, COINBASE, extend, sign, wallets } from "./helpers.js";
@@ -116,14 +117,16 @@ describe("engine: buildBlock", function () {
 });
 
 describe("engine: parseGenesisJson", function () {
-  it("reads chain id, gas limit and accounts, keeping the predeploys and dev accounts", async function () {
+  it("reads chain id, gas limit and accounts, keeping the predeploys; dev accounts only when asked (devBalance)", async function () {
+    expect(parseGenesisJson('{"chainId": 777}').alloc[wallets[0]!.address.toLowerCase()]).to.equal(undefined);
     const genesis = parseGenesisJson(
-      JSON.stringify({ chainId: 777, gasLimit: "30000000", alloc: { "0x00000000000000000000000000000000000000bb": { balance: "0x10", code: "0x00" } } }),
+      JSON.stringify({ chainId: 777, gasLimit: "30000000", devBalance: "10000000000000000000000", alloc: { "0x00000000000000000000000000000000000000bb": { balance: "0x10", code: "0x00" } } }),
     );
     expect(genesis.chainId).to.equal(777n);
     expect(genesis.gasLimit).to.equal(30_000_000n);
     expect(genesis.alloc["0x00000000000000000000000000000000000000bb"]!.balance).to.equal(16n);
     expect(genesis.alloc[PREDEPLOYS.anchor]).to.not.equal(undefined);
+    expect(genesis.alloc[PREDEPLOYS.messenger]!.balance).to.equal(L2_PREMINT);
     expect(genesis.alloc[wallets[0]!.address.toLowerCase()]!.balance).to.equal(10_000n * 10n ** 18n);
     const chain = await createL2Chain(genesis);
     expect((await getL2Account(chain, "0x00000000000000000000000000000000000000bb")).balance).to.equal(16n);

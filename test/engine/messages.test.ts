@@ -301,7 +301,7 @@ describe("engine: L1→L2 message delivery by system call (docs/bridge.md)", fun
   });
 
   it("with no messenger code in the genesis, the delivery calls an empty account: a no-op of 0 gas, as the anchor call", async function () {
-    const plainChain = await createL2Chain(devGenesis({ gasLimit: GAS_LIMIT }));
+    const plainChain = await createL2Chain(devGenesis({ gasLimit: GAS_LIMIT, messenger: false }));
     const built = await buildWith(plainChain, [], MESSAGES);
     expect(built.deliveryGasUsed).to.equal(0n);
     expect(built.header.gasUsed).to.equal(0n);
@@ -324,8 +324,9 @@ describe("engine: L1→L2 message delivery by system call (docs/bridge.md)", fun
 });
 
 describe("engine: genesis with the L2Messenger predeploy", function () {
-  it("is off by default; the option needs the L2Messenger artifact (pre-minted with L2_PREMINT)", function () {
-    expect(devGenesis().alloc[PREDEPLOYS.messenger]).to.equal(undefined);
+  it("is on by default (pre-minted with L2_PREMINT); messenger: false leaves it out", function () {
+    expect(devGenesis({ messenger: false }).alloc[PREDEPLOYS.messenger]).to.equal(undefined);
+    expect(devGenesis().alloc[PREDEPLOYS.messenger]!.balance).to.equal(L2_PREMINT);
     expect(parseGenesisJson('{"messenger": false}').alloc[PREDEPLOYS.messenger]).to.equal(undefined);
     expect(() => parseGenesisJson('{"messenger": "yes"}')).to.throw(GenesisConfigError);
     expect(L2_PREMINT).to.equal(2n ** 128n);

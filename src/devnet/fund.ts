@@ -1,0 +1,57 @@
+/**
+ * How the devnet funds L2 accounts: by real deposits through the rollup's bridge (docs/bridge.md),
+ * not by a genesis allocation, so the L2 ETH there is is exactly what L1 escrows.
+ */
+import type { Contract, JsonRpcProvider } from "ethers";
+import { deliveredCount } from "../bridge/queue.js";
+import type { L2Chain } from "../engine/state.js";
+import { deposit } from "../sdk/bridge.js";
+import { UltrasoundError } from "../shared/errors.js";
+
+/** The devnet's deposits were not delivered on L2 in time. */
+export class FundingTimeoutError extends UltrasoundError {
+  override name = "FundingTimeoutError";
+}
+
+/** What {@link fundByDeposits} did. */
+export interface Funding {
+  accounts: string[];
+  amount: bigint;
+  /** L1 gas of each deposit. */
+  depositGas: bigint[];
+  /** The L2 block that delivered the last of them. */
+  deliveredIn: bigint;
+}
+
+/**
+ * Deposits `amount` wei from each of `accounts` (unlocked on the L1 node) to the same address on
+ * L2, topping their L1 balance up first with `hardhat_setBalance` so they keep what they had on
+ * L1, then waits until `chain` (the proposer's, which delivers queued messages on its own) has
+ * delivered every one of them.
+ */
+export async function fundByDeposits(options: {
+  l1: JsonRpcProvider;
+  rollup: Contract;
+  chain: L2Chain;
+  accounts: string[];
+  amount: bigint;
+  timeoutMs?: number;
+}): Promise<Funding> {
+  const { l1, rollup, chain, accounts, amount } = options;
+  const depositGas: bigint[] = [];
+  for (const account of accounts) {
+    const balance = await l1.getBalance(account);
+    await l1.send("hardhat_setBalance", [account, "0x" + (balance + amount).toString(16)]);
+    const queued = await deposit(await l1.getSigner(account), rollup, { value: amount });
+    depositGas.push(queued.receipt.gasUsed);
+  }
+  const target = (await rollup.getFunction("messageCount")()) as bigint;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while ((await deliveredCount(chain)) < target) {
+    if (Date.now() > deadline) {
+      throw new FundingTimeoutError("The devnet's deposits were not delivered on L2 in time", { queued: target, delivered: await deliveredCount(chain) });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { accounts, amount, depositGas, deliveredIn: BigInt(chain.headers.length - 1) };
+}
