@@ -1,9 +1,10 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { JsonRpcServer } from "hardhat/types/network";
 import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { chainHead, type L2Chain } from "../engine/state.js";
+import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
@@ -63,7 +64,10 @@ export interface Devnet {
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
   l1ChainId: bigint;
-  /** The proposer's chain (what it builds on; the RPC serves the node's). */
+  /**
+   * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 64
+   * below the node's head keep their headers only: their transactions and receipts are the node's.
+   */
   chain: L2Chain;
   mempool: Mempool;
   /** The rollup node that derives the L2 from L1 and serves the L2 JSON-RPC. */
@@ -82,16 +86,20 @@ export class DevnetStartError extends UltrasoundError {
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
 
+/** Blocks below the node's head whose transactions and receipts the proposer's chain keeps in memory. */
+const KEPT_BODIES = 64n;
+
 /** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
 const MAX_BACKOFF_MS = 10_000;
 
 /**
- * Starts the whole devnet in this process: a Hardhat node with EXECUTE (the `node` task of `hre`,
+ * Starts the whole devnet in this process: a Hardhat node with EXECUTE (`hre`'s network served over HTTP and WebSocket,
  * the ultrasound plugin loaded), a NativeRollup deployed from the genesis, the blob archive's
  * beacon API, a rollup node that derives the L2 from L1 (and the archive) and serves the L2
  * JSON-RPC, and a proposer that advances the rollup whenever L2 transactions are pending — the
  * node's eth_sendRawTransaction feeds the proposer's mempool. Everything listens on `host` (127.0.0.1 by default). Prints nothing
- * of its own but the proposer's lines (`log`); Hardhat's node banner is kept quiet.
+ * of its own but the proposer's lines (`log`). `stop()` closes everything it started (servers,
+ * sockets, timers, stores): the process can then end by itself.
  */
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -110,7 +118,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await hre.tasks.getTask("build").run({ quiet: true });
 
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
-  const l1ChainId = await startQuietNode(hre, host, l1Port, l1Url);
+  const { chainId: l1ChainId, server: l1Server } = await startL1Server(hre, host, l1Port, l1Url);
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
@@ -171,6 +179,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         backoffMs = 0;
         // The node derives the block now rather than at its next poll: receipts come sooner.
         await node.sync().catch(() => undefined);
+        // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
+        forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
         const { proposed, deferred } = outcome;
         const { header } = proposed.block;
         log(
@@ -242,55 +252,42 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       configureBlobArchive(undefined);
       archive.close();
       l1.destroy();
+      // Last: the L1 JSON-RPC server (its keep-alive sockets end with it), so nothing is left listening.
+      await l1Server.close();
     },
   };
 }
 
 /**
- * Runs Hardhat's `node` task on `host`:`port` and waits until it answers; returns its chain id.
- * The task prints its own banner (a second account list) and logs every request until told not
- * to: its console output is held back until it is done starting, then dropped. A port it cannot
- * take (taken since the check) becomes a `DevnetStartError`, not a crash.
+ * Serves Hardhat's network (the plugin's EXECUTE and blob capture hooked in, as for `hardhat
+ * node`) over HTTP and WebSocket on `host`:`port`, and waits until it answers; returns its chain
+ * id and the server, which `close()` shuts (unlike the `node` task, whose server and build-info
+ * watcher live until the process ends). Nothing is printed, no request is logged. A port it
+ * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
  */
-async function startQuietNode(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<bigint> {
-  const quiet = muteConsole();
+async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
     else throw error;
   };
   process.on("uncaughtException", onUncaught);
+  const network = hre.globalOptions.network ?? "node";
+  const server = await hre.network.createServer(network, host, port);
   try {
-    // The node task runs until its server closes; it is not awaited.
-    const nodeStopped = hre.tasks
-      .getTask("node")
-      .run({ port, hostname: host })
-      .catch((error: unknown) => error as Error);
-    const chainId = await waitForL1(url, nodeStopped, () => listenFailure, host, port);
-    // The node logs every request; the proposer's would drown the devnet's own output.
-    await rpc(url, "hardhat_setLoggingEnabled", [false]);
-    await Promise.race([quiet.sawAccountList, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    return chainId;
+    // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
+    const failed = server.listen().then(
+      () => new Promise<never>(() => {}),
+      (error: unknown) => error as Error,
+    );
+    const chainId = await waitForL1(url, failed, () => listenFailure, host, port);
+    return { chainId, server };
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw error;
   } finally {
     process.off("uncaughtException", onUncaught);
-    quiet.restore();
   }
-}
-
-/** Holds back console.log until restored; tells when Hardhat's account list went by. */
-function muteConsole(): { restore(): void; sawAccountList: Promise<void> } {
-  const original = console.log;
-  let saw!: () => void;
-  const sawAccountList = new Promise<void>((resolve) => (saw = resolve));
-  console.log = (...args: unknown[]) => {
-    if (typeof args[0] === "string" && args[0].startsWith("Accounts\n")) saw();
-  };
-  return {
-    sawAccountList,
-    restore: () => {
-      console.log = original;
-    },
-  };
 }
 
 /** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */

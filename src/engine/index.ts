@@ -11,6 +11,7 @@ export {
   appendBlock,
   rewindTo,
   findTransaction,
+  forgetBlockBodies,
   NotChildOfHeadError,
   type L2Chain,
   type L2Block,

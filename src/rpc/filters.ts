@@ -44,9 +44,12 @@ const MAX_FILTERS = 10_000;
 /** Deepest reorg a subscription walks back over to find where its chain and the view's meet. */
 const MAX_REORG_WALK = 256n;
 
-type Filter =
-  | { kind: "logs"; spec: LogFilterSpec; last: bigint; polled: number }
-  | { kind: "blocks"; last: bigint; polled: number };
+/**
+ * A polled filter. `seen`: the recent blocks it scanned (at most {@link MAX_REORG_WALK}), by
+ * number, with their hash and the logs it reported from them: a poll that finds one of these
+ * hashes replaced reports those logs again with `removed: true` (geth's behaviour).
+ */
+type Filter = { kind: "logs" | "blocks"; spec?: LogFilterSpec; last: bigint; polled: number; seen: Map<bigint, { hash: string; logs: ChainLog[] }> };
 
 interface Subscription {
   kind: "newHeads" | "logs";
@@ -94,6 +97,11 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     if (filter === undefined) throw new RpcError(-32000, "filter not found");
     filter.polled = Date.now();
     return filter;
+  };
+  /** A new filter: it reports what comes after the head, and remembers the head's hash. */
+  const startAt = () => {
+    const last = view.heads().latest;
+    return { last, polled: Date.now(), seen: new Map([[last, { hash: view.block(last)!.hash, logs: [] as ChainLog[] }]]) };
   };
   const expire = () => {
     const now = Date.now();
@@ -161,41 +169,60 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     newLogFilter(spec) {
       range(spec); // refuses a bad range or hash now, not at the first poll
       const id = newId();
-      filters.set(id, { kind: "logs", spec, last: view.heads().latest, polled: Date.now() });
+      filters.set(id, { kind: "logs", spec, ...startAt() });
       return id;
     },
     newBlockFilter() {
       const id = newId();
-      filters.set(id, { kind: "blocks", last: view.heads().latest, polled: Date.now() });
+      filters.set(id, { kind: "blocks", ...startAt() });
       return id;
     },
     changes(id) {
       const filter = get(id);
       const head = view.heads().latest;
-      if (head <= filter.last) {
-        filter.last = head;
-        return [];
+      // Where the filter's chain and the view's meet: the newest block it scanned that is still
+      // canonical. Above it, a reorg replaced what the filter saw: its logs are taken back first.
+      let fork = filter.last;
+      while (fork >= 0n && filter.seen.has(fork) && filter.seen.get(fork)!.hash !== view.block(fork)?.hash) fork--;
+      const out: unknown[] = [];
+      for (let n = filter.last; n > fork; n--) {
+        const gone = filter.seen.get(n);
+        filter.seen.delete(n);
+        for (const log of [...(gone?.logs ?? [])].reverse()) out.push({ ...formatLog(log), removed: true });
       }
+      filter.last = fork;
+      if (head <= filter.last) return out;
       const from = filter.last + 1n;
-      if (filter.kind === "blocks") {
-        const hashes: string[] = [];
-        for (let n = from; n <= head; n++) hashes.push(view.block(n)!.hash);
+      // The new blocks' hashes, kept for the next poll's reorg check (the recent ones only).
+      const remember = (logs: ChainLog[]) => {
+        const start = head - MAX_REORG_WALK + 1n > from ? head - MAX_REORG_WALK + 1n : from;
+        for (let n = start; n <= head; n++) filter.seen.set(n, { hash: view.block(n)!.hash, logs: [] });
+        for (const log of logs) filter.seen.get(log.blockNumber)?.logs.push(log);
+        for (const n of filter.seen.keys()) if (n <= head - MAX_REORG_WALK) filter.seen.delete(n);
         filter.last = head;
-        return hashes;
+      };
+      if (filter.kind === "blocks") {
+        for (let n = from; n <= head; n++) out.push(view.block(n)!.hash);
+        remember([]);
+        return out;
       }
-      filter.last = head;
       // New blocks only, within the filter's own numeric bounds (a tag bound moves with the chain).
-      const { fromBlock, toBlock, blockHash } = filter.spec;
-      if (blockHash !== undefined) return [];
+      const { fromBlock, toBlock, blockHash } = filter.spec!;
+      if (blockHash !== undefined) {
+        remember([]);
+        return out;
+      }
       const start = fromBlock?.startsWith("0x") && BigInt(fromBlock) > from ? BigInt(fromBlock) : from;
       const to = toBlock?.startsWith("0x") && BigInt(toBlock) < head ? BigInt(toBlock) : head;
-      return start > to ? [] : query(filter.spec, start, to).map(formatLog);
+      const logs = start > to ? [] : query(filter.spec!, start, to);
+      remember(logs);
+      return [...out, ...logs.map(formatLog)];
     },
     filterLogs(id) {
       const filter = get(id);
       if (filter.kind !== "logs") throw new RpcError(-32000, "filter not found");
-      const r = range(filter.spec);
-      return r === undefined ? [] : query(filter.spec, r.from, r.to);
+      const r = range(filter.spec!);
+      return r === undefined ? [] : query(filter.spec!, r.from, r.to);
     },
     uninstall: (id) => filters.delete(id),
     subscribe(kind, options, notify) {

@@ -60,3 +60,47 @@ describe("rpc: subscriptions across an L2 reorg", function () {
     }
   });
 });
+
+describe("rpc: polled filters across an L2 reorg", function () {
+  it("eth_getFilterChanges reports the replaced blocks' logs with removed: true, then the new chain's logs; a block filter the new hashes", async function () {
+    const chain = await createL2Chain(defaultGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
+    let nonce = 0;
+    const mine = async (count: number, salt: number) => {
+      const head = chainHead(chain);
+      const txs = [];
+      for (let i = 0; i < count; i++) txs.push(await signL2Transaction(chain, alice, { nonce: nonce + i, to: LOGGER, value: BigInt(salt), gasLimit: 100_000n }));
+      const block = await buildBlock(chain, { transactions: txs.map((t) => Buffer.from(t.slice(2), "hex")), timestamp: head.timestamp + 12n + BigInt(salt), coinbase: new Uint8Array(20), prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) });
+      appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
+      nonce += count;
+      return block.header;
+    };
+    const filters = createFilters(chainViewOf(chain), { logRange: 10_000n, logCount: 10_000 });
+    try {
+      const logFilter = filters.newLogFilter({ address: [LOGGER], topics: [] });
+      const blockFilter = filters.newBlockFilter();
+      await mine(1, 0);
+      const replaced = await mine(2, 0);
+      expect((filters.changes(logFilter) as Json[]).map((l) => [Number(l.blockNumber), l.removed])).to.deep.equal([[1, false], [2, false], [2, false]]);
+      expect(filters.changes(blockFilter)).to.have.length(2);
+      rewindTo(chain, 1n); // block 2 is gone …
+      nonce = 1;
+      const second = await mine(1, 1); // … and another block 2 and a block 3 take its place
+      const third = await mine(1, 1);
+      const changes = filters.changes(logFilter) as Json[];
+      expect(changes.map((l) => [Number(l.blockNumber), l.removed])).to.deep.equal([
+        [2, true],
+        [2, true],
+        [2, false],
+        [3, false],
+      ]);
+      expect(changes[0].blockHash).to.equal("0x" + Buffer.from(replaced.hash()).toString("hex"));
+      expect(changes[0].logIndex).to.equal("0x1"); // newest first, as the subscriptions send them
+      expect(filters.changes(blockFilter)).to.deep.equal([second, third].map((h) => "0x" + Buffer.from(h.hash()).toString("hex")));
+      // Nothing new: nothing reported again.
+      expect(filters.changes(logFilter)).to.deep.equal([]);
+      expect(filters.changes(blockFilter)).to.deep.equal([]);
+    } finally {
+      filters.close();
+    }
+  });
+});
