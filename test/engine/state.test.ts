@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
-import { chainHead, createL2Chain, defaultGenesis, findTransaction, forgetBlockBodies } from "../../src/engine/index.js";
+import { chainHead, createL2Chain, devGenesis, findTransaction, forgetBlockBodies } from "../../src/engine/index.js";
 import { extend, sign, wallets } from "./helpers.js";
 
 describe("engine: the in-memory chain", function () {
   this.timeout(60_000);
 
   it("forgetBlockBodies: the bodies below a block leave memory (headers stay); the proposer's chain stays bounded however long it grows", async function () {
-    const chain = await createL2Chain(defaultGenesis());
+    const chain = await createL2Chain(devGenesis());
     const hashes: string[] = [];
     for (let n = 0; n < 6; n++) {
       const raw = await sign(chain, 1, { nonce: n, to: wallets[2]!.address, value: 1n, gasLimit: 21_000n });

@@ -63,7 +63,7 @@ describe("rpc: subscriptions across an L2 reorg", function () {
 
 describe("rpc: polled filters across an L2 reorg", function () {
   it("eth_getFilterChanges reports the replaced blocks' logs with removed: true, then the new chain's logs; a block filter the new hashes", async function () {
-    const chain = await createL2Chain(defaultGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
+    const chain = await createL2Chain(devGenesis({ alloc: { [LOGGER]: { code: "0x60006000a000" } } }));
     let nonce = 0;
     const mine = async (count: number, salt: number) => {
       const head = chainHead(chain);
