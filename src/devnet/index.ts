@@ -65,7 +65,7 @@ export interface Devnet {
   /** The L1 chain id (Hardhat's network). */
   l1ChainId: bigint;
   /**
-   * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 64
+   * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 4
    * below the node's head keep their headers only: their transactions and receipts are the node's.
    */
   chain: L2Chain;
@@ -86,8 +86,12 @@ export class DevnetStartError extends UltrasoundError {
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
 
-/** Blocks below the node's head whose transactions and receipts the proposer's chain keeps in memory. */
-const KEPT_BODIES = 64n;
+/**
+ * Blocks below the node's head whose transactions and receipts the proposer's chain keeps in
+ * memory. Nothing reads older bodies (a rewind reads headers; the mempool has long synced): the
+ * node has them on disk. Blocks hold hundreds of transactions, so this is counted in blocks, few.
+ */
+const KEPT_BODIES = 4n;
 
 /** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
 const MAX_BACKOFF_MS = 10_000;
