@@ -5,6 +5,8 @@
  */
 import { BrowserProvider, Contract, ContractFactory, type Signer } from "ethers";
 import { nextDelivery, type NextDelivery } from "../../src/bridge/queue.js";
+import { sentMessageSlot } from "../../src/bridge/messages.js";
+import type { MessageProof, SentMessage } from "../../src/sdk/bridge.js";
 import type { RollupFixture } from "../../src/fixtures/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { l1Block, type L1Block, type RawProvider } from "../contracts/helpers.js";
@@ -54,4 +56,13 @@ export async function deployTest(signer: Signer, name: string, args: unknown[] =
   const contract = await new ContractFactory(artifact.abi as never, artifact.bytecode, signer).deploy(...args);
   await contract.waitForDeployment();
   return new Contract(await contract.getAddress(), artifact.abi as never, signer);
+}
+
+/** eth_getProof of `sent` on an L2 provider at L2 block `at` (verified on L1 or not): the proof `claim` / `forward` take, and the slot's value. */
+export async function proofAt(provider: BrowserProvider, sent: SentMessage, at: bigint): Promise<MessageProof & { value: bigint }> {
+  const proof = (await provider.send("eth_getProof", [MESSENGER, [sentMessageSlot(sent.hash)], "0x" + at.toString(16)])) as {
+    accountProof: string[];
+    storageProof: { value: string; proof: string[] }[];
+  };
+  return { l2BlockNumber: at, accountProof: proof.accountProof, storageProof: proof.storageProof[0]!.proof, value: BigInt(proof.storageProof[0]!.value) };
 }

@@ -7,23 +7,13 @@
 import { expect } from "chai";
 import { getBytes, hexlify, Wallet, type BrowserProvider, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
-import { sentMessageSlot } from "../../src/bridge/messages.js";
 import { devGenesis } from "../../src/engine/genesis.js";
 import { loadRollupFixture, type RollupFixture } from "../../src/fixtures/index.js";
 import { ClaimRefusedError, deposit, proofFor, proveAndClaim, sendMessageToRollup, withdraw, type MessageProof, type SentMessage } from "../../src/sdk/bridge.js";
-import { deployTest, l1Balance, l2Provider, MESSENGER, ZERO_ADDRESS } from "./helpers.js";
+import { deployTest, l1Balance, l2Provider, proofAt, ZERO_ADDRESS } from "./helpers.js";
 
 const { ethers } = await network.create();
 const ETHER = 10n ** 18n;
-
-/** eth_getProof of `sent` on `provider` at L2 block `at`: the proof `claim` takes. */
-async function proofAt(provider: BrowserProvider, sent: SentMessage, at: bigint): Promise<MessageProof & { value: bigint }> {
-  const proof = (await provider.send("eth_getProof", [MESSENGER, [sentMessageSlot(sent.hash)], "0x" + at.toString(16)])) as {
-    accountProof: string[];
-    storageProof: { value: string; proof: string[] }[];
-  };
-  return { l2BlockNumber: at, accountProof: proof.accountProof, storageProof: proof.storageProof[0]!.proof, value: BigInt(proof.storageProof[0]!.value) };
-}
 
 /** A copy of `node` (0x-hex) with one byte flipped. */
 function flipped(node: string, at: number): string {
