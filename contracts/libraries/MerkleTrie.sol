@@ -15,6 +15,11 @@ pragma solidity ^0.8.30;
 ///         The RLP reader is strict (canonical lengths, no trailing bytes): a node that hashes right
 ///         was produced by a real trie, but the strictness keeps a forged non-root node from
 ///         being read two ways.
+/// @dev    Gas: the nodes are read where they are, in calldata. Only the node being hashed is
+///         copied, to the same scratch memory each time (memory stays one node long). A node is
+///         decoded in one pass over its item headers, which checks every item and keeps only the
+///         few the walk needs (the path and second item of a leaf/extension, the one branch slot
+///         the key selects); key paths are compared up to 63 nibbles per word.
 library MerkleTrie {
     /// @notice The root of an empty trie: keccak256(rlp("")).
     bytes32 internal constant EMPTY_TRIE_ROOT = 0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421;
@@ -48,52 +53,47 @@ library MerkleTrie {
         pure
         returns (bool exists_, bytes32 storageRoot_)
     {
-        bytes memory value;
-        (exists_, value) = get(_stateRoot, abi.encodePacked(keccak256(abi.encodePacked(_account))), _proof);
-        if (!exists_) return (false, EMPTY_TRIE_ROOT);
-        // rlp([nonce, balance, storageRoot, codeHash]): skip two strings, read a 32-byte one.
-        uint256 ptr;
-        uint256 end;
-        bool isList;
-        bool ok;
+        (bool exists, uint256 ptr, uint256 len) = _walk(_stateRoot, _secureKey(bytes32(bytes20(_account)), 20), _proof);
+        if (!exists) return (false, EMPTY_TRIE_ROOT);
+        // rlp([nonce, balance, storageRoot, codeHash]): two strings of at most 32 bytes, two of 32.
+        (uint256 status, uint256 count, uint256 nonce, uint256 balance, uint256 root) = _scan(ptr, ptr + len, 2);
+        require(status == SCAN_OK && count == 4, MerkleTrie_InvalidAccount());
+        (,,,, uint256 codeHash) = _scan(ptr, ptr + len, 3);
+        require(_isString(nonce, 0, 32) && _isString(balance, 0, 32), MerkleTrie_InvalidAccount());
+        require(_isString(root, 32, 32) && _isString(codeHash, 32, 32), MerkleTrie_InvalidAccount());
+        (ptr,,) = _unpack(root);
         assembly ("memory-safe") {
-            ptr := add(value, 32)
-            end := add(ptr, mload(value))
+            storageRoot_ := calldataload(ptr)
         }
-        uint256 len;
-        (ok, ptr, len, isList) = _header(ptr, end);
-        require(ok && isList && ptr + len == end, MerkleTrie_InvalidAccount());
-        for (uint256 i; i < 2; ++i) {
-            (ok, ptr, len, isList) = _header(ptr, end);
-            require(ok && !isList && len <= 32, MerkleTrie_InvalidAccount());
-            ptr += len;
-        }
-        (ok, ptr, len, isList) = _header(ptr, end);
-        require(ok && !isList && len == 32, MerkleTrie_InvalidAccount());
-        assembly ("memory-safe") {
-            storageRoot_ := mload(ptr)
-        }
-        ptr += 32;
-        (ok, ptr, len, isList) = _header(ptr, end);
-        require(ok && !isList && len == 32 && ptr + len == end, MerkleTrie_InvalidAccount());
+        return (true, storageRoot_);
     }
 
     /// @notice The value of storage slot `_slot` in the storage trie of `_storageRoot` (0 when absent).
     function storageValue(bytes32 _storageRoot, bytes32 _slot, bytes[] calldata _proof) internal pure returns (uint256 value_) {
-        (bool exists, bytes memory value) = get(_storageRoot, abi.encodePacked(keccak256(abi.encodePacked(_slot))), _proof);
+        (bool exists, uint256 ptr, uint256 len) = _walk(_storageRoot, _secureKey(_slot, 32), _proof);
         if (!exists) return 0;
-        uint256 ptr;
-        uint256 end;
+        // rlp(value), a string of 1 to 32 bytes (a stored zero is a deletion, so never empty):
+        // a single byte below 0x80 is its own encoding; otherwise 0x80 + n, then the n bytes.
+        uint256 first;
+        uint256 second;
         assembly ("memory-safe") {
-            ptr := add(value, 32)
-            end := add(ptr, mload(value))
+            first := byte(0, calldataload(ptr))
+            second := byte(1, calldataload(ptr))
         }
-        (bool ok, uint256 start, uint256 len, bool isList) = _header(ptr, end);
-        // A stored zero is a deletion, so a present slot is never the empty string.
-        require(ok && !isList && len > 0 && len <= 32 && start + len == end, MerkleTrie_InvalidStorageValue());
+        if (len == 1 && first < 0x80) return first;
+        require(
+            len >= 2 && len <= 33 && first == 0x80 + len - 1 && (len > 2 || second >= 0x80),
+            MerkleTrie_InvalidStorageValue()
+        );
         assembly ("memory-safe") {
-            value_ := shr(mul(8, sub(32, len)), mload(start))
+            value_ := shr(shl(3, sub(33, len)), calldataload(add(ptr, 1)))
         }
+    }
+
+    /// @dev Whether the item reference `_ref` (see `_unpack`) is a string of `_min` to `_max` bytes.
+    function _isString(uint256 _ref, uint256 _min, uint256 _max) private pure returns (bool) {
+        (, uint256 len, bool isList) = _unpack(_ref);
+        return !isList && len >= _min && len <= _max;
     }
 
     /// @notice The value stored under `_key` (the raw trie key: callers of a secure trie hash it
@@ -105,75 +105,108 @@ library MerkleTrie {
         pure
         returns (bool exists_, bytes memory value_)
     {
+        uint256 ptr;
+        uint256 len;
+        (exists_, ptr, len) = _walk(_root, _key, _proof);
+        if (!exists_) return (false, "");
+        value_ = new bytes(len);
+        assembly ("memory-safe") {
+            calldatacopy(add(value_, 32), ptr, len)
+        }
+    }
+
+    /// @dev The key of a secure trie: keccak256 of the first `_length` bytes of `_preimage`.
+    function _secureKey(bytes32 _preimage, uint256 _length) private pure returns (bytes memory key_) {
+        key_ = new bytes(32);
+        assembly ("memory-safe") {
+            mstore(0, _preimage)
+            mstore(add(key_, 32), keccak256(0, _length))
+        }
+    }
+
+    /// @dev Where a walk is: proof node `index` (or a node embedded in it, or in its repeated copy)
+    ///      at calldata [ptr, end), `nib` nibbles of the key consumed, and the child reference (see
+    ///      `_scan`) the last step chose.
+    struct Walk {
+        uint256 index;
+        uint256 nib;
+        uint256 ptr;
+        uint256 end;
+        uint256 child;
+    }
+
+    /// @dev Walks `_proof` from `_root` along `_key`.
+    /// @return exists_ Whether the key is present.
+    /// @return valuePtr_ Calldata offset of its value (the leaf's or branch's value string payload).
+    /// @return valueLen_ The value's length.
+    function _walk(bytes32 _root, bytes memory _key, bytes[] calldata _proof)
+        private
+        pure
+        returns (bool exists_, uint256 valuePtr_, uint256 valueLen_)
+    {
         if (_root == EMPTY_TRIE_ROOT) {
             // The empty trie: no node to walk (geth sends none, ethereumjs sends rlp("")).
             require(
                 _proof.length == 0 || (_proof.length == 1 && _proof[0].length == 1 && _proof[0][0] == 0x80),
                 MerkleTrie_ProofTooLong(0, _proof.length)
             );
-            return (false, "");
+            return (false, 0, 0);
         }
         Walk memory w;
-        w.expected = _root;
+        _enter(w, _proof, _root);
         while (true) {
-            if (!w.embedded) {
-                require(w.index < _proof.length, MerkleTrie_ProofTooShort(_proof.length));
-                bytes memory node = _proof[w.index];
-                bytes32 actual = keccak256(node);
-                require(actual == w.expected, MerkleTrie_InvalidNodeHash(w.index, w.expected, actual));
-                uint256 ptr;
-                uint256 end;
-                assembly ("memory-safe") {
-                    ptr := add(node, 32)
-                    end := add(ptr, mload(node))
-                }
-                (w.ptr, w.end) = (ptr, end);
-            }
             bool done;
-            (done, exists_, value_) = _step(w, _key, _proof.length);
-            if (done) return (exists_, value_);
-            if (!w.childIsList && w.childLen == 32) {
+            (done, exists_, valuePtr_, valueLen_) = _step(w, _key, _proof.length);
+            if (done) return (exists_, valuePtr_, valueLen_);
+            (uint256 ptr, uint256 len, bool isList) = _unpack(w.child);
+            if (!isList && len == 32) {
                 bytes32 next;
-                uint256 childPtr = w.childPtr;
                 assembly ("memory-safe") {
-                    next := mload(childPtr)
+                    next := calldataload(ptr)
                 }
-                w.expected = next;
-                w.embedded = false;
                 ++w.index;
-            } else if (w.childIsList && w.childLen < 32) {
+                _enter(w, _proof, next);
+            } else if (isList && len < 32) {
                 // Embedded: walk it in place. Skip a repeated copy of it in the proof.
-                (w.ptr, w.end, w.embedded) = (w.childPtr, w.childPtr + w.childLen, true);
-                if (w.index + 1 < _proof.length && _proof[w.index + 1].length == w.childLen) {
-                    bytes32 copyHash = keccak256(_proof[w.index + 1]);
-                    bytes32 embeddedHash;
-                    (uint256 childPtr, uint256 childLen) = (w.childPtr, w.childLen);
+                (w.ptr, w.end) = (ptr, ptr + len);
+                uint256 copy = w.index + 1;
+                if (copy < _proof.length && _proof[copy].length == len) {
+                    uint256 copyPtr = _offset(_proof[copy]);
+                    bool same;
                     assembly ("memory-safe") {
-                        embeddedHash := keccak256(childPtr, childLen)
+                        // 1 <= len < 32: compare the first len bytes of both.
+                        let shift := shl(3, sub(32, len))
+                        same := eq(shr(shift, calldataload(ptr)), shr(shift, calldataload(copyPtr)))
                     }
-                    if (copyHash == embeddedHash) ++w.index;
+                    if (same) w.index = copy;
                 }
             } else {
-                revert MerkleTrie_InvalidChildReference(w.index, w.childLen);
+                revert MerkleTrie_InvalidChildReference(w.index, len);
             }
         }
     }
 
-    /// @dev Where a walk is: the proof node (or the node embedded in it) at [ptr, end), and the
-    ///      child the last step chose.
-    struct Walk {
-        uint256 index;
-        uint256 nib;
-        uint256 ptr;
-        uint256 end;
-        bool embedded;
-        bytes32 expected;
-        uint256 childPtr;
-        uint256 childLen;
-        bool childIsList;
-        uint256[17] itemPtr;
-        uint256[17] itemLen;
-        bool[17] itemIsList;
+    /// @dev Checks that proof node `w.index` hashes to `_expected` and makes it the walk's node.
+    function _enter(Walk memory _w, bytes[] calldata _proof, bytes32 _expected) private pure {
+        uint256 index = _w.index;
+        require(index < _proof.length, MerkleTrie_ProofTooShort(_proof.length));
+        bytes calldata node = _proof[index];
+        bytes32 actual;
+        assembly ("memory-safe") {
+            // Hashed in scratch memory past the free pointer: nothing is allocated.
+            let m := mload(0x40)
+            calldatacopy(m, node.offset, node.length)
+            actual := keccak256(m, node.length)
+        }
+        require(actual == _expected, MerkleTrie_InvalidNodeHash(index, _expected, actual));
+        (_w.ptr, _w.end) = (_offset(node), _offset(node) + node.length);
+    }
+
+    /// @dev The calldata offset of `_node`.
+    function _offset(bytes calldata _node) private pure returns (uint256 ptr_) {
+        assembly ("memory-safe") {
+            ptr_ := _node.offset
+        }
     }
 
     /// @dev Reads the node at the walk's position: either ends the walk (`done_`, with the
@@ -181,76 +214,105 @@ library MerkleTrie {
     function _step(Walk memory _w, bytes memory _key, uint256 _proofLength)
         private
         pure
-        returns (bool done_, bool exists_, bytes memory value_)
+        returns (bool done_, bool exists_, uint256 valuePtr_, uint256 valueLen_)
     {
-        uint256 index = _w.index;
-        uint256 count = _items(index, _w.ptr, _w.end, _w.itemPtr, _w.itemLen, _w.itemIsList);
-        if (count == 17) {
-            if (_w.nib == _key.length * 2) {
-                // Keys of one length never end at a branch; other tries keep the value here.
-                require(!_w.itemIsList[16], MerkleTrie_InvalidNode(index, count));
-                _requireLast(index, _proofLength);
-                if (_w.itemLen[16] == 0) return (true, false, "");
-                return (true, true, _copy(_w.itemPtr[16], _w.itemLen[16]));
-            }
-            uint256 n = _nibble(_key, _w.nib);
-            ++_w.nib;
-            (_w.childPtr, _w.childLen, _w.childIsList) = (_w.itemPtr[n], _w.itemLen[n], _w.itemIsList[n]);
-            if (!_w.childIsList && _w.childLen == 0) {
-                _requireLast(index, _proofLength);
-                return (true, false, "");
-            }
-            return (false, false, "");
-        }
-        require(count == 2, MerkleTrie_InvalidNode(index, count));
-        require(!_w.itemIsList[0] && _w.itemLen[0] > 0, MerkleTrie_InvalidPath(index));
-        (bool isLeaf, bool matches, uint256 pathNibbles) = _matchPath(_w, _key);
-        if (isLeaf) {
-            // Leaf: the key is here iff the whole remaining key is its path.
-            _requireLast(index, _proofLength);
-            if (!matches || _w.nib + pathNibbles != _key.length * 2) return (true, false, "");
-            require(!_w.itemIsList[1] && _w.itemLen[1] > 0, MerkleTrie_EmptyValue(index));
-            return (true, true, _copy(_w.itemPtr[1], _w.itemLen[1]));
-        }
-        // Extension: continue below it, or prove absence if the key leaves its path.
-        require(pathNibbles > 0, MerkleTrie_InvalidPath(index));
-        if (!matches) {
-            _requireLast(index, _proofLength);
-            return (true, false, "");
-        }
-        _w.nib += pathNibbles;
-        (_w.childPtr, _w.childLen, _w.childIsList) = (_w.itemPtr[1], _w.itemLen[1], _w.itemIsList[1]);
+        // The branch slot the key selects: 16 (the branch's value) once the key is used up.
+        uint256 slot = _w.nib < _key.length * 2 ? _nibble(_key, _w.nib) : 16;
+        (uint256 status, uint256 count, uint256 first, uint256 second, uint256 picked) = _scan(_w.ptr, _w.end, slot);
+        require(status != SCAN_BAD_RLP, MerkleTrie_InvalidRlp(_w.index));
+        require(status != SCAN_TOO_MANY, MerkleTrie_InvalidNode(_w.index, 18));
+        if (count == 17) return _branch(_w, slot, picked, _proofLength);
+        require(count == 2, MerkleTrie_InvalidNode(_w.index, count));
+        return _leafOrExtension(_w, _key, first, second, _proofLength);
     }
 
-    /// @dev Decodes the compact (hex-prefix) path of a leaf/extension and compares it with the key
-    ///      from the walk's nibble on.
-    function _matchPath(Walk memory _w, bytes memory _key)
+    /// @dev `_step` for a branch, whose slot `_slot` (16: its value) has the reference `_picked`.
+    function _branch(Walk memory _w, uint256 _slot, uint256 _picked, uint256 _proofLength)
+        private
+        pure
+        returns (bool done_, bool exists_, uint256 valuePtr_, uint256 valueLen_)
+    {
+        (uint256 ptr, uint256 len, bool isList) = _unpack(_picked);
+        if (_slot == 16) {
+            // Keys of one length never end at a branch; other tries keep the value here.
+            require(!isList, MerkleTrie_InvalidNode(_w.index, 17));
+            _requireLast(_w.index, _proofLength);
+            if (len == 0) return (true, false, 0, 0);
+            return (true, true, ptr, len);
+        }
+        if (!isList && len == 0) {
+            _requireLast(_w.index, _proofLength);
+            return (true, false, 0, 0);
+        }
+        (_w.nib, _w.child) = (_w.nib + 1, _picked);
+        return (false, false, 0, 0);
+    }
+
+    /// @dev `_step` for a leaf or an extension: `_path` and `_second` reference its two items.
+    function _leafOrExtension(Walk memory _w, bytes memory _key, uint256 _path, uint256 _second, uint256 _proofLength)
+        private
+        pure
+        returns (bool done_, bool exists_, uint256 valuePtr_, uint256 valueLen_)
+    {
+        (bool isLeaf, bool matches, uint256 pathNibbles) = _matchPath(_w.index, _path, _key, _w.nib);
+        if (isLeaf) {
+            // Leaf: the key is here iff the whole remaining key is its path.
+            _requireLast(_w.index, _proofLength);
+            if (!matches || _w.nib + pathNibbles != _key.length * 2) return (true, false, 0, 0);
+            (valuePtr_, valueLen_, isLeaf) = _unpack(_second); // isLeaf: whether the value is a list
+            require(!isLeaf && valueLen_ > 0, MerkleTrie_EmptyValue(_w.index));
+            return (true, true, valuePtr_, valueLen_);
+        }
+        // Extension: continue below it, or prove absence if the key leaves its path.
+        require(pathNibbles > 0, MerkleTrie_InvalidPath(_w.index));
+        if (!matches) {
+            _requireLast(_w.index, _proofLength);
+            return (true, false, 0, 0);
+        }
+        (_w.nib, _w.child) = (_w.nib + pathNibbles, _second);
+    }
+
+    /// @dev Decodes the compact (hex-prefix) path `_path` (an item reference) of leaf/extension
+    ///      node `_index` and compares it with `_key` from nibble `_nib` on.
+    function _matchPath(uint256 _index, uint256 _path, bytes memory _key, uint256 _nib)
         private
         pure
         returns (bool isLeaf_, bool matches_, uint256 pathNibbles_)
     {
-        uint256 p = _w.itemPtr[0];
+        (uint256 p, uint256 len, bool isList) = _unpack(_path);
+        require(!isList && len > 0, MerkleTrie_InvalidPath(_index));
         uint256 first;
         assembly ("memory-safe") {
-            first := byte(0, mload(p))
+            first := byte(0, calldataload(p))
         }
         uint256 flag = first >> 4;
-        require(flag < 4, MerkleTrie_InvalidPath(_w.index));
+        require(flag < 4, MerkleTrie_InvalidPath(_index));
         bool odd = flag & 1 == 1;
         // Even paths pad the flag byte with a zero nibble.
-        require(odd || first & 0x0f == 0, MerkleTrie_InvalidPath(_w.index));
+        require(odd || first & 0x0f == 0, MerkleTrie_InvalidPath(_index));
         isLeaf_ = flag >= 2;
         uint256 skip = odd ? 1 : 2;
-        pathNibbles_ = _w.itemLen[0] * 2 - skip;
-        uint256 nib = _w.nib;
-        matches_ = nib + pathNibbles_ <= _key.length * 2;
-        for (uint256 j; matches_ && j < pathNibbles_; ++j) {
-            uint256 e = j + skip;
-            uint256 b;
-            assembly ("memory-safe") {
-                b := byte(0, mload(add(p, shr(1, e))))
+        pathNibbles_ = len * 2 - skip;
+        matches_ = _nib + pathNibbles_ <= _key.length * 2;
+        if (!matches_) return (isLeaf_, false, pathNibbles_);
+        assembly ("memory-safe") {
+            // Path nibbles [skip, skip + pathNibbles) of the payload at p (calldata) against key
+            // nibbles [_nib, _nib + pathNibbles) (memory), 63 at a time: a word loaded at the byte
+            // holding the first nibble and shifted left by one nibble if it is a low one holds 63
+            // whole nibbles. Bytes loaded past either end are masked off.
+            let k := add(_key, 32)
+            for { let i := 0 } lt(i, pathNibbles_) { i := add(i, 63) } {
+                let n := sub(pathNibbles_, i)
+                if gt(n, 63) { n := 63 }
+                let a := add(skip, i)
+                let b := add(_nib, i)
+                let wa := shl(shl(2, and(a, 1)), calldataload(add(p, shr(1, a))))
+                let wb := shl(shl(2, and(b, 1)), mload(add(k, shr(1, b))))
+                if shr(sub(256, shl(2, n)), xor(wa, wb)) {
+                    matches_ := 0
+                    break
+                }
             }
-            matches_ = (e & 1 == 1 ? b & 0x0f : b >> 4) == _nibble(_key, nib + j);
         }
     }
 
@@ -267,95 +329,117 @@ library MerkleTrie {
         }
     }
 
-    /// @dev Splits the list node at [_ptr, _end) into its items. Strings: payload; lists (embedded
-    ///      nodes): their whole encoding. Returns the item count (at most 17; more is an error).
-    function _items(
-        uint256 _index,
-        uint256 _ptr,
-        uint256 _end,
-        uint256[17] memory _itemPtr,
-        uint256[17] memory _itemLen,
-        bool[17] memory _itemIsList
-    ) private pure returns (uint256 count_) {
-        (bool ok, uint256 ptr, uint256 len, bool isList) = _header(_ptr, _end);
-        require(ok && isList && ptr + len == _end, MerkleTrie_InvalidRlp(_index));
-        while (ptr < _end) {
-            require(count_ < 17, MerkleTrie_InvalidNode(_index, count_ + 1));
-            uint256 start = ptr;
-            (ok, ptr, len, isList) = _header(ptr, _end);
-            require(ok, MerkleTrie_InvalidRlp(_index));
-            if (isList) {
-                _itemPtr[count_] = start;
-                _itemLen[count_] = ptr + len - start;
-            } else {
-                _itemPtr[count_] = ptr;
-                _itemLen[count_] = len;
-            }
-            _itemIsList[count_] = isList;
-            ptr += len;
-            ++count_;
-        }
+    /// @dev Item references, packed in one word: calldata offset << 128 | length << 1 | isList.
+    ///      A string's reference is its payload; a list's (an embedded node) its whole encoding.
+    function _unpack(uint256 _ref) private pure returns (uint256 ptr_, uint256 len_, bool isList_) {
+        ptr_ = _ref >> 128;
+        len_ = uint128(_ref) >> 1;
+        isList_ = _ref & 1 == 1;
     }
 
-    /// @dev Reads the RLP header at `_ptr`, bounded by `_end`: where the payload starts, its
-    ///      length, whether it is a list. `ok_` is false for a non-canonical or overrunning item.
-    function _header(uint256 _ptr, uint256 _end)
+    /// @dev `_scan`'s status: the list and its items are canonical RLP, it has at most 17 items.
+    uint256 private constant SCAN_OK = 0;
+    /// @dev `_scan`'s status: the list header or an item header is not canonical, or overruns `_end`,
+    ///      or the list does not end exactly at `_end`.
+    uint256 private constant SCAN_BAD_RLP = 1;
+    /// @dev `_scan`'s status: the list has an 18th item (not read).
+    uint256 private constant SCAN_TOO_MANY = 2;
+
+    /// @dev Reads [_ptr, _end) in calldata as one RLP list of at most 17 items, checking the list's
+    ///      header and every item's (canonical lengths, nothing overruns, no trailing bytes), and
+    ///      returns the item count and the references (see `_unpack`) of items 0, 1 and `_pick`
+    ///      (zero for items the list does not have). The values are meaningful only if `status_` is
+    ///      `SCAN_OK`.
+    function _scan(uint256 _ptr, uint256 _end, uint256 _pick)
         private
         pure
-        returns (bool ok_, uint256 payload_, uint256 len_, bool isList_)
+        returns (uint256 status_, uint256 count_, uint256 first_, uint256 second_, uint256 picked_)
     {
-        if (_ptr >= _end) return (false, 0, 0, false);
-        uint256 b;
         assembly ("memory-safe") {
-            b := byte(0, mload(_ptr))
-        }
-        if (b < 0x80) return (true, _ptr, 1, false);
-        uint256 lenOfLen;
-        if (b < 0xb8) {
-            len_ = b - 0x80;
-            payload_ = _ptr + 1;
-            if (len_ == 1) {
-                // A single byte below 0x80 is its own encoding.
-                if (payload_ >= _end) return (false, 0, 0, false);
-                uint256 c;
-                assembly ("memory-safe") {
-                    c := byte(0, mload(payload_))
+            // The RLP header at p, bounded by e: where the payload starts, its length, whether it
+            // is a list. `ok` is 0 for a non-canonical or overrunning item (the rest is then junk).
+            // Offsets are calldata offsets and lengths at most 8 bytes long: no sum overflows.
+            function header(p, e) -> ok, payload, len, isList {
+                if iszero(lt(p, e)) { leave }
+                let b := byte(0, calldataload(p))
+                if lt(b, 0x80) {
+                    // A byte below 0x80 is its own encoding.
+                    ok := 1
+                    payload := p
+                    len := 1
+                    leave
                 }
-                if (c < 0x80) return (false, 0, 0, false);
+                let lenOfLen := 0
+                switch lt(b, 0xc0)
+                case 1 {
+                    switch lt(b, 0xb8)
+                    case 1 {
+                        len := sub(b, 0x80)
+                        // A single byte below 0x80 must be encoded as itself.
+                        if and(eq(len, 1), lt(byte(0, calldataload(add(p, 1))), 0x80)) { leave }
+                    }
+                    default { lenOfLen := sub(b, 0xb7) }
+                }
+                default {
+                    isList := 1
+                    switch lt(b, 0xf8)
+                    case 1 { len := sub(b, 0xc0) }
+                    default { lenOfLen := sub(b, 0xf7) }
+                }
+                payload := add(add(p, 1), lenOfLen)
+                if lenOfLen {
+                    // Long form: a big-endian length of 1–8 bytes, no leading zero, at least 56.
+                    if gt(payload, e) { leave }
+                    let word := calldataload(add(p, 1))
+                    if iszero(byte(0, word)) { leave }
+                    len := shr(shl(3, sub(32, lenOfLen)), word)
+                    if lt(len, 56) { leave }
+                }
+                ok := iszero(gt(add(payload, len), e))
             }
-        } else if (b < 0xc0) {
-            lenOfLen = b - 0xb7;
-        } else if (b < 0xf8) {
-            len_ = b - 0xc0;
-            payload_ = _ptr + 1;
-            isList_ = true;
-        } else {
-            lenOfLen = b - 0xf7;
-            isList_ = true;
-        }
-        if (lenOfLen > 0) {
-            // Long form: a big-endian length of 1–8 bytes, no leading zero, at least 56.
-            if (lenOfLen > 8 || _ptr + 1 + lenOfLen > _end) return (false, 0, 0, false);
-            uint256 first;
-            assembly ("memory-safe") {
-                first := byte(0, mload(add(_ptr, 1)))
-            }
-            if (first == 0) return (false, 0, 0, false);
-            assembly ("memory-safe") {
-                len_ := shr(mul(8, sub(32, lenOfLen)), mload(add(_ptr, 1)))
-            }
-            if (len_ < 56) return (false, 0, 0, false);
-            payload_ = _ptr + 1 + lenOfLen;
-        }
-        if (payload_ + len_ > _end) return (false, 0, 0, false);
-        ok_ = true;
-    }
 
-    /// @dev A fresh `bytes` with the `_len` bytes at memory `_ptr`.
-    function _copy(uint256 _ptr, uint256 _len) private pure returns (bytes memory out_) {
-        out_ = new bytes(_len);
-        assembly ("memory-safe") {
-            mcopy(add(out_, 32), _ptr, _len)
+            let ok, p, len, isList := header(_ptr, _end)
+            switch and(and(ok, isList), eq(add(p, len), _end))
+            case 0 { status_ := 1 } // SCAN_BAD_RLP
+            default {
+                for {} lt(p, _end) {} {
+                    if eq(count_, 17) {
+                        status_ := 2 // SCAN_TOO_MANY
+                        break
+                    }
+                    // A string's reference is its payload, a list's (an embedded node) its whole
+                    // encoding. A branch's items are nearly all empty strings or 32-byte hashes:
+                    // those two canonical headers are read without `header`.
+                    let ref
+                    switch byte(0, calldataload(p))
+                    case 0x80 {
+                        ref := shl(128, add(p, 1))
+                        p := add(p, 1)
+                    }
+                    case 0xa0 {
+                        ref := or(shl(128, add(p, 1)), 64)
+                        p := add(p, 33) // may overrun `_end`: checked after the loop
+                    }
+                    default {
+                        let start := p
+                        ok, p, len, isList := header(p, _end)
+                        if iszero(ok) {
+                            status_ := 1 // SCAN_BAD_RLP
+                            break
+                        }
+                        ref := or(shl(128, p), shl(1, len))
+                        if isList { ref := or(or(shl(128, start), shl(1, sub(add(p, len), start))), 1) }
+                        p := add(p, len)
+                    }
+                    switch count_
+                    case 0 { first_ := ref }
+                    case 1 { second_ := ref }
+                    if eq(count_, _pick) { picked_ := ref }
+                    count_ := add(count_, 1)
+                }
+                // Only a 32-byte string's fast path can step past `_end`; it is then the last item.
+                if and(iszero(status_), gt(p, _end)) { status_ := 1 } // SCAN_BAD_RLP
+            }
         }
     }
 }
