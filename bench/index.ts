@@ -14,6 +14,7 @@ import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
+import { benchBridge } from "./bridge.js";
 import { benchThroughput } from "./throughput.js";
 
 const report = createReport();
@@ -21,7 +22,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs|hostile|node` runs one section (default: all). */
+/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge` runs one section (default: all). */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -130,6 +131,10 @@ if (runs("hostile")) await benchHostileInputs(report, quick);
 // 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
 if (runs("node")) await benchNode(report, quick);
 if (runs("throughput")) await benchThroughput(report, quick);
+
+// 6. The bridge: deposit/claim latency in L1 blocks, L1 gas of each bridge call, marginal L1 gas per
+//    delivered message, L2 gas of the delivery system call; published OP Stack / Taiko figures as notes.
+if (runs("bridge")) await benchBridge(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);

@@ -8,6 +8,8 @@ export interface BenchResult {
   value: number;
   baseline?: number;
   ratio?: number;
+  /** Context for the figure (e.g. what others publish for the same step, with the source): printed under the table. */
+  note?: string;
 }
 
 /** Collects results, prints them as a table and writes bench/results/latest.json. */
@@ -27,6 +29,11 @@ export function createReport() {
         console.log(
           `${r.name.padEnd(width)} | ${fmt(r.value).padStart(14)} | ${r.unit.padEnd(10)} | ${(r.baseline === undefined ? "" : fmt(r.baseline)).padStart(14)} | ${r.ratio === undefined ? "" : r.ratio.toFixed(2)}`,
         );
+      }
+      const noted = results.filter((r) => r.note !== undefined);
+      if (noted.length > 0) {
+        console.log("\nnotes:");
+        for (const r of noted) console.log(`  ${r.name}: ${r.note}`);
       }
       const dir = fileURLToPath(new URL("./results/", import.meta.url));
       mkdirSync(dir, { recursive: true });
