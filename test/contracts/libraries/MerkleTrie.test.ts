@@ -122,6 +122,95 @@ describe("MerkleTrie", function () {
     expect(exists).to.equal(false);
   });
 
+  it("proves storage values at the RLP boundaries: 0x7f, 0x80, 0xff, 2^255 and 2^256 - 1 (exactly 32 bytes)", async function () {
+    const rng = createRng(23);
+    const trie = await createMPT({ useKeyHashing: true });
+    const values = [0x7fn, 0x80n, 0xffn, 1n << 255n, (1n << 256n) - 1n];
+    const slots = values.map(() => word(rng));
+    for (const [i, value] of values.entries()) await trie.put(slots[i]!, storageRlp(value));
+    for (let i = 0; i < 50; i++) await trie.put(word(rng), storageRlp(BigInt(i + 1)));
+    const root = bytesToHex(trie.root());
+    for (const [i, value] of values.entries()) {
+      const proof = await proofOf(trie, slots[i]!);
+      expect(await harness.getFunction("storageValue")(root, bytesToHex(slots[i]!), proof)).to.equal(value);
+    }
+  });
+
+  it("walks extension nodes: inclusion below one, exclusion where the key leaves its path", async function () {
+    // Raw keys sharing 16 bytes: an extension over the shared part, a branch (by hash) below it.
+    const rng = createRng(29);
+    const trie = await createMPT();
+    const prefix = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
+    const keys = [0, 1, 2].map((i) => Uint8Array.from([...prefix, i * 0x40, ...word(rng).slice(0, 15)]));
+    for (const [i, key] of keys.entries()) await trie.put(key, Uint8Array.from([0xee, i]));
+    const root = bytesToHex(trie.root());
+    const isExtension = (node: string) => {
+      const items = RLP.decode(node) as Uint8Array[];
+      return items.length === 2 && items[0]![0]! >> 4 < 2;
+    };
+    for (const [i, key] of keys.entries()) {
+      const proof = await proofOf(trie, key);
+      expect(proof.some(isExtension), "the proof walks an extension").to.equal(true);
+      const [exists, value] = await harness.getFunction("get")(root, bytesToHex(key), proof);
+      expect([exists, value]).to.deep.equal([true, bytesToHex(Uint8Array.from([0xee, i]))]);
+    }
+    // Diverges inside the extension's path (byte 5): the proof ends at the extension.
+    const absent = Uint8Array.from(keys[0]!);
+    absent[5] ^= 0x01;
+    const proof = await proofOf(trie, absent);
+    expect(isExtension(proof.at(-1)!)).to.equal(true);
+    const [exists] = await harness.getFunction("get")(root, bytesToHex(absent), proof);
+    expect(exists).to.equal(false);
+  });
+
+  it("reads long-form headers: values of 56 and 300 bytes in nodes longer than 55 bytes", async function () {
+    const trie = await createMPT();
+    const values = [56, 300].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff));
+    const keys = [Uint8Array.from([0x12, 0x34]), Uint8Array.from([0x56, 0x78])];
+    for (const [i, key] of keys.entries()) await trie.put(key, values[i]!);
+    const root = bytesToHex(trie.root());
+    for (const [i, key] of keys.entries()) {
+      const proof = await proofOf(trie, key);
+      // 0xf8/0xf9: a list whose length takes 1 or 2 more bytes.
+      expect(proof.every((node) => node.startsWith("0xf8") || node.startsWith("0xf9"))).to.equal(true);
+      const [exists, value] = await harness.getFunction("get")(root, bytesToHex(key), proof);
+      expect([exists, value]).to.deep.equal([true, bytesToHex(values[i]!)]);
+    }
+  });
+
+  it("reads a branch's own value (keys of different lengths), present and absent", async function () {
+    const trie = await createMPT();
+    await trie.put(Uint8Array.from([0xab]), Uint8Array.from({ length: 40 }, () => 0x01));
+    await trie.put(Uint8Array.from([0xab, 0xcd]), Uint8Array.from({ length: 40 }, () => 0x02));
+    await trie.put(Uint8Array.from([0xab, 0xef]), Uint8Array.from({ length: 40 }, () => 0x03));
+    const root = bytesToHex(trie.root());
+    const key = Uint8Array.from([0xab]);
+    const [exists, value] = await harness.getFunction("get")(root, bytesToHex(key), await proofOf(trie, key));
+    expect([exists, value]).to.deep.equal([true, bytesToHex(Uint8Array.from({ length: 40 }, () => 0x01))]);
+    const other = await createMPT();
+    await other.put(Uint8Array.from([0xab, 0xcd]), Uint8Array.from({ length: 40 }, () => 0x02));
+    await other.put(Uint8Array.from([0xab, 0xef]), Uint8Array.from({ length: 40 }, () => 0x03));
+    const [absent] = await harness.getFunction("get")(bytesToHex(other.root()), bytesToHex(key), await proofOf(other, key));
+    expect(absent).to.equal(false);
+  });
+
+  it("rejects a repeated embedded node that differs from the embedded bytes", async function () {
+    const trie = await createMPT();
+    const prefix = new Uint8Array(31).fill(0xab);
+    for (const last of [0x00, 0x01, 0x10]) await trie.put(Uint8Array.from([...prefix, last]), Uint8Array.from([last + 1]));
+    for (let i = 0; i < 20; i++) await trie.put(Uint8Array.from({ length: 32 }, (_, j) => (i * 13 + j) & 0xff), Uint8Array.from([0x42, i]));
+    const root = bytesToHex(trie.root());
+    const key = Uint8Array.from([...prefix, 0x01]);
+    const full = await proofOf(trie, key);
+    const last = full.at(-1)!;
+    expect(last.length).to.be.lessThan(2 + 64); // embedded, repeated
+    // Same length, one byte changed: not taken as the copy, so it is an extra node.
+    const changed = last.slice(0, -2) + (last.endsWith("ff") ? "fe" : "ff");
+    await expect(harness.getFunction("get")(root, bytesToHex(key), [...full.slice(0, -1), changed]))
+      .to.be.revertedWithCustomError(harness, "MerkleTrie_ProofTooLong")
+      .withArgs(BigInt(full.length - 1), BigInt(full.length));
+  });
+
   describe("rejects proofs that prove nothing", function () {
     let trie: MerklePatriciaTrie;
     let root: string;
@@ -231,6 +320,43 @@ describe("MerkleTrie", function () {
       const key = hexToBytes(keccak256(slot) as `0x${string}`);
       const node = bytesToHex(RLP.encode([Uint8Array.from([0x20, ...key]), RLP.encode(new Uint8Array(33).fill(1))]));
       await expect(value([node], keccak256(node))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidStorageValue");
+    });
+
+    it("a non-canonical item: a single byte below 0x80 in a header, a long length below 56", async function () {
+      // rlp([0x8105 (must be 0x05), value]): 0x81 0x05 is a non-canonical single byte.
+      const single = bytesToHex(Uint8Array.from([0xc4, 0x81, 0x05, 0x81, 0x99]));
+      await expect(value([single], keccak256(single))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidRlp").withArgs(0n);
+      // A 32-byte string in long form (0xb8 0x20): canonical is 0xa0.
+      const long = bytesToHex(Uint8Array.from([0xe4, 0xb8, 0x20, ...new Uint8Array(32).fill(7), 0x01]));
+      await expect(value([long], keccak256(long))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidRlp").withArgs(0n);
+    });
+
+    it("a branch whose last 32-byte reference overruns the node", async function () {
+      // 16 empty slots, then 0xa0 with 10 of its 32 bytes: the list's length covers only those.
+      const node = bytesToHex(Uint8Array.from([0xc0 + 27, ...new Uint8Array(16).fill(0x80), 0xa0, ...new Uint8Array(10).fill(1)]));
+      await expect(value([node], keccak256(node))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidRlp").withArgs(0n);
+    });
+
+    it("a node of 18 items", async function () {
+      const node = bytesToHex(RLP.encode(Array.from({ length: 18 }, () => new Uint8Array(0))));
+      await expect(value([node], keccak256(node))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidNode").withArgs(0n, 18n);
+    });
+
+    it("an extension with an empty path", async function () {
+      const node = bytesToHex(RLP.encode([Uint8Array.from([0x00]), hexToBytes(keccak256("0x01") as `0x${string}`)]));
+      await expect(value([node], keccak256(node))).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidPath").withArgs(0n);
+    });
+
+    it("a storage value in a non-canonical or oversized encoding", async function () {
+      const key = hexToBytes(keccak256(slot) as `0x${string}`);
+      const leaf = (stored: Uint8Array) => bytesToHex(RLP.encode([Uint8Array.from([0x20, ...key]), stored]));
+      // 0x81 0x05: the byte 0x05 must be encoded as itself; 0x80: the empty string; a list.
+      for (const stored of [Uint8Array.from([0x81, 0x05]), Uint8Array.from([0x80]), Uint8Array.from([0xc1, 0x01]), Uint8Array.from([0x83, 0x01, 0x02])]) {
+        const node = leaf(stored);
+        await expect(value([node], keccak256(node)), bytesToHex(stored)).to.be.revertedWithCustomError(harness, "MerkleTrie_InvalidStorageValue");
+      }
+      const ok = leaf(Uint8Array.from([0x82, 0x01, 0x02]));
+      expect(await value([ok], keccak256(ok))).to.equal(0x0102n);
     });
 
     it("costs: one storage proof of a 501-slot trie", async function () {
