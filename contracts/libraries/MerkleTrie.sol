@@ -402,11 +402,7 @@ library MerkleTrie {
             switch and(and(ok, isList), eq(add(p, len), _end))
             case 0 { status_ := 1 } // SCAN_BAD_RLP
             default {
-                for {} lt(p, _end) {} {
-                    if eq(count_, 17) {
-                        status_ := 2 // SCAN_TOO_MANY
-                        break
-                    }
+                for {} and(lt(p, _end), lt(count_, 17)) {} {
                     // A string's reference is its payload, a list's (an embedded node) its whole
                     // encoding. A branch's items are nearly all empty strings or 32-byte hashes:
                     // those two canonical headers are read without `header`.
@@ -431,14 +427,20 @@ library MerkleTrie {
                         if isList { ref := or(or(shl(128, start), shl(1, sub(add(p, len), start))), 1) }
                         p := add(p, len)
                     }
-                    switch count_
-                    case 0 { first_ := ref }
-                    case 1 { second_ := ref }
+                    if lt(count_, 2) {
+                        switch count_
+                        case 0 { first_ := ref }
+                        default { second_ := ref }
+                    }
                     if eq(count_, _pick) { picked_ := ref }
                     count_ := add(count_, 1)
                 }
-                // Only a 32-byte string's fast path can step past `_end`; it is then the last item.
-                if and(iszero(status_), gt(p, _end)) { status_ := 1 } // SCAN_BAD_RLP
+                if iszero(status_) {
+                    // Left before `_end`: after 17 items (the 18th is not read). Past it: only a
+                    // 32-byte string's fast path can step there, as the last item.
+                    if lt(p, _end) { status_ := 2 } // SCAN_TOO_MANY
+                    if gt(p, _end) { status_ := 1 } // SCAN_BAD_RLP
+                }
             }
         }
     }
