@@ -122,7 +122,8 @@ interface INativeRollup {
     error NativeRollup_InvalidAnchor(uint64 anchorBlockNumber, uint64 parentAnchorBlockNumber, uint256 l1BlockNumber);
     /// @dev `advanceWithBlobs` got no blob hash: use `advance` for calldata.
     error NativeRollup_NoBlobs();
-    /// @dev A referenced blob is not the transaction's blob at that index (or there is none).
+    /// @dev Referenced blob `index` is none of the transaction's blobs; `actual` is the
+    ///      transaction's blob at that same index (0: none), to help tell a typo from a missing blob.
     error NativeRollup_BlobNotInTransaction(uint256 index, bytes32 referenced, bytes32 actual);
     /// @dev EXECUTE rejected the block (or ran out of gas): it is not a valid successor of the head.
     error NativeRollup_ExecutionFailed(uint64 number);
@@ -159,6 +160,11 @@ interface INativeRollup {
     error NativeRollup_NotFeeRecipient(address caller, address recipient);
     /// @dev Paying the burned fees to FEE_RECIPIENT failed.
     error NativeRollup_FeeTransferFailed(address recipient, uint256 amount);
+    /// @dev `advance*`, `deposit`, `sendMessage` or `enqueueFromRollup` on a retired rollup (or on
+    ///      the implementation behind clones, born retired); or `retire` a second time.
+    error NativeRollup_Retired();
+    /// @dev `retire` from someone else than RETIRER (or with no retirer set).
+    error NativeRollup_NotRetirer(address caller, address retirer);
 
     /// @notice A message joined the L1→L2 queue.
     /// @param index Its position in the queue.
@@ -172,18 +178,22 @@ interface INativeRollup {
     event MessageForwarded(bytes32 indexed hash, address indexed destination, uint256 index);
     /// @notice FEE_RECIPIENT took the burned fees accumulated so far.
     event BurnedFeesWithdrawn(address indexed recipient, uint256 amount);
+    /// @notice The rollup was retired: no block after `number` will ever be verified.
+    /// @param number The head's L2 block number at retirement (its last block).
+    event Retired(uint64 number);
 
     /// @notice Proposes and verifies the next L2 block, its transactions in calldata.
-    ///         Permissionless. Reverts unless EXECUTE accepts the block.
+    ///         Permissionless. Reverts unless EXECUTE accepts the block, and on a retired rollup.
     ///         `_messages` is `abi.encode(l1BlockHash, count, rollingHash, L1Message[])` of the
     ///         messages the block delivers (empty when it delivers none), passed to EXECUTE.
     function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness, bytes calldata _messages)
         external;
 
     /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
-    ///         transaction (encoded as docs/blobs.md says). `_blobHashes[i]` must be the
-    ///         transaction's blob `i`; EXECUTE fails if their data is unavailable, does not match
-    ///         or does not decode.
+    ///         transaction (encoded as docs/blobs.md says). Each `_blobHashes[i]` must be one of
+    ///         the transaction's blobs, at any index (several rollups' blocks may share a type-3
+    ///         transaction); EXECUTE reads them in the referenced order and fails if their data is
+    ///         unavailable, does not match or does not decode. Reverts on a retired rollup.
     function advanceWithBlobs(
         BlockClaim calldata _claim,
         bytes32[] calldata _blobHashes,
@@ -197,7 +207,33 @@ interface INativeRollup {
     /// @notice The state root of a verified L2 block among the last `STATE_ROOT_HISTORY`.
     function stateRootAt(uint256 _number) external view returns (bytes32);
 
-    /// @notice Sends `msg.value` to `_to` on L2 (a message with no call and no fee).
+    /// @notice The value of storage slot `_slot` of L2 account `_account` in the state of verified
+    ///         L2 block `_l2BlockNumber`, read through `eth_getProof`-style proofs against its
+    ///         state root (0 for an absent account or slot, proven so). Reverts on a block outside
+    ///         the history (`NativeRollup_StateRootUnavailable`) or a proof that does not prove
+    ///         either (the `MerkleTrie_*` errors). For cross-rollup assertions in bundles.
+    function storageAt(
+        uint256 _l2BlockNumber,
+        address _account,
+        bytes32 _slot,
+        bytes[] calldata _accountProof,
+        bytes[] calldata _storageProof
+    ) external view returns (bytes32);
+
+    /// @notice The L1→L2 queue's length.
+    function messageCount() external view returns (uint256);
+
+    /// @notice Retires the rollup: from now on `advance*`, `deposit`, `sendMessage` and
+    ///         `enqueueFromRollup` revert with `NativeRollup_Retired`; claims, forwards,
+    ///         `stateRootAt`, `storageAt` and burned-fee withdrawals keep working on its history.
+    ///         Only RETIRER, once. Emits `Retired(head number)`.
+    function retire() external;
+
+    /// @notice Whether the rollup is retired.
+    function retired() external view returns (bool);
+
+    /// @notice Sends `msg.value` to `_to` on L2 (a message with no call and no fee). Reverts on a
+    ///         retired rollup (as `sendMessage` and `enqueueFromRollup`): none could be delivered.
     function deposit(address _to) external payable;
 
     /// @notice Sends a message to `_to` on L2: `msg.value - _fee` wei with a call of `_gasLimit`

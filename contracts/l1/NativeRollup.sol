@@ -8,6 +8,16 @@ import {MerkleTrie} from "../libraries/MerkleTrie.sol";
 /// @title NativeRollup
 /// @notice One based + native rollup, and its L1 side of the bridge (docs/bridge.md).
 ///         See {INativeRollup}.
+/// @dev Two forms, one code base (docs/rollups.md):
+///      - deployed directly: the configuration is in this contract's immutables;
+///      - a clone made by {RollupFactory}: an ERC-1167-style proxy whose code ends with the
+///        configuration, packed (the "immutable arguments" of Solady's LibClone), read back with
+///        EXTCODECOPY. Under DELEGATECALL `address(this)` is the clone, not `_SELF`.
+///      Every configuration read goes through the `_configChainId()`… functions below, so nothing else
+///      in the contract knows which form it runs in. Neither form writes storage at creation: the
+///      head is the genesis from the configuration until the first block is verified.
+///      A direct deployment with chain id 0 is an implementation for clones: it is born retired,
+///      so it can neither advance nor take deposits (it holds no ETH and no state root to prove).
 contract NativeRollup is INativeRollup {
     /// @notice How many past state roots are kept for proofs (as EIP-2935's history window).
     uint256 public constant STATE_ROOT_HISTORY = 8191;
@@ -22,16 +32,30 @@ contract NativeRollup is INativeRollup {
     /// @notice The storage slot of `L2Messenger.sentMessages` (a mapping).
     uint256 public constant SENT_MESSAGES_SLOT = 2;
 
-    /// @notice The L2 chain id.
-    uint64 public immutable CHAIN_ID;
-    /// @notice The L2 block gas limit, fixed for the chain's life.
-    uint64 public immutable GAS_LIMIT;
-    /// @notice The quota of messages a block must deliver once one is overdue: as many as fit in
-    ///         half the L2 gas limit at their worst (gas limit plus 100,000 of delivery overhead),
-    ///         at least 1, so a forced block still has room for transactions.
-    uint256 public immutable MESSAGES_PER_BLOCK;
-    /// @notice Who may withdraw the L2's burned fees (address(0): nobody, they stay locked).
-    address public immutable FEE_RECIPIENT;
+    /// @dev This contract's own address. A clone runs this code by DELEGATECALL, where
+    ///      `address(this)` is the clone: `address(this) != _SELF` tells the two forms apart.
+    address private immutable _SELF = address(this);
+    // The direct form's configuration (a clone's is in its code; these are the implementation's).
+    uint64 private immutable _CHAIN_ID_IMMUTABLE;
+    uint64 private immutable _GAS_LIMIT_IMMUTABLE;
+    bytes32 private immutable _GENESIS_HASH_IMMUTABLE;
+    bytes32 private immutable _GENESIS_STATE_ROOT_IMMUTABLE;
+    uint64 private immutable _GENESIS_TIMESTAMP_IMMUTABLE;
+    address private immutable _FEE_RECIPIENT_IMMUTABLE;
+    address private immutable _RETIRER_IMMUTABLE;
+
+    // A clone's immutable arguments, packed (abi.encodePacked order), after its 45-byte proxy code.
+    // RollupFactory leaves trailing zero bytes out of the code; EXTCODECOPY reads them back as zero.
+    uint256 internal constant CLONE_ARGS_OFFSET = 0x2d;
+    uint256 internal constant ARG_CHAIN_ID = 0; //             uint64
+    uint256 internal constant ARG_GAS_LIMIT = 8; //            uint64
+    uint256 internal constant ARG_GENESIS_HASH = 16; //        bytes32
+    uint256 internal constant ARG_GENESIS_STATE_ROOT = 48; //  bytes32
+    uint256 internal constant ARG_GENESIS_TIMESTAMP = 80; //   uint64
+    uint256 internal constant ARG_FEE_RECIPIENT = 88; //       address
+    uint256 internal constant ARG_RETIRER = 108; //            address
+    /// @notice Length of a clone's packed immutable arguments (before trailing zeros are dropped).
+    uint256 public constant CLONE_ARGS_LENGTH = 128;
 
     Head internal _head;
 
@@ -41,8 +65,10 @@ contract NativeRollup is INativeRollup {
     ///      fresh storage slot per advance instead of two: 22,100 gas less).
     bytes32[STATE_ROOT_HISTORY] internal _stateRoots;
 
-    /// @notice The L1→L2 queue's length.
-    uint256 public messageCount;
+    /// @dev The L1→L2 queue's length, and whether the rollup is retired. One slot: every advance
+    ///      and every enqueue reads the length, so the retirement check costs neither a cold SLOAD.
+    uint64 internal _messageCount;
+    bool internal _retired;
     /// @notice rollingHash(i): the queue's commitment after its first `i` messages (0 for i = 0).
     mapping(uint256 index => bytes32) public rollingHash;
     /// @notice The L1 block number at which message `index` was enqueued.
@@ -63,34 +89,35 @@ contract NativeRollup is INativeRollup {
     /// @dev The L2 sender of the message whose call is running (address(0) outside).
     address private transient _xDomainSender;
 
-    /// @param _chainId L2 chain id.
+    /// @param _chainId L2 chain id (0: an implementation for clones, born retired).
     /// @param _gasLimit L2 block gas limit.
     /// @param _genesisHash Hash of the L2 genesis header.
     /// @param _genesisStateRoot State root of the L2 genesis.
     /// @param _genesisTimestamp Timestamp of the L2 genesis.
     /// @param _feeRecipient Who may withdraw the burned fees (address(0): nobody).
+    /// @param _retirer Who may retire the rollup (address(0): nobody).
     constructor(
         uint64 _chainId,
         uint64 _gasLimit,
         bytes32 _genesisHash,
         bytes32 _genesisStateRoot,
         uint64 _genesisTimestamp,
-        address _feeRecipient
+        address _feeRecipient,
+        address _retirer
     ) {
-        CHAIN_ID = _chainId;
-        GAS_LIMIT = _gasLimit;
-        uint256 perBlock = _gasLimit / (2 * (MAX_MESSAGE_GAS + 100_000));
-        MESSAGES_PER_BLOCK = perBlock == 0 ? 1 : perBlock;
-        FEE_RECIPIENT = _feeRecipient;
-        _head = Head({
-            number: 0,
-            timestamp: _genesisTimestamp,
-            anchorBlockNumber: 0,
-            messageCount: 0,
-            blockHash: _genesisHash,
-            stateRoot: _genesisStateRoot
-        });
-        _stateRoots[0] = _genesisStateRoot;
+        _CHAIN_ID_IMMUTABLE = _chainId;
+        _GAS_LIMIT_IMMUTABLE = _gasLimit;
+        _GENESIS_HASH_IMMUTABLE = _genesisHash;
+        _GENESIS_STATE_ROOT_IMMUTABLE = _genesisStateRoot;
+        _GENESIS_TIMESTAMP_IMMUTABLE = _genesisTimestamp;
+        _FEE_RECIPIENT_IMMUTABLE = _feeRecipient;
+        _RETIRER_IMMUTABLE = _retirer;
+        // The genesis head is not written: `_currentHead` serves it from the configuration.
+        if (_chainId == 0) {
+            // The implementation behind clones (its storage is its own, never a clone's).
+            _retired = true;
+            emit Retired(0);
+        }
     }
 
     modifier nonReentrant() {
@@ -98,6 +125,115 @@ contract NativeRollup is INativeRollup {
         _locked = true;
         _;
         _locked = false;
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    /// @notice The L2 chain id.
+    function CHAIN_ID() external view returns (uint64) {
+        return _configChainId();
+    }
+
+    /// @notice The L2 block gas limit, fixed for the chain's life.
+    function GAS_LIMIT() external view returns (uint64) {
+        return _configGasLimit();
+    }
+
+    /// @notice The quota of messages a block must deliver once one is overdue: as many as fit in
+    ///         half the L2 gas limit at their worst (gas limit plus 100,000 of delivery overhead),
+    ///         at least 1, so a forced block still has room for transactions.
+    function MESSAGES_PER_BLOCK() external view returns (uint256) {
+        return _configMessagesPerBlock();
+    }
+
+    /// @notice Who may withdraw the L2's burned fees (address(0): nobody, they stay locked).
+    function FEE_RECIPIENT() external view returns (address) {
+        return _configFeeRecipient();
+    }
+
+    /// @notice Who may retire the rollup (address(0): nobody).
+    function RETIRER() external view returns (address) {
+        return _configRetirer();
+    }
+
+    /// @notice The hash of the L2 genesis header.
+    function GENESIS_HASH() external view returns (bytes32) {
+        return _configGenesisHash();
+    }
+
+    /// @notice The state root of the L2 genesis.
+    function GENESIS_STATE_ROOT() external view returns (bytes32) {
+        return _configGenesisStateRoot();
+    }
+
+    /// @notice The timestamp of the L2 genesis.
+    function GENESIS_TIMESTAMP() external view returns (uint64) {
+        return _configGenesisTimestamp();
+    }
+
+    /// @dev Whether this code runs in a clone (by DELEGATECALL), whose configuration is its code.
+    function _isClone() internal view returns (bool) {
+        return address(this) != _SELF;
+    }
+
+    /// @dev `_bits` bits of a clone's immutable arguments from byte `_offset`. EXTCODECOPY
+    ///      zero-fills past the end of the code, which is what lets the factory drop trailing zeros.
+    function _cloneArg(uint256 _offset, uint256 _bits) private view returns (uint256 value_) {
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x00, add(CLONE_ARGS_OFFSET, _offset), 0x20)
+            value_ := shr(sub(256, _bits), mload(0x00))
+        }
+    }
+
+    function _configChainId() internal view returns (uint64) {
+        return _isClone() ? uint64(_cloneArg(ARG_CHAIN_ID, 64)) : _CHAIN_ID_IMMUTABLE;
+    }
+
+    function _configGasLimit() internal view returns (uint64) {
+        return _isClone() ? uint64(_cloneArg(ARG_GAS_LIMIT, 64)) : _GAS_LIMIT_IMMUTABLE;
+    }
+
+    function _configGenesisHash() internal view returns (bytes32) {
+        return _isClone() ? bytes32(_cloneArg(ARG_GENESIS_HASH, 256)) : _GENESIS_HASH_IMMUTABLE;
+    }
+
+    function _configGenesisStateRoot() internal view returns (bytes32) {
+        return _isClone() ? bytes32(_cloneArg(ARG_GENESIS_STATE_ROOT, 256)) : _GENESIS_STATE_ROOT_IMMUTABLE;
+    }
+
+    function _configGenesisTimestamp() internal view returns (uint64) {
+        return _isClone() ? uint64(_cloneArg(ARG_GENESIS_TIMESTAMP, 64)) : _GENESIS_TIMESTAMP_IMMUTABLE;
+    }
+
+    function _configFeeRecipient() internal view returns (address) {
+        return _isClone() ? address(uint160(_cloneArg(ARG_FEE_RECIPIENT, 160))) : _FEE_RECIPIENT_IMMUTABLE;
+    }
+
+    function _configRetirer() internal view returns (address) {
+        return _isClone() ? address(uint160(_cloneArg(ARG_RETIRER, 160))) : _RETIRER_IMMUTABLE;
+    }
+
+    /// @dev Computed, not stored: a clone has no constructor to store it in, and it is one division.
+    function _configMessagesPerBlock() internal view returns (uint256) {
+        uint256 perBlock = _configGasLimit() / (2 * (MAX_MESSAGE_GAS + 100_000));
+        return perBlock == 0 ? 1 : perBlock;
+    }
+
+    // ---------------------------------------------------------------- retirement
+
+    /// @inheritdoc INativeRollup
+    function retire() external {
+        address retirer = _configRetirer();
+        // msg.sender is never address(0): a zero retirer means nobody may retire the rollup.
+        require(msg.sender == retirer, NativeRollup_NotRetirer(msg.sender, retirer));
+        require(!_retired, NativeRollup_Retired());
+        _retired = true;
+        emit Retired(_head.number);
+    }
+
+    /// @inheritdoc INativeRollup
+    function retired() external view returns (bool) {
+        return _retired;
     }
 
     // ---------------------------------------------------------------- blocks
@@ -117,11 +253,26 @@ contract NativeRollup is INativeRollup {
         bytes calldata _messages
     ) external {
         require(_blobHashes.length > 0, NativeRollup_NoBlobs());
+        // Any index: several rollups' blocks may share one type-3 transaction (a bundle), each
+        // naming its own blobs. Their order is the referenced one (EXECUTE reads them so).
         for (uint256 i; i < _blobHashes.length; ++i) {
-            bytes32 actual = blobhash(i);
-            require(actual == _blobHashes[i], NativeRollup_BlobNotInTransaction(i, _blobHashes[i], actual));
+            bytes32 referenced = _blobHashes[i];
+            require(_carriesBlob(referenced), NativeRollup_BlobNotInTransaction(i, referenced, blobhash(i)));
         }
         _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages);
+    }
+
+    /// @dev Whether this transaction carries a blob of versioned hash `_hash`. BLOBHASH is 0 past
+    ///      the transaction's last blob (and no versioned hash is 0): the scan stops there, after at
+    ///      most the per-transaction blob limit (6 under Osaka) of 3-gas BLOBHASHes. A hash referenced
+    ///      twice passes here; EXECUTE rejects duplicates.
+    function _carriesBlob(bytes32 _hash) private view returns (bool) {
+        for (uint256 j;; ++j) {
+            bytes32 carried = blobhash(j);
+            if (carried == bytes32(0)) return false;
+            if (carried == _hash) return true;
+        }
+        return false; // unreachable: the loop returns
     }
 
     function _advance(
@@ -132,9 +283,12 @@ contract NativeRollup is INativeRollup {
         bytes calldata _witness,
         bytes calldata _messages
     ) internal {
-        Head memory parent = _head;
+        Head memory parent = _currentHead();
         // First and cheap: a proposer that lost the race for this height stops here.
         require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
+        // After the parent check, which a retired rollup's head still answers: a race lost on a
+        // retired rollup says so, and the lost-race path keeps its cost.
+        require(!_retired, NativeRollup_Retired());
         require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
         bytes32 prevRandao = blockhash(_claim.anchorBlockNumber);
         require(
@@ -164,13 +318,13 @@ contract NativeRollup is INativeRollup {
     /// @dev The queue checks of docs/bridge.md ("The anchor"): a count between the parent's and
     ///      the queue's, forced delivery of overdue messages, and messages present when delivered.
     function _checkMessages(uint64 _delivered, uint64 _claimed, uint256 _messagesLength) internal view {
-        uint256 queued = messageCount;
+        uint256 queued = _messageCount;
         require(
             _delivered <= _claimed && _claimed <= queued, NativeRollup_InvalidMessageCount(_claimed, _delivered, queued)
         );
         // A block that leaves the oldest undelivered message waiting past FORCE_DELAY is valid only
         // if it delivered its full quota (so a long overdue backlog drains at a bounded pace).
-        if (_claimed < queued && _claimed < _delivered + MESSAGES_PER_BLOCK) {
+        if (_claimed < queued && _claimed < _delivered + _configMessagesPerBlock()) {
             uint256 at = enqueuedAt[_claimed];
             require(at + FORCE_DELAY > block.number, NativeRollup_MessageOverdue(_claimed, at, block.number));
         }
@@ -190,16 +344,49 @@ contract NativeRollup is INativeRollup {
 
     /// @inheritdoc INativeRollup
     function head() external view returns (Head memory) {
-        return _head;
+        return _currentHead();
+    }
+
+    /// @dev The head: the stored one, or the genesis from the configuration until a first block
+    ///      is verified (a verified block's hash is never 0). This is why creation writes no storage.
+    function _currentHead() internal view returns (Head memory head_) {
+        head_ = _head;
+        if (head_.blockHash == bytes32(0)) {
+            head_ = Head({
+                number: 0,
+                timestamp: _configGenesisTimestamp(),
+                anchorBlockNumber: 0,
+                messageCount: 0,
+                blockHash: _configGenesisHash(),
+                stateRoot: _configGenesisStateRoot()
+            });
+        }
     }
 
     /// @inheritdoc INativeRollup
     function stateRootAt(uint256 _number) public view returns (bytes32) {
+        // The stored number is 0 at genesis, as the lazy head's: no need to build the whole head.
         uint256 headNumber = _head.number;
         require(
             _number <= headNumber && headNumber - _number < STATE_ROOT_HISTORY, NativeRollup_StateRootUnavailable(_number)
         );
+        // Genesis's root is in the configuration, never in the ring buffer. (Block 8191 reuses its
+        // slot, and from then on block 0 is out of the window anyway.)
+        if (_number == 0) return _configGenesisStateRoot();
         return _stateRoots[_number % STATE_ROOT_HISTORY];
+    }
+
+    /// @inheritdoc INativeRollup
+    function storageAt(
+        uint256 _l2BlockNumber,
+        address _account,
+        bytes32 _slot,
+        bytes[] calldata _accountProof,
+        bytes[] calldata _storageProof
+    ) external view returns (bytes32) {
+        // An absent account has the empty storage root, and every slot of it proves 0.
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(stateRootAt(_l2BlockNumber), _account, _accountProof);
+        return bytes32(MerkleTrie.storageValue(storageRoot, _slot, _storageProof));
     }
 
     /// @dev The full EXECUTE header: the claim, completed with what only L1 may decide.
@@ -211,14 +398,14 @@ contract NativeRollup is INativeRollup {
     {
         uint64 count = _claim.messageCount;
         return Execute.Header({
-            chainId: CHAIN_ID,
+            chainId: _configChainId(),
             number: _parent.number + 1,
             parentHash: _parent.blockHash,
             blockHash: _claim.blockHash,
             preStateRoot: _parent.stateRoot,
             postStateRoot: _claim.stateRoot,
             receiptsRoot: _claim.receiptsRoot,
-            gasLimit: GAS_LIMIT,
+            gasLimit: _configGasLimit(),
             gasUsed: _claim.gasUsed,
             coinbase: _claim.coinbase,
             timestamp: _claim.timestamp,
@@ -271,7 +458,13 @@ contract NativeRollup is INativeRollup {
         _enqueue(_sender, msg.sender, _to, msg.value - _fee, _fee, _gasLimit, _data);
     }
 
+    /// @inheritdoc INativeRollup
+    function messageCount() external view returns (uint256) {
+        return _messageCount;
+    }
+
     /// @dev Appends a message: rollingHash[i + 1], enqueuedAt[i], messageCount, the event.
+    ///      Reverts on a retired rollup: no block could ever deliver the message.
     function _enqueue(
         address _sender,
         address _sourceRollup,
@@ -283,7 +476,8 @@ contract NativeRollup is INativeRollup {
     ) internal returns (uint256 index_) {
         require(_gasLimit <= MAX_MESSAGE_GAS, NativeRollup_MessageGasTooHigh(_gasLimit, MAX_MESSAGE_GAS));
         require(_data.length <= MAX_MESSAGE_DATA, NativeRollup_MessageDataTooLarge(_data.length, MAX_MESSAGE_DATA));
-        index_ = messageCount;
+        require(!_retired, NativeRollup_Retired());
+        index_ = _messageCount;
         L1Message memory message = L1Message({
             index: index_,
             sender: _sender,
@@ -297,7 +491,7 @@ contract NativeRollup is INativeRollup {
         bytes32 next = keccak256(abi.encode(rollingHash[index_], keccak256(abi.encode(message))));
         rollingHash[index_ + 1] = next;
         enqueuedAt[index_] = block.number;
-        messageCount = index_ + 1;
+        _messageCount = uint64(index_ + 1);
         totalDeposited += _value + _fee;
         emit MessageQueued(index_, next, message);
     }
@@ -372,11 +566,12 @@ contract NativeRollup is INativeRollup {
 
     /// @inheritdoc INativeRollup
     function withdrawBurnedFees() external nonReentrant {
-        require(msg.sender == FEE_RECIPIENT && msg.sender != address(0), NativeRollup_NotFeeRecipient(msg.sender, FEE_RECIPIENT));
+        address recipient = _configFeeRecipient();
+        require(msg.sender == recipient && msg.sender != address(0), NativeRollup_NotFeeRecipient(msg.sender, recipient));
         uint256 amount = burnedFees - burnedFeesWithdrawn;
         burnedFeesWithdrawn += amount;
-        (bool ok,) = FEE_RECIPIENT.call{value: amount}("");
-        require(ok, NativeRollup_FeeTransferFailed(FEE_RECIPIENT, amount));
-        emit BurnedFeesWithdrawn(FEE_RECIPIENT, amount);
+        (bool ok,) = recipient.call{value: amount}("");
+        require(ok, NativeRollup_FeeTransferFailed(recipient, amount));
+        emit BurnedFeesWithdrawn(recipient, amount);
     }
 }

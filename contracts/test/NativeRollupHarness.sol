@@ -9,7 +9,8 @@ import {Execute} from "../libraries/Execute.sol";
 ///      accepts the claimed block hash and reports a chosen burned fee (to test advance's queue
 ///      checks without the precompile).
 contract NativeRollupHarness is NativeRollup {
-    bool public executeOk = true;
+    /// @dev Inverted (fails, not ok) so that its zero default, the only one a clone has, is "ok".
+    bool public executeFails;
     uint256 public executeBurnedFees;
 
     constructor(
@@ -18,19 +19,23 @@ contract NativeRollupHarness is NativeRollup {
         bytes32 _genesisHash,
         bytes32 _genesisStateRoot,
         uint64 _genesisTimestamp,
-        address _feeRecipient
-    ) NativeRollup(_chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient) {}
+        address _feeRecipient,
+        address _retirer
+    ) NativeRollup(_chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient, _retirer) {}
 
-    /// @dev Moves the head to `_number` with `_stateRoot`, recorded in the history.
+    /// @dev Moves the head to `_number` with `_stateRoot`, recorded in the history. The rest of
+    ///      the head is the current one's (the genesis's, written out, while the head is lazy).
     function setHead(uint64 _number, bytes32 _stateRoot) external {
-        _head.number = _number;
-        _head.stateRoot = _stateRoot;
+        Head memory head_ = _currentHead();
+        head_.number = _number;
+        head_.stateRoot = _stateRoot;
+        _head = head_;
         _stateRoots[_number % STATE_ROOT_HISTORY] = _stateRoot;
     }
 
     /// @dev What the stand-in EXECUTE answers next.
     function setExecuteResult(bool _ok, uint256 _burnedFees) external {
-        executeOk = _ok;
+        executeFails = !_ok;
         executeBurnedFees = _burnedFees;
     }
 
@@ -40,7 +45,7 @@ contract NativeRollupHarness is NativeRollup {
         override
         returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_)
     {
-        return (executeOk, _h.blockHash, executeBurnedFees);
+        return (!executeFails, _h.blockHash, executeBurnedFees);
     }
 
     /// @dev Lets a test fund the escrow as if ETH had been deposited earlier.

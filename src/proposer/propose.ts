@@ -96,6 +96,12 @@ const WARM_ACCOUNT_ACCESS_GAS = 100n;
  */
 const ROLLUP_FIXED_GAS = 125_000n;
 /**
+ * What block 1 costs more: it writes the head's three slots fresh (3 × 17,100 above a rewrite),
+ * since the head is the genesis from the configuration until then, so that creating a rollup
+ * writes no storage (docs/rollups.md).
+ */
+const FIRST_BLOCK_HEAD_GAS = 51_300n;
+/**
  * Per 32-byte word of calldata, what NativeRollup spends on it: the transactions are copied to
  * memory, hashed and copied into the input (3 + 6 + 3 + 3), the witness copied once (3), the
  * blob hashes copied, packed, hashed and logged (≈ 20). 32 bounds all of them.
@@ -187,7 +193,7 @@ export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): big
   // The messages are copied to memory once more than the input holds them, like the transactions.
   const messagesBytes = BigInt(input.messages.length);
   const memoryBytes = 2n * BigInt(inputLength) + 2n * (transactionsBytes + 64n) + 2n * (messagesBytes + 64n) + 4n * 32n * hashes + ROLLUP_MEMORY_SLACK_BYTES;
-  const rollup = ROLLUP_FIXED_GAS + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
+  const rollup = ROLLUP_FIXED_GAS + (input.number === 1n ? FIRST_BLOCK_HEAD_GAS : 0n) + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
 
   const execution = TRANSACTION_BASE_GAS + standardCalldata + rollup + call;
   return execution > floor ? execution : floor;

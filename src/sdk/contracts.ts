@@ -5,6 +5,8 @@ import { createL2Chain, type L2Chain } from "../engine/state.js";
 import type { BlockHeader } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
 /** The ABI of NativeRollup. */
 export function nativeRollupInterface(): Interface {
   return new Interface(loadArtifact("l1/NativeRollup.sol", "NativeRollup").abi as never);
@@ -31,6 +33,11 @@ export interface DeployRollupOptions {
    * the zero address: the burned fees stay locked in the escrow for good.
    */
   feeRecipient?: string;
+  /**
+   * Who may retire the rollup (`retire()`: no block, deposit or message after it; claims of its
+   * history keep working). Default the zero address: nobody, the rollup lives for good.
+   */
+  retirer?: string;
 }
 
 /** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
@@ -46,6 +53,7 @@ export async function deployRollup(signer: Signer, genesis: GenesisConfig, optio
     bytesToHex(g.stateRoot),
     genesis.timestamp,
     options.feeRecipient ?? ZERO_ADDRESS,
+    options.retirer ?? ZERO_ADDRESS,
   );
   const receipt = await contract.deploymentTransaction()!.wait();
   const address = await contract.getAddress();
@@ -66,7 +74,6 @@ export interface BlockClaim {
   messageCount: bigint;
 }
 
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** The claim that proposes a built block: its commitments, its coinbase, its L1 anchor block and how far it delivers the queue. */
 export function blockClaim(header: BlockHeader, anchorBlockNumber: bigint, messageCount: bigint): BlockClaim {

@@ -1,3 +1,4 @@
 /** Client-side helpers for L1 contracts: deploy a rollup, talk to it, read its events. */
-export { blockClaim, deployRollup, nativeRollupAt, nativeRollupInterface, parseBlockAdvanced, type DeployedRollup, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
+export { blockClaim, deployRollup, nativeRollupAt, nativeRollupInterface, parseBlockAdvanced, type DeployedRollup, type DeployRollupOptions, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
+export { createRollup, deployFactory, predictRollupAddress, rollupFactoryAt, rollupFactoryInterface, RollupNotCreatedError, type DeployFactoryOptions } from "./factory.js";
 export { signL2Transaction, type L2TransactionRequest } from "./transactions.js";

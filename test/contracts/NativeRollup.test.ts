@@ -27,12 +27,12 @@ async function transfer(l2: RollupFixture, from: number, value = 10n ** 15n): Pr
 
 const ZERO_HASH = "0x" + "00".repeat(32);
 
-describe("NativeRollup", function () {
+for (const deployment of ["direct", "clone"] as const) describe(`NativeRollup (${deployment})`, function () {
   let l2: RollupFixture;
   let rollup: Contract;
 
   beforeEach(async function () {
-    l2 = await loadRollupFixture({ ethers });
+    l2 = await loadRollupFixture({ ethers }, { deployment });
     rollup = l2.rollup;
   });
 

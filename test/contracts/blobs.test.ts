@@ -114,14 +114,14 @@ async function head(l2: RollupFixture): Promise<{ number: bigint; blockHash: str
   return l2.rollup.getFunction("head")();
 }
 
-describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolving blobs)", function () {
+for (const deployment of ["direct", "clone"] as const) describe(`NativeRollup.advanceWithBlobs, ${deployment} (real KZG, blob capture, EXECUTE resolving blobs)`, function () {
   let l2: RollupFixture;
   /** The EXECUTE verdicts of the current test, in order. */
   let seen: ExecuteVerdict[];
   let stopListening: () => void;
 
   beforeEach(async function () {
-    l2 = await loadRollupFixture({ ethers });
+    l2 = await loadRollupFixture({ ethers }, { deployment });
     seen = [];
     stopListening = onVerdict((verdict) => seen.push(verdict));
   });
@@ -228,13 +228,26 @@ describe("NativeRollup.advanceWithBlobs (real KZG, blob capture, EXECUTE resolvi
       await expectStoppedBeforeExecute();
     });
 
-    it("RevertWhen_BlobNotInTransaction: the transaction's two blobs referenced in the wrong order", async function () {
+    it("a blob at any index: the block's blob at index 1, after another rollup's blob at index 0 (a bundle's transaction), verifies", async function () {
+      const other = encodeBlobs(new Uint8Array([1, 2, 3]))[0]!;
+      const two = makeSidecar([other, sidecar.blobs[0]!]);
+      const mine = two.versionedHashes[1]!;
+      expect(mine).to.equal(sidecar.versionedHashes[0]);
+      const receipt = await (await sendAdvanceWithBlobs(l2, prepared, { sidecar: two, hashes: [mine] })).wait();
+      const [event] = receipt!.logs.map((log) => l2.rollup.interface.parseLog(log)).filter((e) => e?.name === "BlockAdvanced");
+      expect([...event!.args.blobHashes]).to.deep.equal([mine]);
+      expect(seen.map((v) => v.ok)).to.deep.equal([true]);
+      expect((await head(l2)).blockHash).to.equal(prepared.claim.blockHash);
+    });
+
+    it("the transaction's two blobs referenced in the wrong order pass the contract (any index) and EXECUTE reads them in the referenced order: it rejects", async function () {
       const two = makeSidecar([sidecar.blobs[0]!, encodeBlobs(new Uint8Array([1, 2, 3]))[0]!]);
       const [a, b] = two.versionedHashes as [string, string];
       await expect(sendAdvanceWithBlobs(l2, prepared, { sidecar: two, hashes: [b, a] }))
-        .to.be.revertedWithCustomError(l2.rollup, "NativeRollup_BlobNotInTransaction")
-        .withArgs(0n, b, a);
-      await expectStoppedBeforeExecute();
+        .to.be.revertedWithCustomError(l2.rollup, "NativeRollup_ExecutionFailed")
+        .withArgs(1n);
+      expectRejection(seen, 1n, "BlobDataUnavailableError", /blob 0 of 2 carries \d+ bytes, expected 130044 \(a non-final blob is full\)/);
+      expect((await head(l2)).number).to.equal(0n);
     });
 
     it("RevertWhen_BlobNotInTransaction: a plain (type-2) transaction, which carries no blob (actual 0)", async function () {

@@ -58,7 +58,7 @@ describe("NativeRollup bridge", function () {
   async function deployRollup(): Promise<Contract> {
     const latest = await l1Block(ethers);
     return (await ethers.deployContract("NativeRollupHarness", [
-      167001n, GAS_LIMIT, keccak256("0x01"), keccak256("0x02"), latest.timestamp, await feeRecipient.getAddress(),
+      167001n, GAS_LIMIT, keccak256("0x01"), keccak256("0x02"), latest.timestamp, await feeRecipient.getAddress(), ZeroAddress,
     ])) as unknown as Contract;
   }
 

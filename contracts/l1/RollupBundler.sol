@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {INativeRollup} from "../interfaces/INativeRollup.sol";
+
+/// @title RollupBundler
+/// @notice Makes several calls in one L1 transaction, all or nothing (docs/rollups.md, "Bundles"):
+///         several rollups advance together, and since L1 verifies every block in the transaction
+///         that sequences it, a bundle whose blocks all verify lands whole and any failure undoes
+///         it whole. `assertStorage` lets a bundle end with a condition on a rollup's new state.
+/// @dev Stateless and permissionless. The calls are made from this contract: a rollup sees the
+///      bundler as `msg.sender` (BlockAdvanced's `proposer`), so anything that pays or credits the
+///      caller on L1 does not belong in a bundle. It holds no ETH: calls carry no value.
+contract RollupBundler {
+    /// @notice One call of a bundle.
+    struct Call {
+        address target;
+        bytes data;
+    }
+
+    /// @dev Call `index` reverted (`returnData` is its revert data), so the whole bundle did.
+    error RollupBundler_CallFailed(uint256 index, bytes returnData);
+    /// @dev Call `index` targets an address without code: the call would "succeed" doing nothing.
+    error RollupBundler_NoCode(uint256 index, address target);
+    /// @dev The slot `slot` of L2 account `account` on `rollup` holds `actual`, not `expected`.
+    error RollupBundler_AssertionFailed(address rollup, address account, bytes32 slot, bytes32 expected, bytes32 actual);
+
+    /// @notice Makes each call in order; reverts with `RollupBundler_CallFailed(index, returnData)`
+    ///         at the first that fails, undoing every call before it.
+    /// @return results_ The return data of each call.
+    function bundle(Call[] calldata _calls) external returns (bytes[] memory results_) {
+        results_ = new bytes[](_calls.length);
+        for (uint256 i; i < _calls.length; ++i) {
+            address target = _calls[i].target;
+            // A typo'd target (an EOA) would return success: catch it. The account is warm afterwards.
+            require(target.code.length != 0, RollupBundler_NoCode(i, target));
+            (bool ok, bytes memory returnData) = target.call(_calls[i].data);
+            require(ok, RollupBundler_CallFailed(i, returnData));
+            results_[i] = returnData;
+        }
+    }
+
+    /// @notice Reverts with `RollupBundler_AssertionFailed` unless storage slot `_slot` of L2 account
+    ///         `_account` holds `_expected` in the state of `_rollup`'s verified L2 block
+    ///         `_l2BlockNumber`, as proven by `eth_getProof`-style proofs (`NativeRollup.storageAt`).
+    ///         Bad proofs revert with the rollup's errors. As the last call of a bundle, it makes a
+    ///         cross-rollup action all-or-nothing.
+    function assertStorage(
+        address _rollup,
+        uint256 _l2BlockNumber,
+        address _account,
+        bytes32 _slot,
+        bytes32 _expected,
+        bytes[] calldata _accountProof,
+        bytes[] calldata _storageProof
+    ) external view {
+        bytes32 actual = INativeRollup(_rollup).storageAt(_l2BlockNumber, _account, _slot, _accountProof, _storageProof);
+        require(actual == _expected, RollupBundler_AssertionFailed(_rollup, _account, _slot, _expected, actual));
+    }
+}
