@@ -114,8 +114,10 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         if (slots.length > 1024) throw new RpcError(-32602, `invalid storage keys: at most 1024, got ${slots.length}`);
         const keys = slots.map(storageKey);
         const proof = await getMerkleStateProof(await stateAt(block), at, keys);
-        // Keys as the client gave them (geth echoes its input).
-        return { ...proof, address: at.toString(), storageProof: proof.storageProof.map((p, i) => ({ ...p, key: slots[i] })) };
+        // Keys as the client gave them (geth echoes its input). An absent account has no storage
+        // trie to prove against: geth still answers one entry per key, value 0 and no proof.
+        const storageProof = slots.map((key, i) => ({ ...(proof.storageProof[i] ?? { value: "0x0", proof: [] as string[] }), key }));
+        return { ...proof, address: at.toString(), storageProof };
       },
     ],
     [

@@ -149,6 +149,11 @@ describe("node: the L2 JSON-RPC with real clients (ethers v6, viem, WebSocket)",
     let refused = false;
     await verifyMerkleProof(hexToBytes(keccak256(address) as Hex), proof.accountProof.map((p: string) => hexToBytes(p as Hex)), { root: setLengthLeft(new Uint8Array([1]), 32) } as never).catch(() => (refused = true));
     expect(refused).to.equal(true);
+
+    // An account that does not exist: one storage entry per key, as geth gives (value 0, no proof).
+    const absent = await ethers.send("eth_getProof", [Wallet.createRandom().address, [slot], block.number]);
+    expect(absent.storageProof).to.deep.equal([{ key: slot, value: "0x0", proof: [] }]);
+    expect(absent.storageHash).to.equal("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
   });
 
   it("eth_estimateGas then send: the estimate is enough, within a few percent of what the transaction used; a revert is code 3 with its data", async function () {
