@@ -48,6 +48,8 @@ export default defineConfig({
     },
   },
   paths: {
+    // The examples' contracts (examples/*/contracts) build with the project's.
+    sources: { solidity: ["contracts", "examples/swap/contracts"] },
     tests: { mocha: "test" },
   },
   test: {

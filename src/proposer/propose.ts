@@ -229,7 +229,7 @@ export interface FittedBlock {
 }
 
 /** Options shared by {@link buildFittingBlock}, {@link publishBlock} and {@link proposeBlock}. */
-interface ProposeOptions {
+export interface ProposeOptions {
   chain: L2Chain;
   /** The NativeRollup contract: its L1→L2 queue is read for the block's delivery. */
   rollup: Contract;
@@ -261,10 +261,20 @@ const MAX_FIT_ATTEMPTS = 6;
  * do with them). Throws `BlockTooLargeForL1Error` when the first transaction alone does not fit
  * (its hash in the details).
  */
-export async function buildFittingBlock(options: ProposeOptions & { transactions: TypedTransaction[]; anchor?: L1Anchor }): Promise<FittedBlock> {
+export async function buildFittingBlock(
+  options: ProposeOptions & {
+    transactions: TypedTransaction[];
+    anchor?: L1Anchor;
+    /**
+     * What the block delivers (default: {@link deliveryFor}, the L1 queue as it stands). A bundle
+     * builder passes the queue it predicts after forwards earlier in the same L1 transaction.
+     */
+    delivery?: NextDelivery;
+  },
+): Promise<FittedBlock> {
   const { chain } = options;
   const anchor = options.anchor ?? (await latestL1Block(options.provider));
-  const delivery = await deliveryFor(options, anchor);
+  const delivery = options.delivery ?? (await deliveryFor(options, anchor));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   const blobs = (options.dataAvailability ?? "blobs") === "blobs";
   // The delivery takes its gas first; the transactions get what it leaves (never dropped for it).

@@ -2,3 +2,26 @@
 export { blockClaim, deployRollup, nativeRollupAt, nativeRollupInterface, parseBlockAdvanced, type DeployedRollup, type DeployRollupOptions, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 export { createRollup, deployFactory, predictRollupAddress, rollupFactoryAt, rollupFactoryInterface, RollupNotCreatedError, type DeployFactoryOptions } from "./factory.js";
 export { signL2Transaction, type L2TransactionRequest } from "./transactions.js";
+export {
+  proposeBundle,
+  prepareBundle,
+  sendBundle,
+  deployBundler,
+  rollupBundlerAt,
+  rollupBundlerInterface,
+  bundleGasLimit,
+  proveStorage,
+  BundleAssertionError,
+  BundleBuildError,
+  BundleFailedError,
+  BundleTooLargeError,
+  type BundleCall,
+  type BundleForward,
+  type BundleLeg,
+  type BundleOptions,
+  type PreparedAssertion,
+  type PreparedBundle,
+  type PreparedLeg,
+  type ProposedBundle,
+  type StorageAssertion,
+} from "./bundle.js";
