@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync 
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError } from "./errors.js";
+import { DataDirInUseError, DataDirMismatchError } from "./errors.js";
 
 /** Bumped when the layout changes: a store of another version is refused like another L1's. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -210,6 +210,11 @@ export interface MultiStore {
 /** Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there). */
 export function openMultiStore(dir: string, options: { reset?: boolean } = {}): MultiStore {
   const env = openEnv(dir, options);
+  if (env.tables.meta.getBinary("identity") !== undefined) {
+    void env.close();
+    throw new DataDirMismatchError("The data dir holds a single rollup's chain (a `startNode` dir): give another dir, or reset it", { dataDir: env.dir });
+  }
+  if (env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
   const view = (chainId: bigint): NodeStore => {
     const prefix = numberKey(chainId);
     const tables = Object.fromEntries(
