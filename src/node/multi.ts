@@ -127,6 +127,8 @@ export interface MultiNode {
   status(): MultiNodeStatus;
   /** Runs a poll now (after one in progress) until L1's current head and every rollup's blocks are derived. */
   sync(): Promise<MultiNodeStatus>;
+  /** The rollup served at `/` too: the first one given, else the first the factory created (by chain id after a restart). */
+  primary(): bigint | undefined;
   /** The chain ids of the rollups whose mempool journal holds transactions (to restore after a restart). */
   journaled(): bigint[];
   /** Called when a rollup retires, once its last block is derived (its part is dropped). */
@@ -733,6 +735,10 @@ class MultiNodeImpl {
       dataDir: this.env.dir,
       l1ChainId: this.l1ChainId,
       list: () => [...this.entries.values()].map(info),
+      primary: () => {
+        const first = this.options.rollups?.[0]?.address.toLowerCase();
+        return (first === undefined ? undefined : this.byAddress.get(first)?.chainId) ?? this.entries.keys().next().value;
+      },
       info: (chainId) => {
         const entry = this.entries.get(chainId);
         return entry === undefined ? undefined : info(entry);
