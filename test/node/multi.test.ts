@@ -137,7 +137,7 @@ describe("node: one node, many rollups", function () {
       }
       const listed = (await (await fetch(rpc.url + "/rollups")).json()) as { rollups: { chainId: string; address: string; url: string }[] };
       expect(listed.rollups).to.have.length(ROLLUPS + 2);
-      expect(listed.rollups.find((r) => BigInt(r.chainId) === 190_002n)).to.deep.equal({ chainId: "0x2e642", address: fromFactory[1]!.address.toLowerCase(), url: rpc.urlOf(190_002n) });
+      expect(listed.rollups.find((r) => BigInt(r.chainId) === 190_002n)).to.deep.equal({ chainId: "0x" + (190_002).toString(16), address: fromFactory[1]!.address.toLowerCase(), url: rpc.urlOf(190_002n) });
       expect((await rpcCall(rpc.urlOf(b.chain.genesis.chainId), "rollup_status")).result.l2.head).to.equal("0x1");
       expect((await rpcCall(rpc.url + "/rollup/999", "eth_chainId")).error?.message).to.equal("no chain is served at /rollup/999");
 
