@@ -6,7 +6,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { bytesToHex } from "@ethereumjs/util";
-import { DEV_BALANCE, defaultGenesis, devAccounts, devGenesis, type L2Chain } from "../../src/engine/index.js";
+import { DEV_BALANCE, defaultGenesis, devAccounts, devGenesis, rewindTo, type L2Chain } from "../../src/engine/index.js";
 import { startMultiNode, type MultiNode } from "../../src/node/index.js";
 import { serveMultiNode, type MultiNodeRpc } from "../../src/node/rpc.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
@@ -158,6 +158,48 @@ describe("node: one node, many rollups", function () {
       expect((await rpcCall(url, "eth_getBlockByNumber", ["0x1", false])).result.hash).to.equal(bytesToHex(retiring.chain.headers[1]!.hash()));
     } finally {
       await rpc.close();
+      await multi.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("an L1 reorg unwinds only the rollups that relied on a replaced block, and they re-derive the new fork", async function () {
+    const { provider, ethers } = await network.create();
+    const [signer] = await ethers.getSigners();
+    const send = (method: string, params: unknown[] = []) => provider.request({ method, params });
+    const deployed: DeployedRollup[] = [];
+    for (let i = 0; i < 6; i++) deployed.push(await deployRollup(signer!, devGenesis({ chainId: 210_000n + BigInt(i) })));
+    const l1Of = (d: DeployedRollup) => ({ ethersProvider: ethers.provider, signer: signer!, rollup: d.rollup, chain: d.chain });
+    const [a, b] = [deployed[1]!, deployed[4]!];
+    await propose(l1Of(a), await transfers(a.chain, 2, 1));
+    await propose(l1Of(b), await transfers(b.chain, 2, 2));
+    const dataDir = tempDir();
+    const handedBack: bigint[] = [];
+    const multi = await startMultiNode({
+      l1Provider: provider,
+      rollups: deployed.map((d) => ({ address: d.address, genesis: d.chain.genesis, deploymentBlock: d.deploymentBlock })),
+      dataDir,
+      follow: false,
+      onUnwoundTransactions: (chainId) => void handedBack.push(chainId),
+    });
+    try {
+      await multi.sync();
+      const snapshot = await send("evm_snapshot");
+      // The abandoned fork: A advances once more.
+      await propose(l1Of(a), await transfers(a.chain, 1, 3));
+      await multi.sync();
+      expect((await multi.rollup(a.chain.genesis.chainId)).status().l2.head).to.equal(2n);
+      // Replaced by a longer fork where B advances instead.
+      expect(await send("evm_revert", [snapshot])).to.equal(true);
+      rewindTo(a.chain, 1n);
+      await send("evm_mine");
+      await propose(l1Of(b), await transfers(b.chain, 1, 4));
+      await multi.sync();
+      expect(handedBack).to.deep.equal([a.chain.genesis.chainId]);
+      expect((await multi.rollup(a.chain.genesis.chainId)).status().l2.headHash).to.equal(bytesToHex(a.chain.headers[1]!.hash()));
+      expect((await multi.rollup(b.chain.genesis.chainId)).status().l2.headHash).to.equal(bytesToHex(b.chain.headers[2]!.hash()));
+      expect((await multi.rollup(deployed[0]!.chain.genesis.chainId)).status().l2.head).to.equal(0n);
+    } finally {
       await multi.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
