@@ -162,6 +162,8 @@ interface Entry {
   queued: bigint;
   part?: Part;
   opening?: Promise<Part>;
+  /** Why its node part cannot be made (a genesis that is not the one given, not a NativeRollup): it is left behind. */
+  failed?: Error;
 }
 
 interface Part {
@@ -517,8 +519,10 @@ class MultiNodeImpl {
         part = await this.open(entry);
         records.set(part, advanceRecords(part.ctx, entryLogs));
       } catch (error) {
-        if (!FATAL.some((kind) => error instanceof kind)) throw error;
-        this.log(`multi-node: rollup ${entry.chainId} (${entry.address}) left behind: ${(error as Error).message.split("\n")[0]}`);
+        // One rollup that cannot be followed must not stop the others: it is left behind, said once.
+        if (!FATAL.some((kind) => error instanceof kind) && !(error instanceof GenesisMismatchError)) throw error;
+        if (entry.failed === undefined) this.log(`multi-node: rollup ${entry.chainId} (${entry.address}) left behind: ${(error as Error).message.split("\n")[0]}`);
+        entry.failed ??= error as Error;
       }
     }
     this.env.transaction(() => {
@@ -595,7 +599,11 @@ class MultiNodeImpl {
         this.needsRun.delete(chainId);
         continue;
       }
-      const part = await this.open(entry);
+      const part = await this.open(entry).catch(() => undefined);
+      if (part === undefined) {
+        this.needsRun.delete(chainId);
+        continue;
+      }
       try {
         await part.node.sync();
         this.needsRun.delete(chainId);
@@ -616,6 +624,7 @@ class MultiNodeImpl {
   /** The rollup's node part, made if need be: its store initialized (genesis checked against L1) the first time. */
   open(entry: Entry): Promise<Part> {
     if (entry.part !== undefined) return Promise.resolve(entry.part);
+    if (entry.failed !== undefined) return Promise.reject(entry.failed);
     entry.opening ??= this.make(entry).finally(() => (entry.opening = undefined));
     return entry.opening;
   }
