@@ -34,7 +34,7 @@ import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { checkpointKey, type NodeContext } from "./stage.js";
 import { transactionJournal, type TransactionJournal } from "./journal.js";
-import { BlockWriteDB, commitTrieWrites, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
+import { BlockWriteDB, commitTrieWrites, MULTI_LAYOUT_KEY, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
 
 export * from "./errors.js";
 export type { Eip1193Provider } from "./l1.js";
@@ -44,6 +44,7 @@ export type { L1Origin } from "./records.js";
 export type { StageId, UnwoundBlock } from "./stage.js";
 export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js";
 export { transactionJournal, type TransactionJournal } from "./journal.js";
+export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec } from "./multi.js";
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {
@@ -148,8 +149,8 @@ export interface RollupNode {
   stop(): Promise<void>;
 }
 
-/** What the data dir was written for; a mismatch in any field refuses the dir. */
-interface NodeIdentity {
+/** What the data dir was written for; a mismatch in any field refuses the dir. @internal */
+export interface NodeIdentity {
   schema: number;
   l1ChainId: string;
   l1GenesisHash: string;
@@ -160,8 +161,8 @@ interface NodeIdentity {
   l2GenesisHash: string;
 }
 
-/** Errors that stop derivation for good; anything else (the network, data not there yet) is retried. */
-const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFoundError, NodeConfigError, AdvanceSequenceError, DataDirMismatchError];
+/** Errors that stop derivation for good; anything else (the network, data not there yet) is retried. @internal */
+export const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFoundError, NodeConfigError, AdvanceSequenceError, DataDirMismatchError];
 
 /**
  * Starts a node: connects to L1, checks the data dir was written for this L1, rollup and genesis
@@ -203,6 +204,9 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
     };
 
     store = openNodeStore(options.dataDir, { reset: options.reset === true });
+    if (store.meta.getBinary(MULTI_LAYOUT_KEY) !== undefined) {
+      throw new DataDirMismatchError("The data dir holds many rollups (a multi-rollup node's): start it with startMultiNode, or give another dir", { dataDir: store.dir });
+    }
     const ctx: NodeContext = {
       store,
       l1,
@@ -227,7 +231,18 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
   }
 }
 
-function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity, finalityDepth: bigint, l1ChainId: bigint): RollupNode {
+/**
+ * How a node's runs go when another component drives it (a rollup of `startMultiNode`): its own
+ * pipeline function instead of {@link runPipeline}, and the L1 block scanned for it.
+ * @internal
+ */
+export interface RunHooks {
+  pipeline?: typeof runPipeline;
+  followed?: () => { number: bigint; hash: string };
+}
+
+/** @internal The node's API over a context whose store is initialized (shared with `startMultiNode`). */
+export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity, finalityDepth: bigint, l1ChainId: bigint, hooks: RunHooks = {}): RollupNode {
   const { store, log } = ctx;
   let l1Head = l1Checkpoint(ctx).number;
   let halted: Error | undefined;
@@ -256,7 +271,7 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
-        const result = await runPipeline(ctx, stages, handBack);
+        const result = await (hooks.pipeline ?? runPipeline)(ctx, stages, handBack);
         l1Head = result.l1Head;
         lastTransient = "";
         return result;
@@ -319,7 +334,7 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
   };
   const status = (): NodeStatus => {
     const h = head();
-    const followed = l1Checkpoint(ctx);
+    const followed = hooks.followed?.() ?? l1Checkpoint(ctx);
     return {
       l1: { chainId: l1ChainId, head: l1Head, followed },
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
@@ -377,8 +392,8 @@ function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity,
   };
 }
 
-/** Writes the genesis state, block 0 and the stages' starting checkpoints, with the identity, in one transaction. */
-function initialize(ctx: NodeContext, identity: NodeIdentity, genesis: BlockHeader, genesisDb: BlockWriteDB, deploymentBlock: bigint): void {
+/** Writes the genesis state, block 0 and the stages' starting checkpoints, with the identity, in one transaction. @internal */
+export function initialize(ctx: NodeContext, identity: NodeIdentity, genesis: BlockHeader, genesisDb: BlockWriteDB, deploymentBlock: bigint): void {
   ctx.store.transaction(() => {
     commitTrieWrites(ctx.store, genesisDb);
     const origin = { number: deploymentBlock, hash: identity.deploymentBlockHash, txHash: "0x" + "00".repeat(32), logIndex: 0 };
@@ -390,7 +405,8 @@ function initialize(ctx: NodeContext, identity: NodeIdentity, genesis: BlockHead
   });
 }
 
-function checkIdentity(dir: string, stored: NodeIdentity, now: NodeIdentity): void {
+/** @internal */
+export function checkIdentity(dir: string, stored: NodeIdentity, now: NodeIdentity): void {
   const differing = (Object.keys(now) as (keyof NodeIdentity)[]).filter((key) => String(stored[key]) !== String(now[key]));
   if (differing.length === 0) return;
   throw new DataDirMismatchError(
@@ -399,8 +415,8 @@ function checkIdentity(dir: string, stored: NodeIdentity, now: NodeIdentity): vo
   );
 }
 
-/** The first L1 block holding the rollup's code: a binary search of `eth_getCode`. */
-async function findDeploymentBlock(l1: L1Client, rollup: string): Promise<bigint> {
+/** The first L1 block holding the rollup's code: a binary search of `eth_getCode`. @internal */
+export async function findDeploymentBlock(l1: L1Client, rollup: string): Promise<bigint> {
   const hasCode = async (n: bigint) => ((await l1.send<string>("eth_getCode", [rollup, toQuantity(n)])) ?? "0x") !== "0x";
   let high = await l1BlockNumber(l1);
   if (!(await hasCode(high))) throw new NodeConfigError("No contract at the rollup address on this L1", { rollup, l1: l1.description });
@@ -413,8 +429,8 @@ async function findDeploymentBlock(l1: L1Client, rollup: string): Promise<bigint
   return low;
 }
 
-/** The rollup's chain id, gas limit and genesis (hash, timestamp), read from L1 at its deployment block. */
-async function readRollupGenesis(l1: L1Client, rollup: string, deploymentBlock: bigint) {
+/** The rollup's chain id, gas limit and genesis (hash, timestamp), read from L1 at its deployment block. @internal */
+export async function readRollupGenesis(l1: L1Client, rollup: string, deploymentBlock: bigint) {
   const iface = nativeRollupInterface();
   const call = async (name: string) => {
     let data: string;
@@ -434,14 +450,16 @@ async function readRollupGenesis(l1: L1Client, rollup: string, deploymentBlock: 
   return { chainId: chainId as bigint, gasLimit: gasLimit as bigint, genesisHash: (head.blockHash as string).toLowerCase(), timestamp: head.timestamp as bigint };
 }
 
-function blobReaderOf(source: NodeOptions["blobSource"]): BlobReader | undefined {
+/** @internal */
+export function blobReaderOf(source: NodeOptions["blobSource"]): BlobReader | undefined {
   if (source === undefined) return undefined;
   if (typeof source === "string") return createBlobReader({ beaconUrl: source });
   if ("getBlobsByVersionedHashes" in source) return source;
   return createBlobReader(source);
 }
 
-function describeBlobSource(source: NodeOptions["blobSource"]): string {
+/** @internal */
+export function describeBlobSource(source: NodeOptions["blobSource"]): string {
   if (source === undefined) return "nowhere (calldata blocks only)";
   if (typeof source === "string") return source;
   if ("beaconUrl" in source) return source.beaconUrl;

@@ -14,7 +14,7 @@ import { journaledMempool } from "./journal.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { blockParam } from "../rpc/params.js";
 import { bytesEqual } from "../shared/bytes.js";
-import type { RollupNode } from "./index.js";
+import type { MultiNode, RollupNode } from "./index.js";
 
 /** The node's chain as the JSON-RPC methods read it: `safe` is every derived block (each was checked against L1), `finalized` counts L1 depth. */
 export function nodeChainView(node: RollupNode): ChainView {
@@ -176,6 +176,131 @@ export async function serveNode(node: RollupNode, options: NodeRpcOptions = {}):
     handler,
     async close() {
       handler.close();
+      await server.close();
+    },
+  };
+}
+
+/** Options of {@link serveMultiNode}. */
+export interface MultiNodeRpcOptions extends RpcLimits {
+  /** Default 8546; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  maxBodyBytes?: number;
+  /** The rules of each rollup's mempool. */
+  mempoolOptions?: MempoolOptions;
+}
+
+/** A multi-rollup node's JSON-RPC, serving. */
+export interface MultiNodeRpc {
+  /** The server's root URL: `/` serves the primary rollup, `/rollup/<chainId>` each one, `GET /rollups` lists them. */
+  url: string;
+  wsUrl: string;
+  /** The HTTP URL of a rollup's JSON-RPC. */
+  urlOf(chainId: bigint): string;
+  /** The rollup's mempool if it has one in memory now (its JSON-RPC took a transaction, or its journal was restored). */
+  mempool(chainId: bigint): Mempool | undefined;
+  /** The rollup's mempool, made if need be (undefined for a retired or unknown rollup). */
+  openMempool(chainId: bigint): Promise<Mempool | undefined>;
+  close(): Promise<void>;
+}
+
+/** One rollup's JSON-RPC, made on its first request. */
+interface ServedRollup {
+  handler: RpcHandler;
+  mempool?: Mempool;
+}
+
+/**
+ * Serves every rollup of a multi-rollup node on one port (HTTP and WebSocket): rollup `chainId`
+ * at `/rollup/<chainId>`, the primary one at `/` too, `GET /rollups` (and `rollup_list` on any
+ * path) lists chain id → address → URL. Each rollup gets its JSON-RPC, and its own mempool
+ * journaled in its part of the store, on its first request: an idle rollup nobody asks about
+ * holds nothing. A transaction for another chain is refused by the mempool's chain id check. A
+ * retired rollup's mempool is dropped; its history stays served, and `eth_sendRawTransaction`
+ * is refused saying so.
+ */
+export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOptions = {}): Promise<MultiNodeRpc> {
+  const served = new Map<bigint, Promise<ServedRollup | undefined>>();
+  const ready = new Map<bigint, ServedRollup>();
+  let base = "";
+  const urlOf = (chainId: bigint) => `${base}/rollup/${chainId}`;
+  const list = () => ({
+    rollups: multi.list().map((r) => ({
+      chainId: toQuantity(r.chainId),
+      address: r.address,
+      url: urlOf(r.chainId),
+      ...(r.retired === undefined ? {} : { retired: { number: toQuantity(r.retired.number), l1Block: toQuantity(r.retired.l1Block) } }),
+    })),
+  });
+
+  const make = async (chainId: bigint): Promise<ServedRollup | undefined> => {
+    const info = multi.info(chainId);
+    if (info === undefined) return undefined;
+    const node = await multi.rollup(chainId);
+    const view = nodeChainView(node);
+    let mempool: Mempool | undefined;
+    if (info.retired === undefined) {
+      const own = journaledMempool(createMempool(nodeMempoolChain(node), options.mempoolOptions), node.pendingJournal);
+      await own.restore();
+      mempool = own;
+    }
+    const extra = rollupMethods(node, view, mempool);
+    extra.set("rollup_list", async () => list().rollups);
+    if (info.retired !== undefined) {
+      const message = `rollup ${chainId} retired at L2 block ${info.retired.number} (L1 block ${info.retired.l1Block}): it takes no more transactions; its history stays readable`;
+      extra.set("eth_sendRawTransaction", async () => {
+        throw new RpcError(-32000, message);
+      });
+    }
+    const rollup = { handler: createRpcHandler({ ...options, view, mempool, extra }), mempool };
+    ready.set(chainId, rollup);
+    return rollup;
+  };
+  const servedRollup = (chainId: bigint): Promise<ServedRollup | undefined> => {
+    let entry = served.get(chainId);
+    if (entry === undefined) {
+      entry = make(chainId);
+      // A failure (L1 unreachable at first open) is not cached: the next request tries again.
+      entry.catch(() => served.delete(chainId));
+      served.set(chainId, entry);
+    }
+    return entry;
+  };
+  const drop = (chainId: bigint) => {
+    ready.get(chainId)?.handler.close();
+    ready.delete(chainId);
+    served.delete(chainId);
+  };
+  const unsubscribe = multi.onRetired(drop);
+
+  // Transactions a previous process acknowledged are pending again (and their proposer sees them).
+  for (const chainId of multi.journaled()) await servedRollup(chainId).catch(() => undefined);
+
+  const route = async (path: string): Promise<RpcHandler | undefined> => {
+    const match = /^\/rollup\/(\d+)\/?$/.exec(path);
+    const chainId = match !== null ? BigInt(match[1]!) : path === "/" ? multi.primary() : undefined;
+    if (chainId === undefined) return undefined;
+    return (await servedRollup(chainId))?.handler;
+  };
+  let server;
+  try {
+    server = await startRpcServer({ route, get: (path) => (path === "/rollups" ? list() : undefined), host: options.host, port: options.port, maxBodyBytes: options.maxBodyBytes });
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
+  base = server.url;
+  return {
+    url: server.url,
+    wsUrl: server.wsUrl,
+    urlOf,
+    mempool: (chainId) => ready.get(chainId)?.mempool,
+    openMempool: async (chainId) => (await servedRollup(chainId))?.mempool,
+    async close() {
+      unsubscribe();
+      for (const rollup of ready.values()) rollup.handler.close();
       await server.close();
     },
   };

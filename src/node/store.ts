@@ -13,52 +13,90 @@
  * Every write goes through {@link NodeStore.transaction}: one LMDB write transaction, committed
  * before it returns (and flushed to disk in the background), so whatever instant the process
  * dies at, the store holds either all of a transaction or none of it.
+ *
+ * One environment can hold many rollups ({@link openMultiStore}, docs/rollups.md "One node, many
+ * rollups"): each rollup's view of the tables ({@link MultiStore.rollup}) puts its chain id (8
+ * bytes, big-endian) before every key, so the stages run on it unchanged; the `trie` table alone
+ * is shared unprefixed. A single-rollup store ({@link openNodeStore}) is the same tables seen
+ * without a prefix.
+ *
+ *   table key:   chainId (8 bytes) ‖ the key the stages use      (`meta`: "<chainId>:" ‖ key)
+ *   trie key:    the node's key (content-addressed: its hash), shared by every rollup
  */
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError } from "./errors.js";
+import { DataDirInUseError, DataDirMismatchError } from "./errors.js";
 
 /** Bumped when the layout changes: a store of another version is refused like another L1's. */
 export const STORE_SCHEMA_VERSION = 1;
 
+/** Which keys a range read covers: `start` inclusive, `end` exclusive; reversed, `start` is the high end (lmdb's rules). */
+export interface TableRange<K> {
+  start?: K;
+  end?: K;
+  reverse?: boolean;
+  limit?: number;
+}
+
+/**
+ * What the node uses of an lmdb `Database`: an lmdb database is one, and so is a rollup's
+ * key-prefixed view of a shared one ({@link prefixedTable}).
+ */
+export interface Table<V, K> {
+  getBinary(key: K): Buffer | undefined;
+  putSync(key: K, value: V): unknown;
+  removeSync(key: K): unknown;
+  getKeys(options?: TableRange<K>): Iterable<K>;
+  getRange(options?: TableRange<K>): Iterable<{ key: K; value: V }>;
+}
+
+/** A table of binary keys and values. */
+export type BinaryTable = Table<Uint8Array, Buffer>;
+
 /** The tables of the store (LMDB named databases in one environment). */
 export interface NodeTables {
   /** Identity and stage checkpoints (JSON values). */
-  meta: Database<Buffer, string>;
-  /** State trie nodes and contract codes, under the keys ethereumjs gives them (hex → bytes). Never deleted. */
-  trie: Database<Uint8Array, Buffer>;
+  meta: Table<Buffer, string>;
+  /**
+   * State trie nodes and contract codes, under the keys ethereumjs gives them (hex → bytes). Never
+   * deleted. Content-addressed — a node's key is its hash (a code's, its code hash), so a key
+   * always holds the same value: many rollups share this table unprefixed, and a node two
+   * rollups' states both have (the predeploys' code and storage, any identical account) is
+   * stored once.
+   */
+  trie: BinaryTable;
   /** L1 block number → hash, for the L1 blocks the follower relied on (reorg detection). */
-  l1Blocks: Database<Uint8Array, Buffer>;
+  l1Blocks: BinaryTable;
   /** L2 number → the `BlockAdvanced` event that verified it, with its L1 origin (JSON). */
-  advances: Database<Uint8Array, Buffer>;
+  advances: BinaryTable;
   /** L2 number → the block's transactions as L1 carried them: `RLP([tx…])` (the block body). */
-  payloads: Database<Uint8Array, Buffer>;
+  payloads: BinaryTable;
   /**
    * L2 number → the L1→L2 messages the block delivers: EXECUTE's `messages` field, as the
    * `advance` calldata carried it (docs/bridge.md). Only blocks that deliver have an entry.
    */
-  deliveries: Database<Uint8Array, Buffer>;
+  deliveries: BinaryTable;
   /** L2 number → executed block: `RLP([header, l1Number, l1Hash, l1TxHash, l1LogIndex])`. */
-  blocks: Database<Uint8Array, Buffer>;
+  blocks: BinaryTable;
   /** L2 number → the block's receipts (see `encodeReceipts`). */
-  receipts: Database<Uint8Array, Buffer>;
+  receipts: BinaryTable;
   /** L2 block hash → L2 number (canonical blocks only). */
-  hashes: Database<Uint8Array, Buffer>;
+  hashes: BinaryTable;
   /** Transaction hash → L2 number (8 bytes) ‖ index (4 bytes). */
-  txs: Database<Uint8Array, Buffer>;
+  txs: BinaryTable;
   /**
    * Logs index, key only: `0x00 ‖ address ‖ number` and `0x01 ‖ topic ‖ number` — which blocks
    * have a log from an address or with a topic (in any position); receipts give the exact logs.
    */
-  logs: Database<Uint8Array, Buffer>;
+  logs: BinaryTable;
   /**
    * Transaction hash → raw transaction: what the node's own mempool acknowledged and has not yet
    * seen included or dropped. Kept so a node killed at any instant still has every transaction
    * whose hash it returned (see `transactionJournal`).
    */
-  pending: Database<Uint8Array, Buffer>;
+  pending: BinaryTable;
 }
 
 /** An open store. */
@@ -77,12 +115,32 @@ export interface NodeStore extends NodeTables {
 const openDirs = new Set<string>();
 const LOCK_FILE = "node.lock";
 
-/**
- * Opens (creating if need be) the store in `dir`; with `reset`, deletes what was there first
- * (its LMDB files only). Refuses a dir another live node holds (a pid lock file, stale after a
- * kill -9, is taken over).
- */
-export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
+/** The raw environment: the lmdb root and its named databases, unprefixed. */
+interface StoreEnv {
+  dir: string;
+  root: RootDatabase;
+  tables: Record<Exclude<keyof NodeTables, "meta">, Database<Uint8Array, Buffer>> & { meta: Database<Buffer, string> };
+  /** Rollup chain id (8 bytes) → the multi-node's registry entry (JSON). */
+  registry: Database<Uint8Array, Buffer>;
+  transaction<T>(write: () => T): T;
+  close(): Promise<void>;
+}
+
+const TABLE_NAMES: Record<Exclude<keyof NodeTables, "meta">, string> = {
+  trie: "trie",
+  l1Blocks: "l1-blocks",
+  advances: "advances",
+  payloads: "payloads",
+  deliveries: "deliveries",
+  blocks: "blocks",
+  receipts: "receipts",
+  hashes: "hashes",
+  txs: "txs",
+  logs: "logs",
+  pending: "pending",
+};
+
+function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
   const resolved = path.resolve(dir);
   mkdirSync(resolved, { recursive: true });
   takeLock(resolved);
@@ -95,24 +153,14 @@ export function openNodeStore(dir: string, options: { reset?: boolean } = {}): N
     throw error;
   }
   const table = (name: string) => root.openDB<Uint8Array, Buffer>({ name, encoding: "binary", keyEncoding: "binary", compression: false });
-  const tables: NodeTables = {
-    meta: root.openDB<Buffer, string>({ name: "meta", encoding: "binary", compression: false }),
-    trie: table("trie"),
-    l1Blocks: table("l1-blocks"),
-    advances: table("advances"),
-    payloads: table("payloads"),
-    deliveries: table("deliveries"),
-    blocks: table("blocks"),
-    receipts: table("receipts"),
-    hashes: table("hashes"),
-    txs: table("txs"),
-    logs: table("logs"),
-    pending: table("pending"),
-  };
+  const tables = Object.fromEntries(Object.entries(TABLE_NAMES).map(([field, name]) => [field, table(name)])) as unknown as StoreEnv["tables"];
+  tables.meta = root.openDB<Buffer, string>({ name: "meta", encoding: "binary", compression: false });
   let closed = false;
   return {
-    ...tables,
     dir: resolved,
+    root,
+    tables,
+    registry: table("registry"),
     transaction: (write) =>
       // Committed before returning (visible to every reader, written to the OS, so a kill -9
       // cannot undo it); the fsync runs in the background, where LMDB's overlapping sync keeps
@@ -127,6 +175,112 @@ export function openNodeStore(dir: string, options: { reset?: boolean } = {}): N
       releaseLock(resolved);
     },
   };
+}
+
+/**
+ * Opens (creating if need be) the store in `dir`; with `reset`, deletes what was there first
+ * (its LMDB files only). Refuses a dir another live node holds (a pid lock file, stale after a
+ * kill -9, is taken over).
+ */
+export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
+  const env = openEnv(dir, options);
+  return { ...env.tables, dir: env.dir, transaction: env.transaction, close: env.close };
+}
+
+/** The meta key that marks a store as a multi-rollup one (unprefixed: single-rollup nodes refuse it). */
+export const MULTI_LAYOUT_KEY = "layout";
+
+/** One LMDB environment holding many rollups (see the file's comment for the layout). */
+export interface MultiStore {
+  readonly dir: string;
+  /**
+   * Rollup `chainId`'s store: every table key-prefixed by the chain id, the trie shared. A view
+   * holds nothing but its prefix: make one when needed. `close()` of a view does nothing.
+   */
+  rollup(chainId: bigint): NodeStore;
+  /** The multi-node's own records (its L1 checkpoint and the L1 blocks it relied on): the view of chain id 0, which no rollup has. */
+  readonly node: NodeStore;
+  /** Rollup chain id (8 bytes) → registry entry (JSON). */
+  readonly registry: BinaryTable;
+  /** One LMDB write transaction over every rollup's tables (see {@link NodeStore.transaction}). */
+  transaction<T>(write: () => T): T;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there). */
+export function openMultiStore(dir: string, options: { reset?: boolean } = {}): MultiStore {
+  const env = openEnv(dir, options);
+  if (env.tables.meta.getBinary("identity") !== undefined) {
+    void env.close();
+    throw new DataDirMismatchError("The data dir holds a single rollup's chain (a `startNode` dir): give another dir, or reset it", { dataDir: env.dir });
+  }
+  if (env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
+  const view = (chainId: bigint): NodeStore => {
+    const prefix = numberKey(chainId);
+    const tables = Object.fromEntries(
+      Object.keys(TABLE_NAMES).map((field) => [field, field === "trie" ? env.tables.trie : prefixedTable(env.tables[field as keyof typeof TABLE_NAMES], prefix)]),
+    ) as unknown as NodeTables;
+    tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
+    return { ...tables, dir: env.dir, transaction: env.transaction, close: async () => {} };
+  };
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, close: env.close };
+}
+
+/**
+ * `db` seen through a key prefix: every key read or written is `prefix ‖ key`, and ranges stay
+ * inside the prefix (what the stages read back comes without it). Keys are compared as bytes, so
+ * a prefix's keys are contiguous and in the order of the unprefixed keys.
+ */
+export function prefixedTable(db: Table<Uint8Array, Buffer>, prefix: Buffer): BinaryTable {
+  const withPrefix = (key: Buffer) => Buffer.concat([prefix, key]);
+  // The first key after every key of the prefix (undefined: the prefix is all 0xff, nothing is after it).
+  const after = nextPrefix(prefix);
+  const range = (options: TableRange<Buffer> = {}): TableRange<Buffer> => {
+    const low = prefix;
+    const high = after;
+    const start = options.start === undefined ? (options.reverse ? high : low) : withPrefix(options.start);
+    const end = options.end === undefined ? (options.reverse ? low : high) : withPrefix(options.end);
+    return { ...options, start, end };
+  };
+  const strip = (key: Buffer) => key.subarray(prefix.length);
+  return {
+    getBinary: (key) => db.getBinary(withPrefix(key)),
+    putSync: (key, value) => db.putSync(withPrefix(key), value),
+    removeSync: (key) => db.removeSync(withPrefix(key)),
+    *getKeys(options) {
+      for (const key of db.getKeys(range(options))) yield strip(key);
+    },
+    *getRange(options) {
+      for (const { key, value } of db.getRange(range(options))) yield { key: strip(key), value };
+    },
+  };
+}
+
+/** The `meta` table (string keys, only point reads and writes) seen through a string prefix. */
+function prefixedMeta(db: Table<Buffer, string>, prefix: string): Table<Buffer, string> {
+  return {
+    getBinary: (key) => db.getBinary(prefix + key),
+    putSync: (key, value) => db.putSync(prefix + key, value),
+    removeSync: (key) => db.removeSync(prefix + key),
+    getKeys: () => {
+      throw new Error("meta is read by key only");
+    },
+    getRange: () => {
+      throw new Error("meta is read by key only");
+    },
+  };
+}
+
+function nextPrefix(prefix: Buffer): Buffer | undefined {
+  const next = Buffer.from(prefix);
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 0xff) {
+      next[i]!++;
+      return next.subarray(0, i + 1);
+    }
+    next[i] = 0;
+  }
+  return undefined;
 }
 
 function takeLock(dir: string): void {
@@ -196,7 +350,7 @@ export class BlockWriteDB implements DB<string, Uint8Array> {
    * blocks not yet committed, read before the table.
    */
   constructor(
-    private readonly trie?: Database<Uint8Array, Buffer>,
+    private readonly trie?: BinaryTable,
     private readonly below?: Map<string, Uint8Array>,
   ) {}
 

@@ -36,4 +36,5 @@ export {
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";
+export { createMultiProposer, type MultiProposer, type MultiProposerOptions, type MultiProposerRollup, type MultiProposalOutcome } from "./multi.js";
 export { followBlocks, FollowMismatchError, type BlockSource, type FollowResult } from "./follow.js";

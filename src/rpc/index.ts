@@ -112,17 +112,25 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
 
 /** Options of {@link startRpcServer}. */
 export interface RpcServerOptions {
-  handler: RpcHandler;
+  /** The chain served (on every path, unless `route` is given). */
+  handler?: RpcHandler;
   /** Default 8546; 0 picks a free port (see the returned `url`). */
   port?: number;
   /** Default 127.0.0.1 (this machine only). */
   host?: string;
   /** Largest request body or WebSocket message. Default 8 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Several chains on one port: the handler for a request's path (HTTP and WebSocket alike);
+   * undefined: HTTP 404 with a JSON-RPC error naming the path. Without it, `handler` answers every path.
+   */
+  route?: (path: string) => Promise<RpcHandler | undefined>;
+  /** Answers `GET <path>` with JSON (undefined: 404), e.g. a list of the chains served. */
+  get?: (path: string) => unknown;
 }
 
 /** Options of {@link startL2Rpc}. */
-export interface L2RpcOptions extends RpcLimits, Omit<RpcServerOptions, "handler"> {
+export interface L2RpcOptions extends RpcLimits, Omit<RpcServerOptions, "handler" | "route" | "get"> {
   chain: L2Chain;
   mempool: Mempool;
 }
@@ -167,6 +175,13 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
       response.end();
       return;
     }
+    const path = (request.url ?? "/").split("?")[0]!;
+    if (request.method === "GET" && options.get !== undefined) {
+      const answer = options.get(path);
+      if (answer !== undefined) return send(response, 200, answer);
+      send(response, 404, errorResponse(null, new RpcError(-32600, `nothing at GET ${path}`)));
+      return;
+    }
     if (request.method !== "POST") {
       send(response, 405, errorResponse(null, new RpcError(-32600, "invalid request: use POST with a JSON-RPC body")));
       return;
@@ -191,7 +206,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
       send(response, 200, errorResponse(null, new RpcError(-32700, "parse error: the body is not valid JSON")));
       return;
     }
-    const answer = await handler.handle(body);
+    const target = options.route === undefined ? handler : await options.route(path);
+    if (target === undefined) {
+      send(response, 404, errorResponse(null, new RpcError(-32601, `no chain is served at ${path}`)));
+      return;
+    }
+    const answer = await target.handle(body);
     if (answer === undefined) return sendNothing(response);
     send(response, 200, answer);
   }
@@ -206,9 +226,16 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
   // WebSocket on the same port: each message is a request or a batch; subscriptions live as long as the socket.
   const wss = new WebSocketServer({ noServer: true, maxPayload: bodyLimit });
   server.on("upgrade", (request, socket, head) => {
-    wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws));
+    const path = (request.url ?? "/").split("?")[0]!;
+    void (options.route === undefined ? Promise.resolve(handler) : options.route(path).catch(() => undefined)).then((target) => {
+      if (target === undefined) {
+        socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, target));
+    });
   });
-  function serveSocket(ws: WebSocket): void {
+  function serveSocket(ws: WebSocket, handler: RpcHandler): void {
     const subscriptions = new Set<string>();
     const reply = (message: object) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));

@@ -115,9 +115,9 @@ export async function startHardhatNode(): Promise<{ url: string; process: ChildP
  * `npm run node -- …args` as a child process (Node 22 with the tsx loader), its output collected
  * line by line. Its JSON-RPC takes a free port unless `args` name one (8546 may be in use).
  */
-export function spawnNode(args: string[], onLine: (line: string) => void = () => {}) {
+export function spawnNode(args: string[], onLine: (line: string) => void = () => {}, script = "scripts/node.ts") {
   const port = args.includes("--port") || args.includes("--no-rpc") ? [] : ["--port", "0"];
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/node.ts", ...args, ...port], { cwd: process.cwd(), env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args, ...port], { cwd: process.cwd(), env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let partial = "";
   const onData = (chunk: Buffer) => {

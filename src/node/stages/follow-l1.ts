@@ -15,7 +15,7 @@ export interface L1Checkpoint {
 export const MAX_LOG_RANGE = 1_000n;
 
 /** L1 moved under the scan (a reorg between two calls): nothing was written; the next run re-checks. */
-class ScanRaceError extends UltrasoundError {
+export class ScanRaceError extends UltrasoundError {
   override name = "ScanRaceError";
 }
 
@@ -49,7 +49,7 @@ export function lastAdvance(ctx: Pick<NodeContext, "store">): AdvanceRecord | un
  * are canonical, and the previous checkpoint still is.
  */
 export function followL1Stage(ctx: NodeContext): Stage {
-  const topic = nativeRollupInterface().getEvent("BlockAdvanced")!.topicHash;
+  const topic = blockAdvancedTopic();
   return {
     id: "follow-l1",
     checkpoint: () => l1Checkpoint(ctx).number,
@@ -79,30 +79,8 @@ export function followL1Stage(ctx: NodeContext): Stage {
         throw new ScanRaceError("L1 changed during the scan", { from, to });
       }
 
-      let next = (lastAdvance(ctx)?.number ?? 0n) + 1n;
-      // One call for the range: it builds an ethers Interface per call (≈ 0.5 ms).
-      const events = parseBlockAdvanced(logs as never);
-      if (events.length !== logs.length) throw new AdvanceSequenceError("A log of the BlockAdvanced topic does not decode as BlockAdvanced", { from, to });
-      const records: AdvanceRecord[] = logs.map((log, i) => {
-        const event = events[i]!;
-        if (event.number !== next) {
-          throw new AdvanceSequenceError("BlockAdvanced events are not consecutive", { expected: next, got: event.number, l1Block: BigInt(log.blockNumber) });
-        }
-        next++;
-        return {
-          ...event,
-          blockHash: event.blockHash.toLowerCase(),
-          parentHash: event.parentHash.toLowerCase(),
-          l1: { number: BigInt(log.blockNumber), hash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), logIndex: Number(BigInt(log.logIndex)) },
-        };
-      });
-      ctx.store.transaction(() => {
-        for (const record of records) {
-          ctx.store.advances.putSync(numberKey(record.number), encodeAdvance(record));
-          ctx.store.l1Blocks.putSync(numberKey(record.l1.number), Buffer.from(record.l1.hash.slice(2), "hex"));
-        }
-        writeL1Checkpoint(ctx, to, toHash);
-      });
+      const records = advanceRecords(ctx, logs);
+      ctx.store.transaction(() => storeAdvanceRecords(ctx, records, to, toHash));
       if (records.length > 0) {
         const range = (a: bigint, b: bigint) => (a === b ? `block ${a}` : `blocks ${a}–${b}`);
         ctx.log(`L1 ${range(from, to)}: ${records.length} BlockAdvanced (L2 ${range(records[0]!.number, records.at(-1)!.number)})`);
@@ -118,6 +96,44 @@ export function followL1Stage(ctx: NodeContext): Stage {
       return { checkpoint: input.unwindTo.l1 };
     },
   };
+}
+
+/** The topic of `BlockAdvanced`. */
+export function blockAdvancedTopic(): string {
+  return nativeRollupInterface().getEvent("BlockAdvanced")!.topicHash;
+}
+
+/**
+ * The rollup's `BlockAdvanced` logs (sorted, canonical) as records, checked to continue its
+ * stored advances without a gap. Throws `AdvanceSequenceError` otherwise.
+ */
+export function advanceRecords(ctx: Pick<NodeContext, "store">, logs: RawLog[]): AdvanceRecord[] {
+  let next = (lastAdvance(ctx)?.number ?? 0n) + 1n;
+  // One call for the range: it builds an ethers Interface per call (≈ 0.5 ms).
+  const events = parseBlockAdvanced(logs as never);
+  if (events.length !== logs.length) throw new AdvanceSequenceError("A log of the BlockAdvanced topic does not decode as BlockAdvanced", { count: logs.length });
+  return logs.map((log, i) => {
+    const event = events[i]!;
+    if (event.number !== next) {
+      throw new AdvanceSequenceError("BlockAdvanced events are not consecutive", { expected: next, got: event.number, l1Block: BigInt(log.blockNumber) });
+    }
+    next++;
+    return {
+      ...event,
+      blockHash: event.blockHash.toLowerCase(),
+      parentHash: event.parentHash.toLowerCase(),
+      l1: { number: BigInt(log.blockNumber), hash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), logIndex: Number(BigInt(log.logIndex)) },
+    };
+  });
+}
+
+/** Stores advance records and moves the follow-l1 checkpoint to L1 block `to` (inside a transaction). */
+export function storeAdvanceRecords(ctx: Pick<NodeContext, "store">, records: AdvanceRecord[], to: bigint, toHash: string): void {
+  for (const record of records) {
+    ctx.store.advances.putSync(numberKey(record.number), encodeAdvance(record));
+    ctx.store.l1Blocks.putSync(numberKey(record.l1.number), Buffer.from(record.l1.hash.slice(2), "hex"));
+  }
+  writeL1Checkpoint(ctx, to, toHash);
 }
 
 /** Whether an error is a race with L1 (retry) rather than a fault. */

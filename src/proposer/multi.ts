@@ -1,0 +1,112 @@
+import type { JsonRpcApiProvider, Signer } from "ethers";
+import type { L2Chain } from "../engine/state.js";
+import { nativeRollupAt } from "../sdk/contracts.js";
+import { createMempool, type Mempool } from "./mempool.js";
+import { createProposer, type ProposalOutcome, type Proposer } from "./proposer.js";
+import type { DataAvailability } from "./propose.js";
+
+/** A rollup a {@link createMultiProposer} may propose for. */
+export interface MultiProposerRollup {
+  chainId: bigint;
+  /** The NativeRollup's address. */
+  address: string;
+  /** Its mempool, if it has one now (a rollup without one has no transactions). */
+  mempool(): Mempool | undefined;
+  /** Whether L1 holds messages for it that its head has not delivered (a block is due for them alone). */
+  hasQueuedMessages(): boolean;
+  /** The proposer's chain at the rollup's head: asked for once, the first time the rollup has work. */
+  chain(): Promise<L2Chain>;
+}
+
+/** Options of {@link createMultiProposer}. */
+export interface MultiProposerOptions {
+  /** The rollups, asked for on each call (new ones may appear). */
+  rollups: () => Iterable<MultiProposerRollup>;
+  /** Pays for every `advance`. */
+  signer: Signer;
+  provider: JsonRpcApiProvider;
+  coinbase: string;
+  /** Default "blobs". */
+  dataAvailability?: DataAvailability;
+  l1GasCap?: bigint;
+  log?: (line: string) => void;
+}
+
+/** What one {@link MultiProposer.proposeNext} did: idle, or a rollup's outcome. */
+export type MultiProposalOutcome = { kind: "idle" } | { kind: "rollup"; chainId: bigint; outcome: ProposalOutcome };
+
+/** A proposer for many rollups: one block at a time, taking turns. */
+export interface MultiProposer {
+  /**
+   * Proposes the next block of the next rollup (round-robin, after the last one served) that
+   * has pending transactions or queued L1→L2 messages; idle when none has.
+   */
+  proposeNext(): Promise<MultiProposalOutcome>;
+  /** How many rollups have a proposer in memory (made the first time each had work). */
+  readonly proposers: number;
+}
+
+/**
+ * A based proposer for many rollups: `createProposer`'s proposer per rollup, made lazily the
+ * first time the rollup has work, each `proposeNext` one block for one rollup, in turn. A rollup
+ * with nothing pending costs one look at its mempool (if any) and its queue hint.
+ */
+export function createMultiProposer(options: MultiProposerOptions): MultiProposer {
+  const proposers = new Map<bigint, { proposer: Proposer; mempool: Mempool }>();
+  const chains = new Map<bigint, Promise<L2Chain>>();
+  let last: bigint | undefined;
+  const chainOf = (rollup: MultiProposerRollup): Promise<L2Chain> => {
+    let chain = chains.get(rollup.chainId);
+    if (chain === undefined) {
+      chain = rollup.chain();
+      chain.catch(() => chains.delete(rollup.chainId));
+      chains.set(rollup.chainId, chain);
+    }
+    return chain;
+  };
+
+  const hasWork = (rollup: MultiProposerRollup): boolean => (rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages();
+
+  async function proposerFor(rollup: MultiProposerRollup, mempool: Mempool): Promise<Proposer> {
+    const known = proposers.get(rollup.chainId);
+    if (known !== undefined && known.mempool === mempool) return known.proposer;
+    const proposer = createProposer({
+      chain: await chainOf(rollup),
+      rollup: nativeRollupAt(rollup.address, options.signer),
+      provider: options.provider,
+      mempool,
+      coinbase: options.coinbase,
+      dataAvailability: options.dataAvailability,
+      l1GasCap: options.l1GasCap,
+      log: options.log,
+    });
+    proposers.set(rollup.chainId, { proposer, mempool });
+    return proposer;
+  }
+
+  /** A rollup with queued messages and no mempool yet: an empty one of its own (kept with its proposer). */
+  async function emptyMempool(rollup: MultiProposerRollup): Promise<Mempool> {
+    return proposers.get(rollup.chainId)?.mempool ?? createMempool(await chainOf(rollup));
+  }
+
+  return {
+    get proposers() {
+      return proposers.size;
+    },
+    async proposeNext() {
+      const all = [...options.rollups()].sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0));
+      if (all.length === 0) return { kind: "idle" };
+      // Round-robin: start after the last rollup served.
+      const start = last === undefined ? 0 : all.findIndex((r) => r.chainId > last!);
+      const order = start <= 0 ? all : [...all.slice(start), ...all.slice(0, start)];
+      for (const rollup of order) {
+        if (!hasWork(rollup)) continue;
+        last = rollup.chainId;
+        const mempool = rollup.mempool() ?? (await emptyMempool(rollup));
+        const outcome = await (await proposerFor(rollup, mempool)).proposeNext();
+        return { kind: "rollup", chainId: rollup.chainId, outcome };
+      }
+      return { kind: "idle" };
+    },
+  };
+}
