@@ -535,6 +535,7 @@ const CALL_FAILED = "RollupBundler_CallFailed";
 
 /** A decoded revert: the error's name and arguments, or the raw data. */
 function decodeRevert(data: string, interfaces: Interface[]): { name: string; text: string } {
+  if (data === "0x") return { name: "empty", text: "reverted without data (out of gas, a failed value transfer, or a bare revert)" };
   for (const iface of interfaces) {
     try {
       const parsed = iface.parseError(data);

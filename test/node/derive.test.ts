@@ -11,6 +11,11 @@ import { createL2Common, devAccounts } from "../../src/engine/index.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
+import { devGenesis, getL2Account, PREDEPLOYS } from "../../src/engine/index.js";
+import { deployRollup } from "../../src/sdk/index.js";
+import { deployBundler, proposeBundle, rollupBundlerInterface } from "../../src/sdk/bundle.js";
+import { deposit, l2MessengerInterface } from "../../src/sdk/bridge.js";
+import { BUNDLE_SELECTOR, bundledAdvance } from "../../src/node/stages/derive.js";
 
 describe("node: derivation from L1 alone", function () {
   it("a node started from nothing derives the proposer's head, state root and receipts, for calldata and blob blocks", async function () {
@@ -114,6 +119,73 @@ describe("node: derivation from L1 alone", function () {
     } finally {
       await node.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  it("derives blocks advanced through a RollupBundler (calldata, a delivery forwarded inside the bundle, and a blob at index 1) between direct advances", async function () {
+    expect("0x" + BUNDLE_SELECTOR).to.equal(rollupBundlerInterface().getFunction("bundle")!.selector);
+    const l1 = await l1WithRollup();
+    const other = await deployRollup(l1.signer, devGenesis({ chainId: 167_002n }));
+    const bundler = await deployBundler(l1.signer);
+    const blobDir = tempDir("ultrasound-blobs-");
+    const archive = await openBlobArchive(blobDir);
+    const previousArchive = currentBlobArchive();
+    configureBlobArchive(archive);
+    const server = await startBlobArchiveServer({ archive, port: 0, l1: l1.provider });
+    const dataDir = tempDir();
+    const [, , , sender] = devAccounts().map((a) => new Wallet(a.privateKey));
+    const recipient = "0x00000000000000000000000000000000000b0b01";
+    const ETHER = 10n ** 18n;
+    try {
+      await propose(l1, await transfers(l1.chain, 2, 0));
+      // The other rollup's L1 escrow must hold what its L2 sends on: a deposit (delivered by its leg).
+      await deposit(l1.signer, other.rollup, { value: 2n * ETHER });
+      // The other rollup's block sends a message to ours; the bundle forwards it and our block delivers it.
+      const send = await signL2Transaction(other.chain, sender!, {
+        nonce: 0,
+        to: PREDEPLOYS.messenger,
+        value: ETHER,
+        gasLimit: 300_000n,
+        data: l2MessengerInterface().encodeFunctionData("sendMessageToRollup", [l1.address, recipient, "0x", 0n, 0n]),
+      });
+      const legs = async (da: "calldata" | "blobs", first: "other" | "ours", transactions: [string[] | unknown[], unknown[]]) => {
+        const ours = { rollup: l1.rollup, chain: l1.chain, transactions: transactions[1] as never };
+        const theirs = { rollup: other.rollup, chain: other.chain, transactions: transactions[0] as never, forward: true };
+        return proposeBundle({ bundler, provider: l1.ethersProvider as never, dataAvailability: da, legs: first === "other" ? [theirs, ours] : [ours, theirs] });
+      };
+      const viaCalldata = await legs("calldata", "other", [[send], await transfers(l1.chain, 2, 1)]);
+      expect(viaCalldata.prepared.calls.map((c) => c.label.split(" ")[0])).to.deep.equal(["advance", "forward", "advance"]);
+      expect(viaCalldata.events[1]!.messageCount).to.equal(1n);
+      expect((await getL2Account(l1.chain, recipient)).balance).to.equal(ETHER);
+      // Blobs: the other rollup's at index 0, ours at index 1, in one type-3 transaction.
+      const viaBlobs = await legs("blobs", "other", [await transfers(other.chain, 1, 2), await transfers(l1.chain, 3, 2)]);
+      expect(viaBlobs.prepared.legs.map((l) => l.blobIndices)).to.deep.equal([[0], [1]]);
+      expect(viaBlobs.events[1]!.blobHashes).to.deep.equal([viaBlobs.prepared.sidecar!.versionedHashes[1]]);
+      await propose(l1, await transfers(l1.chain, 1, 3), "blobs");
+      // A bundle whose call to our rollup is for another block is no source for this one.
+      const input = viaCalldata.prepared.data;
+      expect(bundledAdvance(input, l1.address, viaCalldata.events[1]!.blockHash, [l1.rollup.interface.getFunction("advance")!.selector.slice(2)])).to.equal(viaCalldata.prepared.calls[2]!.data);
+      expect(bundledAdvance(input, l1.address, viaBlobs.events[1]!.blockHash, [l1.rollup.interface.getFunction("advance")!.selector.slice(2)])).to.equal(undefined);
+      expect(bundledAdvance(input, other.address, viaCalldata.events[0]!.blockHash, [l1.rollup.interface.getFunction("advance")!.selector.slice(2)])).to.equal(viaCalldata.prepared.calls[0]!.data);
+
+      const lines: string[] = [];
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: server.url, dataDir, follow: false, log: (l) => lines.push(l) });
+      try {
+        const status = await node.sync();
+        const head = chainHeadOf(l1.chain);
+        expect(status.l2.head, lines.join("\n")).to.equal(4n);
+        expect(status.l2.headHash).to.equal(head.hash);
+        expect(bytesToHex(node.getBlock("latest")!.header.stateRoot)).to.equal(head.stateRoot);
+        for (const n of [2n, 3n]) expect(node.getBlock(n)!.hash).to.equal(bytesToHex(l1.chain.headers[Number(n)]!.hash()));
+        expect((await (await node.stateAt(2n))!.getAccount(recipient))?.balance).to.equal(ETHER);
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      await server.close();
+      configureBlobArchive(previousArchive);
+      archive.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(blobDir, { recursive: true, force: true });
     }
   });
 });

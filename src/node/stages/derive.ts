@@ -26,7 +26,8 @@ export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
 
 /**
  * Stage 2: for each stored `BlockAdvanced`, fetches the block's transactions from where L1 put
- * them — the `advance` calldata (checked against the event's `dataHash`), or the blobs named by
+ * them — the `advance` calldata (checked against the event's `dataHash`; the transaction may call
+ * the rollup, or a RollupBundler whose bundle holds the advance), or the blobs named by
  * the event's versioned hashes, read from a beacon API and checked against those hashes — and
  * stores them, `RLP([tx…])`, as the block's body, committed in groups like the execute stage's.
  */
@@ -35,12 +36,18 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   const advanceSelector = rollupInterface.getFunction("advance")!.selector.slice(2);
   const advanceWithBlobsSelector = rollupInterface.getFunction("advanceWithBlobs")!.selector.slice(2);
 
-  /** The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block. */
+  /**
+   * The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block:
+   * the transaction's input when it calls the rollup, or, when it calls a RollupBundler, the
+   * bundled call to this rollup that advanced this very block (see {@link bundledAdvance}).
+   */
   async function advanceInput(advance: AdvanceRecord): Promise<string> {
     const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
-    if (tx.to?.toLowerCase() !== ctx.rollup) throw dataNotFound(advance, `it calls ${tx.to}, not the rollup (advance through another contract is not supported)`);
-    return tx.input;
+    if (tx.to?.toLowerCase() === ctx.rollup) return tx.input;
+    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector]);
+    if (inner === undefined) throw dataNotFound(advance, `it calls ${tx.to}: neither the rollup nor a RollupBundler bundle with this block's advance`);
+    return inner;
   }
 
   async function fromCalldata(advance: AdvanceRecord, input: string): Promise<Uint8Array> {
@@ -190,4 +197,53 @@ export function advanceArgument(input: string, selector: string, offsetWord: num
   const start = 8 + (Number(offset) + 32) * 2;
   if (length > BigInt(hex.length) || start + Number(length) * 2 > hex.length) return undefined;
   return hexToBytes("0x" + hex.slice(start, start + Number(length) * 2))!;
+}
+
+/** `bundle((address,bytes)[])` of RollupBundler (docs/rollups.md, "Bundles"). */
+export const BUNDLE_SELECTOR = "ede5700f";
+
+/**
+ * The data of the call, inside a RollupBundler `bundle(Call[] calls)` input (0x-hex), that
+ * advanced `rollup` to the block `blockHash`: its target is `rollup`, its selector one of
+ * `selectors` (advance, advanceWithBlobs), and its claim's second word (`blockHash`) the event's.
+ * Read in place, like {@link advanceArgument}:
+ *
+ *   bundle input:  selector | offset of calls (0x20) | n | offset_0 … offset_n-1 | call_0 …
+ *   call_i:        target (word) | offset of data (from call_i) | length | data
+ *   advance data:  selector | parentHash | blockHash | …the rest of the claim and the arguments
+ *
+ * Undefined if the input is not a bundle or holds no such call (or is malformed): the bytes
+ * read from it are then checked against the event's commitments as in the direct case.
+ */
+export function bundledAdvance(input: string, rollup: string, blockHash: string, selectors: string[]): string | undefined {
+  const hex = input.startsWith("0x") ? input.slice(2) : input;
+  if (hex.slice(0, 8).toLowerCase() !== BUNDLE_SELECTOR) return undefined;
+  const size = (hex.length - 8) / 2;
+  /** The word at byte `at` of the arguments, as a safe number (undefined past the end or above 2^53). */
+  const word = (at: number): bigint | undefined => (at >= 0 && at + 32 <= size ? BigInt("0x" + hex.slice(8 + at * 2, 8 + at * 2 + 64)) : undefined);
+  const small = (value: bigint | undefined): number | undefined => (value === undefined || value > BigInt(size) ? undefined : Number(value));
+  const array = small(word(0));
+  if (array === undefined) return undefined;
+  const count = small(word(array));
+  if (count === undefined) return undefined;
+  const heads = array + 32;
+  const wantedRollup = rollup.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+  const wantedHash = blockHash.toLowerCase().replace(/^0x/, "");
+  for (let i = 0; i < count; i++) {
+    const offset = small(word(heads + 32 * i));
+    if (offset === undefined) return undefined;
+    const call = heads + offset;
+    if (call + 64 > size) return undefined;
+    if (hex.slice(8 + call * 2, 8 + call * 2 + 64).toLowerCase() !== wantedRollup) continue;
+    const dataOffset = small(word(call + 32));
+    if (dataOffset === undefined) return undefined;
+    const length = small(word(call + dataOffset));
+    const start = call + dataOffset + 32;
+    if (length === undefined || start + length > size || length < 4 + 64) continue;
+    const data = hex.slice(8 + start * 2, 8 + (start + length) * 2);
+    if (!selectors.some((s) => data.slice(0, 8).toLowerCase() === s.toLowerCase())) continue;
+    if (data.slice(8 + 64, 8 + 128).toLowerCase() !== wantedHash) continue;
+    return "0x" + data;
+  }
+  return undefined;
 }
