@@ -15,6 +15,7 @@ import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, sto
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
 import { benchBridge } from "./bridge.js";
+import { benchBundles } from "./bundles.js";
 import { benchThroughput } from "./throughput.js";
 
 const report = createReport();
@@ -22,7 +23,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge` runs one section (default: all). */
+/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge|bundles` runs one section (default: all). */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -135,6 +136,9 @@ if (runs("throughput")) await benchThroughput(report, quick);
 // 6. The bridge: deposit/claim latency in L1 blocks, L1 gas of each bridge call, marginal L1 gas per
 //    delivered message, L2 gas of the delivery system call; published OP Stack / Taiko figures as notes.
 if (runs("bridge")) await benchBridge(report, quick);
+
+// 7. Bundles: L1 gas per rollup-block, k = 1, 2, 4, 8 rollups in one RollupBundler transaction vs k separate advances.
+if (runs("bundles")) await benchBundles(report, quick);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
