@@ -48,7 +48,7 @@ export default defineConfig({
     },
   },
   paths: {
-    // The examples' contracts (examples/*/contracts) build with the project's.
+    // The swap example's contracts (examples/swap/contracts) build with the project's.
     sources: { solidity: ["contracts", "examples/swap/contracts"] },
     tests: { mocha: "test" },
   },
