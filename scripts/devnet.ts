@@ -12,6 +12,9 @@
  *   npm run devnet -- --calldata        publish L2 blocks in calldata instead of blobs
  *   npm run devnet -- --genesis g.json  another L2 genesis: { chainId, gasLimit, alloc, … }
  *   npm run devnet -- --allow-unprotected-txs   accept pre-EIP-155 (replayable) L2 transactions
+ *   npm run devnet -- --rollups 10      ten rollups (chain ids 167001…167010) made by a RollupFactory,
+ *                                       served by one node at /rollup/<chainId> (the first at / too),
+ *                                       advanced by one proposer
  */
 import hre from "hardhat";
 import { readFileSync } from "node:fs";
@@ -42,6 +45,16 @@ function textOption(name: string): string | undefined {
 }
 
 const smoke = process.argv.includes("--smoke");
+const rollupsIndex = process.argv.indexOf("--rollups");
+const rollups = rollupsIndex === -1 ? 1 : Number(process.argv[rollupsIndex + 1]);
+if (!Number.isInteger(rollups) || rollups < 1 || rollups > 100_000) {
+  console.error(`--rollups needs a number of rollups (1 to 100,000), got ${process.argv[rollupsIndex + 1]}`);
+  process.exit(2);
+}
+if (rollups > 1 && process.argv.includes("--genesis")) {
+  console.error("devnet: --genesis is for a devnet of one rollup (with --rollups each has the default genesis of its chain id)");
+  process.exit(2);
+}
 const genesisIndex = process.argv.indexOf("--genesis");
 let genesis;
 if (genesisIndex !== -1) {
@@ -62,6 +75,7 @@ const devnet = await startDevnet(hre, {
   blobPort: option("--blob-port", 5052),
   dataAvailability: process.argv.includes("--calldata") ? "calldata" : "blobs",
   genesis,
+  rollups,
 }).catch((error: Error) => {
   console.error(`devnet: ${error.message}`);
   process.exit(1);

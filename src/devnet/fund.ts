@@ -55,3 +55,57 @@ export async function fundByDeposits(options: {
   }
   return { accounts, amount, depositGas, deliveredIn: BigInt(chain.headers.length - 1) };
 }
+
+/** What {@link fundRollupsByDeposits} did, per rollup. */
+export interface MultiFunding {
+  accounts: string[];
+  /** What each account deposited on each rollup. */
+  amount: bigint;
+  /** How many deposits were made in all (accounts × rollups). */
+  deposits: number;
+  /** Per rollup (in the order given), the L2 block that delivered the last of its deposits. */
+  deliveredIn: bigint[];
+}
+
+/**
+ * {@link fundByDeposits} for many rollups at once: each account's L1 balance is topped up once
+ * (by `amount` per rollup), then every deposit is sent without waiting for the one before
+ * (Hardhat mines each as it comes), and each rollup's proposer chain must deliver its own.
+ */
+export async function fundRollupsByDeposits(options: {
+  l1: JsonRpcProvider;
+  rollups: { rollup: Contract; chain: L2Chain }[];
+  accounts: string[];
+  amount: bigint;
+  timeoutMs?: number;
+}): Promise<MultiFunding> {
+  const { l1, rollups, accounts, amount } = options;
+  await Promise.all(
+    accounts.map(async (account) => {
+      const balance = await l1.getBalance(account);
+      await l1.send("hardhat_setBalance", [account, "0x" + (balance + amount * BigInt(rollups.length)).toString(16)]);
+    }),
+  );
+  // One sender's deposits in order (its nonces), the senders side by side.
+  await Promise.all(
+    accounts.map(async (account) => {
+      const signer = await l1.getSigner(account);
+      const sent = [];
+      for (const { rollup } of rollups) sent.push(await deposit(signer, rollup, { value: amount }));
+      return sent;
+    }),
+  );
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const deliveredIn: bigint[] = [];
+  for (const { rollup, chain } of rollups) {
+    const target = (await rollup.getFunction("messageCount")()) as bigint;
+    while ((await deliveredCount(chain)) < target) {
+      if (Date.now() > deadline) {
+        throw new FundingTimeoutError("The devnet's deposits were not delivered on L2 in time", { rollup: await rollup.getAddress(), queued: target, delivered: await deliveredCount(chain) });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    deliveredIn.push(BigInt(chain.headers.length - 1));
+  }
+  return { accounts, amount, deposits: accounts.length * rollups.length, deliveredIn };
+}

@@ -18,6 +18,7 @@ import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
+import { startMultiDevnet } from "./multi.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -49,6 +50,12 @@ export interface DevnetOptions {
    * first, so it stays as Hardhat made it). Default 10,000 ETH; 0 for none.
    */
   fundL2?: bigint;
+  /**
+   * How many rollups: 1 (default) is the devnet above. More: a RollupFactory creates them (chain
+   * ids 167001, 167002, …), one multi-rollup node serves them all and one multi-proposer advances
+   * them (see `startMultiDevnet`, src/devnet/multi.ts).
+   */
+  rollups?: number;
   log?: (line: string) => void;
 }
 
@@ -75,7 +82,24 @@ export interface Devnet {
   /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
   funding?: Funding;
   rollup: Contract;
+  /** With `rollups` > 1: the RollupFactory that created them. */
+  factoryAddress?: string;
+  /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
+  rollups?: DevnetRollup[];
   stop(): Promise<void>;
+}
+
+/** One rollup of a devnet of many (`rollups` > 1). */
+export interface DevnetRollup {
+  chainId: bigint;
+  /** Its NativeRollup (a clone made by the factory). */
+  address: string;
+  /** Its L2 JSON-RPC: `/rollup/<chainId>` on the devnet's L2 port (HTTP and WebSocket). */
+  url: string;
+  wsUrl: string;
+  /** The proposer's chain of this rollup. */
+  chain: L2Chain;
+  rollup: Contract;
 }
 
 /** The devnet could not start (a port is taken, the host is not this machine's, the node failed). */
@@ -91,10 +115,10 @@ export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
  * memory. Nothing reads older bodies (a rewind reads headers; the mempool has long synced): the
  * node has them on disk. Blocks hold hundreds of transactions, so this is counted in blocks, few.
  */
-const KEPT_BODIES = 4n;
+export const KEPT_BODIES = 4n;
 
 /** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
-const MAX_BACKOFF_MS = 10_000;
+export const MAX_BACKOFF_MS = 10_000;
 
 /**
  * Starts the whole devnet in this process: a Hardhat node with EXECUTE (`hre`'s network served over HTTP and WebSocket,
@@ -106,6 +130,7 @@ const MAX_BACKOFF_MS = 10_000;
  * sockets, timers, stores): the process can then end by itself.
  */
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
+  if ((options.rollups ?? 1) > 1) return startMultiDevnet(hre, options);
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? "127.0.0.1";
   const l1Port = options.l1Port ?? 8545;
@@ -269,7 +294,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
  * watcher live until the process ends). Nothing is printed, no request is logged. A port it
  * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
  */
-async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
+export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
@@ -295,7 +320,7 @@ async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port:
 }
 
 /** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */
-async function withoutSqliteWarning<T>(work: () => Promise<T>): Promise<T> {
+export async function withoutSqliteWarning<T>(work: () => Promise<T>): Promise<T> {
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
@@ -310,7 +335,7 @@ async function withoutSqliteWarning<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Throws a `DevnetStartError` naming the port when it cannot be bound on `host`. */
-async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once("error", (error: NodeJS.ErrnoException) => {
@@ -352,16 +377,17 @@ async function rpc(url: string, method: string, params: unknown[]): Promise<unkn
   return body.result;
 }
 
-function urlHost(host: string): string {
+export function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split("\n")[0]!;
 }
 
 /** Formats the devnet banner: where everything is and the funded accounts. */
 export function devnetBanner(devnet: Devnet): string {
+  if (devnet.rollups !== undefined && devnet.rollups.length > 1) return multiDevnetBanner(devnet, devnet.rollups);
   const accounts = devAccounts()
     .slice(0, 10)
     .map((a, i) => `  #${i} ${a.address}  key ${a.privateKey}`)
@@ -375,6 +401,34 @@ export function devnetBanner(devnet: Devnet): string {
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
       : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn}; the first 10 of Hardhat's 20):`,
+    accounts,
+  ].join("\n");
+}
+
+/** The banner of a devnet of many rollups: the factory, every rollup's chain id, address and URL, the funding. */
+function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
+  const funded = devnet.funding?.accounts.length ?? 0;
+  const accounts = devAccounts()
+    .slice(0, 4)
+    .map((a, i) => `  #${i} ${a.address}  key ${a.privateKey}`)
+    .join("\n");
+  const width = String(rollups.length).length;
+  return [
+    "ultrasound devnet",
+    `  L1 (Hardhat node, EXECUTE at 0x…0101): ${devnet.l1Url}  chain id ${devnet.l1ChainId}`,
+    `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
+    `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
+    `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
+    `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
+    ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),
+    `Follow them all from another process: npm run multi-node -- --l1 ${devnet.l1Url} --factory ${devnet.factoryAddress} --blobs ${devnet.blobUrl} --port <port>`,
+    devnet.funding === undefined
+      ? "Accounts (Hardhat's; L2 unfunded):"
+      : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to every rollup at start` +
+        (funded < devAccounts().length
+          ? `; with more than 4 rollups only the first ${funded} of Hardhat's 20 accounts are funded on L2, for a fast start):`
+          : `; all 20 of Hardhat's accounts, the first 4 shown):`),
     accounts,
   ].join("\n");
 }
