@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-/// @notice Test-only stand-in for RollupFactory's event (docs/rollups.md): announces rollups deployed
-/// elsewhere, so a multi-rollup node's discovery can be tested before the real factory lands.
+/// @notice Test-only stand-in for RollupFactory's event (docs/rollups.md): announces made-up rollups
+/// in bulk, so a thousand idle rollups cost a multi-rollup node test a few transactions (the real
+/// factory, which deploys a clone per rollup, is used everywhere else).
 contract TestRollupFactory {
     event RollupCreated(uint64 indexed chainId, address indexed rollup, uint256 index);
 
@@ -20,15 +21,5 @@ contract TestRollupFactory {
             uint64 chainId = _firstChainId + uint64(i);
             emit RollupCreated(chainId, address(uint160(uint256(keccak256(abi.encode(chainId))))), rollupCount++);
         }
-    }
-}
-
-/// @notice Test-only: code put at a rollup's address (hardhat_setCode) to emit the retirement event
-/// of docs/rollups.md from that address.
-contract RetiredEmitter {
-    event Retired(uint64 number);
-
-    function retire(uint64 _number) external {
-        emit Retired(_number);
     }
 }

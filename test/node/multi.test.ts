@@ -13,14 +13,16 @@ import { decodeBlockRecord } from "../../src/node/records.js";
 import { numberKey, openMultiStore, readMeta } from "../../src/node/store.js";
 import { createL2Common } from "../../src/engine/chain.js";
 import { createMultiProposer } from "../../src/proposer/index.js";
-import { deployRollup, type DeployedRollup } from "../../src/sdk/index.js";
+import { createRollup, deployFactory, deployRollup, type DeployedRollup } from "../../src/sdk/index.js";
+import { deposit } from "../../src/sdk/bridge.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { propose, seeded, spawnNode, startHardhatNode, tempDir, transfers } from "./helpers.js";
 
 const ROLLUPS = 52;
 const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
 
-async function deployProbe(signer: Signer, name: "TestRollupFactory" | "RetiredEmitter") {
+/** The test factory: announces made-up rollups in bulk (a thousand in a few transactions, for memory measurements). */
+async function deployProbe(signer: Signer, name: "TestRollupFactory") {
   const artifact = loadArtifact("test/MultiRollupProbes.sol", name);
   const contract = await new ContractFactory(artifact.abi as never, artifact.bytecode, signer).deploy();
   await contract.waitForDeployment();
@@ -57,14 +59,10 @@ describe("node: one node, many rollups", function () {
     let started = performance.now();
     for (let i = 0; i < ROLLUPS; i++) deployed.push(await deployRollup(signer!, devGenesis({ chainId: 180_000n + BigInt(i) })));
     const deployMs = performance.now() - started;
-    // Two rollups announced by the (test) factory, with the default genesis.
-    const factory = await deployProbe(signer!, "TestRollupFactory");
+    // Two rollups created by a RollupFactory (clones), with the default genesis; the signer may retire them.
+    const factory = await deployFactory(signer!);
     const fromFactory: DeployedRollup[] = [];
-    for (const chainId of [190_001n, 190_002n]) {
-      const rollup = await deployRollup(signer!, defaultGenesis({ chainId }));
-      await (await factory.getFunction("announce")(chainId, rollup.address)).wait();
-      fromFactory.push(rollup);
-    }
+    for (const chainId of [190_001n, 190_002n]) fromFactory.push(await createRollup(factory, defaultGenesis({ chainId }), { retirer: await signer!.getAddress() }));
 
     const dataDir = tempDir();
     started = performance.now();
@@ -141,11 +139,19 @@ describe("node: one node, many rollups", function () {
       expect((await rpcCall(rpc.urlOf(b.chain.genesis.chainId), "rollup_status")).result.l2.head).to.equal("0x1");
       expect((await rpcCall(rpc.url + "/rollup/999", "eth_chainId")).error?.message).to.equal("no chain is served at /rollup/999");
 
-      // Retirement: the rollup's address emits Retired (test code put there): its mempool goes, its history stays.
-      const retiring = active[2]!;
-      const emitter = await deployProbe(signer!, "RetiredEmitter");
-      await provider.request({ method: "hardhat_setCode", params: [retiring.address, await ethers.provider.getCode(await emitter.getAddress())] });
-      await (await emitter.attach(retiring.address).getFunction("retire")(1n)).wait();
+      // Retirement, for real: a factory rollup gets one block (a deposit delivered: the proposer
+      // finds it through the node's MessageQueued events), then its retirer calls retire() on L1.
+      // Its mempool goes, its history stays.
+      const retiring = fromFactory[1]!;
+      chains.set(retiring.chain.genesis.chainId, retiring.chain);
+      await deposit(signer!, retiring.rollup, { value: 9000n, to: recipient });
+      await multi.sync();
+      const delivered = await proposer.proposeNext();
+      expect(delivered.kind === "rollup" && delivered.chainId).to.equal(retiring.chain.genesis.chainId);
+      expect(delivered.kind === "rollup" && delivered.outcome.kind).to.equal("proposed");
+      await multi.sync();
+      const retiredReceipt = await (await retiring.rollup.getFunction("retire")()).wait();
+      expect(retiring.rollup.interface.parseLog(retiredReceipt!.logs[0]!)!.args[0]).to.equal(1n);
       const url = rpc.urlOf(retiring.chain.genesis.chainId);
       const before = await wallets[9]!.signTransaction({ to: recipient, value: 1n, nonce: 0, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, chainId: retiring.chain.genesis.chainId, type: 2 });
       await multi.sync();
