@@ -17,13 +17,14 @@ import { benchL1Cost } from "./l1cost.js";
 import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
 import { benchThroughput } from "./throughput.js";
+import { benchScale } from "./scale.js";
 
 const report = createReport();
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge|bundles` runs one section (default: all). */
+/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge|bundles` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -139,6 +140,11 @@ if (runs("bridge")) await benchBridge(report, quick);
 
 // 7. Bundles: L1 gas per rollup-block, k = 1, 2, 4, 8 rollups in one RollupBundler transaction vs k separate advances.
 if (runs("bundles")) await benchBundles(report, quick);
+
+// 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
+//    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;
+//    BENCH_SCALE_ADVANCE=M advances only the first M).
+if (only === "scale") await benchScale(report, Number(process.env.BENCH_SCALE ?? "") || 1000, Number(process.env.BENCH_SCALE_ADVANCE ?? "") || undefined);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });
 console.log(`\nwrote ${file}`);
