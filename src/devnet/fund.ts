@@ -36,6 +36,8 @@ export async function fundByDeposits(options: {
   accounts: string[];
   amount: bigint;
   timeoutMs?: number;
+  /** Called once every deposit is on L1, before waiting for their delivery (the proposer may start then). */
+  onSent?: () => void;
 }): Promise<Funding> {
   const { l1, rollup, chain, accounts, amount } = options;
   const depositGas: bigint[] = [];
@@ -45,6 +47,7 @@ export async function fundByDeposits(options: {
     const queued = await deposit(await l1.getSigner(account), rollup, { value: amount });
     depositGas.push(queued.receipt.gasUsed);
   }
+  options.onSent?.();
   const target = (await rollup.getFunction("messageCount")()) as bigint;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while ((await deliveredCount(chain)) < target) {
@@ -78,6 +81,8 @@ export async function fundRollupsByDeposits(options: {
   accounts: string[];
   amount: bigint;
   timeoutMs?: number;
+  /** Called once every deposit is on L1, before waiting for their delivery (the proposer may start then). */
+  onSent?: () => void;
 }): Promise<MultiFunding> {
   const { l1, rollups, accounts, amount } = options;
   await Promise.all(
@@ -95,6 +100,7 @@ export async function fundRollupsByDeposits(options: {
       return sent;
     }),
   );
+  options.onSent?.();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const deliveredIn: bigint[] = [];
   for (const { rollup, chain } of rollups) {

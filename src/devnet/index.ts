@@ -196,8 +196,11 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   let busy: Promise<void> | undefined;
   let backoffMs = 0;
   let resumeAt = 0;
+  // The dev accounts' deposits go first: account #0 both deposits and proposes, and two L1
+  // transactions of one sender in flight at once would race for its nonce.
+  let holdProposer = (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n;
   const tick = async () => {
-    if (Date.now() < resumeAt) return;
+    if (holdProposer || Date.now() < resumeAt) return;
     const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
     switch (outcome.kind) {
       case "idle":
@@ -254,7 +257,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
   let funding: Funding | undefined;
   if (amount > 0n) {
-    funding = await fundByDeposits({ l1, rollup, chain, accounts: devAccounts().map((a) => a.address), amount });
+    funding = await fundByDeposits({ l1, rollup, chain, accounts: devAccounts().map((a) => a.address), amount, onSent: () => (holdProposer = false) });
     await node.sync().catch(() => undefined);
   }
 
@@ -381,8 +384,10 @@ export function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
+/** The first line of an error message, with long hex (a raw transaction, calldata) cut to its start and size. */
 export function firstLine(text: string): string {
-  return text.split("\n")[0]!;
+  const line = text.split("\n")[0]!.replace(/0x[0-9a-fA-F]{130,}/g, (hex) => `${hex.slice(0, 18)}…(${(hex.length - 2) / 2} bytes)`);
+  return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
 
 /** Formats the devnet banner: where everything is and the funded accounts. */

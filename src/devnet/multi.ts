@@ -141,8 +141,10 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
   let backoffMs = 0;
   let resumeAt = 0;
   /** One round: at most one block per rollup with work, then the node derives them. */
+  // The dev accounts' deposits go first: account #0 both deposits and proposes (see startDevnet).
+  let holdProposer = (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n;
   const tick = async () => {
-    if (Date.now() < resumeAt) return;
+    if (holdProposer || Date.now() < resumeAt) return;
     let proposedAny = false;
     for (let i = 0; i < count && !stopped; i++) {
       const result = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
@@ -207,7 +209,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     const accounts = devAccounts()
       .slice(0, count > FUND_ALL_UP_TO ? FUNDED_WHEN_MANY : undefined)
       .map((a) => a.address);
-    multiFunding = await fundRollupsByDeposits({ l1, rollups: created, accounts, amount });
+    multiFunding = await fundRollupsByDeposits({ l1, rollups: created, accounts, amount, onSent: () => (holdProposer = false) });
     await multi.sync().catch(() => undefined);
   }
 
