@@ -50,40 +50,31 @@ type RollupRef = string | Contract;
 const rollupOf = (rollup: RollupRef, runner: ContractRunner): Contract =>
   typeof rollup === "string" ? nativeRollupAt(rollup, runner) : (rollup.connect(runner) as Contract);
 
-/** The `MessageQueued` messages among L1 logs. */
-export function parseQueuedMessages(logs: readonly { topics: readonly string[]; data: string }[]): L1Message[] {
-  const iface = nativeRollupInterface();
-  const out: L1Message[] = [];
+type RawLog = { topics: readonly string[]; data: string };
+
+/** The `message` argument of every `event` log among `logs` (logs of other events or contracts are skipped). */
+function messagesOf<T>(iface: Interface, event: string, logs: readonly RawLog[], convert: (message: T) => T): T[] {
+  const out: T[] = [];
   for (const log of logs) {
-    const parsed = (() => {
-      try {
-        return iface.parseLog(log);
-      } catch {
-        return null;
-      }
-    })();
-    if (parsed?.name !== "MessageQueued") continue;
-    out.push(toL1Message(parsed.args.message));
+    let parsed;
+    try {
+      parsed = iface.parseLog(log);
+    } catch {
+      continue; // another contract's log whose topic happens to be known: not ours
+    }
+    if (parsed?.name === event) out.push(convert(parsed.args.message as T));
   }
   return out;
 }
 
+/** The `MessageQueued` messages among L1 logs. */
+export function parseQueuedMessages(logs: readonly RawLog[]): L1Message[] {
+  return messagesOf(nativeRollupInterface(), "MessageQueued", logs, toL1Message);
+}
+
 /** The `MessageSent` messages among L2 logs. */
-export function parseSentMessages(logs: readonly { topics: readonly string[]; data: string }[]): L2Message[] {
-  const iface = l2MessengerInterface();
-  const out: L2Message[] = [];
-  for (const log of logs) {
-    const parsed = (() => {
-      try {
-        return iface.parseLog(log);
-      } catch {
-        return null;
-      }
-    })();
-    if (parsed?.name !== "MessageSent") continue;
-    out.push(toL2Message(parsed.args.message));
-  }
-  return out;
+export function parseSentMessages(logs: readonly RawLog[]): L2Message[] {
+  return messagesOf(l2MessengerInterface(), "MessageSent", logs, toL2Message);
 }
 
 /** Deposits `value` wei for `to` on L2 (default: the sender). Credited in the next L2 block that delivers the queue. */
@@ -283,10 +274,10 @@ export async function waitForL2(l2: ContractRunner, queuedMessage: QueuedMessage
   }
 }
 
-function toL1Message(m: Record<string, unknown> & L1Message): L1Message {
+function toL1Message(m: L1Message): L1Message {
   return { index: m.index, sender: m.sender, sourceRollup: m.sourceRollup, to: m.to, value: m.value, fee: m.fee, gasLimit: m.gasLimit, data: m.data };
 }
 
-function toL2Message(m: Record<string, unknown> & L2Message): L2Message {
+function toL2Message(m: L2Message): L2Message {
   return { nonce: m.nonce, sender: m.sender, destination: m.destination, to: m.to, value: m.value, fee: m.fee, gasLimit: m.gasLimit, data: m.data };
 }

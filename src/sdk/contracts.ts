@@ -40,13 +40,14 @@ export interface DeployRollupOptions {
   retirer?: string;
 }
 
-/** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
-export async function deployRollup(signer: Signer, genesis: GenesisConfig, options: DeployRollupOptions = {}): Promise<DeployedRollup> {
+/**
+ * The L2 chain of `genesis` at its genesis, and a rollup's configuration for it in the order both
+ * NativeRollup's constructor and `RollupFactory.createRollup` take it.
+ */
+export async function rollupArgs(genesis: GenesisConfig, options: DeployRollupOptions = {}) {
   const chain = await createL2Chain(genesis);
-  const artifact = loadArtifact("l1/NativeRollup.sol", "NativeRollup");
-  const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
   const g = chain.headers[0]!;
-  const contract = await factory.deploy(
+  const args = [
     genesis.chainId,
     genesis.gasLimit,
     bytesToHex(g.hash()),
@@ -54,7 +55,16 @@ export async function deployRollup(signer: Signer, genesis: GenesisConfig, optio
     genesis.timestamp,
     options.feeRecipient ?? ZERO_ADDRESS,
     options.retirer ?? ZERO_ADDRESS,
-  );
+  ] as const;
+  return { chain, args };
+}
+
+/** Deploys a NativeRollup for `genesis` and returns it with the matching L2 chain. */
+export async function deployRollup(signer: Signer, genesis: GenesisConfig, options: DeployRollupOptions = {}): Promise<DeployedRollup> {
+  const { chain, args } = await rollupArgs(genesis, options);
+  const artifact = loadArtifact("l1/NativeRollup.sol", "NativeRollup");
+  const factory = new ContractFactory(artifact.abi as never, artifact.bytecode, signer);
+  const contract = await factory.deploy(...args);
   const receipt = await contract.deploymentTransaction()!.wait();
   const address = await contract.getAddress();
   return { rollup: nativeRollupAt(address, signer), address, chain, deploymentBlock: receipt!.blockNumber };

@@ -2,13 +2,11 @@
  * The rollup factory (docs/rollups.md): deploy one, create rollups through it (clones with
  * immutable arguments, one per chain id), find them again.
  */
-import { bytesToHex } from "@ethereumjs/util";
 import { Contract, ContractFactory, Interface, type ContractRunner, type Signer } from "ethers";
 import type { GenesisConfig } from "../engine/genesis.js";
-import { createL2Chain } from "../engine/state.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { nativeRollupAt, type DeployedRollup, type DeployRollupOptions } from "./contracts.js";
+import { nativeRollupAt, rollupArgs, type DeployedRollup, type DeployRollupOptions } from "./contracts.js";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -42,29 +40,13 @@ export async function deployFactory(signer: Signer, options: DeployFactoryOption
   return rollupFactoryAt(await contract.getAddress(), signer);
 }
 
-/** The arguments of `createRollup` for `genesis`, in order (also those of `predictRollupAddress`). */
-async function createArgs(genesis: GenesisConfig, options: DeployRollupOptions) {
-  const chain = await createL2Chain(genesis);
-  const g = chain.headers[0]!;
-  const args = [
-    genesis.chainId,
-    genesis.gasLimit,
-    bytesToHex(g.hash()),
-    bytesToHex(g.stateRoot),
-    genesis.timestamp,
-    options.feeRecipient ?? ZERO_ADDRESS,
-    options.retirer ?? ZERO_ADDRESS,
-  ] as const;
-  return { chain, args };
-}
-
 /**
  * Creates the rollup of `genesis` through `factory` (connected to a signer) and returns it with the
  * matching L2 chain, as {@link deployRollup} does for a direct deployment. Reverts with
  * `RollupFactory_ChainIdTaken(chainId, existing)` if the chain id has a rollup already.
  */
 export async function createRollup(factory: Contract, genesis: GenesisConfig, options: DeployRollupOptions = {}): Promise<DeployedRollup> {
-  const { chain, args } = await createArgs(genesis, options);
+  const { chain, args } = await rollupArgs(genesis, options);
   const tx = await factory.getFunction("createRollup")(...args);
   const receipt = await tx.wait();
   const iface = rollupFactoryInterface();
@@ -76,6 +58,6 @@ export async function createRollup(factory: Contract, genesis: GenesisConfig, op
 
 /** The address `createRollup(factory, genesis, options)` gives (or gave). */
 export async function predictRollupAddress(factory: Contract, genesis: GenesisConfig, options: DeployRollupOptions = {}): Promise<string> {
-  const { args } = await createArgs(genesis, options);
+  const { args } = await rollupArgs(genesis, options);
   return (await factory.getFunction("predictRollupAddress")(...args)) as string;
 }
