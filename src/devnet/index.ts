@@ -6,7 +6,7 @@ import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
 import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
-import { type DataAvailability } from "../proposer/propose.js";
+import { type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startNode, type RollupNode } from "../node/index.js";
@@ -213,14 +213,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         await node.sync().catch(() => undefined);
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
-        const { proposed, deferred } = outcome;
-        const { header } = proposed.block;
-        log(
-          `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
-            `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
-            (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
-            (deferred > 0 ? `, ${deferred} left for the next block (full)` : ""),
-        );
+        log(proposedLine(outcome.proposed, outcome.deferred));
         return;
       }
       case "failed":
@@ -382,6 +375,17 @@ async function rpc(url: string, method: string, params: unknown[]): Promise<unkn
 
 export function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** What the devnet prints for a block its proposer got verified on L1. */
+export function proposedLine(proposed: ProposedBlock, deferred: number): string {
+  const { header } = proposed.block;
+  return (
+    `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
+    `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
+    (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
+    (deferred > 0 ? `, ${deferred} left for the next block (full)` : "")
+  );
 }
 
 /** The first line of an error message, with long hex (a raw transaction, calldata) cut to its start and size. */

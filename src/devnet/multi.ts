@@ -31,6 +31,7 @@ import {
   DEFAULT_L2_FUNDING,
   DevnetStartError,
   firstLine,
+  proposedLine,
   KEPT_BODIES,
   MAX_BACKOFF_MS,
   startL1Server,
@@ -164,14 +165,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
         case "proposed": {
           backoffMs = 0;
           proposedAny = true;
-          const { proposed, deferred } = outcome;
-          const { header } = proposed.block;
-          log(
-            `rollup ${chainId}: L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
-              `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
-              (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
-              (deferred > 0 ? `, ${deferred} left for the next block (full)` : ""),
-          );
+          log(`rollup ${chainId}: ${proposedLine(outcome.proposed, outcome.deferred)}`);
           break;
         }
         case "failed":
