@@ -54,10 +54,13 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
   return {
     ...mempool,
     async add(raw) {
+      const before = mempool.size();
       const hash = await mempool.add(raw);
       journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
-      // A replacement pushed its predecessor out of the pool: out of the journal too.
-      journal.retain(live());
+      // A replacement or an eviction pushed another transaction out of the pool (it did not grow
+      // by one): out of the journal too. Only then is the pool listed — listing it on every add
+      // made a burst of n transactions cost n² (it capped accepting at ~350 tx/s).
+      if (mempool.size() !== before + 1) journal.retain(live());
       return hash;
     },
     remove(hashes) {
