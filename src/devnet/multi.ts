@@ -16,7 +16,7 @@ import { JsonRpcProvider, Network } from "ethers";
 import path from "node:path";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis } from "../engine/genesis.js";
-import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
+import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMultiProposer, type MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startMultiNode } from "../node/multi.js";
@@ -117,18 +117,30 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     rollup: c.rollup,
   }));
 
+  // A rollup someone creates later through the devnet's factory gets a proposer chain too, the
+  // first time it has work: its genesis is the node's (the default of its chain id), its blocks
+  // so far taken from the node.
+  const adopt = async (chainId: bigint): Promise<L2Chain> => {
+    const known = chains.get(chainId);
+    if (known !== undefined) return known;
+    const node = await multi.rollup(chainId);
+    const chain = await createL2Chain(node.genesis);
+    await followBlocks(chain, node);
+    chains.set(chainId, chain);
+    return chain;
+  };
   const proposer = createMultiProposer({
     rollups: () =>
       multi
         .list()
-        .filter((r) => r.retired === undefined && chains.has(r.chainId))
+        .filter((r) => r.retired === undefined)
         .map(
           (r): MultiProposerRollup => ({
             chainId: r.chainId,
             address: r.address,
             mempool: () => rpc.mempool(r.chainId),
             hasQueuedMessages: () => multi.hasQueuedMessages(r.chainId),
-            chain: async () => chains.get(r.chainId)!,
+            chain: () => adopt(r.chainId),
           }),
         ),
     signer,

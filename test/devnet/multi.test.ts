@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, parseEther, Wallet } from "ethers";
-import { forwardToRollup, sendMessageToRollup, waitForL2 } from "../../src/sdk/bridge.js";
+import { defaultGenesis } from "../../src/engine/index.js";
+import { deposit, forwardToRollup, sendMessageToRollup, waitForL2 } from "../../src/sdk/bridge.js";
+import { createRollup, rollupFactoryAt } from "../../src/sdk/factory.js";
 import { freePort } from "../../src/shared/ports.js";
 import { spawnNode } from "../node/helpers.js";
 
@@ -55,7 +57,7 @@ describe("devnet with many rollups (`npm run devnet -- --rollups 10`)", function
   beforeEach(() => (dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-devnet-multi-"))));
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("starts ten rollups served by one node, lists their ten URLs, rollup 1 messages rollup 2 (send on 1, forward on L1, delivered on 2), and `npm run multi-node -- --factory` follows all ten", async function () {
+  it("starts ten rollups served by one node, lists their ten URLs, rollup 1 messages rollup 2 (send on 1, forward on L1, delivered on 2), an eleventh created later through its factory is served and advanced, and `npm run multi-node -- --factory` follows all ten", async function () {
     const [l1Port, l2Port, blobPort] = [await freePort(), await freePort(), await freePort()];
     const args = ["--rollups", "10", "--l1-port", String(l1Port), "--l2-port", String(l2Port), "--blob-port", String(blobPort), "--data-dir", dataDir];
     const started = performance.now();
@@ -95,6 +97,27 @@ describe("devnet with many rollups (`npm run devnet -- --rollups 10`)", function
           deliveredMs = performance.now() - started - readyMs;
           expect(BigInt((await rpcCall(two.url, "eth_getBalance", [recipient, "latest"])).result)).to.equal(parseEther("1"));
           expect(BigInt((await rpcCall(one.url, "eth_getBalance", [recipient, "latest"])).result)).to.equal(0n);
+
+          // A rollup created later through the devnet's factory is served and advanced too: a
+          // deposit into it is delivered by the devnet's proposer.
+          const factoryAddress = /--factory (0x[0-9a-fA-F]{40})/.exec(banner)![1]!;
+          const l1Signer = new Wallet(key, l1);
+          const eleventh = await createRollup(rollupFactoryAt(factoryAddress, l1Signer), defaultGenesis({ chainId: 167_011n }));
+          // The node learns of it from the factory's RollupCreated at its next L1 poll.
+          for (let i = 0; i < 100; i++) {
+            const served = (await (await fetch(`http://127.0.0.1:${l2Port}/rollups`)).json()) as { rollups: { url: string }[] };
+            if (served.rollups.some((r) => r.url.endsWith("/rollup/167011"))) break;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          const l2Eleven = new JsonRpcProvider(`http://127.0.0.1:${l2Port}/rollup/167011`, undefined, options);
+          try {
+            const depositor = Wallet.createRandom().address;
+            const deposited = await deposit(l1Signer, eleventh.address, { value: parseEther("2"), to: depositor });
+            expect(await waitForL2(l2Eleven, deposited, { timeoutMs: 60_000, pollMs: 100 })).to.equal("delivered");
+            expect(BigInt((await rpcCall(`http://127.0.0.1:${l2Port}/rollup/167011`, "eth_getBalance", [depositor, "latest"])).result)).to.equal(parseEther("2"));
+          } finally {
+            l2Eleven.destroy();
+          }
 
           // A second process follows all ten through the factory (the banner's `npm run multi-node` line) and reaches the same heads.
           const factory = /--factory (0x[0-9a-fA-F]{40})/.exec(banner)![1]!;
