@@ -16,52 +16,6 @@ export class FundingTimeoutError extends UltrasoundError {
 /** What {@link fundByDeposits} did. */
 export interface Funding {
   accounts: string[];
-  amount: bigint;
-  /** L1 gas of each deposit. */
-  depositGas: bigint[];
-  /** The L2 block that delivered the last of them. */
-  deliveredIn: bigint;
-}
-
-/**
- * Deposits `amount` wei from each of `accounts` (unlocked on the L1 node) to the same address on
- * L2, topping their L1 balance up first with `hardhat_setBalance` so they keep what they had on
- * L1, then waits until `chain` (the proposer's, which delivers queued messages on its own) has
- * delivered every one of them.
- */
-export async function fundByDeposits(options: {
-  l1: JsonRpcProvider;
-  rollup: Contract;
-  chain: L2Chain;
-  accounts: string[];
-  amount: bigint;
-  timeoutMs?: number;
-  /** Called once every deposit is on L1, before waiting for their delivery (the proposer may start then). */
-  onSent?: () => void;
-}): Promise<Funding> {
-  const { l1, rollup, chain, accounts, amount } = options;
-  const depositGas: bigint[] = [];
-  for (const account of accounts) {
-    const balance = await l1.getBalance(account);
-    await l1.send("hardhat_setBalance", [account, "0x" + (balance + amount).toString(16)]);
-    const queued = await deposit(await l1.getSigner(account), rollup, { value: amount });
-    depositGas.push(queued.receipt.gasUsed);
-  }
-  options.onSent?.();
-  const target = (await rollup.getFunction("messageCount")()) as bigint;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  while ((await deliveredCount(chain)) < target) {
-    if (Date.now() > deadline) {
-      throw new FundingTimeoutError("The devnet's deposits were not delivered on L2 in time", { queued: target, delivered: await deliveredCount(chain) });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { accounts, amount, depositGas, deliveredIn: BigInt(chain.headers.length - 1) };
-}
-
-/** What {@link fundRollupsByDeposits} did, per rollup. */
-export interface MultiFunding {
-  accounts: string[];
   /** What each account deposited on each rollup. */
   amount: bigint;
   /** How many deposits were made in all (accounts × rollups). */
@@ -71,11 +25,13 @@ export interface MultiFunding {
 }
 
 /**
- * {@link fundByDeposits} for many rollups at once: each account's L1 balance is topped up once
- * (by `amount` per rollup), then every deposit is sent without waiting for the one before
- * (Hardhat mines each as it comes), and each rollup's proposer chain must deliver its own.
+ * Deposits `amount` wei from each of `accounts` (unlocked on the L1 node) to the same address on
+ * L2, on every rollup given: each account's L1 balance is topped up first with
+ * `hardhat_setBalance` (by `amount` per rollup) so it keeps what it had on L1, then every deposit
+ * is sent without waiting for the one before (one sender's in order, the senders side by side),
+ * and each rollup's proposer chain, which delivers queued messages on its own, must deliver its own.
  */
-export async function fundRollupsByDeposits(options: {
+export async function fundByDeposits(options: {
   l1: JsonRpcProvider;
   rollups: { rollup: Contract; chain: L2Chain }[];
   accounts: string[];
@@ -83,7 +39,7 @@ export async function fundRollupsByDeposits(options: {
   timeoutMs?: number;
   /** Called once every deposit is on L1, before waiting for their delivery (the proposer may start then). */
   onSent?: () => void;
-}): Promise<MultiFunding> {
+}): Promise<Funding> {
   const { l1, rollups, accounts, amount } = options;
   await Promise.all(
     accounts.map(async (account) => {
@@ -91,17 +47,14 @@ export async function fundRollupsByDeposits(options: {
       await l1.send("hardhat_setBalance", [account, "0x" + (balance + amount * BigInt(rollups.length)).toString(16)]);
     }),
   );
-  // One sender's deposits in order (its nonces), the senders side by side.
   await Promise.all(
     accounts.map(async (account) => {
       const signer = await l1.getSigner(account);
-      const sent = [];
-      for (const { rollup } of rollups) sent.push(await deposit(signer, rollup, { value: amount }));
-      return sent;
+      for (const { rollup } of rollups) await deposit(signer, rollup, { value: amount });
     }),
   );
   options.onSent?.();
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   const deliveredIn: bigint[] = [];
   for (const { rollup, chain } of rollups) {
     const target = (await rollup.getFunction("messageCount")()) as bigint;

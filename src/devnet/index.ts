@@ -18,6 +18,7 @@ import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
+import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
 
 /** Options of {@link startDevnet}. */
@@ -117,8 +118,6 @@ export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
  */
 export const KEPT_BODIES = 4n;
 
-/** Longest pause of the proposer after a lost race or an unreachable L1 (it doubles up to this). */
-export const MAX_BACKOFF_MS = 10_000;
 
 /**
  * Starts the whole devnet in this process: a Hardhat node with EXECUTE (`hre`'s network served over HTTP and WebSocket,
@@ -191,24 +190,15 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     dataAvailability: options.dataAvailability ?? "blobs",
     log,
   });
-  let stopped = false;
-  // One proposal at a time: a tick that finds the previous one still running does nothing.
-  let busy: Promise<void> | undefined;
-  let backoffMs = 0;
-  let resumeAt = 0;
-  // The dev accounts' deposits go first: account #0 both deposits and proposes, and two L1
-  // transactions of one sender in flight at once would race for its nonce.
-  let holdProposer = (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n;
-  const tick = async () => {
-    if (holdProposer || Date.now() < resumeAt) return;
+  const round = async () => {
     const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
     switch (outcome.kind) {
       case "idle":
       case "dropped":
-        backoffMs = 0;
+        loop.succeeded();
         return;
       case "proposed": {
-        backoffMs = 0;
+        loop.succeeded();
         // The node derives the block now rather than at its next poll: receipts come sooner.
         await node.sync().catch(() => undefined);
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
@@ -225,32 +215,31 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         await node.sync().catch(() => undefined);
         const followed = await followBlocks(chain, node).catch((error: Error) => error);
         if (followed instanceof Error) {
-          backoffMs = Math.min(Math.max(backoffMs * 2, 1000), MAX_BACKOFF_MS);
-          resumeAt = Date.now() + backoffMs;
-          log(`proposer: lost a race and could not follow the node: ${firstLine(followed.message)} (retrying in ${backoffMs / 1000} s)`);
+          const pauseMs = loop.backOff(1000);
+          log(`proposer: lost a race and could not follow the node: ${firstLine(followed.message)} (retrying in ${pauseMs / 1000} s)`);
           return;
         }
         await mempool.sync();
-        backoffMs = 0;
+        loop.succeeded();
         log(`proposer: another proposer advanced the rollup; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
         return;
       }
-      case "unavailable":
-        backoffMs = Math.min(Math.max(backoffMs * 2, 500), MAX_BACKOFF_MS);
-        resumeAt = Date.now() + backoffMs;
-        log(`proposer: ${firstLine(outcome.error.message)} (retrying in ${backoffMs / 1000} s)`);
+      case "unavailable": {
+        const pauseMs = loop.backOff(500);
+        log(`proposer: ${firstLine(outcome.error.message)} (retrying in ${pauseMs / 1000} s)`);
         return;
+      }
     }
   };
-  const timer = setInterval(() => {
-    if (!stopped && busy === undefined) busy = tick().finally(() => (busy = undefined));
-  }, options.proposeIntervalMs ?? 250);
+  // The dev accounts' deposits go first: account #0 both deposits and proposes, and two L1
+  // transactions of one sender in flight at once would race for its nonce.
+  const loop = startProposerLoop(round, { intervalMs: options.proposeIntervalMs ?? 250, held: (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n });
 
   // L2 ETH comes from L1, as on any real rollup: the dev accounts deposit, the proposer delivers.
   const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
   let funding: Funding | undefined;
   if (amount > 0n) {
-    funding = await fundByDeposits({ l1, rollup, chain, accounts: devAccounts().map((a) => a.address), amount, onSent: () => (holdProposer = false) });
+    funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
     await node.sync().catch(() => undefined);
   }
 
@@ -268,9 +257,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     funding,
     rollup,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
+      await loop.stop();
       await l2.close();
       await node.stop();
       await blobServer.close();
@@ -409,7 +396,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
-      : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn}; the first 10 of Hardhat's 20):`,
+      : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn[0]}; the first 10 of Hardhat's 20):`,
     accounts,
   ].join("\n");
 }

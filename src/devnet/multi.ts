@@ -25,7 +25,8 @@ import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { createRollup, deployFactory } from "../sdk/factory.js";
-import { fundRollupsByDeposits, type MultiFunding } from "./fund.js";
+import { fundByDeposits, type Funding } from "./fund.js";
+import { startProposerLoop } from "./loop.js";
 import {
   assertPortFree,
   DEFAULT_L2_FUNDING,
@@ -33,7 +34,6 @@ import {
   firstLine,
   proposedLine,
   KEPT_BODIES,
-  MAX_BACKOFF_MS,
   startL1Server,
   urlHost,
   withoutSqliteWarning,
@@ -49,11 +49,10 @@ export const FIRST_CHAIN_ID = 167_001n;
 export const FUND_ALL_UP_TO = 4;
 export const FUNDED_WHEN_MANY = 4;
 
-/** A devnet of many rollups: {@link Devnet} (its single-rollup fields are the first rollup's) with the factory and the funding. */
+/** A devnet of many rollups: {@link Devnet} (its single-rollup fields are the first rollup's) with the factory (`funding` covers every rollup). */
 export interface MultiDevnet extends Devnet {
   factoryAddress: string;
   rollups: DevnetRollup[];
-  multiFunding?: MultiFunding;
 }
 
 /**
@@ -149,23 +148,15 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     dataAvailability: options.dataAvailability ?? "blobs",
     log,
   });
-  let stopped = false;
-  let busy: Promise<void> | undefined;
-  let backoffMs = 0;
-  let resumeAt = 0;
   /** One round: at most one block per rollup with work, then the node derives them. */
-  // The dev accounts' deposits go first: account #0 both deposits and proposes (see startDevnet).
-  let holdProposer = (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n;
-  const tick = async () => {
-    if (holdProposer || Date.now() < resumeAt) return;
+  const round = async () => {
     let proposedAny = false;
-    for (let i = 0; i < count && !stopped; i++) {
+    for (let i = 0; i < count && !loop.stopped; i++) {
       const result = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
       if (result.kind === "idle") break;
       if (result.kind === "unavailable") {
-        backoffMs = Math.min(Math.max(backoffMs * 2, 500), MAX_BACKOFF_MS);
-        resumeAt = Date.now() + backoffMs;
-        log(`proposer: ${firstLine(result.error.message)} (retrying in ${backoffMs / 1000} s)`);
+        const pauseMs = loop.backOff(500);
+        log(`proposer: ${firstLine(result.error.message)} (retrying in ${pauseMs / 1000} s)`);
         return;
       }
       const { chainId, outcome } = result;
@@ -175,7 +166,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
         case "dropped":
           break;
         case "proposed": {
-          backoffMs = 0;
+          loop.succeeded();
           proposedAny = true;
           log(`rollup ${chainId}: ${proposedLine(outcome.proposed, outcome.deferred)}`);
           break;
@@ -205,17 +196,17 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
       if (node !== undefined) forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
     }
   };
-  const timer = setInterval(() => {
-    if (!stopped && busy === undefined) busy = tick().finally(() => (busy = undefined));
-  }, options.proposeIntervalMs ?? 250);
+  // The dev accounts' deposits go first: account #0 both deposits and proposes (see startDevnet).
+  const loop = startProposerLoop(round, { intervalMs: options.proposeIntervalMs ?? 250, held: (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n });
 
   const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
-  let multiFunding: MultiFunding | undefined;
+  let funding: Funding | undefined;
   if (amount > 0n) {
     const accounts = devAccounts()
       .slice(0, count > FUND_ALL_UP_TO ? FUNDED_WHEN_MANY : undefined)
       .map((a) => a.address);
-    multiFunding = await fundRollupsByDeposits({ l1, rollups: created, accounts, amount, onSent: () => (holdProposer = false) });
+    // Deposits to many rollups take longer to deliver than one's: twice the single devnet's wait.
+    funding = await fundByDeposits({ l1, rollups: created, accounts, amount, timeoutMs: 120_000, onSent: () => loop.release() });
     await multi.sync().catch(() => undefined);
   }
 
@@ -233,18 +224,12 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     chain: first.chain,
     mempool: primaryMempool,
     node: primary,
-    funding:
-      multiFunding === undefined
-        ? undefined
-        : { accounts: multiFunding.accounts, amount, depositGas: [], deliveredIn: multiFunding.deliveredIn[0]! },
-    multiFunding,
+    funding,
     rollup: first.rollup,
     factoryAddress,
     rollups,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
+      await loop.stop();
       await rpc.close();
       await multi.stop();
       await blobServer.close();
