@@ -5,7 +5,7 @@ import type { DB, MapDB } from "@ethereumjs/util";
 import { bytesToBigInt, createAccountFromRLP, ValueEncoding } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import type { GenesisAccount, Witness } from "../engine/index.js";
-import { bytesToHex, hexToBytes } from "../shared/bytes.js";
+import { bytesToHex, hexToBytes, word } from "../shared/bytes.js";
 import type { FixtureAccount } from "./fixtures.js";
 
 /** One disagreement between the fixture and the engine, with both values. */
@@ -142,10 +142,6 @@ function compare(mismatches: Mismatch[], what: string, expected: bigint, got: bi
   if (expected !== got) mismatches.push({ what, expected: `0x${expected.toString(16)}`, got: `0x${got.toString(16)}` });
 }
 
-/** A 0x-hex quantity as a 32-byte word, 0x-hex (fixtures write `0x01` for slot 1). */
-function word(hex: string): string {
-  return `0x${BigInt(hex).toString(16).padStart(64, "0")}`;
-}
 
 /** The account trie's key of an address. */
 function addressKey(address: string): string {

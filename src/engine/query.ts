@@ -1,4 +1,5 @@
 import type { Address, BatchDBOp, DB } from "@ethereumjs/util";
+import { getMerkleStateProof, type MerkleStateManager } from "@ethereumjs/statemanager";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { createL2Common } from "./chain.js";
 import { createEngineVM } from "./apply.js";
@@ -91,4 +92,17 @@ export async function callL2(chain: L2Chain, call: { from?: string; to: string; 
     throw new L2CallRevertedError(result.execResult.exceptionError.error, bytesToHex(result.execResult.returnValue));
   }
   return bytesToHex(result.execResult.returnValue);
+}
+
+/** EIP-1186's proof of an account and some of its storage slots, as `eth_getProof` answers it. */
+export type StateProof = Awaited<ReturnType<typeof getMerkleStateProof>>;
+
+/**
+ * The proof of `address` and `slots` in `state`: ethereumjs's, with one storage entry per slot
+ * even for an absent account, which has no storage trie to prove against (value 0, no proof:
+ * what geth answers too).
+ */
+export async function stateProof(state: MerkleStateManager, address: Address, slots: Uint8Array[]): Promise<StateProof> {
+  const proof = await getMerkleStateProof(state, address, slots);
+  return { ...proof, storageProof: slots.map((slot, i) => proof.storageProof[i] ?? { key: bytesToHex(slot), value: "0x0", proof: [] }) };
 }

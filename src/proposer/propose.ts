@@ -84,7 +84,7 @@ export const SHIM_HEADROOM_DIVISOR = 63n;
 /** Every fixed-cost opcode the shim runs, counted (≈ 330 with the blob count) and rounded up. */
 const SHIM_STEPS_GAS = 400n;
 /** EIP-2929: first call to an address in a transaction; a call to an address already touched. */
-const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
+export const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
 const WARM_ACCOUNT_ACCESS_GAS = 100n;
 /**
  * NativeRollup's own work apart from EXECUTE and the input-sized terms below: the head read and
@@ -113,7 +113,33 @@ const ROLLUP_MEMORY_SLACK_BYTES = 4_096n;
 const CALLDATA_GAS_PER_NONZERO_BYTE = 16n;
 const CALLDATA_GAS_PER_ZERO_BYTE = 4n;
 const CALLDATA_FLOOR_GAS_PER_TOKEN = 10n;
-const TRANSACTION_BASE_GAS = 21_000n;
+export const TRANSACTION_BASE_GAS = 21_000n;
+
+/**
+ * What an L1 transaction's data costs: `standard`, its EIP-2028 price (16 a non-zero byte, 4 a
+ * zero byte), and `floor`, EIP-7623's least gas for the whole transaction (21,000 + 10 a token,
+ * 4 tokens a non-zero byte).
+ */
+export function calldataGas(bytes: Uint8Array): { standard: bigint; floor: bigint } {
+  let zeros = 0;
+  for (const byte of bytes) if (byte === 0) zeros++;
+  return calldataCost(BigInt(zeros), BigInt(bytes.length - zeros));
+}
+
+function calldataCost(zero: bigint, nonZero: bigint): { standard: bigint; floor: bigint } {
+  return {
+    standard: CALLDATA_GAS_PER_NONZERO_BYTE * nonZero + CALLDATA_GAS_PER_ZERO_BYTE * zero,
+    floor: TRANSACTION_BASE_GAS + CALLDATA_FLOOR_GAS_PER_TOKEN * (zero + 4n * nonZero),
+  };
+}
+
+/**
+ * The gas a caller must have at a CALL for the callee to get `need`: EIP-150 keeps 1/64 of it
+ * back. a − floor(a/64) ≥ need  ⇐  a ≥ need + ceil(need/63) + 1.
+ */
+export function gasToPassOn(need: bigint): bigint {
+  return need + (need + 62n) / 63n + 1n;
+}
 
 /** Memory-expansion gas of `bytes` bytes of one call frame's memory: 3·words + words²/512. */
 export function memoryExpansionGas(bytes: bigint): bigint {
@@ -166,24 +192,11 @@ export function advanceCalldataLength(input: ExecuteInput): number {
  */
 export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): bigint {
   const inputLength = encodeExecuteInput(input).length;
-  let nonZero: bigint;
-  let zero: bigint;
-  if (calldata !== undefined) {
-    let zeros = 0;
-    for (const byte of calldata) if (byte === 0) zeros++;
-    zero = BigInt(zeros);
-    nonZero = BigInt(calldata.length - zeros);
-  } else {
-    zero = 0n;
-    nonZero = BigInt(advanceCalldataLength(input));
-  }
-  const calldataBytes = zero + nonZero;
-  const standardCalldata = CALLDATA_GAS_PER_NONZERO_BYTE * nonZero + CALLDATA_GAS_PER_ZERO_BYTE * zero;
-  const floor = TRANSACTION_BASE_GAS + CALLDATA_FLOOR_GAS_PER_TOKEN * (zero + 4n * nonZero);
+  const calldataBytes = BigInt(calldata?.length ?? advanceCalldataLength(input));
+  const { standard: standardCalldata, floor } = calldata !== undefined ? calldataGas(calldata) : calldataCost(0n, calldataBytes);
 
   const shim = executeCallGas(inputLength, input.gasUsed, input.blobVersionedHashes.length);
-  // a - floor(a/64) ≥ shim  ⇐  a ≥ shim + ceil(shim/63) + 1
-  const call = COLD_ACCOUNT_ACCESS_GAS + shim + (shim + 62n) / 63n + 1n;
+  const call = COLD_ACCOUNT_ACCESS_GAS + gasToPassOn(shim);
   const transactionsBytes = BigInt(input.transactions.length);
   const hashes = BigInt(input.blobVersionedHashes.length);
   // The input is counted twice: measured at 1,000 transfers (a 276 KB input, on an L1 without

@@ -2,7 +2,8 @@
  * The L2 JSON-RPC methods, over a {@link ChainView} and a mempool: one table for the devnet's
  * in-memory chain, the rollup node, and an in-process EIP-1193 provider.
  */
-import { getMerkleStateProof, MerkleStateManager } from "@ethereumjs/statemanager";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
+import { stateProof } from "../engine/query.js";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { createTx } from "@ethereumjs/tx";
 import { bigIntToBytes, bytesToHex, createAddressFromString, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
@@ -113,11 +114,9 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         if (!Array.isArray(slots)) throw new RpcError(-32602, `invalid storage keys: expected an array, got ${excerpt(slots)}`);
         if (slots.length > 1024) throw new RpcError(-32602, `invalid storage keys: at most 1024, got ${slots.length}`);
         const keys = slots.map(storageKey);
-        const proof = await getMerkleStateProof(await stateAt(block), at, keys);
-        // Keys as the client gave them (geth echoes its input). An absent account has no storage
-        // trie to prove against: geth still answers one entry per key, value 0 and no proof.
-        const storageProof = slots.map((key, i) => ({ ...(proof.storageProof[i] ?? { value: "0x0", proof: [] as string[] }), key }));
-        return { ...proof, address: at.toString(), storageProof };
+        const proof = await stateProof(await stateAt(block), at, keys);
+        // Keys as the client gave them (geth echoes its input).
+        return { ...proof, address: at.toString(), storageProof: proof.storageProof.map((p, i) => ({ ...p, key: slots[i] })) };
       },
     ],
     [

@@ -16,9 +16,11 @@
  * exactly what L1 holds once the forwards before it in the bundle have run.
  */
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { getMerkleStateProof, MerkleStateManager } from "@ethereumjs/statemanager";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
+import { stateProof } from "../engine/query.js";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, createAddressFromString, hexToBytes, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
+import { word } from "../shared/bytes.js";
 import { Contract, ContractFactory, Interface, type ContractRunner, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
 import { BlobTransactionRevertedError } from "../blobs/errors.js";
@@ -31,6 +33,10 @@ import type { ExecuteInput } from "../engine/types.js";
 import {
   advanceGasLimit,
   buildFittingBlock,
+  calldataGas,
+  COLD_ACCOUNT_ACCESS_GAS,
+  gasToPassOn,
+  TRANSACTION_BASE_GAS,
   L1_TRANSACTION_GAS_CAP,
   latestL1Block,
   memoryExpansionGas,
@@ -451,19 +457,13 @@ export async function proveStorage(chain: L2Chain, stateRoot: Uint8Array, addres
   const common = createL2Common(chain.genesis.chainId);
   const trie = new MerklePatriciaTrie({ db: chain.db, root: stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
   const state = new MerkleStateManager({ trie, common });
-  const proof = await getMerkleStateProof(state, createAddressFromString(address), slots.map((s) => setLengthLeft(hexToBytes(s as `0x${string}`), 32)));
-  return { account: proof.accountProof, storage: slots.map((_, i) => proof.storageProof[i] ?? { value: "0x0", proof: [] }) };
+  const proof = await stateProof(state, createAddressFromString(address), slots.map((s) => setLengthLeft(hexToBytes(s as `0x${string}`), 32)));
+  return { account: proof.accountProof, storage: proof.storageProof };
 }
 
-/** A 32-byte 0x-word. */
-function word(value: string | bigint): string {
-  return "0x" + (typeof value === "bigint" ? value : BigInt(value)).toString(16).padStart(64, "0");
-}
 
 // ---------------------------------------------------------------- gas
 
-/** EIP-2929 cold account access (the bundler's first call to a target) and EXTCODESIZE of it. */
-const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
 /** What the bundler spends per call besides the callee: the code check (warm after the cold access above), the loop, the ABI reads, storing the result. */
 const BUNDLER_PER_CALL_GAS = 5_000n;
 /** The bundler's own fixed work: dispatch, the array's head, the return encoding. */
@@ -482,7 +482,6 @@ const PROOF_NODE_GAS = 25_000n;
 const FORWARD_FIXED_GAS = 200_000n;
 /** `assertStorage` → `storageAt` without its proof nodes: the root lookup, the decoding, the compare. */
 const ASSERT_FIXED_GAS = 40_000n;
-const TRANSACTION_BASE_GAS = 21_000n;
 
 /** `advance`'s own need inside the bundle: its bound as a whole transaction, less that transaction's base and calldata (priced once for the bundle). */
 function advanceCallGas(input: ExecuteInput, data: string): bigint {
@@ -499,14 +498,7 @@ function forwardCallGas(data: string, proofNodes: number, messageData: string): 
 
 /** What the bundler must have at a call for the callee to get `need`: EIP-150 keeps 1/64 back; plus the cold access and its per-call work. */
 function innerCallGas(need: bigint): bigint {
-  return need + (need + 62n) / 63n + 1n + COLD_ACCOUNT_ACCESS_GAS + BUNDLER_PER_CALL_GAS;
-}
-
-function calldataGas(bytes: Uint8Array): { standard: bigint; floorTokens: bigint } {
-  let zero = 0n;
-  for (const b of bytes) if (b === 0) zero++;
-  const nonZero = BigInt(bytes.length) - zero;
-  return { standard: 16n * nonZero + 4n * zero, floorTokens: zero + 4n * nonZero };
+  return gasToPassOn(need) + COLD_ACCOUNT_ACCESS_GAS + BUNDLER_PER_CALL_GAS;
 }
 
 /**
@@ -522,10 +514,9 @@ function calldataGas(bytes: Uint8Array): { standard: bigint; floorTokens: bigint
  */
 export function bundleGasLimit(data: string, calls: readonly { data: string }[], innerGas: bigint): bigint {
   const bytes = hexToBytes(data as `0x${string}`);
-  const { standard, floorTokens } = calldataGas(bytes);
+  const { standard, floor } = calldataGas(bytes);
   const copied = calls.reduce((sum, c) => sum + BigInt((c.data.length - 2) / 2) + 256n, 0n);
   const execution = TRANSACTION_BASE_GAS + standard + BUNDLER_FIXED_GAS + innerGas + memoryExpansionGas(copied + 32n * BigInt(calls.length) + 4_096n);
-  const floor = TRANSACTION_BASE_GAS + 10n * floorTokens;
   return execution > floor ? execution : floor;
 }
 

@@ -19,3 +19,8 @@ export function hexToBytes(hex: unknown): Uint8Array | undefined {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/** A number (or its hex) as a 32-byte `0x` word, as storage slots and values are written. */
+export function word(value: string | bigint): string {
+  return "0x" + (typeof value === "bigint" ? value : BigInt(value)).toString(16).padStart(64, "0");
+}
