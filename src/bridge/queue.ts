@@ -51,11 +51,15 @@ export async function nextDelivery(options: {
   const { rollup } = options;
   const delivered = await deliveredCount(options.chain);
   const queued = (await rollup.getFunction("messageCount")()) as bigint;
+  if (queued < delivered) {
+    // The chain delivered messages this L1 does not hold (an L1 reorg took them): no block on it is valid.
+    throw new QueueInconsistentError("The chain has delivered more messages than L1 has queued", { delivered, queued });
+  }
   const count = queued < delivered + options.maxMessages ? queued : delivered + options.maxMessages;
   const rollingAt = async (n: bigint) => (n === 0n ? ZERO_HASH : ((await rollup.getFunction("rollingHash")(n)) as string));
   const rollingHash = await rollingAt(count);
   const anchor = anchorCommitment(options.l1BlockHash, count, rollingHash);
-  if (count <= delivered) return { messageCount: count < delivered ? delivered : count, anchor };
+  if (count === delivered) return { messageCount: count, anchor };
 
   const messages = await readQueue(rollup, options.provider, delivered, count);
   const start = await rollingAt(delivered);

@@ -4,7 +4,7 @@ import type { Contract, JsonRpcApiProvider } from "ethers";
 import type { SkippedTransaction } from "../engine/apply.js";
 import { InvalidTransactionError } from "../engine/errors.js";
 import type { L2Chain } from "../engine/state.js";
-import { deliveredCount } from "../bridge/queue.js";
+import { deliveredCount, QueueInconsistentError } from "../bridge/queue.js";
 import { oneLine, type DroppedTransaction, type Mempool } from "./mempool.js";
 import {
   AdvanceFailedError,
@@ -173,8 +173,13 @@ async function undeliveredMessages(options: Pick<ProposerOptions, "rollup" | "ch
   return queued > (await deliveredCount(options.chain));
 }
 
-/** Errors that say L1 could not be reached, not that the block is bad: retried, nothing dropped. */
+/**
+ * Errors that say L1 could not be reached, or that what L1 holds changed under the read (an L1
+ * reorg: the queue no longer matches the chain until it follows the node), not that the block is
+ * bad: retried, nothing dropped.
+ */
 function isUnavailable(error: unknown): boolean {
+  if (error instanceof QueueInconsistentError) return true;
   const code = (error as { code?: unknown }).code;
   if (code === "NETWORK_ERROR" || code === "TIMEOUT" || code === "ECONNREFUSED" || code === "ECONNRESET") return true;
   const message = (error as Error)?.message ?? "";
