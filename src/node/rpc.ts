@@ -262,8 +262,9 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     let entry = served.get(chainId);
     if (entry === undefined) {
       entry = make(chainId);
-      // A failure (L1 unreachable at first open) is not cached: the next request tries again.
-      entry.catch(() => served.delete(chainId));
+      // Neither a failure (L1 unreachable at first open) nor a rollup the node does not know yet
+      // (its RollupCreated not polled yet) is cached: the next request tries again.
+      entry.then((rollup) => rollup === undefined && served.delete(chainId), () => served.delete(chainId));
       served.set(chainId, entry);
     }
     return entry;

@@ -169,6 +169,28 @@ describe("node: one node, many rollups", function () {
     }
   });
 
+  it("a rollup asked for before the node knows of it is served once it does (the first answer, 404, is not kept)", async function () {
+    const { provider, ethers } = await network.create();
+    const [signer] = await ethers.getSigners();
+    const factory = await deployFactory(signer!);
+    const multi = await startMultiNode({ l1Provider: provider, factory: await factory.getAddress(), dataDir: tempDir(), follow: false });
+    const rpc = await serveMultiNode(multi, { port: 0 });
+    try {
+      const ask = async () => (await fetch(rpc.urlOf(190_101n), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) }));
+      const early = await ask();
+      expect(early.status).to.equal(404);
+      expect(((await early.json()) as { error: { message: string } }).error.message).to.contain("no chain is served at /rollup/190101");
+      await createRollup(factory, defaultGenesis({ chainId: 190_101n }));
+      await multi.sync();
+      const later = await ask();
+      expect(later.status).to.equal(200);
+      expect(BigInt(((await later.json()) as { result: string }).result)).to.equal(190_101n);
+    } finally {
+      await rpc.close();
+      await multi.stop();
+    }
+  });
+
   it("an L1 reorg unwinds only the rollups that relied on a replaced block, and they re-derive the new fork", async function () {
     const { provider, ethers } = await network.create();
     const [signer] = await ethers.getSigners();
