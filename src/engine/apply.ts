@@ -1,11 +1,11 @@
 import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import type { EVM, EVMMockBlockchainInterface, EVMResult } from "@ethereumjs/evm";
+import type { EVM, EVMMockBlockchainInterface, EVMResult, Message } from "@ethereumjs/evm";
 import { RLP } from "@ethereumjs/rlp";
 import { Caches } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { DB } from "@ethereumjs/util";
-import { bytesToHex, createAddressFromString, hexToBytes, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
+import { bytesToHex, createAccount, createAddressFromString, hexToBytes, KECCAK256_RLP, ValueEncoding } from "@ethereumjs/util";
 import { createVM, encodeReceipt, runTx, Bloom, type TxReceipt, type VM } from "@ethereumjs/vm";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -17,6 +17,8 @@ import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError,
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
 import { orderedTrieRoot } from "./ordered-trie.js";
+import { precompileBackends } from "./precompiles.js";
+import { checkCanonicalMessages } from "./messages.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
 export interface BlockEnv {
@@ -39,6 +41,10 @@ export type AncestorLookup = (number: bigint) => BlockHeader;
  * — and so the anchor predeploy's code — is the caller's to choose when EXECUTE is called
  * directly, and this call is paid only by EXECUTE's base price: 250,000 is several times what
  * `L2Anchor.anchor` needs (three storage writes, ≈ 70,000) and bounds what a crafted one costs.
+ * Gas alone does not bound its work: a precompile's price assumes native code, and a crafted
+ * anchor looping on one inside these 250,000 gas did seconds of work for the 60,000 of the base
+ * (issue 15). So the anchor call may call no precompile: reaching one fails it
+ * (`AnchorCallFailedError`); what is left, opcodes, stays under ≈ 100 ns per gas.
  */
 export const SYSTEM_CALL_GAS = 250_000n;
 const ANCHOR_SELECTOR = hexToBytes(selectorOf("anchor(bytes32)").slice(0, 10) as `0x${string}`);
@@ -71,11 +77,28 @@ export async function createEngineVM(options: {
     },
   };
   const meter = createGasMeter(options.common);
-  const vm = await createVM({ common: options.common, stateManager, blockchain, evmOpts: { customOpcodes: meter.customOpcodes } });
+  // WebAssembly BLS12-381 and BN254: ethereumjs's JavaScript ones work far beyond their L1 price (issue 15).
+  const vm = await createVM({
+    common: options.common,
+    stateManager,
+    blockchain,
+    evmOpts: { customOpcodes: meter.customOpcodes, ...precompileBackends },
+  });
   meter.attach(vm.evm as EVM);
   meters.set(vm, meter);
+  // The anchor call calls no precompile (see `SYSTEM_CALL_GAS`): refused when a frame reaches one.
+  // A one-argument listener runs synchronously: what it throws aborts the call.
+  vm.evm.events!.on("beforeMessage", (message: Message) => {
+    if (!inAnchorCall.has(vm) || message.to === undefined) return;
+    if ((vm.evm as EVM).getPrecompile(message.codeAddress) !== undefined) {
+      throw new AnchorCallFailedError(`the anchor call may not call a precompile (it called ${message.codeAddress.toString()})`);
+    }
+  });
   return vm;
 }
+
+/** The VMs running their anchor system call right now. */
+const inAnchorCall = new WeakSet<VM>();
 
 /** The gas meter of each engine VM (see `createGasMeter`). */
 const meters = new WeakMap<VM, GasMeter>();
@@ -149,8 +172,10 @@ export async function applyBlockBody(
   const block = envBlock(vm.common, env);
   const meter = meters.get(vm);
   const budget = options.gasBudget;
-  await anchorSystemCall(vm, block, env.anchor);
   const messages = options.messages ?? new Uint8Array(0);
+  // One block, one input: only the canonical encoding of the delivery's arguments (issue 15).
+  if (messages.length > 0) checkCanonicalMessages(messages);
+  await anchorSystemCall(vm, block, env.anchor);
   const deliveryGasUsed = messages.length === 0 ? 0n : await deliverySystemCall(vm, block, messages, meter, budget);
 
   const included: TypedTransaction[] = [];
@@ -282,7 +307,13 @@ async function anchorSystemCall(vm: VM, block: Block, anchor: Uint8Array): Promi
   const data = new Uint8Array(36);
   data.set(ANCHOR_SELECTOR, 0);
   data.set(anchor, 4);
-  const result = await systemCall(vm, block, PREDEPLOYS.anchor, data, SYSTEM_CALL_GAS);
+  inAnchorCall.add(vm);
+  let result;
+  try {
+    result = await systemCall(vm, block, PREDEPLOYS.anchor, data, SYSTEM_CALL_GAS);
+  } finally {
+    inAnchorCall.delete(vm);
+  }
   if (result.execResult.exceptionError !== undefined) {
     throw new AnchorCallFailedError(result.execResult.exceptionError.error);
   }
@@ -333,7 +364,11 @@ async function deliverySystemCall(
 
 /**
  * One system call (EIP-4788 style): `to` called from SYSTEM_ADDRESS with `data` and `gasLimit`,
- * no gas price, no receipt; the system account is left as it was, whatever the call did to it.
+ * no gas price, no receipt. The system account is left as it was — nonce, code, storage — except
+ * its balance, which keeps whatever the call sent it or took from it: ETH that reaches
+ * SYSTEM_ADDRESS during a delivery (a deposit addressed to it, a message fee paid to a coinbase
+ * equal to it) stays there, locked like ETH at any address nobody holds a key for, and counted in
+ * the L2 supply. Restoring the whole account made it vanish while L1 kept escrowing it (issue 15).
  */
 async function systemCall(vm: VM, block: Block, to: string, data: Uint8Array, gasLimit: bigint): Promise<EVMResult> {
   const system = createAddressFromString(SYSTEM_ADDRESS);
@@ -355,8 +390,14 @@ async function systemCall(vm: VM, block: Block, to: string, data: Uint8Array, ga
     while (stateManager.openCheckpoints() > checkpoints) await stateManager.revert();
     throw error;
   }
-  if (systemAccount === undefined) await vm.stateManager.deleteAccount(system);
-  else await vm.stateManager.putAccount(system, systemAccount);
+  const balance = (await vm.stateManager.getAccount(system))?.balance ?? 0n;
+  if (systemAccount === undefined) {
+    await vm.stateManager.deleteAccount(system);
+    if (balance > 0n) await vm.stateManager.putAccount(system, createAccount({ balance }));
+  } else {
+    systemAccount.balance = balance;
+    await vm.stateManager.putAccount(system, systemAccount);
+  }
   await vm.evm.journal.cleanup();
   return result;
 }

@@ -1,6 +1,6 @@
 import { createCustomCommon, Hardfork, Mainnet, type Common } from "@ethereumjs/common";
 import { HDNodeWallet } from "ethers";
-import { keccak256, nativeEcrecover } from "./crypto.js";
+import { keccak256, nativeEcrecover, nativeSha256 } from "./crypto.js";
 import { l2Kzg } from "./kzg.js";
 import { withTxParamsMerged } from "./tx-params.js";
 
@@ -43,7 +43,7 @@ export function createL2Common(chainId: bigint): Common {
   // would accept transactions signed for another chain and make CHAINID lie.
   const common = createCustomCommon({ chainId: chainId.toString(), name: `ultrasound-${chainId}` }, Mainnet, {
     hardfork: L2_HARDFORK,
-    customCrypto: { kzg: l2Kzg, keccak256, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
+    customCrypto: { kzg: l2Kzg, keccak256, sha256: nativeSha256, ...(nativeEcrecover === undefined ? {} : { ecrecover: nativeEcrecover }) },
   });
   // Decoding a transaction then no longer rebuilds the parameter tables (issue 9).
   return withTxParamsMerged(common);

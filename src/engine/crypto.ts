@@ -1,4 +1,5 @@
 import { createKeccak, type IHasher } from "hash-wasm";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 
 /** The part of the `secp256k1` package's API we use. */
@@ -62,4 +63,14 @@ async function loadKeccak(): Promise<(data: Uint8Array) => Uint8Array> {
   // One hasher, reused: init/update/digest run synchronously, so calls cannot interleave.
   // digest("binary") returns a fresh copy, not a view into WebAssembly memory.
   return (data) => hasher.init().update(data).digest("binary");
+}
+
+/**
+ * SHA-256 on Node's OpenSSL: `Common.customCrypto.sha256`, which the SHA256 precompile (0x02)
+ * uses. ethereumjs's default (`@noble/hashes`) costs ≈ 3× more per gas on short inputs, where the
+ * precompile's 72 gas buy little (issue 15, bench section `hostile`).
+ */
+export function nativeSha256(data: Uint8Array): Uint8Array {
+  const digest = createHash("sha256").update(data).digest();
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
 }

@@ -24,7 +24,7 @@ export class GasBudgetExceededError extends ExecutionRejectedError {
 /**
  * Opcodes at which the meter looks: every loop passes a JUMPDEST, every new call frame starts
  * at a CALL/CREATE, and the rest are the opcodes whose work grows with their (dynamic) gas —
- * hashing, copying, logging, state access. Between two looks a frame runs only straight-line
+ * hashing, copying, logging, state access, memory expansion. Between two looks a frame runs only straight-line
  * cheap opcodes, so the work done past the budget stays bounded by a small constant.
  */
 const METERED_OPCODES = [
@@ -35,6 +35,10 @@ const METERED_OPCODES = [
   0x37, 0x39, 0x3e, 0x5e, // CALLDATACOPY, CODECOPY, RETURNDATACOPY, MCOPY
   0x54, 0x55, // SLOAD, SSTORE
   0xa0, 0xa1, 0xa2, 0xa3, 0xa4, // LOG0..LOG4
+  // Memory expansion: its gas is charged before the handler allocates, so a look here stops a
+  // frame with gas to burn (the delivery call gets the block gas limit, up to 2^64 − 1 when a
+  // direct caller picks the parent header) before it allocates gigabytes (issue 15).
+  0x51, 0x52, 0x53, 0xf3, 0xfd, // MLOAD, MSTORE, MSTORE8, RETURN, REVERT
 ];
 
 /** A call frame the meter knows: the gas outside it when it started, and the gas it was given. */

@@ -4,6 +4,7 @@ import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
 import { Account, bytesToHex, createAddressFromString, hexToBytes, unpadBytes, ValueEncoding } from "@ethereumjs/util";
 import { createVM } from "@ethereumjs/vm";
+import { precompileBackends } from "../engine/precompiles.js";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
@@ -104,7 +105,7 @@ export async function runBoundedCall(
         return this;
       },
     } as never,
-    evmOpts: { customOpcodes: clock.customOpcodes(common) },
+    evmOpts: { customOpcodes: clock.customOpcodes(common), ...precompileBackends },
   });
   // Each new call frame is a chance to check the clock too (a call tree need not loop).
   vm.evm.events!.on("beforeMessage", (_message: unknown, resolve?: (result?: unknown) => void) => {
