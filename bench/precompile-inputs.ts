@@ -122,3 +122,36 @@ export function precompileCases(): PrecompileCase[] {
     { name: "P256VERIFY", address: "0x0000000000000000000000000000000000000100", input: p256Input },
   ];
 }
+
+/**
+ * Code for the anchor predeploy that, when the anchor is not zero, calls `address` with `input`
+ * (embedded after the code) `times` times, then stops; with a zero anchor it stops at once (so
+ * an honest-looking block can be built over it). Issue 15: inside the anchor call's 250,000 gas,
+ * paid only by EXECUTE's base price.
+ */
+export function anchorPrecompileLoopCode(address: string, input: Uint8Array, times: number): string {
+  const u16 = (n: number) => n.toString(16).padStart(4, "0");
+  const END = "2a";
+  const code =
+    "6004" + "35" + "15" + "60" + END + "57" + // PUSH1 4 CALLDATALOAD ISZERO PUSH1 end JUMPI
+    "61" + u16(input.length) + "61" + u16(0x2c) + "5f" + "39" + // CODECOPY(0, data, len)
+    "61" + u16(times) + // counter
+    "5b" + "80" + "15" + "60" + END + "57" + // loop: JUMPDEST DUP1 ISZERO PUSH1 end JUMPI
+    "5f5f" + "61" + u16(input.length) + "5f" + "60" + address.slice(-2) + "5a" + "fa" + "50" + // STATICCALL(gas, address, 0, len, 0, 0) POP
+    "600190" + "03" + "6012" + "56" + // counter - 1, JUMP loop
+    "5b" + "00"; // end: JUMPDEST STOP
+  if (code.length / 2 !== 0x2c) throw new Error(`anchor loop code is ${code.length / 2} bytes, expected 44`);
+  return "0x" + code + bytesToHex(input).slice(2);
+}
+
+/**
+ * Messenger code that stores one byte at the offset given by the first word of the delivery's
+ * arguments (`l1BlockHash`), then stops: `MSTORE8(calldataload(4), 0)`. Built with offset 0, run
+ * with a large one, it makes the delivery call grow its memory (issue 15).
+ */
+export const MEMORY_GROWTH_CODE = "0x5f600435" + "53" + "00";
+
+/** A G2ADD input of two distinct points (valid; the costly case for a backend that checks subgroups). */
+export function g2AddInput(): Uint8Array {
+  return precompileCases().find((c) => c.name === "BLS G2ADD")!.input;
+}

@@ -17,7 +17,7 @@ import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError,
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
 import { orderedTrieRoot } from "./ordered-trie.js";
-import { precompileBackends } from "./precompiles.js";
+import { createL2EVM } from "./precompiles.js";
 import { checkCanonicalMessages } from "./messages.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
@@ -78,12 +78,8 @@ export async function createEngineVM(options: {
   };
   const meter = createGasMeter(options.common);
   // WebAssembly BLS12-381 and BN254: ethereumjs's JavaScript ones work far beyond their L1 price (issue 15).
-  const vm = await createVM({
-    common: options.common,
-    stateManager,
-    blockchain,
-    evmOpts: { customOpcodes: meter.customOpcodes, ...precompileBackends },
-  });
+  const evm = createL2EVM({ common: options.common, stateManager, blockchain, customOpcodes: meter.customOpcodes });
+  const vm = await createVM({ common: options.common, stateManager, blockchain, evm });
   meter.attach(vm.evm as EVM);
   meters.set(vm, meter);
   // The anchor call calls no precompile (see `SYSTEM_CALL_GAS`): refused when a frame reaches one.

@@ -1,4 +1,4 @@
-import { MCLBLS, RustBN254, type EVMOpts } from "@ethereumjs/evm";
+import { EVM, MCLBLS, NobleBN254, RustBN254, type EVMBN254Interface, type EVMOpts } from "@ethereumjs/evm";
 import * as mcl from "mcl-wasm";
 import { initRustBN } from "rustbn-wasm";
 
@@ -22,9 +22,40 @@ async function loadBackends(): Promise<Pick<EVMOpts, "bls" | "bn254">> {
   try {
     await mcl.init(mcl.BLS12_381);
     const bls = new MCLBLS(mcl);
-    const bn254 = new RustBN254(await initRustBN());
+    const bn254 = bn254WithNobleErrors(new RustBN254(await initRustBN()));
     return { bls, bn254 };
   } catch (error) {
     throw new Error(`the L2 precompiles' WebAssembly backends did not load: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * An EVM with the L2's precompile backends, for `createVM({ evm })`. Built with `new EVM`, not
+ * `createEVM`: that factory replaces any `bn254` option with the JavaScript one (ethereumjs 10.1).
+ * `options` must carry the common, state manager and blockchain.
+ */
+export function createL2EVM(options: EVMOpts & Required<Pick<EVMOpts, "common" | "stateManager" | "blockchain">>): EVM {
+  return new EVM({ ...options, ...precompileBackends });
+}
+
+/**
+ * rustbn for the work, ethereumjs's JavaScript backend for the failures: an input rustbn refuses
+ * (a point off the curve, a coordinate ≥ p) is handed to `NobleBN254`, so the precompile fails
+ * with exactly the error L1's reference (ethereumjs's default) gives — rustbn's errors surface as
+ * REVERT, noble's as the EVM errors the interpreter tells apart. A failure consumes all the gas
+ * the call was given (at least the operation's price) and stops at point validation, so the
+ * fallback's work stays within that price.
+ */
+function bn254WithNobleErrors(fast: EVMBN254Interface): EVMBN254Interface {
+  const reference = new NobleBN254();
+  const guarded = (op: "add" | "mul" | "pairing", length: number) => (input: Uint8Array) => {
+    let output: Uint8Array | undefined;
+    try {
+      output = fast[op](input);
+    } catch {
+      output = undefined;
+    }
+    return output !== undefined && output.length === length ? output : reference[op](input);
+  };
+  return { add: guarded("add", 64), mul: guarded("mul", 64), pairing: guarded("pairing", 32) };
 }

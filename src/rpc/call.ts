@@ -4,7 +4,7 @@ import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
 import { Account, bytesToHex, createAddressFromString, hexToBytes, unpadBytes, ValueEncoding } from "@ethereumjs/util";
 import { createVM } from "@ethereumjs/vm";
-import { precompileBackends } from "../engine/precompiles.js";
+import { createL2EVM } from "../engine/precompiles.js";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
@@ -91,22 +91,21 @@ export async function runBoundedCall(
   const stateManager = new EngineStateManager({ trie, common, caches: new Caches() });
   if (overrides !== undefined) await applyOverrides(stateManager, overrides);
   const clock = createCallClock(limits.timeoutMs);
-  const vm = await createVM({
-    common,
-    stateManager,
-    blockchain: {
-      getBlock: async (n: number) => {
-        const ancestor = BigInt(n) < number ? view.header(BigInt(n)) : undefined;
-        if (ancestor === undefined) throw new Error(`no ancestor ${n}`);
-        return ancestor;
-      },
-      putBlock: async () => {},
-      shallowCopy() {
-        return this;
-      },
-    } as never,
-    evmOpts: { customOpcodes: clock.customOpcodes(common), ...precompileBackends },
-  });
+  const blockchain = {
+    getBlock: async (n: number) => {
+      const ancestor = BigInt(n) < number ? view.header(BigInt(n)) : undefined;
+      if (ancestor === undefined) throw new Error(`no ancestor ${n}`);
+      return ancestor;
+    },
+    putBlock: async () => {},
+    shallowCopy() {
+      return this;
+    },
+  } as never;
+  // The engine's precompile backends: eth_call answers as the engine runs (and as fast).
+  const evm = createL2EVM({ common, stateManager, blockchain, customOpcodes: clock.customOpcodes(common) });
+  const vm = await createVM({ common, stateManager, blockchain, evm });
+
   // Each new call frame is a chance to check the clock too (a call tree need not loop).
   vm.evm.events!.on("beforeMessage", (_message: unknown, resolve?: (result?: unknown) => void) => {
     clock.check();
