@@ -3,9 +3,8 @@
  * grew to, and the calls each WebAssembly precompile backend received. Tests assert bounded
  * work with them (by gas and steps, not wall time). Not a test file: helpers of the hostile tests.
  */
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { precompileBackends } from "../../src/engine/precompiles.js";
 
 interface MemoryClass {
@@ -14,7 +13,8 @@ interface MemoryClass {
 
 // ethereumjs's EVM memory: not exported by the package, so loaded by its file URL — the same
 // module instance the interpreter imports.
-const evmDir = dirname(createRequire(import.meta.url).resolve("@ethereumjs/evm"));
+// (`import.meta.resolve` picks the ESM build the engine loads; `require.resolve` would pick the CJS one.)
+const evmDir = dirname(fileURLToPath(import.meta.resolve("@ethereumjs/evm")));
 const { Memory } = (await import(pathToFileURL(join(evmDir, "memory.js")).href)) as { Memory: MemoryClass };
 
 /** Runs `body` and returns the largest end (offset + size) any EVM memory was asked to extend to. */
