@@ -28,6 +28,8 @@ import { signL2Transaction } from "../src/sdk/transactions.js";
 import { devAccounts } from "../src/engine/chain.js";
 import { Wallet } from "ethers";
 import { buildBench, erc20Chain, erc20Transfers, ethWorkload } from "./workloads.js";
+import { benchCallerChoices, benchPrecompiles, machineLoad, type HostileKit, type Measured } from "./hostile-precompiles.js";
+import { cpuMs as cpuMsSince } from "./precompile-speed.js";
 
 /** What `bench/index.ts` passes in: where results go. */
 interface Report {
@@ -48,28 +50,33 @@ async function sign(chain: L2Chain, from: number, tx: { nonce: number; to: strin
   return hexToBytes(raw as `0x${string}`);
 }
 
-/** Runs one input through EXECUTE's body; returns ms (best of `runs`) and the verdict. */
-async function measure(input: ExecuteInput, options: ExecuteOptions = {}, runs = 2): Promise<{ ms: number; gas: bigint; verdict: string }> {
+/** Runs one input through EXECUTE's body; returns CPU and wall ms (best of `runs`) and the verdict. */
+async function measure(input: ExecuteInput, options: ExecuteOptions = {}, runs = 2): Promise<Measured> {
   const bytes = encodeExecuteInput(input);
   const gas = executeGas(bytes.length, claimedGasUsed(bytes), Number(claimedBlobCount(bytes)));
-  let ms = Infinity;
+  let wallMs = Infinity;
+  let cpuMs = Infinity;
   let verdict = "";
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const outcome = await runExecute(bytes, options);
-    ms = Math.min(ms, performance.now() - started);
+    cpuMs = Math.min(cpuMs, cpuMsSince(cpu));
+    wallMs = Math.min(wallMs, performance.now() - started);
     verdict = outcome.ok ? "accepted" : outcome.error.name;
   }
-  return { ms, gas, verdict };
+  return { cpuMs, wallMs, gas, verdict };
 }
 
 /** The hostile-input table: ns per gas charged, per class of input. */
 export async function benchHostileInputs(report: Report, quick: boolean): Promise<void> {
   console.log("\nEXECUTE: work per gas charged (honest blocks and hostile inputs; the bound is in docs/execute.md)");
-  const rows: { name: string; ms: number; gas: bigint; verdict: string }[] = [];
-  const add = (name: string, result: { ms: number; gas: bigint; verdict: string }) => {
+  console.log(`  ${machineLoad()} at the start`);
+  const rows: ({ name: string } & Measured)[] = [];
+  const add = (name: string, result: Measured) => {
     rows.push({ name, ...result });
-    report.add({ name: `EXECUTE ns/gas: ${name} (${result.verdict})`, unit: "ns/gas", value: (result.ms * 1e6) / Number(result.gas) });
+    report.add({ name: `EXECUTE ns/gas: ${name} (${result.verdict})`, unit: "ns/gas", value: (result.wallMs * 1e6) / Number(result.gas) });
+    report.add({ name: `EXECUTE CPU ns/gas: ${name} (${result.verdict})`, unit: "ns/gas", value: (result.cpuMs * 1e6) / Number(result.gas) });
   };
 
   // Honest blocks.
@@ -78,7 +85,12 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
   const erc20 = await buildBench(tokenChain, await erc20Transfers(tokenChain, size));
   add(`honest: ${size} ERC20 transfers`, await measure(erc20.input));
   const ethChain = await ethWorkload.chain();
-  add(`honest: ${size} ETH transfers`, await measure((await buildBench(ethChain, await ethWorkload.transactions(ethChain, size))).input));
+  const eth = await measure((await buildBench(ethChain, await ethWorkload.transactions(ethChain, size))).input);
+  add(`honest: ${size} ETH transfers`, eth);
+  const ethNsPerGas = (eth.cpuMs * 1e6) / Number(eth.gas);
+  const kit: HostileKit = { measure: (input) => measure(input, {}, 1), sign, add, report };
+  await benchPrecompiles(kit, quick, ethNsPerGas);
+  await benchCallerChoices(kit);
   const blake = (rounds: number) => {
     const data = new Uint8Array(213);
     new DataView(data.buffer).setUint32(0, rounds);
@@ -88,7 +100,7 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
   const BLAKE2F = "0x0000000000000000000000000000000000000009";
   const plain = await createL2Chain(devGenesis());
   const blakeBlock = await buildBlock(plain, { ...env(1), transactions: [await sign(plain, 1, { nonce: 0, to: BLAKE2F, data: blake(quick ? 200_000 : 1_000_000), gasLimit: 2_000_000n })] });
-  add("honest: BLAKE2F (the slowest precompile per gas here)", await measure(blakeBlock.input));
+  add("honest: BLAKE2F, 1M rounds in one call", await measure(blakeBlock.input));
 
   // Work past the claimed gas: loops and a precompile claimed as 100,000 gas.
   const loopChain = await createL2Chain(devGenesis({ alloc: { [CONTRACT]: { code: "0x5b5f56" } } }));
@@ -152,6 +164,13 @@ export async function benchHostileInputs(report: Report, quick: boolean): Promis
     ));
   }
 
-  const worst = rows.reduce((a, b) => ((a.ms * 1e6) / Number(a.gas) > (b.ms * 1e6) / Number(b.gas) ? a : b));
-  console.log(`  worst: ${worst.name}: ${((worst.ms * 1e6) / Number(worst.gas)).toFixed(0)} ns/gas (${worst.ms.toFixed(1)} ms for ${worst.gas} gas)`);
+  const cpuPerGas = (r: Measured) => (r.cpuMs * 1e6) / Number(r.gas);
+  const wallPerGas = (r: Measured) => (r.wallMs * 1e6) / Number(r.gas);
+  console.log(`\n  ${"input".padEnd(66)} ${"verdict".padEnd(26)} ${"CPU ns/gas".padStart(10)} ${"wall".padStart(6)} ${"× ETH".padStart(6)}`);
+  for (const r of rows) {
+    console.log(`  ${r.name.slice(0, 66).padEnd(66)} ${r.verdict.padEnd(26)} ${cpuPerGas(r).toFixed(0).padStart(10)} ${wallPerGas(r).toFixed(0).padStart(6)} ${(cpuPerGas(r) / ethNsPerGas).toFixed(1).padStart(6)}`);
+  }
+  const worst = rows.reduce((a, b) => (cpuPerGas(a) > cpuPerGas(b) ? a : b));
+  console.log(`  worst: ${worst.name}: ${cpuPerGas(worst).toFixed(0)} CPU ns/gas, ${wallPerGas(worst).toFixed(0)} wall (${worst.cpuMs.toFixed(1)} ms CPU for ${worst.gas} gas)`);
+  console.log(`  ${machineLoad()} at the end`);
 }

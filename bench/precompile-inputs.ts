@@ -155,3 +155,39 @@ export const MEMORY_GROWTH_CODE = "0x5f600435" + "53" + "00";
 export function g2AddInput(): Uint8Array {
   return precompileCases().find((c) => c.name === "BLS G2ADD")!.input;
 }
+
+/**
+ * BLS12-381 inputs with points on the curve but outside the prime-order subgroup: G1ADD and
+ * G2ADD must accept them (EIP-2537 skips the subgroup check there), MSM and pairing must refuse
+ * them. Where a backend's checks differ from the reference, these show it.
+ */
+export function offSubgroupCases(): PrecompileCase[] {
+  const { Fp, Fp2 } = bls12_381.fields;
+  let p: G1 | undefined;
+  for (let x = 5n; p === undefined; x++) {
+    try {
+      p = { x, y: Fp.sqrt(Fp.add(Fp.mul(Fp.mul(x, x), x), 4n)) } as G1;
+    } catch {
+      // not a square: try the next x
+    }
+  }
+  let q: G2 | undefined;
+  const b2 = Fp2.fromBigTuple([4n, 4n]);
+  for (let x = 3n; q === undefined; x++) {
+    const fx = Fp2.fromBigTuple([x, 1n]);
+    try {
+      q = { x: fx, y: Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.mul(fx, fx), fx), b2)) } as G2;
+    } catch {
+      // not a square
+    }
+  }
+  const scalar = word(12345n);
+  return [
+    { name: "G1ADD, a point outside the subgroup", address: at(11), input: concat(g1(p!), g1(G1_BASE.toAffine())) },
+    { name: "G1MSM, a point outside the subgroup", address: at(12), input: concat(g1(p!), scalar) },
+    { name: "G2ADD, a point outside the subgroup", address: at(13), input: concat(g2(q!), g2(G2_BASE.toAffine())) },
+    { name: "G2MSM, a point outside the subgroup", address: at(14), input: concat(g2(q!), scalar) },
+    { name: "PAIRING, a G1 point outside the subgroup", address: at(15), input: concat(g1(p!), g2(G2_BASE.toAffine())) },
+    { name: "PAIRING, a G2 point outside the subgroup", address: at(15), input: concat(g1(G1_BASE.toAffine()), g2(q!)) },
+  ];
+}

@@ -20,7 +20,7 @@ import {
 } from "../../src/engine/index.js";
 import { createEngineVM } from "../../src/engine/apply.js";
 import { anchorCommitment, encodeDelivery, L1_MESSAGE_TUPLE, type L1Message } from "../../src/bridge/messages.js";
-import { anchorPrecompileLoopCode, g2AddInput, MEMORY_GROWTH_CODE, precompileCases } from "../../bench/precompile-inputs.js";
+import { anchorPrecompileLoopCode, g2AddInput, MEMORY_GROWTH_CODE, offSubgroupCases, precompileCases } from "../../bench/precompile-inputs.js";
 import { largestMemoryDuring, precompileCallsDuring } from "./hostile-spies.js";
 import { build, COINBASE, sign, wallets } from "./helpers.js";
 
@@ -69,8 +69,12 @@ describe("engine: EXECUTE's work bounded by the gas it charges (issue 15)", func
         { ...c, name: `${c.name}, field element ≥ p`, input: c.input.map((b, i) => (i >= 16 && i < 64 ? 0xff : b)) },
         { ...c, name: `${c.name}, short`, input: c.input.subarray(0, c.input.length - 1) },
       ]);
-      for (const c of [...cases, ...broken]) {
+      for (const c of [...cases, ...broken, ...offSubgroupCases()]) {
         expect(await run(engine, c.address, c.input), c.name).to.deep.equal(await run(reference, c.address, c.input));
+      }
+      // The off-subgroup cases do what EIP-2537 says: addition accepts them, MSM and pairing refuse.
+      for (const c of offSubgroupCases()) {
+        expect((await run(engine, c.address, c.input)).error, c.name).to.equal(c.name.includes("ADD") ? undefined : "point not on curve");
       }
     });
   });
