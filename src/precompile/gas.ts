@@ -14,8 +14,9 @@
  *   decoding it. `blobs` is the length of `blobVersionedHashes`, read from the layout before any
  *   decoding; more than `MAX_BLOBS_PER_BLOCK` fails at once.
  * - the base pays for the fixed work: setting up the stateless state, the anchor system call
- *   (at most 250,000 gas of it), the three root computations — ≈ 3 ms for an empty block, and
- *   ≈ 20 ms for an anchor predeploy that loops (bench section `hostile`).
+ *   (at most 250,000 gas of it, and no precompile: their prices assume native code), the three
+ *   root computations — ≈ 3 ms for an empty block, and ≈ 20 ms for an anchor predeploy that
+ *   loops (bench section `hostile`).
  * The ethrex proof of concept charges `gas_limit + 16 × len(input)`; charging `gasUsed` instead
  * of the limit prices what was done, not what could have been.
  */
