@@ -1,6 +1,7 @@
 import { EVM, MCLBLS, NobleBN254, RustBN254, type EVMBN254Interface, type EVMOpts } from "@ethereumjs/evm";
 import * as mcl from "mcl-wasm";
 import { initRustBN } from "rustbn-wasm";
+import { blake2fPrecompile } from "./blake2f.js";
 
 /**
  * The precompile backends of the L2 EVM, in WebAssembly. ethereumjs's defaults are pure
@@ -12,6 +13,8 @@ import { initRustBN } from "rustbn-wasm";
  *
  * - BLS12-381 (EIP-2537, 0x0b–0x11): herumi's mcl through ethereumjs's own `MCLBLS` adapter.
  * - BN254 (EIP-196/197, 0x06–0x08): Parity's `bn` (rustbn) through ethereumjs's `RustBN254`.
+ * - BLAKE2F (EIP-152, 0x09): a faster F in JavaScript (`blake2f.ts`), by {@link createL2EVM}.
+ * - SHA-256 (0x02): OpenSSL, through `Common.customCrypto` (`chain.ts`).
  *
  * Loaded once at import (WebAssembly has no binary to go missing); a failure fails the import
  * rather than falling back to the slow backends.
@@ -35,7 +38,7 @@ async function loadBackends(): Promise<Pick<EVMOpts, "bls" | "bn254">> {
  * `options` must carry the common, state manager and blockchain.
  */
 export function createL2EVM(options: EVMOpts & Required<Pick<EVMOpts, "common" | "stateManager" | "blockchain">>): EVM {
-  return new EVM({ ...options, ...precompileBackends });
+  return new EVM({ ...options, ...precompileBackends, customPrecompiles: [blake2fPrecompile, ...(options.customPrecompiles ?? [])] });
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type L2Chain,
 } from "../../src/engine/index.js";
 import { createEngineVM } from "../../src/engine/apply.js";
+import { blake2fPrecompile } from "../../src/engine/blake2f.js";
 import { anchorCommitment, encodeDelivery, L1_MESSAGE_TUPLE, type L1Message } from "../../src/bridge/messages.js";
 import { anchorPrecompileLoopCode, g2AddInput, MEMORY_GROWTH_CODE, offSubgroupCases, precompileCases } from "../../bench/precompile-inputs.js";
 import { largestMemoryDuring, precompileCallsDuring } from "./hostile-spies.js";
@@ -44,13 +45,14 @@ describe("engine: EXECUTE's work bounded by the gas it charges (issue 15)", func
   this.timeout(120_000);
 
   describe("precompiles run on WebAssembly backends, with L1's results", function () {
-    it("the engine's EVM uses mcl (BLS12-381) and rustbn (BN254), not the pure-JavaScript defaults", async function () {
+    it("the engine's EVM uses mcl (BLS12-381), rustbn (BN254) and its own BLAKE2F, not the pure-JavaScript defaults", async function () {
       const chain = await createL2Chain(devGenesis());
       const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: chain.db, stateRoot: chain.headers[0]!.stateRoot, ancestors: () => chain.headers[0]! });
       const evm = vm.evm as unknown as { _bls: unknown; _bn254: unknown };
       expect(evm._bls).to.be.instanceOf(MCLBLS);
       expect(evm._bn254).to.have.keys("add", "mul", "pairing"); // rustbn, failures through NobleBN254
       expect(evm._bn254).not.to.be.instanceOf(NobleBN254);
+      expect((vm.evm as unknown as EVM).getPrecompile(createAddressFromString("0x0000000000000000000000000000000000000009"))).to.equal(blake2fPrecompile.function);
     });
 
     it("every precompile case gives the same output and gas as ethereumjs's default backends", async function () {
