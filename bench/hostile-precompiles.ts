@@ -11,6 +11,7 @@ import { toBeHex, zeroPadValue } from "ethers";
 import { buildBlock, createL2Chain, devGenesis, PREDEPLOYS, SYSTEM_ADDRESS, type ExecuteInput } from "../src/engine/index.js";
 import { anchorCommitment, encodeDelivery, rollingHashOf, type L1Message } from "../src/bridge/messages.js";
 import { precompileBackends } from "../src/engine/precompiles.js";
+import { blake2fPrecompile } from "../src/engine/blake2f.js";
 import { devAccounts } from "../src/engine/chain.js";
 import { anchorPrecompileLoopCode, g2AddInput, loopCalldata, MEMORY_GROWTH_CODE, PRECOMPILE_LOOP_CODE, precompileCases } from "./precompile-inputs.js";
 import { l2Evm, precompileNsPerGas } from "./precompile-speed.js";
@@ -48,7 +49,7 @@ export async function benchPrecompiles(kit: HostileKit, quick: boolean, ethNsPer
   // Before: the L2 EVM as it was — JavaScript BLS12-381, BN254 and SHA-256.
   const before = await l2Evm();
   before.common.customCrypto.sha256 = undefined;
-  const after = await l2Evm();
+  const after = await l2Evm({ customPrecompiles: [blake2fPrecompile] });
   // createEVM replaces any bn254 option; set the engine's backends on this one by hand.
   Object.assign(after as unknown as Record<string, unknown>, { _bls: precompileBackends.bls, _bn254: precompileBackends.bn254 });
   const chain = await createL2Chain(devGenesis({ alloc: { [LOOP]: { code: PRECOMPILE_LOOP_CODE } } }));
