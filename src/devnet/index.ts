@@ -47,6 +47,13 @@ export interface DevnetOptions {
   /** L1 depth at which the node calls an L2 block finalized. Default 64 (the node's). */
   finalityDepth?: number;
   /**
+   * The L1's slot time in seconds: the L1 mines a block at least this often even when idle, so
+   * `safe`/`finalized` and L1 time move on their own. Default 12 (Ethereum's); 0 mines only for
+   * transactions. Transactions are still mined at once (automine stays on: EDR takes blob
+   * transactions only then, hardhat#5024).
+   */
+  blockTimeSeconds?: number;
+  /**
    * What each of Hardhat's 20 accounts deposits to L2 at start (their L1 balance is topped up
    * first, so it stays as Hardhat made it). Default 10,000 ETH; 0 for none.
    */
@@ -72,6 +79,10 @@ export interface Devnet {
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
   l1ChainId: bigint;
+  /** The L1's slot time in seconds (0: blocks only for transactions). */
+  blockTimeSeconds: number;
+  /** L1 depth at which the node calls an L2 block finalized. */
+  finalityDepth: number;
   /**
    * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 4
    * below the node's head keep their headers only: their transactions and receipts are the node's.
@@ -174,13 +185,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
-  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
-    async (error: Error) => {
-      await node.stop();
-      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
-    },
-  );
-
   const proposer = createProposer({
     chain,
     rollup,
@@ -240,8 +244,18 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   let funding: Funding | undefined;
   if (amount > 0n) {
     funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
-    await node.sync().catch(() => undefined);
+    await waitForNode(node, funding.deliveredIn[0]!);
   }
+  // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
+  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+    async (error: Error) => {
+      await loop.stop();
+      await node.stop();
+      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
+    },
+  );
+  // Slots start once everything is up, so the start itself is not slowed by empty blocks.
+  const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
   return {
     l1Url,
@@ -251,12 +265,15 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
+    blockTimeSeconds,
+    finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
     chain,
     mempool,
     node,
     funding,
     rollup,
     async stop() {
+      await stopL1Slots(l1, blockTimeSeconds);
       await loop.stop();
       await l2.close();
       await node.stop();
@@ -268,6 +285,39 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       await l1Server.close();
     },
   };
+}
+
+/** The node's default finality depth (L1 blocks). */
+export const DEFAULT_FINALITY_DEPTH = 64;
+
+/** Ethereum's slot time, the devnet L1's default. */
+export const DEFAULT_BLOCK_TIME_SECONDS = 12;
+
+/**
+ * Gives the L1 a slot time: EDR's interval mining, which keeps automine on (a transaction is
+ * still mined at once, so blob transactions are accepted: hardhat#5024 refuses them only when
+ * they would wait in the mempool). Returns the slot time set (0: none).
+ */
+export async function startL1Slots(l1: JsonRpcProvider, seconds = DEFAULT_BLOCK_TIME_SECONDS): Promise<number> {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new DevnetStartError("The L1 block time must be a whole number of seconds, 0 or more", { blockTimeSeconds: seconds });
+  if (seconds > 0) await l1.send("evm_setIntervalMining", [seconds * 1000]);
+  return seconds;
+}
+
+/** Stops the L1's slots (its timer would otherwise keep the process alive). */
+export async function stopL1Slots(l1: JsonRpcProvider, seconds: number): Promise<void> {
+  if (seconds > 0) await l1.send("evm_setIntervalMining", [0]).catch(() => undefined);
+}
+
+/** Waits until the node has derived L2 block `number` (the devnet's funding), syncing it meanwhile. */
+export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(tag: "latest"): bigint }, number: bigint, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await node.sync().catch(() => undefined);
+    if (node.blockNumber("latest") >= number) return;
+    if (Date.now() > deadline) throw new DevnetStartError("The node did not derive the block that funded the dev accounts in time", { block: number, nodeHead: node.blockNumber("latest") });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
@@ -394,11 +444,23 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
       : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn[0]}; the first 10 of Hardhat's 20):`,
     accounts,
   ].join("\n");
+}
+
+/** The banner's line on L1 slots and when L2 blocks become safe and finalized. */
+function finalityLine(devnet: Devnet): string {
+  const slots = devnet.blockTimeSeconds > 0 ? `an L1 block every ${devnet.blockTimeSeconds} s (--block-time)` : "L1 blocks only for transactions (--block-time 0)";
+  const after = devnet.blockTimeSeconds > 0 ? ` ≈ ${formatDuration(devnet.finalityDepth * devnet.blockTimeSeconds)} after L1 verification` : "";
+  return `  finality: ${slots}; an L2 block is safe when L1 verified it, finalized ${devnet.finalityDepth} L1 blocks deep${after} (--finality-depth)`;
+}
+
+function formatDuration(seconds: number): string {
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 /** The banner of a devnet of many rollups: the factory, every rollup's chain id, address and URL, the funding. */
@@ -416,6 +478,7 @@ function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
     `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
     `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    finalityLine(devnet),
     `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
     ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),
     `Follow them all from another process: npm run multi-node -- --l1 ${devnet.l1Url} --factory ${devnet.factoryAddress} --blobs ${devnet.blobUrl} --port <port>`,

@@ -54,12 +54,20 @@ export const ROLLUP_CREATED_EVENT = "event RollupCreated(uint64 indexed chainId,
 export const RETIRED_EVENT = "event Retired(uint64 number)";
 
 const events = new Interface([ROLLUP_CREATED_EVENT, RETIRED_EVENT]);
-const TOPICS = {
-  created: events.getEvent("RollupCreated")!.topicHash,
-  retired: events.getEvent("Retired")!.topicHash,
-  advanced: blockAdvancedTopic(),
-  queued: nativeRollupInterface().getEvent("MessageQueued")!.topicHash,
-};
+let topicsOnce: { created: string; retired: string; advanced: string; queued: string } | undefined;
+/**
+ * The topics the node follows, read from the contracts' artifacts on first use: never when the
+ * module is imported, since a clean clone has no artifacts until the devnet builds them.
+ */
+function topics(): { created: string; retired: string; advanced: string; queued: string } {
+  topicsOnce ??= {
+    created: events.getEvent("RollupCreated")!.topicHash,
+    retired: events.getEvent("Retired")!.topicHash,
+    advanced: blockAdvancedTopic(),
+    queued: nativeRollupInterface().getEvent("MessageQueued")!.topicHash,
+  };
+  return topicsOnce;
+}
 
 /** A rollup given explicitly. */
 export interface MultiRollupSpec {
@@ -448,7 +456,7 @@ class MultiNodeImpl {
   private created(logs: RawLog[], created: Entry[]): Entry[] {
     const fresh: Entry[] = [];
     for (const log of logs) {
-      if (log.address.toLowerCase() !== this.factory || log.topics[0] !== TOPICS.created) continue;
+      if (log.address.toLowerCase() !== this.factory || log.topics[0] !== topics().created) continue;
       const chainId = BigInt(log.topics[1]!);
       const address = ("0x" + log.topics[2]!.slice(26)).toLowerCase();
       const known = this.entries.get(chainId);
@@ -468,7 +476,7 @@ class MultiNodeImpl {
   private async getLogs(addresses: string[], from: bigint, to: bigint): Promise<RawLog[]> {
     if (addresses.length === 0) return [];
     return this.l1.send<RawLog[]>("eth_getLogs", [
-      { address: addresses, topics: [[TOPICS.advanced, TOPICS.retired, TOPICS.queued, TOPICS.created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+      { address: addresses, topics: [[topics().advanced, topics().retired, topics().queued, topics().created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
     ]);
   }
 
@@ -500,13 +508,13 @@ class MultiNodeImpl {
       const entry = this.byAddress.get(log.address.toLowerCase());
       if (entry === undefined) continue;
       const topic = log.topics[0];
-      if (topic === TOPICS.advanced) {
+      if (topic === topics().advanced) {
         advances.set(entry, [...(advances.get(entry) ?? []), log]);
-      } else if (topic === TOPICS.retired) {
+      } else if (topic === topics().retired) {
         entry.retired = { number: BigInt(events.decodeEventLog("Retired", log.data, log.topics)[0] as bigint), l1Block: BigInt(log.blockNumber) };
         changed.add(entry);
         this.needsRun.add(entry.chainId);
-      } else if (topic === TOPICS.queued) {
+      } else if (topic === topics().queued) {
         const length = BigInt(log.topics[1]!) + 1n;
         if (length > entry.queued) entry.queued = length;
         changed.add(entry);
