@@ -48,7 +48,7 @@ if (arg("l1") === undefined || (config.factory === undefined && (config.rollups 
 }
 let port: number, pollMs: number;
 try {
-  port = integerOption("multi-node", values, "port", 8546, 1, 65_535);
+  port = integerOption("multi-node", values, "port", 8546, 0, 65_535); // 0: the OS picks one (printed)
   pollMs = integerOption("multi-node", values, "poll-ms", 1000, 10, 3_600_000);
 } catch (error) {
   console.error((error as Error).message);
