@@ -69,7 +69,10 @@ interface Frame {
  * halted child's whole gas, a CREATE collision) only adds; a call that fails before its frame
  * (balance, depth) returns the stipend as the same kind of credit; refunds are kept apart (in
  * `gasRefund`) and never touch `gasLeft`. The limit given to `begin` can then be the final
- * consumption's bound: see `applyBlockBody` for the 5/4 of a transaction's receipt gas.
+ * consumption's bound: see `applyBlockBody` for the 5/4 of a transaction's receipt gas. The
+ * work bound is kept: the EVM is 2,300 above the measure only between the CALL's charge and
+ * its stipend, where no opcode runs. (EIP-8037's state-gas credits, which would also add to
+ * `gasLeft`, are not in Osaka: a hardfork that brings them must revisit this rule.)
  *
  * A precompile call is given at most one gas more than is left under the limit (see
  * `attach`), so its one-step work is bounded too.
