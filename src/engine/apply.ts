@@ -175,8 +175,13 @@ export async function applyBlockBody(
       skipped.push({ hash: bytesToHex(tx.hash()), tx, reason });
       continue;
     }
-    // A refund returns at most a fifth of what a transaction consumed, so once it has consumed
-    // 5/4 of what is left of the budget, its block gas is over the budget whatever happens next.
+    // The limit is sound (no block the builder built is refused) because of two bounds:
+    // - A transaction's receipt gas G is max(C − refund, EIP-7623's calldata floor), C its
+    //   consumption before the refund and the refund at most ⌊C/5⌋ (EIP-3529), so G ≥ 4C/5 and
+    //   C ≤ ⌊5G/4⌋. The floor only raises G. G ≤ budget − gasUsed, as later transactions add ≥ 0.
+    // - The meter never measures more than C: what it measures never decreases during the
+    //   transaction (it counts a value CALL's 2,300 stipend at the CALL, see `createGasMeter`).
+    // So once the meter passes ⌊5/4 × (budget − gasUsed)⌋, the block's gas must pass the budget.
     meter?.begin(`transaction ${index}`, tx.gasLimit, budget === undefined ? undefined : ((budget - gasUsed) * 5n) / 4n);
     const checkpoints = stateManager.openCheckpoints();
     let result;
