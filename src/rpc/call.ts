@@ -8,6 +8,7 @@ import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
 import type { ChainView } from "./view.js";
+import type { CallBlock } from "./pending.js";
 import { RpcError } from "./errors.js";
 import type { AccountOverride, CallRequest } from "./params.js";
 
@@ -39,7 +40,7 @@ export interface CallOutcome {
 }
 
 /**
- * `eth_call` at block `number` of `view`, bounded: at most `limits.gasCap` gas (a larger `gas` is
+ * `eth_call` in block `at` of `view` (a canonical block, or the pending one), bounded: at most `limits.gasCap` gas (a larger `gas` is
  * capped, as geth caps it) and `limits.timeoutMs` of wall time, after which it is aborted with
  * geth's "execution aborted (timeout = …)". While it runs it yields the thread every 10 ms.
  *
@@ -48,9 +49,9 @@ export interface CallOutcome {
  * (with the decoded reason and the revert data); any other failure (out of gas, invalid opcode)
  * → -32000 with the EVM's message.
  */
-export async function boundedCall(view: ChainView, number: bigint, request: CallRequest, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<string> {
+export async function boundedCall(view: ChainView, at: CallBlock, request: CallRequest, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<string> {
   const gasLimit = request.gas === undefined || request.gas > limits.gasCap ? limits.gasCap : request.gas;
-  const outcome = await runBoundedCall(view, number, request, gasLimit, limits, overrides);
+  const outcome = await runBoundedCall(view, at, request, gasLimit, limits, overrides);
   throwIfFailed(outcome);
   return bytesToHex(outcome.returnValue);
 }
@@ -72,16 +73,16 @@ export function throwIfFailed(outcome: CallOutcome): void {
  */
 export async function runBoundedCall(
   view: ChainView,
-  number: bigint,
+  at: CallBlock,
   request: CallRequest,
   gasLimit: bigint,
   limits: CallLimits,
   overrides?: Map<string, AccountOverride>,
 ): Promise<CallOutcome> {
-  const header = view.header(number)!;
+  const header = at.header;
   const common = createL2Common(view.chainId);
   const trie = new MerklePatriciaTrie({
-    db: view.stateDb(),
+    db: at.db(),
     root: header.stateRoot,
     useKeyHashing: true,
     valueEncoding: ValueEncoding.Bytes,
@@ -95,7 +96,7 @@ export async function runBoundedCall(
     stateManager,
     blockchain: {
       getBlock: async (n: number) => {
-        const ancestor = BigInt(n) < number ? view.header(BigInt(n)) : undefined;
+        const ancestor = at.ancestor(BigInt(n));
         if (ancestor === undefined) throw new Error(`no ancestor ${n}`);
         return ancestor;
       },
