@@ -15,6 +15,8 @@ import type { Filters } from "./filters.js";
 import { formatBlock, formatReceipt, formatTransaction, formatLog, toQuantity } from "./format.js";
 import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, stateOverrideParam, type AccountOverride, type CallRequest } from "./params.js";
 import type { ChainView } from "./view.js";
+import { accessListParam, createAccessList } from "./access-list.js";
+import { traceBlock, traceCall, traceOptionsParam, traceTransaction } from "./trace/index.js";
 import { canonicalCallBlock, createPendingBlocks, pendingChainBlock, type CallBlock } from "./pending.js";
 
 /** Who asks: a WebSocket connection may subscribe; HTTP and in-process callers may not. */
@@ -137,6 +139,33 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       "eth_estimateGas",
       // Omitted (what ethers 6 and viem 2 send) is "pending", as in geth: the next block's context.
       async ([call, block, overrides]) => toQuantity(await estimateGas(view, callParam(call), await callBlock(block, "pending"), limits, stateOverrideParam(overrides))),
+    ],
+    [
+      "eth_createAccessList",
+      async ([call, block, overrides]) => {
+        const request = callParam(call);
+        const given = accessListParam((call as { accessList?: unknown }).accessList);
+        return createAccessList(view, request, given, await callBlock(block, "pending"), limits, stateOverrideParam(overrides));
+      },
+    ],
+    // geth's debug_trace* (src/rpc/trace): callTracer, prestateTracer, or the struct logger.
+    ["debug_traceTransaction", async ([hash, options]) => traceTransaction(view, hashParam(hash, "transaction hash"), traceOptionsParam(options))],
+    ["debug_traceBlockByNumber", async ([block, options]) => traceBlock(view, blockParam(view, block).number, traceOptionsParam(options))],
+    [
+      "debug_traceBlockByHash",
+      async ([hash, options]) => {
+        const number = view.numberOfHash(hashParam(hash, "block hash"));
+        if (number === undefined) throw new RpcError(-32000, `block ${String(hash)} not found`);
+        return traceBlock(view, number, traceOptionsParam(options));
+      },
+    ],
+    [
+      "debug_traceCall",
+      async ([call, block, options]) => {
+        const opts = traceOptionsParam(options);
+        const overrides = stateOverrideParam((opts as { stateOverrides?: unknown }).stateOverrides);
+        return traceCall(view, callParam(call), await callBlock(block, "latest"), opts, limits, overrides);
+      },
     ],
     ["eth_gasPrice", async () => toQuantity(nextBaseFee() + SUGGESTED_TIP)],
     ["eth_maxPriorityFeePerGas", async () => toQuantity(SUGGESTED_TIP)],
