@@ -44,7 +44,7 @@ export type { L1Origin } from "./records.js";
 export type { StageId, UnwoundBlock } from "./stage.js";
 export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js";
 export { transactionJournal, type TransactionJournal } from "./journal.js";
-export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec } from "./multi.js";
+export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec, type UnwoundListener } from "./multi.js";
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {

@@ -93,9 +93,12 @@ export interface MultiNodeOptions {
   /** See `NodeOptions.commitIntervalMs`. */
   commitIntervalMs?: number;
   /** Called after an L1 reorg unwound a rollup's blocks, with their transactions. */
-  onUnwoundTransactions?: (chainId: bigint, transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
+  onUnwoundTransactions?: UnwoundListener;
   log?: (line: string) => void;
 }
+
+/** Receives the transactions an L1 reorg took out of a rollup's chain. */
+export type UnwoundListener = (chainId: bigint, transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
 
 /** What the node knows of a rollup. */
 export interface MultiRollupInfo {
@@ -133,6 +136,12 @@ export interface MultiNode {
   journaled(): bigint[];
   /** Called when a rollup retires, once its last block is derived (its part is dropped). */
   onRetired(listener: (chainId: bigint) => void): () => void;
+  /**
+   * Called after an L1 reorg unwound a rollup's blocks, with their transactions (raw, in chain
+   * order), like `onUnwoundTransactions`: whoever keeps the rollup's mempool puts them back.
+   * Returns the unsubscribe function.
+   */
+  onUnwound(listener: UnwoundListener): () => void;
   /** Resolves with the error if the node halts (another L1). */
   whenHalted(): Promise<Error>;
   stop(): Promise<void>;
@@ -243,6 +252,7 @@ class MultiNodeImpl {
   private readonly nodeCtx: Pick<NodeContext, "store">;
   private readonly needsRun = new Set<bigint>();
   private readonly retiredListeners = new Set<(chainId: bigint) => void>();
+  readonly unwoundListeners = new Set<UnwoundListener>();
   private l1Head = 0n;
   private stopped = false;
   private halted: Error | undefined;
@@ -590,6 +600,18 @@ class MultiNodeImpl {
     this.log(`L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
   }
 
+  /** An L1 reorg unwound `chainId`'s blocks: their transactions to the option's callback and every listener (each failure said, none stops the others). */
+  private async handBack(chainId: bigint, transactions: Uint8Array[], reorg: Reorg): Promise<void> {
+    const receivers = [...(this.options.onUnwoundTransactions === undefined ? [] : [this.options.onUnwoundTransactions]), ...this.unwoundListeners];
+    for (const receiver of receivers) {
+      try {
+        await receiver(chainId, transactions, reorg);
+      } catch (error) {
+        this.log(`multi-node: rollup ${chainId}: handing back ${transactions.length} unwound transaction(s) failed: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+
   /** Derives and executes the rollups that got blocks; drops the parts of retired ones once done. */
   private async runParts(): Promise<void> {
     for (const chainId of [...this.needsRun]) {
@@ -711,7 +733,7 @@ class MultiNodeImpl {
       dataDir: this.env.dir,
       follow: false,
       commitIntervalMs: this.options.commitIntervalMs ?? DEFAULT_COMMIT_POLICY.intervalMs,
-      onUnwoundTransactions: this.options.onUnwoundTransactions && ((txs, reorg) => this.options.onUnwoundTransactions!(entry.chainId, txs, reorg)),
+      onUnwoundTransactions: (txs, reorg) => this.handBack(entry.chainId, txs, reorg),
       log: this.log,
     };
     part.node = runNode(ctx, nodeOptions, identity, this.finalityDepth, this.l1ChainId, { pipeline, followed: () => l1Checkpoint(this.nodeCtx) });
@@ -764,6 +786,10 @@ class MultiNodeImpl {
       sync: async () => {
         await this.run();
         return status();
+      },
+      onUnwound: (listener) => {
+        this.unwoundListeners.add(listener);
+        return () => this.unwoundListeners.delete(listener);
       },
       onRetired: (listener) => {
         this.retiredListeners.add(listener);
