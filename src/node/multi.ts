@@ -42,7 +42,7 @@ import {
 import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client, type RawLog } from "./l1.js";
 import type { Reorg, RunResult, Stages } from "./pipeline.js";
 import { unwindIfReorged } from "./pipeline.js";
-import type { NodeContext } from "./stage.js";
+import type { NodeContext, UnwoundBlock } from "./stage.js";
 import { advanceRecords, blockAdvancedTopic, l1Checkpoint, lastAdvance, MAX_LOG_RANGE, ScanRaceError, storeAdvanceRecords, storedL1BlocksDownFrom, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { BlockWriteDB, keyNumber, numberKey, openMultiStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type MultiStore } from "./store.js";
 import type { BlobReader, BlobReaderSource } from "../blobs/reader.js";
@@ -714,10 +714,10 @@ class MultiNodeImpl {
     }
 
     const part: Part = { ctx, reorgCheck: false, node: undefined as never };
-    const pipeline = async (c: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}): Promise<RunResult> => {
+    const pipeline = async (c: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}, inUnwind?: (unwound: UnwoundBlock[]) => void): Promise<RunResult> => {
       const reorgs: Reorg[] = [];
       if (part.reorgCheck) {
-        const reorg = await unwindIfReorged(c, stages);
+        const reorg = await unwindIfReorged(c, stages, inUnwind);
         part.reorgCheck = false;
         if (reorg !== undefined) {
           reorgs.push(reorg);
