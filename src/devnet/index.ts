@@ -192,6 +192,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     mempool,
     coinbase: await proposerSigner.getAddress(),
     dataAvailability: options.dataAvailability ?? "blobs",
+    node: () => node,
     log,
   });
   const round = async () => {

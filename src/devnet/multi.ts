@@ -133,6 +133,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
             mempool: () => rpc?.mempool(r.chainId),
             hasQueuedMessages: () => multi.hasQueuedMessages(r.chainId),
             chain: () => adopt(r.chainId),
+            node: () => multi.rollup(r.chainId),
           }),
         ),
     signer,

@@ -314,6 +314,7 @@ export async function buildFittingBlock(
         cap,
         blobs: blobCount,
         transactions: included.length,
+        delivery: delivery.delivery !== undefined,
         witnessBytes: block.input.witness.length,
       });
     }
@@ -399,7 +400,7 @@ function emptyInput(): ExecuteInput {
  * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
  * EXECUTE will see is known while building. The delivery's messages go first.
  */
-async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
+export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   return buildBlock(chain, {
     transactions,
