@@ -5,24 +5,10 @@
  * `createAccessList` and a `debug_traceTransaction` with geth's `callTracer`, and a wait until
  * L1 has verified every block through EXECUTE (the L2's `safe` block).
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Contract, ContractFactory, JsonRpcProvider, MaxUint256, NonceManager, Wallet, type ContractTransactionResponse, type TransactionReceipt } from "ethers";
 import { createPublicClient, encodeFunctionData, http, type Abi } from "viem";
+import { uniswapArtifacts, type PublishedArtifact } from "./artifacts.js";
 
-const require = createRequire(import.meta.url);
-
-/** A published Uniswap artifact: its ABI and creation bytecode. */
-interface Published {
-  abi: unknown[];
-  bytecode: string;
-}
-
-function published(file: string): Published {
-  const json = JSON.parse(readFileSync(require.resolve(file), "utf8")) as { abi: unknown[]; bytecode: string; evm?: { bytecode?: { object?: string } } };
-  const code = json.bytecode ?? json.evm?.bytecode?.object ?? "";
-  return { abi: json.abi, bytecode: code.startsWith("0x") ? code : `0x${code}` };
-}
 
 /** One step the user took, with what it cost. */
 export interface UniswapStep {
@@ -71,17 +57,17 @@ export async function runUniswap(options: { l2Url: string; keys: string[]; log?:
     if (receipt.status !== 1) throw new Error(`${step} failed on L2 (status ${receipt.status}, gas ${receipt.gasUsed} of ${tx.gasLimit})`);
     return receipt;
   };
-  const deploy = async (name: string, artifact: Published, args: unknown[]): Promise<Contract> => {
+  const deploy = async (name: string, artifact: PublishedArtifact, args: unknown[]): Promise<Contract> => {
     const contract = await new ContractFactory(artifact.abi as never, artifact.bytecode, user).deploy(...args);
     await record(`deploy ${name}`, Promise.resolve(contract.deploymentTransaction()! as ContractTransactionResponse));
     return new Contract(await contract.getAddress(), artifact.abi as never, user);
   };
 
-  const weth = await deploy("WETH9", published("@uniswap/v2-periphery/build/WETH9.json"), []);
-  const factory = await deploy("UniswapV2Factory", published("@uniswap/v2-core/build/UniswapV2Factory.json"), [userAddress]);
-  const routerArtifact = published("@uniswap/v2-periphery/build/UniswapV2Router02.json");
+  const weth = await deploy("WETH9", uniswapArtifacts.weth, []);
+  const factory = await deploy("UniswapV2Factory", uniswapArtifacts.factory, [userAddress]);
+  const routerArtifact = uniswapArtifacts.router;
   const router = await deploy("UniswapV2Router02", routerArtifact, [await factory.getAddress(), await weth.getAddress()]);
-  const erc20 = published("@uniswap/v2-periphery/build/ERC20.json");
+  const erc20 = uniswapArtifacts.erc20;
   const tokenA = await deploy("token A", erc20, [1_000_000n * TOKEN]);
   const tokenB = await deploy("token B", erc20, [1_000_000n * TOKEN]);
   const [a, b, w, r] = await Promise.all([tokenA.getAddress(), tokenB.getAddress(), weth.getAddress(), router.getAddress()]);
@@ -108,7 +94,7 @@ export async function runUniswap(options: { l2Url: string; keys: string[]; log?:
   await Promise.all(sent.map((tx, i) => record(`burst swap ${i + 1} (ETH→A)`, tx)));
 
   // Remove the A/WETH liquidity with ETH back (WETH.withdraw, then a value call to the user).
-  const pair = new Contract((await factory.getFunction("getPair")(a, w)) as string, published("@uniswap/v2-core/build/UniswapV2Pair.json").abi as never, user);
+  const pair = new Contract((await factory.getFunction("getPair")(a, w)) as string, uniswapArtifacts.pair.abi as never, user);
   const liquidity = (await pair.getFunction("balanceOf")(userAddress)) as bigint;
   await record("approve LP", pair.getFunction("approve")(r, MaxUint256));
   await record("removeLiquidityETH (A/WETH)", router.getFunction("removeLiquidityETH")(a, liquidity / 2n, 0n, 0n, userAddress, deadline()));

@@ -1,24 +1,10 @@
-import { createRequire } from "node:module";
 import { AbiCoder, getCreateAddress, Interface, MaxUint256 } from "ethers";
 import { callL2, type L2Chain } from "../../src/engine/index.js";
 import { extend, sign, wallets } from "./helpers.js";
 
-/**
- * Uniswap V2 as published on npm (`@uniswap/v2-core`, `@uniswap/v2-periphery`): the real
- * bytecode users deploy. Router02's `pairFor` has the mainnet pair init-code hash built in, and
- * the pair in `@uniswap/v2-core/build` is that very pair, so the router finds the pairs the
- * factory creates.
- */
-const require = createRequire(import.meta.url);
-type Published = { abi: unknown[]; bytecode: string };
-const load = (path: string) => require(path) as Published;
-export const uniswapArtifacts = {
-  erc20: load("@uniswap/v2-core/build/ERC20.json"),
-  factory: load("@uniswap/v2-core/build/UniswapV2Factory.json"),
-  pair: load("@uniswap/v2-core/build/UniswapV2Pair.json"),
-  weth: load("@uniswap/v2-periphery/build/WETH9.json"),
-  router: load("@uniswap/v2-periphery/build/UniswapV2Router02.json"),
-};
+import { uniswapArtifacts, type PublishedArtifact } from "../../examples/uniswap/artifacts.js";
+
+export { uniswapArtifacts };
 export const erc20Interface = new Interface(uniswapArtifacts.erc20.abi as never);
 export const pairInterface = new Interface(uniswapArtifacts.pair.abi as never);
 export const routerInterface = new Interface(uniswapArtifacts.router.abi as never);
@@ -42,7 +28,7 @@ export interface UniswapChain {
   pair: string;
 }
 
-function deployData(artifact: Published, types: string[] = [], args: unknown[] = []): string {
+function deployData(artifact: PublishedArtifact, types: string[] = [], args: unknown[] = []): string {
   return "0x" + artifact.bytecode.replace(/^0x/, "") + abi.encode(types, args).slice(2);
 }
 

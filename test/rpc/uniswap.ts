@@ -3,11 +3,8 @@
  * deployed on an L2 through its JSON-RPC by ethers with default gas: two tokens, the factory,
  * WETH, Router02, and liquidity (which creates the pair).
  */
-import { createRequire } from "node:module";
 import { Contract, ContractFactory, MaxUint256, type Wallet } from "ethers";
-
-const require = createRequire(import.meta.url);
-const load = (path: string) => require(path) as { abi: unknown[]; bytecode: string };
+import { uniswapArtifacts, type PublishedArtifact } from "../../examples/uniswap/artifacts.js";
 
 /** The deployed contracts. */
 export interface Uniswap {
@@ -20,14 +17,14 @@ export interface Uniswap {
 
 /** Deploys Uniswap V2 with `wallet` (each transaction waited for) and adds 10^24 of each token as liquidity. */
 export async function deployUniswap(wallet: Wallet): Promise<Uniswap> {
-  const erc20 = load("@uniswap/v2-core/build/ERC20.json");
-  const deploy = async (artifact: { abi: unknown[]; bytecode: string }, ...args: unknown[]) =>
+  const erc20 = uniswapArtifacts.erc20;
+  const deploy = async (artifact: PublishedArtifact, ...args: unknown[]) =>
     (await (await new ContractFactory(artifact.abi as never, artifact.bytecode, wallet).deploy(...args)).waitForDeployment()) as Contract;
   const tokenA = await deploy(erc20, 10n ** 27n);
   const tokenB = await deploy(erc20, 10n ** 27n);
-  const factory = await deploy(load("@uniswap/v2-core/build/UniswapV2Factory.json"), wallet.address);
-  const weth = await deploy(load("@uniswap/v2-periphery/build/WETH9.json"));
-  const router = await deploy(load("@uniswap/v2-periphery/build/UniswapV2Router02.json"), await factory.getAddress(), await weth.getAddress());
+  const factory = await deploy(uniswapArtifacts.factory, wallet.address);
+  const weth = await deploy(uniswapArtifacts.weth);
+  const router = await deploy(uniswapArtifacts.router, await factory.getAddress(), await weth.getAddress());
   const routerAddress = await router.getAddress();
   await (await tokenA.getFunction("approve")(routerAddress, MaxUint256)).wait();
   await (await tokenB.getFunction("approve")(routerAddress, MaxUint256)).wait();
@@ -35,6 +32,6 @@ export async function deployUniswap(wallet: Wallet): Promise<Uniswap> {
   const [a, b] = [await tokenA.getAddress(), await tokenB.getAddress()];
   await (await router.getFunction("addLiquidity")(a, b, 10n ** 24n, 10n ** 24n, 0n, 0n, wallet.address, deadline)).wait();
   const pairAddress = (await factory.getFunction("getPair")(a, b)) as string;
-  const pair = new Contract(pairAddress, load("@uniswap/v2-core/build/UniswapV2Pair.json").abi as never, wallet);
+  const pair = new Contract(pairAddress, uniswapArtifacts.pair.abi as never, wallet);
   return { tokenA, tokenB, router, pair, deadline };
 }
