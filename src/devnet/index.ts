@@ -22,6 +22,7 @@ import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
 import { startL1Process, type L1Process } from "./l1.js";
 import { threadId } from "node:worker_threads";
+import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
 
 /** Options of {@link startDevnet}. */
@@ -169,6 +170,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       ? await startL1Process({ host, l1Port, l1Url, blobPort, dataDir, network: hre.globalOptions.network ?? "node" })
       : await startL1InProcess(hre, { host, l1Port, l1Url, blobPort, dataDir });
   const { chainId: l1ChainId } = l1Side;
+  // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
+  warmKzgWorker();
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
