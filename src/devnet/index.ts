@@ -16,10 +16,14 @@ import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
-import { UltrasoundError } from "../shared/errors.js";
+import { DevnetStartError } from "./errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
+import { startL1Process, type L1Process } from "./l1.js";
+import { threadId } from "node:worker_threads";
+import { warmKzgWorker } from "../blobs/kzg-offthread.js";
+import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -64,7 +68,22 @@ export interface DevnetOptions {
    * them (see `startMultiDevnet`, src/devnet/multi.ts).
    */
   rollups?: number;
+  /**
+   * Where the parts run. "split" (default): the L1 (with EXECUTE's verification) and the blob
+   * archive in a child process, so the L2 JSON-RPC's thread never waits for L1 work. "single":
+   * everything on this thread, as before (kept to measure against: `npm run bench`, `offthread`).
+   */
+  layout?: DevnetLayout;
   log?: (line: string) => void;
+}
+
+/** Where a devnet's parts run: see {@link DevnetOptions.layout}. */
+export type DevnetLayout = "split" | "single";
+
+/** A process and thread a part of the devnet runs on. */
+export interface DevnetThread {
+  pid: number;
+  threadId: number;
 }
 
 /** A running devnet. */
@@ -94,6 +113,10 @@ export interface Devnet {
   /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
   funding?: Funding;
   rollup: Contract;
+  /** EXECUTE's recent verdicts on the devnet's L1 (which may run in another process), newest last. */
+  executeVerdicts?: () => Promise<readonly ExecuteVerdict[]>;
+  /** Where the L2 JSON-RPC (with the node and mempool), the L1 (with EXECUTE) and the proposer's builder run. */
+  threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
   /** With `rollups` > 1: the RollupFactory that created them. */
   factoryAddress?: string;
   /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
@@ -114,10 +137,7 @@ export interface DevnetRollup {
   rollup: Contract;
 }
 
-/** The devnet could not start (a port is taken, the host is not this machine's, the node failed). */
-export class DevnetStartError extends UltrasoundError {
-  override name = "DevnetStartError";
-}
+export { DevnetStartError } from "./errors.js";
 
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
@@ -151,32 +171,31 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
-  // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style.
-  const archive = await withoutSqliteWarning(() => openBlobArchive(options.dataDir ?? ".devnet/blobs"));
-  configureBlobArchive(archive);
   await hre.tasks.getTask("build").run({ quiet: true });
-
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
-  const { chainId: l1ChainId, server: l1Server } = await startL1Server(hre, host, l1Port, l1Url);
+  const dataDir = options.dataDir ?? ".devnet/blobs";
+  // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style,
+  // by the L1's process: EXECUTE reads the blobs it captured there.
+  const l1Side =
+    (options.layout ?? "split") === "split"
+      ? await startL1Process({ host, l1Port, l1Url, blobPort, dataDir, network: hre.globalOptions.network ?? "node" })
+      : await startL1InProcess(hre, { host, l1Port, l1Url, blobPort, dataDir });
+  const { chainId: l1ChainId } = l1Side;
+  // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
+  warmKzgWorker();
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);
   const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
   const mempool = createMempool(chain, options.mempool);
-  const blobServer = await startBlobArchiveServer({
-    archive,
-    host,
-    port: blobPort,
-    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
-  });
   // The node derives from L1 alone (the archive serves it the blobs), like any other node; its
   // store is new with each devnet (the Hardhat L1 is new each time).
   const node = await startNode({
     l1Url,
     rollup: address,
-    blobSource: blobServer.url,
-    dataDir: path.join(options.dataDir ?? ".devnet/blobs", "node"),
+    blobSource: l1Side.blobUrl,
+    dataDir: path.join(dataDir, "node"),
     reset: true,
     pollIntervalMs: 500,
     finalityDepth: options.finalityDepth,
@@ -252,6 +271,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     async (error: Error) => {
       await loop.stop();
       await node.stop();
+      await l1Side.stop();
       throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
     },
   );
@@ -262,7 +282,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     l1Url,
     l2Url: l2.url,
     l2WsUrl: l2.wsUrl,
-    blobUrl: blobServer.url,
+    blobUrl: l1Side.blobUrl,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
@@ -273,17 +293,16 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     node,
     funding,
     rollup,
+    executeVerdicts: () => l1Side.verdicts(),
+    threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
     async stop() {
       await stopL1Slots(l1, blockTimeSeconds);
       await loop.stop();
       await l2.close();
       await node.stop();
-      await blobServer.close();
-      configureBlobArchive(undefined);
-      archive.close();
       l1.destroy();
-      // Last: the L1 JSON-RPC server (its keep-alive sockets end with it), so nothing is left listening.
-      await l1Server.close();
+      // Last: the L1 and the blob archive (their keep-alive sockets end with them), so nothing is left listening.
+      await l1Side.stop();
     },
   };
 }
@@ -328,14 +347,19 @@ export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(
  * watcher live until the process ends). Nothing is printed, no request is logged. A port it
  * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
  */
-export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
+export async function startL1Server(
+  hre: HardhatRuntimeEnvironment,
+  host: string,
+  port: number,
+  url: string,
+  network: string = hre.globalOptions.network ?? "node",
+): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
     else throw error;
   };
   process.on("uncaughtException", onUncaught);
-  const network = hre.globalOptions.network ?? "node";
   const server = await hre.network.createServer(network, host, port);
   try {
     // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
@@ -351,6 +375,40 @@ export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string
   } finally {
     process.off("uncaughtException", onUncaught);
   }
+}
+
+/**
+ * The "single" layout's L1: the Hardhat network, the blob archive and its beacon API on this
+ * thread (what {@link startL1Process} runs in a child process).
+ */
+async function startL1InProcess(
+  hre: HardhatRuntimeEnvironment,
+  config: { host: string; l1Port: number; l1Url: string; blobPort: number; dataDir: string },
+): Promise<L1Process> {
+  const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
+  configureBlobArchive(archive);
+  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url);
+  const l1 = new JsonRpcProvider(config.l1Url, Network.from(chainId), { staticNetwork: true });
+  const blobServer = await startBlobArchiveServer({
+    archive,
+    host: config.host,
+    port: config.blobPort,
+    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
+  });
+  return {
+    chainId,
+    blobUrl: blobServer.url,
+    pid: process.pid,
+    threadId,
+    verdicts: async () => recentVerdicts(),
+    async stop() {
+      await blobServer.close();
+      configureBlobArchive(undefined);
+      archive.close();
+      l1.destroy();
+      await server.close();
+    },
+  };
 }
 
 /** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */

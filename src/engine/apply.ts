@@ -128,6 +128,19 @@ export interface ApplyOptions {
 /** The least gas an Osaka transaction adds to its block (intrinsic gas; EIP-7623's floor). */
 const MIN_TRANSACTION_GAS = 21_000n;
 
+/** How long block work may hold the thread before it gives it back (between two transactions). */
+export const SLICE_MS = 8;
+
+/** A function that yields the thread (setImmediate) once `SLICE_MS` have passed since the last yield. */
+function createSlicer(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}
+
 /**
  * The state transition of an L2 block, shared by the builder and the stateless verifier so the
  * two cannot drift: the L1-anchor system call, the message delivery (when there are messages),
@@ -161,7 +174,11 @@ export async function applyBlockBody(
   let cumulativeReceiptGas = 0n;
   let burnedFees = 0n;
   const stateManager = vm.stateManager as EngineStateManager;
+  const slice = createSlicer();
   for (const [index, item] of transactions.entries()) {
+    // A block of hundreds of transactions takes seconds: the thread is given back between
+    // transactions every few ms, so the RPC on the same thread keeps answering (issue 14 item 8).
+    await slice();
     if (budget !== undefined && budget - gasUsed < MIN_TRANSACTION_GAS) {
       // Every Osaka transaction adds at least 21,000 to the block's gas (EIP-7623's floor):
       // the claimed gas cannot cover this one, so do not even decode it.

@@ -2,7 +2,8 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import type { Contract, JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
 import { blockDataToBlobs } from "../blobs/da.js";
-import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
+import { type BlobSidecar } from "../blobs/kzg.js";
+import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
 import { MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB } from "../engine/block-data.js";
@@ -458,7 +459,7 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const { block } = fitted;
   const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
   const layout: DataLayout = { blobs: fitted.blobs, witnessInBlobs: fitted.witnessInBlobs };
-  const sidecar = layout.blobs === undefined ? undefined : makeSidecar(layout.blobs);
+  const sidecar = layout.blobs === undefined ? undefined : await makeSidecarOffThread(layout.blobs);
   const input = executeInputOf(block.input, layout, sidecar?.versionedHashes);
   const data = sidecar
     ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness, block.input.messages])
