@@ -18,13 +18,14 @@ import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
 import { benchThroughput } from "./throughput.js";
 import { benchScale } from "./scale.js";
+import { benchOffthread } from "./offthread.js";
 
 const report = createReport();
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|bridge|bundles` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|offthread|bridge|bundles` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -133,6 +134,8 @@ if (runs("hostile")) await benchHostileInputs(report, quick);
 // 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
 if (runs("node")) await benchNode(report, quick);
 if (runs("throughput")) await benchThroughput(report, quick);
+// 5b. eth_sendRawTransaction latency while blocks are built and verified: the devnet's split layout vs one thread.
+if (runs("offthread")) await benchOffthread(report, quick);
 
 // 6. The bridge: deposit/claim latency in L1 blocks, L1 gas of each bridge call, marginal L1 gas per
 //    delivered message, L2 gas of the delivery system call; published OP Stack / Taiko figures as notes.

@@ -12,71 +12,30 @@
  *   npm run devnet -- --calldata        publish L2 blocks in calldata instead of blobs
  *   npm run devnet -- --genesis g.json  another L2 genesis: { chainId, gasLimit, alloc, … }
  *   npm run devnet -- --allow-unprotected-txs   accept pre-EIP-155 (replayable) L2 transactions
+ *   npm run devnet -- --block-time 2    an L1 block at least every 2 s (default 12; 0: only for transactions)
+ *   npm run devnet -- --help            every option
  *   npm run devnet -- --rollups 10      ten rollups (chain ids 167001…167010) made by a RollupFactory,
  *                                       served by one node at /rollup/<chainId> (the first at / too),
  *                                       advanced by one proposer
  */
 import hre from "hardhat";
-import { readFileSync } from "node:fs";
+import { DEVNET_USAGE, parseDevnetArgs, type DevnetCommand } from "../src/devnet/cli.js";
 import { devnetBanner, startDevnet } from "../src/devnet/index.js";
-import { parseGenesisJson } from "../src/engine/index.js";
 import { runSmoke } from "../src/devnet/smoke.js";
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  if (index === -1) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0 || value > 65535) {
-    console.error(`${name} needs a port number, got ${process.argv[index + 1]}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function textOption(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  if (index === -1) return undefined;
-  const value = process.argv[index + 1];
-  if (value === undefined || value.startsWith("--")) {
-    console.error(`${name} needs a value`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const smoke = process.argv.includes("--smoke");
-const rollupsIndex = process.argv.indexOf("--rollups");
-const rollups = rollupsIndex === -1 ? 1 : Number(process.argv[rollupsIndex + 1]);
-if (!Number.isInteger(rollups) || rollups < 1 || rollups > 100_000) {
-  console.error(`--rollups needs a number of rollups (1 to 100,000), got ${process.argv[rollupsIndex + 1]}`);
+let command: DevnetCommand;
+try {
+  command = parseDevnetArgs(process.argv.slice(2));
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${DEVNET_USAGE}`);
   process.exit(2);
 }
-if (rollups > 1 && process.argv.includes("--genesis")) {
-  console.error("devnet: --genesis is for a devnet of one rollup (with --rollups each has the default genesis of its chain id)");
-  process.exit(2);
+if (command.help) {
+  console.log(DEVNET_USAGE);
+  process.exit(0);
 }
-const genesisIndex = process.argv.indexOf("--genesis");
-let genesis;
-if (genesisIndex !== -1) {
-  const file = process.argv[genesisIndex + 1] ?? "";
-  try {
-    genesis = parseGenesisJson(readFileSync(file, "utf8"), file);
-  } catch (error) {
-    console.error(`devnet: ${(error as Error).message}`);
-    process.exit(2);
-  }
-}
-const devnet = await startDevnet(hre, {
-  host: textOption("--host"),
-  dataDir: textOption("--data-dir"),
-  mempool: { allowUnprotected: process.argv.includes("--allow-unprotected-txs") },
-  l1Port: option("--l1-port", 8545),
-  l2Port: option("--l2-port", 8546),
-  blobPort: option("--blob-port", 5052),
-  dataAvailability: process.argv.includes("--calldata") ? "calldata" : "blobs",
-  genesis,
-  rollups,
-}).catch((error: Error) => {
+const smoke = command.smoke;
+const devnet = await startDevnet(hre, command.options).catch((error: Error) => {
   console.error(`devnet: ${error.message}`);
   process.exit(1);
 });

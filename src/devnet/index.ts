@@ -16,10 +16,14 @@ import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { deployRollup } from "../sdk/contracts.js";
-import { UltrasoundError } from "../shared/errors.js";
+import { DevnetStartError } from "./errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
+import { startL1Process, type L1Process } from "./l1.js";
+import { threadId } from "node:worker_threads";
+import { warmKzgWorker } from "../blobs/kzg-offthread.js";
+import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -47,6 +51,13 @@ export interface DevnetOptions {
   /** L1 depth at which the node calls an L2 block finalized. Default 64 (the node's). */
   finalityDepth?: number;
   /**
+   * The L1's slot time in seconds: the L1 mines a block at least this often even when idle, so
+   * `safe`/`finalized` and L1 time move on their own. Default 12 (Ethereum's); 0 mines only for
+   * transactions. Transactions are still mined at once (automine stays on: EDR takes blob
+   * transactions only then, hardhat#5024).
+   */
+  blockTimeSeconds?: number;
+  /**
    * What each of Hardhat's 20 accounts deposits to L2 at start (their L1 balance is topped up
    * first, so it stays as Hardhat made it). Default 10,000 ETH; 0 for none.
    */
@@ -57,7 +68,22 @@ export interface DevnetOptions {
    * them (see `startMultiDevnet`, src/devnet/multi.ts).
    */
   rollups?: number;
+  /**
+   * Where the parts run. "split" (default): the L1 (with EXECUTE's verification) and the blob
+   * archive in a child process, so the L2 JSON-RPC's thread never waits for L1 work. "single":
+   * everything on this thread, as before (kept to measure against: `npm run bench`, `offthread`).
+   */
+  layout?: DevnetLayout;
   log?: (line: string) => void;
+}
+
+/** Where a devnet's parts run: see {@link DevnetOptions.layout}. */
+export type DevnetLayout = "split" | "single";
+
+/** A process and thread a part of the devnet runs on. */
+export interface DevnetThread {
+  pid: number;
+  threadId: number;
 }
 
 /** A running devnet. */
@@ -72,6 +98,10 @@ export interface Devnet {
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
   l1ChainId: bigint;
+  /** The L1's slot time in seconds (0: blocks only for transactions). */
+  blockTimeSeconds: number;
+  /** L1 depth at which the node calls an L2 block finalized. */
+  finalityDepth: number;
   /**
    * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 4
    * below the node's head keep their headers only: their transactions and receipts are the node's.
@@ -83,6 +113,10 @@ export interface Devnet {
   /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
   funding?: Funding;
   rollup: Contract;
+  /** EXECUTE's recent verdicts on the devnet's L1 (which may run in another process), newest last. */
+  executeVerdicts?: () => Promise<readonly ExecuteVerdict[]>;
+  /** Where the L2 JSON-RPC (with the node and mempool), the L1 (with EXECUTE) and the proposer's builder run. */
+  threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
   /** With `rollups` > 1: the RollupFactory that created them. */
   factoryAddress?: string;
   /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
@@ -103,10 +137,7 @@ export interface DevnetRollup {
   rollup: Contract;
 }
 
-/** The devnet could not start (a port is taken, the host is not this machine's, the node failed). */
-export class DevnetStartError extends UltrasoundError {
-  override name = "DevnetStartError";
-}
+export { DevnetStartError } from "./errors.js";
 
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
@@ -140,32 +171,31 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
-  // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style.
-  const archive = await withoutSqliteWarning(() => openBlobArchive(options.dataDir ?? ".devnet/blobs"));
-  configureBlobArchive(archive);
   await hre.tasks.getTask("build").run({ quiet: true });
-
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
-  const { chainId: l1ChainId, server: l1Server } = await startL1Server(hre, host, l1Port, l1Url);
+  const dataDir = options.dataDir ?? ".devnet/blobs";
+  // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style,
+  // by the L1's process: EXECUTE reads the blobs it captured there.
+  const l1Side =
+    (options.layout ?? "split") === "split"
+      ? await startL1Process({ host, l1Port, l1Url, blobPort, dataDir, network: hre.globalOptions.network ?? "node" })
+      : await startL1InProcess(hre, { host, l1Port, l1Url, blobPort, dataDir });
+  const { chainId: l1ChainId } = l1Side;
+  // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
+  warmKzgWorker();
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);
   const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
   const mempool = createMempool(chain, options.mempool);
-  const blobServer = await startBlobArchiveServer({
-    archive,
-    host,
-    port: blobPort,
-    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
-  });
   // The node derives from L1 alone (the archive serves it the blobs), like any other node; its
   // store is new with each devnet (the Hardhat L1 is new each time).
   const node = await startNode({
     l1Url,
     rollup: address,
-    blobSource: blobServer.url,
-    dataDir: path.join(options.dataDir ?? ".devnet/blobs", "node"),
+    blobSource: l1Side.blobUrl,
+    dataDir: path.join(dataDir, "node"),
     reset: true,
     pollIntervalMs: 500,
     finalityDepth: options.finalityDepth,
@@ -174,13 +204,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
-  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
-    async (error: Error) => {
-      await node.stop();
-      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
-    },
-  );
-
   const proposer = createProposer({
     chain,
     rollup,
@@ -188,6 +211,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     mempool,
     coinbase: await proposerSigner.getAddress(),
     dataAvailability: options.dataAvailability ?? "blobs",
+    node: () => node,
     log,
   });
   const round = async () => {
@@ -240,34 +264,80 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   let funding: Funding | undefined;
   if (amount > 0n) {
     funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
-    await node.sync().catch(() => undefined);
+    await waitForNode(node, funding.deliveredIn[0]!);
   }
+  // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
+  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+    async (error: Error) => {
+      await loop.stop();
+      await node.stop();
+      await l1Side.stop();
+      throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
+    },
+  );
+  // Slots start once everything is up, so the start itself is not slowed by empty blocks.
+  const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
   return {
     l1Url,
     l2Url: l2.url,
     l2WsUrl: l2.wsUrl,
-    blobUrl: blobServer.url,
+    blobUrl: l1Side.blobUrl,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
+    blockTimeSeconds,
+    finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
     chain,
     mempool,
     node,
     funding,
     rollup,
+    executeVerdicts: () => l1Side.verdicts(),
+    threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
     async stop() {
+      await stopL1Slots(l1, blockTimeSeconds);
       await loop.stop();
       await l2.close();
       await node.stop();
-      await blobServer.close();
-      configureBlobArchive(undefined);
-      archive.close();
       l1.destroy();
-      // Last: the L1 JSON-RPC server (its keep-alive sockets end with it), so nothing is left listening.
-      await l1Server.close();
+      // Last: the L1 and the blob archive (their keep-alive sockets end with them), so nothing is left listening.
+      await l1Side.stop();
     },
   };
+}
+
+/** The node's default finality depth (L1 blocks). */
+export const DEFAULT_FINALITY_DEPTH = 64;
+
+/** Ethereum's slot time, the devnet L1's default. */
+export const DEFAULT_BLOCK_TIME_SECONDS = 12;
+
+/**
+ * Gives the L1 a slot time: EDR's interval mining, which keeps automine on (a transaction is
+ * still mined at once, so blob transactions are accepted: hardhat#5024 refuses them only when
+ * they would wait in the mempool). Returns the slot time set (0: none).
+ */
+export async function startL1Slots(l1: JsonRpcProvider, seconds = DEFAULT_BLOCK_TIME_SECONDS): Promise<number> {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new DevnetStartError("The L1 block time must be a whole number of seconds, 0 or more", { blockTimeSeconds: seconds });
+  if (seconds > 0) await l1.send("evm_setIntervalMining", [seconds * 1000]);
+  return seconds;
+}
+
+/** Stops the L1's slots (its timer would otherwise keep the process alive). */
+export async function stopL1Slots(l1: JsonRpcProvider, seconds: number): Promise<void> {
+  if (seconds > 0) await l1.send("evm_setIntervalMining", [0]).catch(() => undefined);
+}
+
+/** Waits until the node has derived L2 block `number` (the devnet's funding), syncing it meanwhile. */
+export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(tag: "latest"): bigint }, number: bigint, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await node.sync().catch(() => undefined);
+    if (node.blockNumber("latest") >= number) return;
+    if (Date.now() > deadline) throw new DevnetStartError("The node did not derive the block that funded the dev accounts in time", { block: number, nodeHead: node.blockNumber("latest") });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
@@ -277,14 +347,19 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
  * watcher live until the process ends). Nothing is printed, no request is logged. A port it
  * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
  */
-export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
+export async function startL1Server(
+  hre: HardhatRuntimeEnvironment,
+  host: string,
+  port: number,
+  url: string,
+  network: string = hre.globalOptions.network ?? "node",
+): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
     else throw error;
   };
   process.on("uncaughtException", onUncaught);
-  const network = hre.globalOptions.network ?? "node";
   const server = await hre.network.createServer(network, host, port);
   try {
     // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
@@ -300,6 +375,40 @@ export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string
   } finally {
     process.off("uncaughtException", onUncaught);
   }
+}
+
+/**
+ * The "single" layout's L1: the Hardhat network, the blob archive and its beacon API on this
+ * thread (what {@link startL1Process} runs in a child process).
+ */
+async function startL1InProcess(
+  hre: HardhatRuntimeEnvironment,
+  config: { host: string; l1Port: number; l1Url: string; blobPort: number; dataDir: string },
+): Promise<L1Process> {
+  const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
+  configureBlobArchive(archive);
+  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url);
+  const l1 = new JsonRpcProvider(config.l1Url, Network.from(chainId), { staticNetwork: true });
+  const blobServer = await startBlobArchiveServer({
+    archive,
+    host: config.host,
+    port: config.blobPort,
+    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
+  });
+  return {
+    chainId,
+    blobUrl: blobServer.url,
+    pid: process.pid,
+    threadId,
+    verdicts: async () => recentVerdicts(),
+    async stop() {
+      await blobServer.close();
+      configureBlobArchive(undefined);
+      archive.close();
+      l1.destroy();
+      await server.close();
+    },
+  };
 }
 
 /** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */
@@ -394,11 +503,23 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
       : `Funded accounts (10,000 ETH on L1; ${formatEther(devnet.funding.amount)} ETH deposited to L2 at start, delivered in L2 block ${devnet.funding.deliveredIn[0]}; the first 10 of Hardhat's 20):`,
     accounts,
   ].join("\n");
+}
+
+/** The banner's line on L1 slots and when L2 blocks become safe and finalized. */
+function finalityLine(devnet: Devnet): string {
+  const slots = devnet.blockTimeSeconds > 0 ? `an L1 block every ${devnet.blockTimeSeconds} s (--block-time)` : "L1 blocks only for transactions (--block-time 0)";
+  const after = devnet.blockTimeSeconds > 0 ? ` ≈ ${formatDuration(devnet.finalityDepth * devnet.blockTimeSeconds)} after L1 verification` : "";
+  return `  finality: ${slots}; an L2 block is safe when L1 verified it, finalized ${devnet.finalityDepth} L1 blocks deep${after} (--finality-depth)`;
+}
+
+function formatDuration(seconds: number): string {
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 /** The banner of a devnet of many rollups: the factory, every rollup's chain id, address and URL, the funding. */
@@ -416,6 +537,7 @@ function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
     `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
     `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    finalityLine(devnet),
     `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
     ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),
     `Follow them all from another process: npm run multi-node -- --l1 ${devnet.l1Url} --factory ${devnet.factoryAddress} --blobs ${devnet.blobUrl} --port <port>`,

@@ -20,7 +20,7 @@ import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../en
 import { createMultiProposer, type MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startMultiNode } from "../node/multi.js";
-import { serveMultiNode } from "../node/rpc.js";
+import { serveMultiNode, type MultiNodeRpc } from "../node/rpc.js";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
@@ -35,6 +35,10 @@ import {
   proposedLine,
   KEPT_BODIES,
   startL1Server,
+  startL1Slots,
+  stopL1Slots,
+  waitForNode,
+  DEFAULT_FINALITY_DEPTH,
   urlHost,
   withoutSqliteWarning,
   type Devnet,
@@ -102,19 +106,8 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     finalityDepth: options.finalityDepth,
   });
   await multi.sync();
-  const rpc = await serveMultiNode(multi, { host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs, mempoolOptions: options.mempool }).catch(async (error: Error) => {
-    await multi.stop();
-    throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
-  });
-  const wsOf = (url: string) => url.replace(/^http/, "ws");
-  const rollups: DevnetRollup[] = created.map((c) => ({
-    chainId: c.chain.genesis.chainId,
-    address: c.address,
-    url: rpc.urlOf(c.chain.genesis.chainId),
-    wsUrl: wsOf(rpc.urlOf(c.chain.genesis.chainId)),
-    chain: c.chain,
-    rollup: c.rollup,
-  }));
+  // The L2 JSON-RPC opens once the dev accounts' deposits are delivered (below).
+  let rpc: MultiNodeRpc | undefined;
 
   // A rollup someone creates later through the devnet's factory gets a proposer chain too, the
   // first time it has work: its genesis is the node's (the default of its chain id), its blocks
@@ -137,9 +130,10 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
           (r): MultiProposerRollup => ({
             chainId: r.chainId,
             address: r.address,
-            mempool: () => rpc.mempool(r.chainId),
+            mempool: () => rpc?.mempool(r.chainId),
             hasQueuedMessages: () => multi.hasQueuedMessages(r.chainId),
             chain: () => adopt(r.chainId),
+            node: () => multi.rollup(r.chainId),
           }),
         ),
     signer,
@@ -182,7 +176,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
             log(`proposer: rollup ${chainId}: lost a race and could not follow the node: ${firstLine(followed.message)}`);
             break;
           }
-          await rpc.mempool(chainId)?.sync();
+          await rpc?.mempool(chainId)?.sync();
           log(`proposer: rollup ${chainId}: another proposer advanced it; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
           break;
         }
@@ -207,20 +201,39 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
       .map((a) => a.address);
     // Deposits to many rollups take longer to deliver than one's: twice the single devnet's wait.
     funding = await fundByDeposits({ l1, rollups: created, accounts, amount, timeoutMs: 120_000, onSent: () => loop.release() });
-    await multi.sync().catch(() => undefined);
+    for (const [i, c] of created.entries()) await waitForNode(await multi.rollup(c.chain.genesis.chainId), funding.deliveredIn[i]!, 120_000);
   }
+  // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
+  const served = await serveMultiNode(multi, { host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs, mempoolOptions: options.mempool }).catch(async (error: Error) => {
+    await loop.stop();
+    await multi.stop();
+    throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
+  });
+  rpc = served;
+  const wsOf = (url: string) => url.replace(/^http/, "ws");
+  const rollups: DevnetRollup[] = created.map((c) => ({
+    chainId: c.chain.genesis.chainId,
+    address: c.address,
+    url: served.urlOf(c.chain.genesis.chainId),
+    wsUrl: wsOf(served.urlOf(c.chain.genesis.chainId)),
+    chain: c.chain,
+    rollup: c.rollup,
+  }));
+  const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
   const first = created[0]!;
   const primary = await multi.rollup(first.chain.genesis.chainId);
-  const primaryMempool = (await rpc.openMempool(first.chain.genesis.chainId))!;
+  const primaryMempool = (await served.openMempool(first.chain.genesis.chainId))!;
   return {
     l1Url,
-    l2Url: rpc.url,
-    l2WsUrl: rpc.wsUrl,
+    l2Url: served.url,
+    l2WsUrl: served.wsUrl,
     blobUrl: blobServer.url,
     rollupAddress: first.address,
     chainId: first.chain.genesis.chainId,
     l1ChainId,
+    blockTimeSeconds,
+    finalityDepth: options.finalityDepth ?? DEFAULT_FINALITY_DEPTH,
     chain: first.chain,
     mempool: primaryMempool,
     node: primary,
@@ -229,8 +242,9 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     factoryAddress,
     rollups,
     async stop() {
+      await stopL1Slots(l1, blockTimeSeconds);
       await loop.stop();
-      await rpc.close();
+      await served.close();
       await multi.stop();
       await blobServer.close();
       configureBlobArchive(undefined);

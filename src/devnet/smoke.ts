@@ -53,10 +53,11 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
     const advanced = parseBlockAdvanced(logs);
     const lines: string[] = [];
     let blobCount = 0;
+    const verdicts = (await devnet.executeVerdicts?.()) ?? recentVerdicts();
     for (const number of blocks) {
       const event = advanced.find((e) => e.number === number);
       if (event === undefined) return { ok: false, reason: `no BlockAdvanced event for L2 block ${number}` };
-      const verdict = recentVerdicts().find((v) => v.ok && v.blockNumber === number);
+      const verdict = verdicts.find((v) => v.ok && v.blockNumber === number);
       if (verdict === undefined || verdict.blockHash !== event.blockHash) return { ok: false, reason: `no EXECUTE verdict for L2 block ${number}` };
       lines.push(`  L2 block ${number} ${event.blockHash} verified by EXECUTE in ${verdict.durationMs.toFixed(0)} ms`);
       if (event.blobHashes.length > 0) {

@@ -60,6 +60,24 @@ interface Frame {
  * frame records the sum outside it when it starts (EVM `beforeMessage`), and the metered
  * opcodes compare `outside + start − gasLeft` with the limit.
  *
+ * The rule that makes the meter sound (it must never refuse a block the builder built): what
+ * it measures never decreases during a transaction, so it never exceeds the transaction's
+ * final consumption (its gas before the refund). The EVM's own consumption does decrease, at
+ * one place only: a CALL or CALLCODE with value hands the callee a 2,300 stipend the caller
+ * never paid (ethereumjs adds it to the caller's `gasLeft` right after the CALL's charge, and
+ * the callee gives back what it does not use). A transaction whose last act is such a call to
+ * an EOA (Uniswap's `removeLiquidityETH` paying out ETH) peaks 2,300 above its final
+ * consumption, at the CALL. So at a value-bearing CALL/CALLCODE the meter counts the stipend
+ * as already handed over: it measures the charge minus 2,300, exactly what the next look will
+ * see. Every other change of `gasLeft` (opcode and memory charges, a child's use on return, a
+ * halted child's whole gas, a CREATE collision) only adds; a call that fails before its frame
+ * (balance, depth) returns the stipend as the same kind of credit; refunds are kept apart (in
+ * `gasRefund`) and never touch `gasLeft`. The limit given to `begin` can then be the final
+ * consumption's bound: see `applyBlockBody` for the 5/4 of a transaction's receipt gas. The
+ * work bound is kept: the EVM is 2,300 above the measure only between the CALL's charge and
+ * its stipend, where no opcode runs. (EIP-8037's state-gas credits, which would also add to
+ * `gasLeft`, are not in Osaka: a hardfork that brings them must revisit this rule.)
+ *
  * A precompile call is given at most one gas more than is left under the limit (see
  * `attach`), so its one-step work is bounded too.
  *
@@ -112,7 +130,7 @@ export function createGasMeter(common: Common): GasMeter {
       logicFunction: (runState: RunState, opCommon: Common) => {
         if (limit !== undefined) {
           const consumed = consumedAt(runState);
-          if (consumed !== undefined) check(consumed);
+          if (consumed !== undefined) check(consumed - stipendAhead(code, runState, opCommon));
         }
         return handler(runState, opCommon);
       },
@@ -156,6 +174,18 @@ export function createGasMeter(common: Common): GasMeter {
       last.length = 0;
     },
   };
+}
+
+/**
+ * The stipend the opcode about to run hands back to its frame: 2,300 for a CALL or CALLCODE
+ * with value (both add it to the caller's `gasLeft` before the callee starts, whether or not
+ * the callee can start), else 0. Its gas is already charged when the meter looks (the EVM runs
+ * the gas handler first), and its arguments are still on the stack (the handler pops them):
+ * value is the third word from the top.
+ */
+function stipendAhead(code: number, runState: RunState, common: Common): bigint {
+  if (code !== 0xf1 && code !== 0xf2) return 0n;
+  return runState.stack.peek(3)[2] === 0n ? 0n : common.param("callStipendGas");
 }
 
 /** The hardfork's own opcode handlers, built once per hardfork (they are pure functions). */

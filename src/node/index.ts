@@ -32,7 +32,7 @@ import { decodeAdvance } from "./records.js";
 import { deriveStage } from "./stages/derive.js";
 import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord, writeBlock, type ExecutedBlock } from "./stages/execute.js";
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
-import { checkpointKey, type NodeContext } from "./stage.js";
+import { checkpointKey, type NodeContext, type UnwoundBlock } from "./stage.js";
 import { transactionJournal, type TransactionJournal } from "./journal.js";
 import { BlockWriteDB, commitTrieWrites, MULTI_LAYOUT_KEY, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
 
@@ -44,7 +44,7 @@ export type { L1Origin } from "./records.js";
 export type { StageId, UnwoundBlock } from "./stage.js";
 export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js";
 export { transactionJournal, type TransactionJournal } from "./journal.js";
-export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec } from "./multi.js";
+export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec, type UnwoundListener } from "./multi.js";
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {
@@ -271,7 +271,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
-        const result = await (hooks.pipeline ?? runPipeline)(ctx, stages, handBack);
+        const result = await (hooks.pipeline ?? runPipeline)(ctx, stages, handBack, keepUnwound);
         l1Head = result.l1Head;
         lastTransient = "";
         return result;
@@ -288,6 +288,10 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     queue = next.catch(() => {});
     return next;
   };
+  // The unwound transactions are journaled in the unwind's own commit (pending again after a
+  // kill at any instant); `handBack` then puts them in the mempool in memory.
+  const journal = transactionJournal(store);
+  const keepUnwound = (blocks: UnwoundBlock[]) => journal.keep(blocks.flatMap((block) => block.transactions));
   const handBack = async (reorg: Reorg) => {
     if (options.onUnwoundTransactions === undefined || reorg.unwound.length === 0) return;
     try {
@@ -344,7 +348,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
 
   return {
     dataDir: store.dir,
-    pendingJournal: transactionJournal(store),
+    pendingJournal: journal,
     rollup: ctx.rollup,
     genesis: ctx.genesis,
     status,

@@ -10,8 +10,14 @@ import type { NodeStore } from "./store.js";
 export interface TransactionJournal {
   /** Every journaled raw transaction, in the order they were acknowledged. */
   list(): Uint8Array[];
-  /** Journals an acknowledged transaction (committed when this returns). */
+  /** Journals an acknowledged transaction (committed when this returns); one already journaled is left as it is. */
   put(raw: Uint8Array): void;
+  /**
+   * Journals transactions inside the caller's store transaction (an L1 reorg's unwind: its
+   * unwound transactions are in the journal in the very commit that takes them out of the
+   * chain, so a kill at any instant leaves them somewhere). Call only inside `store.transaction`.
+   */
+  keep(raws: Uint8Array[]): void;
   /** Keeps only the transactions whose hash (0x-hex) is in `live`. */
   retain(live: Set<string>): void;
 }
@@ -27,13 +33,21 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
     keys.set(hashOf(store.pending.getBinary(buffer)!), buffer);
     next = buffer.readBigUInt64BE() + 1n;
   }
+  /** Writes one entry (inside a transaction) under the next sequence number. */
+  const write = (raw: Uint8Array) => {
+    const key = Buffer.alloc(8);
+    key.writeBigUInt64BE(next++);
+    store.pending.putSync(key, Buffer.from(raw));
+    keys.set(hashOf(raw), key);
+  };
   return {
     list: () => [...store.pending.getRange({})].map(({ value }) => new Uint8Array(value)),
     put(raw) {
-      const key = Buffer.alloc(8);
-      key.writeBigUInt64BE(next++);
-      store.transaction(() => store.pending.putSync(key, Buffer.from(raw)));
-      keys.set(hashOf(raw), key);
+      if (keys.has(hashOf(raw))) return;
+      store.transaction(() => write(raw));
+    },
+    keep(raws) {
+      for (const raw of raws) if (!keys.has(hashOf(raw))) write(raw);
     },
     retain(live) {
       const gone = [...keys].filter(([hash]) => !live.has(hash));

@@ -42,7 +42,7 @@ import {
 import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client, type RawLog } from "./l1.js";
 import type { Reorg, RunResult, Stages } from "./pipeline.js";
 import { unwindIfReorged } from "./pipeline.js";
-import type { NodeContext } from "./stage.js";
+import type { NodeContext, UnwoundBlock } from "./stage.js";
 import { advanceRecords, blockAdvancedTopic, l1Checkpoint, lastAdvance, MAX_LOG_RANGE, ScanRaceError, storeAdvanceRecords, storedL1BlocksDownFrom, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { BlockWriteDB, keyNumber, numberKey, openMultiStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type MultiStore } from "./store.js";
 import type { BlobReader, BlobReaderSource } from "../blobs/reader.js";
@@ -54,12 +54,20 @@ export const ROLLUP_CREATED_EVENT = "event RollupCreated(uint64 indexed chainId,
 export const RETIRED_EVENT = "event Retired(uint64 number)";
 
 const events = new Interface([ROLLUP_CREATED_EVENT, RETIRED_EVENT]);
-const TOPICS = {
-  created: events.getEvent("RollupCreated")!.topicHash,
-  retired: events.getEvent("Retired")!.topicHash,
-  advanced: blockAdvancedTopic(),
-  queued: nativeRollupInterface().getEvent("MessageQueued")!.topicHash,
-};
+let topicsOnce: { created: string; retired: string; advanced: string; queued: string } | undefined;
+/**
+ * The topics the node follows, read from the contracts' artifacts on first use: never when the
+ * module is imported, since a clean clone has no artifacts until the devnet builds them.
+ */
+function topics(): { created: string; retired: string; advanced: string; queued: string } {
+  topicsOnce ??= {
+    created: events.getEvent("RollupCreated")!.topicHash,
+    retired: events.getEvent("Retired")!.topicHash,
+    advanced: blockAdvancedTopic(),
+    queued: nativeRollupInterface().getEvent("MessageQueued")!.topicHash,
+  };
+  return topicsOnce;
+}
 
 /** A rollup given explicitly. */
 export interface MultiRollupSpec {
@@ -93,9 +101,12 @@ export interface MultiNodeOptions {
   /** See `NodeOptions.commitIntervalMs`. */
   commitIntervalMs?: number;
   /** Called after an L1 reorg unwound a rollup's blocks, with their transactions. */
-  onUnwoundTransactions?: (chainId: bigint, transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
+  onUnwoundTransactions?: UnwoundListener;
   log?: (line: string) => void;
 }
+
+/** Receives the transactions an L1 reorg took out of a rollup's chain. */
+export type UnwoundListener = (chainId: bigint, transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
 
 /** What the node knows of a rollup. */
 export interface MultiRollupInfo {
@@ -133,6 +144,12 @@ export interface MultiNode {
   journaled(): bigint[];
   /** Called when a rollup retires, once its last block is derived (its part is dropped). */
   onRetired(listener: (chainId: bigint) => void): () => void;
+  /**
+   * Called after an L1 reorg unwound a rollup's blocks, with their transactions (raw, in chain
+   * order), like `onUnwoundTransactions`: whoever keeps the rollup's mempool puts them back.
+   * Returns the unsubscribe function.
+   */
+  onUnwound(listener: UnwoundListener): () => void;
   /** Resolves with the error if the node halts (another L1). */
   whenHalted(): Promise<Error>;
   stop(): Promise<void>;
@@ -243,6 +260,7 @@ class MultiNodeImpl {
   private readonly nodeCtx: Pick<NodeContext, "store">;
   private readonly needsRun = new Set<bigint>();
   private readonly retiredListeners = new Set<(chainId: bigint) => void>();
+  readonly unwoundListeners = new Set<UnwoundListener>();
   private l1Head = 0n;
   private stopped = false;
   private halted: Error | undefined;
@@ -448,7 +466,7 @@ class MultiNodeImpl {
   private created(logs: RawLog[], created: Entry[]): Entry[] {
     const fresh: Entry[] = [];
     for (const log of logs) {
-      if (log.address.toLowerCase() !== this.factory || log.topics[0] !== TOPICS.created) continue;
+      if (log.address.toLowerCase() !== this.factory || log.topics[0] !== topics().created) continue;
       const chainId = BigInt(log.topics[1]!);
       const address = ("0x" + log.topics[2]!.slice(26)).toLowerCase();
       const known = this.entries.get(chainId);
@@ -468,7 +486,7 @@ class MultiNodeImpl {
   private async getLogs(addresses: string[], from: bigint, to: bigint): Promise<RawLog[]> {
     if (addresses.length === 0) return [];
     return this.l1.send<RawLog[]>("eth_getLogs", [
-      { address: addresses, topics: [[TOPICS.advanced, TOPICS.retired, TOPICS.queued, TOPICS.created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+      { address: addresses, topics: [[topics().advanced, topics().retired, topics().queued, topics().created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
     ]);
   }
 
@@ -500,13 +518,13 @@ class MultiNodeImpl {
       const entry = this.byAddress.get(log.address.toLowerCase());
       if (entry === undefined) continue;
       const topic = log.topics[0];
-      if (topic === TOPICS.advanced) {
+      if (topic === topics().advanced) {
         advances.set(entry, [...(advances.get(entry) ?? []), log]);
-      } else if (topic === TOPICS.retired) {
+      } else if (topic === topics().retired) {
         entry.retired = { number: BigInt(events.decodeEventLog("Retired", log.data, log.topics)[0] as bigint), l1Block: BigInt(log.blockNumber) };
         changed.add(entry);
         this.needsRun.add(entry.chainId);
-      } else if (topic === TOPICS.queued) {
+      } else if (topic === topics().queued) {
         const length = BigInt(log.topics[1]!) + 1n;
         if (length > entry.queued) entry.queued = length;
         changed.add(entry);
@@ -588,6 +606,18 @@ class MultiNodeImpl {
       writeL1Checkpoint(this.nodeCtx, ancestor.number, ancestor.hash);
     });
     this.log(`L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
+  }
+
+  /** An L1 reorg unwound `chainId`'s blocks: their transactions to the option's callback and every listener (each failure said, none stops the others). */
+  private async handBack(chainId: bigint, transactions: Uint8Array[], reorg: Reorg): Promise<void> {
+    const receivers = [...(this.options.onUnwoundTransactions === undefined ? [] : [this.options.onUnwoundTransactions]), ...this.unwoundListeners];
+    for (const receiver of receivers) {
+      try {
+        await receiver(chainId, transactions, reorg);
+      } catch (error) {
+        this.log(`multi-node: rollup ${chainId}: handing back ${transactions.length} unwound transaction(s) failed: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
   }
 
   /** Derives and executes the rollups that got blocks; drops the parts of retired ones once done. */
@@ -692,10 +722,10 @@ class MultiNodeImpl {
     }
 
     const part: Part = { ctx, reorgCheck: false, node: undefined as never };
-    const pipeline = async (c: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}): Promise<RunResult> => {
+    const pipeline = async (c: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}, inUnwind?: (unwound: UnwoundBlock[]) => void): Promise<RunResult> => {
       const reorgs: Reorg[] = [];
       if (part.reorgCheck) {
-        const reorg = await unwindIfReorged(c, stages);
+        const reorg = await unwindIfReorged(c, stages, inUnwind);
         part.reorgCheck = false;
         if (reorg !== undefined) {
           reorgs.push(reorg);
@@ -711,7 +741,7 @@ class MultiNodeImpl {
       dataDir: this.env.dir,
       follow: false,
       commitIntervalMs: this.options.commitIntervalMs ?? DEFAULT_COMMIT_POLICY.intervalMs,
-      onUnwoundTransactions: this.options.onUnwoundTransactions && ((txs, reorg) => this.options.onUnwoundTransactions!(entry.chainId, txs, reorg)),
+      onUnwoundTransactions: (txs, reorg) => this.handBack(entry.chainId, txs, reorg),
       log: this.log,
     };
     part.node = runNode(ctx, nodeOptions, identity, this.finalityDepth, this.l1ChainId, { pipeline, followed: () => l1Checkpoint(this.nodeCtx) });
@@ -764,6 +794,10 @@ class MultiNodeImpl {
       sync: async () => {
         await this.run();
         return status();
+      },
+      onUnwound: (listener) => {
+        this.unwoundListeners.add(listener);
+        return () => this.unwoundListeners.delete(listener);
       },
       onRetired: (listener) => {
         this.retiredListeners.add(listener);

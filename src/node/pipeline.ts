@@ -41,11 +41,16 @@ export interface RunResult {
  * store stays at the last commit (a reorg already unwound stays unwound, and `onReorg` has been
  * told: its blocks are re-derived on the next run).
  */
-export async function runPipeline(ctx: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}): Promise<RunResult> {
+export async function runPipeline(
+  ctx: NodeContext,
+  stages: Stages,
+  onReorg: (reorg: Reorg) => Promise<void> = async () => {},
+  inUnwind?: (unwound: UnwoundBlock[]) => void,
+): Promise<RunResult> {
   const reorgs: Reorg[] = [];
   for (let attempt = 1; ; attempt++) {
     const l1Head = await l1BlockNumber(ctx.l1);
-    const reorg = await unwindIfReorged(ctx, stages);
+    const reorg = await unwindIfReorged(ctx, stages, inUnwind);
     if (reorg !== undefined) {
       reorgs.push(reorg);
       // Right after the unwind commits, whatever the rest of the run does.
@@ -72,10 +77,11 @@ const MAX_SCAN_RACES = 3;
 /**
  * Detects an L1 reorg below the follower's checkpoint — the block it last scanned is no longer
  * the canonical one at its height — and unwinds every stage to the newest L1 block the node
- * relied on that still is (the common ancestor), in one transaction. Nothing to do: undefined.
+ * relied on that still is (the common ancestor), in one transaction — with `inUnwind`'s writes
+ * (the unwound transactions journaled). Nothing to do: undefined.
  * Throws `L1ChangedError` when not even the rollup's deployment block is left: another L1.
  */
-export async function unwindIfReorged(ctx: NodeContext, stages: Stages): Promise<Reorg | undefined> {
+export async function unwindIfReorged(ctx: NodeContext, stages: Stages, inUnwind?: (unwound: UnwoundBlock[]) => void): Promise<Reorg | undefined> {
   const checkpoint = l1Checkpoint(ctx);
   if ((await l1BlockHash(ctx.l1, checkpoint.number)) === checkpoint.hash) return undefined;
 
@@ -106,7 +112,10 @@ export async function unwindIfReorged(ctx: NodeContext, stages: Stages): Promise
     const out = stages.execute.unwind({ checkpoint: stages.execute.checkpoint(), unwindTo });
     stages.derive.unwind({ checkpoint: stages.derive.checkpoint(), unwindTo });
     stages.follow.unwind({ checkpoint: stages.follow.checkpoint(), unwindTo });
-    return out.unwoundBlocks ?? [];
+    const blocks = out.unwoundBlocks ?? [];
+    // In the same commit: what is taken out of the chain is written where it is kept (the journal).
+    inUnwind?.(blocks);
+    return blocks;
   });
   const reorg: Reorg = { l1Ancestor: ancestor, l2Head: l2, replacedL1: checkpoint, unwound };
   ctx.log(

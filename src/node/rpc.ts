@@ -274,7 +274,16 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     ready.delete(chainId);
     served.delete(chainId);
   };
-  const unsubscribe = multi.onRetired(drop);
+  const unsubscribeRetired = multi.onRetired(drop);
+  // An L1 reorg's unwound transactions are pending again in their rollup's mempool (made if need be).
+  const unsubscribeUnwound = multi.onUnwound(async (chainId, transactions) => {
+    const mempool = (await servedRollup(chainId))?.mempool;
+    for (const raw of transactions) await mempool?.add(raw).catch(() => undefined);
+  });
+  const unsubscribe = () => {
+    unsubscribeRetired();
+    unsubscribeUnwound();
+  };
 
   // Transactions a previous process acknowledged are pending again (and their proposer sees them).
   for (const chainId of multi.journaled()) await servedRollup(chainId).catch(() => undefined);

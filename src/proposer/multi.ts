@@ -2,7 +2,8 @@ import type { JsonRpcApiProvider, Signer } from "ethers";
 import type { L2Chain } from "../engine/state.js";
 import { nativeRollupAt } from "../sdk/contracts.js";
 import { createMempool, type Mempool } from "./mempool.js";
-import { createProposer, type ProposalOutcome, type Proposer } from "./proposer.js";
+import { createProposer, type ProposalOutcome, type Proposer, type ProposerOptions } from "./proposer.js";
+import type { BlockSource } from "./follow.js";
 import type { DataAvailability } from "./propose.js";
 
 /** A rollup a {@link createMultiProposer} may propose for. */
@@ -16,6 +17,8 @@ export interface MultiProposerRollup {
   hasQueuedMessages(): boolean;
   /** The proposer's chain at the rollup's head: asked for once, the first time the rollup has work. */
   chain(): Promise<L2Chain>;
+  /** The node's view of the rollup: every block is built on its head (see `ProposerOptions.node`). */
+  node?(): BlockSource | undefined | Promise<BlockSource | undefined>;
 }
 
 /** Options of {@link createMultiProposer}. */
@@ -29,6 +32,8 @@ export interface MultiProposerOptions {
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
   l1GasCap?: bigint;
+  /** See `ProposerOptions.retryMs` (each rollup backs off on its own). */
+  retryMs?: ProposerOptions["retryMs"];
   log?: (line: string) => void;
 }
 
@@ -65,7 +70,9 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
     return chain;
   };
 
-  const hasWork = (rollup: MultiProposerRollup): boolean => (rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages();
+  // A rollup backing off after a failure waits its turn out; the others go on.
+  const hasWork = (rollup: MultiProposerRollup): boolean =>
+    (proposers.get(rollup.chainId)?.proposer.retryAt ?? 0) <= Date.now() && ((rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages());
 
   async function proposerFor(rollup: MultiProposerRollup, mempool: Mempool): Promise<Proposer> {
     const known = proposers.get(rollup.chainId);
@@ -78,7 +85,10 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
       coinbase: options.coinbase,
       dataAvailability: options.dataAvailability,
       l1GasCap: options.l1GasCap,
-      log: options.log,
+      node: rollup.node === undefined ? undefined : () => rollup.node!(),
+      retryMs: options.retryMs,
+      // Its lines name the rollup: one log serves them all.
+      log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: rollup ${rollup.chainId}: `))),
     });
     proposers.set(rollup.chainId, { proposer, mempool });
     return proposer;

@@ -2,7 +2,8 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import type { Contract, JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
 import { blockDataToBlobs } from "../blobs/da.js";
-import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
+import { type BlobSidecar } from "../blobs/kzg.js";
+import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
 import { MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB } from "../engine/block-data.js";
@@ -314,6 +315,7 @@ export async function buildFittingBlock(
         cap,
         blobs: blobCount,
         transactions: included.length,
+        delivery: delivery.delivery !== undefined,
         witnessBytes: block.input.witness.length,
       });
     }
@@ -399,7 +401,7 @@ function emptyInput(): ExecuteInput {
  * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
  * EXECUTE will see is known while building. The delivery's messages go first.
  */
-async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
+export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   return buildBlock(chain, {
     transactions,
@@ -457,7 +459,7 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const { block } = fitted;
   const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
   const layout: DataLayout = { blobs: fitted.blobs, witnessInBlobs: fitted.witnessInBlobs };
-  const sidecar = layout.blobs === undefined ? undefined : makeSidecar(layout.blobs);
+  const sidecar = layout.blobs === undefined ? undefined : await makeSidecarOffThread(layout.blobs);
   const input = executeInputOf(block.input, layout, sidecar?.versionedHashes);
   const data = sidecar
     ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness, block.input.messages])

@@ -3,18 +3,22 @@ import { bytesToHex } from "@ethereumjs/util";
 import type { Contract, JsonRpcApiProvider } from "ethers";
 import type { SkippedTransaction } from "../engine/apply.js";
 import { InvalidTransactionError } from "../engine/errors.js";
-import type { L2Chain } from "../engine/state.js";
+import { chainHead, type L2Chain } from "../engine/state.js";
 import { deliveredCount, QueueInconsistentError } from "../bridge/queue.js";
 import { oneLine, type DroppedTransaction, type Mempool } from "./mempool.js";
 import {
   AdvanceFailedError,
   BlockTooLargeForL1Error,
   buildFittingBlock,
+  deliveryFor,
+  latestL1Block,
   LostRaceError,
   publishBlock,
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";
+import { faultAlone, predecessorsOf, type AloneContext } from "./blame.js";
+import { followBlocks, type BlockSource } from "./follow.js";
 
 /** Options of {@link createProposer}. */
 export interface ProposerOptions {
@@ -29,6 +33,15 @@ export interface ProposerOptions {
   dataAvailability?: DataAvailability;
   /** The most gas one L1 transaction may use (default: EIP-7825's 2^24). */
   l1GasCap?: bigint;
+  /**
+   * The rollup node whose head every block is built on. Before each block, when the proposer's
+   * chain is not the rollup's head on L1, it is brought up to the node's ({@link followBlocks}):
+   * in a based rollup other proposers advancing it is the normal case. Without a node the
+   * proposer knows only its own blocks (a test's single proposer).
+   */
+  node?: () => BlockSource | undefined | Promise<BlockSource | undefined>;
+  /** Pause after a block that did not land for no fault of its transactions: the first, doubling up to `max`, in ms. Default 500 and 10,000. */
+  retryMs?: { first?: number; max?: number };
   /** Where the proposer says what it did and why it dropped what it dropped. Default: nowhere. */
   log?: (line: string) => void;
 }
@@ -37,42 +50,107 @@ export interface ProposerOptions {
 export type ProposalOutcome =
   /** Nothing executable was pending: no block (an empty block would still cost L1 gas and a blob). */
   | { kind: "idle" }
-  /** A block was verified on L1. `deferred`: candidates left for the next block (it was full). */
+  /** A block was verified on L1. `deferred`: candidates left for the next block (it was full). `dropped`: proven at fault alone. */
   | { kind: "proposed"; proposed: ProposedBlock; dropped: DroppedTransaction[]; deferred: number }
-  /** Every candidate was dropped while building: no block was sent. */
+  /** Every candidate was dropped while building (each proven at fault alone): no block was sent. */
   | { kind: "dropped"; dropped: DroppedTransaction[] }
-  /** Another proposer advanced the rollup first; nothing was dropped. */
-  | { kind: "lost-race"; error: LostRaceError }
+  /** Another proposer advanced the rollup first, or the node has not derived L1's head yet: nothing dropped, retried after `retryInMs`. */
+  | { kind: "lost-race"; error: LostRaceError; retryInMs: number }
   /**
-   * The block failed: `dropped` holds the transaction blamed for it when one could be named; else
-   * the next attempt proposes half as many (`nextLimit`), down to one, which is then dropped.
+   * L1 refused or reverted the block's `advance` (or the build threw): retried after `retryInMs`.
+   * `dropped` holds only transactions proven at fault alone (EXECUTE named one that also fails
+   * built alone on the head, or one that makes the build throw).
    */
-  | { kind: "failed"; error: Error; dropped: DroppedTransaction[]; nextLimit?: number }
-  /** Could not reach L1 (or another fault outside the block): nothing dropped, retry later. */
-  | { kind: "unavailable"; error: Error };
+  | { kind: "failed"; error: Error; dropped: DroppedTransaction[]; retryInMs: number }
+  /** Could not reach L1 (or L1 changed under a read): nothing dropped, retried after `retryInMs`. */
+  | { kind: "unavailable"; error: Error; retryInMs: number }
+  /** Backing off after one of the three above: nothing tried before `retryAt` (ms since the epoch). */
+  | { kind: "waiting"; retryAt: number };
 
 /** A based proposer over a mempool: one {@link proposeNext} at a time. */
 export interface Proposer {
   /**
    * Proposes the next block from the mempool, if anything is pending: as many transactions as
-   * one `advance` can carry (the rest wait for the next block). Never proposes an empty block,
-   * never retries a failing block as it was: what fails is narrowed down and dropped, with the
-   * reason logged and kept in the mempool (`status`).
+   * one `advance` can carry (the rest wait for the next block), built on the rollup's head.
+   * Never proposes an empty block. Drops a transaction only for a fault of its own, proven by
+   * building it alone on the head (the reason logged and kept in the mempool: `status`); any
+   * other failure is retried as it was, with a pause that doubles up to a bound.
    */
   proposeNext(): Promise<ProposalOutcome>;
+  /** Until when (ms since the epoch) the proposer backs off; 0 when it does not. */
+  readonly retryAt: number;
 }
 
 /** A proposer that publishes the mempool's transactions on `rollup` (see {@link Proposer}). */
 export function createProposer(options: ProposerOptions): Proposer {
-  const { mempool } = options;
+  const { mempool, chain } = options;
   const log = options.log ?? (() => {});
-  // After a block failed for no nameable transaction: how many to try next (halved each time).
+  const firstPauseMs = options.retryMs?.first ?? 500;
+  const maxPauseMs = options.retryMs?.max ?? 10_000;
+  // Failures in a row (none once a block lands), and when the next attempt may run.
+  let failures = 0;
+  let retryAt = 0;
+  // A block too large for one L1 transaction with no transaction to blame: how many to try next.
   let limit: number | undefined;
 
   const drop = (tx: TypedTransaction, reason: string): DroppedTransaction[] => dropLogged(mempool, tx, reason, log);
 
+  /** A failure that is no transaction's: pause (doubling), say which failure, drop nothing. */
+  function retry<K extends "lost-race" | "failed" | "unavailable">(kind: K, error: Error, dropped: DroppedTransaction[] = []) {
+    failures++;
+    const pauseMs = Math.min(firstPauseMs * 2 ** Math.min(failures - 1, 30), maxPauseMs);
+    retryAt = Date.now() + pauseMs;
+    const what = { "lost-race": "the rollup's head moved (another proposer, or an L1 reorg)", failed: "L1 refused or reverted the block", unavailable: "L1 could not be read" }[kind];
+    const pending = mempool.counts();
+    log(`proposer: ${what}: ${oneLine(error.message)}; ${pending.pending + pending.queued} transaction(s) kept, retrying in ${pauseMs / 1000} s (failure ${failures} in a row)`);
+    return { kind, error, retryInMs: pauseMs, ...(kind === "failed" ? { dropped } : {}) } as unknown as Extract<ProposalOutcome, { kind: K }>;
+  }
+
+  /**
+   * Brings the proposer's chain to the rollup's head on L1 through the node. Undefined when it
+   * is there; else the outcome to return (the node has not derived that head yet: retry).
+   */
+  async function followNode(): Promise<ProposalOutcome | undefined> {
+    if (options.node === undefined) return undefined;
+    let onL1: string;
+    try {
+      onL1 = String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash).toLowerCase();
+    } catch (error) {
+      return retry("unavailable", error as Error);
+    }
+    if (bytesToHex(chainHead(chain).hash()) === onL1) return undefined;
+    const node = await options.node();
+    if (node !== undefined) {
+      const followed = await followBlocks(chain, node).catch((error: Error) => error);
+      if (followed instanceof Error) return retry("unavailable", followed);
+      if (followed.rewound + followed.appended > 0) {
+        log(`proposer: built on the node's head: ${followed.rewound} block(s) rewound, ${followed.appended} followed, now on L2 block ${chainHead(chain).number}`);
+      }
+      if (bytesToHex(chainHead(chain).hash()) === onL1) return undefined;
+    }
+    return retry("lost-race", new LostRaceError("The node has not derived the rollup's head on L1 yet", { l1Head: onL1, proposerHead: bytesToHex(chainHead(chain).hash()) }));
+  }
+
+  /** Drops the candidates proven at fault alone (the build of their block threw). */
+  async function blameEach(candidates: TypedTransaction[], pending: TypedTransaction[]): Promise<DroppedTransaction[]> {
+    const anchor = await latestL1Block(options.provider);
+    const context: AloneContext = { chain, coinbase: options.coinbase, anchor, delivery: await deliveryFor(options, anchor) };
+    const out: DroppedTransaction[] = [];
+    for (const tx of candidates) {
+      const reason = await faultAlone(context, tx, predecessorsOf(tx, pending));
+      if (reason !== undefined) out.push(...drop(tx, reason));
+    }
+    return out;
+  }
+
   return {
+    get retryAt() {
+      return retryAt;
+    },
     async proposeNext() {
+      if (Date.now() < retryAt) return { kind: "waiting", retryAt };
+      const behind = await followNode();
+      if (behind !== undefined) return behind;
       const dropped = await mempool.sync();
       for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
       const pending = mempool.pending();
@@ -85,52 +163,79 @@ export function createProposer(options: ProposerOptions): Proposer {
         fitted = await buildFittingBlock({ ...options, transactions: candidates });
       } catch (error) {
         if (error instanceof BlockTooLargeForL1Error) {
-          // Even the first candidate alone does not fit in one L1 transaction: it never will.
-          const first = candidates.find((tx) => bytesToHex(tx.hash()) === error.details.hash) ?? candidates[0]!;
-          const reason = `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
-          return { kind: "dropped", dropped: drop(first, reason) };
+          const { hash, transactions, delivery } = error.details as { hash?: string; transactions?: number; delivery?: boolean };
+          const alone = candidates.find((tx) => bytesToHex(tx.hash()) === hash);
+          if (alone !== undefined && transactions === 1 && delivery !== true) {
+            // It was built alone on the head (no delivery with it) and does not fit in one L1 transaction: it never will.
+            const reason = `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
+            return { kind: "dropped", dropped: drop(alone, reason) };
+          }
+          // Too large with others (or with a delivery): fewer next time, none dropped.
+          limit = Math.floor(Math.min(candidates.length, transactions ?? candidates.length) / 2);
+          return retry("failed", error);
         }
-        if (isUnavailable(error)) return { kind: "unavailable", error: error as Error };
-        // A build that throws (an engine fault on some transaction): narrow it down like a failed block.
-        return failed(error as Error, candidates);
+        if (isUnavailable(error)) return retry("unavailable", error as Error);
+        // The build threw (an engine fault on some transaction): each candidate alone on the head.
+        const proven = await blameEach(candidates, pending).catch((blameError: Error) => (isUnavailable(blameError) ? [] : Promise.reject(blameError)));
+        return retry("failed", error as Error, proven);
       }
 
-      const records = dropSkipped(mempool, fitted.block.skipped, log);
+      const context: AloneContext = { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery };
+      const records = await dropProven(mempool, fitted.block.skipped, context, pending, log);
       if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined) return { kind: "dropped", dropped: records };
 
       try {
         const proposed = await publishBlock({ ...options, fitted });
         limit = undefined;
+        failures = 0;
+        retryAt = 0;
         mempool.remove(proposed.block.transactions.map((tx) => bytesToHex(tx.hash())));
         return { kind: "proposed", proposed, dropped: records, deferred: fitted.deferred.length };
       } catch (error) {
-        if (error instanceof LostRaceError) return { kind: "lost-race", error };
-        if (isUnavailable(error)) return { kind: "unavailable", error: error as Error };
-        const outcome = failed(error as Error, fitted.block.transactions);
-        outcome.dropped.unshift(...records);
-        return outcome;
+        if (error instanceof LostRaceError) return retry("lost-race", error);
+        if (isUnavailable(error)) return retry("unavailable", error as Error);
+        // L1 refused or reverted the carrier. Only a transaction EXECUTE names, and that fails
+        // alone on the head too, is at fault; the block is otherwise retried as it was.
+        const blamed = blamedIndex(error as Error);
+        const tx = blamed === undefined ? undefined : fitted.block.transactions[blamed];
+        if (tx !== undefined) {
+          const reason = await faultAlone(context, tx, predecessorsOf(tx, pending));
+          if (reason !== undefined) records.push(...drop(tx, `EXECUTE rejected its block, and built alone on the head: ${reason}`));
+        }
+        return retry("failed", error as Error, records);
       }
     },
   };
+}
 
-  /**
-   * A block (or its build) failed. If EXECUTE's verdict names a transaction, that one goes.
-   * Otherwise bisect: next time try half as many; a single transaction that fails goes.
-   */
-  function failed(error: Error, transactions: TypedTransaction[]): Extract<ProposalOutcome, { kind: "failed" }> {
-    const reason = oneLine(error instanceof AdvanceFailedError ? String(error.details.reason ?? error.message) : error.message);
-    const blamed = blamedIndex(error);
-    if (blamed !== undefined && transactions[blamed] !== undefined) {
-      return { kind: "failed", error, dropped: drop(transactions[blamed]!, `its block failed on L1: ${reason}`) };
+/**
+ * Drops what the builder left out of a block and is proven at fault alone ({@link faultAlone}):
+ * the first skipped transaction of each sender, for the builder's reason. Its sender's later ones
+ * failed only on the nonce: they stay, queued behind the gap (a replacement can fill it). One
+ * that applies alone stays pending for a later block. Returns what was dropped.
+ */
+export async function dropProven(
+  mempool: Mempool,
+  skipped: SkippedTransaction[],
+  context: AloneContext,
+  pending: TypedTransaction[],
+  log: (line: string) => void = () => {},
+): Promise<DroppedTransaction[]> {
+  const senders = new Set<string>();
+  const records: DroppedTransaction[] = [];
+  for (const skip of skipped) {
+    if (skip.tx === undefined) continue;
+    const sender = skip.tx.getSenderAddress().toString();
+    if (senders.has(sender)) continue;
+    senders.add(sender);
+    const reason = await faultAlone(context, skip.tx, predecessorsOf(skip.tx, pending));
+    if (reason === undefined) {
+      log(`proposer: kept ${skip.hash}: left out of a block (${oneLine(skip.reason)}) but it applies alone on the head`);
+      continue;
     }
-    if (transactions.length <= 1) {
-      limit = undefined;
-      return { kind: "failed", error, dropped: transactions.length === 0 ? [] : drop(transactions[0]!, `its block failed on L1: ${reason}`) };
-    }
-    limit = Math.ceil(transactions.length / 2);
-    log(`proposer: a block of ${transactions.length} transactions failed (${reason}); trying ${limit} next`);
-    return { kind: "failed", error, dropped: [], nextLimit: limit };
+    records.push(...dropLogged(mempool, skip.tx, reason, log));
   }
+  return records;
 }
 
 /**

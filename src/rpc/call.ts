@@ -3,12 +3,13 @@ import { getOpcodesForHF, paramsEVM, type EVMOpts } from "@ethereumjs/evm";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
 import { Account, bytesToHex, createAddressFromString, hexToBytes, unpadBytes, ValueEncoding } from "@ethereumjs/util";
-import { createVM } from "@ethereumjs/vm";
+import { createVM, type VM } from "@ethereumjs/vm";
 import { createL2EVM } from "../engine/precompiles.js";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
 import type { ChainView } from "./view.js";
+import type { CallBlock } from "./pending.js";
 import { RpcError } from "./errors.js";
 import type { AccountOverride, CallRequest } from "./params.js";
 
@@ -35,12 +36,27 @@ export interface CallOutcome {
   /** The EVM's error ("revert", "out of gas", …), or undefined on success. */
   error?: string;
   returnValue: Uint8Array;
-  /** Gas the execution used (without the transaction's intrinsic gas). */
+  /** Gas the execution used (without the transaction's intrinsic gas), before its refund. */
   gasUsed: bigint;
+  /** The refund the execution earned (a transaction gets at most a fifth of its gas back). */
+  gasRefund: bigint;
+}
+
+/** An EIP-2930 access list entry: warm from the start of the call, as a transaction carrying it would be. */
+export interface AccessListEntry {
+  address: string;
+  storageKeys: string[];
+}
+
+/** What a caller adds to one run: an access list to warm, and a look at the EVM before it runs (tracers). */
+export interface CallHooks {
+  accessList?: AccessListEntry[];
+  /** Called with the run's VM before the call starts: attach `step` / message listeners here. */
+  attach?(vm: VM): void;
 }
 
 /**
- * `eth_call` at block `number` of `view`, bounded: at most `limits.gasCap` gas (a larger `gas` is
+ * `eth_call` in block `at` of `view` (a canonical block, or the pending one), bounded: at most `limits.gasCap` gas (a larger `gas` is
  * capped, as geth caps it) and `limits.timeoutMs` of wall time, after which it is aborted with
  * geth's "execution aborted (timeout = …)". While it runs it yields the thread every 10 ms.
  *
@@ -49,9 +65,9 @@ export interface CallOutcome {
  * (with the decoded reason and the revert data); any other failure (out of gas, invalid opcode)
  * → -32000 with the EVM's message.
  */
-export async function boundedCall(view: ChainView, number: bigint, request: CallRequest, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<string> {
+export async function boundedCall(view: ChainView, at: CallBlock, request: CallRequest, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<string> {
   const gasLimit = request.gas === undefined || request.gas > limits.gasCap ? limits.gasCap : request.gas;
-  const outcome = await runBoundedCall(view, number, request, gasLimit, limits, overrides);
+  const outcome = await runBoundedCall(view, at, request, gasLimit, limits, overrides);
   throwIfFailed(outcome);
   return bytesToHex(outcome.returnValue);
 }
@@ -73,27 +89,21 @@ export function throwIfFailed(outcome: CallOutcome): void {
  */
 export async function runBoundedCall(
   view: ChainView,
-  number: bigint,
+  at: CallBlock,
   request: CallRequest,
   gasLimit: bigint,
   limits: CallLimits,
   overrides?: Map<string, AccountOverride>,
+  hooks: CallHooks = {},
 ): Promise<CallOutcome> {
-  const header = view.header(number)!;
+  const header = at.header;
   const common = createL2Common(view.chainId);
-  const trie = new MerklePatriciaTrie({
-    db: view.stateDb(),
-    root: header.stateRoot,
-    useKeyHashing: true,
-    valueEncoding: ValueEncoding.Bytes,
-    common,
-  });
-  const stateManager = new EngineStateManager({ trie, common, caches: new Caches() });
+  const stateManager = callState(view, at, common);
   if (overrides !== undefined) await applyOverrides(stateManager, overrides);
   const clock = createCallClock(limits.timeoutMs);
   const blockchain = {
     getBlock: async (n: number) => {
-      const ancestor = BigInt(n) < number ? view.header(BigInt(n)) : undefined;
+      const ancestor = at.ancestor(BigInt(n));
       if (ancestor === undefined) throw new Error(`no ancestor ${n}`);
       return ancestor;
     },
@@ -105,7 +115,6 @@ export async function runBoundedCall(
   // The engine's precompile backends: eth_call answers as the engine runs (and as fast).
   const evm = createL2EVM({ common, stateManager, blockchain, customOpcodes: clock.customOpcodes(common) });
   const vm = await createVM({ common, stateManager, blockchain, evm });
-
   // Each new call frame is a chance to check the clock too (a call tree need not loop).
   vm.evm.events!.on("beforeMessage", (_message: unknown, resolve?: (result?: unknown) => void) => {
     clock.check();
@@ -128,6 +137,21 @@ export async function runBoundedCall(
     { common, setHardfork: false },
   );
   const caller = createAddressFromString(request.from ?? ZERO_ADDRESS);
+  // Warm what a transaction starts with (runTx does this; runCall does not): the precompiles, the
+  // sender, the recipient, the coinbase (EIP-3651), and the access list. Without it a call to a
+  // precompile or a BALANCE of the sender costs 2,500 more than in the transaction.
+  const journal = vm.evm.journal;
+  await journal.cleanup();
+  for (const [address] of vm.evm.precompiles) journal.addAlwaysWarmAddress(address);
+  journal.addAlwaysWarmAddress(caller.toString());
+  if (request.to !== undefined) journal.addAlwaysWarmAddress(request.to);
+  journal.addAlwaysWarmAddress(header.coinbase.toString());
+  for (const entry of hooks.accessList ?? []) {
+    // The journal keys by lowercase hex (addresses of 20 bytes, slots of 32).
+    journal.addAlwaysWarmAddress(entry.address.toLowerCase());
+    for (const key of entry.storageKeys) journal.addAlwaysWarmSlot(entry.address.toLowerCase(), key.toLowerCase());
+  }
+  hooks.attach?.(vm);
   let result;
   try {
     result = await vm.evm.runCall({
@@ -145,12 +169,18 @@ export async function runBoundedCall(
     if (error instanceof CallTimeoutError) throw new RpcError(-32000, `execution aborted (timeout = ${limits.timeoutMs / 1000}s)`);
     throw error;
   }
-  const { exceptionError, returnValue, executionGasUsed } = result.execResult;
-  return { error: exceptionError?.error, returnValue, gasUsed: executionGasUsed };
+  const { exceptionError, returnValue, executionGasUsed, gasRefund } = result.execResult;
+  return { error: exceptionError?.error, returnValue, gasUsed: executionGasUsed, gasRefund: gasRefund ?? 0n };
+}
+
+/** The state a call in `at` starts from, in a throwaway layer of its own. */
+export function callState(view: ChainView, at: CallBlock, common = createL2Common(view.chainId)): EngineStateManager {
+  const trie = new MerklePatriciaTrie({ db: at.db(), root: at.header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+  return new EngineStateManager({ trie, common, caches: new Caches() });
 }
 
 /** geth's state overrides, written into the call's throwaway layer before it runs. */
-async function applyOverrides(state: EngineStateManager, overrides: Map<string, AccountOverride>): Promise<void> {
+export async function applyOverrides(state: EngineStateManager, overrides: Map<string, AccountOverride>): Promise<void> {
   for (const [address, o] of overrides) {
     const at = createAddressFromString(address);
     const account = (await state.getAccount(at)) ?? new Account();

@@ -15,6 +15,9 @@ import type { Filters } from "./filters.js";
 import { formatBlock, formatReceipt, formatTransaction, formatLog, toQuantity } from "./format.js";
 import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, stateOverrideParam, type AccountOverride, type CallRequest } from "./params.js";
 import type { ChainView } from "./view.js";
+import { accessListParam, createAccessList } from "./access-list.js";
+import { traceBlock, traceCall, traceOptionsParam, traceTransaction } from "./trace/index.js";
+import { canonicalCallBlock, createPendingBlocks, pendingChainBlock, type CallBlock } from "./pending.js";
 
 /** Who asks: a WebSocket connection may subscribe; HTTP and in-process callers may not. */
 export interface RequestContext {
@@ -48,11 +51,17 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
     if (mempool === undefined) throw new RpcError(-32000, "this node takes no transactions: it has no mempool");
     return mempool;
   };
+  const pending = createPendingBlocks(view, mempool);
+  // The block a call or a state read runs in: "pending" is the block built ahead (src/rpc/pending.ts).
+  const callBlock = async (block: unknown, omitted: "latest" | "pending"): Promise<CallBlock> => {
+    if ((block === undefined || block === null) && omitted === "pending") return pending.get();
+    const ref = blockParam(view, block);
+    return ref.pending ? pending.get() : canonicalCallBlock(view, ref.number);
+  };
   const stateAt = async (block: unknown) => {
-    const number = blockParam(view, block).number;
-    const header = view.header(number)!;
+    const at = await callBlock(block, "latest");
     const common = createL2Common(view.chainId);
-    const trie = new MerklePatriciaTrie({ db: view.stateDb(), root: header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+    const trie = new MerklePatriciaTrie({ db: at.db(), root: at.header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
     return new MerkleStateManager({ trie, common });
   };
   const placement = (number: bigint) => {
@@ -123,12 +132,40 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       "eth_call",
       async ([call, block, overrides]) => {
         const request = callParam(call);
-        return boundedCall(view, blockParam(view, block).number, request, limits, stateOverrideParam(overrides));
+        return boundedCall(view, await callBlock(block, "latest"), request, limits, stateOverrideParam(overrides));
       },
     ],
     [
       "eth_estimateGas",
-      async ([call, block, overrides]) => toQuantity(await estimateGas(view, callParam(call), blockParam(view, block).number, limits, stateOverrideParam(overrides))),
+      // Omitted (what ethers 6 and viem 2 send) is "pending", as in geth: the next block's context.
+      async ([call, block, overrides]) => toQuantity(await estimateGas(view, callParam(call), await callBlock(block, "pending"), limits, stateOverrideParam(overrides))),
+    ],
+    [
+      "eth_createAccessList",
+      async ([call, block, overrides]) => {
+        const request = callParam(call);
+        const given = accessListParam((call as { accessList?: unknown }).accessList);
+        return createAccessList(view, request, given, await callBlock(block, "pending"), limits, stateOverrideParam(overrides));
+      },
+    ],
+    // geth's debug_trace* (src/rpc/trace): callTracer, prestateTracer, or the struct logger.
+    ["debug_traceTransaction", async ([hash, options]) => traceTransaction(view, hashParam(hash, "transaction hash"), traceOptionsParam(options))],
+    ["debug_traceBlockByNumber", async ([block, options]) => traceBlock(view, blockParam(view, block).number, traceOptionsParam(options))],
+    [
+      "debug_traceBlockByHash",
+      async ([hash, options]) => {
+        const number = view.numberOfHash(hashParam(hash, "block hash"));
+        if (number === undefined) throw new RpcError(-32000, `block ${String(hash)} not found`);
+        return traceBlock(view, number, traceOptionsParam(options));
+      },
+    ],
+    [
+      "debug_traceCall",
+      async ([call, block, options]) => {
+        const opts = traceOptionsParam(options);
+        const overrides = stateOverrideParam((opts as { stateOverrides?: unknown }).stateOverrides);
+        return traceCall(view, callParam(call), await callBlock(block, "latest"), opts, limits, overrides);
+      },
     ],
     ["eth_gasPrice", async () => toQuantity(nextBaseFee() + SUGGESTED_TIP)],
     ["eth_maxPriorityFeePerGas", async () => toQuantity(SUGGESTED_TIP)],
@@ -164,6 +201,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
     [
       "eth_getBlockByNumber",
       async ([block, full]) => {
+        if (block === "pending") return { ...formatBlock(pendingChainBlock(await pending.get()), fullParam(full)), hash: null, nonce: null, miner: null };
         const number = blockOrNull(view, block);
         const found = number === undefined ? undefined : view.block(number);
         return found === undefined ? null : formatBlock(found, fullParam(full));
@@ -277,7 +315,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
  * then that plus 1/63 (EIP-150's retained gas), most often enough — down to a 1.5 % bracket. Each probe is the transaction's intrinsic
  * gas (calldata, creation, access list; EIP-7623's floor) plus a bounded run of the call.
  */
-export async function estimateGas(view: ChainView, request: CallRequest, number: bigint, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<bigint> {
+export async function estimateGas(view: ChainView, request: CallRequest, at: CallBlock, limits: CallLimits, overrides?: Map<string, AccountOverride>): Promise<bigint> {
   const common = createL2Common(view.chainId);
   const unsigned = createTx(
     { to: request.to as `0x${string}` | undefined, data: request.data as `0x${string}`, value: request.value ?? 0n, gasLimit: 0n, type: 2, maxFeePerGas: 0n },
@@ -287,7 +325,7 @@ export async function estimateGas(view: ChainView, request: CallRequest, number:
   const floor = unsigned.getMinimumGasLimit() > intrinsic ? unsigned.getMinimumGasLimit() : intrinsic;
   const cap = request.gas !== undefined && request.gas < limits.gasCap ? request.gas : limits.gasCap;
   if (cap < floor) throw new RpcError(-32000, `intrinsic gas too low: gas ${cap}, minimum needed ${floor}`);
-  const probe = (gas: bigint) => runBoundedCall(view, number, request, gas - intrinsic, limits, overrides);
+  const probe = (gas: bigint) => runBoundedCall(view, at, request, gas - intrinsic, limits, overrides);
   const atCap = await probe(cap);
   if (atCap.error !== undefined) {
     if (atCap.error === "revert") throwIfFailed(atCap);

@@ -9,6 +9,9 @@ import { spawnNode } from "../node/helpers.js";
 import { freePort } from "../../src/shared/ports.js";
 
 
+/** Hardhat's dev account #0: funded on L2 by the devnet's deposits. */
+const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
 /** Something else listening on `host`:`port`. */
 async function occupy(host: string, port: number): Promise<Server> {
   const blocker = createServer();
@@ -92,6 +95,49 @@ describe("devnet (end to end, the README's first command)", function () {
     expectCleanOutput(output);
     expect(existsSync(path.join(dataDir, "blobs.sqlite")), "the archive is where --data-dir says").to.equal(true);
     expect(userArchiveStamp(), ".devnet/blobs untouched").to.equal(before);
+  });
+
+  it("the L2 port answers only once the dev accounts are funded, and `finalized` moves on an idle devnet (--block-time)", async function () {
+    const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
+    const args = ["scripts/devnet.ts", "--block-time", "1", "--finality-depth", "3", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    const call = async (method: string, params: unknown[] = []) => {
+      const answer = await fetch(`http://127.0.0.1:${l2}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      return ((await answer.json()) as { result: unknown }).result;
+    };
+    let firstAnswer: { balance: bigint } | undefined;
+    let finalized: bigint | undefined;
+    // Polls from the moment the process starts, as a script started beside the devnet would.
+    let polling = true;
+    const poller = (async () => {
+      while (polling && firstAnswer === undefined) {
+        const chainId = await call("eth_chainId").catch(() => undefined);
+        if (chainId !== undefined) firstAnswer = { balance: BigInt((await call("eth_getBalance", [new Wallet(DEV_KEY).address, "latest"])) as string) };
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
+      until: /Ctrl-C stops/,
+      timeoutMs: 150_000,
+      whenReady: async () => {
+        await poller;
+        // No transaction is sent from here on: only the L1's slots move it.
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline) {
+          const block = (await call("eth_getBlockByNumber", ["finalized", false])) as { number: string } | null;
+          if (block !== null && BigInt(block.number) >= 1n) {
+            finalized = BigInt(block.number);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      },
+    }).finally(() => (polling = false));
+    expect(readyError, String(readyError)).to.equal(undefined);
+    expect(code, output).to.equal(0);
+    expect(firstAnswer, "the L2 answered").to.not.equal(undefined);
+    expect(firstAnswer!.balance, "funded at the first answer").to.equal(10_000n * 10n ** 18n);
+    expect(finalized, "finalized moved with no transaction sent").to.be.greaterThanOrEqual(1n);
+    expect(output).to.match(/finality: an L1 block every 1 s \(--block-time\); an L2 block is safe when L1 verified it, finalized 3 L1 blocks deep/);
   });
 
   it("listens on --host only, answers CORS preflights, and stops cleanly on Ctrl-C", async function () {

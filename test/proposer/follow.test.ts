@@ -32,6 +32,8 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
       expect(bytesToHex(chain.headers.at(-1)!.hash())).to.equal(node.getBlock("latest")!.hash);
       await mempool.sync();
 
+      // It backs off after the lost race (nothing dropped), then builds on the new head.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, proposer.retryAt - Date.now())));
       const outcome = await proposer.proposeNext();
       expect(outcome.kind).to.equal("proposed");
       const proposed = (outcome as { proposed: { block: { header: { number: bigint }; transactions: { hash(): Uint8Array }[] } } }).proposed;

@@ -232,29 +232,4 @@ describe("proposer", function () {
     expect(await ethers.provider.send("eth_blockNumber", []), "no L1 transaction was sent").to.equal(l1Before);
     expect(l2.chain.headers).to.have.length(1);
   });
-
-  it("narrows a block that fails on L1 down to one transaction and drops it, instead of retrying it forever", async function () {
-    const { ethers } = await network.create();
-    const l2 = await loadRollupFixture({ ethers });
-    const a = await l2.send({ from: 1, to: l2.wallets[2]!.address, value: 1n });
-    const b = await l2.send({ from: 3, to: l2.wallets[4]!.address, value: 1n });
-    const [signer] = await ethers.getSigners();
-    const lines: string[] = [];
-    const proposer = createProposer({ chain: l2.chain, rollup: l2.rollup, provider: ethers.provider as never, mempool: l2.mempool, coinbase: await signer!.getAddress(), log: (line) => lines.push(line) });
-    const outcomes: ProposalOutcome[] = [];
-    // EXECUTE finds no blob data: every block fails, whatever its transactions.
-    configureHardhatExecute({});
-    try {
-      for (let i = 0; i < 5; i++) outcomes.push(await proposer.proposeNext());
-    } finally {
-      configureHardhatExecute({ resolveBlobData: createBlobDataResolver({ archive: currentBlobArchive }) });
-    }
-    expect(outcomes.map((o) => o.kind)).to.deep.equal(["failed", "failed", "failed", "idle", "idle"]);
-    expect((outcomes[0] as { nextLimit?: number }).nextLimit).to.equal(1);
-    const dropped = outcomes.flatMap((o) => ("dropped" in o ? o.dropped : []));
-    expect(dropped.map((d) => d.hash).sort()).to.deep.equal([a, b].sort());
-    for (const record of dropped) expect(record.reason, record.reason).to.match(/^its block failed on L1: Block data is in blobs and no blob source is configured$/);
-    expect(lines.filter((line) => line.includes("dropped"))).to.have.length(2);
-    expect(l2.chain.headers).to.have.length(1);
-  });
 });
