@@ -9,8 +9,9 @@ import { createTx } from "@ethereumjs/tx";
 import { bigIntToBytes, bytesToHex, createAddressFromString, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
 import { TransactionRejectedError, type Mempool } from "../proposer/mempool.js";
+import { transactionAt, transactionIndexParam } from "./blocks.js";
 import { boundedCall, runBoundedCall, throwIfFailed, type CallLimits } from "./call.js";
-import { excerpt, RpcError } from "./errors.js";
+import { excerpt, rawTransactionError, RpcError } from "./errors.js";
 import type { Filters } from "./filters.js";
 import { formatBlock, formatReceipt, formatTransaction, formatLog, toQuantity } from "./format.js";
 import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, stateOverrideParam, type AccountOverride, type CallRequest } from "./params.js";
@@ -176,7 +177,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         try {
           return await pool().add(bytesParam(raw, "raw transaction"));
         } catch (error) {
-          if (error instanceof TransactionRejectedError) throw new RpcError(-32000, error.reason);
+          if (error instanceof TransactionRejectedError) throw rawTransactionError(error.reason, error.details);
           throw error;
         }
       },
@@ -189,6 +190,20 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         if (included !== undefined) return formatTransaction(included.tx, { ...placement(included.blockNumber), index: included.index });
         const status = mempool?.status(key);
         return status?.status === "pending" || status?.status === "queued" ? formatTransaction(status.tx) : null;
+      },
+    ],
+    [
+      "eth_getTransactionByBlockNumberAndIndex",
+      async ([block, index]) => {
+        const number = blockOrNull(view, block);
+        return transactionAt(view, number, transactionIndexParam(index));
+      },
+    ],
+    [
+      "eth_getTransactionByBlockHashAndIndex",
+      async ([hash, index]) => {
+        const key = hashParam(hash, "block hash");
+        return transactionAt(view, view.numberOfHash(key), transactionIndexParam(index));
       },
     ],
     [
