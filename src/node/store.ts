@@ -101,6 +101,12 @@ export interface NodeTables {
    * whose hash it returned (see `transactionJournal`).
    */
   pending: BinaryTable;
+  /**
+   * Sequence number → a transaction the node's mempool dropped after acknowledging it, and why
+   * (JSON `{ hash, reason, sender, nonce }`): `ultrasound_getTransactionStatus` keeps saying
+   * `dropped` with the reason after a restart. The newest few thousand are kept.
+   */
+  dropped: BinaryTable;
 }
 
 /** An open store. */
@@ -148,6 +154,7 @@ const TABLE_NAMES: Record<Exclude<keyof NodeTables, "meta">, string> = {
   txs: "txs",
   logs: "logs",
   pending: "pending",
+  dropped: "dropped",
 };
 
 function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
