@@ -292,7 +292,9 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   let lastTransient = "";
   const run = (): Promise<RunResult> => {
     const next = queue.then(async () => {
-      if (halted === undefined && store.failure() !== undefined) halt(store.failure()!);
+      // A write failure (the journal's) or a damaged record a read found stops the pipeline too.
+      const broken = store.failure() ?? store.corruption();
+      if (halted === undefined && broken !== undefined) halt(broken);
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
@@ -402,7 +404,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     return {
       l1: { chainId: l1ChainId, head: l1Head, followed },
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
-      ...(halted === undefined && store.failure() === undefined ? {} : { halted: halted ?? store.failure() }),
+      ...((halted ?? store.failure() ?? store.corruption()) === undefined ? {} : { halted: halted ?? store.failure() ?? store.corruption() }),
       finalityViolations: [...violations],
     };
   };

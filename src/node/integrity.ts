@@ -11,7 +11,8 @@
  * 3. A block the chain has (number ≤ the head) must be found, and its header must hash to the
  *    block-hash index entry that points back at its number (read.ts, stages/execute.ts).
  *
- * Any failure is a {@link StoreCorruptError} naming the file and saying to rebuild with `--reset`.
+ * Any failure is a {@link StoreCorruptError} naming the file and saying to rebuild with `--reset`;
+ * the store remembers the first one (`NodeStore.corruption`), and the node halts on it.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
@@ -68,7 +69,12 @@ export function checkStoreFiles(dir: string): void {
  * `db` with a CRC-32 of key ‖ value after every value it stores (rule 2): reads check and strip
  * it, and throw {@link StoreCorruptError} naming `table` and the key on a mismatch.
  */
-export function checksummedTable<K extends Buffer | string>(db: Table<Uint8Array, K>, table: string, file: string): Table<Buffer, K> & Table<Uint8Array, K> {
+export function checksummedTable<K extends Buffer | string>(
+  db: Table<Uint8Array, K>,
+  table: string,
+  file: string,
+  report: (error: StoreCorruptError) => void = () => {},
+): Table<Buffer, K> & Table<Uint8Array, K> {
   const keyBytes = (key: K): Buffer => (typeof key === "string" ? Buffer.from(key, "utf8") : key);
   const seal = (key: K, value: Uint8Array): Buffer => {
     const out = Buffer.allocUnsafe(value.length + 4);
@@ -79,7 +85,9 @@ export function checksummedTable<K extends Buffer | string>(db: Table<Uint8Array
   const open = (key: K, stored: Buffer): Buffer => {
     const value = stored.subarray(0, stored.length - 4);
     if (stored.length < 4 || stored.readUInt32BE(stored.length - 4) !== crc32(value, crc32(keyBytes(key)))) {
-      throw new StoreCorruptError(file, `a record of the ${table} table fails its checksum`, { table, key: typeof key === "string" ? key : `0x${key.toString("hex")}` });
+      const error = new StoreCorruptError(file, `a record of the ${table} table fails its checksum`, { table, key: typeof key === "string" ? key : `0x${key.toString("hex")}` });
+      report(error);
+      throw error;
     }
     return value;
   };
@@ -104,11 +112,14 @@ const CODE_PREFIX = 0x63;
  * The trie table with every read checked against its key (rule 2): a node's key is the keccak of
  * the node, a code's key is `c ‖ keccak(code)`. Keys of another shape are read unchecked.
  */
-export function contentCheckedTable(db: Table<Uint8Array, Buffer>, file: string): Table<Uint8Array, Buffer> {
+export function contentCheckedTable(db: Table<Uint8Array, Buffer>, file: string, report: (error: StoreCorruptError) => void = () => {}): Table<Uint8Array, Buffer> {
   const check = (key: Buffer, value: Buffer): Buffer => {
     const hash = key.length === 32 ? key : key.length === 33 && key[0] === CODE_PREFIX ? key.subarray(1) : undefined;
     if (hash !== undefined && !hash.equals(keccak256(value))) {
-      throw new StoreCorruptError(file, "a state trie node does not hash to its key", { table: "trie", key: `0x${key.toString("hex")}` });
+      // Reported as well as thrown: the engine wraps errors from state reads in its own.
+      const error = new StoreCorruptError(file, "a state trie node does not hash to its key", { table: "trie", key: `0x${key.toString("hex")}` });
+      report(error);
+      throw error;
     }
     return value;
   };

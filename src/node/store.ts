@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync 
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError, DataDirMismatchError, StoreWriteError } from "./errors.js";
+import { DataDirInUseError, DataDirMismatchError, StoreWriteError, type StoreCorruptError } from "./errors.js";
 import { checkStoreFiles, checksummedTable, contentCheckedTable } from "./integrity.js";
 
 /**
@@ -122,6 +122,8 @@ export interface NodeStore extends NodeTables {
    * again without touching LMDB (a failed write retried in a loop ended in heap corruption).
    */
   failure(): StoreWriteError | undefined;
+  /** The first record a read found damaged (integrity.ts), if one did: the node halts on it. */
+  corruption(): StoreCorruptError | undefined;
   /** Waits for the background flush, closes the environment and releases the data dir. */
   close(): Promise<void>;
 }
@@ -139,6 +141,7 @@ interface StoreEnv {
   registry: BinaryTable;
   transaction<T>(write: () => T): T;
   failure(): StoreWriteError | undefined;
+  corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
 }
 
@@ -173,9 +176,11 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
     throw error;
   }
   const raw = (name: string) => root.openDB<Uint8Array, Buffer>({ name, encoding: "binary", keyEncoding: "binary", compression: false });
-  const table = (name: string): BinaryTable => checksummedTable<Buffer>(raw(name), name, file);
+  let corrupt: StoreCorruptError | undefined;
+  const report = (error: StoreCorruptError) => void (corrupt ??= error);
+  const table = (name: string): BinaryTable => checksummedTable<Buffer>(raw(name), name, file, report);
   const tables = Object.fromEntries(
-    Object.entries(TABLE_NAMES).map(([field, name]) => [field, field === "trie" ? contentCheckedTable(raw(name), file) : table(name)]),
+    Object.entries(TABLE_NAMES).map(([field, name]) => [field, field === "trie" ? contentCheckedTable(raw(name), file, report) : table(name)]),
   ) as unknown as StoreEnv["tables"];
   const meta = root.openDB<Buffer, string>({ name: "meta", encoding: "binary", compression: false });
   try {
@@ -184,7 +189,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
     void root.close().finally(() => releaseLock(resolved));
     throw error;
   }
-  tables.meta = checksummedTable<string>(meta as unknown as Table<Uint8Array, string>, "meta", file);
+  tables.meta = checksummedTable<string>(meta as unknown as Table<Uint8Array, string>, "meta", file, report);
   let closed = false;
   let failed: StoreWriteError | undefined;
   return {
@@ -218,6 +223,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
       }
     },
     failure: () => failed,
+    corruption: () => corrupt,
     async close() {
       if (closed) return;
       closed = true;
@@ -259,7 +265,7 @@ function refuseOldSchema(dir: string, meta: Database<Buffer, string>): void {
  */
 export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
   const env = openEnv(dir, options);
-  return { ...env.tables, dir: env.dir, transaction: env.transaction, failure: env.failure, close: env.close };
+  return { ...env.tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close };
 }
 
 /** The meta key that marks a store as a multi-rollup one (unprefixed: single-rollup nodes refuse it). */
@@ -281,6 +287,7 @@ export interface MultiStore {
   transaction<T>(write: () => T): T;
   /** See {@link NodeStore.failure}. */
   failure(): StoreWriteError | undefined;
+  corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
 }
 
@@ -298,9 +305,9 @@ export function openMultiStore(dir: string, options: { reset?: boolean } = {}): 
       Object.keys(TABLE_NAMES).map((field) => [field, field === "trie" ? env.tables.trie : prefixedTable(env.tables[field as keyof typeof TABLE_NAMES], prefix)]),
     ) as unknown as NodeTables;
     tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
-    return { ...tables, dir: env.dir, transaction: env.transaction, failure: env.failure, close: async () => {} };
+    return { ...tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: async () => {} };
   };
-  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, failure: env.failure, close: env.close };
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close };
 }
 
 /**

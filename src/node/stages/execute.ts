@@ -128,6 +128,9 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
       const transactions = splitTransactions(body);
       result = await prefetchSenders(common, transactions, advance.gasUsed).during(() => applyBlockBody(vm, env, transactions, "verify", { messages }));
     } catch (error) {
+      // A damaged store is not L1's fault: it halts the node as what it is (rebuild with --reset).
+      const corrupt = ctx.store.corruption();
+      if (corrupt !== undefined) throw corrupt;
       const reason = (error as Error).message.split("\n").join(" ");
       throw mismatch("execution", "every transaction applies (L1 verified the block)", reason, error);
     }
