@@ -125,7 +125,7 @@ export function rollupMethods(node: RollupNode, view: ChainView, mempool: Mempoo
     [
       "rollup_status",
       async () => {
-        const { l1, l2, halted } = node.status();
+        const { l1, l2, halted, finalityViolations } = node.status();
         const pool = mempool?.counts();
         return {
           rollup: node.rollup,
@@ -133,6 +133,14 @@ export function rollupMethods(node: RollupNode, view: ChainView, mempool: Mempoo
           l2: { chainId: toQuantity(l2.chainId), head: toQuantity(l2.head), headHash: l2.headHash, safe: toQuantity(l2.safe), finalized: toQuantity(l2.finalized) },
           mempool: pool === undefined ? null : { pending: toQuantity(pool.pending), queued: toQuantity(pool.queued) },
           ...(halted === undefined ? {} : { halted: halted.message.split("\n")[0] }),
+          // Finalized blocks a reorg deeper than the finality depth took out (incidents; empty when none).
+          finalityViolations: finalityViolations.map((v) => ({
+            l2: { number: toQuantity(v.l2.number), hash: v.l2.hash },
+            l1: { number: toQuantity(v.l1.number), hash: v.l1.hash },
+            unwoundTo: { l2: toQuantity(v.unwoundTo.l2), l1: toQuantity(v.unwoundTo.l1) },
+            finalityDepth: v.finalityDepth,
+            at: v.at,
+          })),
         };
       },
     ],
