@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { JsonRpcServer } from "hardhat/types/network";
+import { bytesToHex } from "@ethereumjs/util";
 import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
@@ -20,6 +21,7 @@ import { UltrasoundError } from "../shared/errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
+import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -64,6 +66,10 @@ export interface DevnetOptions {
    * them (see `startMultiDevnet`, src/devnet/multi.ts).
    */
   rollups?: number;
+  /** Whether the devnet claims L2→L1 messages and forwards rollup→rollup ones once verified (src/devnet/relay.ts). Default true. */
+  relay?: boolean;
+  /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
+  reset?: boolean;
   log?: (line: string) => void;
 }
 
@@ -164,6 +170,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const proposerSigner = await l1.getSigner(0);
   const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
   const mempool = createMempool(chain, options.mempool);
+  // evm_mine and friends on the L2 URL (src/devnet/dev-methods.ts): a block now, taken by the loop.
+  const mines = createMineRequests();
+  let dev: DevMethods | undefined;
   const blobServer = await startBlobArchiveServer({
     archive,
     host,
@@ -182,6 +191,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     finalityDepth: options.finalityDepth,
     // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
     onUnwoundTransactions: async (txs) => {
+      if (dev?.reverting === true) return; // evm_revert drops them, as Hardhat's does
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
@@ -196,7 +206,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     log,
   });
   const round = async () => {
-    const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    const mining = mines.take();
+    const outcome = await proposer.proposeNext({ evenEmpty: mining.length > 0 }).catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    if (outcome.kind !== "proposed") mines.giveBack(mining);
     switch (outcome.kind) {
       case "idle":
       case "dropped":
@@ -208,6 +220,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         await node.sync().catch(() => undefined);
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
+        for (const waiter of mining) waiter.resolve(outcome.proposed.block.header.number);
         log(proposedLine(outcome.proposed, outcome.deferred));
         return;
       }
@@ -248,13 +261,16 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     await waitForNode(node, funding.deliveredIn[0]!);
   }
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
-  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+  let l2Handler: { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> } | undefined;
+  dev = createDevMethods({ l1, node, rollupAddress: address, mempool, mine: () => mines.request(), proposerHead: () => bytesToHex(chainHead(chain).hash()), l2: () => l2Handler });
+  const l2 = await serveNode(node, { mempool, extra: dev.methods, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
     async (error: Error) => {
       await loop.stop();
       await node.stop();
       throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
     },
   );
+  l2Handler = l2.handler;
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
