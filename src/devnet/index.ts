@@ -22,6 +22,8 @@ import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
 import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
+import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
+import type { Relay } from "../relay/index.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -100,6 +102,8 @@ export interface Devnet {
   /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
   funding?: Funding;
   rollup: Contract;
+  /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
+  relay?: Relay;
   /** With `rollups` > 1: the RollupFactory that created them. */
   factoryAddress?: string;
   /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
@@ -263,6 +267,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
   let l2Handler: { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> } | undefined;
   dev = createDevMethods({ l1, node, rollupAddress: address, mempool, mine: () => mines.request(), proposerHead: () => bytesToHex(chainHead(chain).hash()), l2: () => l2Handler });
+  let relay: Relay | undefined;
+  dev.methods.set("ultrasound_getTransactionStatus", transactionStatusWithMessages(node, l1, () => relay));
   const l2 = await serveNode(node, { mempool, extra: dev.methods, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
     async (error: Error) => {
       await loop.stop();
@@ -271,6 +277,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     },
   );
   l2Handler = l2.handler;
+  // Withdrawals and rollup→rollup messages relayed by themselves once verified (src/devnet/relay.ts).
+  if (options.relay !== false) relay = await startDevnetRelay(l1, [{ address, l2Url: l2.url }], log);
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
@@ -289,8 +297,10 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     node,
     funding,
     rollup,
+    relay,
     async stop() {
       await stopL1Slots(l1, blockTimeSeconds);
+      await relay?.stop();
       await loop.stop();
       await l2.close();
       await node.stop();
