@@ -5,7 +5,7 @@ import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
+import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
@@ -16,7 +16,8 @@ import path from "node:path";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
-import { deployRollup } from "../sdk/contracts.js";
+import { deployRollup, nativeRollupAt } from "../sdk/contracts.js";
+import { openDevnetState, replayL1 } from "./restart.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
@@ -167,12 +168,19 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await hre.tasks.getTask("build").run({ quiet: true });
 
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
-  const { chainId: l1ChainId, server: l1Server } = await startL1Server(hre, host, l1Port, l1Url);
+  // The L1 is journaled in the data dir and replayed at a restart (src/devnet/restart.ts).
+  const resume = openDevnetState(options.dataDir ?? ".devnet/blobs", options.reset === true);
+  const { chainId: l1ChainId, server: l1Server } = await startL1Server(hre, host, l1Port, l1Url, resume.state.initialDate);
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  if (resume.entries.length > 0) log(`devnet: replaying the L1 journal (${resume.entries.length} requests, ${await replayL1(l1, resume.entries)} blocks)`);
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);
-  const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
+  const { rollup, address, chain } =
+    resume.state.rollupAddress === undefined
+      ? await deployRollup(proposerSigner, genesis)
+      : { rollup: nativeRollupAt(resume.state.rollupAddress, proposerSigner), address: resume.state.rollupAddress, chain: await createL2Chain(genesis) };
+  if (resume.fresh) resume.saveRollup(address);
   const mempool = createMempool(chain, options.mempool);
   // evm_mine and friends on the L2 URL (src/devnet/dev-methods.ts): a block now, taken by the loop.
   const mines = createMineRequests();
@@ -190,7 +198,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollup: address,
     blobSource: blobServer.url,
     dataDir: path.join(options.dataDir ?? ".devnet/blobs", "node"),
-    reset: true,
+    // Kept across restarts (its L1 is replayed, same hashes); new with a new L1.
+    reset: resume.fresh,
     pollIntervalMs: 500,
     finalityDepth: options.finalityDepth,
     // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
@@ -258,7 +267,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const loop = startProposerLoop(round, { intervalMs: options.proposeIntervalMs ?? 250, held: (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n });
 
   // L2 ETH comes from L1, as on any real rollup: the dev accounts deposit, the proposer delivers.
-  const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
+  // A restarted devnet's proposer takes the L2 so far from the node; its accounts are funded already.
+  if (!resume.fresh) {
+    await waitForNode(node, (((await rollup.getFunction("head")()) as { number: bigint }).number));
+    await followBlocks(chain, node);
+    await mempool.sync();
+    loop.release();
+  }
+  const amount = resume.fresh ? (options.fundL2 ?? DEFAULT_L2_FUNDING) : 0n;
   let funding: Funding | undefined;
   if (amount > 0n) {
     funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
@@ -354,7 +370,14 @@ export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(
  * watcher live until the process ends). Nothing is printed, no request is logged. A port it
  * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
  */
-export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string, port: number, url: string): Promise<{ chainId: bigint; server: JsonRpcServer }> {
+export async function startL1Server(
+  hre: HardhatRuntimeEnvironment,
+  host: string,
+  port: number,
+  url: string,
+  /** The L1's genesis time (a restarted devnet's is its first start's). Default: now. */
+  initialDate?: string,
+): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
@@ -362,7 +385,7 @@ export async function startL1Server(hre: HardhatRuntimeEnvironment, host: string
   };
   process.on("uncaughtException", onUncaught);
   const network = hre.globalOptions.network ?? "node";
-  const server = await hre.network.createServer(network, host, port);
+  const server = await hre.network.createServer(initialDate === undefined ? network : ({ network, override: { initialDate } } as never), host, port);
   try {
     // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
     const failed = server.listen().then(
