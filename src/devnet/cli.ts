@@ -25,6 +25,8 @@ export const DEVNET_OPTIONS: Record<string, CommandOption> = {
   "data-dir": { type: "string", value: "<dir>", help: "where the blob archive and the node's store live (default .devnet/blobs)" },
   calldata: { type: "boolean", help: "publish L2 blocks in calldata instead of blobs" },
   genesis: { type: "string", value: "<file.json>", help: "another L2 genesis: { chainId, gasLimit, alloc, … } (one rollup only)" },
+  "no-relay": { type: "boolean", help: "do not claim L2→L1 messages nor forward rollup→rollup ones by themselves" },
+  reset: { type: "boolean", help: "start afresh: forget the L1, rollups and L2 kept in --data-dir" },
   "allow-unprotected-txs": { type: "boolean", help: "accept pre-EIP-155 (replayable) L2 transactions" },
 };
 
@@ -81,6 +83,8 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
       fundL2,
       dataAvailability: values.calldata === true ? "calldata" : "blobs",
       mempool: { allowUnprotected: values["allow-unprotected-txs"] === true },
+      relay: values["no-relay"] !== true,
+      reset: values.reset === true,
     },
   };
 }

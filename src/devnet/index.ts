@@ -1,10 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { JsonRpcServer } from "hardhat/types/network";
+import { bytesToHex } from "@ethereumjs/util";
 import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
+import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
@@ -15,15 +16,19 @@ import path from "node:path";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
-import { deployRollup } from "../sdk/contracts.js";
+import { deployRollup, nativeRollupAt } from "../sdk/contracts.js";
 import { DevnetStartError } from "./errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
-import { startL1Process, type L1Process } from "./l1.js";
+import { startL1Process, type L1Process, type L1ProcessConfig } from "./l1.js";
 import { threadId } from "node:worker_threads";
 import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
+import { journalL1, openDevnetState } from "./restart.js";
+import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
+import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
+import type { Relay } from "../relay/index.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -74,6 +79,10 @@ export interface DevnetOptions {
    * everything on this thread, as before (kept to measure against: `npm run bench`, `offthread`).
    */
   layout?: DevnetLayout;
+  /** Whether the devnet claims L2→L1 messages and forwards rollup→rollup ones once verified (src/devnet/relay.ts). Default true. */
+  relay?: boolean;
+  /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
+  reset?: boolean;
   log?: (line: string) => void;
 }
 
@@ -117,6 +126,8 @@ export interface Devnet {
   executeVerdicts?: () => Promise<readonly ExecuteVerdict[]>;
   /** Where the L2 JSON-RPC (with the node and mempool), the L1 (with EXECUTE) and the proposer's builder run. */
   threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
+  /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
+  relay?: Relay;
   /** With `rollups` > 1: the RollupFactory that created them. */
   factoryAddress?: string;
   /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
@@ -174,21 +185,38 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await hre.tasks.getTask("build").run({ quiet: true });
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
   const dataDir = options.dataDir ?? ".devnet/blobs";
+  // The L1 is journaled in the data dir and replayed at a restart (src/devnet/restart.ts).
+  const resume = openDevnetState(dataDir, options.reset === true);
   // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style,
   // by the L1's process: EXECUTE reads the blobs it captured there.
-  const l1Side =
-    (options.layout ?? "split") === "split"
-      ? await startL1Process({ host, l1Port, l1Url, blobPort, dataDir, network: hre.globalOptions.network ?? "node" })
-      : await startL1InProcess(hre, { host, l1Port, l1Url, blobPort, dataDir });
+  const l1Config: L1ProcessConfig = {
+    host,
+    l1Port,
+    l1Url,
+    blobPort,
+    dataDir,
+    network: hre.globalOptions.network ?? "node",
+    initialDate: resume.state.initialDate,
+    journalFile: resume.journalFile,
+  };
+  const l1Side = (options.layout ?? "split") === "split" ? await startL1Process(l1Config) : await startL1InProcess(hre, l1Config);
   const { chainId: l1ChainId } = l1Side;
+  if (l1Side.replayed.requests > 0) log(`devnet: replayed the L1 journal (${l1Side.replayed.requests} requests, ${l1Side.replayed.blocks} blocks)`);
   // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
   warmKzgWorker();
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);
-  const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
+  const { rollup, address, chain } =
+    resume.state.rollupAddress === undefined
+      ? await deployRollup(proposerSigner, genesis)
+      : { rollup: nativeRollupAt(resume.state.rollupAddress, proposerSigner), address: resume.state.rollupAddress, chain: await createL2Chain(genesis) };
+  if (resume.fresh) resume.saveRollup(address);
   const mempool = createMempool(chain, options.mempool);
+  // evm_mine and friends on the L2 URL (src/devnet/dev-methods.ts): a block now, taken by the loop.
+  const mines = createMineRequests();
+  let dev: DevMethods | undefined;
   // The node derives from L1 alone (the archive serves it the blobs), like any other node; its
   // store is new with each devnet (the Hardhat L1 is new each time).
   const node = await startNode({
@@ -196,11 +224,13 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollup: address,
     blobSource: l1Side.blobUrl,
     dataDir: path.join(dataDir, "node"),
-    reset: true,
+    // Kept across restarts (its L1 is replayed, same hashes); new with a new L1.
+    reset: resume.fresh,
     pollIntervalMs: 500,
     finalityDepth: options.finalityDepth,
     // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
     onUnwoundTransactions: async (txs) => {
+      if (dev?.reverting === true) return; // evm_revert drops them, as Hardhat's does
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
@@ -215,7 +245,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     log,
   });
   const round = async () => {
-    const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    const mining = mines.take();
+    const outcome = await proposer.proposeNext({ evenEmpty: mining.length > 0 }).catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    if (outcome.kind !== "proposed") mines.giveBack(mining);
     switch (outcome.kind) {
       case "idle":
       case "dropped":
@@ -227,6 +259,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         await node.sync().catch(() => undefined);
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
+        for (const waiter of mining) waiter.resolve(outcome.proposed.block.header.number);
         log(proposedLine(outcome.proposed, outcome.deferred));
         return;
       }
@@ -260,14 +293,25 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const loop = startProposerLoop(round, { intervalMs: options.proposeIntervalMs ?? 250, held: (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n });
 
   // L2 ETH comes from L1, as on any real rollup: the dev accounts deposit, the proposer delivers.
-  const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
+  // A restarted devnet's proposer takes the L2 so far from the node; its accounts are funded already.
+  if (!resume.fresh) {
+    await waitForNode(node, (((await rollup.getFunction("head")()) as { number: bigint }).number));
+    await followBlocks(chain, node);
+    await mempool.sync();
+    loop.release();
+  }
+  const amount = resume.fresh ? (options.fundL2 ?? DEFAULT_L2_FUNDING) : 0n;
   let funding: Funding | undefined;
   if (amount > 0n) {
     funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
     await waitForNode(node, funding.deliveredIn[0]!);
   }
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
-  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+  let l2Handler: { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> } | undefined;
+  dev = createDevMethods({ l1, node, rollupAddress: address, mempool, mine: () => mines.request(), proposerHead: () => bytesToHex(chainHead(chain).hash()), l2: () => l2Handler });
+  let relay: Relay | undefined;
+  dev.methods.set("ultrasound_getTransactionStatus", transactionStatusWithMessages(node, l1, () => relay));
+  const l2 = await serveNode(node, { mempool, extra: dev.methods, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
     async (error: Error) => {
       await loop.stop();
       await node.stop();
@@ -275,6 +319,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
     },
   );
+  l2Handler = l2.handler;
+  // Withdrawals and rollup→rollup messages relayed by themselves once verified (src/devnet/relay.ts).
+  if (options.relay !== false) relay = await startDevnetRelay(l1, [{ address, l2Url: l2.url }], log);
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
@@ -295,8 +342,10 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollup,
     executeVerdicts: () => l1Side.verdicts(),
     threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
+    relay,
     async stop() {
       await stopL1Slots(l1, blockTimeSeconds);
+      await relay?.stop();
       await loop.stop();
       await l2.close();
       await node.stop();
@@ -353,6 +402,8 @@ export async function startL1Server(
   port: number,
   url: string,
   network: string = hre.globalOptions.network ?? "node",
+  /** The L1's genesis time (a restarted devnet's is its first start's). Default: now. */
+  initialDate?: string,
 ): Promise<{ chainId: bigint; server: JsonRpcServer }> {
   let listenFailure: NodeJS.ErrnoException | undefined;
   const onUncaught = (error: NodeJS.ErrnoException) => {
@@ -360,7 +411,7 @@ export async function startL1Server(
     else throw error;
   };
   process.on("uncaughtException", onUncaught);
-  const server = await hre.network.createServer(network, host, port);
+  const server = await hre.network.createServer(initialDate === undefined ? network : ({ network, override: { initialDate } } as never), host, port);
   try {
     // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
     const failed = server.listen().then(
@@ -381,14 +432,14 @@ export async function startL1Server(
  * The "single" layout's L1: the Hardhat network, the blob archive and its beacon API on this
  * thread (what {@link startL1Process} runs in a child process).
  */
-async function startL1InProcess(
-  hre: HardhatRuntimeEnvironment,
-  config: { host: string; l1Port: number; l1Url: string; blobPort: number; dataDir: string },
-): Promise<L1Process> {
+async function startL1InProcess(hre: HardhatRuntimeEnvironment, config: L1ProcessConfig): Promise<L1Process> {
   const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
   configureBlobArchive(archive);
-  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url);
+  // The journal is set before the network exists (the plugin wraps it when it is created).
+  const journal = config.journalFile === undefined ? undefined : journalL1(config.journalFile);
+  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url, config.network, config.initialDate);
   const l1 = new JsonRpcProvider(config.l1Url, Network.from(chainId), { staticNetwork: true });
+  const replayed = (await journal?.replay(l1)) ?? { requests: 0, blocks: 0 };
   const blobServer = await startBlobArchiveServer({
     archive,
     host: config.host,
@@ -400,6 +451,7 @@ async function startL1InProcess(
     blobUrl: blobServer.url,
     pid: process.pid,
     threadId,
+    replayed,
     verdicts: async () => recentVerdicts(),
     async stop() {
       await blobServer.close();

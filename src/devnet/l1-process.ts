@@ -19,6 +19,7 @@ import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { recentVerdicts } from "../precompile/run.js";
 import type { L1ProcessConfig, L1ProcessMessage } from "./l1.js";
 import { startL1Server, withoutSqliteWarning } from "./index.js";
+import { journalL1 } from "./restart.js";
 
 // Ctrl-C in a terminal reaches the whole process group: the parent stops this process in order.
 process.on("SIGINT", () => {});
@@ -31,8 +32,11 @@ let stop: () => Promise<void> = async () => {};
 try {
   const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
   configureBlobArchive(archive);
-  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url, config.network);
+  // The journal is set before the network exists (the plugin wraps it when it is created).
+  const journal = config.journalFile === undefined ? undefined : journalL1(config.journalFile);
+  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url, config.network, config.initialDate);
   const l1 = new JsonRpcProvider(config.l1Url, Number(chainId), { staticNetwork: true });
+  const replayed = (await journal?.replay(l1)) ?? { requests: 0, blocks: 0 };
   const blobServer = await startBlobArchiveServer({
     archive,
     host: config.host,
@@ -56,7 +60,7 @@ try {
     if (message?.kind === "stop") void stop().then(() => send({ kind: "stopped" }), () => send({ kind: "stopped" })).finally(() => process.exit(0));
   });
   process.on("disconnect", () => void stop().finally(() => process.exit(0)));
-  send({ kind: "ready", chainId: chainId.toString(), blobUrl: blobServer.url, pid: process.pid, threadId });
+  send({ kind: "ready", chainId: chainId.toString(), blobUrl: blobServer.url, pid: process.pid, threadId, replayed });
 } catch (error) {
   const e = error as Error & { details?: Record<string, unknown> };
   send({ kind: "error", name: e.name, message: e.message, details: jsonSafe(e.details ?? {}) });

@@ -27,6 +27,7 @@ import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { createRollup, deployFactory } from "../sdk/factory.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
+import { startDevnetRelay } from "./relay.js";
 import {
   assertPortFree,
   DEFAULT_L2_FUNDING,
@@ -219,6 +220,9 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     chain: c.chain,
     rollup: c.rollup,
   }));
+  // Withdrawals and messages between the rollups relayed by themselves (src/devnet/relay.ts).
+  const relayed = () => multi.list().filter((r) => r.retired === undefined).map((r) => ({ address: r.address, l2Url: served.urlOf(r.chainId) }));
+  const relay = options.relay === false ? undefined : await startDevnetRelay(l1, relayed, log);
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
 
   const first = created[0]!;
@@ -241,8 +245,10 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     rollup: first.rollup,
     factoryAddress,
     rollups,
+    relay,
     async stop() {
       await stopL1Slots(l1, blockTimeSeconds);
+      await relay?.stop();
       await loop.stop();
       await served.close();
       await multi.stop();

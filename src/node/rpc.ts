@@ -108,6 +108,8 @@ export interface NodeRpcOptions extends RpcLimits {
   mempool?: Mempool;
   /** The rules of the node's own mempool (when `mempool` is not given). */
   mempoolOptions?: MempoolOptions;
+  /** More methods, or replacements (the devnet's dev methods: src/devnet/dev-methods.ts). */
+  extra?: Map<string, Handler>;
 }
 
 /** A node's JSON-RPC, serving. */
@@ -169,7 +171,9 @@ export async function serveNode(node: RollupNode, options: NodeRpcOptions = {}):
     await own.restore();
     mempool = own;
   }
-  const handler = createRpcHandler({ ...options, view, mempool, extra: rollupMethods(node, view, mempool) });
+  const extra = rollupMethods(node, view, mempool);
+  for (const [name, method] of options.extra ?? []) extra.set(name, method);
+  const handler = createRpcHandler({ ...options, view, mempool, extra });
   let server;
   try {
     server = await startRpcServer({ handler, host: options.host, port: options.port, maxBodyBytes: options.maxBodyBytes });

@@ -26,6 +26,8 @@ export interface RequestContext {
   notify?: (message: object) => void;
   /** Subscriptions of this connection (WebSocket only), dropped when it closes. */
   subscriptions?: Set<string>;
+  /** For an `extra` method that replaces a built-in one: the built-in, to build on its answer. */
+  base?: (params: unknown[]) => Promise<unknown>;
 }
 
 /** One JSON-RPC method. */
@@ -319,7 +321,10 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       },
     ],
   ]);
-  for (const [name, handler] of extra) methods.set(name, handler);
+  for (const [name, handler] of extra) {
+    const base = methods.get(name);
+    methods.set(name, base === undefined ? handler : (params, context) => handler(params, { ...context, base: (p) => base(p, context) }));
+  }
   return methods;
 }
 
