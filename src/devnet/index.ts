@@ -65,6 +65,8 @@ export interface DevnetOptions {
    */
   rollups?: number;
   log?: (line: string) => void;
+  /** Called with each L2 block verified on L1 (the devnet's `--log-level debug` prints its transactions: src/devnet/log.ts). */
+  onProposed?: (proposed: ProposedBlock) => void;
 }
 
 /** A running devnet. */
@@ -209,6 +211,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
         log(proposedLine(outcome.proposed, outcome.deferred));
+        options.onProposed?.(outcome.proposed);
         return;
       }
       case "failed":
