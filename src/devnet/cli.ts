@@ -4,9 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { parseEther } from "ethers";
-import { parseGenesisJson } from "../engine/genesis.js";
+import { defaultGenesis, parseGenesisJson } from "../engine/genesis.js";
 import { CommandLineError, commandUsage, integerOption, parseCommandLine, type CommandOption } from "../shared/cli.js";
 import type { DevnetOptions } from "./index.js";
+import { createLogger, parseLogLevel } from "./log.js";
 
 const PORT = { min: 1, max: 65_535 };
 
@@ -28,6 +29,8 @@ export const DEVNET_OPTIONS: Record<string, CommandOption> = {
   "no-relay": { type: "boolean", help: "do not claim L2→L1 messages nor forward rollup→rollup ones by themselves" },
   reset: { type: "boolean", help: "start afresh: forget the L1, rollups and L2 kept in --data-dir" },
   "allow-unprotected-txs": { type: "boolean", help: "accept pre-EIP-155 (replayable) L2 transactions" },
+  "log-level": { type: "string", value: "<level>", help: "quiet (the banner only), info (a line per L2 block; default) or debug\n(a line per L2 transaction too)" },
+  "no-preinstalls": { type: "boolean", help: "leave Multicall3, the CREATE2 deployers and EntryPoint out of the default genesis" },
 };
 
 /** The usage text of `npm run devnet -- --help`. */
@@ -49,7 +52,7 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
   const values = parseCommandLine(command, argv, DEVNET_OPTIONS);
   if (values.help === true) return { help: true, smoke: false, options: {} };
   const rollups = integerOption(command, values, "rollups", 1, 1, 100_000);
-  let genesis;
+  let genesis = values["no-preinstalls"] === true ? defaultGenesis({ preinstalls: false }) : undefined;
   if (typeof values.genesis === "string") {
     if (rollups > 1) throw new CommandLineError(`${command}: --genesis is for a devnet of one rollup (with --rollups each has the default genesis of its chain id)`);
     try {
@@ -66,6 +69,12 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
       throw new CommandLineError(`${command}: --fund-l2 needs an amount of ETH (e.g. 10000, 0.5 or 0)`, { got: values["fund-l2"] });
     }
     if (fundL2 < 0n) throw new CommandLineError(`${command}: --fund-l2 cannot be negative`, { got: values["fund-l2"] });
+  }
+  let logger;
+  try {
+    logger = typeof values["log-level"] === "string" ? createLogger(parseLogLevel(values["log-level"])) : undefined;
+  } catch (error) {
+    throw new CommandLineError(`${command}: --log-level: ${(error as Error).message}`);
   }
   return {
     help: false,
@@ -85,6 +94,8 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
       mempool: { allowUnprotected: values["allow-unprotected-txs"] === true },
       relay: values["no-relay"] !== true,
       reset: values.reset === true,
+      log: logger?.log,
+      onProposed: logger?.onProposed,
     },
   };
 }

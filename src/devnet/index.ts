@@ -84,6 +84,8 @@ export interface DevnetOptions {
   /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
   reset?: boolean;
   log?: (line: string) => void;
+  /** Called with each L2 block verified on L1 (the devnet's `--log-level debug` prints its transactions: src/devnet/log.ts). */
+  onProposed?: (proposed: ProposedBlock) => void;
 }
 
 /** Where a devnet's parts run: see {@link DevnetOptions.layout}. */
@@ -261,6 +263,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
         for (const waiter of mining) waiter.resolve(outcome.proposed.block.header.number);
         log(proposedLine(outcome.proposed, outcome.deferred));
+        options.onProposed?.(outcome.proposed);
         return;
       }
       case "failed":

@@ -25,3 +25,4 @@ export {
   type ProposedBundle,
   type StorageAssertion,
 } from "./bundle.js";
+export { ultrasoundChains, type UltrasoundChains, type UltrasoundChainsOptions } from "./chains.js";
