@@ -50,7 +50,7 @@ describe("devnet restart: kill -9 of the whole devnet, then `npm run devnet` aga
 
     await devnet.stop("SIGKILL");
     devnet = await startDevnetProcess(args, ports);
-    expect(devnet.output()).to.match(/replaying the L1 journal/);
+    expect(devnet.output()).to.match(/replayed the L1 journal/);
     expect(devnet.rollupAddress).to.equal(rollupAddress);
     expect(await hashes(devnet.l1Url, l1Head)).to.deep.equal(l1Before);
     expect(await hashes(devnet.l2Url, l2Head)).to.deep.equal(l2Before);
@@ -75,7 +75,7 @@ describe("devnet restart: kill -9 of the whole devnet, then `npm run devnet` aga
     // --reset: a new L1 and a new rollup.
     await devnet.stop("SIGINT");
     devnet = await startDevnetProcess([...args, "--reset"], ports);
-    expect(devnet.output()).to.not.match(/replaying the L1 journal/);
+    expect(devnet.output()).to.not.match(/replayed the L1 journal/);
     expect(BigInt((await rpc(devnet.l2Url, "eth_getBalance", [recipient, "latest"])) as string)).to.equal(0n);
   });
 });
