@@ -20,6 +20,7 @@ import { UltrasoundError } from "../shared/errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
+import { startExplorer } from "../explorer/index.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -32,6 +33,8 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
+  /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
+  explorerPort?: number;
   /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
@@ -75,6 +78,8 @@ export interface Devnet {
   l2WsUrl: string;
   /** The blob archive's beacon-API base URL. */
   blobUrl: string;
+  /** The explorer's page (src/explorer). */
+  explorerUrl: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
@@ -151,6 +156,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
+  await assertPortFree(host, options.explorerPort ?? 0, "explorer");
   // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style.
   const archive = await withoutSqliteWarning(() => openBlobArchive(options.dataDir ?? ".devnet/blobs"));
   configureBlobArchive(archive);
@@ -257,12 +263,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   );
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
+  const explorer = await startExplorer({ l1Url, l2Url: l2.url, blobUrl: blobServer.url, host, port: options.explorerPort });
 
   return {
     l1Url,
     l2Url: l2.url,
     l2WsUrl: l2.wsUrl,
     blobUrl: blobServer.url,
+    explorerUrl: explorer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
@@ -274,6 +282,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     funding,
     rollup,
     async stop() {
+      await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
       await loop.stop();
       await l2.close();
@@ -445,6 +454,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
@@ -479,6 +489,7 @@ function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
     `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
     `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}  (every rollup)`,
     finalityLine(devnet),
     `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
     ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),
