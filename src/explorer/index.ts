@@ -98,7 +98,8 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       rollups = await discoverRollups(options.l2Url).catch(() => rollups);
       follow();
     }
-    broadcast({ type: "l1", number: head.number, hash: head.hash, timestamp: head.timestamp, gasUsed: head.gasUsed });
+    const block = await l1.call<{ transactions: string[]; blobGasUsed?: string } | null>("eth_getBlockByNumber", ["0x" + head.number.toString(16), false]).catch(() => null);
+    broadcast({ type: "l1", number: head.number, hash: head.hash, timestamp: head.timestamp, gasUsed: head.gasUsed, transactions: block?.transactions.length ?? null, blobGasUsed: block?.blobGasUsed === undefined ? null : BigInt(block.blobGasUsed) });
     for (const a of index.advances) {
       const key = `${a.l1.txHash}:${a.l1.logIndex}`;
       if (seen.has(key)) continue;

@@ -68,7 +68,7 @@ export interface L1Index {
   created: CreatedEntry[];
   /** The last L1 block read. */
   head: bigint;
-  /** Reads the L1 blocks since the last refresh (one at a time: concurrent callers share it). */
+  /** Reads the L1 blocks since the last refresh, up to L1's head at the call or later (one read at a time). */
   refresh(): Promise<void>;
 }
 
@@ -95,6 +95,7 @@ export function createL1Index(l1: RpcClient): L1Index {
   ];
   let scanned = -1n;
   let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
   const index: L1Index = {
     advances: [],
     queued: [],
@@ -102,8 +103,17 @@ export function createL1Index(l1: RpcClient): L1Index {
     created: [],
     head: -1n,
     refresh() {
-      running ??= read().finally(() => (running = undefined));
-      return running;
+      if (running === undefined) {
+        running = read().finally(() => (running = undefined));
+        return running;
+      }
+      // A read under way may have started before what the caller just saw on L1: one more read
+      // follows it (shared by every caller meanwhile), so each caller's refresh reaches its L1 head.
+      next ??= running.catch(() => undefined).then(() => {
+        next = undefined;
+        return index.refresh();
+      });
+      return next;
     },
   };
 
