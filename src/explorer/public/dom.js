@@ -93,5 +93,5 @@ export function value(v) {
 /** A decoded call, event or error: name(args…) with each argument on its line. */
 export function decoded(d) {
   if (!d) return h("span", { class: "muted" }, "not decoded (unknown ABI)");
-  return h("div", {}, h("b", {}, d.name), h("span", { class: "muted" }, `  ${d.abi}`), h("ul", { class: "args" }, d.args.map((a) => h("li", {}, h("span", { class: "muted" }, `${a.name || "?"} (${a.type}): `), value(a.value)))));
+  return h("div", {}, h("b", {}, d.name), h("span", { class: "muted" }, `  ${d.abi}`), h("ul", { class: "args" }, d.args.map((a) => h("li", {}, h("span", { class: "muted" }, `${a.name || "?"}${a.type ? ` (${a.type})` : ""}: `), value(a.value)))));
 }
