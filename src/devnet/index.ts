@@ -31,6 +31,7 @@ import { firstLine } from "./text.js";
 import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
 import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import type { Relay } from "../relay/index.js";
+import { startExplorer } from "../explorer/index.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -43,6 +44,8 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
+  /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
+  explorerPort?: number;
   /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
@@ -107,6 +110,8 @@ export interface Devnet {
   l2WsUrl: string;
   /** The blob archive's beacon-API base URL. */
   blobUrl: string;
+  /** The explorer's page (src/explorer). */
+  explorerUrl: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
@@ -188,6 +193,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
+  await assertPortFree(host, options.explorerPort ?? 0, "explorer");
   await hre.tasks.getTask("build").run({ quiet: true });
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
   const dataDir = options.dataDir ?? ".devnet/blobs";
@@ -331,12 +337,14 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   if (options.relay !== false) relay = await startDevnetRelay(l1, [{ address, l2Url: l2.url }], log);
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
+  const explorer = await startExplorer({ l1Url, l2Url: l2.url, blobUrl: l1Side.blobUrl, host, port: options.explorerPort });
 
   return {
     l1Url,
     l2Url: l2.url,
     l2WsUrl: l2.wsUrl,
     blobUrl: l1Side.blobUrl,
+    explorerUrl: explorer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
@@ -351,6 +359,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
     relay,
     async stop() {
+      await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
       await relay?.stop();
       await loop.stop();
@@ -401,6 +410,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
@@ -435,6 +445,7 @@ function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
     `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
     `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}  (every rollup)`,
     finalityLine(devnet),
     `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
     ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),
