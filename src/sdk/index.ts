@@ -25,3 +25,22 @@ export {
   type ProposedBundle,
   type StorageAssertion,
 } from "./bundle.js";
+export {
+  createL2Proxy,
+  l2ProxyAddress,
+  prepareSync,
+  sendPreparedSync,
+  sendSync,
+  syncResultsHash,
+  syncResultsSlot,
+  syncReturnData,
+  SyncBuildError,
+  SyncFailedError,
+  SyncSimulationError,
+  DEFAULT_SYNC_GAS_LIMIT,
+  SYNC_SOURCE,
+  type PreparedSync,
+  type SentSync,
+  type SyncCall,
+  type SyncOptions,
+} from "./sync.js";
