@@ -76,6 +76,38 @@ interface INativeRollup {
         bytes data;
     }
 
+    /// @notice One entry of a sync execution table (docs/sync.md): an L1 → L2 call the L1
+    ///         transaction will make through an L2Proxy, and what the L2 call returns.
+    struct SyncCall {
+        /// @dev Who calls the proxy on L1 (the L2 call's `xDomainMessageSender`).
+        address caller;
+        /// @dev The L2 contract (the proxy's L2 address).
+        address to;
+        /// @dev Wei sent with the call (escrowed on L1, credited on L2 like a deposit).
+        uint256 value;
+        /// @dev L2 gas given to the call (at most MAX_MESSAGE_GAS).
+        uint64 gasLimit;
+        /// @dev The calldata.
+        bytes data;
+        /// @dev Whether the L2 call succeeded.
+        bool success;
+        /// @dev Its return data (or revert data).
+        bytes returnData;
+    }
+
+    /// @notice What `syncExecute` does besides the block: the table, the L1 call to make, and the
+    ///         proof of the L2 results against the verified block's state root.
+    struct SyncExecution {
+        /// @dev The table, in the order the L1 call makes the proxy calls.
+        SyncCall[] calls;
+        /// @dev The L1 call: `target.call{value: msg.value}(data)`, made by the rollup.
+        address target;
+        bytes data;
+        /// @dev `eth_getProof` of the L2 messenger's `syncResults[l2BlockNumber]` in the new block.
+        bytes[] accountProof;
+        bytes[] storageProof;
+    }
+
     /// @notice Emitted for every verified L2 block, with everything a follower needs to rebuild
     ///         its header. The transactions are in this L1 transaction: in its calldata
     ///         (`blobHashes` empty, `dataHash` = keccak256 of the bytes) or in its blobs
@@ -166,6 +198,24 @@ interface INativeRollup {
     /// @dev `retire` from someone else than RETIRER (or with no retirer set).
     error NativeRollup_NotRetirer(address caller, address retirer);
 
+    /// @dev A proxy called while no `syncExecute` runs (there is no table to answer from).
+    error NativeRollup_NoSyncTable();
+    /// @dev `syncProxyCall` from an address that is not one of this rollup's L2 proxies.
+    error NativeRollup_NotL2Proxy(address caller);
+    /// @dev `syncExecute` inside another one.
+    error NativeRollup_SyncReentrant();
+    /// @dev Proxy call `index` is beyond the table: the builder did not foresee it (the SDK reads
+    ///      the request from this error and extends the table).
+    error NativeRollup_SyncCallUnexpected(uint256 index, address caller, address to, uint256 value, bytes data);
+    /// @dev Proxy call `index` is not the table's entry `index` (caller, L2 address, value or data differ).
+    error NativeRollup_SyncCallMismatch(uint256 index, address caller, address to, uint256 value, bytes data);
+    /// @dev The L1 call made fewer proxy calls than the table holds: the block would deliver calls nobody made.
+    error NativeRollup_SyncCallsUnconsumed(uint256 consumed, uint256 expected);
+    /// @dev The sync block does not deliver the whole queue (its sync calls included).
+    error NativeRollup_SyncMessagesUndelivered(uint64 claimed, uint256 queued);
+    /// @dev The L2 results recorded in the verified block (`proven`) are not the table's (`expected`).
+    error NativeRollup_SyncResultsMismatch(bytes32 proven, bytes32 expected);
+
     /// @notice A message joined the L1→L2 queue.
     /// @param index Its position in the queue.
     /// @param rollingHash The queue's rolling hash after it: rollingHash(index + 1).
@@ -178,6 +228,12 @@ interface INativeRollup {
     event MessageForwarded(bytes32 indexed hash, address indexed destination, uint256 index);
     /// @notice FEE_RECIPIENT took the burned fees accumulated so far.
     event BurnedFeesWithdrawn(address indexed recipient, uint256 amount);
+    /// @notice An L2Proxy was created for `l2Address`.
+    event L2ProxyCreated(address indexed l2Address, address proxy);
+    /// @notice A sync execution landed: L2 block `number` made its `calls` L1 → L2 calls, whose
+    ///         results (`resultsHash`, docs/sync.md) L1 checked against the block's state.
+    event SyncExecuted(uint256 indexed number, uint256 calls, bytes32 resultsHash);
+
     /// @notice The rollup was retired: no block after `number` will ever be verified.
     /// @param number The head's L2 block number at retirement (its last block).
     event Retired(uint64 number);
@@ -270,6 +326,31 @@ interface INativeRollup {
 
     /// @notice The L2 sender of the message being claimed; reverts outside a claim's call.
     function xDomainMessageSender() external view returns (address);
+
+    /// @notice Synchronous L1 → L2 calls (docs/sync.md). Loads `_sync.calls` as the execution
+    ///         table, makes the L1 call `_sync.target.call{value: msg.value}(_sync.data)` — during
+    ///         which each call to an L2Proxy of this rollup must match the next entry, is enqueued as
+    ///         an L1→L2 message and answered with the entry's result — then advances the rollup
+    ///         with the block (as `advance`; it must deliver the whole queue) and checks the results
+    ///         against the messenger's `syncResults` in the verified state. Any mismatch reverts it
+    ///         all. Returns the L1 call's return data; bubbles its revert.
+    function syncExecute(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _sync
+    ) external payable returns (bytes memory);
+
+    /// @notice Called by an L2Proxy: checks `(_caller, proxy's L2 address, msg.value, _data)`
+    ///         against the next table entry, enqueues it and returns the entry's result.
+    function syncProxyCall(address _caller, bytes calldata _data) external payable returns (bool success_, bytes memory returnData_);
+
+    /// @notice The L2Proxy address of `_l2Address` (whether created yet or not).
+    function l2Proxy(address _l2Address) external view returns (address);
+
+    /// @notice Creates the L2Proxy of `_l2Address` (anyone may; once). Returns its address.
+    function createL2Proxy(address _l2Address) external returns (address);
 
     /// @notice Pays the burned fees not yet withdrawn to FEE_RECIPIENT. Only FEE_RECIPIENT.
     function withdrawBurnedFees() external;

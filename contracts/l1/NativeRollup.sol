@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {INativeRollup} from "../interfaces/INativeRollup.sol";
 import {Execute} from "../libraries/Execute.sol";
 import {MerkleTrie} from "../libraries/MerkleTrie.sol";
+import {L2Proxy} from "./L2Proxy.sol";
 
 /// @title NativeRollup
 /// @notice One based + native rollup, and its L1 side of the bridge (docs/bridge.md).
@@ -31,6 +32,12 @@ contract NativeRollup is INativeRollup {
     address public constant L2_MESSENGER = 0x5500000000000000000000000000000000000002;
     /// @notice The storage slot of `L2Messenger.sentMessages` (a mapping).
     uint256 public constant SENT_MESSAGES_SLOT = 2;
+    /// @notice The storage slot of `L2Messenger.syncResults` (a mapping by L2 block number).
+    uint256 public constant SYNC_RESULTS_SLOT = 6;
+    /// @notice The `sourceRollup` of a sync call's message (docs/sync.md). Only `syncProxyCall`
+    ///         enqueues it: `enqueueFromRollup` sets `msg.sender`, and no call comes from the
+    ///         ECRECOVER precompile's address.
+    address public constant SYNC_SOURCE = address(1);
 
     /// @dev This contract's own address. A clone runs this code by DELEGATECALL, where
     ///      `address(this)` is the clone: `address(this) != _SELF` tells the two forms apart.
@@ -83,11 +90,21 @@ contract NativeRollup is INativeRollup {
     uint256 public totalWithdrawn;
     /// @notice Burned fees already paid to FEE_RECIPIENT.
     uint256 public burnedFeesWithdrawn;
+    /// @notice The L2 address each L2Proxy of this rollup stands for (address(0): not a proxy).
+    mapping(address proxy => address l2Address) public l2ProxyTarget;
 
     /// @dev Set for the duration of claim/forward/withdrawBurnedFees.
     bool private transient _locked;
     /// @dev The L2 sender of the message whose call is running (address(0) outside).
     address private transient _xDomainSender;
+    /// @dev The execution table of the running `syncExecute` (docs/sync.md): set while its L1 call runs.
+    bool private transient _syncActive;
+    uint256 private transient _syncCount;
+    uint256 private transient _syncCursor;
+    /// @dev Entry i lives at keccak256(abi.encode(SYNC_TABLE, i)) + k in transient storage:
+    ///      k = 0 the request hash, 1 success, 3 the length of abi.encode(success, returnData),
+    ///      4… its words.
+    bytes32 private constant SYNC_TABLE = keccak256("ultrasound.NativeRollup.syncTable");
 
     /// @param _chainId L2 chain id (0: an implementation for clones, born retired).
     /// @param _gasLimit L2 block gas limit.
@@ -560,6 +577,156 @@ contract NativeRollup is INativeRollup {
         address sender = _xDomainSender;
         require(sender != address(0), NativeRollup_NotInMessage());
         return sender;
+    }
+
+    // ---------------------------------------------------------------- sync L1 → L2 calls (docs/sync.md)
+
+    /// @inheritdoc INativeRollup
+    function l2Proxy(address _l2Address) public view returns (address) {
+        bytes32 initCodeHash = keccak256(type(L2Proxy).creationCode);
+        bytes32 salt = bytes32(uint256(uint160(_l2Address)));
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), address(this), salt, initCodeHash)))));
+    }
+
+    /// @inheritdoc INativeRollup
+    function createL2Proxy(address _l2Address) external returns (address proxy_) {
+        require(_l2Address != address(0), NativeRollup_WrongDestination(address(0)));
+        proxy_ = l2Proxy(_l2Address);
+        if (proxy_.code.length != 0) return proxy_;
+        new L2Proxy{salt: bytes32(uint256(uint160(_l2Address)))}();
+        l2ProxyTarget[proxy_] = _l2Address;
+        emit L2ProxyCreated(_l2Address, proxy_);
+    }
+
+    /// @inheritdoc INativeRollup
+    /// @dev The order — the L1 call first, then the messages, then the block — means every
+    ///      successful entry is enqueued only once the L1 call has made it, in order, with its
+    ///      true caller: the block delivers only calls that were made. A failed entry cannot be
+    ///      recorded as made (the proxy's revert undoes whatever the call wrote), so it is matched
+    ///      without being consumed and enqueued regardless: its L2 call must revert (L1 checks the
+    ///      result), so it changes nothing on L2, and its value is not counted as escrowed.
+    ///      The results the L1 call saw are then checked against the verified L2 state; a
+    ///      mismatch reverts everything the L1 call did with them.
+    function syncExecute(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _sync
+    ) external payable returns (bytes memory result_) {
+        require(!_syncActive, NativeRollup_SyncReentrant());
+        _loadSyncTable(_sync.calls);
+        _syncActive = true;
+        bool ok;
+        (ok, result_) = _sync.target.call{value: msg.value}(_sync.data);
+        _syncActive = false;
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result_, 0x20), mload(result_))
+            }
+        }
+        bytes32 expected = _enqueueSyncCalls(_sync.calls);
+        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages);
+        _checkSyncResults(expected, _sync);
+    }
+
+    /// @inheritdoc INativeRollup
+    function syncProxyCall(address _caller, bytes calldata _data)
+        external
+        payable
+        returns (bool success_, bytes memory returnData_)
+    {
+        address to = l2ProxyTarget[msg.sender];
+        require(to != address(0), NativeRollup_NotL2Proxy(msg.sender));
+        require(_syncActive, NativeRollup_NoSyncTable());
+        uint256 i = _matchSyncEntry(_caller, to, _data);
+        uint256 slot = _syncSlot(i);
+        bytes memory result;
+        assembly ("memory-safe") {
+            let length := tload(add(slot, 3))
+            result := mload(0x40)
+            mstore(result, length)
+            for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
+                mstore(add(add(result, 0x20), k), tload(add(add(slot, 4), shr(5, k))))
+            }
+            mstore(0x40, add(add(result, 0x20), and(add(length, 0x1f), not(0x1f))))
+        }
+        (success_, returnData_) = abi.decode(result, (bool, bytes));
+        // A successful entry is consumed; a failed one stays (the proxy's revert would undo it anyway).
+        if (success_) _syncCursor = i + 1;
+    }
+
+    /// @dev The index of the entry the call `(_caller, _to, msg.value, _data)` is: the next one,
+    ///      after any failed entries that do not match (matched earlier in a frame that reverted).
+    function _matchSyncEntry(address _caller, address _to, bytes calldata _data) private view returns (uint256 i_) {
+        bytes32 request = keccak256(abi.encode(_caller, _to, msg.value, _data));
+        uint256 count = _syncCount;
+        for (i_ = _syncCursor;; ++i_) {
+            require(i_ < count, NativeRollup_SyncCallUnexpected(i_, _caller, _to, msg.value, _data));
+            uint256 slot = _syncSlot(i_);
+            bytes32 stored;
+            uint256 success;
+            assembly ("memory-safe") {
+                stored := tload(slot)
+                success := tload(add(slot, 1))
+            }
+            if (stored == request) return i_;
+            require(success == 0, NativeRollup_SyncCallMismatch(i_, _caller, _to, msg.value, _data));
+        }
+    }
+
+    /// @dev Writes the table to transient storage (a proxy call runs in a frame that cannot read
+    ///      this transaction's calldata): per entry its request hash, success and result.
+    function _loadSyncTable(SyncCall[] calldata _calls) internal {
+        _syncCount = _calls.length;
+        _syncCursor = 0;
+        for (uint256 i; i < _calls.length; ++i) {
+            SyncCall calldata c = _calls[i];
+            bytes32 request = keccak256(abi.encode(c.caller, c.to, c.value, c.data));
+            bool success = c.success;
+            bytes memory result = abi.encode(success, c.returnData);
+            uint256 slot = _syncSlot(i);
+            assembly ("memory-safe") {
+                tstore(slot, request)
+                tstore(add(slot, 1), success)
+                let length := mload(result)
+                tstore(add(slot, 3), length)
+                for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
+                    tstore(add(add(slot, 4), shr(5, k)), mload(add(add(result, 0x20), k)))
+                }
+            }
+        }
+    }
+
+    /// @dev Enqueues the table's calls in order, once every successful entry was consumed, and
+    ///      returns the fold of their results as the L2 messenger computes it. A failed entry's
+    ///      value stayed with its caller: it is not counted as deposited (on L2 it stays in the
+    ///      messenger, since the call reverts).
+    function _enqueueSyncCalls(SyncCall[] calldata _calls) internal returns (bytes32 expected_) {
+        uint256 consumed = _syncCursor;
+        for (uint256 i; i < _calls.length; ++i) {
+            SyncCall calldata c = _calls[i];
+            require(i < consumed || !c.success, NativeRollup_SyncCallsUnconsumed(consumed, _calls.length));
+            uint256 index = _enqueue(c.caller, SYNC_SOURCE, c.to, c.value, 0, c.gasLimit, c.data);
+            if (!c.success) totalDeposited -= c.value;
+            expected_ = keccak256(abi.encode(expected_, index, c.success, keccak256(c.returnData)));
+        }
+    }
+
+    /// @dev Compares the table's fold with `syncResults[number]` proven in the block just
+    ///      verified (its state root is L1's now).
+    function _checkSyncResults(bytes32 _expected, SyncExecution calldata _sync) internal {
+        uint64 number = _head.number;
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _sync.accountProof);
+        bytes32 resultsSlot = keccak256(abi.encode(uint256(number), SYNC_RESULTS_SLOT));
+        bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, resultsSlot, _sync.storageProof));
+        require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
+        emit SyncExecuted(number, _sync.calls.length, _expected);
+    }
+
+    function _syncSlot(uint256 _i) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
     }
 
     // ---------------------------------------------------------------- burned fees

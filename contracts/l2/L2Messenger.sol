@@ -39,6 +39,15 @@ contract L2Messenger {
     mapping(bytes32 hash => bool) public failedMessages; // slot 4
     /// @notice Delivery fees a coinbase did not accept when paid; it may withdraw them.
     mapping(address coinbase => uint256) public unclaimedFees; // slot 5
+    /// @notice Per L2 block, the fold of its sync calls' results (docs/sync.md):
+    ///         h = keccak256(abi.encode(h, index, success, keccak256(returnData))) from 0. L1 proves
+    ///         this slot (NativeRollup.SYNC_RESULTS_SLOT) against the block's state root.
+    mapping(uint256 blockNumber => bytes32) public syncResults; // slot 6
+
+    /// @notice The `sourceRollup` NativeRollup gives a sync call's message (its SYNC_SOURCE): the
+    ///         call's result is recorded in `syncResults` and a revert is final (not retryable),
+    ///         since the L1 caller already saw it.
+    address public constant SYNC_SOURCE = address(1);
 
     /// @dev The message whose call is running (valid while `_inMessage`).
     address private transient _sender;
@@ -54,6 +63,8 @@ contract L2Messenger {
     event MessageRetried(bytes32 indexed hash);
     /// @notice A message to L1 or to another rollup was recorded in `sentMessages`.
     event MessageSent(uint256 indexed nonce, bytes32 indexed hash, INativeRollup.L2Message message);
+    /// @notice A sync L1 → L2 call ran (message `index`): its outcome, as L1 returned it to the caller.
+    event SyncCallExecuted(uint256 indexed index, bool success, bytes returnData);
     /// @notice A coinbase's delivery fee could not be paid and was credited to it instead.
     event FeeUnclaimed(address indexed coinbase, uint256 amount);
     /// @notice A coinbase withdrew its unclaimed delivery fees.
@@ -130,8 +141,13 @@ contract L2Messenger {
             // EIP-150 gives the callee at most 63/64 of what is left: check that it gets gasLimit.
             uint256 needed = uint256(m.gasLimit) * 64 / 63 + DELIVERY_RESERVE;
             require(gasleft() >= needed, L2Messenger_InsufficientGas(m.index, needed, gasleft()));
-            bool success = _run(m.sender, m.sourceRollup, m.to, m.value, m.gasLimit, m.data);
-            if (!success) failedMessages[hash] = true;
+            bool success;
+            if (m.sourceRollup == SYNC_SOURCE) {
+                success = _runSync(m);
+            } else {
+                success = _run(m.sender, m.sourceRollup, m.to, m.value, m.gasLimit, m.data);
+                if (!success) failedMessages[hash] = true;
+            }
             emit MessageDelivered(m.index, hash, success);
         }
         require(count == _count, L2Messenger_CountMismatch(_count, count));
@@ -201,6 +217,20 @@ contract L2Messenger {
             ok_ := call(_gasLimit, _to, _value, add(data, 32), mload(data), 0, 0)
         }
         _inMessage = false;
+    }
+
+    /// @dev Runs a sync call's message: as `_run` (xDomainMessageSender = (L1 caller, address(0))),
+    ///      but keeps the return data and folds the outcome into `syncResults[block.number]`.
+    function _runSync(INativeRollup.L1Message calldata _m) private returns (bool ok_) {
+        _sender = _m.sender;
+        _sourceRollup = address(0);
+        _inMessage = true;
+        bytes memory returnData;
+        (ok_, returnData) = _m.to.call{gas: _m.gasLimit, value: _m.value}(_m.data);
+        _inMessage = false;
+        bytes32 folded = keccak256(abi.encode(syncResults[block.number], _m.index, ok_, keccak256(returnData)));
+        syncResults[block.number] = folded;
+        emit SyncCallExecuted(_m.index, ok_, returnData);
     }
 
     // ---------------------------------------------------------------- L2 → L1

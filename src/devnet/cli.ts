@@ -4,9 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { parseEther } from "ethers";
-import { parseGenesisJson } from "../engine/genesis.js";
+import { defaultGenesis, parseGenesisJson } from "../engine/genesis.js";
 import { CommandLineError, commandUsage, integerOption, parseCommandLine, type CommandOption } from "../shared/cli.js";
 import type { DevnetOptions } from "./index.js";
+import { createLogger, parseLogLevel } from "./log.js";
 
 const PORT = { min: 1, max: 65_535 };
 
@@ -22,10 +23,15 @@ export const DEVNET_OPTIONS: Record<string, CommandOption> = {
   "l1-port": { type: "string", value: "<port>", help: "the L1 JSON-RPC (Hardhat node with EXECUTE) (default 8545)" },
   "l2-port": { type: "string", value: "<port>", help: "the L2 JSON-RPC, HTTP and WebSocket (default 8546)" },
   "blob-port": { type: "string", value: "<port>", help: "the blob archive's beacon API (default 5052)" },
+  "explorer-port": { type: "string", value: "<port>", help: "the explorer, a live web page of L1 and the rollups (default 8547; 0: a free port)" },
   "data-dir": { type: "string", value: "<dir>", help: "where the blob archive and the node's store live (default .devnet/blobs)" },
   calldata: { type: "boolean", help: "publish L2 blocks in calldata instead of blobs" },
   genesis: { type: "string", value: "<file.json>", help: "another L2 genesis: { chainId, gasLimit, alloc, … } (one rollup only)" },
+  "no-relay": { type: "boolean", help: "do not claim L2→L1 messages nor forward rollup→rollup ones by themselves" },
+  reset: { type: "boolean", help: "start afresh: forget the L1, rollups and L2 kept in --data-dir" },
   "allow-unprotected-txs": { type: "boolean", help: "accept pre-EIP-155 (replayable) L2 transactions" },
+  "log-level": { type: "string", value: "<level>", help: "quiet (the banner only), info (a line per L2 block; default) or debug\n(a line per L2 transaction too)" },
+  "no-preinstalls": { type: "boolean", help: "leave Multicall3, the CREATE2 deployers and EntryPoint out of the default genesis" },
 };
 
 /** The usage text of `npm run devnet -- --help`. */
@@ -47,7 +53,7 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
   const values = parseCommandLine(command, argv, DEVNET_OPTIONS);
   if (values.help === true) return { help: true, smoke: false, options: {} };
   const rollups = integerOption(command, values, "rollups", 1, 1, 100_000);
-  let genesis;
+  let genesis = values["no-preinstalls"] === true ? defaultGenesis({ preinstalls: false }) : undefined;
   if (typeof values.genesis === "string") {
     if (rollups > 1) throw new CommandLineError(`${command}: --genesis is for a devnet of one rollup (with --rollups each has the default genesis of its chain id)`);
     try {
@@ -65,6 +71,12 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
     }
     if (fundL2 < 0n) throw new CommandLineError(`${command}: --fund-l2 cannot be negative`, { got: values["fund-l2"] });
   }
+  let logger;
+  try {
+    logger = typeof values["log-level"] === "string" ? createLogger(parseLogLevel(values["log-level"])) : undefined;
+  } catch (error) {
+    throw new CommandLineError(`${command}: --log-level: ${(error as Error).message}`);
+  }
   return {
     help: false,
     smoke: values.smoke === true,
@@ -76,11 +88,16 @@ export function parseDevnetArgs(argv: string[]): DevnetCommand {
       l1Port: integerOption(command, values, "l1-port", 8545, PORT.min, PORT.max),
       l2Port: integerOption(command, values, "l2-port", 8546, PORT.min, PORT.max),
       blobPort: integerOption(command, values, "blob-port", 5052, PORT.min, PORT.max),
+      explorerPort: integerOption(command, values, "explorer-port", 8547, 0, PORT.max),
       blockTimeSeconds: integerOption(command, values, "block-time", 12, 0, 3_600),
       finalityDepth: typeof values["finality-depth"] === "string" ? integerOption(command, values, "finality-depth", 64, 1, 1_000_000) : undefined,
       fundL2,
       dataAvailability: values.calldata === true ? "calldata" : "blobs",
       mempool: { allowUnprotected: values["allow-unprotected-txs"] === true },
+      relay: values["no-relay"] !== true,
+      reset: values.reset === true,
+      log: logger?.log,
+      onProposed: logger?.onProposed,
     },
   };
 }

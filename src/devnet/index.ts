@@ -1,10 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { JsonRpcServer } from "hardhat/types/network";
+import { bytesToHex } from "@ethereumjs/util";
 import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
 import { createServer } from "node:net";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
+import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
 import { createProposer } from "../proposer/proposer.js";
@@ -15,15 +16,22 @@ import path from "node:path";
 import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
-import { deployRollup } from "../sdk/contracts.js";
+import { deployRollup, nativeRollupAt } from "../sdk/contracts.js";
 import { DevnetStartError } from "./errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
-import { startL1Process, type L1Process } from "./l1.js";
+import { startL1Process, type L1Process, type L1ProcessConfig } from "./l1.js";
 import { threadId } from "node:worker_threads";
 import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
+import { openDevnetState } from "./restart.js";
+import { assertPortFree, startL1Side, startL1Slots, stopL1Slots, urlHost } from "./l1-server.js";
+import { firstLine } from "./text.js";
+import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
+import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
+import type { Relay } from "../relay/index.js";
+import { startExplorer } from "../explorer/index.js";
 
 /** Options of {@link startDevnet}. */
 export interface DevnetOptions {
@@ -36,6 +44,8 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
+  /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
+  explorerPort?: number;
   /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
@@ -74,7 +84,13 @@ export interface DevnetOptions {
    * everything on this thread, as before (kept to measure against: `npm run bench`, `offthread`).
    */
   layout?: DevnetLayout;
+  /** Whether the devnet claims L2→L1 messages and forwards rollup→rollup ones once verified (src/devnet/relay.ts). Default true. */
+  relay?: boolean;
+  /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
+  reset?: boolean;
   log?: (line: string) => void;
+  /** Called with each L2 block verified on L1 (the devnet's `--log-level debug` prints its transactions: src/devnet/log.ts). */
+  onProposed?: (proposed: ProposedBlock) => void;
 }
 
 /** Where a devnet's parts run: see {@link DevnetOptions.layout}. */
@@ -94,6 +110,8 @@ export interface Devnet {
   l2WsUrl: string;
   /** The blob archive's beacon-API base URL. */
   blobUrl: string;
+  /** The explorer's page (src/explorer). */
+  explorerUrl: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
@@ -117,6 +135,8 @@ export interface Devnet {
   executeVerdicts?: () => Promise<readonly ExecuteVerdict[]>;
   /** Where the L2 JSON-RPC (with the node and mempool), the L1 (with EXECUTE) and the proposer's builder run. */
   threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
+  /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
+  relay?: Relay;
   /** With `rollups` > 1: the RollupFactory that created them. */
   factoryAddress?: string;
   /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
@@ -138,6 +158,8 @@ export interface DevnetRollup {
 }
 
 export { DevnetStartError } from "./errors.js";
+export { assertPortFree, DEFAULT_BLOCK_TIME_SECONDS, startL1Server, startL1Side, startL1Slots, stopL1Slots, urlHost, withoutSqliteWarning } from "./l1-server.js";
+export { firstLine } from "./text.js";
 
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
@@ -171,24 +193,42 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
+  await assertPortFree(host, options.explorerPort ?? 0, "explorer");
   await hre.tasks.getTask("build").run({ quiet: true });
   const l1Url = `http://${urlHost(host)}:${l1Port}`;
   const dataDir = options.dataDir ?? ".devnet/blobs";
+  // The L1 is journaled in the data dir and replayed at a restart (src/devnet/restart.ts).
+  const resume = openDevnetState(dataDir, options.reset === true);
   // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style,
   // by the L1's process: EXECUTE reads the blobs it captured there.
-  const l1Side =
-    (options.layout ?? "split") === "split"
-      ? await startL1Process({ host, l1Port, l1Url, blobPort, dataDir, network: hre.globalOptions.network ?? "node" })
-      : await startL1InProcess(hre, { host, l1Port, l1Url, blobPort, dataDir });
+  const l1Config: L1ProcessConfig = {
+    host,
+    l1Port,
+    l1Url,
+    blobPort,
+    dataDir,
+    network: hre.globalOptions.network ?? "node",
+    initialDate: resume.state.initialDate,
+    journalFile: resume.journalFile,
+  };
+  const l1Side = (options.layout ?? "split") === "split" ? await startL1Process(l1Config) : await startL1Side(hre, l1Config);
   const { chainId: l1ChainId } = l1Side;
+  if (l1Side.replayed.requests > 0) log(`devnet: replayed the L1 journal (${l1Side.replayed.requests} requests, ${l1Side.replayed.blocks} blocks)`);
   // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
   warmKzgWorker();
   const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);
-  const { rollup, address, chain } = await deployRollup(proposerSigner, genesis);
+  const { rollup, address, chain } =
+    resume.state.rollupAddress === undefined
+      ? await deployRollup(proposerSigner, genesis)
+      : { rollup: nativeRollupAt(resume.state.rollupAddress, proposerSigner), address: resume.state.rollupAddress, chain: await createL2Chain(genesis) };
+  if (resume.fresh) resume.saveRollup(address);
   const mempool = createMempool(chain, options.mempool);
+  // evm_mine and friends on the L2 URL (src/devnet/dev-methods.ts): a block now, taken by the loop.
+  const mines = createMineRequests();
+  let dev: DevMethods | undefined;
   // The node derives from L1 alone (the archive serves it the blobs), like any other node; its
   // store is new with each devnet (the Hardhat L1 is new each time).
   const node = await startNode({
@@ -196,11 +236,13 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollup: address,
     blobSource: l1Side.blobUrl,
     dataDir: path.join(dataDir, "node"),
-    reset: true,
+    // Kept across restarts (its L1 is replayed, same hashes); new with a new L1.
+    reset: resume.fresh,
     pollIntervalMs: 500,
     finalityDepth: options.finalityDepth,
     // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
     onUnwoundTransactions: async (txs) => {
+      if (dev?.reverting === true) return; // evm_revert drops them, as Hardhat's does
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
@@ -215,7 +257,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     log,
   });
   const round = async () => {
-    const outcome = await proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    const mining = mines.take();
+    const outcome = await proposer.proposeNext({ evenEmpty: mining.length > 0 }).catch((error: Error) => ({ kind: "unavailable" as const, error }));
+    if (outcome.kind !== "proposed") mines.giveBack(mining);
     switch (outcome.kind) {
       case "idle":
       case "dropped":
@@ -227,7 +271,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         await node.sync().catch(() => undefined);
         // What the node keeps on disk need not stay in the proposer's memory (a reorg margin kept).
         forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
+        for (const waiter of mining) waiter.resolve(outcome.proposed.block.header.number);
         log(proposedLine(outcome.proposed, outcome.deferred));
+        options.onProposed?.(outcome.proposed);
         return;
       }
       case "failed":
@@ -260,14 +306,25 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const loop = startProposerLoop(round, { intervalMs: options.proposeIntervalMs ?? 250, held: (options.fundL2 ?? DEFAULT_L2_FUNDING) > 0n });
 
   // L2 ETH comes from L1, as on any real rollup: the dev accounts deposit, the proposer delivers.
-  const amount = options.fundL2 ?? DEFAULT_L2_FUNDING;
+  // A restarted devnet's proposer takes the L2 so far from the node; its accounts are funded already.
+  if (!resume.fresh) {
+    await waitForNode(node, (((await rollup.getFunction("head")()) as { number: bigint }).number));
+    await followBlocks(chain, node);
+    await mempool.sync();
+    loop.release();
+  }
+  const amount = resume.fresh ? (options.fundL2 ?? DEFAULT_L2_FUNDING) : 0n;
   let funding: Funding | undefined;
   if (amount > 0n) {
     funding = await fundByDeposits({ l1, rollups: [{ rollup, chain }], accounts: devAccounts().map((a) => a.address), amount, onSent: () => loop.release() });
     await waitForNode(node, funding.deliveredIn[0]!);
   }
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
-  const l2 = await serveNode(node, { mempool, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
+  let l2Handler: { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> } | undefined;
+  dev = createDevMethods({ l1, node, rollupAddress: address, mempool, mine: () => mines.request(), proposerHead: () => bytesToHex(chainHead(chain).hash()), l2: () => l2Handler });
+  let relay: Relay | undefined;
+  dev.methods.set("ultrasound_getTransactionStatus", transactionStatusWithMessages(node, l1, () => relay));
+  const l2 = await serveNode(node, { mempool, extra: dev.methods, host, port: l2Port, gasCap: options.rpcGasCap, callTimeoutMs: options.rpcCallTimeoutMs }).catch(
     async (error: Error) => {
       await loop.stop();
       await node.stop();
@@ -275,14 +332,19 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
     },
   );
+  l2Handler = l2.handler;
+  // Withdrawals and rollup→rollup messages relayed by themselves once verified (src/devnet/relay.ts).
+  if (options.relay !== false) relay = await startDevnetRelay(l1, [{ address, l2Url: l2.url }], log);
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
+  const explorer = await startExplorer({ l1Url, l2Url: l2.url, blobUrl: l1Side.blobUrl, host, port: options.explorerPort });
 
   return {
     l1Url,
     l2Url: l2.url,
     l2WsUrl: l2.wsUrl,
     blobUrl: l1Side.blobUrl,
+    explorerUrl: explorer.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
@@ -295,8 +357,11 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     rollup,
     executeVerdicts: () => l1Side.verdicts(),
     threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
+    relay,
     async stop() {
+      await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
+      await relay?.stop();
       await loop.stop();
       await l2.close();
       await node.stop();
@@ -310,25 +375,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
 /** The node's default finality depth (L1 blocks). */
 export const DEFAULT_FINALITY_DEPTH = 64;
 
-/** Ethereum's slot time, the devnet L1's default. */
-export const DEFAULT_BLOCK_TIME_SECONDS = 12;
-
-/**
- * Gives the L1 a slot time: EDR's interval mining, which keeps automine on (a transaction is
- * still mined at once, so blob transactions are accepted: hardhat#5024 refuses them only when
- * they would wait in the mempool). Returns the slot time set (0: none).
- */
-export async function startL1Slots(l1: JsonRpcProvider, seconds = DEFAULT_BLOCK_TIME_SECONDS): Promise<number> {
-  if (!Number.isInteger(seconds) || seconds < 0) throw new DevnetStartError("The L1 block time must be a whole number of seconds, 0 or more", { blockTimeSeconds: seconds });
-  if (seconds > 0) await l1.send("evm_setIntervalMining", [seconds * 1000]);
-  return seconds;
-}
-
-/** Stops the L1's slots (its timer would otherwise keep the process alive). */
-export async function stopL1Slots(l1: JsonRpcProvider, seconds: number): Promise<void> {
-  if (seconds > 0) await l1.send("evm_setIntervalMining", [0]).catch(() => undefined);
-}
-
 /** Waits until the node has derived L2 block `number` (the devnet's funding), syncing it meanwhile. */
 export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(tag: "latest"): bigint }, number: bigint, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -340,139 +386,6 @@ export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(
   }
 }
 
-/**
- * Serves Hardhat's network (the plugin's EXECUTE and blob capture hooked in, as for `hardhat
- * node`) over HTTP and WebSocket on `host`:`port`, and waits until it answers; returns its chain
- * id and the server, which `close()` shuts (unlike the `node` task, whose server and build-info
- * watcher live until the process ends). Nothing is printed, no request is logged. A port it
- * cannot take (taken since the check) becomes a `DevnetStartError`, not a crash.
- */
-export async function startL1Server(
-  hre: HardhatRuntimeEnvironment,
-  host: string,
-  port: number,
-  url: string,
-  network: string = hre.globalOptions.network ?? "node",
-): Promise<{ chainId: bigint; server: JsonRpcServer }> {
-  let listenFailure: NodeJS.ErrnoException | undefined;
-  const onUncaught = (error: NodeJS.ErrnoException) => {
-    if (error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" || error.code === "EACCES") listenFailure = error;
-    else throw error;
-  };
-  process.on("uncaughtException", onUncaught);
-  const server = await hre.network.createServer(network, host, port);
-  try {
-    // Settles only if listening fails (a port taken is reported through `listenFailure` instead).
-    const failed = server.listen().then(
-      () => new Promise<never>(() => {}),
-      (error: unknown) => error as Error,
-    );
-    const chainId = await waitForL1(url, failed, () => listenFailure, host, port);
-    return { chainId, server };
-  } catch (error) {
-    await server.close().catch(() => undefined);
-    throw error;
-  } finally {
-    process.off("uncaughtException", onUncaught);
-  }
-}
-
-/**
- * The "single" layout's L1: the Hardhat network, the blob archive and its beacon API on this
- * thread (what {@link startL1Process} runs in a child process).
- */
-async function startL1InProcess(
-  hre: HardhatRuntimeEnvironment,
-  config: { host: string; l1Port: number; l1Url: string; blobPort: number; dataDir: string },
-): Promise<L1Process> {
-  const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
-  configureBlobArchive(archive);
-  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url);
-  const l1 = new JsonRpcProvider(config.l1Url, Network.from(chainId), { staticNetwork: true });
-  const blobServer = await startBlobArchiveServer({
-    archive,
-    host: config.host,
-    port: config.blobPort,
-    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
-  });
-  return {
-    chainId,
-    blobUrl: blobServer.url,
-    pid: process.pid,
-    threadId,
-    verdicts: async () => recentVerdicts(),
-    async stop() {
-      await blobServer.close();
-      configureBlobArchive(undefined);
-      archive.close();
-      l1.destroy();
-      await server.close();
-    },
-  };
-}
-
-/** Node 22 warns that node:sqlite is experimental when the archive loads it: not the user's concern. */
-export async function withoutSqliteWarning<T>(work: () => Promise<T>): Promise<T> {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning.message;
-    if (/SQLite/i.test(text)) return;
-    (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return await work();
-  } finally {
-    process.emitWarning = emitWarning;
-  }
-}
-
-/** Throws a `DevnetStartError` naming the port when it cannot be bound on `host`. */
-export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (error: NodeJS.ErrnoException) => {
-      const message =
-        error.code === "EADDRNOTAVAIL"
-          ? `The host ${host} is not an address of this machine: the ${what} cannot listen on it`
-          : `The ${what} port is taken: the devnet did not start`;
-      reject(new DevnetStartError(message, { host, port, reason: error.code ?? error.message }));
-    });
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
-}
-
-/** Waits until the L1 node answers eth_chainId, or fails with the node's own error. */
-async function waitForL1(url: string, nodeStopped: Promise<unknown>, listenFailure: () => Error | undefined, host: string, port: number): Promise<bigint> {
-  const deadline = Date.now() + 30_000;
-  let done: unknown;
-  void nodeStopped.then((value) => (done = value ?? new Error("node stopped")));
-  while (Date.now() < deadline) {
-    const failure = listenFailure();
-    if (failure !== undefined) {
-      throw new DevnetStartError("The L1 JSON-RPC port is taken: the devnet did not start", { host, port, reason: (failure as NodeJS.ErrnoException).code });
-    }
-    if (done !== undefined) throw new DevnetStartError("The Hardhat node did not start", { host, port, reason: firstLine((done as Error).message) });
-    try {
-      return BigInt((await rpc(url, "eth_chainId", [])) as string);
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new DevnetStartError("The Hardhat node did not answer within 30 s", { host, port });
-}
-
-/** One raw JSON-RPC call (no provider: nothing to retry or print while the node starts). */
-async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error !== undefined) throw new Error(body.error.message);
-  return body.result;
-}
-
-export function urlHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
 /** What the devnet prints for a block its proposer got verified on L1. */
 export function proposedLine(proposed: ProposedBlock, deferred: number): string {
   const { header } = proposed.block;
@@ -482,12 +395,6 @@ export function proposedLine(proposed: ProposedBlock, deferred: number): string 
     (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
     (deferred > 0 ? `, ${deferred} left for the next block (full)` : "")
   );
-}
-
-/** The first line of an error message, with long hex (a raw transaction, calldata) cut to its start and size. */
-export function firstLine(text: string): string {
-  const line = text.split("\n")[0]!.replace(/0x[0-9a-fA-F]{130,}/g, (hex) => `${hex.slice(0, 18)}…(${(hex.length - 2) / 2} bytes)`);
-  return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
 
 /** Formats the devnet banner: where everything is and the funded accounts. */
@@ -503,6 +410,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  rollup (NativeRollup):                  ${devnet.rollupAddress}`,
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"
@@ -537,6 +445,7 @@ function multiDevnetBanner(devnet: Devnet, rollups: DevnetRollup[]): string {
     `  rollup factory (RollupFactory):         ${devnet.factoryAddress}`,
     `  L2 JSON-RPC (one multi-rollup node):    ${devnet.l2Url}  (the first rollup; GET ${devnet.l2Url}/rollups lists them all)`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
+    `  explorer (live, in a browser):          ${devnet.explorerUrl}  (every rollup)`,
     finalityLine(devnet),
     `Rollups (${rollups.length}, made by the factory, served by one node, advanced by one proposer):`,
     ...rollups.map((r, i) => `  ${String(i + 1).padStart(width)}. chain id ${r.chainId}  ${r.address}  ${r.url}`),

@@ -11,14 +11,10 @@
  * too when its parent goes (the IPC channel closes). Ctrl-C is the parent's to handle.
  */
 import hre from "hardhat";
-import { JsonRpcProvider } from "ethers";
 import { threadId } from "node:worker_threads";
-import { openBlobArchive } from "../blobs/archive.js";
-import { startBlobArchiveServer } from "../blobs/server.js";
-import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { recentVerdicts } from "../precompile/run.js";
 import type { L1ProcessConfig, L1ProcessMessage } from "./l1.js";
-import { startL1Server, withoutSqliteWarning } from "./index.js";
+import { startL1Side } from "./l1-server.js";
 
 // Ctrl-C in a terminal reaches the whole process group: the parent stops this process in order.
 process.on("SIGINT", () => {});
@@ -29,34 +25,15 @@ const send = (message: L1ProcessMessage) => process.send?.(message);
 let stop: () => Promise<void> = async () => {};
 
 try {
-  const archive = await withoutSqliteWarning(() => openBlobArchive(config.dataDir));
-  configureBlobArchive(archive);
-  const { chainId, server } = await startL1Server(hre, config.host, config.l1Port, config.l1Url, config.network);
-  const l1 = new JsonRpcProvider(config.l1Url, Number(chainId), { staticNetwork: true });
-  const blobServer = await startBlobArchiveServer({
-    archive,
-    host: config.host,
-    port: config.blobPort,
-    l1: { request: ({ method, params }) => l1.send(method, params ?? []) },
-  }).catch(async (error: Error) => {
-    await server.close();
-    throw error;
-  });
+  const side = await startL1Side(hre, config);
   let stopping: Promise<void> | undefined;
-  stop = () =>
-    (stopping ??= (async () => {
-      await blobServer.close();
-      configureBlobArchive(undefined);
-      archive.close();
-      l1.destroy();
-      await server.close();
-    })());
+  stop = () => (stopping ??= side.stop());
   process.on("message", (message: { kind?: string; id?: number }) => {
     if (message?.kind === "verdicts") send({ kind: "verdicts", id: message.id ?? 0, verdicts: jsonSafe({ list: recentVerdicts() }).list as never });
     if (message?.kind === "stop") void stop().then(() => send({ kind: "stopped" }), () => send({ kind: "stopped" })).finally(() => process.exit(0));
   });
   process.on("disconnect", () => void stop().finally(() => process.exit(0)));
-  send({ kind: "ready", chainId: chainId.toString(), blobUrl: blobServer.url, pid: process.pid, threadId });
+  send({ kind: "ready", chainId: side.chainId.toString(), blobUrl: side.blobUrl, pid: process.pid, threadId, replayed: side.replayed });
 } catch (error) {
   const e = error as Error & { details?: Record<string, unknown> };
   send({ kind: "error", name: e.name, message: e.message, details: jsonSafe(e.details ?? {}) });

@@ -18,11 +18,21 @@ export interface L1ProcessConfig {
   dataDir: string;
   /** The Hardhat network served (the config's `node` by default). */
   network: string;
+  /** The L1's genesis time (ISO): a restarted devnet's is its first start's (src/devnet/restart.ts). */
+  initialDate?: string;
+  /** The L1 journal: every state-changing request is appended; at start, what it holds is replayed. */
+  journalFile?: string;
+}
+
+/** What an L1 replayed from its journal at start. */
+export interface L1Replayed {
+  requests: number;
+  blocks: number;
 }
 
 /** What the L1 process says over IPC. */
 export type L1ProcessMessage =
-  | { kind: "ready"; chainId: string; blobUrl: string; pid: number; threadId: number }
+  | { kind: "ready"; chainId: string; blobUrl: string; pid: number; threadId: number; replayed: L1Replayed }
   | { kind: "error"; name: string; message: string; details: Record<string, unknown> }
   | { kind: "verdicts"; id: number; verdicts: (Omit<ExecuteVerdict, "blockNumber" | "burnedFees"> & { blockNumber?: string; burnedFees?: string })[] }
   | { kind: "stopped" };
@@ -34,6 +44,8 @@ export interface L1Process {
   /** The process (and thread) EXECUTE runs on. */
   pid: number;
   threadId: number;
+  /** What it replayed from its journal at start (a restarted devnet). */
+  replayed: L1Replayed;
   /** EXECUTE's recent verdicts on this L1 (newest last), as `recentVerdicts()` gives them in its process. */
   verdicts(): Promise<readonly ExecuteVerdict[]>;
   /** Closes the L1 server, the archive and its server, and waits for the process to exit. */
@@ -83,6 +95,7 @@ export async function startL1Process(config: L1ProcessConfig): Promise<L1Process
     blobUrl: ready.blobUrl,
     pid: ready.pid,
     threadId: ready.threadId,
+    replayed: ready.replayed,
     verdicts: () => askVerdicts(child),
     stop: () => stopChild(child),
   };

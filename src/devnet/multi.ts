@@ -25,8 +25,10 @@ import { openBlobArchive } from "../blobs/archive.js";
 import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
 import { configureBlobArchive } from "../hardhat/blob-capture.js";
 import { createRollup, deployFactory } from "../sdk/factory.js";
+import { startExplorer } from "../explorer/index.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
+import { startDevnetRelay } from "./relay.js";
 import {
   assertPortFree,
   DEFAULT_L2_FUNDING,
@@ -75,6 +77,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
   await assertPortFree(host, l1Port, "L1 JSON-RPC");
   await assertPortFree(host, l2Port, "L2 JSON-RPC");
   await assertPortFree(host, blobPort, "blob archive");
+  await assertPortFree(host, options.explorerPort ?? 0, "explorer");
   const dataDir = options.dataDir ?? ".devnet/blobs";
   const archive = await withoutSqliteWarning(() => openBlobArchive(dataDir));
   configureBlobArchive(archive);
@@ -219,7 +222,11 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     chain: c.chain,
     rollup: c.rollup,
   }));
+  // Withdrawals and messages between the rollups relayed by themselves (src/devnet/relay.ts).
+  const relayed = () => multi.list().filter((r) => r.retired === undefined).map((r) => ({ address: r.address, l2Url: served.urlOf(r.chainId) }));
+  const relay = options.relay === false ? undefined : await startDevnetRelay(l1, relayed, log);
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
+  const explorer = await startExplorer({ l1Url, l2Url: served.url, blobUrl: blobServer.url, host, port: options.explorerPort });
 
   const first = created[0]!;
   const primary = await multi.rollup(first.chain.genesis.chainId);
@@ -229,6 +236,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     l2Url: served.url,
     l2WsUrl: served.wsUrl,
     blobUrl: blobServer.url,
+    explorerUrl: explorer.url,
     rollupAddress: first.address,
     chainId: first.chain.genesis.chainId,
     l1ChainId,
@@ -241,8 +249,11 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
     rollup: first.rollup,
     factoryAddress,
     rollups,
+    relay,
     async stop() {
+      await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
+      await relay?.stop();
       await loop.stop();
       await served.close();
       await multi.stop();

@@ -53,6 +53,9 @@ export const DELIVER_MESSAGES_SIGNATURE =
   "deliverMessages(bytes32,uint256,bytes32,(uint256,address,address,address,uint256,uint256,uint64,bytes)[])";
 const DELIVER_MESSAGES_SELECTOR = hexToBytes(selectorOf(DELIVER_MESSAGES_SIGNATURE).slice(0, 10) as `0x${string}`);
 
+/** A log as the EVM emits it: `[address, topics, data]`. */
+export type EvmLog = [Uint8Array, Uint8Array[], Uint8Array];
+
 /** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
 export async function createEngineVM(options: {
   common: Common;
@@ -121,6 +124,11 @@ export interface ApplyResult {
    * receipt: the receipts' cumulative gas counts the transactions only.
    */
   deliveryGasUsed: bigint;
+  /**
+   * The logs of the message-delivery system call (empty without messages): in no receipt, but
+   * the builder reads its own delivery's outcome from them (a sync call's result, docs/sync.md).
+   */
+  deliveryLogs: EvmLog[];
   /** Σ over the transactions of baseFeePerGas × receipt gas: the base fee the block burned (EXECUTE's second output word). */
   burnedFees: bigint;
   receiptsRoot: Uint8Array;
@@ -185,7 +193,8 @@ export async function applyBlockBody(
   // One block, one input: only the canonical encoding of the delivery's arguments (issue 15).
   if (messages.length > 0) checkCanonicalMessages(messages);
   await anchorSystemCall(vm, block, env.anchor);
-  const deliveryGasUsed = messages.length === 0 ? 0n : await deliverySystemCall(vm, block, messages, meter, budget);
+  const delivery = messages.length === 0 ? { gasUsed: 0n, logs: [] } : await deliverySystemCall(vm, block, messages, meter, budget);
+  const deliveryGasUsed = delivery.gasUsed;
 
   const included: TypedTransaction[] = [];
   const skipped: ApplyResult["skipped"] = [];
@@ -260,6 +269,7 @@ export async function applyBlockBody(
     receipts,
     gasUsed,
     deliveryGasUsed,
+    deliveryLogs: delivery.logs,
     burnedFees,
     receiptsRoot,
     transactionsRoot,
@@ -354,7 +364,7 @@ async function deliverySystemCall(
   messages: Uint8Array,
   meter: GasMeter | undefined,
   budget: bigint | undefined,
-): Promise<bigint> {
+): Promise<{ gasUsed: bigint; logs: EvmLog[] }> {
   const data = new Uint8Array(4 + messages.length);
   data.set(DELIVER_MESSAGES_SELECTOR, 0);
   data.set(messages, 4);
@@ -377,7 +387,7 @@ async function deliverySystemCall(
     throw new MessageDeliveryFailedError(block.header.number, gasUsed, result.execResult.exceptionError.error);
   }
   if (budget !== undefined && gasUsed > budget) throw new GasBudgetExceededError("message delivery", gasUsed, budget);
-  return gasUsed;
+  return { gasUsed, logs: result.execResult.logs ?? [] };
 }
 
 /**

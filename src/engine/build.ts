@@ -4,7 +4,7 @@ import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { createL2Common } from "./chain.js";
-import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv, type SkippedTransaction } from "./apply.js";
+import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv, type EvmLog, type SkippedTransaction } from "./apply.js";
 import { decodeTransaction, encodeTransactions } from "./transactions.js";
 import { prefetchSenders } from "./senders.js";
 import { chainHead, type L2Chain } from "./state.js";
@@ -43,6 +43,8 @@ export interface BuiltBlock {
   burnedFees: bigint;
   /** Gas of the message delivery, in `header.gasUsed` but in no receipt (0 without messages). */
   deliveryGasUsed: bigint;
+  /** Logs of the message delivery (in no receipt): e.g. the messenger's `SyncCallExecuted` results. */
+  deliveryLogs: EvmLog[];
 }
 
 /**
@@ -131,6 +133,7 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     input,
     burnedFees: result.burnedFees,
     deliveryGasUsed: result.deliveryGasUsed,
+    deliveryLogs: result.deliveryLogs,
   };
 }
 

@@ -6,6 +6,9 @@ import { Account, createAddressFromString, hexToBytes, MapDB, ValueEncoding } fr
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { createL2Common, devAccounts, L2_PREMINT, PREDEPLOYS } from "./chain.js";
+import { preinstallAlloc } from "./genesis/preinstalls.js";
+
+export { ENTRY_POINT_V07_SALT, PREINSTALLS, PreinstallSourceError, preinstallAlloc, type PreinstallAccount } from "./genesis/preinstalls.js";
 
 /** One account of the genesis allocation. */
 export interface GenesisAccount {
@@ -43,13 +46,19 @@ export interface DefaultGenesisOptions {
    * L1→L2 messages unlock (docs/bridge.md). Default true; without it the chain has no bridge.
    */
   messenger?: boolean;
+  /**
+   * Put the preinstalls — Multicall3, the CREATE2 deployers (Arachnid's and Safe's), ERC-4337
+   * EntryPoint v0.7 — at their usual addresses (`PREINSTALLS`). Default true.
+   */
+  preinstalls?: boolean;
   /** Extra accounts, merged over the defaults. */
   alloc?: Record<string, GenesisAccount>;
 }
 
 /**
  * The default genesis: the L2 predeploys — the anchor, and the messenger holding all the L2 ETH
- * there will be (EIP-8079: pre-minted, unlocked by deposits) — and no other balance. Users
+ * there will be (EIP-8079: pre-minted, unlocked by deposits) —, the preinstalls (`PREINSTALLS`),
+ * and no other balance. Users
  * change it through the options or build their own.
  */
 export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConfig {
@@ -58,6 +67,7 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
   if (balance > 0n) for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
   if (options.messenger !== false) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
+  if (options.preinstalls !== false) Object.assign(alloc, preinstallAlloc());
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
     chainId: options.chainId ?? 167_001n,
@@ -136,7 +146,7 @@ export class GenesisConfigError extends UltrasoundError {
 }
 
 /**
- * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "messenger"?, "alloc"? }`
+ * Reads a genesis from JSON: `{ "chainId", "gasLimit", "timestamp"?, "devBalance"?, "messenger"?, "preinstalls"?, "alloc"? }`
  * (numbers as JSON numbers or decimal/0x strings; alloc as in {@link GenesisAccount}), merged
  * over {@link defaultGenesis}: the predeploys and dev accounts stay unless overridden.
  */
@@ -149,7 +159,7 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new GenesisConfigError("Genesis must be a JSON object", { source });
   const raw = json as Record<string, unknown>;
-  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "alloc"]);
+  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "preinstalls", "alloc"]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new GenesisConfigError("Unknown genesis field", { source, field: key });
   const alloc: Record<string, GenesisAccount> = {};
   if (raw.alloc !== undefined) {
@@ -172,9 +182,11 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   const gasLimit = raw.gasLimit === undefined ? undefined : quantity(raw.gasLimit, "gasLimit", source);
   if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
   if (raw.messenger !== undefined && typeof raw.messenger !== "boolean") throw new GenesisConfigError("messenger must be true or false", { source });
+  if (raw.preinstalls !== undefined && typeof raw.preinstalls !== "boolean") throw new GenesisConfigError("preinstalls must be true or false", { source });
   return defaultGenesis({
     chainId,
     messenger: raw.messenger as boolean | undefined,
+    preinstalls: raw.preinstalls as boolean | undefined,
     gasLimit,
     timestamp: raw.timestamp === undefined ? undefined : quantity(raw.timestamp, "timestamp", source),
     devBalance: raw.devBalance === undefined ? undefined : quantity(raw.devBalance, "devBalance", source),

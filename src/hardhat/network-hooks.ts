@@ -4,6 +4,7 @@ import { EXECUTE_ADDRESS } from "../precompile/codec.js";
 import { EXECUTE_SHIM_BYTECODE } from "../precompile/shim.js";
 import { captureBlobs } from "./blob-capture.js";
 import { installEdrHook } from "./edr-hook.js";
+import { journalL1Requests } from "./l1-journal.js";
 
 // Patch EDR before any provider of this process is created.
 installEdrHook();
@@ -21,6 +22,8 @@ export default async (): Promise<Partial<NetworkHooks>> => ({
     if (connection.networkConfig.type === "edr-simulated") {
       await connection.provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, EXECUTE_SHIM_BYTECODE] });
       captureBlobs(connection.provider);
+      // A devnet that keeps its L1 across restarts journals what changes it (a no-op otherwise).
+      journalL1Requests(connection.provider);
     }
     return connection;
   },

@@ -29,7 +29,8 @@ export const NODE_USAGE = `usage: npm run node -- --l1 <url> --rollup <address> 
   --blobs <url>             beacon API serving blob sidecars (the devnet's http://127.0.0.1:5052);
                             without it, blocks published in blobs cannot be derived
   --data-dir <dir>          where the node keeps its chain (default .devnet/node)
-  --reset                   discard a data dir written for another L1, rollup or genesis
+  --reset                   discard the data dir (written for another L1, rollup or genesis,
+                            or corrupt) and re-derive the chain from L1
   --genesis <file>          the L2 genesis JSON, if not the default one
   --deployment-block <n>    the L1 block the rollup was deployed in (default: searched)
   --poll-ms <n>             how often to poll L1 (default 1000)

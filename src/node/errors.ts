@@ -61,3 +61,43 @@ export class NodeConfigError extends UltrasoundError {
 export class LogQueryTooLargeError extends UltrasoundError {
   override name = "LogQueryTooLargeError";
 }
+
+/**
+ * The store cannot be written (disk full, permissions, an I/O error, LMDB refusing a commit). The
+ * node stops writing at the first failure — a failed LMDB write retried in a loop ended in heap
+ * corruption — and halts; what was committed before stays intact.
+ */
+export class StoreWriteError extends UltrasoundError {
+  override name = "StoreWriteError";
+  constructor(
+    readonly dataDir: string,
+    readonly reason: string,
+    readonly code: string | number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The node's store in ${dataDir} cannot be written (${reason}); the node stopped writing and halted. Free disk space or fix the dir's permissions, then restart the node: every committed block and acknowledged transaction is kept`,
+      { dataDir, reason, ...(code === undefined ? {} : { code }) },
+      options,
+    );
+  }
+}
+
+/**
+ * The store's file is damaged: it fails a check at open (truncated, empty where a store was, not
+ * an LMDB file) or a record read back fails its checksum or hash. The node never serves such a
+ * record; the store must be rebuilt from L1.
+ */
+export class StoreCorruptError extends UltrasoundError {
+  override name = "StoreCorruptError";
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(
+      `The node's store ${file} is corrupt: ${problem}. Rebuild it from L1: restart the node with --reset (reset: true), which discards this store and re-derives the chain`,
+      { file, ...details },
+    );
+  }
+}

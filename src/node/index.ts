@@ -24,6 +24,8 @@ import {
   GenesisMismatchError,
   L1ChangedError,
   NodeConfigError,
+  StoreCorruptError,
+  StoreWriteError,
 } from "./errors.js";
 import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client } from "./l1.js";
 import { runPipeline, type Reorg, type RunResult, type Stages } from "./pipeline.js";
@@ -103,8 +105,28 @@ export interface NodeStatus {
     /** In an L1 block at least `finalityDepth` deep. */
     finalized: bigint;
   };
-  /** Set when derivation stopped for good (a mismatch, another L1, data that cannot be found). */
+  /**
+   * Set when derivation stopped for good (a mismatch, another L1, data that cannot be found, a
+   * store that cannot be written or is corrupt).
+   */
   halted?: Error;
+  /** Finalized blocks an L1 reorg deeper than the finality depth took out: incidents, oldest first (kept in the store). */
+  finalityViolations: FinalityViolation[];
+}
+
+/**
+ * A block the node had served as `finalized` that an L1 reorg unwound: the reorg was deeper than
+ * `finalityDepth`. The node re-derives the new chain as for any reorg, and says so loudly.
+ */
+export interface FinalityViolation {
+  /** The highest finalized L2 block before the reorg, its hash, and the L1 block that held it. */
+  l2: { number: bigint; hash: string };
+  l1: { number: bigint; hash: string };
+  /** The L2 head the reorg went back to (below `l2.number`), and the L1 common ancestor. */
+  unwoundTo: { l2: bigint; l1: bigint };
+  finalityDepth: number;
+  /** When the node saw it (ISO 8601). */
+  at: string;
 }
 
 /** A running node. */
@@ -162,7 +184,7 @@ export interface NodeIdentity {
 }
 
 /** Errors that stop derivation for good; anything else (the network, data not there yet) is retried. @internal */
-export const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFoundError, NodeConfigError, AdvanceSequenceError, DataDirMismatchError];
+export const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFoundError, NodeConfigError, AdvanceSequenceError, DataDirMismatchError, StoreWriteError, StoreCorruptError];
 
 /**
  * Starts a node: connects to L1, checks the data dir was written for this L1, rollup and genesis
@@ -220,6 +242,8 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
     const stored = readMeta<NodeIdentity>(store, "identity");
     if (stored === undefined) initialize(ctx, identity, genesisHeader, genesisDb, deploymentBlock);
     else checkIdentity(store.dir, stored, identity);
+    // The head against its stored hash (and the file's checks at open): a damaged store fails here, at start.
+    readBlockRecord(ctx, executeCheckpoint(ctx));
 
     log(`node: following rollup ${rollup} (L2 chain id ${genesis.chainId}, genesis ${onL1.genesisHash}) on L1 ${l1.description} (chain id ${l1ChainId}), deployed in L1 block ${deploymentBlock}`);
     log(`node: data dir ${store.dir}: ${stored === undefined ? "new" : `resuming at L2 block ${executeCheckpoint(ctx)}, L1 block ${l1Checkpoint(ctx).number}`}; blobs from ${describeBlobSource(options.blobSource)}`);
@@ -268,20 +292,27 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   let lastTransient = "";
   const run = (): Promise<RunResult> => {
     const next = queue.then(async () => {
+      // A write failure (the journal's) or a damaged record a read found stops the pipeline too.
+      const broken = store.failure() ?? store.corruption();
+      if (halted === undefined && broken !== undefined) halt(broken);
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
-        const result = await (hooks.pipeline ?? runPipeline)(ctx, stages, handBack, keepUnwound);
+        const result = await (hooks.pipeline ?? runPipeline)(
+          ctx,
+          stages,
+          async (reorg) => {
+            checkFinality(reorg);
+            await handBack(reorg);
+          },
+          keepUnwound,
+        );
         l1Head = result.l1Head;
         lastTransient = "";
+        lastFinalized = finalizedBlock();
         return result;
       } catch (error) {
-        if (FATAL.some((kind) => error instanceof kind)) {
-          halted = error as Error;
-          log(`node: derivation stopped: ${(error as Error).message}`);
-          for (const waiter of waiters) waiter.reject(halted);
-          haltedWith(halted);
-        }
+        if (FATAL.some((kind) => error instanceof kind)) halt(error as Error);
         throw error;
       }
     });
@@ -336,13 +367,54 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     if (tag === "finalized") return finalized();
     return head(); // latest and safe: every derived block is verified on L1
   };
+  // The finalized block as last served, to tell when a reorg takes it out (see FinalityViolation).
+  const finalizedBlock = () => {
+    const record = readBlockRecord(ctx, finalized())!;
+    return { number: record.header.number, hash: bytesToHex(record.header.hash()), l1: { number: record.l1.number, hash: record.l1.hash } };
+  };
+  let lastFinalized = finalizedBlock();
+  const violations: FinalityViolation[] = (readMeta<(Omit<FinalityViolation, "l2" | "l1" | "unwoundTo"> & Record<"l2" | "l1", { number: string; hash: string }> & { unwoundTo: { l2: string; l1: string } })[]>(store, FINALITY_VIOLATIONS_KEY) ?? []).map((v) => ({
+    ...v,
+    l2: { number: BigInt(v.l2.number), hash: v.l2.hash },
+    l1: { number: BigInt(v.l1.number), hash: v.l1.hash },
+    unwoundTo: { l2: BigInt(v.unwoundTo.l2), l1: BigInt(v.unwoundTo.l1) },
+  }));
+  function checkFinality(reorg: Reorg): void {
+    if (reorg.l2Head >= lastFinalized.number) return;
+    const violation: FinalityViolation = {
+      l2: { number: lastFinalized.number, hash: lastFinalized.hash },
+      l1: lastFinalized.l1,
+      unwoundTo: { l2: reorg.l2Head, l1: reorg.l1Ancestor },
+      finalityDepth: Number(finalityDepth),
+      at: new Date().toISOString(),
+    };
+    violations.push(violation);
+    log(
+      `node: FINALITY VIOLATED: finalized L2 block ${violation.l2.number} ${violation.l2.hash} (in L1 block ${violation.l1.number} ${violation.l1.hash}) was unwound by an L1 reorg ` +
+        `back to L1 block ${reorg.l1Ancestor}, deeper than the finality depth ${finalityDepth}; L2 head now ${reorg.l2Head}. Anything that acted on it as final must be re-checked`,
+    );
+    try {
+      store.transaction(() => writeMeta(store, FINALITY_VIOLATIONS_KEY, violations.map((v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x))))));
+    } catch {
+      // The store failed (halts the node on the next write anyway): the violation stays in memory and in the log.
+    }
+    lastFinalized = finalizedBlock();
+  }
+  function halt(error: Error): void {
+    halted = error;
+    log(`node: derivation stopped: ${error.message}`);
+    for (const waiter of waiters) waiter.reject(error);
+    haltedWith(error);
+  }
+
   const status = (): NodeStatus => {
     const h = head();
     const followed = hooks.followed?.() ?? l1Checkpoint(ctx);
     return {
       l1: { chainId: l1ChainId, head: l1Head, followed },
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
-      ...(halted === undefined ? {} : { halted }),
+      ...((halted ?? store.failure() ?? store.corruption()) === undefined ? {} : { halted: halted ?? store.failure() ?? store.corruption() }),
+      finalityViolations: [...violations],
     };
   };
 
@@ -395,6 +467,9 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     },
   };
 }
+
+/** The meta key of the finality violations the node saw (JSON). @internal */
+export const FINALITY_VIOLATIONS_KEY = "finalityViolations";
 
 /** Writes the genesis state, block 0 and the stages' starting checkpoints, with the identity, in one transaction. @internal */
 export function initialize(ctx: NodeContext, identity: NodeIdentity, genesis: BlockHeader, genesisDb: BlockWriteDB, deploymentBlock: bigint): void {

@@ -1,16 +1,22 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { Mempool } from "../proposer/mempool.js";
+import type { TypedTransaction } from "@ethereumjs/tx";
+import { TransactionRejectedError, type DroppedTransaction, type Mempool, type TransactionStatus } from "../proposer/mempool.js";
+import type { StoreWriteError } from "./errors.js";
 import type { NodeStore } from "./store.js";
+
+/** How many dropped transactions the journal remembers (the mempool's own default history). */
+const DROPPED_HISTORY = 4096;
 
 /**
  * The transactions a node's mempool acknowledged (returned a hash for) and has not yet seen
  * included or dropped, in the node's store: each `put` commits before the hash goes back to the
- * sender, so a node killed with SIGKILL at any instant still has them when it restarts.
+ * sender, so a node killed with SIGKILL at any instant still has them when it restarts. The
+ * transactions it dropped are kept too, with the reason, so their status survives a restart.
  */
 export interface TransactionJournal {
   /** Every journaled raw transaction, in the order they were acknowledged. */
   list(): Uint8Array[];
-  /** Journals an acknowledged transaction (committed when this returns); one already journaled is left as it is. */
+  /** Journals an acknowledged transaction (committed when this returns; throws `StoreWriteError` when the store cannot be written); one already journaled is left as it is. */
   put(raw: Uint8Array): void;
   /**
    * Journals transactions inside the caller's store transaction (an L1 reorg's unwind: its
@@ -18,26 +24,45 @@ export interface TransactionJournal {
    * chain, so a kill at any instant leaves them somewhere). Call only inside `store.transaction`.
    */
   keep(raws: Uint8Array[]): void;
-  /** Keeps only the transactions whose hash (0x-hex) is in `live`. */
-  retain(live: Set<string>): void;
+  /**
+   * Keeps only the transactions whose hash (0x-hex) is in `live`; those that left because they
+   * were dropped (`droppedOf` says why) are remembered as dropped, in the same commit.
+   */
+  retain(live: Set<string>, droppedOf?: (hash: string) => DroppedTransaction | undefined): void;
+  /** A dropped transaction the journal remembers, with its reason. */
+  dropped(hash: string): DroppedTransaction | undefined;
+  /** The write failure that stopped the store, if one did (nothing can be journaled then). */
+  failure(): StoreWriteError | undefined;
 }
 
-/** The journal over a node store's `pending` table (keys: a sequence number, so order is kept). */
+/** The journal over a node store's `pending` and `dropped` tables (keys: a sequence number, so order is kept). */
 export function transactionJournal(store: NodeStore): TransactionJournal {
   const hashOf = (raw: Uint8Array) => "0x" + Buffer.from(keccak_256(raw)).toString("hex");
+  const seqKey = (n: bigint) => {
+    const key = Buffer.alloc(8);
+    key.writeBigUInt64BE(n);
+    return key;
+  };
   // Hash → key, loaded once: `retain` runs after every add and must not re-read the table.
   const keys = new Map<string, Buffer>();
   let next = 0n;
-  for (const { key } of store.pending.getRange({})) {
+  for (const { key, value } of store.pending.getRange({})) {
     const buffer = Buffer.from(key as Uint8Array);
-    keys.set(hashOf(store.pending.getBinary(buffer)!), buffer);
+    keys.set(hashOf(value), buffer);
     next = buffer.readBigUInt64BE() + 1n;
+  }
+  const dropped = new Map<string, { key: Buffer; record: DroppedTransaction }>();
+  let nextDropped = 0n;
+  for (const { key, value } of store.dropped.getRange({})) {
+    const stored = JSON.parse(Buffer.from(value).toString("utf8")) as Omit<DroppedTransaction, "nonce"> & { nonce: string };
+    dropped.set(stored.hash, { key: Buffer.from(key as Uint8Array), record: { ...stored, nonce: BigInt(stored.nonce) } });
+    nextDropped = Buffer.from(key as Uint8Array).readBigUInt64BE() + 1n;
   }
   /** Writes one entry (inside a transaction) under the next sequence number. */
   const write = (raw: Uint8Array) => {
-    const key = Buffer.alloc(8);
-    key.writeBigUInt64BE(next++);
+    const key = seqKey(next);
     store.pending.putSync(key, Buffer.from(raw));
+    next++;
     keys.set(hashOf(raw), key);
   };
   return {
@@ -49,47 +74,111 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
     keep(raws) {
       for (const raw of raws) if (!keys.has(hashOf(raw))) write(raw);
     },
-    retain(live) {
+    retain(live, droppedOf) {
       const gone = [...keys].filter(([hash]) => !live.has(hash));
       if (gone.length === 0) return;
-      store.transaction(() => gone.forEach(([, key]) => store.pending.removeSync(key)));
+      const records = gone.map(([hash]) => droppedOf?.(hash)).filter((r): r is DroppedTransaction => r !== undefined);
+      const added: { key: Buffer; record: DroppedTransaction }[] = [];
+      store.transaction(() => {
+        gone.forEach(([, key]) => store.pending.removeSync(key));
+        for (const record of records) {
+          const key = seqKey(nextDropped + BigInt(added.length));
+          store.dropped.putSync(key, Buffer.from(JSON.stringify({ ...record, nonce: record.nonce.toString() }), "utf8"));
+          added.push({ key, record });
+        }
+        // The oldest beyond the history's size go.
+        const excess = dropped.size + added.length - DROPPED_HISTORY;
+        if (excess > 0) for (const { key } of [...dropped.values()].slice(0, excess)) store.dropped.removeSync(key);
+      });
+      nextDropped += BigInt(added.length);
       for (const [hash] of gone) keys.delete(hash);
+      for (const entry of added) {
+        dropped.delete(entry.record.hash);
+        dropped.set(entry.record.hash, entry);
+      }
+      while (dropped.size > DROPPED_HISTORY) dropped.delete(dropped.keys().next().value!);
     },
+    dropped: (hash) => dropped.get(hash.toLowerCase())?.record,
+    failure: () => store.failure(),
   };
 }
 
+/** How many transactions a proposer took from the pool are remembered until the node derives them. */
+const PROPOSED_MEMORY = 8192;
+
 /**
  * A mempool whose acknowledged transactions are journaled in the node's store: `add` returns a
- * hash only once the transaction is on disk; whatever leaves the pool (included, dropped,
- * replaced) leaves the journal. `restore` puts the journal back into the pool at start-up.
+ * hash only once the transaction is on disk — when the journal write fails, the transaction
+ * leaves the pool again and the sender gets a -32000 refusal saying why, never a hash the node
+ * could lose; whatever leaves the pool (included, dropped, replaced) leaves the journal, a
+ * dropped one with its reason. `restore` puts the journal back into the pool at start-up.
+ *
+ * `status` fills two gaps of the pool's: a transaction a proposer took (`remove`) stays
+ * `pending` until the node derives the block that holds it, and a dropped one says so with its
+ * reason after a restart too.
  */
 export function journaledMempool(mempool: Mempool, journal: TransactionJournal): Mempool & { restore(): Promise<number> } {
-  const live = () => new Set([...mempool.pending(), ...mempool.queued()].map((tx) => "0x" + Buffer.from(tx.hash()).toString("hex")));
+  const hashOf = (tx: TypedTransaction) => "0x" + Buffer.from(tx.hash()).toString("hex");
+  const live = () => new Set([...mempool.pending(), ...mempool.queued()].map(hashOf));
+  const droppedOf = (hash: string): DroppedTransaction | undefined => {
+    const status = mempool.status(hash);
+    return status.status === "dropped" ? { hash, reason: status.reason, sender: status.sender, nonce: status.nonce } : undefined;
+  };
+  // Taken by a proposer, not yet in the node's chain: hash → the transaction.
+  const proposed = new Map<string, TypedTransaction>();
+  const notJournaled = (error: StoreWriteError | Error) => `the node cannot journal it, so it did not accept it: ${error.message.split("\n")[0]}`;
   return {
     ...mempool,
     async add(raw) {
+      const failure = journal.failure();
+      if (failure !== undefined) throw new TransactionRejectedError(notJournaled(failure));
       const before = mempool.size();
       const hash = await mempool.add(raw);
-      journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
+      try {
+        journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
+      } catch (error) {
+        // Acknowledged means journaled: the pool gives it back, and the sender hears why (a retry
+        // then gets the same refusal, not "already known" for a transaction a kill would lose).
+        mempool.drop(hash, notJournaled(error as Error));
+        throw new TransactionRejectedError(notJournaled(error as Error), { hash }, { cause: error });
+      }
       // A replacement or an eviction pushed another transaction out of the pool (it did not grow
       // by one): out of the journal too. Only then is the pool listed — listing it on every add
       // made a burst of n transactions cost n² (it capped accepting at ~350 tx/s).
-      if (mempool.size() !== before + 1) journal.retain(live());
+      if (mempool.size() !== before + 1) journal.retain(live(), droppedOf);
       return hash;
     },
     remove(hashes) {
-      mempool.remove(hashes);
-      journal.retain(live());
+      const list = [...hashes];
+      for (const hash of list) {
+        const status = mempool.status(hash);
+        if (status.status === "pending" || status.status === "queued") proposed.set(hash.toLowerCase(), status.tx);
+      }
+      while (proposed.size > PROPOSED_MEMORY) proposed.delete(proposed.keys().next().value!);
+      mempool.remove(list);
+      journal.retain(live(), droppedOf);
     },
     drop(hash, reason) {
       const dropped = mempool.drop(hash, reason);
-      journal.retain(live());
+      journal.retain(live(), droppedOf);
       return dropped;
     },
     async sync() {
       const dropped = await mempool.sync();
-      journal.retain(live());
+      journal.retain(live(), droppedOf);
       return dropped;
+    },
+    status(hash): TransactionStatus {
+      const key = hash.toLowerCase();
+      const status = mempool.status(key);
+      if (status.status !== "unknown") {
+        if (status.status === "included") proposed.delete(key);
+        return status;
+      }
+      const tx = proposed.get(key);
+      if (tx !== undefined) return { status: "pending", tx };
+      const dropped = journal.dropped(key);
+      return dropped === undefined ? status : { status: "dropped", reason: dropped.reason, sender: dropped.sender, nonce: dropped.nonce };
     },
     async restore() {
       let restored = 0;
@@ -97,7 +186,7 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
         // Included or no longer valid while the node was down: the pool refuses it, the journal forgets it.
         if (await mempool.add(raw).then(() => true, () => false)) restored++;
       }
-      journal.retain(live());
+      journal.retain(live(), droppedOf);
       return restored;
     },
   };

@@ -26,7 +26,7 @@ import { defaultGenesis, writeGenesis, type GenesisConfig } from "../engine/gene
 import { createL2Common } from "../engine/chain.js";
 import { nativeRollupInterface } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { DataDirMismatchError, GenesisMismatchError, L1ChangedError, NodeConfigError } from "./errors.js";
+import { DataDirMismatchError, GenesisMismatchError, L1ChangedError, NodeConfigError, StoreCorruptError, StoreWriteError } from "./errors.js";
 import {
   blobReaderOf,
   checkIdentity,
@@ -408,7 +408,9 @@ class MultiNodeImpl {
         await this.poll();
         this.lastTransient = "";
       } catch (error) {
-        if (error instanceof L1ChangedError) {
+        // Another L1, or a store that cannot be written or read back intact: going on would serve
+        // wrong data or retry a disk fault forever (docs/node.md).
+        if (error instanceof L1ChangedError || error instanceof StoreWriteError || error instanceof StoreCorruptError) {
           this.halted = error;
           this.log(`multi-node: stopped: ${error.message}`);
           this.haltedWith(error);

@@ -11,7 +11,8 @@ import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { splitTransactions } from "../engine/transactions.js";
 import { bytesToHex, hexToBytes } from "../shared/bytes.js";
-import { LogQueryTooLargeError } from "./errors.js";
+import path from "node:path";
+import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
@@ -77,6 +78,7 @@ export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefine
   const record = readBlockRecord(ctx, number);
   if (record === undefined) return undefined;
   const payload = number === 0n ? undefined : ctx.store.payloads.getBinary(numberKey(number));
+  if (number > 0n && payload === undefined) throw corrupt(ctx, "payloads", `L2 block ${number}'s transactions are missing`, { block: number });
   const rawTransactions = payload === undefined ? [] : splitTransactions(payload);
   return {
     number,
@@ -94,15 +96,22 @@ export function getBlockByHash(ctx: NodeContext, hash: string): NodeBlock | unde
   const bytes = hexToBytes(hash);
   if (bytes === undefined || bytes.length !== 32) return undefined;
   const key = ctx.store.hashes.getBinary(Buffer.from(bytes));
-  return key === undefined ? undefined : getBlock(ctx, keyNumber(key));
+  if (key === undefined) return undefined;
+  const block = getBlock(ctx, keyNumber(key));
+  if (block?.hash !== hash.toLowerCase()) throw corrupt(ctx, "hashes", `the hash index sends ${hash} to L2 block ${keyNumber(key)}, whose hash is ${block?.hash ?? "missing"}`, { hash });
+  return block;
 }
 
 /** The receipts of block `number`, in transaction order (undefined above the head). */
 export function getReceipts(ctx: NodeContext, number: bigint): NodeReceipt[] | undefined {
   const block = getBlock(ctx, number);
+  if (block === undefined) return undefined;
   const stored = ctx.store.receipts.getBinary(numberKey(number));
-  if (block === undefined || stored === undefined) return undefined;
-  return toReceipts(block, decodeReceipts(stored));
+  const receipts = stored === undefined ? undefined : decodeReceipts(stored);
+  if (receipts === undefined || receipts.length !== block.rawTransactions.length) {
+    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts === undefined ? "missing" : `${receipts.length}, for ${block.rawTransactions.length} transactions`}`, { block: number });
+  }
+  return toReceipts(block, receipts);
 }
 
 /** A transaction by hash (0x-hex, any case), with its receipt, or undefined. */
@@ -113,8 +122,12 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
   if (at === undefined) return undefined;
   const number = at.readBigUInt64BE(0);
   const index = at.readUInt32BE(8);
-  const block = getBlock(ctx, number)!;
-  const receipt = getReceipts(ctx, number)![index]!;
+  const block = getBlock(ctx, number);
+  const receipt = getReceipts(ctx, number)?.[index];
+  // The index entry must lead to this very transaction: its hash is the natural check.
+  if (block === undefined || receipt === undefined || receipt.transactionHash !== hash.toLowerCase()) {
+    throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
+  }
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
@@ -254,6 +267,10 @@ function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
     return baseFee + tip;
   }
   return (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+}
+
+function corrupt(ctx: NodeContext, table: string, problem: string, details: Record<string, unknown>): StoreCorruptError {
+  return new StoreCorruptError(path.join(ctx.store.dir, "data.mdb"), problem, { table, ...details });
 }
 
 function range(from: bigint, to: bigint): bigint[] {

@@ -108,6 +108,8 @@ export interface NodeRpcOptions extends RpcLimits {
   mempool?: Mempool;
   /** The rules of the node's own mempool (when `mempool` is not given). */
   mempoolOptions?: MempoolOptions;
+  /** More methods, or replacements (the devnet's dev methods: src/devnet/dev-methods.ts). */
+  extra?: Map<string, Handler>;
 }
 
 /** A node's JSON-RPC, serving. */
@@ -125,7 +127,7 @@ export function rollupMethods(node: RollupNode, view: ChainView, mempool: Mempoo
     [
       "rollup_status",
       async () => {
-        const { l1, l2, halted } = node.status();
+        const { l1, l2, halted, finalityViolations } = node.status();
         const pool = mempool?.counts();
         return {
           rollup: node.rollup,
@@ -133,6 +135,14 @@ export function rollupMethods(node: RollupNode, view: ChainView, mempool: Mempoo
           l2: { chainId: toQuantity(l2.chainId), head: toQuantity(l2.head), headHash: l2.headHash, safe: toQuantity(l2.safe), finalized: toQuantity(l2.finalized) },
           mempool: pool === undefined ? null : { pending: toQuantity(pool.pending), queued: toQuantity(pool.queued) },
           ...(halted === undefined ? {} : { halted: halted.message.split("\n")[0] }),
+          // Finalized blocks a reorg deeper than the finality depth took out (incidents; empty when none).
+          finalityViolations: finalityViolations.map((v) => ({
+            l2: { number: toQuantity(v.l2.number), hash: v.l2.hash },
+            l1: { number: toQuantity(v.l1.number), hash: v.l1.hash },
+            unwoundTo: { l2: toQuantity(v.unwoundTo.l2), l1: toQuantity(v.unwoundTo.l1) },
+            finalityDepth: v.finalityDepth,
+            at: v.at,
+          })),
         };
       },
     ],
@@ -161,7 +171,9 @@ export async function serveNode(node: RollupNode, options: NodeRpcOptions = {}):
     await own.restore();
     mempool = own;
   }
-  const handler = createRpcHandler({ ...options, view, mempool, extra: rollupMethods(node, view, mempool) });
+  const extra = rollupMethods(node, view, mempool);
+  for (const [name, method] of options.extra ?? []) extra.set(name, method);
+  const handler = createRpcHandler({ ...options, view, mempool, extra });
   let server;
   try {
     server = await startRpcServer({ handler, host: options.host, port: options.port, maxBodyBytes: options.maxBodyBytes });

@@ -27,10 +27,14 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync 
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError, DataDirMismatchError } from "./errors.js";
+import { DataDirInUseError, DataDirMismatchError, StoreWriteError, type StoreCorruptError } from "./errors.js";
+import { checkStoreFiles, checksummedTable, contentCheckedTable } from "./integrity.js";
 
-/** Bumped when the layout changes: a store of another version is refused like another L1's. */
-export const STORE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when the layout changes: a store of another version is refused like another L1's.
+ * 2: every record but the trie's carries a CRC-32 (integrity.ts).
+ */
+export const STORE_SCHEMA_VERSION = 2;
 
 /** Which keys a range read covers: `start` inclusive, `end` exclusive; reversed, `start` is the high end (lmdb's rules). */
 export interface TableRange<K> {
@@ -97,6 +101,12 @@ export interface NodeTables {
    * whose hash it returned (see `transactionJournal`).
    */
   pending: BinaryTable;
+  /**
+   * Sequence number → a transaction the node's mempool dropped after acknowledging it, and why
+   * (JSON `{ hash, reason, sender, nonce }`): `ultrasound_getTransactionStatus` keeps saying
+   * `dropped` with the reason after a restart. The newest few thousand are kept.
+   */
+  dropped: BinaryTable;
 }
 
 /** An open store. */
@@ -107,6 +117,13 @@ export interface NodeStore extends NodeTables {
    * or none survive a crash. `write` must be synchronous (LMDB write transactions are).
    */
   transaction<T>(write: () => T): T;
+  /**
+   * The write failure that stopped the store, if one did: after it, every `transaction` throws it
+   * again without touching LMDB (a failed write retried in a loop ended in heap corruption).
+   */
+  failure(): StoreWriteError | undefined;
+  /** The first record a read found damaged (integrity.ts), if one did: the node halts on it. */
+  corruption(): StoreCorruptError | undefined;
   /** Waits for the background flush, closes the environment and releases the data dir. */
   close(): Promise<void>;
 }
@@ -119,10 +136,12 @@ const LOCK_FILE = "node.lock";
 interface StoreEnv {
   dir: string;
   root: RootDatabase;
-  tables: Record<Exclude<keyof NodeTables, "meta">, Database<Uint8Array, Buffer>> & { meta: Database<Buffer, string> };
+  tables: Record<Exclude<keyof NodeTables, "meta">, BinaryTable> & { meta: Table<Buffer, string> };
   /** Rollup chain id (8 bytes) → the multi-node's registry entry (JSON). */
-  registry: Database<Uint8Array, Buffer>;
+  registry: BinaryTable;
   transaction<T>(write: () => T): T;
+  failure(): StoreWriteError | undefined;
+  corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
 }
 
@@ -138,43 +157,105 @@ const TABLE_NAMES: Record<Exclude<keyof NodeTables, "meta">, string> = {
   txs: "txs",
   logs: "logs",
   pending: "pending",
+  dropped: "dropped",
 };
 
 function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
   const resolved = path.resolve(dir);
   mkdirSync(resolved, { recursive: true });
   takeLock(resolved);
+  const file = path.join(resolved, "data.mdb");
   let root: RootDatabase;
   try {
-    if (options.reset === true) for (const file of ["data.mdb", "lock.mdb"]) rmSync(path.join(resolved, file), { force: true });
+    if (options.reset === true) for (const name of ["data.mdb", "lock.mdb"]) rmSync(path.join(resolved, name), { force: true });
+    // Before LMDB maps it: a truncated file is an error here, not a SIGBUS on the first read.
+    checkStoreFiles(resolved);
     root = open({ path: resolved, maxDbs: 16, compression: false, noMemInit: true });
   } catch (error) {
     releaseLock(resolved);
     throw error;
   }
-  const table = (name: string) => root.openDB<Uint8Array, Buffer>({ name, encoding: "binary", keyEncoding: "binary", compression: false });
-  const tables = Object.fromEntries(Object.entries(TABLE_NAMES).map(([field, name]) => [field, table(name)])) as unknown as StoreEnv["tables"];
-  tables.meta = root.openDB<Buffer, string>({ name: "meta", encoding: "binary", compression: false });
+  const raw = (name: string) => root.openDB<Uint8Array, Buffer>({ name, encoding: "binary", keyEncoding: "binary", compression: false });
+  let corrupt: StoreCorruptError | undefined;
+  const report = (error: StoreCorruptError) => void (corrupt ??= error);
+  const table = (name: string): BinaryTable => checksummedTable<Buffer>(raw(name), name, file, report);
+  const tables = Object.fromEntries(
+    Object.entries(TABLE_NAMES).map(([field, name]) => [field, field === "trie" ? contentCheckedTable(raw(name), file, report) : table(name)]),
+  ) as unknown as StoreEnv["tables"];
+  const meta = root.openDB<Buffer, string>({ name: "meta", encoding: "binary", compression: false });
+  try {
+    refuseOldSchema(resolved, meta);
+  } catch (error) {
+    void root.close().finally(() => releaseLock(resolved));
+    throw error;
+  }
+  tables.meta = checksummedTable<string>(meta as unknown as Table<Uint8Array, string>, "meta", file, report);
   let closed = false;
+  let failed: StoreWriteError | undefined;
   return {
     dir: resolved,
     root,
     tables,
     registry: table("registry"),
-    transaction: (write) =>
-      // Committed before returning (visible to every reader, written to the OS, so a kill -9
-      // cannot undo it); the fsync runs in the background, where LMDB's overlapping sync keeps
-      // the file consistent after a power loss too (it then reverts to the last flushed commit —
-      // blocks the node re-derives from L1).
-      root.transactionSync(write, TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH),
+    transaction<T>(write: () => T): T {
+      if (failed !== undefined) throw failed;
+      // Errors `write` throws on its own (a bug, a check) abort the transaction and pass through;
+      // an error from LMDB itself (a put or the commit: ENOSPC, EACCES, EIO, MDB_*) stops the store.
+      let thrown: { error: unknown } | undefined;
+      try {
+        // Committed before returning (visible to every reader, written to the OS, so a kill -9
+        // cannot undo it); the fsync runs in the background, where LMDB's overlapping sync keeps
+        // the file consistent after a power loss too (it then reverts to the last flushed commit —
+        // blocks the node re-derives from L1).
+        return root.transactionSync(() => {
+          try {
+            return write();
+          } catch (error) {
+            if (!isLmdbError(error)) thrown = { error };
+            throw error;
+          }
+        }, TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH);
+      } catch (error) {
+        if (thrown !== undefined && thrown.error === error) throw error;
+        const code = (error as { code?: string | number }).code;
+        failed = new StoreWriteError(resolved, (error as Error).message.split("\n")[0]!, code, { cause: error });
+        throw failed;
+      }
+    },
+    failure: () => failed,
+    corruption: () => corrupt,
     async close() {
       if (closed) return;
       closed = true;
-      await root.flushed;
-      await root.close();
+      // After a write failure the background flush may never settle: do not wait for it.
+      if (failed === undefined) await root.flushed;
+      await root.close().catch(() => undefined);
       releaseLock(resolved);
     },
   };
+}
+
+/** An error LMDB raised (it carries a numeric errno or MDB_ code), as opposed to one the node's own code threw. */
+function isLmdbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "number" || (error instanceof Error && /^MDB_|LMDB/.test(error.message));
+}
+
+/** A store written before records carried checksums (schema 1) is refused, saying so (its records would all fail the checksum). */
+function refuseOldSchema(dir: string, meta: Database<Buffer, string>): void {
+  for (const key of ["identity", "0:identity"]) {
+    const raw = meta.getBinary(key);
+    if (raw === undefined) continue;
+    let schema: number | undefined;
+    try {
+      schema = (JSON.parse(raw.toString("utf8")) as { schema?: number }).schema;
+    } catch {
+      return; // a checksummed record: the current layout
+    }
+    throw new DataDirMismatchError(`The data dir was written by an older node (store schema ${schema ?? 1}, now ${STORE_SCHEMA_VERSION}); start with --reset (reset: true) to rebuild it from L1`, {
+      dataDir: dir,
+    });
+  }
 }
 
 /**
@@ -184,7 +265,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
  */
 export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
   const env = openEnv(dir, options);
-  return { ...env.tables, dir: env.dir, transaction: env.transaction, close: env.close };
+  return { ...env.tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close };
 }
 
 /** The meta key that marks a store as a multi-rollup one (unprefixed: single-rollup nodes refuse it). */
@@ -204,6 +285,9 @@ export interface MultiStore {
   readonly registry: BinaryTable;
   /** One LMDB write transaction over every rollup's tables (see {@link NodeStore.transaction}). */
   transaction<T>(write: () => T): T;
+  /** See {@link NodeStore.failure}. */
+  failure(): StoreWriteError | undefined;
+  corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
 }
 
@@ -221,9 +305,9 @@ export function openMultiStore(dir: string, options: { reset?: boolean } = {}): 
       Object.keys(TABLE_NAMES).map((field) => [field, field === "trie" ? env.tables.trie : prefixedTable(env.tables[field as keyof typeof TABLE_NAMES], prefix)]),
     ) as unknown as NodeTables;
     tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
-    return { ...tables, dir: env.dir, transaction: env.transaction, close: async () => {} };
+    return { ...tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: async () => {} };
   };
-  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, close: env.close };
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close };
 }
 
 /**
@@ -289,7 +373,10 @@ function takeLock(dir: string): void {
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, "utf8").trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new DataDirInUseError("Another node process has the data dir open", { dataDir: dir, pid });
+      throw new DataDirInUseError(
+        `Another process (pid ${pid}${describeProcess(pid)}) holds the data dir ${dir}: its lock file ${file} names it. Stop that process; if it is not a node (its pid was reused after a crash), delete ${file} and start again`,
+        { dataDir: dir, lockFile: file, pid },
+      );
     }
   }
   writeFileSync(file, String(process.pid));
@@ -302,6 +389,16 @@ function releaseLock(dir: string): void {
     unlinkSync(path.join(dir, LOCK_FILE));
   } catch {
     // already gone
+  }
+}
+
+/** What the process is, where /proc says (Linux): ", running <command line>", or nothing. */
+function describeProcess(pid: number): string {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+    return command.length === 0 ? "" : `, running ${command.length > 120 ? command.slice(0, 117) + "..." : command}`;
+  } catch {
+    return "";
   }
 }
 

@@ -72,11 +72,12 @@ export interface Proposer {
   /**
    * Proposes the next block from the mempool, if anything is pending: as many transactions as
    * one `advance` can carry (the rest wait for the next block), built on the rollup's head.
-   * Never proposes an empty block. Drops a transaction only for a fault of its own, proven by
+   * Proposes no empty block unless `evenEmpty` (a devnet's `evm_mine`: a block now, anchored to
+   * L1's latest block, with whatever is pending or nothing). Drops a transaction only for a fault of its own, proven by
    * building it alone on the head (the reason logged and kept in the mempool: `status`); any
    * other failure is retried as it was, with a pause that doubles up to a bound.
    */
-  proposeNext(): Promise<ProposalOutcome>;
+  proposeNext(options?: { evenEmpty?: boolean }): Promise<ProposalOutcome>;
   /** Until when (ms since the epoch) the proposer backs off; 0 when it does not. */
   readonly retryAt: number;
 }
@@ -147,7 +148,8 @@ export function createProposer(options: ProposerOptions): Proposer {
     get retryAt() {
       return retryAt;
     },
-    async proposeNext() {
+    async proposeNext(next: { evenEmpty?: boolean } = {}) {
+      const evenEmpty = next.evenEmpty === true;
       if (Date.now() < retryAt) return { kind: "waiting", retryAt };
       const behind = await followNode();
       if (behind !== undefined) return behind;
@@ -155,7 +157,7 @@ export function createProposer(options: ProposerOptions): Proposer {
       for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
       const pending = mempool.pending();
       // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
-      if (pending.length === 0 && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
+      if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
       const candidates = limit === undefined ? pending : pending.slice(0, limit);
 
       let fitted;
@@ -182,7 +184,7 @@ export function createProposer(options: ProposerOptions): Proposer {
 
       const context: AloneContext = { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery };
       const records = await dropProven(mempool, fitted.block.skipped, context, pending, log);
-      if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined) return { kind: "dropped", dropped: records };
+      if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return { kind: "dropped", dropped: records };
 
       try {
         const proposed = await publishBlock({ ...options, fitted });

@@ -52,7 +52,7 @@ export function formatTransaction(tx: TypedTransaction, placement?: Placement): 
   };
 }
 
-/** A log as `eth_getLogs` and receipts show it (every field ethers' log formatter requires). */
+/** A log as `eth_getLogs` and receipts show it (every field ethers' log formatter requires, and geth 1.16's `blockTimestamp`). */
 export function formatLog(log: ChainLog): Record<string, unknown> {
   return {
     address: log.address,
@@ -60,6 +60,7 @@ export function formatLog(log: ChainLog): Record<string, unknown> {
     data: log.data,
     blockHash: log.blockHash,
     blockNumber: toQuantity(log.blockNumber),
+    ...(log.blockTimestamp === undefined ? {} : { blockTimestamp: toQuantity(log.blockTimestamp) }),
     transactionHash: log.transactionHash,
     transactionIndex: toQuantity(log.transactionIndex),
     logIndex: toQuantity(log.logIndex),

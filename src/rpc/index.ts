@@ -4,10 +4,11 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { L2Chain } from "../engine/state.js";
 import { TRANSACTION_GAS_CAP, type Mempool } from "../proposer/mempool.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { excerpt, RpcError } from "./errors.js";
+import { RpcError } from "./errors.js";
+import { errorResponse, handleBody, handleRequest, internalError } from "./envelope.js";
 import { createFilters, type Filters } from "./filters.js";
 import { createMethods, type Handler, type RequestContext } from "./methods.js";
-import { chainViewOf, type ChainView } from "./view.js";
+import { chainViewOf, withLogTimestamps, type ChainView } from "./view.js";
 
 export { RpcError } from "./errors.js";
 export { chainViewOf, OverlayDB, type ChainView, type ChainBlock, type ChainLog, type ChainReceipt, type ChainTransaction, type LogQuery } from "./view.js";
@@ -21,7 +22,8 @@ export { toQuantity } from "./format.js";
  * Methods: eth_chainId, net_version, web3_clientVersion, eth_blockNumber, eth_syncing,
  * eth_getBalance, eth_getTransactionCount, eth_getCode, eth_getStorageAt, eth_getProof, eth_call,
  * eth_estimateGas, eth_gasPrice, eth_maxPriorityFeePerGas, eth_feeHistory, eth_sendRawTransaction,
- * eth_getTransactionByHash, eth_getTransactionReceipt, eth_getBlockByNumber/ByHash,
+ * eth_getTransactionByHash, eth_getTransactionByBlockNumberAndIndex/ByBlockHashAndIndex,
+ * eth_getTransactionReceipt, eth_getBlockByNumber/ByHash,
  * eth_getBlockTransactionCountByNumber/ByHash, eth_getBlockReceipts, eth_getLogs, eth_newFilter,
  * eth_newBlockFilter, eth_getFilterChanges, eth_getFilterLogs, eth_uninstallFilter,
  * eth_subscribe/eth_unsubscribe (newHeads, logs; WebSocket only), txpool_status,
@@ -87,22 +89,15 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     logRange: options.logRange ?? 10_000n,
     logCount: options.logCount ?? 10_000,
   };
-  const filters = createFilters(options.view, limits, options.subscriptionPollMs);
-  const handlers = createMethods(options.view, options.mempool, filters, limits, options.extra);
+  // Every log answered carries its block's timestamp, whatever view serves it.
+  const view = withLogTimestamps(options.view);
+  const filters = createFilters(view, limits, options.subscriptionPollMs);
+  const handlers = createMethods(view, options.mempool, filters, limits, options.extra);
   return {
     filters,
-    async handle(body, context = {}) {
-      if (Array.isArray(body)) {
-        if (body.length === 0) return errorResponse(null, new RpcError(-32600, "invalid request: empty batch"));
-        if (body.length > limits.batch) return errorResponse(null, new RpcError(-32600, `batch too large: ${body.length} requests, limit ${limits.batch}`));
-        const answers = (await Promise.all(body.map((item) => handle(handlers, item, context)))).filter((a) => a !== undefined);
-        // Only notifications: nothing to answer (JSON-RPC 2.0 forbids an empty array).
-        return answers.length === 0 ? undefined : answers;
-      }
-      return handle(handlers, body, context);
-    },
+    handle: (body, context = {}) => handleBody(handlers, body, context, limits.batch),
     async request({ method, params }) {
-      const answer = (await handle(handlers, { jsonrpc: "2.0", id: 1, method, params: params ?? [] }, {})) as { result?: unknown; error?: { code: number; message: string; data?: string } };
+      const answer = (await handleRequest(handlers, { jsonrpc: "2.0", id: 1, method, params: params ?? [] }, {})) as { result?: unknown; error?: { code: number; message: string; data?: string } };
       if (answer.error !== undefined) throw new RpcError(answer.error.code, answer.error.message, answer.error.data);
       return answer.result;
     },
@@ -186,19 +181,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
       send(response, 405, errorResponse(null, new RpcError(-32600, "invalid request: use POST with a JSON-RPC body")));
       return;
     }
-    const declared = Number(request.headers["content-length"] ?? 0);
-    if (declared > bodyLimit) {
-      // Refused before reading: answer, then close the connection rather than read it all.
-      response.setHeader("connection", "close");
-      tooLarge(response, bodyLimit);
-      request.resume();
-      return;
-    }
-    const text = await readBody(request, bodyLimit);
-    if (text === undefined) {
-      tooLarge(response, bodyLimit);
-      return;
-    }
+    const text = await readBody(request, response, bodyLimit);
+    if (text === undefined) return;
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -283,46 +267,6 @@ export async function startRpcServer(options: RpcServerOptions): Promise<L2RpcSe
   };
 }
 
-/**
- * One JSON-RPC request → its response object, or `undefined` for a notification (no `id`
- * member: the client wants no answer, even to an error).
- */
-async function handle(handlers: Map<string, Handler>, request: unknown, context: RequestContext): Promise<object | undefined> {
-  if (typeof request !== "object" || request === null || Array.isArray(request)) {
-    return errorResponse(null, new RpcError(-32600, "invalid request: expected an object { jsonrpc, id, method, params }"));
-  }
-  const r = request as { id?: unknown; method?: unknown; params?: unknown; jsonrpc?: unknown };
-  const notification = !("id" in r);
-  const id = notification ? null : r.id;
-  if (id !== null && typeof id !== "string" && typeof id !== "number") {
-    return errorResponse(null, new RpcError(-32600, "invalid request: id must be a string, a number or null"));
-  }
-  let answer: object;
-  try {
-    if (r.jsonrpc !== undefined && r.jsonrpc !== "2.0") throw new RpcError(-32600, `invalid request: jsonrpc must be "2.0", got ${excerpt(r.jsonrpc)}`);
-    if (typeof r.method !== "string") throw new RpcError(-32600, "invalid request: method must be a string");
-    const handler = handlers.get(r.method);
-    if (handler === undefined) throw new RpcError(-32601, `the method ${excerpt(r.method)} does not exist/is not available`);
-    const params = r.params === undefined || r.params === null ? [] : r.params;
-    if (!Array.isArray(params)) throw new RpcError(-32602, "invalid params: params must be an array");
-    answer = { jsonrpc: "2.0", id, result: await handler(params, context) };
-  } catch (error) {
-    answer = errorResponse(id, error instanceof RpcError ? error : internalError(error));
-  }
-  return notification ? undefined : answer;
-}
-
-function internalError(error: unknown): RpcError {
-  // One line of the message, no stack: it is for the client to report, not to read code from.
-  const message = error instanceof Error ? error.message : String(error);
-  const line = message.split("\n")[0]!.slice(0, 200);
-  return new RpcError(-32603, `internal error: ${line}`);
-}
-
-function errorResponse(id: unknown, error: RpcError): object {
-  return { jsonrpc: "2.0", id, error: { code: error.code, message: error.message, ...(error.data !== undefined ? { data: error.data } : {}) } };
-}
-
 /** CORS: any origin may call (the endpoint holds no secrets and takes only signed transactions). */
 function setCors(request: IncomingMessage, response: ServerResponse): void {
   response.setHeader("access-control-allow-origin", "*");
@@ -342,24 +286,47 @@ function sendNothing(response: ServerResponse): void {
   response.end();
 }
 
-function tooLarge(response: ServerResponse, limit: number): void {
-  send(response, 413, errorResponse(null, new RpcError(-32600, `invalid request: body larger than ${limit} bytes`)));
-}
+/**
+ * How much of a refused body is read and thrown away, as a multiple of the limit, before the
+ * connection is cut: reading it lets a client that sends its whole body before reading the
+ * answer (Python's http.client, many scripts) get the 413 instead of a broken pipe.
+ */
+const DISCARD_FACTOR = 8;
 
 /**
- * The body as text, or `undefined` if it is larger than `limit`: the rest is then read and
- * discarded, so the client gets its answer instead of a reset connection.
+ * The body as text, or `undefined` when it is larger than `limit` — then 413 with a JSON-RPC
+ * error saying the limit has been sent (at once when `content-length` declares too much, else
+ * when the limit is passed), and the rest of the body is read and discarded (up to
+ * {@link DISCARD_FACTOR} × the limit) so the connection stays usable.
  */
-function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = (declared?: number) => {
+      refused = true;
+      chunks.length = 0;
+      const sent = declared === undefined ? "" : ` (content-length ${declared})`;
+      send(response, 413, errorResponse(null, new RpcError(-32600, `invalid request: body larger than ${limit} bytes, the limit of this server${sent}`)));
+      resolve(undefined);
+    };
+    const declared = Number(request.headers["content-length"] ?? 0);
+    if (declared > limit) refuse(declared);
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else chunks.length = 0;
+      if (refused) {
+        if (size > limit * DISCARD_FACTOR) request.socket.destroy();
+        return;
+      }
+      if (size > limit) refuse();
+      else chunks.push(chunk);
     });
-    request.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
+    request.on("end", () => {
+      if (!refused) resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    request.on("error", (error) => {
+      if (!refused) reject(error);
+    });
   });
 }

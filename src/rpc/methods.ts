@@ -9,8 +9,9 @@ import { createTx } from "@ethereumjs/tx";
 import { bigIntToBytes, bytesToHex, createAddressFromString, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
 import { TransactionRejectedError, type Mempool } from "../proposer/mempool.js";
+import { transactionAt, transactionIndexParam } from "./blocks.js";
 import { boundedCall, runBoundedCall, throwIfFailed, type CallLimits } from "./call.js";
-import { excerpt, RpcError } from "./errors.js";
+import { excerpt, rawTransactionError, RpcError } from "./errors.js";
 import type { Filters } from "./filters.js";
 import { formatBlock, formatReceipt, formatTransaction, formatLog, toQuantity } from "./format.js";
 import { addressParam, blockParam, bytesParam, callParam, hashParam, logFilterParam, quantityParam, stateOverrideParam, type AccountOverride, type CallRequest } from "./params.js";
@@ -25,6 +26,8 @@ export interface RequestContext {
   notify?: (message: object) => void;
   /** Subscriptions of this connection (WebSocket only), dropped when it closes. */
   subscriptions?: Set<string>;
+  /** For an `extra` method that replaces a built-in one: the built-in, to build on its answer. */
+  base?: (params: unknown[]) => Promise<unknown>;
 }
 
 /** One JSON-RPC method. */
@@ -176,7 +179,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         try {
           return await pool().add(bytesParam(raw, "raw transaction"));
         } catch (error) {
-          if (error instanceof TransactionRejectedError) throw new RpcError(-32000, error.reason);
+          if (error instanceof TransactionRejectedError) throw rawTransactionError(error.reason, error.details);
           throw error;
         }
       },
@@ -189,6 +192,20 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
         if (included !== undefined) return formatTransaction(included.tx, { ...placement(included.blockNumber), index: included.index });
         const status = mempool?.status(key);
         return status?.status === "pending" || status?.status === "queued" ? formatTransaction(status.tx) : null;
+      },
+    ],
+    [
+      "eth_getTransactionByBlockNumberAndIndex",
+      async ([block, index]) => {
+        const number = blockOrNull(view, block);
+        return transactionAt(view, number, transactionIndexParam(index));
+      },
+    ],
+    [
+      "eth_getTransactionByBlockHashAndIndex",
+      async ([hash, index]) => {
+        const key = hashParam(hash, "block hash");
+        return transactionAt(view, view.numberOfHash(key), transactionIndexParam(index));
       },
     ],
     [
@@ -304,7 +321,10 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       },
     ],
   ]);
-  for (const [name, handler] of extra) methods.set(name, handler);
+  for (const [name, handler] of extra) {
+    const base = methods.get(name);
+    methods.set(name, base === undefined ? handler : (params, context) => handler(params, { ...context, base: (p) => base(p, context) }));
+  }
   return methods;
 }
 

@@ -7,8 +7,25 @@ export interface BlockRef {
   pending: boolean;
 }
 
-const QUANTITY = /^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
+/** Geth's largest block number (a BlockNumber is an int64). */
+const MAX_BLOCK_NUMBER = 2n ** 63n - 1n;
+
+/**
+ * Why `value` is not a hex quantity of at most `bits` bits, in geth's words (hexutil's errors:
+ * "hex number > 64 bits", "hex number with leading zero digits", …), or undefined if it is one.
+ */
+function quantityProblem(value: unknown, bits: number): string | undefined {
+  if (typeof value !== "string") return "not a hex string";
+  if (value === "") return "empty hex string";
+  if (!/^0x/i.test(value)) return "hex string without 0x prefix";
+  const digits = value.slice(2);
+  if (digits === "") return 'hex string "0x"';
+  if (!/^[0-9a-fA-F]+$/.test(digits)) return "invalid hex string";
+  if (digits.length > 1 && digits[0] === "0") return "hex number with leading zero digits";
+  if (digits.length * 4 > bits && BigInt(value) >= 1n << BigInt(bits)) return `hex number > ${bits} bits`;
+  return undefined;
+}
 
 /**
  * Resolves a block parameter as geth does: `latest`, `pending` (the head: the pending block is
@@ -61,15 +78,23 @@ function blockTagOrNumber(view: ChainView, value: string, what: string): BlockRe
     case "earliest":
       return { number: 0n, pending: false };
   }
-  if (!QUANTITY.test(value)) {
-    throw new RpcError(
-      -32602,
-      `invalid ${what}: expected latest, pending, safe, finalized, earliest or a hex number without leading zeros, got ${excerpt(value)}`,
-    );
-  }
-  const number = BigInt(value);
+  const number = blockNumberOf(value, what);
   if (number > head) throw new RpcError(-32000, "header not found");
   return { number, pending: false };
+}
+
+/**
+ * A block number as geth reads one (a hex int64): anything else, a 64-hex-digit number too, is
+ * -32602 with the reason and the value. Whether the block exists is the caller's question.
+ */
+function blockNumberOf(value: string, what: string): bigint {
+  const problem = quantityProblem(value, 64);
+  if (problem !== undefined) {
+    throw new RpcError(-32602, `invalid ${what}: expected latest, pending, safe, finalized, earliest or a hex number (${problem}), got ${excerpt(value)}`);
+  }
+  const number = BigInt(value);
+  if (number > MAX_BLOCK_NUMBER) throw new RpcError(-32602, `invalid ${what}: block number larger than int64, got ${excerpt(value)}`);
+  return number;
 }
 
 /** A 20-byte address, 0x-hex (any case). */
@@ -88,12 +113,14 @@ export function bytesParam(value: unknown, what: string): string {
   return value;
 }
 
-/** A hex quantity (0x0, 0x1a, no leading zeros). */
-export function quantityParam(value: unknown, what: string): bigint {
-  if (typeof value !== "string" || !QUANTITY.test(value)) {
-    throw new RpcError(-32602, `invalid ${what}: expected a hex number without leading zeros, got ${excerpt(value)}`);
-  }
-  return BigInt(value);
+/**
+ * A hex quantity (0x0, 0x1a, no leading zeros) of at most `bits` bits: 256 for amounts (geth's
+ * hexutil.Big), 64 for gas, nonces, indexes (hexutil.Uint64). Else -32602 with geth's reason.
+ */
+export function quantityParam(value: unknown, what: string, bits = 256): bigint {
+  const problem = quantityProblem(value, bits);
+  if (problem !== undefined) throw new RpcError(-32602, `invalid ${what}: expected a hex number without leading zeros (${problem}), got ${excerpt(value)}`);
+  return BigInt(value as string);
 }
 
 /** A 32-byte hash. */
@@ -129,13 +156,16 @@ export function callParam(value: unknown): CallRequest {
   if (data !== undefined && input !== undefined && data.toLowerCase() !== input.toLowerCase()) {
     throw new RpcError(-32602, 'both "data" and "input" are set and not equal. Please use "input" to pass transaction call data');
   }
-  for (const fee of ["gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "nonce", "chainId", "type"]) {
+  for (const fee of ["gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "chainId"]) {
     if (c[fee] !== undefined && c[fee] !== null) quantityParam(c[fee], fee);
+  }
+  for (const small of ["nonce", "type"]) {
+    if (c[small] !== undefined && c[small] !== null) quantityParam(c[small], small, 64);
   }
   return {
     from: c.from === undefined || c.from === null ? undefined : addressParam(c.from, "from"),
     to: c.to === undefined || c.to === null ? undefined : addressParam(c.to, "to"),
-    gas: c.gas === undefined || c.gas === null ? undefined : quantityParam(c.gas, "gas"),
+    gas: c.gas === undefined || c.gas === null ? undefined : quantityParam(c.gas, "gas", 64),
     value: c.value === undefined || c.value === null ? undefined : quantityParam(c.value, "value"),
     data: input ?? data ?? "0x",
   };
@@ -164,8 +194,9 @@ export function logFilterParam(value: unknown): LogFilterSpec {
   for (const key of Object.keys(f)) if (!LOG_FILTER_FIELDS.has(key)) throw new RpcError(-32602, `invalid filter: unknown field ${excerpt(key)}`);
   const tag = (v: unknown, what: string): string | undefined => {
     if (v === undefined || v === null) return undefined;
-    if (typeof v === "string" && (BLOCK_TAGS.has(v) || QUANTITY.test(v))) return v;
-    throw new RpcError(-32602, `invalid ${what}: expected a block tag or a hex number without leading zeros, got ${excerpt(v)}`);
+    if (typeof v !== "string") throw new RpcError(-32602, `invalid ${what}: expected a block tag or a hex number, got ${excerpt(v)}`);
+    if (!BLOCK_TAGS.has(v)) blockNumberOf(v, what);
+    return v;
   };
   const spec: LogFilterSpec = { fromBlock: tag(f.fromBlock, "fromBlock"), toBlock: tag(f.toBlock, "toBlock"), address: [], topics: [] };
   if (f.blockHash !== undefined && f.blockHash !== null) {
@@ -228,7 +259,7 @@ export function stateOverrideParam(value: unknown): Map<string, AccountOverride>
     };
     out.set(at, {
       balance: f.balance === undefined || f.balance === null ? undefined : quantityParam(f.balance, "balance override"),
-      nonce: f.nonce === undefined || f.nonce === null ? undefined : quantityParam(f.nonce, "nonce override"),
+      nonce: f.nonce === undefined || f.nonce === null ? undefined : quantityParam(f.nonce, "nonce override", 64),
       code: f.code === undefined || f.code === null ? undefined : bytesParam(f.code, "code override"),
       state: slots(f.state, "state"),
       stateDiff: slots(f.stateDiff, "stateDiff"),

@@ -33,6 +33,11 @@ export interface ChainLog {
   /** Position among the block's logs. */
   logIndex: number;
   removed: false;
+  /**
+   * The block's timestamp (geth ≥ 1.16 and EDR show it on every log). A view may leave it out:
+   * {@link withLogTimestamps} fills it in from the block's header.
+   */
+  blockTimestamp?: bigint;
 }
 
 /** A transaction's receipt. */
@@ -144,6 +149,7 @@ export function chainViewOf(chain: L2Chain): ChainView {
           transactionIndex: index,
           logIndex: logIndex++,
           removed: false as const,
+          blockTimestamp: b.header.timestamp,
         })),
       };
     });
@@ -183,6 +189,42 @@ export function chainViewOf(chain: L2Chain): ChainView {
       return out;
     },
     stateDb: () => new OverlayDB(chain.db),
+  };
+}
+
+/**
+ * `view` with every log it hands out (`logs`, `receipts`, `transaction`) carrying its block's
+ * timestamp, read from the header where the view did not give it. A log keeps the timestamp it
+ * was read with: one a reorg takes out is reported removed with its own block's time.
+ */
+export function withLogTimestamps(view: ChainView): ChainView {
+  const stamp = (logs: ChainLog[], timestampOf: (number: bigint) => bigint | undefined): ChainLog[] =>
+    logs.map((log) => (log.blockTimestamp !== undefined ? log : { ...log, blockTimestamp: timestampOf(log.blockNumber) }));
+  const stampReceipt = (receipt: ChainReceipt): ChainReceipt => {
+    if (receipt.logs.every((log) => log.blockTimestamp !== undefined)) return receipt;
+    const timestamp = view.header(receipt.blockNumber)?.timestamp;
+    return { ...receipt, logs: stamp(receipt.logs, () => timestamp) };
+  };
+  return {
+    chainId: view.chainId,
+    heads: () => view.heads(),
+    header: (number) => view.header(number),
+    numberOfHash: (hash) => view.numberOfHash(hash),
+    block: (number) => view.block(number),
+    receipts: (number) => view.receipts(number)?.map(stampReceipt),
+    transaction(hash) {
+      const found = view.transaction(hash);
+      return found === undefined ? undefined : { ...found, receipt: stampReceipt(found.receipt) };
+    },
+    logs(query) {
+      const timestamps = new Map<bigint, bigint | undefined>();
+      return stamp(view.logs(query), (number) => {
+        if (!timestamps.has(number)) timestamps.set(number, view.header(number)?.timestamp);
+        return timestamps.get(number);
+      });
+    },
+    stateDb: () => view.stateDb(),
+    ...(view.syncing === undefined ? {} : { syncing: () => view.syncing!() }),
   };
 }
 

@@ -156,7 +156,11 @@ export interface MessageProof {
  * The storage proof that the messenger recorded `message`, at the newest L2 block L1 has
  * verified (from the node's `eth_getProof`), checked against the state root L1 holds for it.
  */
-export async function proofFor(rollup: Contract, l2: Provider & { send(method: string, params: unknown[]): Promise<unknown> }, sentMessage: SentMessage): Promise<MessageProof> {
+export async function proofFor(
+  rollup: Contract,
+  l2: Provider & { send(method: string, params: unknown[]): Promise<unknown> },
+  sentMessage: Pick<SentMessage, "hash" | "l2BlockNumber">,
+): Promise<MessageProof> {
   const head = (await rollup.getFunction("head")()) as { number: bigint };
   if (head.number < sentMessage.l2BlockNumber) {
     throw new ClaimRefusedError("The L2 block that sent the message is not verified on L1 yet", {

@@ -525,7 +525,7 @@ export function bundleGasLimit(data: string, calls: readonly { data: string }[],
 const CALL_FAILED = "RollupBundler_CallFailed";
 
 /** A decoded revert: the error's name and arguments, or the raw data. */
-function decodeRevert(data: string, interfaces: Interface[]): { name: string; text: string } {
+export function decodeRevert(data: string, interfaces: Interface[]): { name: string; text: string } {
   if (data === "0x") return { name: "empty", text: "reverted without data (out of gas, a failed value transfer, or a bare revert)" };
   for (const iface of interfaces) {
     try {
@@ -539,7 +539,7 @@ function decodeRevert(data: string, interfaces: Interface[]): { name: string; te
 }
 
 /** The first 0x-hex `data` found in an error and its causes (ethers and Hardhat nest it differently). */
-function revertDataOf(error: unknown, depth = 0): string | undefined {
+export function revertDataOf(error: unknown, depth = 0): string | undefined {
   if (error === null || typeof error !== "object" || depth > 6) return undefined;
   const e = error as Record<string, unknown>;
   if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(e.data)) return e.data;

@@ -25,3 +25,23 @@ export {
   type ProposedBundle,
   type StorageAssertion,
 } from "./bundle.js";
+export { ultrasoundChains, type UltrasoundChains, type UltrasoundChainsOptions } from "./chains.js";
+export {
+  createL2Proxy,
+  l2ProxyAddress,
+  prepareSync,
+  sendPreparedSync,
+  sendSync,
+  syncResultsHash,
+  syncResultsSlot,
+  syncReturnData,
+  SyncBuildError,
+  SyncFailedError,
+  SyncSimulationError,
+  DEFAULT_SYNC_GAS_LIMIT,
+  SYNC_SOURCE,
+  type PreparedSync,
+  type SentSync,
+  type SyncCall,
+  type SyncOptions,
+} from "./sync.js";

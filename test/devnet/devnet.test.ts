@@ -99,7 +99,7 @@ describe("devnet (end to end, the README's first command)", function () {
 
   it("the L2 port answers only once the dev accounts are funded, and `finalized` moves on an idle devnet (--block-time)", async function () {
     const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
-    const args = ["scripts/devnet.ts", "--block-time", "1", "--finality-depth", "3", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    const args = ["scripts/devnet.ts", "--explorer-port", "0", "--block-time", "1", "--finality-depth", "3", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
     const call = async (method: string, params: unknown[] = []) => {
       const answer = await fetch(`http://127.0.0.1:${l2}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
       return ((await answer.json()) as { result: unknown }).result;
@@ -145,7 +145,7 @@ describe("devnet (end to end, the README's first command)", function () {
     // The same L1 port taken on another interface: no conflict, the devnet binds 127.0.0.2 only.
     const elsewhere = await occupy("127.0.0.1", l1);
     try {
-      const args = ["scripts/devnet.ts", "--host", "127.0.0.2", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+      const args = ["scripts/devnet.ts", "--explorer-port", "0", "--host", "127.0.0.2", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
       const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
         until: /Ctrl-C stops/,
         timeoutMs: 120_000,
@@ -176,7 +176,7 @@ describe("devnet (end to end, the README's first command)", function () {
 
   it("serves the L2 from its node (ethers, `hardhat run --network l2`, `hardhat test --network l2`); a second node started with `npm run node` against it syncs to the same head", async function () {
     const [l1, l2, blobs, second] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const args = ["scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    const args = ["scripts/devnet.ts", "--explorer-port", "0", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
     const { code, output, readyError } = await run("node_modules/.bin/tsx", args, {
       until: /Ctrl-C stops/,
       timeoutMs: 150_000,

@@ -18,7 +18,7 @@ describe("examples/uniswap: Uniswap V2 on the devnet with plain ethers, viem and
   it("deploys, adds and removes liquidity with ETH, swaps six times and in a burst — all status 1, all verified on L1", async function () {
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-uniswap-"));
     const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir], {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--explorer-port", "0", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir], {
       cwd: process.cwd(),
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -326,15 +326,18 @@ describe("node: the L2 JSON-RPC with real clients (ethers v6, viem, WebSocket)",
     expect((await call("constructor")).error.code).to.equal(-32601);
     expect((await call("eth_getBalance", ["0x1234", "latest"])).error.code).to.equal(-32602);
     expect((await call("eth_getBalance", [12, "latest"])).error.code).to.equal(-32602);
-    expect((await call("eth_getBlockByNumber", [`0x${"f".repeat(100)}`, false])).result).to.equal(null);
-    expect((await call("eth_getBalance", [new Wallet(keys[0]!).address, `0x${"f".repeat(100)}`])).error).to.deep.equal({ code: -32000, message: "header not found" });
+    // A block number above 64 bits is malformed (geth's hexutil: -32602), not a block above the head.
+    expect((await call("eth_getBlockByNumber", [`0x${"f".repeat(100)}`, false])).error.code).to.equal(-32602);
+    expect((await call("eth_getBalance", [new Wallet(keys[0]!).address, `0x${"f".repeat(100)}`])).error.code).to.equal(-32602);
+    expect((await call("eth_getBalance", [new Wallet(keys[0]!).address, "0x100000"])).error).to.deep.equal({ code: -32000, message: "header not found" });
     expect((await call("eth_getStorageAt", [new Wallet(keys[0]!).address, `0x${"f".repeat(65)}`])).error.code).to.equal(-32602);
     expect((await call("eth_getLogs", [{ fromBlock: "0x0", toBlock: `0x${(20_000).toString(16)}` }])).result).to.be.an("array"); // clamped to the head
     expect((await call("eth_getLogs", [{ fromBlock: "0x0", toBlock: "latest", blockHash: `0x${"00".repeat(32)}` }])).error.code).to.equal(-32602);
     expect((await call("eth_getLogs", [{ topics: [[], null, null, null, null] }])).error.code).to.equal(-32602);
     expect((await call("eth_sendRawTransaction", ["0xzz"])).error.code).to.equal(-32602);
-    expect((await call("eth_sendRawTransaction", ["0x02c0"])).error.code).to.equal(-32000);
-    expect((await call("eth_call", [{ to: new Wallet(keys[0]!).address, gas: `0x${"f".repeat(64)}` }, "latest"])).result).to.equal("0x");
+    expect((await call("eth_sendRawTransaction", ["0x02c0"])).error.code).to.equal(-32602); // does not decode (EDR's code)
+    expect((await call("eth_call", [{ to: new Wallet(keys[0]!).address, gas: `0x${"f".repeat(16)}` }, "latest"])).result).to.equal("0x"); // capped
+    expect((await call("eth_call", [{ to: new Wallet(keys[0]!).address, gas: `0x${"f".repeat(64)}` }, "latest"])).error.code).to.equal(-32602); // gas is 64-bit
     expect((await call("eth_getFilterChanges", ["not an id"])).error.code).to.equal(-32602);
     const huge = await fetch(served.rpc.url, { method: "POST", headers: { "content-type": "application/json" }, body: "[" + "1,".repeat(5 * 1024 * 1024) + "1]" });
     expect(huge.status).to.equal(413);

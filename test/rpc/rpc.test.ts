@@ -218,7 +218,7 @@ describe("rpc: the L2 JSON-RPC endpoint", function () {
     expect((await call("eth_getBalance", ["0x1234"])).json.error).to.deep.include({ code: -32602 });
     expect((await call("eth_sendRawTransaction", ["zz"])).json.error.code).to.equal(-32602);
     const refused = await call("eth_sendRawTransaction", ["0x02c0"]);
-    expect(refused.json.error.code).to.equal(-32000);
+    expect(refused.json.error.code, "bytes that do not decode are invalid params").to.equal(-32602);
     single(refused.json.error.message);
     expect((await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: "x" }))).json.error.code).to.equal(-32602);
     const reverted = await call("eth_call", [{ to: "0x5500000000000000000000000000000000000001", data: "0x8a8e7bd0" + "00".repeat(32) }]);

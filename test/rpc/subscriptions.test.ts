@@ -95,6 +95,8 @@ describe("rpc: polled filters across an L2 reorg", function () {
       ]);
       expect(changes[0].blockHash).to.equal("0x" + Buffer.from(replaced.hash()).toString("hex"));
       expect(changes[0].logIndex).to.equal("0x1"); // newest first, as the subscriptions send them
+      // Each log carries its own block's time: a removed one the replaced block's, not the new block 2's.
+      expect(changes.map((l) => l.blockTimestamp)).to.deep.equal([replaced, replaced, second, third].map((h) => "0x" + h.timestamp.toString(16)));
       expect(filters.changes(blockFilter)).to.deep.equal([second, third].map((h) => "0x" + Buffer.from(h.hash()).toString("hex")));
       // Nothing new: nothing reported again.
       expect(filters.changes(logFilter)).to.deep.equal([]);

@@ -26,7 +26,7 @@ export function deriveCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
 
 /**
  * Stage 2: for each stored `BlockAdvanced`, fetches the block's transactions from where L1 put
- * them — the `advance` calldata (checked against the event's `dataHash`; the transaction may call
+ * them — the `advance` (or `syncExecute`) calldata (checked against the event's `dataHash`; the transaction may call
  * the rollup, or a RollupBundler whose bundle holds the advance), or the blobs named by
  * the event's versioned hashes, read from a beacon API and checked against those hashes — and
  * stores them, `RLP([tx…])`, as the block's body, committed in groups like the execute stage's.
@@ -35,6 +35,9 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   const rollupInterface = nativeRollupInterface();
   const advanceSelector = rollupInterface.getFunction("advance")!.selector.slice(2);
   const advanceWithBlobsSelector = rollupInterface.getFunction("advanceWithBlobs")!.selector.slice(2);
+  // A sync transaction (docs/sync.md) verifies its block with the same first four arguments as
+  // `advance` (claim, transactions, witness, messages): the same words hold their offsets.
+  const syncExecuteSelector = rollupInterface.getFunction("syncExecute")!.selector.slice(2);
 
   /**
    * The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block:
@@ -51,8 +54,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   }
 
   async function fromCalldata(advance: AdvanceRecord, input: string): Promise<Uint8Array> {
-    const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT);
-    if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages)`);
+    const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, syncExecuteSelector, TRANSACTIONS_ARGUMENT);
+    if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages) or syncExecute`);
     if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw dataNotFound(advance, "its transactions do not hash to the event's dataHash");
     return data;
   }
@@ -67,7 +70,9 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     if (advance.messageCount === parentCount) return undefined;
     const calldata = input ?? (await advanceInput(advance));
     const messages =
-      advanceArgument(calldata, advanceSelector, MESSAGES_ARGUMENT) ?? advanceArgument(calldata, advanceWithBlobsSelector, MESSAGES_ARGUMENT);
+      advanceArgument(calldata, advanceSelector, MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, advanceWithBlobsSelector, MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, syncExecuteSelector, MESSAGES_ARGUMENT);
     if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
     return messages;
   }

@@ -7,7 +7,8 @@ import { WitnessMissingHeaderError } from "../../engine/errors.js";
 import { prefetchSenders } from "../../engine/senders.js";
 import { splitTransactions } from "../../engine/transactions.js";
 import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
-import { DerivationMismatchError } from "../errors.js";
+import path from "node:path";
+import { DerivationMismatchError, StoreCorruptError } from "../errors.js";
 import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type BlockRecord, type StoredReceipt } from "../records.js";
 import { BlockWriteDB, commitTrieWrites, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput, type UnwoundBlock } from "../stage.js";
@@ -17,10 +18,30 @@ export function executeCheckpoint(ctx: Pick<NodeContext, "store">): bigint {
   return BigInt(readMeta<string>(ctx.store, checkpointKey("execute")) ?? "0");
 }
 
-/** The executed block `number`, or undefined. */
+/**
+ * The executed block `number`, or undefined above the head. Checked (integrity.ts rule 3): a
+ * block at or below the head must be there, and its header must hash to the block-hash index
+ * entry that points back at `number`; else `StoreCorruptError`.
+ */
 export function readBlockRecord(ctx: Pick<NodeContext, "store" | "common">, number: bigint): BlockRecord | undefined {
-  const raw = ctx.store.blocks.getBinary(numberKey(number));
-  return raw === undefined ? undefined : decodeBlockRecord(raw, ctx.common);
+  const key = numberKey(number);
+  const raw = ctx.store.blocks.getBinary(key);
+  const corrupt = (problem: string) => new StoreCorruptError(path.join(ctx.store.dir, "data.mdb"), problem, { table: "blocks", block: number });
+  if (raw === undefined) {
+    if (number >= 0n && number <= executeCheckpoint(ctx)) throw corrupt(`L2 block ${number} is missing below the head ${executeCheckpoint(ctx)}`);
+    return undefined;
+  }
+  let record: BlockRecord;
+  try {
+    record = decodeBlockRecord(raw, ctx.common);
+  } catch (error) {
+    throw corrupt(`L2 block ${number}'s record does not decode (${(error as Error).message.split("\n")[0]})`);
+  }
+  const indexed = ctx.store.hashes.getBinary(Buffer.from(record.header.hash()));
+  if (record.header.number !== number || indexed === undefined || !key.equals(indexed)) {
+    throw corrupt(`L2 block ${number}'s header (number ${record.header.number}, hash ${bytesToHex(record.header.hash())}) is not the block the hash index holds at that number`);
+  }
+  return record;
 }
 
 /** What the execute stage reports for each block it commits. */
@@ -107,6 +128,9 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
       const transactions = splitTransactions(body);
       result = await prefetchSenders(common, transactions, advance.gasUsed).during(() => applyBlockBody(vm, env, transactions, "verify", { messages }));
     } catch (error) {
+      // A damaged store is not L1's fault: it halts the node as what it is (rebuild with --reset).
+      const corrupt = ctx.store.corruption();
+      if (corrupt !== undefined) throw corrupt;
       const reason = (error as Error).message.split("\n").join(" ");
       throw mismatch("execution", "every transaction applies (L1 verified the block)", reason, error);
     }

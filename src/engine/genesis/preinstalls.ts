@@ -1,0 +1,144 @@
+/**
+ * Preinstalls: the contracts every EVM chain tool expects at its usual address (OP Stack's word
+ * for them), put into the default L2 genesis as a canonical deployment would have left them.
+ * Each one's code comes from the npm package its maintainers publish; test/engine/preinstalls.test.ts
+ * re-runs each canonical deployment in a real VM and checks the account is what it leaves.
+ */
+import { createRequire } from "node:module";
+import { getCreateAddress, Transaction } from "ethers";
+import { UltrasoundError } from "../../shared/errors.js";
+
+const require = createRequire(import.meta.url);
+
+/** The usual addresses of the preinstalled contracts (the same on Ethereum and most L2s). */
+export const PREINSTALLS = {
+  /** Multicall3 (mds1/multicall): what viem's `multicall` and ethers' batching call. */
+  multicall3: "0xcA11bde05977b3631167028862bE2a173976CA11",
+  /** Arachnid's deterministic-deployment-proxy: Foundry's and Hardhat Ignition's CREATE2 deployer. */
+  deterministicDeployer: "0x4e59b44847b379578588920cA78FbF26c0B4956C",
+  /** Safe's singleton factory: the same CREATE2 proxy, deployed with an EIP-155 key; Safe deploys through it. */
+  safeSingletonFactory: "0x914d7Fec6aaC8cd542e72Bca78B30650d45643d7",
+  /** ERC-4337 EntryPoint v0.7 (eth-infinitism), deployed through the deterministic deployer. */
+  entryPointV07: "0x0000000071727De22E5E9d8BAf0edAc6f37da032",
+  /** EntryPoint v0.7's SenderCreator: the contract it creates in its constructor (its first CREATE). */
+  senderCreatorV07: "0xEFC2c1444eBCC4Db75e7613d20C6a62fF67A167C",
+} as const;
+
+/** The CREATE2 salt EntryPoint v0.7 was deployed with through the deterministic deployer (eth-infinitism's deploy script). */
+export const ENTRY_POINT_V07_SALT = "0x90d8084deab30c2a37c45e8d47f49f2f7965183cb6990a98943ef94940681de3";
+
+/** A preinstall's genesis account: runtime code, nonce, storage — what its deployment leaves. */
+export interface PreinstallAccount {
+  code: string;
+  nonce: bigint;
+  storage?: Record<string, string>;
+}
+
+/** A package that should hold a preinstall's code does not hold what we expect. */
+export class PreinstallSourceError extends UltrasoundError {
+  override name = "PreinstallSourceError";
+}
+
+let cached: Record<string, PreinstallAccount> | undefined;
+
+/**
+ * The preinstalls' genesis accounts, by lower-case address. A contract's account has nonce 1
+ * (EIP-161); EntryPoint has 2, having created its SenderCreator. Read once from the packages.
+ */
+export function preinstallAlloc(): Record<string, PreinstallAccount> {
+  if (cached !== undefined) return structuredClone(cached);
+  const proxy = deterministicProxyRuntime();
+  const entryPoint = entryPointV07Runtime();
+  const accounts: Record<string, PreinstallAccount> = {
+    [PREINSTALLS.multicall3]: { code: multicall3Runtime(), nonce: 1n },
+    [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
+    [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
+    [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
+    [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
+  };
+  cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
+  return structuredClone(cached);
+}
+
+/**
+ * The CREATE2 proxy's runtime, from Safe's published deployment transaction
+ * (@safe-global/safe-singleton-factory): its init code copies the 69-byte runtime after a
+ * 14-byte prefix and returns it. Arachnid's proxy at 0x4e59… runs the same 69 bytes.
+ */
+function deterministicProxyRuntime(): string {
+  const deployment = require("@safe-global/safe-singleton-factory/artifacts/1/deployment.json") as { transaction: string };
+  const init = Transaction.from(deployment.transaction).data.toLowerCase();
+  // PUSH1 0x45 DUP1 PUSH1 0x0e PUSH1 0 CODECOPY DUP1 PUSH1 0 RETURN POP INVALID
+  const prefix = "0x604580600e600039806000f350fe";
+  if (!init.startsWith(prefix) || init.length !== prefix.length + 0x45 * 2) {
+    throw new PreinstallSourceError("Safe singleton factory's deployment is not the expected CREATE2 proxy init code", { init: init.slice(0, 40) });
+  }
+  return "0x" + init.slice(prefix.length);
+}
+
+/**
+ * Multicall3's runtime: the creation code viem itself deploys for deployless multicalls
+ * (viem's `multicall3Bytecode`), whose constructor copies the runtime and returns it.
+ */
+function multicall3Runtime(): string {
+  const viemMain = require.resolve("viem");
+  const { multicall3Bytecode } = require(viemMain.replace(/index\.js$/, "constants/contracts.js")) as { multicall3Bytecode: string };
+  return solcRuntime(multicall3Bytecode, "Multicall3");
+}
+
+/** The runtime a solc constructor with no immutables and no arguments returns: it copies `len` bytes at `offset`. */
+function solcRuntime(creation: string, name: string): string {
+  const match = /^0x608060405234801561001057600080fd5b5061([0-9a-f]{4})806100([0-9a-f]{2})6000396000f3fe/.exec(creation.toLowerCase());
+  if (match === null) throw new PreinstallSourceError(`${name}'s creation code has not the constructor expected`, { start: creation.slice(0, 80) });
+  const length = parseInt(match[1]!, 16);
+  const offset = parseInt(match[2]!, 16);
+  const runtime = creation.slice(2 + offset * 2, 2 + (offset + length) * 2);
+  if (runtime.length !== length * 2) throw new PreinstallSourceError(`${name}'s creation code is shorter than its runtime`, { length });
+  return "0x" + runtime;
+}
+
+/**
+ * EntryPoint v0.7 from @account-abstraction/contracts@0.7.0's artifacts. Its one immutable,
+ * the SenderCreator it creates (its first CREATE, nonce 1), is written where solc left the two
+ * PUSH32 placeholders; ReentrancyGuard's constructor leaves `_status = 1` in slot 2. The
+ * SenderCreator's code is the one EntryPoint's init code carries (the package's own
+ * SenderCreator artifact is a different build).
+ */
+function entryPointV07Runtime(): { code: string; senderCreator: string; storage: Record<string, string> } {
+  const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: string; deployedBytecode: string };
+  const created = getCreateAddress({ from: PREINSTALLS.entryPointV07, nonce: 1 });
+  if (created.toLowerCase() !== PREINSTALLS.senderCreatorV07.toLowerCase()) throw new PreinstallSourceError("SenderCreator address mismatch", { created });
+  const code = fillImmutables(entryPoint.deployedBytecode, created.slice(2).toLowerCase().padStart(64, "0"), 2, "EntryPoint v0.7");
+  // solc's via-IR constructor of a contract without arguments or immutables: copy `len` bytes at `offset`, return them.
+  const nested = [...entryPoint.bytecode.toLowerCase().matchAll(/60808060405234610[0-9a-f]{3}5761([0-9a-f]{4})908161([0-9a-f]{4})8239f35b600080fdfe/g)];
+  if (nested.length !== 1) throw new PreinstallSourceError("EntryPoint v0.7's init code should carry exactly one nested contract (SenderCreator)", { found: nested.length });
+  const [match] = nested;
+  const length = parseInt(match![1]!, 16);
+  const start = match!.index! + parseInt(match![2]!, 16) * 2;
+  const senderCreator = "0x" + entryPoint.bytecode.toLowerCase().slice(start, start + length * 2);
+  return { code, senderCreator, storage: { [word(2n)]: word(1n) } };
+}
+
+/** Replaces each PUSH32 of 32 zero bytes (solc's immutable placeholder) by `value`; there must be exactly `expected`. */
+function fillImmutables(runtime: string, value: string, expected: number, name: string): string {
+  const bytes = runtime.toLowerCase().slice(2);
+  let out = "";
+  let found = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const op = parseInt(bytes.slice(i, i + 2), 16);
+    const size = op >= 0x60 && op <= 0x7f ? op - 0x5f : 0;
+    let data = bytes.slice(i + 2, i + 2 + size * 2);
+    if (op === 0x7f && /^0{64}$/.test(data)) {
+      data = value;
+      found++;
+    }
+    out += bytes.slice(i, i + 2) + data;
+    i += 2 + size * 2;
+  }
+  if (found !== expected) throw new PreinstallSourceError(`${name}: expected ${expected} immutable placeholders`, { found });
+  return "0x" + out;
+}
+
+function word(value: bigint): string {
+  return "0x" + value.toString(16).padStart(64, "0");
+}

@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  concat,
+  createPublicClient,
+  createWalletClient,
+  encodeAbiParameters,
+  encodeFunctionData,
+  getContractAddress,
+  http,
+  multicall3Abi,
+  pad,
+  parseEther,
+  toHex,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { devAccounts, PREINSTALLS } from "../../src/engine/index.js";
+import { ultrasoundChains } from "../../src/sdk/index.js";
+import { freePort } from "../../src/shared/ports.js";
+
+const require = createRequire(import.meta.url);
+const entryPointArtifact = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { abi: any };
+const accountFactoryArtifact = require("@account-abstraction/contracts/artifacts/SimpleAccountFactory.json") as { abi: any; bytecode: Hex };
+const accountArtifact = require("@account-abstraction/contracts/artifacts/SimpleAccount.json") as { abi: any };
+
+/** Hardhat's dev accounts #0 and #1: funded on L2 by the devnet's deposits. */
+const KEYS = devAccounts().slice(0, 2).map((a) => a.privateKey as Hex);
+
+/** Runs `npm run devnet -- …` until its banner's last line, then `whenReady`, then SIGINT (a user's Ctrl-C). */
+function runDevnet(args: string[], whenReady: (output: string) => Promise<void>, timeoutMs: number): Promise<{ output: string; readyError?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "devnet", "--", ...args], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    let ready = false;
+    let readyError: unknown;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!ready && /Ctrl-C stops/.test(output)) {
+        ready = true;
+        void whenReady(output)
+          .catch((error: unknown) => (readyError = error))
+          .finally(() => process.kill(-child.pid!, "SIGINT"));
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => {
+      process.kill(-child.pid!, "SIGKILL");
+      reject(new Error(`timed out after ${timeoutMs} ms; output:\n${output}`));
+    }, timeoutMs);
+    child.on("close", () => {
+      clearTimeout(timer);
+      resolve({ output, readyError });
+    });
+  });
+}
+
+/** A v0.7 UserOperation's two packed 128-bit pairs. */
+const packUints = (high: bigint, low: bigint): Hex => pad(toHex((high << 128n) | low), { size: 32 });
+
+describe("devnet: preinstalls used from viem (multicall, CREATE2 deployers, ERC-4337 EntryPoint v0.7)", function () {
+  this.timeout(300_000);
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preinstalls-"))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("viem multicall with the SDK's chain, a CREATE2 deployment at its predicted address through 0x4e59… and Safe's factory, a UserOperation through handleOps that pays the beneficiary; --log-level debug prints a line per transaction", async function () {
+    const [l1Port, l2Port, blobPort] = [await freePort(), await freePort(), await freePort()];
+    const args = ["--l1-port", `${l1Port}`, "--l2-port", `${l2Port}`, "--blob-port", `${blobPort}`, "--data-dir", dataDir, "--block-time", "0", "--fund-l2", "100", "--log-level", "debug"];
+    let handleOpsHash: Hex | undefined;
+    const { output, readyError } = await runDevnet(
+      args,
+      async (banner) => {
+        const rollupAddress = /rollup \(NativeRollup\):\s+(0x[0-9a-fA-F]{40})/.exec(banner)![1] as Address;
+        const { l2 } = ultrasoundChains({ l1Url: `http://127.0.0.1:${l1Port}`, l2Url: `http://127.0.0.1:${l2Port}`, rollupAddress });
+        expect(l2.contracts?.multicall3?.address).to.equal(PREINSTALLS.multicall3);
+        const client = createPublicClient({ chain: l2, transport: http(), batch: { multicall: true } });
+        const [owner, bundler] = KEYS.map((key) => privateKeyToAccount(key));
+        const wallet = (account: typeof owner) => createWalletClient({ chain: l2, transport: http(), account });
+
+        // 1. multicall: aggregate3 through the preinstalled Multicall3 (the chain's address, no override).
+        const results = await client.multicall({
+          contracts: [
+            { address: PREINSTALLS.multicall3, abi: multicall3Abi, functionName: "getEthBalance", args: [owner!.address] },
+            { address: PREINSTALLS.multicall3, abi: multicall3Abi, functionName: "getCurrentBlockTimestamp" },
+          ],
+          allowFailure: false,
+        });
+        expect(results[0]).to.equal(parseEther("100"));
+        expect(results[1]).to.be.greaterThan(0n);
+        // batch.multicall: concurrent reads go out as one aggregate3 eth_call.
+        const [balance, ownerBalance] = await Promise.all([
+          client.readContract({ address: PREINSTALLS.multicall3, abi: multicall3Abi, functionName: "getEthBalance", args: [bundler!.address] }),
+          client.readContract({ address: PREINSTALLS.multicall3, abi: multicall3Abi, functionName: "getEthBalance", args: [owner!.address] }),
+        ]);
+        expect([balance, ownerBalance]).to.deep.equal([parseEther("100"), parseEther("100")]);
+
+        // 2. CREATE2 through Arachnid's deployer: SimpleAccountFactory(EntryPoint v0.7) at its predicted address.
+        const factoryInit = concat([accountFactoryArtifact.bytecode, encodeAbiParameters([{ type: "address" }], [PREINSTALLS.entryPointV07])]);
+        const salt = pad("0x01", { size: 32 });
+        const factory = getContractAddress({ opcode: "CREATE2", from: PREINSTALLS.deterministicDeployer, salt, bytecode: factoryInit });
+        const deployed = await wallet(owner!).sendTransaction({ to: PREINSTALLS.deterministicDeployer, data: concat([salt, factoryInit]) });
+        expect((await client.waitForTransactionReceipt({ hash: deployed })).status).to.equal("success");
+        expect(await client.getCode({ address: factory })).to.match(/^0x60/);
+
+        // ... and through Safe's singleton factory (same interface: salt ++ init code), at its own predicted address.
+        const viaSafe = getContractAddress({ opcode: "CREATE2", from: PREINSTALLS.safeSingletonFactory, salt, bytecode: factoryInit });
+        const safeTx = await wallet(owner!).sendTransaction({ to: PREINSTALLS.safeSingletonFactory, data: concat([salt, factoryInit]) });
+        expect((await client.waitForTransactionReceipt({ hash: safeTx })).status).to.equal("success");
+        // Same code but for its immutable (the SimpleAccount implementation it created, at another address).
+        expect(await client.getCode({ address: viaSafe })).to.have.length((await client.getCode({ address: factory }))!.length);
+
+        // 3. ERC-4337: a counterfactual SimpleAccount pays 0.25 ETH to a fresh address through EntryPoint v0.7's handleOps.
+        const sender = (await client.readContract({ address: factory, abi: accountFactoryArtifact.abi, functionName: "getAddress", args: [owner!.address, 7n] })) as Address;
+        const funded = await wallet(owner!).sendTransaction({ to: sender, value: parseEther("1") });
+        await client.waitForTransactionReceipt({ hash: funded });
+        const recipient = "0x000000000000000000000000000000000000beef" as Address;
+        const beneficiary = "0x000000000000000000000000000000000000b0b0" as Address;
+        const op = {
+          sender,
+          nonce: (await client.readContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "getNonce", args: [sender, 0n] })) as bigint,
+          initCode: concat([factory, encodeFunctionData({ abi: accountFactoryArtifact.abi, functionName: "createAccount", args: [owner!.address, 7n] })]),
+          callData: encodeFunctionData({ abi: accountArtifact.abi, functionName: "execute", args: [recipient, parseEther("0.25"), "0x"] }),
+          accountGasLimits: packUints(1_000_000n, 100_000n),
+          preVerificationGas: 60_000n,
+          gasFees: packUints(1_000_000_000n, 20_000_000_000n),
+          paymasterAndData: "0x" as Hex,
+          signature: "0x" as Hex,
+        };
+        const userOpHash = (await client.readContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "getUserOpHash", args: [op] })) as Hex;
+        op.signature = await owner!.signMessage({ message: { raw: userOpHash } });
+        handleOpsHash = await wallet(bundler!).writeContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "handleOps", args: [[op], beneficiary], gas: 2_000_000n });
+        const receipt = await client.waitForTransactionReceipt({ hash: handleOpsHash });
+        expect(receipt.status).to.equal("success");
+        expect(await client.getBalance({ address: recipient })).to.equal(parseEther("0.25"));
+        expect(await client.getBalance({ address: beneficiary }), "EntryPoint pays the beneficiary").to.be.greaterThan(0n);
+        expect(await client.getCode({ address: sender }), "the account was created by the op").to.match(/^0x[0-9a-f]{40,}/);
+        const event = receipt.logs.find((log) => log.address.toLowerCase() === PREINSTALLS.entryPointV07.toLowerCase() && log.topics[1] === userOpHash);
+        expect(event, "UserOperationEvent").to.not.equal(undefined);
+      },
+      240_000,
+    );
+    if (readyError !== undefined) throw readyError;
+    expect(output).to.match(/L2 block \d+ verified on L1 block/);
+    expect(output, "debug: a line per transaction").to.include(`tx ${handleOpsHash} from `);
+  });
+});

@@ -1,0 +1,119 @@
+import { expect } from "chai";
+import { createRequire } from "node:module";
+import { Account, bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
+import { createVM, type VM } from "@ethereumjs/vm";
+import { concat, getCreate2Address, keccak256, Transaction } from "ethers";
+import {
+  createL2Common,
+  defaultGenesis,
+  devGenesis,
+  ENTRY_POINT_V07_SALT,
+  parseGenesisJson,
+  preinstallAlloc,
+  PREINSTALLS,
+  writeGenesis,
+} from "../../src/engine/index.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Code hashes of the accounts on Ethereum mainnet (`eth_getProof(addr).codeHash`):
+ * - 0x4e59…956C (Arachnid's deterministic-deployment-proxy) and 0x914d…43d7 (Safe's singleton
+ *   factory, the same 69 bytes): 0x2fa86add…4989, the value Foundry/alloy pin for their
+ *   `CREATE2_DEPLOYER` and Safe's deployment tooling lists for SafeSingletonFactory.
+ * EntryPoint v0.7 has immutables, so its hash is proven another way: its CREATE2 address is a
+ * hash of its init code, so the package's init code is mainnet's iff it lands at 0x0000…a032.
+ */
+const PROXY_CODE_HASH = "0x2fa86add0aed31f33a762c9d88e807c475bd51d0f52bd0955754b2608f7e4989";
+/**
+ * Multicall3's mainnet code hash (mds1/multicall's deployment; Optimism's Preinstalls test pins the
+ * same code). No npm package publishes that build: the genesis carries viem's build of the same
+ * contract (`multicall3Bytecode`, viem's deployless multicall), whose hash is pinned below.
+ */
+const MULTICALL3_MAINNET_CODE_HASH = "0xd5c15df687b16f2ff992fc8d767b4216323184a2bbc6ee2f9c398c318e770891";
+const MULTICALL3_VIEM_CODE_HASH = "0x5a29a1eb2f59e45e4249b938c8192cac0d2bd32398e1afa03f302a867db692ea";
+
+/** The senders of the presigned deployment transactions (nonce 0 each), from their projects' READMEs / packages. */
+const ARACHNID_DEPLOYER_SIGNER = "0x3fab184622dc19b6109349b94811493bf2a45362";
+const MULTICALL3_SIGNER = "0x05f32B3cC3888453ff71B01135B34FF8e41263F2";
+
+async function freshVM(): Promise<VM> {
+  return createVM({ common: createL2Common(167_001n) });
+}
+
+/** Runs a CREATE from `from` (nonce 0) with `init`, as its deployment transaction did; returns the created address. */
+async function create(vm: VM, from: string, init: string): Promise<string> {
+  const caller = createAddressFromString(from);
+  await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
+  const result = await vm.evm.runCall({ caller, data: hexToBytes(init as `0x${string}`), gasLimit: 30_000_000n });
+  expect(result.execResult.exceptionError, "deployment failed").to.equal(undefined);
+  return result.createdAddress!.toString();
+}
+
+async function expectAccount(vm: VM, address: string): Promise<void> {
+  const expected = preinstallAlloc()[address.toLowerCase()]!;
+  const at = createAddressFromString(address);
+  expect(bytesToHex(await vm.stateManager.getCode(at)), `${address} code`).to.equal(expected.code);
+  expect((await vm.stateManager.getAccount(at))!.nonce, `${address} nonce`).to.equal(expected.nonce);
+  const storage = await vm.stateManager.dumpStorage!(at);
+  expect(Object.keys(storage).length, `${address} storage slots`).to.equal(Object.keys(expected.storage ?? {}).length);
+  for (const [slot, value] of Object.entries(expected.storage ?? {})) {
+    const got = await vm.stateManager.getStorage(at, hexToBytes(slot as `0x${string}`));
+    expect(BigInt(bytesToHex(got)), `${address} slot ${slot}`).to.equal(BigInt(value));
+  }
+}
+
+describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7) in the default genesis", function () {
+  this.timeout(60_000);
+
+  it("the CREATE2 proxies: Safe's presigned deployment and Arachnid's init code leave the genesis accounts at 0x914d… and 0x4e59…, with mainnet's code hash", async function () {
+    const safe = require("@safe-global/safe-singleton-factory/artifacts/1/deployment.json") as { transaction: string; signerAddress: string };
+    const init = Transaction.from(safe.transaction).data;
+    const vm = await freshVM();
+    expect(await create(vm, safe.signerAddress, init)).to.equal(PREINSTALLS.safeSingletonFactory.toLowerCase());
+    // Arachnid's presigned transaction (no chain id) carries the same init code from its own signer.
+    expect(await create(vm, ARACHNID_DEPLOYER_SIGNER, init)).to.equal(PREINSTALLS.deterministicDeployer.toLowerCase());
+    await expectAccount(vm, PREINSTALLS.safeSingletonFactory);
+    await expectAccount(vm, PREINSTALLS.deterministicDeployer);
+    expect(keccak256(preinstallAlloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code)).to.equal(PROXY_CODE_HASH);
+  });
+
+  it("Multicall3: viem's creation code from Multicall3's deployer (nonce 0) lands at 0xcA11… and leaves the genesis account", async function () {
+    const viemMain = require.resolve("viem");
+    const { multicall3Bytecode } = require(viemMain.replace(/index\.js$/, "constants/contracts.js")) as { multicall3Bytecode: string };
+    const vm = await freshVM();
+    expect(await create(vm, MULTICALL3_SIGNER, multicall3Bytecode)).to.equal(PREINSTALLS.multicall3.toLowerCase());
+    await expectAccount(vm, PREINSTALLS.multicall3);
+    const hash = keccak256(preinstallAlloc()[PREINSTALLS.multicall3.toLowerCase()]!.code);
+    expect(hash).to.equal(MULTICALL3_VIEM_CODE_HASH);
+    expect(hash, "viem's build is not byte-identical to mainnet's (see MULTICALL3_MAINNET_CODE_HASH)").to.not.equal(MULTICALL3_MAINNET_CODE_HASH);
+  });
+
+  it("EntryPoint v0.7: the package's init code is mainnet's (CREATE2 address 0x0000…a032); run through the deterministic deployer it leaves EntryPoint and SenderCreator as in the genesis", async function () {
+    const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: string };
+    expect(getCreate2Address(PREINSTALLS.deterministicDeployer, ENTRY_POINT_V07_SALT, keccak256(entryPoint.bytecode))).to.equal(PREINSTALLS.entryPointV07);
+    const vm = await freshVM();
+    const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
+    await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
+    await vm.stateManager.putCode(proxy, hexToBytes(preinstallAlloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));
+    const caller = createAddressFromString("0x00000000000000000000000000000000000000c0");
+    await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
+    const result = await vm.evm.runCall({ caller, to: proxy, data: hexToBytes(concat([ENTRY_POINT_V07_SALT, entryPoint.bytecode]) as `0x${string}`), gasLimit: 30_000_000n });
+    expect(result.execResult.exceptionError).to.equal(undefined);
+    expect(bytesToHex(result.execResult.returnValue)).to.equal(PREINSTALLS.entryPointV07.toLowerCase());
+    await expectAccount(vm, PREINSTALLS.entryPointV07);
+    await expectAccount(vm, PREINSTALLS.senderCreatorV07);
+  });
+
+  it("defaultGenesis and devGenesis hold every preinstall; `preinstalls: false` (and the JSON field) leaves them out and changes the state root", async function () {
+    for (const genesis of [defaultGenesis(), devGenesis(), parseGenesisJson(JSON.stringify({ chainId: 7 }))]) {
+      for (const address of Object.values(PREINSTALLS)) expect(genesis.alloc[address.toLowerCase()]?.code, address).to.match(/^0x[0-9a-f]{100,}$/);
+    }
+    const without = [defaultGenesis({ preinstalls: false }), parseGenesisJson(JSON.stringify({ chainId: 167001, preinstalls: false }))];
+    for (const genesis of without) for (const address of Object.values(PREINSTALLS)) expect(genesis.alloc[address.toLowerCase()], address).to.equal(undefined);
+    const [withRoot, withoutRoot] = await Promise.all([writeGenesis(defaultGenesis()), writeGenesis(without[0]!)]);
+    expect(bytesToHex(withRoot.header.stateRoot)).to.not.equal(bytesToHex(withoutRoot.header.stateRoot));
+    expect(bytesToHex(withoutRoot.header.stateRoot)).to.equal(bytesToHex((await writeGenesis(without[1]!)).header.stateRoot));
+    expect(() => parseGenesisJson(JSON.stringify({ chainId: 1, preinstalls: "no" }))).to.throw(/preinstalls must be true or false/);
+  });
+});
