@@ -9,7 +9,9 @@ function modulesUnder(dir: string, prefix = ""): string[] {
   return readdirSync(path.join(dir, prefix)).flatMap((name) => {
     const relative = path.join(prefix, name);
     if (statSync(path.join(dir, relative)).isDirectory()) return modulesUnder(dir, relative);
-    return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [relative] : [];
+    // A child process's entry point (`*-process.ts`) runs when it starts, as a script does: it is
+    // not a module to import.
+    return name.endsWith(".ts") && !name.endsWith(".d.ts") && !name.endsWith("-process.ts") ? [relative] : [];
   });
 }
 
