@@ -1,10 +1,12 @@
 import { expect } from "chai";
-import { type Contract, type Signer, type TypedDataDomain, Wallet } from "ethers";
+import { Contract, ContractFactory, type Signer, type TypedDataDomain, Wallet } from "ethers";
 import { network } from "hardhat";
 import { devAccounts } from "../../../src/engine/chain.js";
 import { devGenesis, type GenesisConfig } from "../../../src/engine/genesis.js";
 import { createL2Chain, type L2Chain } from "../../../src/engine/state.js";
 import { deployRollup } from "../../../src/sdk/contracts.js";
+import { loadArtifact } from "../../../src/shared/artifacts.js";
+import { createRollup, deployFactory } from "../../../src/sdk/factory.js";
 import {
   commitmentOf,
   deployGatedRollup,
@@ -178,6 +180,33 @@ describe("PreconfRegistry", function () {
       const second = await prepareBlock(ethers, chain);
       await expect(advance(other, second)).to.emit(rollup, "BlockAdvanced");
       expect((await rollup.getFunction("head")()).number).to.equal(2n);
+    });
+
+    it("gates clones of a chain-id-0 PreconfGatedRollup made by a RollupFactory (the registry is in the implementation's code)", async function () {
+      const address = await operator.getAddress();
+      await register(operator);
+      const artifact = loadArtifact("l1/PreconfGatedRollup.sol", "PreconfGatedRollup");
+      const zero = "0x" + "00".repeat(32);
+      const implementation = await new ContractFactory(artifact.abi as never, artifact.bytecode, other)
+        .deploy(await registry.getAddress(), 0, 0, zero, zero, 0, ZERO, ZERO);
+      const factory = await deployFactory(other, { implementation: await implementation.getAddress() });
+      const clone = await createRollup(factory, genesis);
+      const gated = new Contract(clone.address, ["function PRECONF_REGISTRY() view returns (address)"], other);
+      expect(await gated.getFunction("PRECONF_REGISTRY")()).to.equal(await registry.getAddress());
+      const slot = await nextSlotOf(address);
+      await mineUntilNext(slot);
+      const prepared = await prepareBlock(ethers, clone.chain);
+      await expect(
+        clone.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit: prepared.gasLimit }),
+      )
+        .to.be.revertedWithCustomError(registry, "PreconfRegistry_NotSlotOperator")
+        .withArgs(await other.getAddress(), address, slot);
+      await mineUntilNext(await nextSlotOf(address));
+      await expect(
+        (clone.rollup.connect(operator) as Contract).getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", {
+          gasLimit: prepared.gasLimit,
+        }),
+      ).to.emit(clone.rollup, "BlockAdvanced");
     });
 
     it("keeps plain NativeRollups ungated", async function () {
