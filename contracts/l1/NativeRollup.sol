@@ -303,6 +303,7 @@ contract NativeRollup is INativeRollup {
         Head memory parent = _currentHead();
         // First and cheap: a proposer that lost the race for this height stops here.
         require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
+        _checkProposer();
         // After the parent check, which a retired rollup's head still answers: a race lost on a
         // retired rollup says so, and the lost-race path keeps its cost.
         require(!_retired, NativeRollup_Retired());
@@ -347,6 +348,11 @@ contract NativeRollup is INativeRollup {
         }
         require(_claimed == _delivered || _messagesLength > 0, NativeRollup_MessagesMissing());
     }
+
+    /// @dev Who may advance: anyone here. A hook for {PreconfGatedRollup}, which asks its
+    ///      preconfirmation registry (docs/preconf.md); after the parent check, so a lost race
+    ///      still reverts first and cheapest.
+    function _checkProposer() internal view virtual {}
 
     /// @dev EXECUTE (a hook so that test harnesses can stand in for the precompile).
     function _execute(
