@@ -108,6 +108,30 @@ interface INativeRollup {
         bytes[] storageProof;
     }
 
+    /// @notice One L2 → L1 call (docs/sync.md, "L2 → L1"): an L2 contract asked the messenger to
+    ///         call an L1 contract and used the answer inside its L2 transaction. The L1
+    ///         transaction that verifies the block makes the same call and compares.
+    struct L1Call {
+        /// @dev The L2 contract that asked (`msg.sender` of `L2Messenger.callL1`); on L1 the
+        ///      call comes from the rollup with `xDomainMessageSender() == caller`.
+        address caller;
+        /// @dev The L1 contract called (never the rollup itself); no value is sent.
+        address target;
+        bytes data;
+        /// @dev Whether the L1 call succeeded, and its return (or revert) data, as the L2 used them.
+        bool success;
+        bytes returnData;
+    }
+
+    /// @notice What `advanceWithL1Calls` needs besides the block: the calls in the order the L2
+    ///         consumed them, and the proof of the L2's record of them in the verified state.
+    struct L1CallExecution {
+        L1Call[] calls;
+        /// @dev `eth_getProof` of the L2 messenger's `l1CallsConsumed[l2BlockNumber]` in the new block.
+        bytes[] accountProof;
+        bytes[] storageProof;
+    }
+
     /// @notice Emitted for every verified L2 block, with everything a follower needs to rebuild
     ///         its header. The transactions are in this L1 transaction: in its calldata
     ///         (`blobHashes` empty, `dataHash` = keccak256 of the bytes) or in its blobs
@@ -215,6 +239,14 @@ interface INativeRollup {
     error NativeRollup_SyncMessagesUndelivered(uint64 claimed, uint256 queued);
     /// @dev The L2 results recorded in the verified block (`proven`) are not the table's (`expected`).
     error NativeRollup_SyncResultsMismatch(bytes32 proven, bytes32 expected);
+    /// @dev L2 → L1 call `index` answered differently on L1 now (`success`, `returnData`) than the
+    ///      table the L2 used: L1 state changed since the block was built (the SDK rebuilds).
+    error NativeRollup_L1CallResultMismatch(uint256 index, address caller, address target, bool success, bytes returnData);
+    /// @dev An L2 → L1 call to the rollup itself (it would act with the rollup's authority).
+    error NativeRollup_L1CallToRollup(uint256 index);
+    /// @dev The L2 → L1 calls the verified block consumed (`proven`, L2Messenger.l1CallsConsumed)
+    ///      are not the table (`expected`): a call left out, added, reordered or altered.
+    error NativeRollup_L1CallsMismatch(bytes32 proven, bytes32 expected);
 
     /// @notice A message joined the L1→L2 queue.
     /// @param index Its position in the queue.
@@ -233,6 +265,9 @@ interface INativeRollup {
     /// @notice A sync execution landed: L2 block `number` made its `calls` L1 → L2 calls, whose
     ///         results (`resultsHash`, docs/sync.md) L1 checked against the block's state.
     event SyncExecuted(uint256 indexed number, uint256 calls, bytes32 resultsHash);
+    /// @notice L2 block `number` made `calls` L2 → L1 calls; L1 made them again in the same
+    ///         transaction with the same results (`callsHash`, the fold L2Messenger records).
+    event L1CallsExecuted(uint256 indexed number, uint256 calls, bytes32 callsHash);
 
     /// @notice The rollup was retired: no block after `number` will ever be verified.
     /// @param number The head's L2 block number at retirement (its last block).
@@ -345,6 +380,21 @@ interface INativeRollup {
     /// @notice Called by an L2Proxy: checks `(_caller, proxy's L2 address, msg.value, _data)`
     ///         against the next table entry, enqueues it and returns the entry's result.
     function syncProxyCall(address _caller, bytes calldata _data) external payable returns (bool success_, bytes memory returnData_);
+
+    /// @notice Synchronous L2 → L1 calls (docs/sync.md, "L2 → L1"). First makes each call of
+    ///         `_l1.calls` from the rollup (`xDomainMessageSender() == caller`, no value) and
+    ///         requires the table's result; then enqueues the table as one L1→L2 message to the
+    ///         L2 messenger, which answers `callL1` from it in the block; then advances the rollup
+    ///         with the block (as `advance`; it must deliver the whole queue); then requires the
+    ///         messenger's `l1CallsConsumed` in the verified state to be the fold of the whole
+    ///         table. Any mismatch reverts it all.
+    function advanceWithL1Calls(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        L1CallExecution calldata _l1
+    ) external;
 
     /// @notice The L2Proxy address of `_l2Address` (whether created yet or not).
     function l2Proxy(address _l2Address) external view returns (address);

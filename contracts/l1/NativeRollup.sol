@@ -38,6 +38,11 @@ contract NativeRollup is INativeRollup {
     ///         enqueues it: `enqueueFromRollup` sets `msg.sender`, and no call comes from the
     ///         ECRECOVER precompile's address.
     address public constant SYNC_SOURCE = address(1);
+    /// @notice The `sourceRollup` of the message carrying an L2 → L1 call table (docs/sync.md).
+    ///         Only `advanceWithL1Calls` enqueues it (no call comes from the SHA-256 precompile).
+    address public constant L1_CALLS_SOURCE = address(2);
+    /// @notice The storage slot of `L2Messenger.l1CallsConsumed` (a mapping by L2 block number).
+    uint256 public constant L1_CALLS_CONSUMED_SLOT = 7;
 
     /// @dev This contract's own address. A clone runs this code by DELEGATECALL, where
     ///      `address(this)` is the clone: `address(this) != _SELF` tells the two forms apart.
@@ -733,6 +738,55 @@ contract NativeRollup is INativeRollup {
 
     function _syncSlot(uint256 _i) private pure returns (uint256) {
         return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
+    }
+
+    // ---------------------------------------------------------------- sync L2 → L1 calls (docs/sync.md)
+
+    /// @inheritdoc INativeRollup
+    /// @dev The L1 calls run first, on the L1 state as the transaction found it: that is the state
+    ///      the builder simulated (at `pending`), and nothing this function does can have changed
+    ///      it yet. Their results are checked against the table, the table then goes to L2 in the
+    ///      queue (so EXECUTE verifies the block answered from exactly it), and the proof shows the
+    ///      L2 consumed every entry, in order, with its caller. `nonReentrant` keeps the calls out
+    ///      of claim/forward/withdrawBurnedFees and of a nested advanceWithL1Calls.
+    function advanceWithL1Calls(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        L1CallExecution calldata _l1
+    ) external nonReentrant {
+        require(!_syncActive, NativeRollup_SyncReentrant());
+        bytes32 expected = _makeL1Calls(_l1.calls);
+        _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
+        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages);
+        uint64 number = _head.number;
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
+        bytes32 consumedSlot = keccak256(abi.encode(uint256(number), L1_CALLS_CONSUMED_SLOT));
+        bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, consumedSlot, _l1.storageProof));
+        require(proven == expected, NativeRollup_L1CallsMismatch(proven, expected));
+        emit L1CallsExecuted(number, _l1.calls.length, expected);
+    }
+
+    /// @dev Makes the table's L1 calls in order, each from the rollup with its L2 caller as
+    ///      `xDomainMessageSender`, requires each result to be the table's, and returns the fold
+    ///      h = keccak256(abi.encode(h, keccak256(abi.encode(caller, target, keccak256(data),
+    ///      success, keccak256(returnData))))) from 0, as L2Messenger.callL1 computes it.
+    function _makeL1Calls(L1Call[] calldata _calls) internal returns (bytes32 folded_) {
+        for (uint256 i; i < _calls.length; ++i) {
+            L1Call calldata c = _calls[i];
+            require(c.target != address(this), NativeRollup_L1CallToRollup(i));
+            _xDomainSender = c.caller;
+            (bool ok, bytes memory returnData) = c.target.call(c.data);
+            _xDomainSender = address(0);
+            require(
+                ok == c.success && keccak256(returnData) == keccak256(c.returnData),
+                NativeRollup_L1CallResultMismatch(i, c.caller, c.target, ok, returnData)
+            );
+            bytes32 entry = keccak256(abi.encode(c.caller, c.target, keccak256(c.data), ok, keccak256(returnData)));
+            folded_ = keccak256(abi.encode(folded_, entry));
+        }
     }
 
     // ---------------------------------------------------------------- burned fees

@@ -43,6 +43,30 @@ contract L2Messenger {
     ///         h = keccak256(abi.encode(h, index, success, keccak256(returnData))) from 0. L1 proves
     ///         this slot (NativeRollup.SYNC_RESULTS_SLOT) against the block's state root.
     mapping(uint256 blockNumber => bytes32) public syncResults; // slot 6
+    /// @notice Per L2 block, the fold of the L2 → L1 calls answered by `callL1` (docs/sync.md):
+    ///         h = keccak256(abi.encode(h, keccak256(abi.encode(caller, target, keccak256(data),
+    ///         success, keccak256(returnData))))) from 0. L1 proves this slot
+    ///         (NativeRollup.L1_CALLS_CONSUMED_SLOT) and requires it to be the fold of the whole table.
+    mapping(uint256 blockNumber => bytes32) public l1CallsConsumed; // slot 7
+    /// @notice Per L2 block, the L2 → L1 call table delivered to it (from L1, in the queue).
+    mapping(uint256 blockNumber => L1CallAnswer[]) internal _l1CallTable; // slot 8
+    /// @notice Per L2 block, the next entry of its table `callL1` answers from.
+    mapping(uint256 blockNumber => uint256) public l1CallCursor; // slot 9
+    /// @notice Per L2 block, whether a table was delivered (without one, `callL1` reverts).
+    mapping(uint256 blockNumber => bool) public l1CallTableLoaded; // slot 10
+
+    /// @notice One answer of an L2 → L1 call table, as stored (the request by its data's hash).
+    struct L1CallAnswer {
+        address caller;
+        address target;
+        bytes32 dataHash;
+        bool success;
+        bytes returnData;
+    }
+
+    /// @notice The `sourceRollup` NativeRollup gives the message that carries a block's L2 → L1
+    ///         call table (its L1_CALLS_SOURCE): `abi.encode(INativeRollup.L1Call[])`, loaded, not called.
+    address public constant L1_CALLS_SOURCE = address(2);
 
     /// @notice The `sourceRollup` NativeRollup gives a sync call's message (its SYNC_SOURCE): the
     ///         call's result is recorded in `syncResults` and a revert is final (not retryable),
@@ -65,6 +89,8 @@ contract L2Messenger {
     event MessageSent(uint256 indexed nonce, bytes32 indexed hash, INativeRollup.L2Message message);
     /// @notice A sync L1 → L2 call ran (message `index`): its outcome, as L1 returned it to the caller.
     event SyncCallExecuted(uint256 indexed index, bool success, bytes returnData);
+    /// @notice `callL1` answered entry `index` of this block's L2 → L1 call table.
+    event L1CallAnswered(uint256 indexed index, address indexed caller, address indexed target, bool success);
     /// @notice A coinbase's delivery fee could not be paid and was credited to it instead.
     event FeeUnclaimed(address indexed coinbase, uint256 amount);
     /// @notice A coinbase withdrew its unclaimed delivery fees.
@@ -98,6 +124,15 @@ contract L2Messenger {
     error L2Messenger_MessageGasTooHigh(uint64 gasLimit, uint256 max);
     /// @dev Data above MAX_MESSAGE_DATA (the destination rollup would refuse it forever).
     error L2Messenger_MessageDataTooLarge(uint256 length, uint256 max);
+    /// @dev `callL1` in a block that was delivered no L2 → L1 call table (only a block verified
+    ///      by NativeRollup.advanceWithL1Calls has one).
+    error L2Messenger_NoL1CallTable(uint256 blockNumber);
+    /// @dev `callL1` number `index` of the block is beyond its table: the builder did not foresee it.
+    error L2Messenger_L1CallUnexpected(uint256 index, address caller, address target, bytes data);
+    /// @dev `callL1` number `index` is not the table's entry `index` (caller, target or data differ).
+    error L2Messenger_L1CallMismatch(uint256 index, address caller, address target, bytes data);
+    /// @dev A second table for the same block.
+    error L2Messenger_L1CallTableLoaded(uint256 blockNumber);
     /// @dev Paying unclaimed fees failed.
     error L2Messenger_TransferFailed(address to, uint256 amount);
 
@@ -144,6 +179,9 @@ contract L2Messenger {
             bool success;
             if (m.sourceRollup == SYNC_SOURCE) {
                 success = _runSync(m);
+            } else if (m.sourceRollup == L1_CALLS_SOURCE) {
+                _loadL1Calls(m.data);
+                success = true;
             } else {
                 success = _run(m.sender, m.sourceRollup, m.to, m.value, m.gasLimit, m.data);
                 if (!success) failedMessages[hash] = true;
@@ -231,6 +269,48 @@ contract L2Messenger {
         bytes32 folded = keccak256(abi.encode(syncResults[block.number], _m.index, ok_, keccak256(returnData)));
         syncResults[block.number] = folded;
         emit SyncCallExecuted(_m.index, ok_, returnData);
+    }
+
+    // ---------------------------------------------------------------- sync L2 → L1 calls
+
+    /// @dev Stores the block's L2 → L1 call table (the message NativeRollup.advanceWithL1Calls
+    ///      enqueued after making those calls on L1 with these results).
+    function _loadL1Calls(bytes calldata _data) private {
+        require(!l1CallTableLoaded[block.number], L2Messenger_L1CallTableLoaded(block.number));
+        l1CallTableLoaded[block.number] = true;
+        INativeRollup.L1Call[] memory calls = abi.decode(_data, (INativeRollup.L1Call[]));
+        L1CallAnswer[] storage table = _l1CallTable[block.number];
+        for (uint256 i; i < calls.length; ++i) {
+            INativeRollup.L1Call memory c = calls[i];
+            table.push(L1CallAnswer(c.caller, c.target, keccak256(c.data), c.success, c.returnData));
+        }
+    }
+
+    /// @notice Calls `_target` on L1 synchronously (docs/sync.md, "L2 → L1"): returns the L1
+    ///         call's outcome, like a low-level call (`success_` false: `returnData_` is its
+    ///         revert data). The answer is the next entry of this block's table, which must be
+    ///         `(msg.sender, _target, _data)`; L1 makes the same call, from the rollup with
+    ///         `xDomainMessageSender() == msg.sender` and no value, in the transaction that
+    ///         verifies this block, and reverts it all if the result differs. Reverts if the block
+    ///         has no table, past its end, on a different request, or during a delivery.
+    function callL1(address _target, bytes calldata _data) external returns (bool success_, bytes memory returnData_) {
+        require(!_locked, L2Messenger_Reentrant());
+        require(l1CallTableLoaded[block.number], L2Messenger_NoL1CallTable(block.number));
+        uint256 i = l1CallCursor[block.number];
+        L1CallAnswer[] storage table = _l1CallTable[block.number];
+        require(i < table.length, L2Messenger_L1CallUnexpected(i, msg.sender, _target, _data));
+        L1CallAnswer storage answer = table[i];
+        bytes32 dataHash = keccak256(_data);
+        require(
+            answer.caller == msg.sender && answer.target == _target && answer.dataHash == dataHash,
+            L2Messenger_L1CallMismatch(i, msg.sender, _target, _data)
+        );
+        l1CallCursor[block.number] = i + 1;
+        success_ = answer.success;
+        returnData_ = answer.returnData;
+        bytes32 entry = keccak256(abi.encode(msg.sender, _target, dataHash, success_, keccak256(returnData_)));
+        l1CallsConsumed[block.number] = keccak256(abi.encode(l1CallsConsumed[block.number], entry));
+        emit L1CallAnswered(i, msg.sender, _target, success_);
     }
 
     // ---------------------------------------------------------------- L2 → L1

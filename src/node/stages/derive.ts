@@ -38,6 +38,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   // A sync transaction (docs/sync.md) verifies its block with the same first four arguments as
   // `advance` (claim, transactions, witness, messages): the same words hold their offsets.
   const syncExecuteSelector = rollupInterface.getFunction("syncExecute")!.selector.slice(2);
+  // So does a block with synchronous L2 → L1 calls (`advanceWithL1Calls`, docs/sync.md).
+  const l1CallsSelector = rollupInterface.getFunction("advanceWithL1Calls")!.selector.slice(2);
 
   /**
    * The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block:
@@ -54,8 +56,9 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   }
 
   async function fromCalldata(advance: AdvanceRecord, input: string): Promise<Uint8Array> {
-    const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, syncExecuteSelector, TRANSACTIONS_ARGUMENT);
-    if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages) or syncExecute`);
+    const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, syncExecuteSelector, TRANSACTIONS_ARGUMENT) ??
+      advanceArgument(input, l1CallsSelector, TRANSACTIONS_ARGUMENT);
+    if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages) syncExecute or advanceWithL1Calls`);
     if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw dataNotFound(advance, "its transactions do not hash to the event's dataHash");
     return data;
   }
@@ -72,7 +75,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     const messages =
       advanceArgument(calldata, advanceSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, advanceWithBlobsSelector, MESSAGES_ARGUMENT) ??
-      advanceArgument(calldata, syncExecuteSelector, MESSAGES_ARGUMENT);
+      advanceArgument(calldata, syncExecuteSelector, MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, l1CallsSelector, MESSAGES_ARGUMENT);
     if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
     return messages;
   }
