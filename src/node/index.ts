@@ -293,7 +293,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   const run = (): Promise<RunResult> => {
     const next = queue.then(async () => {
       // A write failure (the journal's) or a damaged record a read found stops the pipeline too.
-      const broken = store.failure() ?? store.corruption();
+      const broken = store.corruption() ?? store.failure();
       if (halted === undefined && broken !== undefined) halt(broken);
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
@@ -413,7 +413,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     return {
       l1: { chainId: l1ChainId, head: l1Head, followed },
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
-      ...((halted ?? store.failure() ?? store.corruption()) === undefined ? {} : { halted: halted ?? store.failure() ?? store.corruption() }),
+      ...((halted ?? store.corruption() ?? store.failure()) === undefined ? {} : { halted: halted ?? store.corruption() ?? store.failure() }),
       finalityViolations: [...violations],
     };
   };

@@ -66,6 +66,38 @@ export function checkStoreFiles(dir: string): void {
 }
 
 /**
+ * Whether LMDB itself failed in a way only a damaged file explains: a page it cannot find, a
+ * page or meta it finds corrupt, or the aborted transaction (`MDB_BAD_TXN`) such a read leaves
+ * behind (lmdb-js prints "page N not found", then the transaction fails with MDB_BAD_TXN).
+ */
+export function isLmdbCorruption(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_INVALID|page \d+ not found/i.test(message);
+}
+
+/** Runs an LMDB read; a failure that only a damaged file explains becomes a {@link StoreCorruptError} (reported). */
+function readOrCorrupt<T>(read: () => T, file: string, table: string, report: (error: StoreCorruptError) => void): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!isLmdbCorruption(error)) throw error;
+    const corrupt = new StoreCorruptError(file, `LMDB could not read the ${table} table (${(error as Error).message.split("\n")[0]})`, { table });
+    report(corrupt);
+    throw corrupt;
+  }
+}
+
+/** Iterates an LMDB range, turning a damaged file's failures into a {@link StoreCorruptError}. */
+function* rangeOrCorrupt<T>(range: Iterable<T>, file: string, table: string, report: (error: StoreCorruptError) => void): Generator<T> {
+  const iterator = readOrCorrupt(() => range[Symbol.iterator](), file, table, report);
+  for (;;) {
+    const next = readOrCorrupt(() => iterator.next(), file, table, report);
+    if (next.done === true) return;
+    yield next.value;
+  }
+}
+
+/**
  * `db` with a CRC-32 of key ‖ value after every value it stores (rule 2): reads check and strip
  * it, and throw {@link StoreCorruptError} naming `table` and the key on a mismatch.
  */
@@ -93,14 +125,14 @@ export function checksummedTable<K extends Buffer | string>(
   };
   return {
     getBinary(key) {
-      const stored = db.getBinary(key);
+      const stored = readOrCorrupt(() => db.getBinary(key), file, table, report);
       return stored === undefined ? undefined : open(key, stored);
     },
     putSync: (key, value) => db.putSync(key, seal(key, value)),
     removeSync: (key) => db.removeSync(key),
-    getKeys: (options?: TableRange<K>) => db.getKeys(options),
+    getKeys: (options?: TableRange<K>) => rangeOrCorrupt(db.getKeys(options), file, table, report) as ReturnType<typeof db.getKeys>,
     *getRange(options?: TableRange<K>) {
-      for (const { key, value } of db.getRange(options)) yield { key, value: open(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) };
+      for (const { key, value } of rangeOrCorrupt(db.getRange(options), file, table, report)) yield { key, value: open(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) };
     },
   };
 }
@@ -125,14 +157,14 @@ export function contentCheckedTable(db: Table<Uint8Array, Buffer>, file: string,
   };
   return {
     getBinary(key) {
-      const value = db.getBinary(key);
+      const value = readOrCorrupt(() => db.getBinary(key), file, "trie", report);
       return value === undefined ? undefined : check(key, value);
     },
     putSync: (key, value) => db.putSync(key, value),
     removeSync: (key) => db.removeSync(key),
-    getKeys: (options) => db.getKeys(options),
+    getKeys: (options) => rangeOrCorrupt(db.getKeys(options), file, "trie", report) as ReturnType<typeof db.getKeys>,
     *getRange(options) {
-      for (const { key, value } of db.getRange(options)) yield { key, value: check(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) };
+      for (const { key, value } of rangeOrCorrupt(db.getRange(options), file, "trie", report)) yield { key, value: check(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) };
     },
   };
 }

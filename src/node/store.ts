@@ -27,8 +27,8 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync 
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError, DataDirMismatchError, StoreWriteError, type StoreCorruptError } from "./errors.js";
-import { checkStoreFiles, checksummedTable, contentCheckedTable } from "./integrity.js";
+import { DataDirInUseError, DataDirMismatchError, StoreCorruptError, StoreWriteError } from "./errors.js";
+import { checkStoreFiles, checksummedTable, contentCheckedTable, isLmdbCorruption } from "./integrity.js";
 
 /**
  * Bumped when the layout changes: a store of another version is refused like another L1's.
@@ -219,6 +219,12 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
         if (thrown !== undefined && thrown.error === error) throw error;
         const code = (error as { code?: string | number }).code;
         failed = new StoreWriteError(resolved, (error as Error).message.split("\n")[0]!, code, { cause: error });
+        // A write that fails on a page LMDB cannot read is a damaged file, not a full disk: say so.
+        if (error instanceof StoreCorruptError || isLmdbCorruption(error)) {
+          const damaged = error instanceof StoreCorruptError ? error : new StoreCorruptError(file, `LMDB could not write to it (${(error as Error).message.split("\n")[0]})`);
+          report(damaged);
+          throw damaged;
+        }
         throw failed;
       }
     },
