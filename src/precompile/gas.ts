@@ -30,3 +30,15 @@ export const EXECUTE_BLOB_GAS = 50_000n;
 export function executeGas(inputLength: number, gasUsed: bigint, blobs = 0): bigint {
   return EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS * BigInt(inputLength) + EXECUTE_BLOB_GAS * BigInt(blobs);
 }
+
+/**
+ * EXECUTE's L1 gas under its own market (`market.ts`; docs/execute.md, "Gas market"): the fixed
+ * cost and the input's bytes and blobs only. The L2 gas the block used is paid in ETH
+ * (`gasUsed × executeBaseFee`) and metered against the market's per-L1-block limit instead, so
+ * one L2 block is no longer bounded by one L1 transaction (EIP-7825's 2^24). The fixed cost is
+ * `EXECUTE_BASE_GAS`, the proposal's EXECUTE_GAS_COST: the same fixed work (state setup, the
+ * anchor call, three roots).
+ */
+export function executeMarketGas(inputLength: number, blobs = 0): bigint {
+  return executeGas(inputLength, 0n, blobs);
+}

@@ -4,7 +4,13 @@
  * Hardhat plugin (`src/hardhat`) puts into EDR.
  */
 export { EXECUTE_ADDRESS, GAS_USED_OFFSET, encodeExecuteInput, decodeExecuteInput, encodeExecuteOutput, decodeExecuteOutput, EXECUTE_OUTPUT_LENGTH, ExecuteInputDecodeError } from "./codec.js";
-export { EXECUTE_BASE_GAS, EXECUTE_INPUT_BYTE_GAS, executeGas } from "./gas.js";
+export { EXECUTE_BASE_GAS, EXECUTE_INPUT_BYTE_GAS, executeGas, executeMarketGas } from "./gas.js";
+export {
+  DEFAULT_EXECUTE_MARKET, EXECUTE_CUMULATIVE_GAS_LIMIT, EXECUTE_CUMULATIVE_GAS_TARGET, MIN_EXECUTE_BASE_FEE, EMPTY_EXECUTE_MARKET,
+  chargeExecute, checkExecuteMarketConfig, executeBaseFee, executeBaseFeeAtExcess, fakeExponential, marketAt, updateFractionFor,
+  ExecuteFeeTooLowError, ExecuteGasLimitReachedError, ExecuteMarketClockError, ExecuteMarketConfigError,
+  type ExecuteCharge, type ExecuteMarketConfig, type ExecuteMarketState,
+} from "./market.js";
 export { runExecute, recentVerdicts, onVerdict, type ExecuteVerdict, type PrecompileOutcome } from "./run.js";
 export { executePrecompile, claimedGasUsed } from "./ethereumjs.js";
 export { EXECUTE_SHIM_BYTECODE, EXECUTE_ORACLE_ADDRESS } from "./shim.js";
