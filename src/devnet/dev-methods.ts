@@ -12,6 +12,10 @@
  *   unwinds, and the unwound transactions are dropped (as Hardhat's revert drops them);
  * - what would make L2 state disagree with L1 (`hardhat_setCode`, `…setStorageAt`, `…setNonce`,
  *   impersonation, coinbase/prevRandao/base fee, …) is refused with what to do instead.
+ *
+ * A devnet of many rollups (`--rollups N`) gives each rollup's URL its own set (`ctx.rollups`
+ * and one `DevShared`): mining and top-ups concern that rollup, time and snapshots are L1's and
+ * so concern them all.
  */
 import { BrowserProvider, keccak256, toUtf8Bytes, Wallet, type JsonRpcProvider } from "ethers";
 import type { RollupNode } from "../node/index.js";

@@ -10,7 +10,7 @@ import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { encodeWitness, RecordingDB } from "../engine/witness.js";
 import { createMempool, type Mempool, type MempoolChain, type MempoolOptions } from "../proposer/mempool.js";
-import { journaledMempool } from "./journal.js";
+import { journaledMempool, type JournaledMempool } from "./journal.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { blockParam } from "../rpc/params.js";
 import { bytesEqual } from "../shared/bytes.js";
@@ -230,7 +230,7 @@ export interface MultiNodeRpc {
 /** One rollup's JSON-RPC, made on its first request. */
 interface ServedRollup {
   handler: RpcHandler;
-  mempool?: Mempool;
+  mempool?: JournaledMempool;
 }
 
 /**
@@ -261,7 +261,7 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     if (info === undefined) return undefined;
     const node = await multi.rollup(chainId);
     const view = nodeChainView(node);
-    let mempool: Mempool | undefined;
+    let mempool: JournaledMempool | undefined;
     if (info.retired === undefined) {
       const own = journaledMempool(createMempool(nodeMempoolChain(node), options.mempoolOptions), node.pendingJournal);
       await own.restore();
@@ -299,7 +299,11 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
   const unsubscribeRetired = multi.onRetired(drop);
   // An L1 reorg's unwound transactions are pending again in their rollup's mempool (made if need be).
   const unsubscribeUnwound = multi.onUnwound(async (chainId, transactions) => {
-    if (options.handBackUnwound?.(chainId) === false) return;
+    if (options.handBackUnwound?.(chainId) === false) {
+      // Dropped: no longer pending anywhere (the journal took them in the unwind's commit).
+      ready.get(chainId)?.mempool?.forget(transactions);
+      return;
+    }
     const mempool = (await servedRollup(chainId))?.mempool;
     for (const raw of transactions) await mempool?.add(raw).catch(() => undefined);
   });
