@@ -12,6 +12,10 @@
  *   unwinds, and the unwound transactions are dropped (as Hardhat's revert drops them);
  * - what would make L2 state disagree with L1 (`hardhat_setCode`, `…setStorageAt`, `…setNonce`,
  *   impersonation, coinbase/prevRandao/base fee, …) is refused with what to do instead.
+ *
+ * A devnet of many rollups (`--rollups N`) gives each rollup's URL its own set (`ctx.rollups`
+ * and one `DevShared`): mining and top-ups concern that rollup, time and snapshots are L1's and
+ * so concern them all.
  */
 import { BrowserProvider, keccak256, toUtf8Bytes, Wallet, type JsonRpcProvider } from "ethers";
 import type { RollupNode } from "../node/index.js";
@@ -37,7 +41,8 @@ export interface DevMethodsContext {
   node: RollupNode;
   /** The rollup's L1 contract. */
   rollupAddress: string;
-  mempool: Mempool;
+  /** The rollup's mempool (none for a retired rollup of a many-rollup node: nothing to drop). */
+  mempool?: Mempool;
   /** Proposes an L2 block now (empty when nothing is pending); resolves with its number once the node derived it. */
   mine(): Promise<bigint>;
   /** The hash of the proposer's head (an `evm_revert` returns once the proposer has followed the node back). */
@@ -46,6 +51,45 @@ export interface DevMethodsContext {
   l2: () => { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> } | undefined;
   /** How long a top-up or a revert may take, in ms. Default 60,000. */
   timeoutMs?: number;
+  /**
+   * Every rollup on the devnet's L1 (a devnet of many, `--rollups N`): time travel checks all
+   * their heads (L1 time moves for all of them) and `evm_revert` waits until each has followed.
+   * Default: this one (`node`, `rollupAddress`, `proposerHead`).
+   */
+  rollups?: () => Promise<DevRollup[]>;
+  /** Shared by the dev methods of every rollup on one L1 (its faucet, a revert in progress). Default: this rollup's own. */
+  shared?: DevShared;
+}
+
+/** A rollup as time travel and `evm_revert` see it. */
+export interface DevRollup {
+  node: RollupNode;
+  rollupAddress: string;
+  /** The hash of the proposer's head for this rollup. */
+  proposerHead?: () => string;
+  /** Brings the node up to L1 (default `node.sync()`; a many-rollup node's parts sync through it). */
+  sync?: () => Promise<unknown>;
+}
+
+/** What the dev methods of rollups on one L1 share: the faucet's L1 nonce is one, and so is a revert. */
+export interface DevShared {
+  /** Runs `work` after every faucet operation queued before it (its L1 nonce is read from L1 for each). */
+  serialized<T>(work: () => Promise<T>): Promise<T>;
+  /** Whether an `evm_revert` is unwinding (any rollup's URL may have asked). */
+  reverting: boolean;
+}
+
+/** The state the dev methods of rollups on one L1 share (see {@link DevShared}). */
+export function createDevShared(): DevShared {
+  let faucetQueue: Promise<unknown> = Promise.resolve();
+  return {
+    serialized<T>(work: () => Promise<T>): Promise<T> {
+      const run = faucetQueue.then(work, work);
+      faucetQueue = run.catch(() => undefined);
+      return run;
+    },
+    reverting: false,
+  };
 }
 
 /** The dev methods and the state the devnet's wiring reads. */
@@ -108,9 +152,9 @@ const REFUSED_METHODS: Record<string, keyof typeof REFUSED> = {
 /** Creates the dev methods over the devnet's parts (see the file's comment). */
 export function createDevMethods(ctx: DevMethodsContext): DevMethods {
   const timeoutMs = ctx.timeoutMs ?? 60_000;
-  let reverting = false;
-  // One faucet operation at a time: its L1 nonce is taken from L1 for each transaction.
-  let faucetQueue: Promise<unknown> = Promise.resolve();
+  // One faucet operation at a time (its L1 nonce is taken from L1 for each transaction), over every rollup of the L1.
+  const shared = ctx.shared ?? createDevShared();
+  const rollups = ctx.rollups ?? (async (): Promise<DevRollup[]> => [{ node: ctx.node, rollupAddress: ctx.rollupAddress, proposerHead: ctx.proposerHead }]);
   const faucet = new Wallet(DEV_FAUCET_KEY, ctx.l1);
 
   const l1 = (method: string, params: unknown[] = []) => ctx.l1.send(method, params) as Promise<unknown>;
@@ -130,10 +174,14 @@ export function createDevMethods(ctx: DevMethodsContext): DevMethods {
     return result;
   });
   methods.set("evm_setNextBlockTimestamp", async ([timestamp]) => {
-    const head = await ctx.node.header("latest");
     const wanted = numberParam(timestamp, "timestamp");
-    if (head !== undefined && wanted < head.timestamp) {
-      throw new RpcError(-32602, `timestamp ${wanted} is before the L2 head's (${head.timestamp}, block ${head.number}): L2 time cannot go back`);
+    // L1 time is every rollup's: none may have a head later than the new time.
+    for (const rollup of await rollups()) {
+      const head = rollup.node.header("latest");
+      if (head !== undefined && wanted < head.timestamp) {
+        const which = ctx.rollups === undefined ? "" : ` of rollup ${rollup.node.genesis.chainId}`;
+        throw new RpcError(-32602, `timestamp ${wanted} is before the L2 head's${which} (${head.timestamp}, block ${head.number}): L2 time cannot go back`);
+      }
     }
     const result = await l1("evm_setNextBlockTimestamp", [timestamp]);
     await l1("evm_mine");
@@ -180,7 +228,7 @@ export function createDevMethods(ctx: DevMethodsContext): DevMethods {
     }
     if (target === current) return true;
     const amount = target - current;
-    const queued = await serialized(async () => {
+    const queued = await shared.serialized(async () => {
       const own = BigInt((await l1("eth_getBalance", [faucet.address, "latest"])) as string);
       // The faucet's L1 ETH comes from nowhere, as hardhat_setBalance's on L1 does: enough for the deposit and its gas.
       await l1("hardhat_setBalance", [faucet.address, toQuantity(own + amount + 10n ** 18n)]);
@@ -203,47 +251,46 @@ export function createDevMethods(ctx: DevMethodsContext): DevMethods {
   methods.set("hardhat_setBalance", setBalance);
   methods.set("anvil_setBalance", setBalance);
 
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = faucetQueue.then(work, work);
-    faucetQueue = run.catch(() => undefined);
-    return run;
-  };
-
-  methods.set("hardhat_dropTransaction", async ([hash]) => ctx.mempool.drop(hashParam(hash, "transaction hash"), "dropped by hardhat_dropTransaction") !== undefined);
-  methods.set("anvil_dropTransaction", async ([hash]) => ctx.mempool.drop(hashParam(hash, "transaction hash"), "dropped by anvil_dropTransaction") !== undefined);
+  methods.set("hardhat_dropTransaction", async ([hash]) => ctx.mempool?.drop(hashParam(hash, "transaction hash"), "dropped by hardhat_dropTransaction") !== undefined);
+  methods.set("anvil_dropTransaction", async ([hash]) => ctx.mempool?.drop(hashParam(hash, "transaction hash"), "dropped by anvil_dropTransaction") !== undefined);
 
   // Snapshots are L1's: reverting L1 is an L1 reorg to the node, which unwinds to the rollup's
   // head there; the proposer follows the node before its next block.
   methods.set("evm_snapshot", async () => l1("evm_snapshot"));
   methods.set("evm_revert", async ([id]) => {
-    reverting = true;
+    shared.reverting = true;
     try {
       const reverted = (await l1("evm_revert", [id])) as boolean;
-      if (reverted) await untilNodeAtRollupHead(ctx, Date.now() + timeoutMs);
+      if (reverted) {
+        const deadline = Date.now() + timeoutMs;
+        for (const rollup of await rollups()) await untilNodeAtRollupHead(ctx.l1, rollup, deadline);
+      }
       return reverted;
     } finally {
-      reverting = false;
+      shared.reverting = false;
     }
   });
 
   return {
     methods,
     get reverting() {
-      return reverting;
+      return shared.reverting;
     },
   };
 }
 
-/** Waits until the node's head is the rollup's head on L1 (after a revert: the node has unwound). */
-async function untilNodeAtRollupHead(ctx: DevMethodsContext, deadline: number): Promise<void> {
-  const rollup = nativeRollupAt(ctx.rollupAddress, ctx.l1);
+/** Waits until the node's head is the rollup's head on L1 (after a revert: the node has unwound), and the proposer's too. */
+async function untilNodeAtRollupHead(l1: JsonRpcProvider, rollup: DevRollup, deadline: number): Promise<void> {
+  const contract = nativeRollupAt(rollup.rollupAddress, l1);
   for (;;) {
-    const onL1 = (await rollup.getFunction("head")()) as { number: bigint; blockHash: string };
-    await ctx.node.sync().catch(() => undefined);
-    const head = ctx.node.getBlock("latest");
+    const onL1 = (await contract.getFunction("head")()) as { number: bigint; blockHash: string };
+    await (rollup.sync ?? (() => rollup.node.sync()))().catch(() => undefined);
+    const head = rollup.node.getBlock("latest");
     const hash = String(onL1.blockHash).toLowerCase();
-    if (head !== undefined && head.number === onL1.number && head.hash.toLowerCase() === hash && (ctx.proposerHead === undefined || ctx.proposerHead().toLowerCase() === hash)) return;
-    if (Date.now() > deadline) throw new RpcError(-32000, `the node did not unwind to the rollup's head on L1 (L2 block ${onL1.number}) in time`);
+    if (head !== undefined && head.number === onL1.number && head.hash.toLowerCase() === hash && (rollup.proposerHead === undefined || rollup.proposerHead().toLowerCase() === hash)) return;
+    if (Date.now() > deadline) {
+      throw new RpcError(-32000, `the node did not unwind rollup ${rollup.node.genesis.chainId} to its head on L1 (L2 block ${onL1.number}) in time`);
+    }
     await sleep(100);
   }
 }

@@ -5,7 +5,7 @@
  * is the one deployed the first time (`<dataDir>/devnet.json`), and the node's store, whose L1
  * hashes then match, is kept. `--reset` starts afresh.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { configureL1Journal, endL1Replay, type JournalEntry } from "../hardhat/l1-journal.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -19,8 +19,23 @@ export class L1ReplayError extends UltrasoundError {
 export interface DevnetState {
   /** The L1's genesis time (ISO), the same at every start. */
   initialDate: string;
-  /** The rollup deployed by the first start. */
+  /** The rollup deployed by the first start (with many rollups: the first of them). */
   rollupAddress?: string;
+  /** A devnet of many rollups (`--rollups N`): the RollupFactory that created them. */
+  factoryAddress?: string;
+  /** A devnet of many rollups: each one its first start created, in chain id order (chain ids as decimal strings). */
+  rollups?: KeptRollup[];
+}
+
+/** A rollup of a devnet of many, as `<dataDir>/devnet.json` keeps it. */
+export interface KeptRollup {
+  chainId: string;
+  address: string;
+}
+
+/** The data dir holds another devnet than the one asked for (one rollup, or another number of them). */
+export class DevnetStateMismatchError extends UltrasoundError {
+  override name = "DevnetStateMismatchError";
 }
 
 /** Where a devnet resumes from. */
@@ -34,13 +49,16 @@ export interface Resume {
   journalFile: string;
   /** Records the rollup deployed by a first start. */
   saveRollup(address: string): void;
+  /** Records the factory and the rollups a first start of a devnet of many created (once all are). */
+  saveRollups(factoryAddress: string, rollups: KeptRollup[]): void;
 }
 
 /**
- * Reads (or, first time / `reset`, creates) the devnet's state and L1 journal in `dataDir`, and
- * points the process's next simulated L1 at the journal — replaying, while there are entries.
+ * Reads (or, first time / `reset`, creates) the devnet's state and L1 journal in `dataDir`, for
+ * a devnet of `rollups` rollups. Refuses a data dir kept by a devnet of another number of
+ * rollups (`DevnetStateMismatchError`: its stores are another devnet's).
  */
-export function openDevnetState(dataDir: string, reset: boolean): Resume {
+export function openDevnetState(dataDir: string, reset: boolean, rollups = 1): Resume {
   mkdirSync(dataDir, { recursive: true });
   const stateFile = path.join(dataDir, "devnet.json");
   const journalFile = path.join(dataDir, "l1-journal.jsonl");
@@ -51,11 +69,18 @@ export function openDevnetState(dataDir: string, reset: boolean): Resume {
   let state: DevnetState | undefined;
   if (existsSync(stateFile)) state = JSON.parse(readFileSync(stateFile, "utf8")) as DevnetState;
   const fresh = state?.rollupAddress === undefined;
+  const kept = state?.rollups?.length ?? 1;
+  if (!fresh && kept !== rollups) {
+    throw new DevnetStateMismatchError(
+      `The data dir holds a devnet of ${kept} rollup${kept === 1 ? "" : "s"}, not ${rollups}: start it with ${kept === 1 ? "no --rollups" : `--rollups ${kept}`} to keep it, or add --reset to start afresh`,
+      { dataDir, kept, asked: rollups },
+    );
+  }
   if (fresh) {
     // A first start (or one killed before its rollup was deployed): a new L1 from now.
     rmSync(journalFile, { force: true });
     state = { initialDate: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString() };
-    writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    writeState(stateFile, state!);
   }
   const entries = fresh ? [] : readJournal(journalFile);
   return {
@@ -65,9 +90,20 @@ export function openDevnetState(dataDir: string, reset: boolean): Resume {
     journalFile,
     saveRollup(address) {
       state = { ...state!, rollupAddress: address };
-      writeFileSync(stateFile, JSON.stringify(state, null, 2));
+      writeState(stateFile, state!);
+    },
+    saveRollups(factoryAddress, list) {
+      // The first rollup's address marks the start as done (see `fresh`): written with the rest, at once.
+      state = { ...state!, rollupAddress: list[0]?.address, factoryAddress, rollups: list };
+      writeState(stateFile, state!);
     },
   };
+}
+
+/** Writes the state beside the file, then renames it over: a kill mid-write leaves the old state whole. */
+function writeState(file: string, state: DevnetState): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${file}.tmp`, file);
 }
 
 /** The journal's entries (none when there is no journal); a last line cut short by a kill is left out. */

@@ -103,6 +103,18 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
   };
 }
 
+/** A {@link journaledMempool}. */
+export interface JournaledMempool extends Mempool {
+  /** Puts the journal back into the pool (at start-up); returns how many it took. */
+  restore(): Promise<number>;
+  /**
+   * Forgets transactions (raw) an L1 reorg took out of the chain that are not handed back to the
+   * pool (a devnet's `evm_revert` drops them, as Hardhat's does): no longer `pending` as taken by
+   * a proposer, and out of the journal.
+   */
+  forget(raws: Uint8Array[]): void;
+}
+
 /** How many transactions a proposer took from the pool are remembered until the node derives them. */
 const PROPOSED_MEMORY = 8192;
 
@@ -117,7 +129,7 @@ const PROPOSED_MEMORY = 8192;
  * `pending` until the node derives the block that holds it, and a dropped one says so with its
  * reason after a restart too.
  */
-export function journaledMempool(mempool: Mempool, journal: TransactionJournal): Mempool & { restore(): Promise<number> } {
+export function journaledMempool(mempool: Mempool, journal: TransactionJournal): JournaledMempool {
   const hashOf = (tx: TypedTransaction) => "0x" + Buffer.from(tx.hash()).toString("hex");
   const live = () => new Set([...mempool.pending(), ...mempool.queued()].map(hashOf));
   const droppedOf = (hash: string): DroppedTransaction | undefined => {
@@ -179,6 +191,10 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
       if (tx !== undefined) return { status: "pending", tx };
       const dropped = journal.dropped(key);
       return dropped === undefined ? status : { status: "dropped", reason: dropped.reason, sender: dropped.sender, nonce: dropped.nonce };
+    },
+    forget(raws) {
+      for (const raw of raws) proposed.delete("0x" + Buffer.from(keccak_256(raw)).toString("hex"));
+      journal.retain(live(), droppedOf);
     },
     async restore() {
       let restored = 0;

@@ -10,7 +10,7 @@ import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { encodeWitness, RecordingDB } from "../engine/witness.js";
 import { createMempool, type Mempool, type MempoolChain, type MempoolOptions } from "../proposer/mempool.js";
-import { journaledMempool } from "./journal.js";
+import { journaledMempool, type JournaledMempool } from "./journal.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { blockParam } from "../rpc/params.js";
 import { bytesEqual } from "../shared/bytes.js";
@@ -202,6 +202,13 @@ export interface MultiNodeRpcOptions extends RpcLimits {
   maxBodyBytes?: number;
   /** The rules of each rollup's mempool. */
   mempoolOptions?: MempoolOptions;
+  /**
+   * More methods for a rollup, or replacements (the devnet's dev methods, per rollup): asked for
+   * once, when the rollup's JSON-RPC is made. A retired rollup still refuses transactions.
+   */
+  extra?: (chainId: bigint, node: RollupNode, mempool: Mempool | undefined) => Map<string, Handler> | Promise<Map<string, Handler>>;
+  /** Whether an L1 reorg's unwound transactions go back to their rollup's mempool now. Default: always (a devnet's `evm_revert` drops them, as Hardhat's does). */
+  handBackUnwound?: (chainId: bigint) => boolean;
 }
 
 /** A multi-rollup node's JSON-RPC, serving. */
@@ -215,13 +222,15 @@ export interface MultiNodeRpc {
   mempool(chainId: bigint): Mempool | undefined;
   /** The rollup's mempool, made if need be (undefined for a retired or unknown rollup). */
   openMempool(chainId: bigint): Promise<Mempool | undefined>;
+  /** The rollup's JSON-RPC in process, made if need be (undefined for an unknown rollup). */
+  handler(chainId: bigint): Promise<RpcHandler | undefined>;
   close(): Promise<void>;
 }
 
 /** One rollup's JSON-RPC, made on its first request. */
 interface ServedRollup {
   handler: RpcHandler;
-  mempool?: Mempool;
+  mempool?: JournaledMempool;
 }
 
 /**
@@ -252,7 +261,7 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     if (info === undefined) return undefined;
     const node = await multi.rollup(chainId);
     const view = nodeChainView(node);
-    let mempool: Mempool | undefined;
+    let mempool: JournaledMempool | undefined;
     if (info.retired === undefined) {
       const own = journaledMempool(createMempool(nodeMempoolChain(node), options.mempoolOptions), node.pendingJournal);
       await own.restore();
@@ -260,6 +269,7 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     }
     const extra = rollupMethods(node, view, mempool);
     extra.set("rollup_list", async () => list().rollups);
+    for (const [name, method] of (await options.extra?.(chainId, node, mempool)) ?? []) extra.set(name, method);
     if (info.retired !== undefined) {
       const message = `rollup ${chainId} retired at L2 block ${info.retired.number} (L1 block ${info.retired.l1Block}): it takes no more transactions; its history stays readable`;
       extra.set("eth_sendRawTransaction", async () => {
@@ -289,6 +299,11 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
   const unsubscribeRetired = multi.onRetired(drop);
   // An L1 reorg's unwound transactions are pending again in their rollup's mempool (made if need be).
   const unsubscribeUnwound = multi.onUnwound(async (chainId, transactions) => {
+    if (options.handBackUnwound?.(chainId) === false) {
+      // Dropped: no longer pending anywhere (the journal took them in the unwind's commit).
+      ready.get(chainId)?.mempool?.forget(transactions);
+      return;
+    }
     const mempool = (await servedRollup(chainId))?.mempool;
     for (const raw of transactions) await mempool?.add(raw).catch(() => undefined);
   });
@@ -320,6 +335,7 @@ export async function serveMultiNode(multi: MultiNode, options: MultiNodeRpcOpti
     urlOf,
     mempool: (chainId) => ready.get(chainId)?.mempool,
     openMempool: async (chainId) => (await servedRollup(chainId))?.mempool,
+    handler: async (chainId) => (await servedRollup(chainId))?.handler,
     async close() {
       unsubscribe();
       for (const rollup of ready.values()) rollup.handler.close();

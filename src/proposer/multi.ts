@@ -15,6 +15,8 @@ export interface MultiProposerRollup {
   mempool(): Mempool | undefined;
   /** Whether L1 holds messages for it that its head has not delivered (a block is due for them alone). */
   hasQueuedMessages(): boolean;
+  /** Whether a block is asked for now, even empty (a devnet's `evm_mine` on this rollup's URL). Default: never. */
+  blockWanted?(): boolean;
   /** The proposer's chain at the rollup's head: asked for once, the first time the rollup has work. */
   chain(): Promise<L2Chain>;
   /** The node's view of the rollup: every block is built on its head (see `ProposerOptions.node`). */
@@ -72,7 +74,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
 
   // A rollup backing off after a failure waits its turn out; the others go on.
   const hasWork = (rollup: MultiProposerRollup): boolean =>
-    (proposers.get(rollup.chainId)?.proposer.retryAt ?? 0) <= Date.now() && ((rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages());
+    (proposers.get(rollup.chainId)?.proposer.retryAt ?? 0) <= Date.now() && ((rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages() || rollup.blockWanted?.() === true);
 
   async function proposerFor(rollup: MultiProposerRollup, mempool: Mempool): Promise<Proposer> {
     const known = proposers.get(rollup.chainId);
@@ -113,7 +115,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
         if (!hasWork(rollup)) continue;
         last = rollup.chainId;
         const mempool = rollup.mempool() ?? (await emptyMempool(rollup));
-        const outcome = await (await proposerFor(rollup, mempool)).proposeNext();
+        const outcome = await (await proposerFor(rollup, mempool)).proposeNext({ evenEmpty: rollup.blockWanted?.() === true });
         return { kind: "rollup", chainId: rollup.chainId, outcome };
       }
       return { kind: "idle" };
