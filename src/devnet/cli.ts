@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseEther } from "ethers";
 import { defaultGenesis, parseGenesisJson } from "../engine/genesis.js";
 import { CommandLineError, commandUsage, integerOption, parseCommandLine, type CommandOption } from "../shared/cli.js";
-import type { DevnetOptions } from "./index.js";
+import type { DevnetOptions } from "./types.js";
 import { createLogger, parseLogLevel } from "./log.js";
 
 const PORT = { min: 1, max: 65_535 };

@@ -1,30 +1,26 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { JsonRpcServer } from "hardhat/types/network";
 import { bytesToHex } from "@ethereumjs/util";
-import { formatEther, JsonRpcProvider, Network, type Contract } from "ethers";
-import { createServer } from "node:net";
+import { formatEther, JsonRpcProvider, Network } from "ethers";
 import { devAccounts } from "../engine/chain.js";
-import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { chainHead, createL2Chain, forgetBlockBodies, type L2Chain } from "../engine/state.js";
-import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
-import { type DataAvailability, type ProposedBlock } from "../proposer/propose.js";
+import { defaultGenesis } from "../engine/genesis.js";
+import { chainHead, createL2Chain, forgetBlockBodies } from "../engine/state.js";
+import { createMempool } from "../proposer/mempool.js";
 import { createProposer } from "../proposer/proposer.js";
 import { followBlocks } from "../proposer/follow.js";
-import { startNode, type RollupNode } from "../node/index.js";
+import { startNode } from "../node/index.js";
 import { serveNode } from "../node/rpc.js";
 import path from "node:path";
-import { openBlobArchive } from "../blobs/archive.js";
-import { DEFAULT_BLOB_SERVER_PORT, startBlobArchiveServer } from "../blobs/server.js";
-import { configureBlobArchive } from "../hardhat/blob-capture.js";
+import { DEFAULT_BLOB_SERVER_PORT } from "../blobs/server.js";
 import { deployRollup, nativeRollupAt } from "../sdk/contracts.js";
 import { DevnetStartError } from "./errors.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
-import { startL1Process, type L1Process, type L1ProcessConfig } from "./l1.js";
+import type { Devnet, DevnetOptions, DevnetRollup } from "./types.js";
+import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, KEPT_BODIES, proposedLine, waitForNode } from "./common.js";
+import { startL1Process, type L1ProcessConfig } from "./l1.js";
 import { threadId } from "node:worker_threads";
 import { warmKzgWorker } from "../blobs/kzg-offthread.js";
-import { recentVerdicts, type ExecuteVerdict } from "../precompile/run.js";
 import { openDevnetState } from "./restart.js";
 import { assertPortFree, startL1Side, startL1Slots, stopL1Slots, urlHost } from "./l1-server.js";
 import { firstLine } from "./text.js";
@@ -33,144 +29,11 @@ import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import type { Relay } from "../relay/index.js";
 import { startExplorer } from "../explorer/index.js";
 
-/** Options of {@link startDevnet}. */
-export interface DevnetOptions {
-  /** The interface L1, L2 and the blob archive listen on. Default 127.0.0.1 (this machine only). */
-  host?: string;
-  /** L1 JSON-RPC port (Hardhat node). Default 8545. */
-  l1Port?: number;
-  /** L2 JSON-RPC port. Default 8546. */
-  l2Port?: number;
-  genesis?: GenesisConfig;
-  /** Beacon-API blob archive port. Default 5052. */
-  blobPort?: number;
-  /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
-  explorerPort?: number;
-  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
-  dataDir?: string;
-  /** Where blocks publish their transactions. Default "blobs". */
-  dataAvailability?: DataAvailability;
-  /** How often the proposer looks for pending L2 transactions, in ms. Default 250. */
-  proposeIntervalMs?: number;
-  /** The L2 mempool's rules (e.g. `allowUnprotected` for pre-EIP-155 transactions). */
-  mempool?: MempoolOptions;
-  /** Most gas one L2 eth_call may use. Default 2^24 (see `startL2Rpc`). */
-  rpcGasCap?: bigint;
-  /** Wall-time budget of one L2 eth_call, in ms. Default 5000. */
-  rpcCallTimeoutMs?: number;
-  /** L1 depth at which the node calls an L2 block finalized. Default 64 (the node's). */
-  finalityDepth?: number;
-  /**
-   * The L1's slot time in seconds: the L1 mines a block at least this often even when idle, so
-   * `safe`/`finalized` and L1 time move on their own. Default 12 (Ethereum's); 0 mines only for
-   * transactions. Transactions are still mined at once (automine stays on: EDR takes blob
-   * transactions only then, hardhat#5024).
-   */
-  blockTimeSeconds?: number;
-  /**
-   * What each of Hardhat's 20 accounts deposits to L2 at start (their L1 balance is topped up
-   * first, so it stays as Hardhat made it). Default 10,000 ETH; 0 for none.
-   */
-  fundL2?: bigint;
-  /**
-   * How many rollups: 1 (default) is the devnet above. More: a RollupFactory creates them (chain
-   * ids 167001, 167002, …), one multi-rollup node serves them all and one multi-proposer advances
-   * them (see `startMultiDevnet`, src/devnet/multi.ts).
-   */
-  rollups?: number;
-  /**
-   * Where the parts run. "split" (default): the L1 (with EXECUTE's verification) and the blob
-   * archive in a child process, so the L2 JSON-RPC's thread never waits for L1 work. "single":
-   * everything on this thread, as before (kept to measure against: `npm run bench`, `offthread`).
-   */
-  layout?: DevnetLayout;
-  /** Whether the devnet claims L2→L1 messages and forwards rollup→rollup ones once verified (src/devnet/relay.ts). Default true. */
-  relay?: boolean;
-  /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
-  reset?: boolean;
-  log?: (line: string) => void;
-  /** Called with each L2 block verified on L1 (the devnet's `--log-level debug` prints its transactions: src/devnet/log.ts). */
-  onProposed?: (proposed: ProposedBlock) => void;
-}
-
-/** Where a devnet's parts run: see {@link DevnetOptions.layout}. */
-export type DevnetLayout = "split" | "single";
-
-/** A process and thread a part of the devnet runs on. */
-export interface DevnetThread {
-  pid: number;
-  threadId: number;
-}
-
-/** A running devnet. */
-export interface Devnet {
-  l1Url: string;
-  l2Url: string;
-  /** The L2 JSON-RPC over WebSocket (subscriptions): the same port. */
-  l2WsUrl: string;
-  /** The blob archive's beacon-API base URL. */
-  blobUrl: string;
-  /** The explorer's page (src/explorer). */
-  explorerUrl: string;
-  rollupAddress: string;
-  chainId: bigint;
-  /** The L1 chain id (Hardhat's network). */
-  l1ChainId: bigint;
-  /** The L1's slot time in seconds (0: blocks only for transactions). */
-  blockTimeSeconds: number;
-  /** L1 depth at which the node calls an L2 block finalized. */
-  finalityDepth: number;
-  /**
-   * The proposer's chain (what it builds on; the RPC serves the node's). Blocks more than 4
-   * below the node's head keep their headers only: their transactions and receipts are the node's.
-   */
-  chain: L2Chain;
-  mempool: Mempool;
-  /** The rollup node that derives the L2 from L1 and serves the L2 JSON-RPC. */
-  node: RollupNode;
-  /** The deposits that funded the dev accounts on L2 at start (undefined with `fundL2: 0`). */
-  funding?: Funding;
-  rollup: Contract;
-  /** EXECUTE's recent verdicts on the devnet's L1 (which may run in another process), newest last. */
-  executeVerdicts?: () => Promise<readonly ExecuteVerdict[]>;
-  /** Where the L2 JSON-RPC (with the node and mempool), the L1 (with EXECUTE) and the proposer's builder run. */
-  threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
-  /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
-  relay?: Relay;
-  /** With `rollups` > 1: the RollupFactory that created them. */
-  factoryAddress?: string;
-  /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
-  rollups?: DevnetRollup[];
-  stop(): Promise<void>;
-}
-
-/** One rollup of a devnet of many (`rollups` > 1). */
-export interface DevnetRollup {
-  chainId: bigint;
-  /** Its NativeRollup (a clone made by the factory). */
-  address: string;
-  /** Its L2 JSON-RPC: `/rollup/<chainId>` on the devnet's L2 port (HTTP and WebSocket). */
-  url: string;
-  wsUrl: string;
-  /** The proposer's chain of this rollup. */
-  chain: L2Chain;
-  rollup: Contract;
-}
-
 export { DevnetStartError } from "./errors.js";
+export type { Devnet, DevnetLayout, DevnetOptions, DevnetRollup, DevnetThread } from "./types.js";
+export { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, KEPT_BODIES, proposedLine, waitForNode } from "./common.js";
 export { assertPortFree, DEFAULT_BLOCK_TIME_SECONDS, startL1Server, startL1Side, startL1Slots, stopL1Slots, urlHost, withoutSqliteWarning } from "./l1-server.js";
 export { firstLine } from "./text.js";
-
-/** What each dev account deposits to L2 when the devnet starts. */
-export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
-
-/**
- * Blocks below the node's head whose transactions and receipts the proposer's chain keeps in
- * memory. Nothing reads older bodies (a rewind reads headers; the mempool has long synced): the
- * node has them on disk. Blocks hold hundreds of transactions, so this is counted in blocks, few.
- */
-export const KEPT_BODIES = 4n;
-
 
 /**
  * Starts the whole devnet in this process: a Hardhat node with EXECUTE (`hre`'s network served over HTTP and WebSocket,
@@ -370,31 +233,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       await l1Side.stop();
     },
   };
-}
-
-/** The node's default finality depth (L1 blocks). */
-export const DEFAULT_FINALITY_DEPTH = 64;
-
-/** Waits until the node has derived L2 block `number` (the devnet's funding), syncing it meanwhile. */
-export async function waitForNode(node: { sync(): Promise<unknown>; blockNumber(tag: "latest"): bigint }, number: bigint, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await node.sync().catch(() => undefined);
-    if (node.blockNumber("latest") >= number) return;
-    if (Date.now() > deadline) throw new DevnetStartError("The node did not derive the block that funded the dev accounts in time", { block: number, nodeHead: node.blockNumber("latest") });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** What the devnet prints for a block its proposer got verified on L1. */
-export function proposedLine(proposed: ProposedBlock, deferred: number): string {
-  const { header } = proposed.block;
-  return (
-    `L2 block ${header.number} verified on L1 block ${proposed.l1Receipt.blockNumber}: ` +
-    `${proposed.block.transactions.length} tx, ${header.gasUsed} L2 gas, advance() ${proposed.l1Receipt.gasUsed} L1 gas, ` +
-    (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
-    (deferred > 0 ? `, ${deferred} left for the next block (full)` : "")
-  );
 }
 
 /** Formats the devnet banner: where everything is and the funded accounts. */

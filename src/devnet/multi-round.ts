@@ -12,7 +12,7 @@ import type { MultiProposer } from "../proposer/multi.js";
 import { createMineRequests, type MineRequests, type MineWaiter } from "./dev-methods.js";
 import type { ProposerLoop } from "./loop.js";
 import { firstLine } from "./text.js";
-import { KEPT_BODIES, proposedLine } from "./index.js";
+import { KEPT_BODIES, proposedLine } from "./common.js";
 
 /** What a {@link createMultiRound} works with. */
 export interface MultiRoundContext {

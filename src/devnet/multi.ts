@@ -41,20 +41,10 @@ import { openDevnetState } from "./restart.js";
 import { startL1Process, type L1ProcessConfig } from "./l1.js";
 import { createDevMethods, createDevShared, type DevRollup } from "./dev-methods.js";
 import { createMultiRound } from "./multi-round.js";
-import {
-  assertPortFree,
-  DEFAULT_L2_FUNDING,
-  DevnetStartError,
-  startL1Side,
-  startL1Slots,
-  stopL1Slots,
-  waitForNode,
-  DEFAULT_FINALITY_DEPTH,
-  urlHost,
-  type Devnet,
-  type DevnetOptions,
-  type DevnetRollup,
-} from "./index.js";
+import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, waitForNode } from "./common.js";
+import { DevnetStartError } from "./errors.js";
+import { assertPortFree, startL1Side, startL1Slots, stopL1Slots, urlHost } from "./l1-server.js";
+import type { Devnet, DevnetOptions, DevnetRollup } from "./types.js";
 
 /** The chain id of the devnet's first rollup; the others follow it. */
 export const FIRST_CHAIN_ID = 167_001n;

@@ -5,7 +5,7 @@ import { recentVerdicts } from "../precompile/run.js";
 import { parseBlockAdvanced } from "../sdk/contracts.js";
 import { signL2Transaction } from "../sdk/transactions.js";
 import { loadArtifact } from "../shared/artifacts.js";
-import type { Devnet } from "./index.js";
+import type { Devnet } from "./types.js";
 
 /** The smoke's result: ok with a report, or the reason it failed. */
 export type SmokeOutcome = { ok: true; report: string } | { ok: false; reason: string };

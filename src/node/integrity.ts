@@ -19,7 +19,7 @@ import path from "node:path";
 import { crc32 } from "node:zlib";
 import { keccak256 } from "../engine/crypto.js";
 import { StoreCorruptError } from "./errors.js";
-import type { Table, TableRange } from "./store.js";
+import type { Table, TableRange } from "./table.js";
 
 const MDB_MAGIC = 0xbeefc0de;
 /** Where the fields of an LMDB meta page are (this lmdb build: a 24-byte page header, 64-bit pgno/txnid), checked at open. */

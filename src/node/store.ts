@@ -28,6 +28,7 @@ import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { DataDirInUseError, DataDirMismatchError, StoreCorruptError, StoreWriteError } from "./errors.js";
+import type { BinaryTable, Table, TableRange } from "./table.js";
 import { checkStoreFiles, checksummedTable, contentCheckedTable, isLmdbCorruption } from "./integrity.js";
 
 /**
@@ -36,28 +37,7 @@ import { checkStoreFiles, checksummedTable, contentCheckedTable, isLmdbCorruptio
  */
 export const STORE_SCHEMA_VERSION = 2;
 
-/** Which keys a range read covers: `start` inclusive, `end` exclusive; reversed, `start` is the high end (lmdb's rules). */
-export interface TableRange<K> {
-  start?: K;
-  end?: K;
-  reverse?: boolean;
-  limit?: number;
-}
-
-/**
- * What the node uses of an lmdb `Database`: an lmdb database is one, and so is a rollup's
- * key-prefixed view of a shared one ({@link prefixedTable}).
- */
-export interface Table<V, K> {
-  getBinary(key: K): Buffer | undefined;
-  putSync(key: K, value: V): unknown;
-  removeSync(key: K): unknown;
-  getKeys(options?: TableRange<K>): Iterable<K>;
-  getRange(options?: TableRange<K>): Iterable<{ key: K; value: V }>;
-}
-
-/** A table of binary keys and values. */
-export type BinaryTable = Table<Uint8Array, Buffer>;
+export type { BinaryTable, Table, TableRange } from "./table.js";
 
 /** The tables of the store (LMDB named databases in one environment). */
 export interface NodeTables {
