@@ -100,8 +100,8 @@ export function encodeL1Calls(calls: readonly L1Call[]): string {
 
 const messenger = () => new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
 
-/** The messages the block delivers: L1's undelivered queue, then the table message. */
-async function l1CallsDelivery(options: L1CallOptions, anchor: L1Anchor, calls: readonly L1Call[], from: string): Promise<NextDelivery> {
+/** The messages the block delivers: L1's undelivered queue, then the table message (sent by `from`, who calls `advanceWithL1Calls`). */
+export async function l1CallsDelivery(options: Pick<L1CallOptions, "rollup" | "chain" | "provider">, anchor: L1Anchor, calls: readonly L1Call[], from: string): Promise<NextDelivery> {
   const { rollup, chain } = options;
   const delivered = await deliveredCount(chain);
   const queued = (await rollup.getFunction("messageCount")()) as bigint;
@@ -115,7 +115,7 @@ async function l1CallsDelivery(options: L1CallOptions, anchor: L1Anchor, calls: 
 }
 
 /** What the block's transactions asked of `callL1`, replayed with an EVM listener. */
-interface L2Requests {
+export interface L2Requests {
   /** Entries consumed once the block is done (the messenger's cursor). */
   consumed: number;
   /** The first `callL1` the table could not answer: its index and request. */
@@ -126,7 +126,7 @@ interface L2Requests {
  * Re-runs a built block on a throwaway VM and follows `callL1` frames: the cursor moves on an
  * answered one and goes back when an enclosing frame reverts (as the messenger's storage does).
  */
-async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2Requests> {
+export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2Requests> {
   const parent = chainHead(chain);
   const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]! });
   const iface = messenger();
@@ -169,7 +169,8 @@ async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2Requests
   return { consumed: cursor, wanted };
 }
 
-interface TraceFrame {
+/** A `callTracer` frame (the fields read here). */
+export interface TraceFrame {
   from: string;
   to?: string;
   type?: string;
@@ -179,7 +180,7 @@ interface TraceFrame {
 }
 
 /** The rollup's outgoing CALL frames in order, not looking inside them: its L1 calls come first. */
-function rollupCalls(frame: TraceFrame, rollup: string, out: TraceFrame[] = []): TraceFrame[] {
+export function rollupCalls(frame: TraceFrame, rollup: string, out: TraceFrame[] = []): TraceFrame[] {
   for (const child of frame.calls ?? []) {
     if (child.from.toLowerCase() === rollup && child.type === "CALL") out.push(child);
     else rollupCalls(child, rollup, out);

@@ -146,7 +146,7 @@ export async function createL2Proxy(rollup: Contract, l2Address: string): Promis
 }
 
 /** The messages the sync block delivers: L1's undelivered queue, then the table's calls at the next indices. */
-async function syncDelivery(options: SyncOptions, anchor: L1Anchor, calls: readonly SyncCall[]): Promise<NextDelivery> {
+export async function syncDelivery(options: Pick<SyncOptions, "rollup" | "chain" | "provider">, anchor: L1Anchor, calls: readonly SyncCall[]): Promise<NextDelivery> {
   const { rollup, chain } = options;
   const delivered = await deliveredCount(chain);
   const queued = (await rollup.getFunction("messageCount")()) as bigint;
@@ -164,7 +164,7 @@ async function syncDelivery(options: SyncOptions, anchor: L1Anchor, calls: reado
 }
 
 /** The sync results a built block recorded (the messenger's SyncCallExecuted logs), by queue index. */
-function blockResults(block: BuiltBlock): Map<bigint, { success: boolean; returnData: string }> {
+export function blockResults(block: BuiltBlock): Map<bigint, { success: boolean; returnData: string }> {
   const iface = messengerInterface();
   const messenger = PREDEPLOYS.messenger.toLowerCase();
   const out = new Map<bigint, { success: boolean; returnData: string }>();
@@ -176,24 +176,27 @@ function blockResults(block: BuiltBlock): Map<bigint, { success: boolean; return
   return out;
 }
 
-interface TraceFrame {
+/** A `callTracer` frame (the fields the builders read). */
+export interface SyncTraceFrame {
   from: string;
   to?: string;
+  type?: string;
   input: string;
   output?: string;
   error?: string;
   value?: string;
-  calls?: TraceFrame[];
+  calls?: SyncTraceFrame[];
 }
 
 /** The proxy calls a traced run made, in order: `syncProxyCall` frames into the rollup (pre-order). */
-function proxyRequests(frame: TraceFrame, rollup: string, selector: string, out: TraceFrame[] = []): TraceFrame[] {
+export function proxyRequests(frame: SyncTraceFrame, rollup: string, selector: string, out: SyncTraceFrame[] = []): SyncTraceFrame[] {
   if (frame.to?.toLowerCase() === rollup && frame.input.slice(0, 10).toLowerCase() === selector) out.push(frame);
   for (const child of frame.calls ?? []) proxyRequests(child, rollup, selector, out);
   return out;
 }
 
-const sameRequest = (a: SyncCall, b: Omit<SyncCall, "success" | "returnData" | "gasLimit">) =>
+/** Whether a table entry is the request `b`. */
+export const sameSyncRequest = (a: SyncCall, b: Omit<SyncCall, "success" | "returnData" | "gasLimit">) =>
   a.caller.toLowerCase() === b.caller.toLowerCase() && a.to.toLowerCase() === b.to.toLowerCase() && a.value === b.value && a.data.toLowerCase() === b.data.toLowerCase();
 
 /**
@@ -234,7 +237,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     const data = iface.encodeFunctionData("syncExecute", [claim, block.input.transactions, block.input.witness, block.input.messages, sync]);
     const request = { from, to: rollupAddress, data, value: "0x" + value.toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     // "pending": the block the transaction will land in (where the anchor, the latest block, has a hash).
-    const trace = (await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as TraceFrame;
+    const trace = (await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame;
 
     // The calls the L1 call made with this table: the first that differs from the table (or
     // is beyond it) replaces the rest, which may depend on its result.
@@ -245,7 +248,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
       const requestMade = { caller, to: await l2AddressOf(frame.from), value: BigInt(frame.value ?? "0x0"), data: callData };
       if (requestMade.to === "0x0000000000000000000000000000000000000000") continue; // not a proxy of this rollup: the rollup refused it
       const known = calls[i];
-      if (known !== undefined && sameRequest(known, requestMade)) continue;
+      if (known !== undefined && sameSyncRequest(known, requestMade)) continue;
       calls = [...calls.slice(0, i), { ...requestMade, gasLimit, success: false, returnData: "0x" }];
       changed = true;
       break;

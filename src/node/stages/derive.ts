@@ -9,6 +9,7 @@ import { AdvanceDataNotFoundError, NodeConfigError } from "../errors.js";
 import { decodeAdvance, type AdvanceRecord } from "../records.js";
 import { numberKey, readMeta, writeMeta } from "../store.js";
 import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from "./execute.js";
+import { syncedAdvance } from "./nested.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
 
 /** A block's data is not (yet) available from its source: retried on the next run, never skipped. */
@@ -50,8 +51,10 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
     if (tx.to?.toLowerCase() === ctx.rollup) return tx.input;
-    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector]);
-    if (inner === undefined) throw dataNotFound(advance, `it calls ${tx.to}: neither the rollup nor a RollupBundler bundle with this block's advance`);
+    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector]) ??
+      // A rollup A → rollup B call (docs/sync.md): A's advanceWithL1Calls is B's syncExecute's L1 call.
+      syncedAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, syncExecuteSelector, l1CallsSelector]);
+    if (inner === undefined) throw dataNotFound(advance, `it calls ${tx.to}: neither the rollup, a RollupBundler bundle nor another rollup's syncExecute with this block's advance`);
     return inner;
   }
 
