@@ -43,9 +43,9 @@ interface Run {
 /** Runs the offthread section: the burst on the split layout, with the one-thread layout as baseline. */
 export async function benchOffthread(report: Report, quick: boolean): Promise<void> {
   // Paced so the proposer's blocks reach 500+ transactions: a block takes a few seconds here.
-  const eth = quick ? 900 : 2_000;
-  const erc20 = quick ? 90 : 200;
-  const rate = quick ? 300 : 300;
+  const eth = quick ? 1_500 : 2_000;
+  const erc20 = quick ? 150 : 200;
+  const rate = quick ? 500 : 500;
   console.log(
     `\noffthread: ${eth} ETH + ${erc20} ERC20 transfers sent at ${rate}/s through eth_sendRawTransaction (a worker thread times each) while the devnet builds and verifies blocks; every receipt awaited`,
   );
@@ -181,7 +181,7 @@ interface Stall {
   ms: number;
 }
 /** Stalls longer than this are listed (and, with a profile, attributed by bench/long-tasks.ts). */
-const STALL_MS = 50;
+const STALL_MS = 20;
 
 /** Records the thread's stalls above {@link STALL_MS} until `stop()`. */
 function recordLags(): { stop(): Stall[] } {
