@@ -1,8 +1,9 @@
 // The sender-recovery worker of src/proposer/senders-offthread.ts (plain JavaScript: it runs in
 // a worker thread, where the TypeScript loader of the main thread may not be). For each raw
-// transaction it decodes it for the chain and recovers the sender's public key through the same
-// native libsecp256k1 call as the engine (src/engine/crypto.ts), and answers the key — or nothing
-// when it cannot (the mempool then decodes and recovers on its own thread, with its own errors).
+// transaction (a batch of them per message) it decodes it for the chain and recovers the
+// sender's public key through the same native libsecp256k1 call as the engine
+// (src/engine/crypto.ts), and answers the key — or nothing when it cannot (the mempool then
+// decodes and recovers on its own thread, with its own errors).
 import { createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { createTxFromRLP } from "@ethereumjs/tx";
 import { createRequire } from "node:module";
@@ -31,12 +32,15 @@ function commonFor(chainId) {
   return common;
 }
 
-parentPort.on("message", ({ id, raw, chainId }) => {
-  let publicKey;
-  try {
-    publicKey = Uint8Array.from(createTxFromRLP(raw, { common: commonFor(chainId) }).getSenderPublicKey());
-  } catch {
-    // Not decodable or not recoverable: the mempool works out why on its own thread.
-  }
-  parentPort.postMessage({ id, publicKey });
+// A message is a batch of jobs `{ id, raw, chainId }`; the answer, the batch's keys in order.
+parentPort.on("message", (jobs) => {
+  const answers = jobs.map(({ id, raw, chainId }) => {
+    try {
+      return { id, publicKey: Uint8Array.from(createTxFromRLP(raw, { common: commonFor(chainId) }).getSenderPublicKey()) };
+    } catch {
+      // Not decodable or not recoverable: the mempool works out why on its own thread.
+      return { id, publicKey: undefined };
+    }
+  });
+  parentPort.postMessage(answers);
 });
