@@ -8,12 +8,13 @@
  * old one-thread layout as the baseline. Also the event-loop delay of the RPC's thread.
  */
 import hre from "hardhat";
-import { Interface, keccak256, Transaction, Wallet } from "ethers";
-import { mkdtempSync, rmSync } from "node:fs";
+import { Interface, keccak256, Wallet } from "ethers";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
+import { Session } from "node:inspector/promises";
 import { startDevnet, type DevnetLayout } from "../src/devnet/index.js";
 import { devAccounts } from "../src/engine/index.js";
 import { loadArtifact } from "../src/shared/artifacts.js";
@@ -41,9 +42,10 @@ interface Run {
 
 /** Runs the offthread section: the burst on the split layout, with the one-thread layout as baseline. */
 export async function benchOffthread(report: Report, quick: boolean): Promise<void> {
-  const eth = quick ? 600 : 2_000;
-  const erc20 = quick ? 60 : 200;
-  const rate = quick ? 150 : 200;
+  // Paced so the proposer's blocks reach 500+ transactions: a block takes a few seconds here.
+  const eth = quick ? 1_500 : 2_000;
+  const erc20 = quick ? 150 : 200;
+  const rate = quick ? 500 : 500;
   console.log(
     `\noffthread: ${eth} ETH + ${erc20} ERC20 transfers sent at ${rate}/s through eth_sendRawTransaction (a worker thread times each) while the devnet builds and verifies blocks; every receipt awaited`,
   );
@@ -119,29 +121,40 @@ async function burst(layout: DevnetLayout, eth: number, erc20: number, rate: num
     await receipts(devnet.l2Url, fund.map((raw) => keccak256(raw)), 120_000);
 
     const raws: string[] = [];
+    // Each sender's last transaction, noted when signed (recovering 2,000 senders afterwards
+    // would hold the devnet's thread, the one being measured, for seconds).
+    const last = new Map<string, string>();
     const every = Math.max(1, Math.floor(eth / erc20));
     for (let i = 0, t = 0; i < eth; i++) {
       const wallet = senders[i % senders.length]!;
       raws.push(await sign(wallet, { to: recipient(i), value: 1n, gasLimit: 21_000n }));
+      last.set(wallet.address, raws.at(-1)!);
       if (i % every === every - 1 && t < erc20) {
-        raws.push(await sign(senders[(i + 7) % senders.length]!, { to: tokenAddress, data: tokenInterface.encodeFunctionData("transfer", [recipient(i), 1n]), gasLimit: 80_000n }));
+        const from = senders[(i + 7) % senders.length]!;
+        raws.push(await sign(from, { to: tokenAddress, data: tokenInterface.encodeFunctionData("transfer", [recipient(i), 1n]), gasLimit: 80_000n }));
+        last.set(from.address, raws.at(-1)!);
         t++;
       }
     }
     const firstBlock = blocks.length;
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
+    // BENCH_OFFTHREAD_PROFILE=<dir>: a CPU profile of the RPC thread during the burst
+    // (bench/long-tasks.ts lists what held it).
+    const profiler = await startProfile();
+    const lags = recordLags();
     const started = performance.now();
     const sent = await sendFromWorker(devnet.l2Url, raws, rate);
     const load = loadavg();
-    // Poll the last transaction of each sender (a receipt lookup decodes its whole block: polling
-    // all 2,000 would load the RPC thread being measured), then check every one once.
-    const last = new Map<string, string>();
-    for (const raw of raws) last.set(Transaction.from(raw).from!, raw);
+    // Poll the last transaction of each sender, then check every one once.
     await receipts(devnet.l2Url, [...last.values()].map((raw) => keccak256(raw)), 600_000);
     const allReceiptsMs = performance.now() - started;
     await receipts(devnet.l2Url, raws.map((raw) => keccak256(raw)), 600_000);
-        delay.disable();
+    delay.disable();
+    const longTasks = lags.stop();
+    await profiler?.(`offthread-${layout}.cpuprofile`, longTasks);
+    const worst = [...longTasks].sort((a, b) => b.ms - a.ms).slice(0, 5);
+    console.log(`  ${layout}: ${longTasks.length} stalls of the RPC thread > ${STALL_MS} ms; the longest: ${worst.map((w) => `${w.ms.toFixed(0)} ms at ${((w.end - started) / 1000).toFixed(1)} s`).join(", ") || "none"}`);
     // The proposer logs a block once the node derived it: the last line may come just after.
     for (let waited = 0; blocks.reduce((n, b) => n + b.txs, 0) < raws.length + fund.length + 1 && waited < 5_000; waited += 50) await sleep(50);
     return {
@@ -160,6 +173,52 @@ async function burst(layout: DevnetLayout, eth: number, erc20: number, rate: num
     await devnet.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A stall of the thread: a 5 ms timer that fired `ms` late, at `end` (performance.now()). */
+interface Stall {
+  end: number;
+  ms: number;
+}
+/** Stalls longer than this are listed (and, with a profile, attributed by bench/long-tasks.ts). */
+const STALL_MS = 20;
+
+/** Records the thread's stalls above {@link STALL_MS} until `stop()`. */
+function recordLags(): { stop(): Stall[] } {
+  const stalls: Stall[] = [];
+  let expected = performance.now() + 5;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - expected > STALL_MS) stalls.push({ end: now, ms: now - expected });
+    expected = now + 5;
+  }, 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      return stalls;
+    },
+  };
+}
+
+/** Starts the inspector's CPU profiler on this thread when BENCH_OFFTHREAD_PROFILE names a folder; the returned function writes the profile there (and the stalls beside it). */
+async function startProfile(): Promise<((name: string, stalls: Stall[]) => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_OFFTHREAD_PROFILE;
+  if (dir === undefined || dir === "") return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 1000 });
+  await session.post("Profiler.start");
+  const profileStarted = performance.now();
+  return async (name, stalls) => {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    const file = path.join(dir, name);
+    writeFileSync(file, JSON.stringify(profile));
+    // The stalls in the profile's clock (ms since it started): bench/long-tasks.ts reads them.
+    writeFileSync(`${file}.stalls.json`, JSON.stringify(stalls.map((s) => ({ endMs: s.end - profileStarted, ms: s.ms }))));
+    console.log(`  CPU profile of the RPC thread: ${file}`);
+  };
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { makeSidecar, toVersionedHash, type BlobSidecar } from "./kzg.js";
+import { BlobHashMismatchError } from "./errors.js";
+import { assertBlobMatchesHash, makeSidecar, toVersionedHash, type BlobSidecar } from "./kzg.js";
 
 let worker: Worker | undefined;
 let unavailable = availableParallelism() < 2;
@@ -52,17 +53,38 @@ export function warmKzgWorker(): void {
 
 /** `makeSidecar(blobs)`, computed on a worker thread (see the module's comment). */
 export async function makeSidecarOffThread(blobs: readonly Uint8Array[]): Promise<BlobSidecar> {
+  const answer = await job(blobs, false);
+  if (answer?.error !== undefined || answer?.commitments === undefined || answer.proofs === undefined) return makeSidecar(blobs);
+  const commitments = answer.commitments.map((c) => new Uint8Array(c));
+  return { blobs: [...blobs], commitments, proofs: answer.proofs.map((p) => new Uint8Array(p)), versionedHashes: commitments.map(toVersionedHash) };
+}
+
+/**
+ * Checks each blob against its versioned hash (`assertBlobMatchesHash` of a bare blob: its KZG
+ * commitment, ≈ 25–50 ms per blob, computed on the worker thread — the rollup node runs this for
+ * every blob it derives, on the thread that serves its JSON-RPC). Throws `BlobHashMismatchError`
+ * for the first that does not match; without a worker, checks here.
+ */
+export async function assertBlobsMatchHashesOffThread(blobs: readonly Uint8Array[], versionedHashes: readonly string[]): Promise<void> {
+  const answer = await job(blobs, true);
+  blobs.forEach((blob, i) => {
+    const commitment = answer?.commitments?.[i];
+    if (answer?.error !== undefined || commitment === undefined) return assertBlobMatchesHash(blob, versionedHashes[i]!);
+    const got = toVersionedHash(new Uint8Array(commitment));
+    if (got !== versionedHashes[i]!.toLowerCase()) throw new BlobHashMismatchError(versionedHashes[i]!, got);
+  });
+}
+
+/** Sends one job to the worker; undefined when no worker can run (the caller computes here). */
+async function job(blobs: readonly Uint8Array[], commitmentsOnly: boolean): Promise<{ commitments?: Uint8Array[]; proofs?: Uint8Array[]; error?: string } | undefined> {
   const target = blobs.length === 0 ? undefined : kzgWorker();
-  if (target === undefined) return makeSidecar(blobs);
+  if (target === undefined) return undefined;
   const id = nextId++;
-  const answer = await new Promise<{ commitments?: Uint8Array[]; proofs?: Uint8Array[]; error?: string }>((resolve) => {
+  return new Promise((resolve) => {
     waiting.set(id, resolve);
     // Held while a job is out (the process waits for its answer), let go when none is.
     target.ref();
     // Copies, not transfers: the caller keeps its blobs.
-    target.postMessage({ id, blobs: blobs.map((b) => Uint8Array.from(b)) });
+    target.postMessage({ id, blobs: blobs.map((b) => Uint8Array.from(b)), commitmentsOnly });
   });
-  if (answer.error !== undefined || answer.commitments === undefined || answer.proofs === undefined) return makeSidecar(blobs);
-  const commitments = answer.commitments.map((c) => new Uint8Array(c));
-  return { blobs: [...blobs], commitments, proofs: answer.proofs.map((p) => new Uint8Array(p)), versionedHashes: commitments.map(toVersionedHash) };
 }

@@ -9,10 +9,11 @@ import { parentPort } from "node:worker_threads";
 const ckzg = createRequire(import.meta.url)("c-kzg");
 ckzg.loadTrustedSetup(0);
 
-parentPort.on("message", ({ id, blobs }) => {
+parentPort.on("message", ({ id, blobs, commitmentsOnly }) => {
   try {
     const commitments = blobs.map((blob) => ckzg.blobToKzgCommitment(blob));
-    const proofs = blobs.map((blob, i) => ckzg.computeBlobKzgProof(blob, commitments[i]));
+    // A reader checking blobs against their versioned hashes needs no proofs.
+    const proofs = commitmentsOnly ? [] : blobs.map((blob, i) => ckzg.computeBlobKzgProof(blob, commitments[i]));
     parentPort.postMessage({ id, commitments, proofs });
   } catch (error) {
     parentPort.postMessage({ id, error: String(error?.message ?? error) });

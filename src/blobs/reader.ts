@@ -11,7 +11,8 @@ import { parseBlockId, type BlobArchive, type BlockId } from "./archive.js";
 import { BYTES_PER_BLOB } from "./codec.js";
 import { BeaconApiError, BlobBlockIdRequiredError, BlobNotFoundError } from "./errors.js";
 import { hexToBytes } from "../shared/bytes.js";
-import { assertBlobMatchesHash, toVersionedHash, BYTES_PER_COMMITMENT } from "./kzg.js";
+import { toVersionedHash, BYTES_PER_COMMITMENT } from "./kzg.js";
+import { assertBlobsMatchHashesOffThread } from "./kzg-offthread.js";
 
 /** Where a reader gets blobs from. */
 export type BlobReaderSource =
@@ -53,16 +54,18 @@ export function createBlobReader(source: BlobReaderSource): BlobReader {
     async getBlobsByVersionedHashes(versionedHashes, options = {}) {
       const wanted = versionedHashes.map((h) => h.toLowerCase());
       const candidates = await fetchCandidates(wanted, options.blockId);
-      const verified = new Map<string, Uint8Array>();
-      return wanted.map((h) => {
-        const cached = verified.get(h);
-        if (cached) return cached;
+      // The blobs up to the first missing one are checked (their KZG commitments on a worker
+      // thread), the first mismatch thrown; then the missing one: the order of checks in turn.
+      const found: Uint8Array[] = [];
+      const missing = wanted.find((h) => {
         const blob = candidates.get(h);
-        if (!blob) throw new BlobNotFoundError(h, options.blockId === undefined ? undefined : String(options.blockId));
-        assertBlobMatchesHash(blob, h);
-        verified.set(h, blob);
-        return blob;
+        if (blob !== undefined) found.push(blob);
+        return blob === undefined;
       });
+      const unique = [...new Set(wanted.slice(0, found.length))];
+      await assertBlobsMatchHashesOffThread(unique.map((h) => candidates.get(h)!), unique);
+      if (missing !== undefined) throw new BlobNotFoundError(missing, options.blockId === undefined ? undefined : String(options.blockId));
+      return found;
     },
   };
 }

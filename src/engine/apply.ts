@@ -16,7 +16,8 @@ import { EngineTrie } from "./trie.js";
 import { AnchorCallFailedError, ExecutionRejectedError, InvalidTransactionError, MessageDeliveryFailedError } from "./errors.js";
 import { createGasMeter, GasBudgetExceededError, type GasMeter } from "./meter.js";
 import { decodeTransaction } from "./transactions.js";
-import { orderedTrieRoot } from "./ordered-trie.js";
+import { orderedTrieRootSliced } from "./ordered-trie.js";
+import { createSlicer } from "./slice.js";
 import { createL2EVM } from "./precompiles.js";
 import { checkCanonicalMessages } from "./messages.js";
 
@@ -155,18 +156,8 @@ export interface ApplyOptions {
 /** The least gas an Osaka transaction adds to its block (intrinsic gas; EIP-7623's floor). */
 const MIN_TRANSACTION_GAS = 21_000n;
 
-/** How long block work may hold the thread before it gives it back (between two transactions). */
-export const SLICE_MS = 8;
-
-/** A function that yields the thread (setImmediate) once `SLICE_MS` have passed since the last yield. */
-function createSlicer(): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < SLICE_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-}
+/** How long block work may hold the thread before it gives it back (between two transactions; see slice.ts). */
+export { SLICE_MS } from "./slice.js";
 
 /**
  * The state transition of an L2 block, shared by the builder and the stateless verifier so the
@@ -260,8 +251,9 @@ export async function applyBlockBody(
   const receiptsRoot = await trieRoot(
     vm.common,
     receipts.map((receipt, i) => encodeReceipt(receipt, included[i]!.type)),
+    slice,
   );
-  const transactionsRoot = await trieRoot(vm.common, included.map((tx) => tx.serialize()));
+  const transactionsRoot = await trieRoot(vm.common, included.map((tx) => tx.serialize()), slice);
   const stateRoot = await vm.stateManager.getStateRoot();
   return {
     included,
@@ -431,7 +423,7 @@ async function systemCall(vm: VM, block: Block, to: string, data: Uint8Array, ga
 }
 
 /** The root of the trie `RLP(i) → values[i]` (transactions, receipts), built in one pass (issue 9). */
-async function trieRoot(common: Common, values: Uint8Array[]): Promise<Uint8Array> {
+async function trieRoot(common: Common, values: Uint8Array[], slice: () => Promise<void>): Promise<Uint8Array> {
   if (values.length === 0) return KECCAK256_RLP;
-  return orderedTrieRoot(values.map((value, i) => [RLP.encode(i), value]), common.customCrypto.keccak256 ?? keccak_256);
+  return orderedTrieRootSliced(values.map((value, i) => [RLP.encode(i), value]), common.customCrypto.keccak256 ?? keccak_256, slice);
 }

@@ -13,6 +13,7 @@ import {
 } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { applyTrieWrites, type TrieWrite } from "./trie-batch.js";
+import { createSlicer } from "./slice.js";
 
 /**
  * ethereumjs's `MerkleStateManager`, except that a storage-trie write that fails *fails*.
@@ -78,6 +79,8 @@ export class EngineStateManager extends MerkleStateManager {
    */
   override async flush(): Promise<void> {
     const keccak256 = this.common.customCrypto.keccak256 ?? keccak_256;
+    // A block's state root rebuilds thousands of nodes: the thread is given back every few ms.
+    const slice = createSlicer();
     for (const [addressHex, { code }] of this._caches?.code?.flush() ?? []) {
       if (code === undefined) continue;
       const address = createAddressFromString(`0x${addressHex}`);
@@ -100,7 +103,7 @@ export class EngineStateManager extends MerkleStateManager {
       const account = await this.getAccount(address);
       if (account === undefined) continue; // as upstream: the storage of a deleted account is not written
       const storageTrie = this._getStorageTrie(address, account);
-      account.storageRoot = await applyTrieWrites(storageTrie, writes, keccak256);
+      account.storageRoot = await applyTrieWrites(storageTrie, writes, keccak256, slice);
       this._storageTries[bytesToUnprefixedHex(address.bytes)] = storageTrie; // as upstream's _modifyContractStorage
       await this.putAccount(address, account);
     }
@@ -109,7 +112,7 @@ export class EngineStateManager extends MerkleStateManager {
     for (const [addressHex, { accountRLP }] of this._caches?.account?.flush() ?? []) {
       accountWrites.push({ key: unprefixedHexToBytes(addressHex), value: accountRLP });
     }
-    await applyTrieWrites(this._trie, accountWrites, keccak256);
+    await applyTrieWrites(this._trie, accountWrites, keccak256, slice);
   }
 
   /** As upstream, without writing the caches into the trie at the outermost level (see `commit`). */

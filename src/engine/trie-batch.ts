@@ -2,6 +2,7 @@ import { BranchMPTNode, ExtensionMPTNode, LeafMPTNode, type MerklePatriciaTrie, 
 import { RLP } from "@ethereumjs/rlp";
 import { equalsBytes, type BatchDBOp } from "@ethereumjs/util";
 import { hexPrefix, toNibbles } from "./nibbles.js";
+import { NO_SLICES, type Slicer } from "./slice.js";
 
 /** One write of a batch: `value` undefined or empty deletes the key (as `MerklePatriciaTrie.put` does). */
 export interface TrieWrite {
@@ -47,11 +48,17 @@ const EMPTY = new Uint8Array(0);
  *
  * Nodes are read through `trie.lookupNode` (the trie's database, so a stateless verifier's
  * missing node throws, and a builder's recording database sees every read) and the new ones are
- * written with `trie.database().batch`. Reads: the nodes on each written path, down to where the
+ * written with `trie.database().batch`. `slice` gives the thread back between nodes (a block's
+ * state root rebuilds thousands of them: tens of ms). Reads: the nodes on each written path, down to where the
  * key's path leaves the trie, and — when a deletion leaves a branch with a single child — that
  * child, to merge it (as `del` does).
  */
-export async function applyTrieWrites(trie: MerklePatriciaTrie, writes: TrieWrite[], keccak256: (data: Uint8Array) => Uint8Array): Promise<Uint8Array> {
+export async function applyTrieWrites(
+  trie: MerklePatriciaTrie,
+  writes: TrieWrite[],
+  keccak256: (data: Uint8Array) => Uint8Array,
+  slice: Slicer = NO_SLICES,
+): Promise<Uint8Array> {
   if (writes.length === 0) return trie.root();
   const appliedKey = (trie as unknown as { appliedKey(key: Uint8Array): Uint8Array }).appliedKey.bind(trie);
   // The last write of a key wins, as with writes in turn.
@@ -63,13 +70,13 @@ export async function applyTrieWrites(trie: MerklePatriciaTrie, writes: TrieWrit
   const updates = [...byKey.values()];
   const root = trie.root();
   const start = equalsBytes(root, trie.EMPTY_TRIE_ROOT) ? null : fromMPT(await trie.lookupNode(root));
-  const updated = await apply(trie, start, updates);
+  const updated = await apply(trie, start, updates, slice);
   if (updated === null) {
     trie.root(trie.EMPTY_TRIE_ROOT);
     return trie.EMPTY_TRIE_ROOT;
   }
   const ops: BatchDBOp<Uint8Array, Uint8Array>[] = [];
-  const newRoot = encode(updated, true, ops, keccak256) as Uint8Array;
+  const newRoot = (await encode(updated, true, ops, keccak256, slice)) as Uint8Array;
   // Stored under the trie's database keys (its key prefix, if it has one), as `put` stores them.
   const dbKey = (trie as unknown as { _getDbKey(hash: Uint8Array): Uint8Array })._getDbKey.bind(trie);
   await trie.database().batch(ops.map((op) => ({ ...op, key: dbKey(op.key) })) as never);
@@ -78,8 +85,9 @@ export async function applyTrieWrites(trie: MerklePatriciaTrie, writes: TrieWrit
 }
 
 /** The subtree `node` with `updates` (paths relative to it) applied; null when it becomes empty. */
-async function apply(trie: MerklePatriciaTrie, node: Node | null, updates: Update[]): Promise<Node | null> {
+async function apply(trie: MerklePatriciaTrie, node: Node | null, updates: Update[], slice: Slicer): Promise<Node | null> {
   if (updates.length === 0) return node;
+  await slice();
   if (node === null) return build(inserts(updates));
 
   if (node.kind === "leaf") {
@@ -105,10 +113,10 @@ async function apply(trie: MerklePatriciaTrie, node: Node | null, updates: Updat
       children[node.path[split]!] = rest.length > 0 ? { kind: "extension", path: rest, child: node.child } : node.child;
       const branch: Branch = { kind: "branch", children, value: null };
       const reshaped: Node = split > 0 ? { kind: "extension", path: node.path.slice(0, split), child: branch } : branch;
-      return apply(trie, reshaped, updates);
+      return apply(trie, reshaped, updates, slice);
     }
     if (inside.length === 0) return node;
-    const child = await apply(trie, await resolve(trie, node.child), inside);
+    const child = await apply(trie, await resolve(trie, node.child), inside, slice);
     return extendedBy(node.path, child, child === null ? null : child);
   }
 
@@ -124,7 +132,7 @@ async function apply(trie: MerklePatriciaTrie, node: Node | null, updates: Updat
     const group = groups[nibble]!;
     if (group.length === 0) continue;
     const current = children[nibble];
-    children[nibble] = await apply(trie, current === null || current === undefined ? null : await resolve(trie, current), group);
+    children[nibble] = await apply(trie, current === null || current === undefined ? null : await resolve(trie, current), group, slice);
   }
   return normalizeBranch(trie, children, value);
 }
@@ -210,14 +218,24 @@ function fromMPT(node: MPTNode): Node {
  * Encodes `node` and its new descendants; each encoding of 32 bytes or more (and the root's,
  * whatever its size) is stored under its hash and referenced by it, a shorter one is embedded.
  */
-function encode(node: Node, root: boolean, ops: BatchDBOp<Uint8Array, Uint8Array>[], keccak256: (data: Uint8Array) => Uint8Array): Uint8Array | NestedBytes[] {
-  const refOf = (child: Child | null): Uint8Array | NestedBytes[] => (child === null ? EMPTY : "ref" in child ? child.ref : encode(child, false, ops, keccak256));
-  const raw: NestedBytes[] =
-    node.kind === "leaf"
-      ? [hexPrefix(node.path, true), node.value]
-      : node.kind === "extension"
-        ? [hexPrefix(node.path, false), refOf(node.child)]
-        : [...node.children.map(refOf), node.value ?? EMPTY];
+async function encode(
+  node: Node,
+  root: boolean,
+  ops: BatchDBOp<Uint8Array, Uint8Array>[],
+  keccak256: (data: Uint8Array) => Uint8Array,
+  slice: Slicer,
+): Promise<Uint8Array | NestedBytes[]> {
+  await slice();
+  const refOf = async (child: Child | null): Promise<Uint8Array | NestedBytes[]> =>
+    child === null ? EMPTY : "ref" in child ? child.ref : encode(child, false, ops, keccak256, slice);
+  let raw: NestedBytes[];
+  if (node.kind === "leaf") raw = [hexPrefix(node.path, true), node.value];
+  else if (node.kind === "extension") raw = [hexPrefix(node.path, false), await refOf(node.child)];
+  else {
+    raw = [];
+    for (const child of node.children) raw.push(await refOf(child));
+    raw.push(node.value ?? EMPTY);
+  }
   const encoded = RLP.encode(raw);
   if (encoded.length < 32 && !root) return raw;
   const hash = keccak256(encoded);

@@ -104,14 +104,8 @@ export function getBlockByHash(ctx: NodeContext, hash: string): NodeBlock | unde
 
 /** The receipts of block `number`, in transaction order (undefined above the head). */
 export function getReceipts(ctx: NodeContext, number: bigint): NodeReceipt[] | undefined {
-  const block = getBlock(ctx, number);
-  if (block === undefined) return undefined;
-  const stored = ctx.store.receipts.getBinary(numberKey(number));
-  const receipts = stored === undefined ? undefined : decodeReceipts(stored);
-  if (receipts === undefined || receipts.length !== block.rawTransactions.length) {
-    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts === undefined ? "missing" : `${receipts.length}, for ${block.rawTransactions.length} transactions`}`, { block: number });
-  }
-  return toReceipts(block, receipts);
+  const decoded = decodedBlock(ctx, number);
+  return decoded === undefined ? undefined : [...decoded.receipts];
 }
 
 /** A transaction by hash (0x-hex, any case), with its receipt, or undefined. */
@@ -122,22 +116,74 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
   if (at === undefined) return undefined;
   const number = at.readBigUInt64BE(0);
   const index = at.readUInt32BE(8);
-  const block = getBlock(ctx, number);
-  const receipt = getReceipts(ctx, number)?.[index];
+  const decoded = decodedBlock(ctx, number);
+  const receipt = decoded?.receipts[index];
   // The index entry must lead to this very transaction: its hash is the natural check.
-  if (block === undefined || receipt === undefined || receipt.transactionHash !== hash.toLowerCase()) {
+  if (decoded === undefined || receipt === undefined || receipt.transactionHash !== hash.toLowerCase()) {
     throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
   }
+  const raw = decoded.block.rawTransactions[index]!;
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
-    blockHash: block.hash,
+    blockHash: decoded.block.hash,
     index,
     from: receipt.from,
-    tx: createTxFromRLP(block.rawTransactions[index]!, { common: ctx.common }),
-    raw: block.rawTransactions[index]!,
+    tx: createTxFromRLP(raw, { common: ctx.common }),
+    raw,
     receipt,
   };
+}
+
+/**
+ * Blocks whose decoded receipts are kept per store, most recently used last. Decoding a block's
+ * receipts decodes and hashes each of its transactions (≈ 7 ms for 200): without this, polling
+ * the receipts of a 500-transaction block one by one held the RPC's thread for seconds.
+ */
+export const RECEIPT_CACHE_BLOCKS = 32;
+interface DecodedBlock {
+  block: NodeBlock;
+  receipts: readonly NodeReceipt[];
+}
+const receiptCaches = new WeakMap<object, Map<string, DecodedBlock>>();
+
+/**
+ * Block `number` with its receipts, decoded once and kept (by block hash: a block a reorg
+ * replaced has another hash, so a stale entry is never served). Shared between callers: each
+ * receipt and log is frozen. Undefined above the head.
+ */
+function decodedBlock(ctx: NodeContext, number: bigint): DecodedBlock | undefined {
+  const record = readBlockRecord(ctx, number);
+  if (record === undefined) return undefined;
+  const hash = bytesToHex(record.header.hash());
+  let cache = receiptCaches.get(ctx.store);
+  if (cache === undefined) receiptCaches.set(ctx.store, (cache = new Map()));
+  const cached = cache.get(hash);
+  if (cached !== undefined) {
+    cache.delete(hash);
+    cache.set(hash, cached);
+    return cached;
+  }
+  const block = getBlock(ctx, number);
+  if (block === undefined) return undefined;
+  const stored = ctx.store.receipts.getBinary(numberKey(number));
+  const receipts = stored === undefined ? undefined : decodeReceipts(stored);
+  if (receipts === undefined || receipts.length !== block.rawTransactions.length) {
+    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts === undefined ? "missing" : `${receipts.length}, for ${block.rawTransactions.length} transactions`}`, { block: number });
+  }
+  const decoded = { block, receipts: Object.freeze(toReceipts(block, receipts).map(deepFreeze)) };
+  cache.set(hash, decoded);
+  if (cache.size > RECEIPT_CACHE_BLOCKS) cache.delete(cache.keys().next().value!);
+  return decoded;
+}
+
+function deepFreeze(receipt: NodeReceipt): NodeReceipt {
+  for (const log of receipt.logs) {
+    Object.freeze(log.topics);
+    Object.freeze(log);
+  }
+  Object.freeze(receipt.logs);
+  return Object.freeze(receipt);
 }
 
 /** Most blocks one `getLogs` may scan without an address or topic to narrow it (a JSON-RPC layer may cap lower). */

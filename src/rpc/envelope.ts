@@ -7,6 +7,9 @@
 import { excerpt, RpcError } from "./errors.js";
 import type { Handler, RequestContext } from "./methods.js";
 
+/** How long starting a batch's requests may hold the thread before it gives it back, in ms. */
+const BATCH_SLICE_MS = 8;
+
 /** A request's id as the spec allows it: a string, a number or null. */
 type Id = string | number | null;
 
@@ -23,7 +26,18 @@ export async function handleBody(handlers: Map<string, Handler>, body: unknown, 
     const first = body.find((item) => readId(item).given);
     return [errorResponse(first === undefined ? null : readId(first).id, invalidRequest(`batch too large: ${body.length} requests, limit ${maxBatch}`))];
   }
-  const answers = (await Promise.all(body.map((item) => handleRequest(handlers, item, context)))).filter((a) => a !== undefined);
+  // Each request starts in turn, all run at once; the thread is given back every few ms between
+  // starts, so a large batch of synchronous reads (500 receipts) does not hold it (issue 14 item 8).
+  const started: ReturnType<typeof handleRequest>[] = [];
+  let since = performance.now();
+  for (const item of body) {
+    if (performance.now() - since >= BATCH_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+    started.push(handleRequest(handlers, item, context));
+  }
+  const answers = (await Promise.all(started)).filter((a) => a !== undefined);
   // Only notifications: nothing to answer (JSON-RPC 2.0 forbids an empty array).
   return answers.length === 0 ? undefined : answers;
 }

@@ -45,6 +45,9 @@ describe("node: L1 reorgs", function () {
           abandoned.push(...block.transactions.map((tx) => bytesToHex(tx.hash())));
         }
         await followed();
+        // Read (and so cache) the abandoned fork's receipts: the cache must not serve them after the reorg.
+        for (let n = forkPoint + 1n; n <= forkPoint + BigInt(depth); n++) expect(node.getReceipts(n)).to.have.length.above(0);
+        for (const hash of abandoned) expect(node.getTransaction(hash)?.receipt.transactionHash).to.equal(hash);
 
         // L1 replaces those `depth` blocks with others: longer (odd depths) or shorter (even
         // depths, so the node's last L1 block no longer exists at all), other L2 transactions.
@@ -66,6 +69,13 @@ describe("node: L1 reorgs", function () {
         expect(reorg.unwound.map((b) => b.number)).to.deep.equal(Array.from({ length: depth }, (_, i) => forkPoint + 1n + BigInt(i)));
         // Unwound transactions are gone from the index; the new fork's are there.
         for (const hash of abandoned) expect(node.getTransaction(hash), `depth ${depth}: ${hash} unwound`).to.equal(undefined);
+        // The new fork's receipts are its own transactions' (the receipt cache is keyed by block hash).
+        for (let n = forkPoint + 1n; n <= head.number; n++) {
+          const block = node.getBlock(n)!;
+          const hashes = block.transactions().map((tx) => bytesToHex(tx.hash()));
+          expect(node.getReceipts(n)!.map((r) => [r.transactionHash, r.blockHash]), `depth ${depth}, block ${n}`).to.deep.equal(hashes.map((h) => [h, block.hash]));
+          for (const hash of hashes) expect(node.getTransaction(hash)!.blockHash).to.equal(block.hash);
+        }
 
         // A fresh node derives the same head from L1 alone.
         const freshDir = tempDir();
