@@ -90,10 +90,20 @@ function readOrCorrupt<T>(read: () => T, file: string, table: string, report: (e
 /** Iterates an LMDB range, turning a damaged file's failures into a {@link StoreCorruptError}. */
 function* rangeOrCorrupt<T>(range: Iterable<T>, file: string, table: string, report: (error: StoreCorruptError) => void): Generator<T> {
   const iterator = readOrCorrupt(() => range[Symbol.iterator](), file, table, report);
-  for (;;) {
-    const next = readOrCorrupt(() => iterator.next(), file, table, report);
-    if (next.done === true) return;
-    yield next.value;
+  let done = false;
+  try {
+    for (;;) {
+      const next = readOrCorrupt(() => iterator.next(), file, table, report);
+      if (next.done === true) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // A reader that stops early must end LMDB's iteration too: its cursor holds a read
+    // transaction (a slot among LMDB's readers) until then.
+    if (!done) iterator.return?.();
   }
 }
 
