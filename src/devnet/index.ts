@@ -5,8 +5,9 @@ import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis } from "../engine/genesis.js";
 import { chainHead, createL2Chain, forgetBlockBodies } from "../engine/state.js";
 import { createMempool } from "../proposer/mempool.js";
+import { journaledMempool } from "../node/journal.js";
 import { createProposer } from "../proposer/proposer.js";
-import { followBlocks } from "../proposer/follow.js";
+import { followBlocks, followBlocksKeepingTransactions } from "../proposer/follow.js";
 import { startNode } from "../node/index.js";
 import { serveNode } from "../node/rpc.js";
 import path from "node:path";
@@ -88,7 +89,6 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       ? await deployRollup(proposerSigner, genesis)
       : { rollup: nativeRollupAt(resume.state.rollupAddress, proposerSigner), address: resume.state.rollupAddress, chain: await createL2Chain(genesis) };
   if (resume.fresh) resume.saveRollup(address);
-  const mempool = createMempool(chain, options.mempool);
   // evm_mine and friends on the L2 URL (src/devnet/dev-methods.ts): a block now, taken by the loop.
   const mines = createMineRequests();
   let dev: DevMethods | undefined;
@@ -109,6 +109,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
+  // The pool journals what it acknowledges in the node's store (a kill -9 loses none of it; a
+  // restarted devnet takes it back), and keeps what the proposer took until the node includes it.
+  const mempool = journaledMempool(createMempool(chain, options.mempool), node.pendingJournal);
   const proposer = createProposer({
     chain,
     rollup,
@@ -146,13 +149,12 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         // Another proposer's block is on L1: take it from the node (which derives from L1 alone)
         // into the proposer's chain, and rebuild on it with what is still pending.
         await node.sync().catch(() => undefined);
-        const followed = await followBlocks(chain, node).catch((error: Error) => error);
+        const followed = await followBlocksKeepingTransactions(chain, node, mempool).catch((error: Error) => error);
         if (followed instanceof Error) {
           const pauseMs = loop.backOff(1000);
           log(`proposer: lost a race and could not follow the node: ${firstLine(followed.message)} (retrying in ${pauseMs / 1000} s)`);
           return;
         }
-        await mempool.sync();
         loop.succeeded();
         log(`proposer: another proposer advanced the rollup; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
         return;
@@ -174,6 +176,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     await waitForNode(node, (((await rollup.getFunction("head")()) as { number: bigint }).number));
     await followBlocks(chain, node);
     await mempool.sync();
+    // What the last run acknowledged and did not get included is pending again.
+    const restored = await mempool.restore();
+    if (restored > 0) log(`devnet: ${restored} acknowledged transaction(s) of the last run pending again`);
     loop.release();
   }
   const amount = resume.fresh ? (options.fundL2 ?? DEFAULT_L2_FUNDING) : 0n;

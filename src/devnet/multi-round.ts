@@ -7,7 +7,7 @@
 import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import type { MultiNode } from "../node/index.js";
 import type { MultiNodeRpc } from "../node/rpc.js";
-import { followBlocks } from "../proposer/follow.js";
+import { followBlocks, followBlocksKeepingTransactions } from "../proposer/follow.js";
 import type { MultiProposer } from "../proposer/multi.js";
 import { createMineRequests, type MineRequests, type MineWaiter } from "./dev-methods.js";
 import type { ProposerLoop } from "./loop.js";
@@ -99,12 +99,11 @@ export function createMultiRound(ctx: MultiRoundContext): MultiRound {
             const chain = chains.get(chainId);
             if (chain === undefined) break;
             await multi.sync().catch(() => undefined);
-            const followed = await followBlocks(chain, await multi.rollup(chainId)).catch((error: Error) => error);
+            const followed = await followBlocksKeepingTransactions(chain, await multi.rollup(chainId), ctx.rpc()?.mempool(chainId)).catch((error: Error) => error);
             if (followed instanceof Error) {
               log(`proposer: rollup ${chainId}: lost a race and could not follow the node: ${firstLine(followed.message)}`);
               break;
             }
-            await ctx.rpc()?.mempool(chainId)?.sync();
             log(`proposer: rollup ${chainId}: another proposer advanced it; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
             break;
           }

@@ -131,13 +131,19 @@ const PROPOSED_MEMORY = 8192;
  */
 export function journaledMempool(mempool: Mempool, journal: TransactionJournal): JournaledMempool {
   const hashOf = (tx: TypedTransaction) => "0x" + Buffer.from(tx.hash()).toString("hex");
-  const live = () => new Set([...mempool.pending(), ...mempool.queued()].map(hashOf));
+  // Taken by a proposer, not yet in the node's chain: hash → the transaction.
+  const proposed = new Map<string, TypedTransaction>();
+  // What the journal keeps: the pool, and what a proposer took until the node's chain includes it
+  // (an L1 reorg may take the proposer's block back before the node derived it; the proposer
+  // then hands its transactions back, and a kill in between finds them here).
+  const live = () => {
+    for (const key of [...proposed.keys()]) if (mempool.status(key).status === "included") proposed.delete(key);
+    return new Set([...[...mempool.pending(), ...mempool.queued()].map(hashOf), ...proposed.keys()]);
+  };
   const droppedOf = (hash: string): DroppedTransaction | undefined => {
     const status = mempool.status(hash);
     return status.status === "dropped" ? { hash, reason: status.reason, sender: status.sender, nonce: status.nonce } : undefined;
   };
-  // Taken by a proposer, not yet in the node's chain: hash → the transaction.
-  const proposed = new Map<string, TypedTransaction>();
   const notJournaled = (error: StoreWriteError | Error) => `the node cannot journal it, so it did not accept it: ${error.message.split("\n")[0]}`;
   return {
     ...mempool,
@@ -191,6 +197,13 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
       if (tx !== undefined) return { status: "pending", tx };
       const dropped = journal.dropped(key);
       return dropped === undefined ? status : { status: "dropped", reason: dropped.reason, sender: dropped.sender, nonce: dropped.nonce };
+    },
+    awaitingInclusion() {
+      const before = proposed.size;
+      const journaled = live(); // forgets what the node's chain includes now
+      // Included since: out of the journal too.
+      if (proposed.size !== before) journal.retain(journaled, droppedOf);
+      return proposed.size;
     },
     forget(raws) {
       for (const raw of raws) proposed.delete("0x" + Buffer.from(keccak_256(raw)).toString("hex"));

@@ -3,6 +3,7 @@ import { bytesToHex } from "@ethereumjs/util";
 import { buildBlock } from "../engine/build.js";
 import { appendBlock, chainHead, rewindTo, type L2Chain } from "../engine/state.js";
 import { UltrasoundError } from "../shared/errors.js";
+import type { Mempool } from "./mempool.js";
 
 /** The part of a rollup node (`src/node`) a proposer follows: its canonical blocks. */
 export interface BlockSource {
@@ -18,6 +19,11 @@ export class FollowMismatchError extends UltrasoundError {
 export interface FollowResult {
   /** Blocks dropped from the chain's head because the node's chain no longer has them (an L1 reorg). */
   rewound: number;
+  /**
+   * The transactions of those blocks (raw): the proposer's own blocks that L1 took back before
+   * the node derived them. Nothing else holds them any more: they go back to the mempool.
+   */
+  rewoundTransactions: Uint8Array[];
   /** Blocks appended from the node. */
   appended: number;
 }
@@ -31,11 +37,12 @@ export interface FollowResult {
  */
 export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<FollowResult> {
   const target = node.getBlock("latest");
-  if (target === undefined) return { rewound: 0, appended: 0 };
+  if (target === undefined) return { rewound: 0, appended: 0, rewoundTransactions: [] };
   // The newest block both chains hold.
   let common = chainHead(chain).number < target.number ? chainHead(chain).number : target.number;
   while (common > 0n && node.getBlock(common)?.hash !== bytesToHex(chain.headers[Number(common)]!.hash())) common--;
   const rewound = Number(chainHead(chain).number - common);
+  const rewoundTransactions = chain.blocks.slice(Number(common) + 1).flatMap((block) => block.transactions.map((tx) => tx.serialize()));
   if (rewound > 0) rewindTo(chain, common);
   let appended = 0;
   for (let number = common + 1n; number <= target.number; number++) {
@@ -62,5 +69,21 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
     appendBlock(chain, { header: built.header, transactions: built.transactions, receipts: built.receipts });
     appended++;
   }
-  return { rewound, appended };
+  return { rewound, appended, rewoundTransactions };
+}
+
+/**
+ * {@link followBlocks}, then the transactions of the proposer's own blocks that it rewound (L1
+ * took them back before the node derived them) go back to `mempool` — nothing else holds them
+ * any more. Those the node's chain includes after all, or that are no longer valid, the pool
+ * refuses; the others are pending again. Returns the follow's result and how many went back.
+ */
+export async function followBlocksKeepingTransactions(chain: L2Chain, node: BlockSource, mempool: Pick<Mempool, "add" | "sync"> | undefined): Promise<FollowResult & { handedBack: number }> {
+  const followed = await followBlocks(chain, node);
+  await mempool?.sync();
+  let handedBack = 0;
+  for (const raw of followed.rewoundTransactions) {
+    if (mempool !== undefined && (await mempool.add(raw).then(() => true, () => false))) handedBack++;
+  }
+  return { ...followed, handedBack };
 }

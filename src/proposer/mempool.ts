@@ -105,6 +105,12 @@ export interface Mempool {
   nextNonce(address: string): Promise<bigint>;
   /** Removes included transactions (their senders' nonces move past them). */
   remove(hashes: Iterable<string>): void;
+  /**
+   * How many transactions a proposer took (`remove`) that the node's chain does not include yet
+   * (a pool that tracks them: the node's journaled one). While some are, the proposer has work:
+   * L1 may take its block back before the node derived it, and it must then hand them back.
+   */
+  awaitingInclusion?(): number;
   /** Drops a transaction for good, remembering why; its sender's later ones wait for the gap. */
   drop(hash: string, reason: string): DroppedTransaction | undefined;
   /**

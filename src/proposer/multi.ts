@@ -74,7 +74,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
 
   // A rollup backing off after a failure waits its turn out; the others go on.
   const hasWork = (rollup: MultiProposerRollup): boolean =>
-    (proposers.get(rollup.chainId)?.proposer.retryAt ?? 0) <= Date.now() && ((rollup.mempool()?.pending().length ?? 0) > 0 || rollup.hasQueuedMessages() || rollup.blockWanted?.() === true);
+    (proposers.get(rollup.chainId)?.proposer.retryAt ?? 0) <= Date.now() && ((rollup.mempool()?.pending().length ?? 0) > 0 || (rollup.mempool()?.awaitingInclusion?.() ?? 0) > 0 || rollup.hasQueuedMessages() || rollup.blockWanted?.() === true);
 
   async function proposerFor(rollup: MultiProposerRollup, mempool: Mempool): Promise<Proposer> {
     const known = proposers.get(rollup.chainId);

@@ -18,7 +18,7 @@ import {
   type ProposedBlock,
 } from "./propose.js";
 import { faultAlone, predecessorsOf, type AloneContext } from "./blame.js";
-import { followBlocks, type BlockSource } from "./follow.js";
+import { followBlocksKeepingTransactions, type BlockSource } from "./follow.js";
 
 /** Options of {@link createProposer}. */
 export interface ProposerOptions {
@@ -122,10 +122,14 @@ export function createProposer(options: ProposerOptions): Proposer {
     if (bytesToHex(chainHead(chain).hash()) === onL1) return undefined;
     const node = await options.node();
     if (node !== undefined) {
-      const followed = await followBlocks(chain, node).catch((error: Error) => error);
+      // Blocks of ours that L1 took back before the node derived them: their transactions go back to the pool.
+      const followed = await followBlocksKeepingTransactions(chain, node, mempool).catch((error: Error) => error);
       if (followed instanceof Error) return retry("unavailable", followed);
       if (followed.rewound + followed.appended > 0) {
-        log(`proposer: built on the node's head: ${followed.rewound} block(s) rewound, ${followed.appended} followed, now on L2 block ${chainHead(chain).number}`);
+        log(
+          `proposer: built on the node's head: ${followed.rewound} block(s) rewound, ${followed.appended} followed, now on L2 block ${chainHead(chain).number}` +
+            (followed.handedBack > 0 ? `; ${followed.handedBack} transaction(s) of rewound blocks pending again` : ""),
+        );
       }
       if (bytesToHex(chainHead(chain).hash()) === onL1) return undefined;
     }
