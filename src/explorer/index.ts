@@ -79,6 +79,9 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     else serveStatic(req, res, url.pathname);
   });
   const sockets = new WebSocketServer({ server, path: "/ws", maxPayload: 4096 });
+  // ws re-emits the HTTP server's errors (a port taken): the listen below reports them; without a
+  // listener here the re-emitted one would crash the process.
+  sockets.on("error", () => {});
   const broadcast = (event: Record<string, unknown>) => {
     const text = toJson(event);
     for (const client of sockets.clients as Set<WebSocket>) if (client.readyState === client.OPEN) client.send(text);

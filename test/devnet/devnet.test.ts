@@ -80,7 +80,7 @@ describe("devnet (end to end, the README's first command)", function () {
   it("`npm run devnet -- --smoke`: an L2 transfer, deployment and call, verified on L1 through EXECUTE; one clean banner", async function () {
     const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
     const before = userArchiveStamp();
-    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir];
+    const ports = ["--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--explorer-port", "0", "--data-dir", dataDir];
     // The L1 port taken on another interface: the devnet binds 127.0.0.1 only, so no conflict
     // (it bound 0.0.0.0 and crashed with a raw EADDRINUSE).
     const elsewhere = await occupy("127.0.0.2", l1);
@@ -230,7 +230,7 @@ describe("devnet (end to end, the README's first command)", function () {
     const port = await freePort();
     const blocker = await occupy("0.0.0.0", port);
     try {
-      const ports = ["--l1-port", String(port), "--l2-port", String(await freePort()), "--blob-port", String(await freePort()), "--data-dir", dataDir];
+      const ports = ["--l1-port", String(port), "--l2-port", String(await freePort()), "--blob-port", String(await freePort()), "--explorer-port", "0", "--data-dir", dataDir];
       const { code, output } = await run("node_modules/.bin/tsx", ["scripts/devnet.ts", "--smoke", ...ports], { timeoutMs: 120_000 });
       expect(code).to.equal(1);
       expect(output).to.match(/devnet: The L1 JSON-RPC port is taken/);

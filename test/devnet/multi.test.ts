@@ -17,7 +17,9 @@ function runDevnet(
   timeoutMs: number,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; readyError?: unknown }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "devnet", "--", ...args], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // Every port free, the explorer's too (its default 8547 may be another test's).
+    const all = args.includes("--explorer-port") ? args : [...args, "--explorer-port", "0"];
+    const child = spawn("npm", ["run", "devnet", "--", ...all], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     let ready = false;
     let readyError: unknown;

@@ -35,7 +35,9 @@ const KEYS = devAccounts().slice(0, 2).map((a) => a.privateKey as Hex);
 /** Runs `npm run devnet -- …` until its banner's last line, then `whenReady`, then SIGINT (a user's Ctrl-C). */
 function runDevnet(args: string[], whenReady: (output: string) => Promise<void>, timeoutMs: number): Promise<{ output: string; readyError?: unknown }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "devnet", "--", ...args], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // Every port free, the explorer's too (its default 8547 may be another test's).
+    const all = args.includes("--explorer-port") ? args : [...args, "--explorer-port", "0"];
+    const child = spawn("npm", ["run", "devnet", "--", ...all], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     let ready = false;
     let readyError: unknown;

@@ -36,7 +36,8 @@ export async function devnetPorts(): Promise<DevnetPorts> {
 export async function startDevnetProcess(args: string[], ports: DevnetPorts, timeoutMs = 150_000): Promise<DevnetProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "scripts/devnet.ts", "--l1-port", String(ports.l1Port), "--l2-port", String(ports.l2Port), "--blob-port", String(ports.blobPort), ...args],
+    // Every port free, the explorer's too (its default 8547 may be another test's).
+    ["--import", "tsx", "scripts/devnet.ts", "--l1-port", String(ports.l1Port), "--l2-port", String(ports.l2Port), "--blob-port", String(ports.blobPort), ...(args.includes("--explorer-port") ? [] : ["--explorer-port", "0"]), ...args],
     { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

@@ -54,7 +54,9 @@ describe("EXECUTE gas market (core)", () => {
     const floor = GWEI_MARKET.minBaseFee;
     expect(executeBaseFee(state, 10n, GWEI_MARKET)).to.equal(floor); // the price holds within the block
     const up = executeBaseFee(state, 11n, GWEI_MARKET);
-    expect(Number(up) / Number(floor)).to.be.closeTo(1.125, 1e-6);
+    // 12.5 % up, to a millionth (exact integers: Hardhat's chai matchers take closeTo for bigints).
+    const ratioMillionths = (up * 1_000_000n) / floor;
+    expect(ratioMillionths >= 1_124_999n && ratioMillionths <= 1_125_001n, `ratio ${ratioMillionths} / 1e6`).to.equal(true);
     state = charge(state, 11n, 0n).state; // block 11 verifies nothing
     expect(executeBaseFee(state, 12n, GWEI_MARKET)).to.equal(floor);
   });
