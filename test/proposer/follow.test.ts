@@ -28,7 +28,7 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
       expect((lost as { error: Error }).error).to.be.instanceOf(LostRaceError);
 
       await node.sync();
-      expect(await followBlocks(chain, node)).to.deep.equal({ rewound: 0, appended: 2 });
+      expect(await followBlocks(chain, node)).to.deep.equal({ rewound: 0, appended: 2, rewoundTransactions: [] });
       expect(bytesToHex(chain.headers.at(-1)!.hash())).to.equal(node.getBlock("latest")!.hash);
       await mempool.sync();
 
@@ -53,7 +53,7 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
       const snapshot = await l1.provider.request({ method: "evm_snapshot", params: [] });
       await proposeBlock({ chain: l1.chain, rollup: l1.rollup, provider: l1.ethersProvider as never, transactions: await transfers(l1.chain, 2, 1), coinbase: await l1.signer.getAddress(), dataAvailability: "calldata" });
       await node.sync();
-      expect(await followBlocks(chain, node)).to.deep.equal({ rewound: 0, appended: 1 });
+      expect(await followBlocks(chain, node)).to.deep.equal({ rewound: 0, appended: 1, rewoundTransactions: [] });
       const before = bytesToHex(chain.headers.at(-1)!.hash());
 
       // L1 forgets that block; another block 1 (and a block 2) take its place.
@@ -63,7 +63,10 @@ describe("proposer: following a node after a lost race or an L1 reorg", function
         await proposeBlock({ chain: fork, rollup: l1.rollup, provider: l1.ethersProvider as never, transactions: await transfers(fork, 2, salt), coinbase: await l1.signer.getAddress(), dataAvailability: "calldata" });
       }
       await node.sync();
-      expect(await followBlocks(chain, node)).to.deep.equal({ rewound: 1, appended: 2 });
+      const followed = await followBlocks(chain, node);
+      expect({ rewound: followed.rewound, appended: followed.appended }).to.deep.equal({ rewound: 1, appended: 2 });
+      // The rewound block's transactions come back, for the pool (nothing else holds them now).
+      expect(followed.rewoundTransactions.length).to.be.greaterThan(0);
       expect(bytesToHex(chain.headers.at(-1)!.hash())).to.equal(node.getBlock("latest")!.hash);
       expect(bytesToHex(chain.headers[1]!.hash())).to.not.equal(before);
     } finally {
