@@ -176,10 +176,16 @@ describe("engine: EXECUTE inside the L2 (nested rollups, docs/nested.md)", funct
     expect(result.execResult.exceptionError?.error).to.contain(new ExecuteNestingTooDeepError(1).name);
   });
 
-  it("the builder's VM at depth 0 is what L1 verifies: a direct transaction to 0x…0101 runs EXECUTE too", async function () {
+  it("a transaction sent straight to 0x…0101 runs EXECUTE too, and pays its exact price", async function () {
     const tx = await sign(l2, 0, { nonce: 1, to: EXECUTE_ADDRESS, data: bytesToHex(l3Input), gasLimit: 4_000_000n });
     const block = await build(l2, [tx]);
     expect("status" in block.receipts[0]! && block.receipts[0].status).to.equal(1);
+    // The transaction paid its intrinsic gas and EXECUTE's exact price (an empty account costs nothing).
+    const tokens = l3Input.reduce((sum, byte) => sum + (byte === 0 ? 1n : 4n), 0n);
+    const standard = 21_000n + 4n * tokens + priceOf(l3Block.input, l3Input);
+    const floor = 21_000n + 10n * tokens; // EIP-7623
+    expect(block.header.gasUsed).to.equal(standard > floor ? standard : floor);
+    expect(standard).to.be.greaterThan(floor);
     await execute(block.input);
   });
 });
