@@ -20,6 +20,7 @@ import { orderedTrieRootSliced } from "./ordered-trie.js";
 import { createSlicer } from "./slice.js";
 import { createL2EVM } from "./precompiles.js";
 import { checkCanonicalMessages } from "./messages.js";
+import { nestedExecutePrecompile } from "./nested.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
 export interface BlockEnv {
@@ -63,6 +64,11 @@ export async function createEngineVM(options: {
   db: DB<string, Uint8Array>;
   stateRoot: Uint8Array;
   ancestors: AncestorLookup;
+  /**
+   * How many EXECUTEs deep this VM runs (0 for an L2 block; 1 for a child block an L2
+   * transaction verifies): it serves EXECUTE at 0x…0101 below `MAX_EXECUTE_NESTING` (nested.ts).
+   */
+  nestingDepth?: number;
 }): Promise<VM> {
   // EngineTrie: MerklePatriciaTrie keeping the nodes it has decoded (issue 9).
   const trie = new EngineTrie({
@@ -82,7 +88,9 @@ export async function createEngineVM(options: {
   };
   const meter = createGasMeter(options.common);
   // WebAssembly BLS12-381 and BN254: ethereumjs's JavaScript ones work far beyond their L1 price (issue 15).
-  const evm = createL2EVM({ common: options.common, stateManager, blockchain, customOpcodes: meter.customOpcodes });
+  // EXECUTE inside the L2 (docs/nested.md): an L2 transaction verifies a child rollup's block.
+  const customPrecompiles = [nestedExecutePrecompile(options.nestingDepth ?? 0)];
+  const evm = createL2EVM({ common: options.common, stateManager, blockchain, customOpcodes: meter.customOpcodes, customPrecompiles });
   const vm = await createVM({ common: options.common, stateManager, blockchain, evm });
   meter.attach(vm.evm as EVM);
   meters.set(vm, meter);

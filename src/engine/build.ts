@@ -28,6 +28,12 @@ export interface BuildOptions {
    * EXECUTE input; a delivery that reverts throws `MessageDeliveryFailedError`.
    */
   messages?: Uint8Array;
+  /**
+   * How many EXECUTEs deep the chain's blocks are verified (0, the default, for a chain L1
+   * verifies; 1 for an L3 whose blocks an L2 transaction verifies): the block must be built as
+   * its verifier will run it, and EXECUTE is served only below `MAX_EXECUTE_NESTING` (nested.ts).
+   */
+  nestingDepth?: number;
 }
 
 /** A built L2 block: its header, its body, the receipts, and the witness that proves it. */
@@ -68,6 +74,7 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
       ancestorsRead.add(number);
       return header;
     },
+    nestingDepth: options.nestingDepth ?? 0,
   });
   // A transaction that does not decode for this chain is left out, like one that does not apply.
   const transactions: TypedTransaction[] = [];

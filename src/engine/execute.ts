@@ -28,6 +28,12 @@ export interface ExecuteOptions {
    * Without it, a block whose data is in blobs is rejected as unavailable.
    */
   resolveBlobData?: (versionedHashes: Uint8Array[], limits: { maxBytes: number }) => Promise<Uint8Array>;
+  /**
+   * How many EXECUTEs deep this verification runs: 0 (the default) for L1's EXECUTE of an L2
+   * block; the L2's EXECUTE passes 1 for the child block it verifies (nested.ts). The block's VM
+   * serves EXECUTE only below `MAX_EXECUTE_NESTING`.
+   */
+  nestingDepth?: number;
 }
 
 /** Blob-carried data could not be resolved, matched or decoded: data availability is validity. */
@@ -81,6 +87,7 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
     db,
     stateRoot: input.preStateRoot,
     ancestors: (number) => ancestorByNumber(parent, ancestors, number),
+    nestingDepth: options.nestingDepth ?? 0,
   });
   const env: BlockEnv = {
     number: input.number,

@@ -46,3 +46,4 @@ export { checkCanonicalMessages, MessagesDecodeError } from "./messages.js";
 export { RlpShapeError } from "./rlp.js";
 export { MAX_BLOBS_PER_BLOCK } from "./types.js";
 export { nativeEcrecoverStatus } from "./crypto.js";
+export { MAX_EXECUTE_NESTING, nestedExecutePrecompile, NestedExecuteBlobsError, ExecuteNestingTooDeepError } from "./nested.js";

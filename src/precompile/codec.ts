@@ -174,3 +174,28 @@ export function decodeExecuteOutput(output: Uint8Array): { blockHash: Uint8Array
   for (let i = 32; i < EXECUTE_OUTPUT_LENGTH; i++) burnedFees = (burnedFees << 8n) | BigInt(output[i]!);
   return { blockHash: output.slice(0, 32), burnedFees };
 }
+
+/**
+ * The `gasUsed` word of the input, read where the layout puts it, before any decoding (the
+ * price must be known before the work). A value above 2^64 cannot be valid; it is priced as
+ * 2^64 and the decoder rejects it.
+ */
+export function claimedGasUsed(data: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = GAS_USED_OFFSET; i < GAS_USED_OFFSET + 32; i++) value = (value << 8n) | BigInt(data[i] ?? 0);
+  return value > 2n ** 64n ? 2n ** 64n : value;
+}
+
+/**
+ * The number of blob versioned hashes, read where the layout puts it (the word the offset word
+ * points at) before any decoding, as the Hardhat shim reads it. Outside the input it reads 0;
+ * the decoder rejects such an input.
+ */
+export function claimedBlobCount(data: Uint8Array): bigint {
+  const word = (at: bigint) => {
+    let value = 0n;
+    for (let i = 0n; i < 32n; i++) value = (value << 8n) | BigInt(at + i < BigInt(data.length) ? data[Number(at + i)]! : 0);
+    return value;
+  };
+  return word(word(BigInt(BLOB_HASHES_OFFSET_WORD)));
+}
