@@ -1,4 +1,5 @@
 import type { BlockHeader } from "@ethereumjs/block";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import { buildBlock } from "../engine/build.js";
 import { appendBlock, chainHead, rewindTo, type L2Chain } from "../engine/state.js";
@@ -18,6 +19,12 @@ export class FollowMismatchError extends UltrasoundError {
 export interface FollowResult {
   /** Blocks dropped from the chain's head because the node's chain no longer has them (an L1 reorg). */
   rewound: number;
+  /**
+   * The transactions of the rewound blocks, in chain order (bodies the chain forgot are left
+   * out): whoever took them from a mempool puts them back, since a block L1 dropped before the
+   * node derived it is handed back by no one else.
+   */
+  rewoundTransactions: TypedTransaction[];
   /** Blocks appended from the node. */
   appended: number;
 }
@@ -31,11 +38,12 @@ export interface FollowResult {
  */
 export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<FollowResult> {
   const target = node.getBlock("latest");
-  if (target === undefined) return { rewound: 0, appended: 0 };
+  if (target === undefined) return { rewound: 0, rewoundTransactions: [], appended: 0 };
   // The newest block both chains hold.
   let common = chainHead(chain).number < target.number ? chainHead(chain).number : target.number;
   while (common > 0n && node.getBlock(common)?.hash !== bytesToHex(chain.headers[Number(common)]!.hash())) common--;
   const rewound = Number(chainHead(chain).number - common);
+  const rewoundTransactions = chain.blocks.slice(Number(common) + 1).flatMap((block) => block?.transactions ?? []);
   if (rewound > 0) rewindTo(chain, common);
   let appended = 0;
   for (let number = common + 1n; number <= target.number; number++) {
@@ -62,5 +70,5 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
     appendBlock(chain, { header: built.header, transactions: built.transactions, receipts: built.receipts });
     appended++;
   }
-  return { rewound, appended };
+  return { rewound, rewoundTransactions, appended };
 }

@@ -124,6 +124,9 @@ export function createProposer(options: ProposerOptions): Proposer {
     if (node !== undefined) {
       const followed = await followBlocks(chain, node).catch((error: Error) => error);
       if (followed instanceof Error) return retry("unavailable", followed);
+      // Blocks of its own that L1 dropped before the node derived them: nobody else hands their
+      // transactions back (the node unwinds only what it derived). Those in the node's chain are refused as known.
+      for (const tx of followed.rewoundTransactions) await mempool.add(tx.serialize()).catch(() => undefined);
       if (followed.rewound + followed.appended > 0) {
         log(`proposer: built on the node's head: ${followed.rewound} block(s) rewound, ${followed.appended} followed, now on L2 block ${chainHead(chain).number}`);
       }
