@@ -485,8 +485,12 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
       const sent = await sendBlobTransaction(rollup.runner as Signer, { to, data, sidecar, gasLimit });
       l1Receipt = await waitForL1Receipt(provider, sent.hash);
     } else {
-      const tx = await (rollup.runner as Signer).sendTransaction({ to, data, gasLimit });
-      l1Receipt = await waitForL1Receipt(provider, tx.hash);
+      // A JSON-RPC signer's sendTransaction polls for the transaction forever once it has the hash:
+      // a reorg that drops it in between hung the proposer. Only the hash is needed here.
+      const signer = rollup.runner as Signer & { sendUncheckedTransaction?: (tx: object) => Promise<string> };
+      const request = { to, data, gasLimit };
+      const hash = signer.sendUncheckedTransaction !== undefined ? await signer.sendUncheckedTransaction(request) : (await signer.sendTransaction(request)).hash;
+      l1Receipt = await waitForL1Receipt(provider, hash);
     }
   } catch (error) {
     throw await explainFailure(rollup, claim.parentHash, verdicts, error);
