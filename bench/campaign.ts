@@ -13,7 +13,7 @@
  */
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { rmSync } from "node:fs";
+import { appendFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { devAccounts, devGenesis } from "../src/engine/index.js";
 import { startNode } from "../src/node/index.js";
@@ -34,6 +34,8 @@ export interface CampaignOptions {
   /** How long everything may take to settle at the end, in ms (default 180,000). */
   settleMs?: number;
   log?: (line: string) => void;
+  /** Every line of every node + proposer process, and the campaign's kills and reorgs, appended to this file. */
+  outputFile?: string;
 }
 
 /** What a campaign found. */
@@ -103,6 +105,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       args,
       (line) => {
         tail.push(line);
+        if (options.outputFile !== undefined) appendFileSync(options.outputFile, line + "\n");
         if (tail.length > 200) tail.shift();
         const match = /^child: rpc (\S+)/.exec(line);
         if (match) announced = match[1];
@@ -122,6 +125,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const current = child!;
     url = undefined;
     current.child.kill("SIGKILL");
+    if (options.outputFile !== undefined) appendFileSync(options.outputFile, `campaign: SIGKILL\n`);
     const { signal, code } = await current.exited;
     if (signal !== "SIGKILL") throw new Error(`the node + proposer process died by itself (code ${code}, signal ${signal}) before the kill:\n${current.output().slice(-3000)}`);
   };
@@ -171,6 +175,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     if ((await l1Call("evm_revert", [snapshot])) !== true) throw new Error(`evm_revert ${snapshot} refused`);
     for (let i = 0; i <= head - base; i++) await l1Call("evm_mine");
     depths.push(head - base);
+    if (options.outputFile !== undefined) appendFileSync(options.outputFile, `campaign: reorg L1 ${head} -> ${base}, ${head - base + 1} new blocks\n`);
   };
 
   await start();
