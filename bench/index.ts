@@ -4,6 +4,8 @@
  * measured in the same run, since machines are noisy. Nothing here is a test.
  */
 import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { CAMPAIGN_HEADER, campaignRow, runCampaign, type CampaignResult } from "./campaign.js";
 import { execute, nativeEcrecoverStatus } from "../src/engine/index.js";
 import { compressBatch, getKzg, makeSidecar } from "../src/blobs/index.js";
 import { blockDataToBlobs } from "../src/blobs/da.js";
@@ -149,6 +151,26 @@ if (runs("sync")) await benchSync(report, quick);
 // 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
 //    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;
 //    BENCH_SCALE_ADVANCE=M advances only the first M).
+// 9. The kill/reorg campaign (bench/campaign.ts; issue 22). Not run by default: BENCH_ONLY=campaign
+//    (BENCH_CAMPAIGN_KILLS, BENCH_CAMPAIGN_REORGS, default 100 each, per path; BENCH_CAMPAIGN_PATHS=single,multi).
+if (only === "campaign") {
+  const kills = Number(process.env.BENCH_CAMPAIGN_KILLS ?? "") || 100;
+  const reorgs = Number(process.env.BENCH_CAMPAIGN_REORGS ?? "") || 100;
+  const paths = (process.env.BENCH_CAMPAIGN_PATHS ?? "single,multi").split(",") as ("single" | "multi")[];
+  const rows: CampaignResult[] = [];
+  for (const path of paths) {
+    const result = await runCampaign({ path, kills, reorgs, log: (line) => console.log(`  ${line}`) });
+    rows.push(result);
+    for (const key of ["kills", "reorgs", "acknowledged", "included", "pending", "lost", "blocksCompared", "mismatches"] as const) report.add({ name: `campaign ${path}: ${key}`, unit: "count", value: result[key] });
+    report.add({ name: `campaign ${path}: duration`, unit: "s", value: result.durationMs / 1000 });
+    report.add({ name: `campaign ${path}: load average (1 min)`, unit: "load", value: result.loadAverage });
+  }
+  console.log(`\n${CAMPAIGN_HEADER}`);
+  for (const row of rows) console.log(campaignRow(row));
+  const dir = new URL("./results/", import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL(`campaign-${paths.join("-")}.json`, dir), JSON.stringify(rows, null, 2) + "\n");
+}
 if (only === "scale") await benchScale(report, Number(process.env.BENCH_SCALE ?? "") || 1000, Number(process.env.BENCH_SCALE_ADVANCE ?? "") || undefined);
 
 const file = report.finish({ machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, date: new Date().toISOString() });

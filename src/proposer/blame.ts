@@ -9,6 +9,7 @@
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import type { L2Chain } from "../engine/state.js";
+import { getL2Account } from "../engine/query.js";
 import type { NextDelivery } from "../bridge/queue.js";
 import { oneLine } from "./mempool.js";
 import { buildOn, type L1Anchor } from "./propose.js";
@@ -29,6 +30,10 @@ export interface AloneContext {
 export async function faultAlone(context: AloneContext, tx: TypedTransaction, predecessors: TypedTransaction[] = []): Promise<string | undefined> {
   const { chain, anchor, coinbase, delivery } = context;
   const hash = bytesToHex(tx.hash());
+  // A nonce above what its sender and its predecessors reach waits behind a gap (a transaction a
+  // reorg or a kill has not handed back yet): that proves nothing about it.
+  const { nonce } = await getL2Account(chain, tx.getSenderAddress().toString());
+  if (tx.nonce > BigInt(nonce) + BigInt(predecessors.length)) return undefined;
   let built;
   try {
     built = await buildOn(chain, anchor, coinbase, [...predecessors, tx], delivery);

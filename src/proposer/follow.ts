@@ -42,7 +42,8 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
   let common = chainHead(chain).number < target.number ? chainHead(chain).number : target.number;
   while (common > 0n && node.getBlock(common)?.hash !== bytesToHex(chain.headers[Number(common)]!.hash())) common--;
   const rewound = Number(chainHead(chain).number - common);
-  const rewoundTransactions = chain.blocks.slice(Number(common) + 1).flatMap((block) => block.transactions.map((tx) => tx.serialize()));
+  // Bodies the chain forgot (far below the head) are not there: only recent blocks are rewound.
+  const rewoundTransactions = chain.blocks.slice(Number(common) + 1).flatMap((block) => (block?.transactions ?? []).map((tx) => tx.serialize()));
   if (rewound > 0) rewindTo(chain, common);
   let appended = 0;
   for (let number = common + 1n; number <= target.number; number++) {

@@ -1,6 +1,6 @@
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
-import type { Contract, JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { makeError, type Contract, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { blockDataToBlobs } from "../blobs/da.js";
 import { type BlobSidecar } from "../blobs/kzg.js";
 import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
@@ -483,10 +483,14 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
     const to = await rollup.getAddress();
     if (sidecar) {
       const sent = await sendBlobTransaction(rollup.runner as Signer, { to, data, sidecar, gasLimit });
-      l1Receipt = await provider.getTransactionReceipt(sent.hash);
+      l1Receipt = await waitForL1Receipt(provider, sent.hash);
     } else {
-      const tx = await (rollup.runner as Signer).sendTransaction({ to, data, gasLimit });
-      l1Receipt = await tx.wait();
+      // A JSON-RPC signer's sendTransaction polls for the transaction forever once it has the hash:
+      // a reorg that drops it in between hung the proposer. Only the hash is needed here.
+      const signer = rollup.runner as Signer & { sendUncheckedTransaction?: (tx: object) => Promise<string> };
+      const request = { to, data, gasLimit };
+      const hash = signer.sendUncheckedTransaction !== undefined ? await signer.sendUncheckedTransaction(request) : (await signer.sendTransaction(request)).hash;
+      l1Receipt = await waitForL1Receipt(provider, hash);
     }
   } catch (error) {
     throw await explainFailure(rollup, claim.parentHash, verdicts, error);
@@ -496,6 +500,30 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
   appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
   return { block: { ...block, input }, l1Receipt: l1Receipt!, event, sidecar };
+}
+
+/**
+ * Waits for an L1 transaction's receipt by polling `eth_getTransactionReceipt`; throws ethers'
+ * CALL_EXCEPTION for a reverted one (as `tx.wait()` does), a `LostRaceError` when L1 no longer
+ * knows the transaction (an L1 reorg dropped it: rebuild on the new head), and a TIMEOUT after
+ * `timeoutMs`. Not ethers' `tx.wait()`: it waits forever for a transaction a reorg dropped (its
+ * replacement check sees the account's nonce go back, not forward), and its receipt poller
+ * leaves a rejection unhandled when L1 resets a connection, which kills the process.
+ */
+export async function waitForL1Receipt(provider: JsonRpcApiProvider, hash: string, pollMs = 100, timeoutMs = 120_000): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt !== null) {
+      if (receipt.status === 0) {
+        throw makeError("transaction execution reverted", "CALL_EXCEPTION", { action: "sendTransaction", data: null, reason: null, invocation: null, revert: null, transaction: { to: receipt.to, data: "" }, receipt });
+      }
+      return receipt;
+    }
+    if ((await provider.getTransaction(hash)) === null) throw new LostRaceError("The advance transaction left L1 before it was mined (an L1 reorg dropped it)", { tx: hash });
+    if (Date.now() > deadline) throw makeError(`no receipt for L1 transaction ${hash} within ${timeoutMs / 1000} s`, "TIMEOUT", { operation: "waitForL1Receipt", reason: "timeout" });
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }
 
 /**
