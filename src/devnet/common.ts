@@ -1,6 +1,13 @@
 /** What both devnets (one rollup, many) share: funding and finality defaults, waiting for the node, the block line. */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { JsonRpcProvider, Network } from "ethers";
+import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import type { ProposedBlock } from "../proposer/propose.js";
 import { DevnetStartError } from "./errors.js";
+import { startL1Process, type L1Process } from "./l1.js";
+import { startL1Side, urlHost } from "./l1-server.js";
+import type { Resume } from "./restart.js";
+import type { DevnetLayout } from "./types.js";
 
 /** What each dev account deposits to L2 when the devnet starts. */
 export const DEFAULT_L2_FUNDING = 10_000n * 10n ** 18n;
@@ -36,4 +43,40 @@ export function proposedLine(proposed: ProposedBlock, deferred: number): string 
     (proposed.sidecar ? `${proposed.sidecar.blobs.length} blob(s)` : "calldata") +
     (deferred > 0 ? `, ${deferred} left for the next block (full)` : "")
   );
+}
+
+/** A devnet's L1, started: where it runs, its URL and chain id, and a provider on it. */
+export interface DevnetL1 {
+  side: L1Process;
+  url: string;
+  chainId: bigint;
+  provider: JsonRpcProvider;
+}
+
+/**
+ * Starts a devnet's L1 — one path for both devnets: in a process of its own (layout "split",
+ * the default) or on this thread ("single"), its blob archive beside it, its journal replayed
+ * when `resume` has one — and warms the proposer's KZG worker.
+ */
+export async function startDevnetL1(
+  hre: HardhatRuntimeEnvironment,
+  options: { host: string; l1Port: number; blobPort: number; dataDir: string; layout?: DevnetLayout; resume: Resume; log: (line: string) => void },
+): Promise<DevnetL1> {
+  const url = `http://${urlHost(options.host)}:${options.l1Port}`;
+  const config = {
+    host: options.host,
+    l1Port: options.l1Port,
+    l1Url: url,
+    blobPort: options.blobPort,
+    dataDir: options.dataDir,
+    network: hre.globalOptions.network ?? "node",
+    initialDate: options.resume.state.initialDate,
+    journalFile: options.resume.journalFile,
+  };
+  const side = (options.layout ?? "split") === "split" ? await startL1Process(config) : await startL1Side(hre, config);
+  if (side.replayed.requests > 0) options.log(`devnet: replayed the L1 journal (${side.replayed.requests} requests, ${side.replayed.blocks} blocks)`);
+  // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
+  warmKzgWorker();
+  const provider = new JsonRpcProvider(url, Network.from(side.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  return { side, url, chainId: side.chainId, provider };
 }

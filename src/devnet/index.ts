@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { bytesToHex } from "@ethereumjs/util";
-import { formatEther, JsonRpcProvider, Network } from "ethers";
+import { formatEther } from "ethers";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis } from "../engine/genesis.js";
 import { chainHead, createL2Chain, forgetBlockBodies } from "../engine/state.js";
@@ -18,12 +18,10 @@ import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop } from "./loop.js";
 import { startMultiDevnet } from "./multi.js";
 import type { Devnet, DevnetOptions, DevnetRollup } from "./types.js";
-import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, KEPT_BODIES, proposedLine, waitForNode } from "./common.js";
-import { startL1Process, type L1ProcessConfig } from "./l1.js";
+import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, KEPT_BODIES, proposedLine, startDevnetL1, waitForNode } from "./common.js";
 import { threadId } from "node:worker_threads";
-import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import { openDevnetState } from "./restart.js";
-import { assertPortFree, startL1Side, startL1Slots, stopL1Slots, urlHost } from "./l1-server.js";
+import { assertPortFree, startL1Slots, stopL1Slots } from "./l1-server.js";
 import { firstLine } from "./text.js";
 import { createDevMethods, createMineRequests, type DevMethods } from "./dev-methods.js";
 import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
@@ -59,28 +57,12 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   await assertPortFree(host, blobPort, "blob archive");
   await assertPortFree(host, options.explorerPort ?? 0, "explorer");
   await hre.tasks.getTask("build").run({ quiet: true });
-  const l1Url = `http://${urlHost(host)}:${l1Port}`;
   const dataDir = options.dataDir ?? ".devnet/blobs";
   // The L1 is journaled in the data dir and replayed at a restart (src/devnet/restart.ts).
   const resume = openDevnetState(dataDir, options.reset === true);
   // Every blob the node sees is archived on disk (it survives restarts) and served beacon-style,
   // by the L1's process: EXECUTE reads the blobs it captured there.
-  const l1Config: L1ProcessConfig = {
-    host,
-    l1Port,
-    l1Url,
-    blobPort,
-    dataDir,
-    network: hre.globalOptions.network ?? "node",
-    initialDate: resume.state.initialDate,
-    journalFile: resume.journalFile,
-  };
-  const l1Side = (options.layout ?? "split") === "split" ? await startL1Process(l1Config) : await startL1Side(hre, l1Config);
-  const { chainId: l1ChainId } = l1Side;
-  if (l1Side.replayed.requests > 0) log(`devnet: replayed the L1 journal (${l1Side.replayed.requests} requests, ${l1Side.replayed.blocks} blocks)`);
-  // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
-  warmKzgWorker();
-  const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  const { side: l1Side, url: l1Url, chainId: l1ChainId, provider: l1 } = await startDevnetL1(hre, { host, l1Port, blobPort, dataDir, layout: options.layout, resume, log });
 
   const genesis = options.genesis ?? defaultGenesis();
   const proposerSigner = await l1.getSigner(0);

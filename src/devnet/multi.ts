@@ -16,7 +16,7 @@
  *   multi-node ──/rollup/<id>──▶ mempools ──▶ multi-proposer
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { JsonRpcProvider, Network, type Contract } from "ethers";
+import type { Contract } from "ethers";
 import path from "node:path";
 import { threadId } from "node:worker_threads";
 import { devAccounts } from "../engine/chain.js";
@@ -32,18 +32,16 @@ import { createRollup, deployFactory } from "../sdk/factory.js";
 import { nativeRollupAt } from "../sdk/contracts.js";
 import type { Relay } from "../relay/index.js";
 import { startExplorer } from "../explorer/index.js";
-import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import { DEFAULT_BLOB_SERVER_PORT } from "../blobs/server.js";
 import { fundByDeposits, type Funding } from "./fund.js";
 import { startProposerLoop, type ProposerLoop } from "./loop.js";
 import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import { openDevnetState } from "./restart.js";
-import { startL1Process, type L1ProcessConfig } from "./l1.js";
 import { createDevMethods, createDevShared, type DevRollup } from "./dev-methods.js";
 import { createMultiRound } from "./multi-round.js";
-import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, waitForNode } from "./common.js";
+import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, startDevnetL1, waitForNode } from "./common.js";
 import { DevnetStartError } from "./errors.js";
-import { assertPortFree, startL1Side, startL1Slots, stopL1Slots, urlHost } from "./l1-server.js";
+import { assertPortFree, startL1Slots, stopL1Slots } from "./l1-server.js";
 import type { Devnet, DevnetOptions, DevnetRollup } from "./types.js";
 
 /** The chain id of the devnet's first rollup; the others follow it. */
@@ -91,22 +89,7 @@ export async function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: 
   await hre.tasks.getTask("build").run({ quiet: true });
 
   // One L1 path for both devnets: its own process (or this thread with layout "single"), its blob archive beside it.
-  const l1Url = `http://${urlHost(host)}:${l1Port}`;
-  const l1Config: L1ProcessConfig = {
-    host,
-    l1Port,
-    l1Url,
-    blobPort,
-    dataDir,
-    network: hre.globalOptions.network ?? "node",
-    initialDate: resume.state.initialDate,
-    journalFile: resume.journalFile,
-  };
-  const l1Side = (options.layout ?? "split") === "split" ? await startL1Process(l1Config) : await startL1Side(hre, l1Config);
-  const { chainId: l1ChainId } = l1Side;
-  if (l1Side.replayed.requests > 0) log(`devnet: replayed the L1 journal (${l1Side.replayed.requests} requests, ${l1Side.replayed.blocks} blocks)`);
-  warmKzgWorker();
-  const l1 = new JsonRpcProvider(l1Url, Network.from(l1ChainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  const { side: l1Side, url: l1Url, chainId: l1ChainId, provider: l1 } = await startDevnetL1(hre, { host, l1Port, blobPort, dataDir, layout: options.layout, resume, log });
   const signer = await l1.getSigner(0);
   const coinbase = await signer.getAddress();
 

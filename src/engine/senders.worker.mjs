@@ -5,24 +5,12 @@
 // into the job's shared memory, where the main thread finds them (layout: see senders.ts).
 import { createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { createTxFromRLP } from "@ethereumjs/tx";
-import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
+import { ecrecover } from "./ecrecover.mjs";
 
-const native = createRequire(import.meta.url)("secp256k1/bindings");
 const SLOT = 256;
 const READY = 1;
 const FAILED = 2;
-
-/** The engine's ecrecover contract (src/engine/crypto.ts), on the same binding. */
-function ecrecover(messageHash, v, r, s, chainId) {
-  const recovery = v === 0n || v === 1n ? v : chainId === undefined ? v - 27n : v - (chainId * 2n + 35n);
-  if (recovery !== 0n && recovery !== 1n) throw new Error("Invalid signature v value");
-  if (r.length > 32 || s.length > 32) throw new Error("Invalid signature: r or s longer than 32 bytes");
-  const signature = new Uint8Array(64);
-  signature.set(r, 32 - r.length);
-  signature.set(s, 64 - s.length);
-  return native.ecdsaRecover(signature, Number(recovery), messageHash, false).subarray(1);
-}
 
 function writeWord(bytes, offset, value) {
   bytes[offset] = value.length;
