@@ -181,8 +181,8 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
       journal.retain(live(), droppedOf);
       return dropped;
     },
-    async sync() {
-      const dropped = await mempool.sync();
+    async sync(options) {
+      const dropped = await mempool.sync(options);
       journal.retain(live(), droppedOf);
       return dropped;
     },

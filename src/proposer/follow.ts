@@ -81,7 +81,8 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
  */
 export async function followBlocksKeepingTransactions(chain: L2Chain, node: BlockSource, mempool: Pick<Mempool, "add" | "sync"> | undefined): Promise<FollowResult & { handedBack: number }> {
   const followed = await followBlocks(chain, node);
-  await mempool?.sync();
+  // The pool counted the rewound transactions' nonces as used: back to what the state says.
+  await mempool?.sync({ fromState: followed.rewoundTransactions.length > 0 });
   let handedBack = 0;
   for (const raw of followed.rewoundTransactions) {
     if (mempool !== undefined && (await mempool.add(raw).then(() => true, () => false))) handedBack++;

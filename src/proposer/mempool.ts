@@ -116,8 +116,10 @@ export interface Mempool {
   /**
    * Catches up with the chain's head: forgets what was included, drops what can no longer apply
    * (nonce taken, unaffordable) or waited in the queue too long. Returns what it dropped.
+   * `fromState`: senders' nonces are read from the state again even on the same head (after
+   * the proposer's own blocks were rewound before the node had them).
    */
-  sync(): Promise<DroppedTransaction[]>;
+  sync(options?: { fromState?: boolean }): Promise<DroppedTransaction[]>;
   /** Where a transaction stands (pending, queued, included, dropped with its reason, unknown). */
   status(hash: string): TransactionStatus;
   content(): MempoolContent;
@@ -242,11 +244,13 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
     return remember(entry, reason);
   }
 
-  async function syncLocked(): Promise<DroppedTransaction[]> {
+  async function syncLocked(fromState = false): Promise<DroppedTransaction[]> {
     const head = bytesToHex(chain.head().hash());
     const out: DroppedTransaction[] = [];
     const now = Date.now();
-    if (head !== syncedHead) {
+    // `remove` moves a sender's nonce past what a proposer took; `fromState` takes it back from
+    // the chain's state even on the same head (the proposer's block never reached the node).
+    if (head !== syncedHead || fromState) {
       syncedHead = head;
       // A fee cap below the new base fee is no reason to drop: the transaction waits (pending()).
       for (const [address, sender] of [...senders]) {
@@ -504,7 +508,7 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
       const entry = byHash.get(hash.toLowerCase());
       return entry === undefined ? undefined : evict(entry, oneLine(reason));
     },
-    sync: () => serialized(syncLocked),
+    sync: (options) => serialized(() => syncLocked(options?.fromState === true)),
     status(hash) {
       const key = hash.toLowerCase();
       const entry = byHash.get(key);
