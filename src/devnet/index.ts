@@ -87,7 +87,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     finalityDepth: options.finalityDepth,
     // An L1 reorg (none on this L1 unless asked for) hands its L2 transactions back to the pool.
     onUnwoundTransactions: async (txs) => {
-      if (dev?.reverting === true) return; // evm_revert drops them, as Hardhat's does
+      // evm_revert drops them, as Hardhat's does: out of the journal the unwind put them in too.
+      if (dev?.reverting === true) return mempool.forget(txs);
       for (const tx of txs) await mempool.add(tx).catch(() => undefined);
     },
   });
@@ -102,6 +103,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     coinbase: await proposerSigner.getAddress(),
     dataAvailability: options.dataAvailability ?? "blobs",
     node: () => node,
+    handBackRewound: () => dev?.reverting !== true,
     log,
   });
   const round = async () => {

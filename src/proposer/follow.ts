@@ -79,8 +79,18 @@ export async function followBlocks(chain: L2Chain, node: BlockSource): Promise<F
  * any more. Those the node's chain includes after all, or that are no longer valid, the pool
  * refuses; the others are pending again. Returns the follow's result and how many went back.
  */
-export async function followBlocksKeepingTransactions(chain: L2Chain, node: BlockSource, mempool: Pick<Mempool, "add" | "sync"> | undefined): Promise<FollowResult & { handedBack: number }> {
+export async function followBlocksKeepingTransactions(
+  chain: L2Chain,
+  node: BlockSource,
+  mempool: Pick<Mempool, "add" | "sync" | "forget"> | undefined,
+  options: { handBack?: boolean } = {},
+): Promise<FollowResult & { handedBack: number }> {
   const followed = await followBlocks(chain, node);
+  if (options.handBack === false) {
+    // Gone on purpose (a devnet's evm_revert): out of the pool's memory and journal too.
+    mempool?.forget?.(followed.rewoundTransactions);
+    return { ...followed, handedBack: 0 };
+  }
   // The pool counted the rewound transactions' nonces as used: back to what the state says.
   await mempool?.sync({ fromState: followed.rewoundTransactions.length > 0 });
   let handedBack = 0;

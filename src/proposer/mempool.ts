@@ -111,6 +111,11 @@ export interface Mempool {
    * L1 may take its block back before the node derived it, and it must then hand them back.
    */
   awaitingInclusion?(): number;
+  /**
+   * Forgets transactions (raw) taken out of the chain on purpose (a devnet's `evm_revert`): no
+   * longer awaiting inclusion, and out of the journal of a pool that keeps one.
+   */
+  forget?(raws: Uint8Array[]): void;
   /** Drops a transaction for good, remembering why; its sender's later ones wait for the gap. */
   drop(hash: string, reason: string): DroppedTransaction | undefined;
   /**

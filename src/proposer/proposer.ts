@@ -40,6 +40,12 @@ export interface ProposerOptions {
    * proposer knows only its own blocks (a test's single proposer).
    */
   node?: () => BlockSource | undefined | Promise<BlockSource | undefined>;
+  /**
+   * Whether the transactions of its own blocks that L1 took back before the node derived them go
+   * back to the pool (default: always). A devnet's `evm_revert` says no: reverted means gone, as
+   * on Hardhat.
+   */
+  handBackRewound?: () => boolean;
   /** Pause after a block that did not land for no fault of its transactions: the first, doubling up to `max`, in ms. Default 500 and 10,000. */
   retryMs?: { first?: number; max?: number };
   /** Where the proposer says what it did and why it dropped what it dropped. Default: nowhere. */
@@ -123,7 +129,7 @@ export function createProposer(options: ProposerOptions): Proposer {
     const node = await options.node();
     if (node !== undefined) {
       // Blocks of ours that L1 took back before the node derived them: their transactions go back to the pool.
-      const followed = await followBlocksKeepingTransactions(chain, node, mempool).catch((error: Error) => error);
+      const followed = await followBlocksKeepingTransactions(chain, node, mempool, { handBack: options.handBackRewound?.() ?? true }).catch((error: Error) => error);
       if (followed instanceof Error) return retry("unavailable", followed);
       if (followed.rewound + followed.appended > 0) {
         log(
