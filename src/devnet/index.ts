@@ -133,7 +133,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
         // Another proposer's block is on L1: take it from the node (which derives from L1 alone)
         // into the proposer's chain, and rebuild on it with what is still pending.
         await node.sync().catch(() => undefined);
-        const followed = await followBlocksKeepingTransactions(chain, node, mempool).catch((error: Error) => error);
+        const followed = await followBlocksKeepingTransactions(chain, node, mempool, { handBack: dev?.reverting !== true }).catch((error: Error) => error);
         if (followed instanceof Error) {
           const pauseMs = loop.backOff(1000);
           log(`proposer: lost a race and could not follow the node: ${firstLine(followed.message)} (retrying in ${pauseMs / 1000} s)`);

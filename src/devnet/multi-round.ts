@@ -99,7 +99,7 @@ export function createMultiRound(ctx: MultiRoundContext): MultiRound {
             const chain = chains.get(chainId);
             if (chain === undefined) break;
             await multi.sync().catch(() => undefined);
-            const followed = await followBlocksKeepingTransactions(chain, await multi.rollup(chainId), ctx.rpc()?.mempool(chainId)).catch((error: Error) => error);
+            const followed = await followBlocksKeepingTransactions(chain, await multi.rollup(chainId), ctx.rpc()?.mempool(chainId), { handBack: !ctx.reverting() }).catch((error: Error) => error);
             if (followed instanceof Error) {
               log(`proposer: rollup ${chainId}: lost a race and could not follow the node: ${firstLine(followed.message)}`);
               break;
