@@ -251,7 +251,8 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
     [
       "eth_getBlockReceipts",
       async ([block]) => {
-        const number = blockOrNull(view, block);
+        // geth's eth_getBlockReceipts takes a block number or hash; a 32-byte hex string is a hash there.
+        const number = typeof block === "string" && /^0x[0-9a-fA-F]{64}$/.test(block) ? view.numberOfHash(block.toLowerCase()) : blockOrNull(view, block);
         const receipts = number === undefined ? undefined : view.receipts(number);
         return receipts === undefined ? null : receipts.map(formatReceipt);
       },

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { JsonRpcProvider, type Contract, type Signer } from "ethers";
-import { closeSync, cpSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { devAccounts, devGenesis, type L2Chain } from "../../src/engine/index.js";
 import { startNode } from "../../src/node/index.js";
 import { encodeBlockRecord } from "../../src/node/records.js";
 import { deployRollup } from "../../src/sdk/index.js";
-import { devGenesisFile, propose, seeded, spawnNode, startHardhatNode, tempDir, transfers } from "./helpers.js";
+import { devGenesisFile, propose, spawnNode, startHardhatNode, tempDir, transfers } from "./helpers.js";
 
 /** An account whose balance changes in the blocks (a sender of the transfers). */
 const WATCHED = devAccounts()[1]!.address;
@@ -159,26 +159,4 @@ describe("node: a damaged store is an error, never a wrong answer or a crash sig
     expect(corruptAnswers, "block 2 and the state at it are refused").to.be.at.least(1);
   });
 
-  it("random pages flipped (8 seeded trials): every answer is right or says the store is corrupt, and no crash signal", async function () {
-    const random = seeded(0x5702e);
-    const outcomes: string[] = [];
-    for (let trial = 0; trial < 8; trial++) {
-      const dir = copy();
-      const file = path.join(dir, "data.mdb");
-      const size = statSync(file).size;
-      const pages = size / 4096;
-      const fd = openSync(file, "r+");
-      // Three pages past the two meta pages, 16 random bytes each overwritten.
-      for (let p = 0; p < 3; p++) {
-        const page = 2 + Math.floor(random() * (pages - 2));
-        const noise = Buffer.from(Array.from({ length: 16 }, () => Math.floor(random() * 256)));
-        const at = page * 4096 + 16 + Math.floor(random() * (4096 - 32));
-        writeSync(fd, noise, 0, noise.length, at);
-      }
-      closeSync(fd);
-      const { refusedAtStart, corruptAnswers } = await runDamaged(dir);
-      outcomes.push(refusedAtStart ? "refused at start" : `${corruptAnswers} corrupt answers`);
-    }
-    console.log(`      outcomes: ${outcomes.join("; ")}`);
-  });
 });

@@ -283,6 +283,10 @@ describe("rpc: JSON-RPC protocol details, the L2 beside the L1 (EDR) and geth", 
       expect(found, where).to.have.length(1);
       expect(found[0].blockTimestamp, where).to.equal(expected);
     }
+    // eth_getBlockReceipts takes the block's hash too (geth's BlockNumberOrHash): the explorer reads receipts so.
+    const blockHash = `0x${Buffer.from(chain.headers[1]!.hash()).toString("hex")}`;
+    expect((await rpc(l2.url, "eth_getBlockReceipts", [blockHash])).result, "receipts by block hash").to.deep.equal((await rpc(l2.url, "eth_getBlockReceipts", ["0x1"])).result);
+    expect((await rpc(l2.url, "eth_getBlockReceipts", ["0x" + "ab".repeat(32)])).result, "an unknown hash").to.equal(null);
     const changes = (await rpc(l2.url, "eth_getFilterChanges", [filter])).result;
     expect(changes.map((l: Json) => l.blockTimestamp), "filter changes").to.deep.equal([second]);
     expect(notified[1]?.params?.result?.blockTimestamp, "logs subscription").to.equal(second);

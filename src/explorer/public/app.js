@@ -22,6 +22,9 @@ let generation = 0;
 
 async function render(refresh = false) {
   const hash = location.hash || "#/";
+  // A live refresh is for the page on screen: when a navigation is under way (the hash moved on,
+  // the new page not drawn yet) it must neither supersede that navigation nor swallow its errors.
+  if (refresh && hash !== view.dataset.route) return;
   const found = ROUTES.map(([re, page]) => [re.exec(hash), page]).find(([m]) => m);
   const mine = ++generation;
   if (!found) {
