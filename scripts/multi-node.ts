@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { parseGenesisJson } from "../src/engine/genesis.js";
 import { startMultiNode } from "../src/node/index.js";
 import { serveMultiNode } from "../src/node/rpc.js";
-import { commandUsage, integerOption, parseCommandLine, type CommandOption } from "../src/shared/cli.js";
+import { commandUsage, integerOption, parseCommandLineOrExit, type CommandOption } from "../src/shared/cli.js";
 
 const OPTIONS: Record<string, CommandOption> = {
   help: { type: "boolean", short: "h", help: "print this help and exit" },
@@ -26,17 +26,7 @@ const OPTIONS: Record<string, CommandOption> = {
 };
 const USAGE = commandUsage("usage: npm run multi-node -- --l1 <url> (--factory <address> | --config <file.json>) [options]", OPTIONS);
 
-let values;
-try {
-  values = parseCommandLine("multi-node", process.argv.slice(2), OPTIONS);
-} catch (error) {
-  console.error(`${(error as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help === true) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCommandLineOrExit("multi-node", process.argv.slice(2), OPTIONS, USAGE);
 const arg = (name: string) => values[name] as string | undefined;
 type Config = { factory?: string; rollups?: { address: string; deploymentBlock?: number; genesis?: unknown }[] };
 const configFile = arg("config");

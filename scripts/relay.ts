@@ -8,7 +8,7 @@
  */
 import { JsonRpcProvider, Wallet } from "ethers";
 import { DEV_RELAYER_KEY, startRelay, type RelayedRollup } from "../src/relay/index.js";
-import { commandUsage, integerOption, parseCommandLine, type CommandOption } from "../src/shared/cli.js";
+import { commandUsage, integerOption, parseCommandLineOrExit, type CommandOption } from "../src/shared/cli.js";
 
 const OPTIONS: Record<string, CommandOption> = {
   help: { type: "boolean", short: "h", help: "print this help and exit" },
@@ -19,17 +19,7 @@ const OPTIONS: Record<string, CommandOption> = {
 };
 const USAGE = commandUsage("usage: npm run relay -- --l1 <url> --l2 <url>[,<url>…] [options]", OPTIONS);
 
-let values;
-try {
-  values = parseCommandLine("relay", process.argv.slice(2), OPTIONS);
-} catch (error) {
-  console.error(`${(error as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help === true) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const values = parseCommandLineOrExit("relay", process.argv.slice(2), OPTIONS, USAGE);
 if (typeof values.l1 !== "string" || typeof values.l2 !== "string") {
   console.error(`relay: --l1 and --l2 are required\n\n${USAGE}`);
   process.exit(2);

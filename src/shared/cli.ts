@@ -50,6 +50,25 @@ export function parseCommandLine(command: string, argv: string[], options: Recor
   }
 }
 
+/**
+ * {@link parseCommandLine} for a script's entry: on a bad command line it prints the error and
+ * `usage` and exits 2; with `--help` it prints `usage` and exits 0. Returns what it parsed.
+ */
+export function parseCommandLineOrExit(command: string, argv: string[], options: Record<string, CommandOption>, usage: string): ParsedCommandLine {
+  let values: ParsedCommandLine;
+  try {
+    values = parseCommandLine(command, argv, options);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help === true) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return values;
+}
+
 /** The usage text: the synopsis, then one aligned line per option. */
 export function commandUsage(synopsis: string, options: Record<string, CommandOption>): string {
   const heads = Object.entries(options).map(([name, o]) => `--${name}${o.type === "string" ? ` ${o.value ?? "<value>"}` : ""}`);
