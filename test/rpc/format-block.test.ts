@@ -36,3 +36,30 @@ describe("rpc: a block without full transactions is formatted from its raw trans
     expect(formatBlock(withRaws, true)).to.deep.equal(formatBlock(decoded, true));
   });
 });
+
+describe("rpc: a receipt lookup does not decode its transaction", function () {
+  it("withLogTimestamps keeps a view's lazily decoded transaction lazy (eth_getTransactionReceipt reads only the receipt)", async function () {
+    const { withLogTimestamps } = await import("../../src/rpc/view.js");
+    const chain = await createL2Chain(devGenesis());
+    const wallet = new Wallet(devAccounts()[0]!.privateKey);
+    const raw = hexToBytes((await wallet.signTransaction({ chainId: chain.genesis.chainId, type: 2, nonce: 0, to: wallet.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n })) as `0x${string}`);
+    let decodes = 0;
+    const receipt = { transactionHash: "0x01", transactionIndex: 0, blockHash: "0x02", blockNumber: 1n, from: wallet.address, to: wallet.address, contractAddress: null, cumulativeGasUsed: 21_000n, gasUsed: 21_000n, effectiveGasPrice: 1n, status: 1, type: 2, logs: [] };
+    const inner = {
+      chainId: chain.genesis.chainId,
+      heads: () => ({ latest: 1n, safe: 1n, finalized: 0n }),
+      header: () => chainHead(chain),
+      numberOfHash: () => undefined,
+      block: () => undefined,
+      receipts: () => undefined,
+      transaction: () => ({ hash: "0x01", blockNumber: 1n, blockHash: "0x02", index: 0, get tx() { decodes++; return createTxFromRLP(raw, { common: createL2Common(chain.genesis.chainId) }); }, receipt }),
+      logs: () => [],
+      stateDb: () => chain.db,
+    };
+    const found = withLogTimestamps(inner as never).transaction("0x01")!;
+    expect(found.receipt.transactionHash).to.equal("0x01");
+    expect(decodes, "decoded for a receipt").to.equal(0);
+    expect(found.tx.nonce).to.equal(0n);
+    expect(decodes).to.equal(1);
+  });
+});
