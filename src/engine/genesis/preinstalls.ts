@@ -1,12 +1,14 @@
 /**
  * Preinstalls: the contracts every EVM chain tool expects at its usual address (OP Stack's word
  * for them), put into the default L2 genesis as a canonical deployment would have left them.
- * Each one's code comes from the npm package its maintainers publish; test/engine/preinstalls.test.ts
- * re-runs each canonical deployment in a real VM and checks the account is what it leaves.
+ * Each one's code comes from the npm package its maintainers publish, or, for Multicall3 and
+ * Permit2, whose maintainers publish none, is mainnet's (./mainnet-code.ts); test/engine/preinstalls.test.ts
+ * re-runs each canonical deployment in a real VM, or pins mainnet's code hash.
  */
 import { createRequire } from "node:module";
-import { getCreateAddress, Transaction } from "ethers";
+import { AbiCoder, getCreateAddress, id, keccak256, Transaction } from "ethers";
 import { UltrasoundError } from "../../shared/errors.js";
+import { MULTICALL3_MAINNET_CODE, PERMIT2_IMMUTABLE_OFFSETS, PERMIT2_MAINNET_CODE } from "./mainnet-code.js";
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +24,8 @@ export const PREINSTALLS = {
   entryPointV07: "0x0000000071727De22E5E9d8BAf0edAc6f37da032",
   /** EntryPoint v0.7's SenderCreator: the contract it creates in its constructor (its first CREATE). */
   senderCreatorV07: "0xEFC2c1444eBCC4Db75e7613d20C6a62fF67A167C",
+  /** Uniswap's Permit2: signature-based approvals and transfers for any ERC-20 (Universal Router, CoW, 1inch use it). */
+  permit2: "0x000000000022D473030F116dDEE9F6B43aC78BA3",
 } as const;
 
 /** The CREATE2 salt EntryPoint v0.7 was deployed with through the deterministic deployer (eth-infinitism's deploy script). */
@@ -42,22 +46,40 @@ export class PreinstallSourceError extends UltrasoundError {
 let cached: Record<string, PreinstallAccount> | undefined;
 
 /**
- * The preinstalls' genesis accounts, by lower-case address. A contract's account has nonce 1
- * (EIP-161); EntryPoint has 2, having created its SenderCreator. Read once from the packages.
+ * The preinstalls' genesis accounts on chain `chainId`, by lower-case address. A contract's
+ * account has nonce 1 (EIP-161); EntryPoint has 2, having created its SenderCreator. Permit2
+ * caches its chain's id and domain separator, so its code depends on `chainId` (mainnet's at 1).
+ * The rest is read once from the packages.
  */
-export function preinstallAlloc(): Record<string, PreinstallAccount> {
-  if (cached !== undefined) return structuredClone(cached);
-  const proxy = deterministicProxyRuntime();
-  const entryPoint = entryPointV07Runtime();
-  const accounts: Record<string, PreinstallAccount> = {
-    [PREINSTALLS.multicall3]: { code: multicall3Runtime(), nonce: 1n },
-    [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
-    [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
-    [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
-    [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
-  };
-  cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
-  return structuredClone(cached);
+export function preinstallAlloc(chainId: bigint): Record<string, PreinstallAccount> {
+  if (cached === undefined) {
+    const proxy = deterministicProxyRuntime();
+    const entryPoint = entryPointV07Runtime();
+    const accounts: Record<string, PreinstallAccount> = {
+      [PREINSTALLS.multicall3]: { code: MULTICALL3_MAINNET_CODE, nonce: 1n },
+      [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
+      [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
+      [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
+      [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
+    };
+    cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
+  }
+  return { ...structuredClone(cached), [PREINSTALLS.permit2.toLowerCase()]: { code: permit2Runtime(chainId), nonce: 1n } };
+}
+
+/**
+ * Permit2 as its deployment on chain `chainId` leaves it: mainnet's runtime with the chain id
+ * and the EIP-712 domain separator its constructor caches (immutables) for that chain, as OP
+ * Stack's genesis does. Permit2 recomputes both when `block.chainid` differs, so the cache only
+ * saves gas; writing the chain's own keeps `DOMAIN_SEPARATOR()` on its cheap path.
+ */
+function permit2Runtime(chainId: bigint): string {
+  const domainType = id("EIP712Domain(string name,uint256 chainId,address verifyingContract)");
+  const separator = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256", "address"], [domainType, id("Permit2"), chainId, PREINSTALLS.permit2]));
+  const hex = PERMIT2_MAINNET_CODE.slice(2);
+  const at = (offset: number) => 2 * offset;
+  const { chainId: chainAt, domainSeparator: separatorAt } = PERMIT2_IMMUTABLE_OFFSETS;
+  return "0x" + hex.slice(0, at(chainAt)) + word(chainId).slice(2) + hex.slice(at(chainAt) + 64, at(separatorAt)) + separator.slice(2) + hex.slice(at(separatorAt) + 64);
 }
 
 /**
@@ -74,27 +96,6 @@ function deterministicProxyRuntime(): string {
     throw new PreinstallSourceError("Safe singleton factory's deployment is not the expected CREATE2 proxy init code", { init: init.slice(0, 40) });
   }
   return "0x" + init.slice(prefix.length);
-}
-
-/**
- * Multicall3's runtime: the creation code viem itself deploys for deployless multicalls
- * (viem's `multicall3Bytecode`), whose constructor copies the runtime and returns it.
- */
-function multicall3Runtime(): string {
-  const viemMain = require.resolve("viem");
-  const { multicall3Bytecode } = require(viemMain.replace(/index\.js$/, "constants/contracts.js")) as { multicall3Bytecode: string };
-  return solcRuntime(multicall3Bytecode, "Multicall3");
-}
-
-/** The runtime a solc constructor with no immutables and no arguments returns: it copies `len` bytes at `offset`. */
-function solcRuntime(creation: string, name: string): string {
-  const match = /^0x608060405234801561001057600080fd5b5061([0-9a-f]{4})806100([0-9a-f]{2})6000396000f3fe/.exec(creation.toLowerCase());
-  if (match === null) throw new PreinstallSourceError(`${name}'s creation code has not the constructor expected`, { start: creation.slice(0, 80) });
-  const length = parseInt(match[1]!, 16);
-  const offset = parseInt(match[2]!, 16);
-  const runtime = creation.slice(2 + offset * 2, 2 + (offset + length) * 2);
-  if (runtime.length !== length * 2) throw new PreinstallSourceError(`${name}'s creation code is shorter than its runtime`, { length });
-  return "0x" + runtime;
 }
 
 /**
