@@ -8,7 +8,7 @@ import { UltrasoundError } from "../shared/errors.js";
 import { createL2Common, devAccounts, L2_PREMINT, PREDEPLOYS } from "./chain.js";
 import { preinstallAlloc } from "./genesis/preinstalls.js";
 
-export { ENTRY_POINT_V07_SALT, PREINSTALLS, PreinstallSourceError, preinstallAlloc, type PreinstallAccount } from "./genesis/preinstalls.js";
+export { ENTRY_POINT_V07_SALT, ENTRY_POINT_V08_SALT, PREINSTALLS, PreinstallSourceError, preinstallAlloc, type PreinstallAccount } from "./genesis/preinstalls.js";
 
 /** One account of the genesis allocation. */
 export interface GenesisAccount {

@@ -8,6 +8,7 @@ import {
   defaultGenesis,
   devGenesis,
   ENTRY_POINT_V07_SALT,
+  ENTRY_POINT_V08_SALT,
   parseGenesisJson,
   preinstallAlloc,
   PREINSTALLS,
@@ -64,7 +65,7 @@ async function expectAccount(vm: VM, address: string): Promise<void> {
   }
 }
 
-describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7, Permit2) in the default genesis", function () {
+describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7 and v0.8, Permit2) in the default genesis", function () {
   this.timeout(60_000);
 
   it("the CREATE2 proxies: Safe's presigned deployment and Arachnid's init code leave the genesis accounts at 0x914d… and 0x4e59…, with mainnet's code hash", async function () {
@@ -105,21 +106,27 @@ describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7, P
     expect(bytesToHex(result.execResult.returnValue)).to.equal(expected);
   });
 
-  it("EntryPoint v0.7: the package's init code is mainnet's (CREATE2 address 0x0000…a032); run through the deterministic deployer it leaves EntryPoint and SenderCreator as in the genesis", async function () {
-    const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: string };
-    expect(getCreate2Address(PREINSTALLS.deterministicDeployer, ENTRY_POINT_V07_SALT, keccak256(entryPoint.bytecode))).to.equal(PREINSTALLS.entryPointV07);
-    const vm = await freshVM();
-    const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
-    await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
-    await vm.stateManager.putCode(proxy, hexToBytes(alloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));
-    const caller = createAddressFromString("0x00000000000000000000000000000000000000c0");
-    await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
-    const result = await vm.evm.runCall({ caller, to: proxy, data: hexToBytes(concat([ENTRY_POINT_V07_SALT, entryPoint.bytecode]) as `0x${string}`), gasLimit: 30_000_000n });
-    expect(result.execResult.exceptionError).to.equal(undefined);
-    expect(bytesToHex(result.execResult.returnValue)).to.equal(PREINSTALLS.entryPointV07.toLowerCase());
-    await expectAccount(vm, PREINSTALLS.entryPointV07);
-    await expectAccount(vm, PREINSTALLS.senderCreatorV07);
-  });
+  const entryPoints = [
+    { version: "v0.7", artifact: "@account-abstraction/contracts/artifacts/EntryPoint.json", salt: ENTRY_POINT_V07_SALT, entryPoint: PREINSTALLS.entryPointV07, senderCreator: PREINSTALLS.senderCreatorV07 },
+    { version: "v0.8", artifact: "@account-abstraction/contracts-v08/artifacts/EntryPoint.json", salt: ENTRY_POINT_V08_SALT, entryPoint: PREINSTALLS.entryPointV08, senderCreator: PREINSTALLS.senderCreatorV08 },
+  ];
+  for (const { version, artifact, salt, entryPoint: address, senderCreator } of entryPoints) {
+    it(`EntryPoint ${version}: the package's init code is mainnet's (CREATE2 address ${address.slice(0, 6)}…); run through the deterministic deployer on this chain it leaves EntryPoint and SenderCreator as in the genesis`, async function () {
+      const entryPoint = require(artifact) as { bytecode: string };
+      expect(getCreate2Address(PREINSTALLS.deterministicDeployer, salt, keccak256(entryPoint.bytecode))).to.equal(address);
+      const vm = await freshVM();
+      const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
+      await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
+      await vm.stateManager.putCode(proxy, hexToBytes(alloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));
+      const caller = createAddressFromString("0x00000000000000000000000000000000000000c0");
+      await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
+      const result = await vm.evm.runCall({ caller, to: proxy, data: hexToBytes(concat([salt, entryPoint.bytecode]) as `0x${string}`), gasLimit: 30_000_000n });
+      expect(result.execResult.exceptionError).to.equal(undefined);
+      expect(bytesToHex(result.execResult.returnValue)).to.equal(address.toLowerCase());
+      await expectAccount(vm, address);
+      await expectAccount(vm, senderCreator);
+    });
+  }
 
   it("defaultGenesis and devGenesis hold every preinstall; `preinstalls: false` (and the JSON field) leaves them out and changes the state root", async function () {
     for (const genesis of [defaultGenesis(), devGenesis(), parseGenesisJson(JSON.stringify({ chainId: 7 }))]) {
