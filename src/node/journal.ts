@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../engine/crypto.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { TransactionRejectedError, type DroppedTransaction, type Mempool, type TransactionStatus } from "../proposer/mempool.js";
 import type { StoreWriteError } from "./errors.js";
@@ -42,7 +42,7 @@ export interface TransactionJournal {
 
 /** The journal over a node store's `pending` and `dropped` tables (keys: a sequence number, so order is kept). */
 export function transactionJournal(store: NodeStore): TransactionJournal {
-  const hashOf = (raw: Uint8Array) => "0x" + Buffer.from(keccak_256(raw)).toString("hex");
+  const hashOf = (raw: Uint8Array) => "0x" + Buffer.from(keccak256(raw)).toString("hex");
   const seqKey = (n: bigint) => {
     const key = Buffer.alloc(8);
     key.writeBigUInt64BE(n);
@@ -251,7 +251,7 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal):
       return proposed.size;
     },
     forget(raws) {
-      for (const raw of raws) proposed.delete("0x" + Buffer.from(keccak_256(raw)).toString("hex"));
+      for (const raw of raws) proposed.delete("0x" + Buffer.from(keccak256(raw)).toString("hex"));
       retainLive();
     },
     async restore() {
