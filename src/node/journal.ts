@@ -82,12 +82,14 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
       // The store failed: the node halts on it; the entry is refused or dropped again at a restart.
     }
   };
-  return {
+  const journal: TransactionJournal = {
     list: () => [...store.pending.getRange({})].map(({ value }) => new Uint8Array(value)),
     put(raw) {
       const hash = hashOf(raw);
       const queued = committing.get(hash);
-      if (queued !== undefined) return queued;
+      // Being journaled: that write stands — unless `retain` took the hash out meanwhile; that
+      // write is then undone when it lands, and this one writes it again after it.
+      if (queued !== undefined) return keys.has(hash) ? queued : queued.catch(() => undefined).then(() => journal.put(raw));
       if (keys.has(hash)) return Promise.resolve();
       const key = seqKey(next);
       next++;
@@ -137,6 +139,7 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
     dropped: (hash) => dropped.get(hash.toLowerCase())?.record,
     failure: () => store.failure(),
   };
+  return journal;
 }
 
 /** A {@link journaledMempool}. */

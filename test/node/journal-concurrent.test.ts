@@ -99,4 +99,23 @@ describe("node: the mempool journal under a burst of concurrent adds", function 
       await store.close();
     }
   });
+
+  it("a transaction taken out and journaled again while its first write is still committing stays journaled", async function () {
+    const store = openNodeStore(tempDir());
+    try {
+      const counted = counting(store);
+      const journal = transactionJournal(counted.store);
+      const raw = Uint8Array.from([0x02, 1, 2, 3]);
+      counted.shut();
+      const first = journal.put(raw);
+      await new Promise((resolve) => setImmediate(resolve));
+      journal.retain(new Set()); // included or dropped meanwhile: out of the journal
+      const again = journal.put(raw); // handed back (a reorg): in again
+      counted.open();
+      await Promise.all([first, again]);
+      expect(transactionJournal(store).list()).to.deep.equal([raw]);
+    } finally {
+      await store.close();
+    }
+  });
 });
