@@ -15,7 +15,7 @@ const { ethers } = await network.create();
 
 /** `advance(claim, transactions, witness)` from `rollup`'s runner, with the proposer's gas bound. */
 function advance(rollup: Contract, prepared: PreparedBlock, claim = prepared.claim, witness = prepared.witness) {
-  return rollup.getFunction("advance")(claim, prepared.transactions, witness, "0x", { gasLimit: prepared.gasLimit });
+  return rollup.getFunction("advance")(claim, prepared.transactions, witness, "0x", { gasLimit: prepared.gasLimit, value: prepared.fee });
 }
 
 /** A plain L2 transfer from dev wallet `from` (nonce read from the L2 state). */
