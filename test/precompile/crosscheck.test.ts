@@ -115,7 +115,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
     harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
     vm = await createVM({
       common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }),
-      evmOpts: { customPrecompiles: [executePrecompile()] },
+      evmOpts: { customPrecompiles: [executePrecompile({ pricing: "l1-gas" })] },
     });
     ({ input: valid, burnedFees: validBurnedFees } = await realInput());
     validBytes = encodeExecuteInput(valid);
@@ -270,7 +270,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
     let blobVM: VM;
     before(async function () {
       blobBytes = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes, witness: new Uint8Array(0) });
-      blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData })] } });
+      blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData, pricing: "l1-gas" })] } });
       configureHardhatExecute({ resolveBlobData });
     });
     after(() => configureHardhatExecute(defaultHardhatExecuteOptions()));
