@@ -2,8 +2,8 @@ import { EXECUTE_ADDRESS } from "../precompile/codec.js";
 import { executeShimBytecode, type ExecutePricing, type ExecuteShimOptions } from "../precompile/shim.js";
 import { UltrasoundError } from "../shared/errors.js";
 
-/** A provider that takes raw JSON-RPC requests (Hardhat's network provider, an ethers provider's `send`). */
-type Requester = { request(args: { method: string; params?: unknown[] }): Promise<unknown> };
+/** A provider that takes raw JSON-RPC requests: Hardhat's network provider (`request`) or an ethers provider (`send`). */
+type Requester = { request(args: { method: string; params?: unknown[] }): Promise<unknown> } | { send(method: string, params: unknown[]): Promise<unknown> };
 
 /** `ULTRASOUND_EXECUTE_PRICING` names no pricing. */
 export class ExecutePricingError extends UltrasoundError {
@@ -27,6 +27,7 @@ export function defaultExecutePricing(env: NodeJS.ProcessEnv = process.env): Exe
  * 1:1 pricing with the market, or gets a market of other parameters.
  */
 export async function setExecutePricing(provider: Requester, options: ExecuteShimOptions = {}): Promise<void> {
-  await provider.request({ method: "hardhat_setCode", params: [EXECUTE_ADDRESS, executeShimBytecode(options)] });
-  await provider.request({ method: "hardhat_setStorageAt", params: [EXECUTE_ADDRESS, "0x0", "0x" + "00".repeat(32)] });
+  const call = (method: string, params: unknown[]) => ("request" in provider ? provider.request({ method, params }) : provider.send(method, params));
+  await call("hardhat_setCode", [EXECUTE_ADDRESS, executeShimBytecode(options)]);
+  await call("hardhat_setStorageAt", [EXECUTE_ADDRESS, "0x0", "0x" + "00".repeat(32)]);
 }

@@ -168,11 +168,10 @@ describe("EXECUTE's gas market on the Hardhat L1", function () {
     expect((await readExecuteMarket(ethers.provider)).usedInBlock).to.equal(0n);
   });
 
-  it("1:1 pricing still works (ULTRASOUND_EXECUTE_PRICING=l1-gas, setExecutePricing): no fee, L2 gas charged as L1 gas; the market saves that gas", async function () {
+  it("1:1 pricing still works (the fixture's executePricing, setExecutePricing): no fee, L2 gas charged as L1 gas; the market saves that gas", async function () {
     const gasOf = async (pricing: "market" | "l1-gas") => {
-      const { ethers, provider } = await network.create();
-      if (pricing === "l1-gas") await setExecutePricing(provider, { pricing });
-      const l2 = await loadRollupFixture({ ethers }, { dataAvailability: "calldata" });
+      const { ethers } = await network.create();
+      const l2 = await loadRollupFixture({ ethers }, { dataAvailability: "calldata", ...(pricing === "l1-gas" ? { executePricing: { pricing } } : {}) });
       for (let i = 1; i <= 5; i++) await l2.send({ from: i, to: l2.wallets[9]!.address, value: 1n });
       const { l1Receipt, event } = await l2.advance();
       return { ethers, l1Gas: l1Receipt.gasUsed, gasUsed: event.gasUsed };
