@@ -53,6 +53,8 @@ describe("EXECUTE's gas market on the Hardhat L1", function () {
     expect(await ethers.provider.send("eth_getCode", [EXECUTE_ADDRESS, "latest"])).to.equal(EXECUTE_SHIM_BYTECODE);
     const view = await readExecuteMarket(ethers.provider);
     expect(view).to.deep.equal({ pricing: 1n, baseFee: 1n, usedInBlock: 0n, limit: DEFAULT_EXECUTE_MARKET.limit, target: DEFAULT_EXECUTE_MARKET.target, excess: 0n });
+    // The JSON-RPC method beside eth_blobBaseFee, on every Hardhat network (hardhat node and the devnet's L1 too).
+    expect(await ethers.provider.send("ultrasound_executeBaseFee", [])).to.equal("0x1");
 
     const l2 = await loadRollupFixture({ ethers });
     const burnedBefore = await balanceOf(ethers.provider, EXECUTE_ADDRESS);
@@ -114,6 +116,7 @@ describe("EXECUTE's gas market on the Hardhat L1", function () {
       const view = await readExecuteMarket(ethers.provider);
       // What the rules say of the stored state at the next block, to the wei.
       expect(view.baseFee).to.equal(executeBaseFee(await stateAt(ethers.provider), (await blockNumber(ethers.provider)) + 1n, market));
+      expect(BigInt(await ethers.provider.send("ultrasound_executeBaseFee", ["pending"]))).to.equal(view.baseFee);
       fees.push(view.baseFee);
     }
     for (let i = 1; i < fees.length; i++) {
