@@ -51,7 +51,9 @@ function run(
       child.kill("SIGKILL");
       reject(new Error(`timed out after ${options.timeoutMs} ms; output:\n${output}`));
     }, options.timeoutMs);
-    child.on("exit", (code) => {
+    // "close", not "exit": the process may exit before its last output is read (a devnet's
+    // "stopping the devnet…" was missed that way under load).
+    child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, output, readyError });
     });
