@@ -50,7 +50,7 @@ describe("engine: buildBlock from the mempool's decoded transactions", function 
     expect(pending).to.have.length(n);
 
     const fromRaw = await build(chain, raws);
-    const { result: fromPool, count } = await serialisationsDuring(() => build(chain, pending as unknown as Uint8Array[]));
+    const { result: fromPool, count } = await serialisationsDuring(() => build(chain, pending));
     expect(fingerprint(fromPool)).to.deep.equal(fingerprint(fromRaw));
     expect(fromPool.transactions).to.have.length(n);
     // The very objects the pool decoded, with their recovered senders: nothing decoded or recovered again.
@@ -80,7 +80,7 @@ describe("engine: buildBlock from the mempool's decoded transactions", function 
     foreign.getSenderAddress();
     const objects: TypedTransaction[] = [noSender, unfrozen, recovered, foreign];
 
-    const fromObjects = await build(chain, objects as unknown as Uint8Array[]);
+    const fromObjects = await build(chain, objects);
     const fromRaw = await build(chain, [...raws, foreignRaw]);
     expect(fingerprint(fromObjects)).to.deep.equal(fingerprint(fromRaw));
     expect(fromObjects.transactions).to.have.length(3);
