@@ -135,7 +135,8 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     timestamp: header.timestamp,
     prevRandao: header.mixHash,
     anchor: options.anchor,
-    transactions: encodeTransactions(result.included),
+    // The bytes of the transactions root: each transaction serialised once (issue 14 item 8).
+    transactions: encodeTransactions(result.includedBytes),
     blobVersionedHashes: [],
     witness: encodeWitness(witness),
     messages,

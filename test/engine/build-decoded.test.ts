@@ -37,7 +37,7 @@ function fingerprint(block: BuiltBlock): unknown {
 describe("engine: buildBlock from the mempool's decoded transactions", function () {
   this.timeout(120_000);
 
-  it("uses them as they are (no decode, one serialisation fewer each) and builds the same block as from raw bytes", async function () {
+  it("uses them as they are (no decode, one serialisation each) and builds the same block as from raw bytes", async function () {
     const chain = await createL2Chain(devGenesis({ gasLimit: 30_000_000n }));
     const n = 60;
     const raws = await Promise.all(
@@ -56,8 +56,8 @@ describe("engine: buildBlock from the mempool's decoded transactions", function 
     // The very objects the pool decoded, with their recovered senders: nothing decoded or recovered again.
     const byHash = new Map(pending.map((tx) => [bytesToHex(tx.hash()), tx]));
     for (const tx of fromPool.transactions) expect(tx === byHash.get(bytesToHex(tx.hash())), "the mempool's object").to.equal(true);
-    // Was 3 per transaction (one to re-decode, the transactions root, the EXECUTE input); now 2.
-    expect(count).to.be.at.most(2 * n);
+    // Was 3 per transaction (one to re-decode, the transactions root, the EXECUTE input); now 1.
+    expect(count).to.equal(n);
     await execute(fromPool.input);
   });
 
