@@ -16,7 +16,11 @@ import { UltrasoundError } from "../shared/errors.js";
 
 /** What the proposer chooses for a new block; the rest follows from the parent. */
 export interface BuildOptions {
-  /** Signed transactions (objects or raw bytes). Those that cannot apply are left out. */
+  /**
+   * Signed transactions (objects or raw bytes). Those that cannot apply are left out. Objects
+   * decoded for this chain whose sender is recovered (the mempool's) are used as they are; any
+   * other is serialised and decoded again (see `decodedForChain`).
+   */
   transactions: (TypedTransaction | Uint8Array)[];
   timestamp: bigint;
   coinbase: Uint8Array;
