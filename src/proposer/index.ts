@@ -33,7 +33,7 @@ export {
   BlockTooLargeForL1Error,
   LostRaceError,
   L1_TRANSACTION_GAS_CAP,
-  l2GasRoom,
+  executeGasRoom,
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";

@@ -291,11 +291,12 @@ const MAX_FIT_ATTEMPTS = 6;
  * Builds the largest next block whose `advance` fits in one L1 transaction, out of `transactions`
  * taken in order (a prefix, so each sender's nonces stay in sequence):
  *
- * 1. candidates up to the L2 gas room (by gas limit: the rollup's gas limit, and under EXECUTE's
- *    market its cumulative limit, {@link l2GasRoom}) and up to what the L1 cap could carry at
- *    best (each transaction's bytes, and under 1:1 pricing its minimum gas, priced as advance
- *    prices them);
- * 2. build; measure the L1 gas bound (`advanceGasLimit`) and, with blobs, the blob count;
+ * 1. candidates up to the L2 block gas limit (by gas limit: a genesis parameter) and up to what
+ *    the L1 cap could carry at best (each transaction's bytes, and under 1:1 pricing its minimum
+ *    gas, priced as advance prices them);
+ * 2. build; measure the L1 gas bound (`advanceGasLimit`, with the pricing in force), with blobs
+ *    the blob count, and under EXECUTE's market the block's gas used against what the market's
+ *    cumulative limit leaves ({@link executeGasRoom});
  * 3. too large: keep the prefix the measurement says fits, rebuild, measure again.
  *
  * Transactions the builder could not apply are in `block.skipped` (the caller decides what to
@@ -320,9 +321,11 @@ export async function buildFittingBlock(
   const blobs = (options.dataAvailability ?? "blobs") === "blobs";
   const market = options.market ?? (await readExecuteMarket(options.provider));
   const pricing = pricingOf(market);
+  // Under the market the block's gas used must also fit what its cumulative limit leaves (issue
+  // 17 item 2: that, not the L1 cap, bounds a block); under 1:1 pricing the L1 cap does.
+  const room = executeGasRoom(market, options.transactions[0]?.gasLimit ?? 0n);
   // The delivery takes its gas first; the transactions get what it leaves (never dropped for it).
-  const l2Room = l2GasRoom(chainHead(chain).gasLimit, market, options.transactions[0]?.gasLimit ?? 0n);
-  const { candidates, deferred } = preselect(options.transactions, l2Room - deliveryGasBound(delivery), cap, blobs, pricing);
+  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit - deliveryGasBound(delivery), cap, blobs, pricing);
 
   let transactions = candidates;
   const skipped: BuiltBlock["skipped"] = [];
@@ -333,45 +336,54 @@ export async function buildFittingBlock(
     const data = layout.blobs;
     const bound = advanceGasLimit(executeInputOf(block.input, layout), undefined, pricing);
     const blobCount = data?.length ?? 0;
-    if (bound <= cap && blobCount <= MAX_BLOBS_PER_TRANSACTION) {
+    const overMarket = room !== undefined && block.header.gasUsed > room;
+    const overL1 = bound > cap || blobCount > MAX_BLOBS_PER_TRANSACTION;
+    if (!overL1 && !overMarket) {
       return { block: { ...block, skipped }, anchor, delivery, deferred, blobs: data, witnessInBlobs: layout.witnessInBlobs, l1GasBound: bound };
     }
     const included = block.transactions;
     if ((included.length <= 1 && delivery.delivery === undefined) || included.length === 0 || attempt >= MAX_FIT_ATTEMPTS) {
       const first = included[0];
-      throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
+      throw new BlockTooLargeForL1Error(overL1 ? "advance() would exceed the L1 transaction gas cap (EIP-7825)" : "The block's gas used exceeds what EXECUTE's cumulative limit leaves in the L1 block", {
         ...(first === undefined ? {} : { hash: bytesToHex(first.hash()) }),
         gasLimit: bound,
         cap,
+        ...(room === undefined ? {} : { gasUsed: block.header.gasUsed, executeGasRoom: room }),
         blobs: blobCount,
         transactions: included.length,
         delivery: delivery.delivery !== undefined,
         witnessBytes: block.input.witness.length,
       });
     }
-    const keep = included.length === 1 ? 0 : fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs, pricing);
+    const l1Keep = !overL1 ? included.length : included.length === 1 ? 0 : fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs, pricing);
+    const keep = overMarket ? Math.min(l1Keep, gasPrefix(block, room!)) : l1Keep;
     deferred.unshift(...included.slice(keep));
     transactions = included.slice(0, keep);
   }
 }
 
 /**
- * The L2 gas a block may use under the L1's pricing (issue 17, item 2): the rollup's own gas
- * limit (a genesis parameter), and under the market also what the market's cumulative limit
- * leaves in the L1 block the advance lands in. When that room cannot hold even the first
- * candidate, the next L1 block's full limit: the block then waits for it (the market refuses
- * it until then, and the proposer retries), rather than going out empty.
- * Under 1:1 pricing the L2 gas is L1 gas, and the L1 cap bounds it (in `preselect`).
+ * The L2 gas a block may use under EXECUTE's market (issue 17, item 2): what the market's
+ * cumulative limit leaves in the L1 block the advance lands in. When that cannot hold even the
+ * first candidate's gas limit, the next L1 block's full limit: the block then waits for it (the
+ * market refuses it until then, and the proposer retries), rather than going out empty.
+ * Undefined under 1:1 pricing, where the L2 gas is L1 gas and the L1 cap bounds it.
  */
-export function l2GasRoom(blockGasLimit: bigint, market: ExecuteMarketView, firstGasLimit: bigint): bigint {
-  if (pricingOf(market) === "l1-gas") return blockGasLimit;
+export function executeGasRoom(market: ExecuteMarketView, firstGasLimit: bigint): bigint | undefined {
+  if (pricingOf(market) === "l1-gas") return undefined;
   const room = market.limit > market.usedInBlock ? market.limit - market.usedInBlock : 0n;
-  const budget = room >= firstGasLimit ? room : market.limit;
-  return budget < blockGasLimit ? budget : blockGasLimit;
+  return room >= firstGasLimit ? room : market.limit;
+}
+
+/** How many of the block's transactions (a prefix) keep its gas used (the delivery's with theirs) within `room`. */
+function gasPrefix(block: BuiltBlock, room: bigint): number {
+  let keep = 0;
+  while (keep < block.receipts.length && block.deliveryGasUsed + block.receipts[keep]!.cumulativeBlockGasUsed <= room) keep++;
+  return keep;
 }
 
 /**
- * Candidates in order while the block's L2 gas room holds them all (so the builder never has
+ * Candidates in order while the block's L2 gas limit holds them all (so the builder never has
  * to leave one out for want of room) and while the least L1 gas they could need still fits:
  * each adds its bytes to the input (and, in calldata, to the L1 transaction's data), and under
  * 1:1 pricing at least its minimum gas to EXECUTE's formula (under the market the L2 gas is

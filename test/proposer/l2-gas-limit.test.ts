@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { loadRollupFixture } from "../../src/fixtures/index.js";
 import { DEFAULT_EXECUTE_MARKET, updateFractionFor } from "../../src/precompile/index.js";
-import { buildFittingBlock, L1_TRANSACTION_GAS_CAP, l2GasRoom } from "../../src/proposer/index.js";
+import { buildFittingBlock, executeGasRoom, L1_TRANSACTION_GAS_CAP } from "../../src/proposer/index.js";
 import { readExecuteMarket } from "../../src/sdk/execute-market.js";
 
 /**
@@ -16,14 +16,29 @@ const BURNER_CODE = "0x5b" + "7f" + "ff".repeat(32) + "6003" + "0a" + "50" + "61
 const BURNER = "0x00000000000000000000000000000000000b0b0b";
 
 describe("proposer: blocks bounded by the L2's gas limit under EXECUTE's market", function () {
-  it("l2GasRoom: the genesis limit and the market's room under the market; the genesis limit alone under 1:1 pricing", function () {
+  it("executeGasRoom: what the market's cumulative limit leaves in the L1 block; its full limit when that cannot hold the first transaction; none under 1:1 pricing", function () {
     const market = { pricing: 1n, baseFee: 1n, usedInBlock: 0n, limit: 60_000_000n, target: 30_000_000n, excess: 0n };
-    expect(l2GasRoom(120_000_000n, market, 21_000n)).to.equal(60_000_000n);
-    expect(l2GasRoom(30_000_000n, market, 21_000n)).to.equal(30_000_000n);
-    expect(l2GasRoom(120_000_000n, { ...market, usedInBlock: 59_000_000n }, 21_000n)).to.equal(1_000_000n);
-    // The L1 block's room cannot hold the first transaction: the next L1 block's full limit.
-    expect(l2GasRoom(120_000_000n, { ...market, usedInBlock: 59_990_000n }, 21_000n)).to.equal(60_000_000n);
-    expect(l2GasRoom(120_000_000n, { ...market, pricing: 0n, limit: 0n, target: 0n }, 21_000n)).to.equal(120_000_000n);
+    expect(executeGasRoom(market, 21_000n)).to.equal(60_000_000n);
+    expect(executeGasRoom({ ...market, usedInBlock: 59_000_000n }, 21_000n)).to.equal(1_000_000n);
+    expect(executeGasRoom({ ...market, usedInBlock: 59_990_000n }, 21_000n)).to.equal(60_000_000n);
+    expect(executeGasRoom({ ...market, usedInBlock: 61_000_000n }, 21_000n)).to.equal(60_000_000n);
+    expect(executeGasRoom({ ...market, pricing: 0n, limit: 0n, target: 0n }, 21_000n)).to.equal(undefined);
+  });
+
+  it("the market's cumulative limit cuts the block by gas used (not by gas limits): 10.5M leaves 500 of 1,001 transfers, and that advance lands", async function () {
+    this.timeout(300_000);
+    const { ethers } = await network.create();
+    const limit = 10_500_000n;
+    const target = 5_250_000n;
+    const market = { ...DEFAULT_EXECUTE_MARKET, limit, target, updateFraction: updateFractionFor(limit, target) };
+    const l2 = await loadRollupFixture({ ethers }, { executePricing: { pricing: "market", market } });
+    // Each asks 50,000 gas and uses 21,000: by gas limits only 210 would fit 10.5M.
+    for (let i = 0; i < 1001; i++) await l2.send({ from: i % 10, to: l2.wallets[19]!.address, value: 1n, gasLimit: 50_000n });
+    const proposed = await l2.advance();
+    expect(proposed.l1Receipt.status).to.equal(1);
+    expect(proposed.block.transactions).to.have.length(500);
+    expect(proposed.block.header.gasUsed).to.equal(500n * 21_000n);
+    expect(l2.mempool.pending()).to.have.length(501);
   });
 
   it("1,001 transfers: one block under the market; under 1:1 pricing the L1 cap cuts the block short", async function () {
