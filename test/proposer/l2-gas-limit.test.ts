@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { loadRollupFixture } from "../../src/fixtures/index.js";
 import { DEFAULT_EXECUTE_MARKET, updateFractionFor } from "../../src/precompile/index.js";
-import { buildFittingBlock, executeGasRoom, L1_TRANSACTION_GAS_CAP } from "../../src/proposer/index.js";
+import { buildFittingBlock, createProposer, executeGasRoom, L1_TRANSACTION_GAS_CAP, type ProposalOutcome } from "../../src/proposer/index.js";
 import { readExecuteMarket } from "../../src/sdk/execute-market.js";
 
 /**
@@ -39,6 +39,25 @@ describe("proposer: blocks bounded by the L2's gas limit under EXECUTE's market"
     expect(proposed.block.transactions).to.have.length(500);
     expect(proposed.block.header.gasUsed).to.equal(500n * 21_000n);
     expect(l2.mempool.pending()).to.have.length(501);
+  });
+
+  it("a transaction that alone uses more L2 gas than the market's cumulative limit is dropped by the proposer, with the gas and the limit in its reason", async function () {
+    this.timeout(120_000);
+    const { ethers } = await network.create();
+    const limit = 1_000_000n;
+    const market = { ...DEFAULT_EXECUTE_MARKET, limit, target: limit / 2n, updateFraction: updateFractionFor(limit, limit / 2n) };
+    const l2 = await loadRollupFixture({ ethers }, { executePricing: { pricing: "market", market }, genesis: { alloc: { [BURNER]: { balance: 0n, code: BURNER_CODE } } } });
+    const hash = await l2.send({ to: BURNER, gasLimit: 2_000_000n });
+    const [signer] = await ethers.getSigners();
+    const lines: string[] = [];
+    const proposer = createProposer({ chain: l2.chain, rollup: l2.rollup, provider: ethers.provider as never, mempool: l2.mempool, coinbase: await signer!.getAddress(), log: (line) => lines.push(line) });
+    const l1Before = await ethers.provider.send("eth_blockNumber", []);
+    const outcome = await proposer.proposeNext();
+    expect(outcome.kind, lines.join("\n")).to.equal("dropped");
+    const { dropped } = outcome as Extract<ProposalOutcome, { kind: "dropped" }>;
+    expect(dropped.map((d) => d.hash)).to.deep.equal([hash]);
+    expect(dropped[0]!.reason).to.match(/use 19\d{5} L2 gas, above the 1000000 EXECUTE's cumulative limit/);
+    expect(await ethers.provider.send("eth_blockNumber", []), "no L1 transaction was sent").to.equal(l1Before);
   });
 
   it("1,001 transfers: one block under the market; under 1:1 pricing the L1 cap cuts the block short", async function () {
