@@ -236,6 +236,8 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
       }
     }
     retain();
+    // The journal remembers them as dropped now (with the reason): nothing more to keep here.
+    refused.clear();
     return added;
   }
 

@@ -101,6 +101,20 @@ describe("node: the journal keeps a transaction until its fate is known", functi
     expect(mempool.pending().map((tx) => bytesToHex(tx.hash()))).to.have.members(hashes);
   });
 
+  it("an unwound transaction whose nonce the new chain used for another one is dropped with that reason when put back, never unknown", async function () {
+    const mempool = pool();
+    const { hashes } = await includedThenUnwound(mempool);
+    // The new chain: sender 2's nonce 0 went to another transaction (not through this pool).
+    const other = await wallets[2]!.signTransaction({ type: 2, chainId: chain.genesis.chainId, nonce: 0, to: wallets[18]!.address, value: 7n, gasLimit: 21_000n, maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI });
+    await appendBlockOf(chain, [other]);
+    await mempool.sync();
+    const status = mempool.status(hashes[2]!);
+    expect(status.status).to.equal("dropped");
+    expect((status as { reason: string }).reason).to.match(/nonce too low/);
+    // Said again after a restart.
+    expect((await restart()).status(hashes[2]!).status).to.equal("dropped");
+  });
+
   it("a restart puts the journal back in nonce order: a sender's unwound low nonces journaled after 70 later ones do not leave the later ones beyond the gap queue's bound (64)", async function () {
     const mempool = pool();
     const sender = wallets[3]!;
