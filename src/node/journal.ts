@@ -1,5 +1,5 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { RLP } from "@ethereumjs/rlp";
+import { keccak256 } from "../engine/crypto.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToBigInt } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
@@ -20,8 +20,13 @@ const DROPPED_HISTORY = 4096;
 export interface TransactionJournal {
   /** Every journaled raw transaction, in the order they were acknowledged. */
   list(): Uint8Array[];
-  /** Journals an acknowledged transaction (committed when this returns; throws `StoreWriteError` when the store cannot be written); one already journaled is left as it is. */
-  put(raw: Uint8Array): void;
+  /**
+   * Journals an acknowledged transaction: committed when this resolves, off the calling thread
+   * (`transactionAsync`: a burst of sends commits in groups, and the thread that serves them never
+   * waits for the disk); rejects with `StoreWriteError` when the store cannot be written. One
+   * already journaled (or being journaled) is left as it is.
+   */
+  put(raw: Uint8Array): Promise<void>;
   /**
    * Journals transactions inside the caller's store transaction (an L1 reorg's unwind: its
    * unwound transactions are in the journal in the very commit that takes them out of the
@@ -46,7 +51,7 @@ export interface TransactionJournal {
 
 /** The journal over a node store's `pending` and `dropped` tables (keys: a sequence number, so order is kept). */
 export function transactionJournal(store: NodeStore): TransactionJournal {
-  const hashOf = (raw: Uint8Array) => "0x" + Buffer.from(keccak_256(raw)).toString("hex");
+  const hashOf = (raw: Uint8Array) => "0x" + Buffer.from(keccak256(raw)).toString("hex");
   const seqKey = (n: bigint) => {
     const key = Buffer.alloc(8);
     key.writeBigUInt64BE(n);
@@ -54,6 +59,10 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
   };
   // Hash → key, loaded once: `retain` runs after every add and must not re-read the table.
   const keys = new Map<string, Buffer>();
+  // Puts queued for an asynchronous commit: hash → its commit. A synchronous transaction (a
+  // `retain`) may commit before them, so a put whose hash `retain` took out meanwhile is undone
+  // once it lands (see `put`).
+  const committing = new Map<string, Promise<void>>();
   let next = 0n;
   for (const { key, value } of store.pending.getRange({})) {
     const buffer = Buffer.from(key as Uint8Array);
@@ -74,11 +83,40 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
     next++;
     keys.set(hashOf(raw), key);
   };
-  return {
+  /** Removes an entry whose asynchronous put landed after `retain` took it out (a store that failed keeps it; a restart's `restore` refuses it if it was included). */
+  const removeLate = (key: Buffer) => {
+    try {
+      store.transaction(() => store.pending.removeSync(key));
+    } catch {
+      // The store failed: the node halts on it; the entry is refused or dropped again at a restart.
+    }
+  };
+  const journal: TransactionJournal = {
     list: () => [...store.pending.getRange({})].map(({ value }) => new Uint8Array(value)),
     put(raw) {
-      if (keys.has(hashOf(raw))) return;
-      store.transaction(() => write(raw));
+      const hash = hashOf(raw);
+      const queued = committing.get(hash);
+      // Being journaled: that write stands — unless `retain` took the hash out meanwhile; that
+      // write is then undone when it lands, and this one writes it again after it.
+      if (queued !== undefined) return keys.has(hash) ? queued : queued.catch(() => undefined).then(() => journal.put(raw));
+      if (keys.has(hash)) return Promise.resolve();
+      const key = seqKey(next);
+      next++;
+      keys.set(hash, key);
+      const commit = store.transactionAsync(() => store.pending.putSync(key, Buffer.from(raw))).then(
+        () => {
+          committing.delete(hash);
+          // Retained out (included, dropped) while it was committing: out of the table too.
+          if (keys.get(hash) !== key) removeLate(key);
+        },
+        (error: unknown) => {
+          committing.delete(hash);
+          if (keys.get(hash) === key) keys.delete(hash);
+          throw error;
+        },
+      );
+      committing.set(hash, commit);
+      return commit;
     },
     keep(raws) {
       for (const raw of raws) if (!keys.has(hashOf(raw))) write(raw);
@@ -117,6 +155,7 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
     dropped: (hash) => dropped.get(hash.toLowerCase())?.record,
     failure: () => store.failure(),
   };
+  return journal;
 }
 
 /** A {@link journaledMempool}. */
@@ -172,7 +211,7 @@ const FOR_GOOD = /nonce too low|insufficient funds|does not decode|invalid (send
  */
 export function journaledMempool(mempool: Mempool, journal: TransactionJournal, options: JournaledMempoolOptions = {}): JournaledMempool {
   const hashOf = (tx: TypedTransaction) => "0x" + Buffer.from(tx.hash()).toString("hex");
-  const hashOfRaw = (raw: Uint8Array) => "0x" + Buffer.from(keccak_256(raw)).toString("hex");
+  const hashOfRaw = (raw: Uint8Array) => "0x" + Buffer.from(keccak256(raw)).toString("hex");
   // Taken by a proposer, not yet in the node's chain: hash → the transaction.
   const proposed = new Map<string, TypedTransaction>();
   // Journaled transactions the pool refused for good while being put back: why (for `droppedOf`).
@@ -192,7 +231,13 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
     }
     return !includedInChain(hash);
   };
-  const retain = () => journal.retain(keeps, droppedOf);
+  // The pool's size if nothing but adds changed it since the journal was last walked: a pool smaller
+  // than this lost a transaction the journal still holds (a replacement, an eviction, an include).
+  let expectedSize = mempool.size();
+  const retain = () => {
+    journal.retain(keeps, droppedOf);
+    expectedSize = mempool.size();
+  };
   const droppedOf = (hash: string): DroppedTransaction | undefined => {
     const gone = refused.get(hash);
     if (gone !== undefined) return gone;
@@ -246,10 +291,16 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
     async add(raw) {
       const failure = journal.failure();
       if (failure !== undefined) throw new TransactionRejectedError(notJournaled(failure));
-      const before = mempool.size();
       const hash = await mempool.add(raw);
+      // Counted now, before any await: adds run concurrently (their senders are recovered on
+      // another thread), so the pool's size before this one's own `add` says nothing.
+      expectedSize++;
+      // Only when the pool lost one is it listed — listing it on every add made a burst of n
+      // transactions cost n² (it capped accepting at ~350 tx/s; with concurrent adds a comparison
+      // of sizes around the await listed it on almost every add again).
+      if (mempool.size() < expectedSize) retain();
       try {
-        journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
+        await journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
       } catch (error) {
         // Acknowledged means journaled: the pool gives it back, and the sender hears why (a retry
         // then gets the same refusal, not "already known" for a transaction a kill would lose).
@@ -257,10 +308,6 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
         throw new TransactionRejectedError(notJournaled(error as Error), { hash }, { cause: error });
       }
       refused.delete(hash);
-      // A replacement or an eviction pushed another transaction out of the pool (it did not grow
-      // by one): out of the journal too. Only then is the journal walked — walking it on every add
-      // made a burst of n transactions cost n² (it capped accepting at ~350 tx/s).
-      if (mempool.size() !== before + 1) retain();
       return hash;
     },
     remove(hashes) {
@@ -348,7 +395,7 @@ function decodeJournaled(raw: Uint8Array): TypedTransaction | undefined {
 
 /** The dropped record of a journaled transaction the pool refused for good. */
 function droppedRecord(raw: Uint8Array, reason: string): DroppedTransaction {
-  const hash = "0x" + Buffer.from(keccak_256(raw)).toString("hex");
+  const hash = "0x" + Buffer.from(keccak256(raw)).toString("hex");
   const tx = decodeJournaled(raw);
   let sender = "0x" + "00".repeat(20);
   try {

@@ -123,13 +123,17 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
     throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
   }
   const raw = decoded.block.rawTransactions[index]!;
+  let tx: TypedTransaction | undefined;
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
     blockHash: decoded.block.hash,
     index,
     from: receipt.from,
-    tx: createTxFromRLP(raw, { common: ctx.common }),
+    // Decoded when read: a receipt needs none of it, and clients poll receipts by the hundred.
+    get tx() {
+      return (tx ??= createTxFromRLP(raw, { common: ctx.common }));
+    },
     raw,
     receipt,
   };
