@@ -36,7 +36,7 @@ import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { checkpointKey, type NodeContext, type UnwoundBlock } from "./stage.js";
 import { transactionJournal, type TransactionJournal } from "./journal.js";
-import { BlockWriteDB, commitTrieWrites, MULTI_LAYOUT_KEY, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
+import { BlockWriteDB, commitTrieWrites, missingTrieNodeError, MULTI_LAYOUT_KEY, numberKey, openNodeStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type NodeStore } from "./store.js";
 
 export * from "./errors.js";
 export type { Eip1193Provider } from "./l1.js";
@@ -432,7 +432,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     getLogs: (filter) => getLogs(ctx, filter, head()),
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
     header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,
-    stateDb: () => new BlockWriteDB(store.trie),
+    stateDb: () => new BlockWriteDB(store.trie, undefined, missingTrieNodeError(store.dir)),
     async sync() {
       await run();
       return status();
