@@ -27,18 +27,9 @@ import { createL2Common } from "../engine/chain.js";
 import { nativeRollupInterface } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { DataDirMismatchError, GenesisMismatchError, L1ChangedError, NodeConfigError, StoreCorruptError, StoreWriteError } from "./errors.js";
-import {
-  blobReaderOf,
-  checkIdentity,
-  FATAL,
-  findDeploymentBlock,
-  initialize,
-  readRollupGenesis,
-  runNode,
-  type NodeIdentity,
-  type NodeOptions,
-  type RollupNode,
-} from "./index.js";
+import { blobReaderOf, checkIdentity, findDeploymentBlock, initialize, readRollupGenesis } from "./identity.js";
+import { FATAL, runNode } from "./run.js";
+import type { NodeIdentity, NodeOptions, RollupNode } from "./types.js";
 import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client, type RawLog } from "./l1.js";
 import type { Reorg, RunResult, Stages } from "./pipeline.js";
 import { unwindIfReorged } from "./pipeline.js";

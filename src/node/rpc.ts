@@ -5,7 +5,8 @@
  * the node's own that a proposer in the same process can take from.
  */
 import { bytesToHex } from "@ethereumjs/util";
-import { applyBlockBody, createEngineVM, type BlockEnv } from "../engine/apply.js";
+import { applyBlockBody, type BlockEnv } from "../engine/apply.js";
+import { createEngineVM } from "../engine/vm.js";
 import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { encodeWitness, RecordingDB } from "../engine/witness.js";
@@ -14,7 +15,8 @@ import { journaledMempool, type JournaledMempool } from "./journal.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { blockParam } from "../rpc/params.js";
 import { bytesEqual } from "../shared/bytes.js";
-import type { MultiNode, RollupNode } from "./index.js";
+import type { MultiNode } from "./multi.js";
+import type { RollupNode } from "./types.js";
 
 /** The node's chain as the JSON-RPC methods read it: `safe` is every derived block (each was checked against L1), `finalized` counts L1 depth. */
 export function nodeChainView(node: RollupNode): ChainView {
