@@ -8,7 +8,7 @@ import { UltrasoundError } from "../shared/errors.js";
 import { createL2Common, devAccounts, L2_PREMINT, PREDEPLOYS } from "./chain.js";
 import { preinstallAlloc } from "./genesis/preinstalls.js";
 
-export { ENTRY_POINT_V07_SALT, PREINSTALLS, PreinstallSourceError, preinstallAlloc, type PreinstallAccount } from "./genesis/preinstalls.js";
+export { ENTRY_POINT_V07_SALT, ENTRY_POINT_V08_SALT, PREINSTALLS, PreinstallSourceError, preinstallAlloc, type PreinstallAccount } from "./genesis/preinstalls.js";
 
 /** One account of the genesis allocation. */
 export interface GenesisAccount {
@@ -67,10 +67,11 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
   if (balance > 0n) for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
   if (options.messenger !== false) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
-  if (options.preinstalls !== false) Object.assign(alloc, preinstallAlloc());
+  const chainId = options.chainId ?? 167_001n;
+  if (options.preinstalls !== false) Object.assign(alloc, preinstallAlloc(chainId));
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
-    chainId: options.chainId ?? 167_001n,
+    chainId,
     gasLimit: options.gasLimit ?? 60_000_000n,
     timestamp: options.timestamp ?? 0n,
     baseFeePerGas: 1_000_000_000n,

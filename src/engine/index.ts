@@ -28,6 +28,7 @@ export {
   GenesisConfigError,
   PREINSTALLS,
   ENTRY_POINT_V07_SALT,
+  ENTRY_POINT_V08_SALT,
   preinstallAlloc,
   PreinstallSourceError,
   type PreinstallAccount,

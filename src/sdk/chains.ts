@@ -56,6 +56,8 @@ export function ultrasoundChains(options: UltrasoundChainsOptions = {}): Ultraso
       create2Deployer: { address: PREINSTALLS.deterministicDeployer },
       safeSingletonFactory: { address: PREINSTALLS.safeSingletonFactory },
       entryPointV07: { address: PREINSTALLS.entryPointV07 },
+      entryPointV08: { address: PREINSTALLS.entryPointV08 },
+      permit2: { address: PREINSTALLS.permit2 },
       l2Messenger: { address: PREDEPLOYS.messenger },
       l2Anchor: { address: PREDEPLOYS.anchor },
       ...(options.rollupAddress === undefined ? {} : { nativeRollup: { address: options.rollupAddress } }),

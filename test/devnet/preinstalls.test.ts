@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import {
   createWalletClient,
   encodeAbiParameters,
   encodeFunctionData,
+  erc20Abi,
   getContractAddress,
   http,
   multicall3Abi,
@@ -22,65 +22,67 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccounts, PREINSTALLS } from "../../src/engine/index.js";
 import { ultrasoundChains } from "../../src/sdk/index.js";
-import { freePort } from "../../src/shared/ports.js";
+import { loadArtifact } from "../../src/shared/artifacts.js";
+import { devnetPorts, startDevnetProcess } from "./process.js";
 
 const require = createRequire(import.meta.url);
-const entryPointArtifact = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { abi: any };
-const accountFactoryArtifact = require("@account-abstraction/contracts/artifacts/SimpleAccountFactory.json") as { abi: any; bytecode: Hex };
-const accountArtifact = require("@account-abstraction/contracts/artifacts/SimpleAccount.json") as { abi: any };
+/** EntryPoint, SimpleAccountFactory and SimpleAccount of one ERC-4337 release, as its npm package publishes them. */
+const accountAbstraction = (pkg: string) => ({
+  entryPoint: require(`${pkg}/artifacts/EntryPoint.json`) as { abi: any },
+  accountFactory: require(`${pkg}/artifacts/SimpleAccountFactory.json`) as { abi: any; bytecode: Hex },
+  account: require(`${pkg}/artifacts/SimpleAccount.json`) as { abi: any },
+});
+const [v07, v08] = [accountAbstraction("@account-abstraction/contracts"), accountAbstraction("@account-abstraction/contracts-v08")];
 
 /** Hardhat's dev accounts #0 and #1: funded on L2 by the devnet's deposits. */
 const KEYS = devAccounts().slice(0, 2).map((a) => a.privateKey as Hex);
 
-/** Runs `npm run devnet -- …` until its banner's last line, then `whenReady`, then SIGINT (a user's Ctrl-C). */
-function runDevnet(args: string[], whenReady: (output: string) => Promise<void>, timeoutMs: number): Promise<{ output: string; readyError?: unknown }> {
-  return new Promise((resolve, reject) => {
-    // Every port free, the explorer's too (its default 8547 may be another test's).
-    const all = args.includes("--explorer-port") ? args : [...args, "--explorer-port", "0"];
-    const child = spawn("npm", ["run", "devnet", "--", ...all], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let output = "";
-    let ready = false;
-    let readyError: unknown;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!ready && /Ctrl-C stops/.test(output)) {
-        ready = true;
-        void whenReady(output)
-          .catch((error: unknown) => (readyError = error))
-          .finally(() => process.kill(-child.pid!, "SIGINT"));
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const timer = setTimeout(() => {
-      process.kill(-child.pid!, "SIGKILL");
-      reject(new Error(`timed out after ${timeoutMs} ms; output:\n${output}`));
-    }, timeoutMs);
-    child.on("close", () => {
-      clearTimeout(timer);
-      resolve({ output, readyError });
-    });
-  });
-}
+/** Permit2's SignatureTransfer entry point and the EIP-712 types its permits are signed with (Uniswap's permit2 docs). */
+const permit2Abi = [
+  {
+    type: "function",
+    name: "permitTransferFrom",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "permit", type: "tuple", components: [{ name: "permitted", type: "tuple", components: [{ name: "token", type: "address" }, { name: "amount", type: "uint256" }] }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" }] },
+      { name: "transferDetails", type: "tuple", components: [{ name: "to", type: "address" }, { name: "requestedAmount", type: "uint256" }] },
+      { name: "owner", type: "address" },
+      { name: "signature", type: "bytes" },
+    ],
+    outputs: [],
+  },
+  { type: "function", name: "DOMAIN_SEPARATOR", stateMutability: "view", inputs: [], outputs: [{ type: "bytes32" }] },
+  { type: "error", name: "InvalidNonce", inputs: [] },
+] as const;
+const permitTransferFromTypes = {
+  PermitTransferFrom: [
+    { name: "permitted", type: "TokenPermissions" },
+    { name: "spender", type: "address" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+  TokenPermissions: [
+    { name: "token", type: "address" },
+    { name: "amount", type: "uint256" },
+  ],
+} as const;
+const token = loadArtifact("test/OZToken.sol", "OZToken");
 
 /** A v0.7 UserOperation's two packed 128-bit pairs. */
 const packUints = (high: bigint, low: bigint): Hex => pad(toHex((high << 128n) | low), { size: 32 });
 
-describe("devnet: preinstalls used from viem (multicall, CREATE2 deployers, ERC-4337 EntryPoint v0.7)", function () {
+describe("devnet: preinstalls used from viem (multicall, CREATE2 deployers, ERC-4337 EntryPoint v0.7 and v0.8, Permit2)", function () {
   this.timeout(300_000);
   let dataDir: string;
   beforeEach(() => (dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preinstalls-"))));
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("viem multicall with the SDK's chain, a CREATE2 deployment at its predicted address through 0x4e59… and Safe's factory, a UserOperation through handleOps that pays the beneficiary; --log-level debug prints a line per transaction", async function () {
-    const [l1Port, l2Port, blobPort] = [await freePort(), await freePort(), await freePort()];
-    const args = ["--l1-port", `${l1Port}`, "--l2-port", `${l2Port}`, "--blob-port", `${blobPort}`, "--data-dir", dataDir, "--block-time", "0", "--fund-l2", "100", "--log-level", "debug"];
+  it("viem multicall with the SDK's chain, a CREATE2 deployment at its predicted address through 0x4e59… and Safe's factory, UserOperations through v0.7's and v0.8's handleOps that pay the beneficiary, a Permit2 signature transfer of an OpenZeppelin token; --log-level debug prints a line per transaction", async function () {
+    const devnet = await startDevnetProcess(["--data-dir", dataDir, "--block-time", "0", "--fund-l2", "100", "--log-level", "debug"], await devnetPorts(), 240_000);
     let handleOpsHash: Hex | undefined;
-    const { output, readyError } = await runDevnet(
-      args,
-      async (banner) => {
-        const rollupAddress = /rollup \(NativeRollup\):\s+(0x[0-9a-fA-F]{40})/.exec(banner)![1] as Address;
-        const { l2 } = ultrasoundChains({ l1Url: `http://127.0.0.1:${l1Port}`, l2Url: `http://127.0.0.1:${l2Port}`, rollupAddress });
+    try {
+      {
+        const { l2 } = ultrasoundChains({ l1Url: devnet.l1Url, l2Url: devnet.l2Url, rollupAddress: devnet.rollupAddress as Address });
         expect(l2.contracts?.multicall3?.address).to.equal(PREINSTALLS.multicall3);
         const client = createPublicClient({ chain: l2, transport: http(), batch: { multicall: true } });
         const [owner, bundler] = KEYS.map((key) => privateKeyToAccount(key));
@@ -104,7 +106,7 @@ describe("devnet: preinstalls used from viem (multicall, CREATE2 deployers, ERC-
         expect([balance, ownerBalance]).to.deep.equal([parseEther("100"), parseEther("100")]);
 
         // 2. CREATE2 through Arachnid's deployer: SimpleAccountFactory(EntryPoint v0.7) at its predicted address.
-        const factoryInit = concat([accountFactoryArtifact.bytecode, encodeAbiParameters([{ type: "address" }], [PREINSTALLS.entryPointV07])]);
+        const factoryInit = concat([v07.accountFactory.bytecode, encodeAbiParameters([{ type: "address" }], [PREINSTALLS.entryPointV07])]);
         const salt = pad("0x01", { size: 32 });
         const factory = getContractAddress({ opcode: "CREATE2", from: PREINSTALLS.deterministicDeployer, salt, bytecode: factoryInit });
         const deployed = await wallet(owner!).sendTransaction({ to: PREINSTALLS.deterministicDeployer, data: concat([salt, factoryInit]) });
@@ -118,38 +120,70 @@ describe("devnet: preinstalls used from viem (multicall, CREATE2 deployers, ERC-
         // Same code but for its immutable (the SimpleAccount implementation it created, at another address).
         expect(await client.getCode({ address: viaSafe })).to.have.length((await client.getCode({ address: factory }))!.length);
 
-        // 3. ERC-4337: a counterfactual SimpleAccount pays 0.25 ETH to a fresh address through EntryPoint v0.7's handleOps.
-        const sender = (await client.readContract({ address: factory, abi: accountFactoryArtifact.abi, functionName: "getAddress", args: [owner!.address, 7n] })) as Address;
-        const funded = await wallet(owner!).sendTransaction({ to: sender, value: parseEther("1") });
-        await client.waitForTransactionReceipt({ hash: funded });
-        const recipient = "0x000000000000000000000000000000000000beef" as Address;
-        const beneficiary = "0x000000000000000000000000000000000000b0b0" as Address;
-        const op = {
-          sender,
-          nonce: (await client.readContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "getNonce", args: [sender, 0n] })) as bigint,
-          initCode: concat([factory, encodeFunctionData({ abi: accountFactoryArtifact.abi, functionName: "createAccount", args: [owner!.address, 7n] })]),
-          callData: encodeFunctionData({ abi: accountArtifact.abi, functionName: "execute", args: [recipient, parseEther("0.25"), "0x"] }),
-          accountGasLimits: packUints(1_000_000n, 100_000n),
-          preVerificationGas: 60_000n,
-          gasFees: packUints(1_000_000_000n, 20_000_000_000n),
-          paymasterAndData: "0x" as Hex,
-          signature: "0x" as Hex,
-        };
-        const userOpHash = (await client.readContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "getUserOpHash", args: [op] })) as Hex;
-        op.signature = await owner!.signMessage({ message: { raw: userOpHash } });
-        handleOpsHash = await wallet(bundler!).writeContract({ address: PREINSTALLS.entryPointV07, abi: entryPointArtifact.abi, functionName: "handleOps", args: [[op], beneficiary], gas: 2_000_000n });
-        const receipt = await client.waitForTransactionReceipt({ hash: handleOpsHash });
-        expect(receipt.status).to.equal("success");
-        expect(await client.getBalance({ address: recipient })).to.equal(parseEther("0.25"));
-        expect(await client.getBalance({ address: beneficiary }), "EntryPoint pays the beneficiary").to.be.greaterThan(0n);
-        expect(await client.getCode({ address: sender }), "the account was created by the op").to.match(/^0x[0-9a-f]{40,}/);
-        const event = receipt.logs.find((log) => log.address.toLowerCase() === PREINSTALLS.entryPointV07.toLowerCase() && log.topics[1] === userOpHash);
-        expect(event, "UserOperationEvent").to.not.equal(undefined);
-      },
-      240_000,
-    );
-    if (readyError !== undefined) throw readyError;
-    expect(output).to.match(/L2 block \d+ verified on L1 block/);
-    expect(output, "debug: a line per transaction").to.include(`tx ${handleOpsHash} from `);
+        // 3. ERC-4337, v0.7 and v0.8: a counterfactual SimpleAccount pays 0.25 ETH to a fresh address through handleOps.
+        // v0.7's account signs the user-operation hash as an Ethereum message; v0.8's hash is EIP-712 and signed as is.
+        const v08Init = concat([v08.accountFactory.bytecode, encodeAbiParameters([{ type: "address" }], [PREINSTALLS.entryPointV08])]);
+        const v08Factory = getContractAddress({ opcode: "CREATE2", from: PREINSTALLS.deterministicDeployer, salt, bytecode: v08Init });
+        await client.waitForTransactionReceipt({ hash: await wallet(owner!).sendTransaction({ to: PREINSTALLS.deterministicDeployer, data: concat([salt, v08Init]) }) });
+        const releases = [
+          { release: v07, entryPoint: PREINSTALLS.entryPointV07, factory, recipient: "0x000000000000000000000000000000000000beef" as Address, sign: (hash: Hex) => owner!.signMessage({ message: { raw: hash } }) },
+          { release: v08, entryPoint: PREINSTALLS.entryPointV08, factory: v08Factory, recipient: "0x000000000000000000000000000000000000bee8" as Address, sign: (hash: Hex) => owner!.sign({ hash }) },
+        ];
+        for (const { release, entryPoint, factory, recipient, sign } of releases) {
+          const sender = (await client.readContract({ address: factory, abi: release.accountFactory.abi, functionName: "getAddress", args: [owner!.address, 7n] })) as Address;
+          const funded = await wallet(owner!).sendTransaction({ to: sender, value: parseEther("1") });
+          await client.waitForTransactionReceipt({ hash: funded });
+          const beneficiary = "0x000000000000000000000000000000000000b0b0" as Address;
+          const beneficiaryBefore = await client.getBalance({ address: beneficiary });
+          const op = {
+            sender,
+            nonce: (await client.readContract({ address: entryPoint, abi: release.entryPoint.abi, functionName: "getNonce", args: [sender, 0n] })) as bigint,
+            initCode: concat([factory, encodeFunctionData({ abi: release.accountFactory.abi, functionName: "createAccount", args: [owner!.address, 7n] })]),
+            callData: encodeFunctionData({ abi: release.account.abi, functionName: "execute", args: [recipient, parseEther("0.25"), "0x"] }),
+            accountGasLimits: packUints(1_000_000n, 100_000n),
+            preVerificationGas: 60_000n,
+            gasFees: packUints(1_000_000_000n, 20_000_000_000n),
+            paymasterAndData: "0x" as Hex,
+            signature: "0x" as Hex,
+          };
+          const userOpHash = (await client.readContract({ address: entryPoint, abi: release.entryPoint.abi, functionName: "getUserOpHash", args: [op] })) as Hex;
+          op.signature = await sign(userOpHash);
+          handleOpsHash = await wallet(bundler!).writeContract({ address: entryPoint, abi: release.entryPoint.abi, functionName: "handleOps", args: [[op], beneficiary], gas: 2_000_000n });
+          const receipt = await client.waitForTransactionReceipt({ hash: handleOpsHash });
+          expect(receipt.status).to.equal("success");
+          expect(await client.getBalance({ address: recipient }), entryPoint).to.equal(parseEther("0.25"));
+          expect(await client.getBalance({ address: beneficiary }), "EntryPoint pays the beneficiary").to.be.greaterThan(beneficiaryBefore);
+          expect(await client.getCode({ address: sender }), "the account was created by the op").to.match(/^0x[0-9a-f]{40,}/);
+          const event = receipt.logs.find((log) => log.address.toLowerCase() === entryPoint.toLowerCase() && log.topics[1] === userOpHash);
+          expect(event, "UserOperationEvent").to.not.equal(undefined);
+        }
+
+        // 4. Permit2: the owner approves Permit2 once, then signs an EIP-712 permit off-chain; the spender moves the tokens with it.
+        const deployToken = await wallet(owner!).deployContract({ abi: token.abi, bytecode: token.bytecode as Hex, args: [10n ** 21n] });
+        const tokenAddress = (await client.waitForTransactionReceipt({ hash: deployToken })).contractAddress!;
+        const approve = await wallet(owner!).writeContract({ address: tokenAddress, abi: erc20Abi, functionName: "approve", args: [PREINSTALLS.permit2, 2n ** 256n - 1n] });
+        await client.waitForTransactionReceipt({ hash: approve });
+        const permit = { permitted: { token: tokenAddress, amount: 10n ** 18n }, nonce: 0n, deadline: 2n ** 48n };
+        const signature = await owner!.signTypedData({
+          domain: { name: "Permit2", chainId: l2.id, verifyingContract: PREINSTALLS.permit2 },
+          types: permitTransferFromTypes,
+          primaryType: "PermitTransferFrom",
+          message: { ...permit, spender: bundler!.address },
+        });
+        const payee = "0x000000000000000000000000000000000000cafe" as Address;
+        const transfer = await wallet(bundler!).writeContract({ address: PREINSTALLS.permit2, abi: permit2Abi, functionName: "permitTransferFrom", args: [permit, { to: payee, requestedAmount: 4n * 10n ** 17n }, owner!.address, signature] });
+        expect((await client.waitForTransactionReceipt({ hash: transfer })).status).to.equal("success");
+        expect(await client.readContract({ address: tokenAddress, abi: erc20Abi, functionName: "balanceOf", args: [payee] })).to.equal(4n * 10n ** 17n);
+        // The nonce is spent: the same permit again is refused (Permit2's InvalidNonce).
+        const replay = await client
+          .simulateContract({ account: bundler!, address: PREINSTALLS.permit2, abi: permit2Abi, functionName: "permitTransferFrom", args: [permit, { to: payee, requestedAmount: 1n }, owner!.address, signature] })
+          .then(() => "accepted", (error: Error) => error.message);
+        expect(replay).to.match(/InvalidNonce/);
+      }
+      await devnet.waitFor(/L2 block \d+ verified on L1 block/);
+      expect(devnet.output(), "debug: a line per transaction").to.include(`tx ${handleOpsHash} from `);
+    } finally {
+      await devnet.stop("SIGINT");
+    }
   });
 });

@@ -2,12 +2,13 @@ import { expect } from "chai";
 import { createRequire } from "node:module";
 import { Account, bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { createVM, type VM } from "@ethereumjs/vm";
-import { concat, getCreate2Address, keccak256, Transaction } from "ethers";
+import { AbiCoder, concat, getCreate2Address, id, keccak256, Transaction } from "ethers";
 import {
   createL2Common,
   defaultGenesis,
   devGenesis,
   ENTRY_POINT_V07_SALT,
+  ENTRY_POINT_V08_SALT,
   parseGenesisJson,
   preinstallAlloc,
   PREINSTALLS,
@@ -26,19 +27,20 @@ const require = createRequire(import.meta.url);
  */
 const PROXY_CODE_HASH = "0x2fa86add0aed31f33a762c9d88e807c475bd51d0f52bd0955754b2608f7e4989";
 /**
- * Multicall3's mainnet code hash (mds1/multicall's deployment; Optimism's Preinstalls test pins the
- * same code). No npm package publishes that build: the genesis carries viem's build of the same
- * contract (`multicall3Bytecode`, viem's deployless multicall), whose hash is pinned below.
+ * Multicall3's and Permit2's mainnet code hashes (mds1/multicall's deployment at 0xcA11…; Uniswap's
+ * Permit2 at 0x0000…8BA3, the hash Uniswap's tooling pins, with mainnet's immutables: chain 1).
  */
 const MULTICALL3_MAINNET_CODE_HASH = "0xd5c15df687b16f2ff992fc8d767b4216323184a2bbc6ee2f9c398c318e770891";
-const MULTICALL3_VIEM_CODE_HASH = "0x5a29a1eb2f59e45e4249b938c8192cac0d2bd32398e1afa03f302a867db692ea";
+const PERMIT2_MAINNET_CODE_HASH = "0xc67d1657868aa5146eaf24fb879fb1fdec3d2d493b3683a61c9c2f4fb2851131";
+const CHAIN_ID = 167_001n;
+const alloc = (chainId = CHAIN_ID) => preinstallAlloc(chainId);
 
 /** The senders of the presigned deployment transactions (nonce 0 each), from their projects' READMEs / packages. */
 const ARACHNID_DEPLOYER_SIGNER = "0x3fab184622dc19b6109349b94811493bf2a45362";
 const MULTICALL3_SIGNER = "0x05f32B3cC3888453ff71B01135B34FF8e41263F2";
 
 async function freshVM(): Promise<VM> {
-  return createVM({ common: createL2Common(167_001n) });
+  return createVM({ common: createL2Common(CHAIN_ID) });
 }
 
 /** Runs a CREATE from `from` (nonce 0) with `init`, as its deployment transaction did; returns the created address. */
@@ -51,7 +53,7 @@ async function create(vm: VM, from: string, init: string): Promise<string> {
 }
 
 async function expectAccount(vm: VM, address: string): Promise<void> {
-  const expected = preinstallAlloc()[address.toLowerCase()]!;
+  const expected = alloc()[address.toLowerCase()]!;
   const at = createAddressFromString(address);
   expect(bytesToHex(await vm.stateManager.getCode(at)), `${address} code`).to.equal(expected.code);
   expect((await vm.stateManager.getAccount(at))!.nonce, `${address} nonce`).to.equal(expected.nonce);
@@ -63,7 +65,7 @@ async function expectAccount(vm: VM, address: string): Promise<void> {
   }
 }
 
-describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7) in the default genesis", function () {
+describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7 and v0.8, Permit2) in the default genesis", function () {
   this.timeout(60_000);
 
   it("the CREATE2 proxies: Safe's presigned deployment and Arachnid's init code leave the genesis accounts at 0x914d… and 0x4e59…, with mainnet's code hash", async function () {
@@ -75,35 +77,56 @@ describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7) i
     expect(await create(vm, ARACHNID_DEPLOYER_SIGNER, init)).to.equal(PREINSTALLS.deterministicDeployer.toLowerCase());
     await expectAccount(vm, PREINSTALLS.safeSingletonFactory);
     await expectAccount(vm, PREINSTALLS.deterministicDeployer);
-    expect(keccak256(preinstallAlloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code)).to.equal(PROXY_CODE_HASH);
+    expect(keccak256(alloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code)).to.equal(PROXY_CODE_HASH);
   });
 
-  it("Multicall3: viem's creation code from Multicall3's deployer (nonce 0) lands at 0xcA11… and leaves the genesis account", async function () {
+  it("Multicall3 is mainnet's code byte for byte (code hash), and viem's own build of it deploys at 0xcA11… from its deployer, so the address is the one viem's chains name", async function () {
+    expect(keccak256(alloc()[PREINSTALLS.multicall3.toLowerCase()]!.code)).to.equal(MULTICALL3_MAINNET_CODE_HASH);
     const viemMain = require.resolve("viem");
     const { multicall3Bytecode } = require(viemMain.replace(/index\.js$/, "constants/contracts.js")) as { multicall3Bytecode: string };
-    const vm = await freshVM();
-    expect(await create(vm, MULTICALL3_SIGNER, multicall3Bytecode)).to.equal(PREINSTALLS.multicall3.toLowerCase());
-    await expectAccount(vm, PREINSTALLS.multicall3);
-    const hash = keccak256(preinstallAlloc()[PREINSTALLS.multicall3.toLowerCase()]!.code);
-    expect(hash).to.equal(MULTICALL3_VIEM_CODE_HASH);
-    expect(hash, "viem's build is not byte-identical to mainnet's (see MULTICALL3_MAINNET_CODE_HASH)").to.not.equal(MULTICALL3_MAINNET_CODE_HASH);
+    expect(await create(await freshVM(), MULTICALL3_SIGNER, multicall3Bytecode)).to.equal(PREINSTALLS.multicall3.toLowerCase());
   });
 
-  it("EntryPoint v0.7: the package's init code is mainnet's (CREATE2 address 0x0000…a032); run through the deterministic deployer it leaves EntryPoint and SenderCreator as in the genesis", async function () {
-    const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: string };
-    expect(getCreate2Address(PREINSTALLS.deterministicDeployer, ENTRY_POINT_V07_SALT, keccak256(entryPoint.bytecode))).to.equal(PREINSTALLS.entryPointV07);
+  it("Permit2 is mainnet's code with its chain's immutables: at chain 1 the code hash is mainnet's; at another chain only the cached chain id and domain separator differ, and DOMAIN_SEPARATOR() answers the chain's EIP-712 separator", async function () {
+    const permit2 = PREINSTALLS.permit2.toLowerCase();
+    expect(keccak256(alloc(1n)[permit2]!.code)).to.equal(PERMIT2_MAINNET_CODE_HASH);
+    const mainnet = Buffer.from(alloc(1n)[permit2]!.code.slice(2), "hex");
+    const ours = Buffer.from(alloc()[permit2]!.code.slice(2), "hex");
+    expect(ours.length).to.equal(9_152);
+    const differing = [...ours.keys()].filter((i) => ours[i] !== mainnet[i]);
+    expect(differing.every((i) => (i >= 6_945 && i < 6_977) || (i >= 6_983 && i < 7_015)), "only the two immutables differ").to.equal(true);
+    expect(BigInt("0x" + ours.subarray(6_945, 6_977).toString("hex"))).to.equal(CHAIN_ID);
     const vm = await freshVM();
-    const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
-    await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
-    await vm.stateManager.putCode(proxy, hexToBytes(preinstallAlloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));
-    const caller = createAddressFromString("0x00000000000000000000000000000000000000c0");
-    await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
-    const result = await vm.evm.runCall({ caller, to: proxy, data: hexToBytes(concat([ENTRY_POINT_V07_SALT, entryPoint.bytecode]) as `0x${string}`), gasLimit: 30_000_000n });
-    expect(result.execResult.exceptionError).to.equal(undefined);
-    expect(bytesToHex(result.execResult.returnValue)).to.equal(PREINSTALLS.entryPointV07.toLowerCase());
-    await expectAccount(vm, PREINSTALLS.entryPointV07);
-    await expectAccount(vm, PREINSTALLS.senderCreatorV07);
+    const at = createAddressFromString(PREINSTALLS.permit2);
+    await vm.stateManager.putAccount(at, new Account(1n, 0n));
+    await vm.stateManager.putCode(at, ours);
+    const domainSeparator = id("DOMAIN_SEPARATOR()").slice(0, 10);
+    const result = await vm.evm.runCall({ to: at, data: hexToBytes(domainSeparator as `0x${string}`), gasLimit: 100_000n });
+    const expected = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256", "address"], [id("EIP712Domain(string name,uint256 chainId,address verifyingContract)"), id("Permit2"), CHAIN_ID, PREINSTALLS.permit2]));
+    expect(bytesToHex(result.execResult.returnValue)).to.equal(expected);
   });
+
+  const entryPoints = [
+    { version: "v0.7", artifact: "@account-abstraction/contracts/artifacts/EntryPoint.json", salt: ENTRY_POINT_V07_SALT, entryPoint: PREINSTALLS.entryPointV07, senderCreator: PREINSTALLS.senderCreatorV07 },
+    { version: "v0.8", artifact: "@account-abstraction/contracts-v08/artifacts/EntryPoint.json", salt: ENTRY_POINT_V08_SALT, entryPoint: PREINSTALLS.entryPointV08, senderCreator: PREINSTALLS.senderCreatorV08 },
+  ];
+  for (const { version, artifact, salt, entryPoint: address, senderCreator } of entryPoints) {
+    it(`EntryPoint ${version}: the package's init code is mainnet's (CREATE2 address ${address.slice(0, 6)}…); run through the deterministic deployer on this chain it leaves EntryPoint and SenderCreator as in the genesis`, async function () {
+      const entryPoint = require(artifact) as { bytecode: string };
+      expect(getCreate2Address(PREINSTALLS.deterministicDeployer, salt, keccak256(entryPoint.bytecode))).to.equal(address);
+      const vm = await freshVM();
+      const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
+      await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
+      await vm.stateManager.putCode(proxy, hexToBytes(alloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));
+      const caller = createAddressFromString("0x00000000000000000000000000000000000000c0");
+      await vm.stateManager.putAccount(caller, new Account(0n, 10n ** 18n));
+      const result = await vm.evm.runCall({ caller, to: proxy, data: hexToBytes(concat([salt, entryPoint.bytecode]) as `0x${string}`), gasLimit: 30_000_000n });
+      expect(result.execResult.exceptionError).to.equal(undefined);
+      expect(bytesToHex(result.execResult.returnValue)).to.equal(address.toLowerCase());
+      await expectAccount(vm, address);
+      await expectAccount(vm, senderCreator);
+    });
+  }
 
   it("defaultGenesis and devGenesis hold every preinstall; `preinstalls: false` (and the JSON field) leaves them out and changes the state root", async function () {
     for (const genesis of [defaultGenesis(), devGenesis(), parseGenesisJson(JSON.stringify({ chainId: 7 }))]) {

@@ -4,12 +4,11 @@
  * trace — every transaction succeeds and is verified on L1 through EXECUTE.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { devAccounts } from "../../src/engine/chain.js";
-import { freePort } from "../../src/shared/ports.js";
+import { devnetPorts, startDevnetProcess } from "../devnet/process.js";
 import { runUniswap, type UniswapReport } from "../../examples/uniswap/uniswap.js";
 
 describe("examples/uniswap: Uniswap V2 on the devnet with plain ethers, viem and a tracer", function () {
@@ -17,28 +16,13 @@ describe("examples/uniswap: Uniswap V2 on the devnet with plain ethers, viem and
 
   it("deploys, adds and removes liquidity with ETH, swaps six times and in a burst — all status 1, all verified on L1", async function () {
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-uniswap-"));
-    const [l1, l2, blobs] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/devnet.ts", "--explorer-port", "0", "--l1-port", String(l1), "--l2-port", String(l2), "--blob-port", String(blobs), "--data-dir", dataDir], {
-      cwd: process.cwd(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const devnet = await startDevnetProcess(["--data-dir", dataDir], await devnetPorts());
     try {
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/Ctrl-C stops/.test(output)) resolve();
-        };
-        child.stdout.on("data", onData);
-        child.stderr.on("data", onData);
-        void exited.then((code) => reject(new Error(`the devnet exited (${code}) before it was ready:\n${output}`)));
-      });
       let report: UniswapReport;
       try {
-        report = await runUniswap({ l2Url: `http://127.0.0.1:${l2}`, keys: devAccounts().slice(0, 8).map((a) => a.privateKey) });
+        report = await runUniswap({ l2Url: devnet.l2Url, keys: devAccounts().slice(0, 8).map((a) => a.privateKey) });
       } catch (error) {
-        throw new Error(`${(error as Error).message}\ndevnet output:\n${output.slice(-4000)}`);
+        throw new Error(`${(error as Error).message}\ndevnet output:\n${devnet.output().slice(-4000)}`);
       }
       expect(report.steps.filter((s) => s.status !== 1), "every transaction succeeded").to.deep.equal([]);
       expect(report.steps.filter((s) => s.step.startsWith("swap")).length).to.be.greaterThanOrEqual(6);
@@ -49,10 +33,9 @@ describe("examples/uniswap: Uniswap V2 on the devnet with plain ethers, viem and
       expect(report.trace.type).to.equal("CALL");
       expect(report.trace.calls, "router → pair → tokens").to.be.greaterThanOrEqual(3);
       expect(report.verifiedThrough).to.be.greaterThanOrEqual(Math.max(...report.steps.map((s) => s.l2Block)));
-      expect(output, "no transaction dropped").to.not.match(/dropped/);
+      expect(devnet.output(), "no transaction dropped").to.not.match(/dropped/);
     } finally {
-      child.kill("SIGINT");
-      await exited;
+      await devnet.stop("SIGINT");
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

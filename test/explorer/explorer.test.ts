@@ -6,7 +6,6 @@
  * and a deposit made on L1 must show its state. Screenshots: test-output/explorer*.png.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +13,7 @@ import { JsonRpcProvider, Wallet, zeroPadValue, toBeHex, id } from "ethers";
 import { devAccounts } from "../../src/engine/chain.js";
 import { deposit } from "../../src/sdk/bridge.js";
 import { freePort } from "../../src/shared/ports.js";
+import { devnetPorts, startDevnetProcess, type DevnetProcess } from "../devnet/process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT = path.resolve("test-output");
@@ -36,32 +36,17 @@ describe("explorer: a live page of the devnet in headless Chromium", function ()
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-explorer-"));
     const profile = mkdtempSync(path.join(tmpdir(), "ultrasound-chromium-"));
     mkdirSync(OUTPUT, { recursive: true });
-    const [l1Port, l2Port, blobPort, explorerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "scripts/devnet.ts", "--l1-port", String(l1Port), "--l2-port", String(l2Port), "--blob-port", String(blobPort), "--explorer-port", String(explorerPort), "--data-dir", dataDir, "--block-time", "1"],
-      { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
+    const [ports, explorerPort] = [await devnetPorts(), await freePort()];
+    let devnet: DevnetProcess | undefined;
     let step = "starting the devnet";
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/Ctrl-C stops/.test(output)) resolve();
-        };
-        child.stdout.on("data", onData);
-        child.stderr.on("data", onData);
-        void exited.then((code) => reject(new Error(`the devnet exited (${code}) before it was ready:\n${output}`)));
-      });
+      devnet = await startDevnetProcess(["--explorer-port", String(explorerPort), "--data-dir", dataDir, "--block-time", "1"], ports);
       step = "the banner";
+      const output = devnet.output();
       const explorerUrl = /explorer \(live, in a browser\):\s+(\S+)/.exec(output)?.[1];
       expect(explorerUrl, `the banner prints the explorer's URL:\n${output}`).to.equal(`http://127.0.0.1:${explorerPort}`);
-      const rollupAddress = /rollup \(NativeRollup\):\s+(0x[0-9a-fA-F]{40})/.exec(output)![1]!;
-      const l1Url = `http://127.0.0.1:${l1Port}`;
-      const l2Url = `http://127.0.0.1:${l2Port}`;
+      const { rollupAddress, l1Url, l2Url } = devnet;
 
       context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
@@ -146,11 +131,10 @@ describe("explorer: a live page of the devnet in headless Chromium", function ()
       l1.destroy();
       l2.destroy();
     } catch (error) {
-      throw new Error(`at step "${step}": ${(error as Error).message}\ndevnet output:\n${output.slice(-3000)}`);
+      throw new Error(`at step "${step}": ${(error as Error).message}\ndevnet output:\n${devnet?.output().slice(-3000) ?? ""}`);
     } finally {
       await context?.close();
-      child.kill("SIGINT");
-      await exited;
+      await devnet?.stop("SIGINT");
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(profile, { recursive: true, force: true });
     }

@@ -1,12 +1,14 @@
 /**
  * Preinstalls: the contracts every EVM chain tool expects at its usual address (OP Stack's word
  * for them), put into the default L2 genesis as a canonical deployment would have left them.
- * Each one's code comes from the npm package its maintainers publish; test/engine/preinstalls.test.ts
- * re-runs each canonical deployment in a real VM and checks the account is what it leaves.
+ * Each one's code comes from the npm package its maintainers publish, or, for Multicall3 and
+ * Permit2, whose maintainers publish none, is mainnet's (./mainnet-code.ts); test/engine/preinstalls.test.ts
+ * re-runs each canonical deployment in a real VM, or pins mainnet's code hash.
  */
 import { createRequire } from "node:module";
-import { getCreateAddress, Transaction } from "ethers";
+import { AbiCoder, getCreateAddress, id, keccak256, Transaction } from "ethers";
 import { UltrasoundError } from "../../shared/errors.js";
+import { MULTICALL3_MAINNET_CODE, PERMIT2_IMMUTABLE_OFFSETS, PERMIT2_MAINNET_CODE } from "./mainnet-code.js";
 
 const require = createRequire(import.meta.url);
 
@@ -22,7 +24,16 @@ export const PREINSTALLS = {
   entryPointV07: "0x0000000071727De22E5E9d8BAf0edAc6f37da032",
   /** EntryPoint v0.7's SenderCreator: the contract it creates in its constructor (its first CREATE). */
   senderCreatorV07: "0xEFC2c1444eBCC4Db75e7613d20C6a62fF67A167C",
+  /** ERC-4337 EntryPoint v0.8 (eth-infinitism; EIP-712 user-operation hashes, EIP-7702 accounts), through the same deployer. */
+  entryPointV08: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108",
+  /** EntryPoint v0.8's SenderCreator (its first CREATE). */
+  senderCreatorV08: "0x449ED7C3e6Fee6a97311d4b55475DF59C44AdD33",
+  /** Uniswap's Permit2: signature-based approvals and transfers for any ERC-20 (Universal Router, CoW, 1inch use it). */
+  permit2: "0x000000000022D473030F116dDEE9F6B43aC78BA3",
 } as const;
+
+/** The CREATE2 salt EntryPoint v0.8 was deployed with through the deterministic deployer (eth-infinitism's deploy script). */
+export const ENTRY_POINT_V08_SALT = "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9";
 
 /** The CREATE2 salt EntryPoint v0.7 was deployed with through the deterministic deployer (eth-infinitism's deploy script). */
 export const ENTRY_POINT_V07_SALT = "0x90d8084deab30c2a37c45e8d47f49f2f7965183cb6990a98943ef94940681de3";
@@ -42,22 +53,46 @@ export class PreinstallSourceError extends UltrasoundError {
 let cached: Record<string, PreinstallAccount> | undefined;
 
 /**
- * The preinstalls' genesis accounts, by lower-case address. A contract's account has nonce 1
- * (EIP-161); EntryPoint has 2, having created its SenderCreator. Read once from the packages.
+ * The preinstalls' genesis accounts on chain `chainId`, by lower-case address. A contract's
+ * account has nonce 1 (EIP-161); an EntryPoint has 2, having created its SenderCreator. Permit2
+ * and EntryPoint v0.8 cache their chain's id and EIP-712 domain separator, so their code depends
+ * on `chainId`. The rest is read once from the packages.
  */
-export function preinstallAlloc(): Record<string, PreinstallAccount> {
-  if (cached !== undefined) return structuredClone(cached);
-  const proxy = deterministicProxyRuntime();
-  const entryPoint = entryPointV07Runtime();
-  const accounts: Record<string, PreinstallAccount> = {
-    [PREINSTALLS.multicall3]: { code: multicall3Runtime(), nonce: 1n },
-    [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
-    [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
-    [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
-    [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
+export function preinstallAlloc(chainId: bigint): Record<string, PreinstallAccount> {
+  if (cached === undefined) {
+    const proxy = deterministicProxyRuntime();
+    const entryPoint = entryPointV07Runtime();
+    const accounts: Record<string, PreinstallAccount> = {
+      [PREINSTALLS.multicall3]: { code: MULTICALL3_MAINNET_CODE, nonce: 1n },
+      [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
+      [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
+      [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
+      [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
+    };
+    cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
+  }
+  const v08 = entryPointV08Runtime(chainId);
+  return {
+    ...structuredClone(cached),
+    [PREINSTALLS.permit2.toLowerCase()]: { code: permit2Runtime(chainId), nonce: 1n },
+    [PREINSTALLS.entryPointV08.toLowerCase()]: { code: v08.code, nonce: 2n },
+    [PREINSTALLS.senderCreatorV08.toLowerCase()]: { code: v08.senderCreator, nonce: 1n },
   };
-  cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
-  return structuredClone(cached);
+}
+
+/**
+ * Permit2 as its deployment on chain `chainId` leaves it: mainnet's runtime with the chain id
+ * and the EIP-712 domain separator its constructor caches (immutables) for that chain, as OP
+ * Stack's genesis does. Permit2 recomputes both when `block.chainid` differs, so the cache only
+ * saves gas; writing the chain's own keeps `DOMAIN_SEPARATOR()` on its cheap path.
+ */
+function permit2Runtime(chainId: bigint): string {
+  const domainType = id("EIP712Domain(string name,uint256 chainId,address verifyingContract)");
+  const separator = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256", "address"], [domainType, id("Permit2"), chainId, PREINSTALLS.permit2]));
+  const hex = PERMIT2_MAINNET_CODE.slice(2);
+  const at = (offset: number) => 2 * offset;
+  const { chainId: chainAt, domainSeparator: separatorAt } = PERMIT2_IMMUTABLE_OFFSETS;
+  return "0x" + hex.slice(0, at(chainAt)) + word(chainId).slice(2) + hex.slice(at(chainAt) + 64, at(separatorAt)) + separator.slice(2) + hex.slice(at(separatorAt) + 64);
 }
 
 /**
@@ -77,50 +112,89 @@ function deterministicProxyRuntime(): string {
 }
 
 /**
- * Multicall3's runtime: the creation code viem itself deploys for deployless multicalls
- * (viem's `multicall3Bytecode`), whose constructor copies the runtime and returns it.
+ * EntryPoint v0.7 from @account-abstraction/contracts@0.7.0's artifacts. Its one immutable,
+ * the SenderCreator it creates (its first CREATE, nonce 1), is written where solc left the two
+ * PUSH32 placeholders; ReentrancyGuard's constructor leaves `_status = 1` in slot 2.
  */
-function multicall3Runtime(): string {
-  const viemMain = require.resolve("viem");
-  const { multicall3Bytecode } = require(viemMain.replace(/index\.js$/, "constants/contracts.js")) as { multicall3Bytecode: string };
-  return solcRuntime(multicall3Bytecode, "Multicall3");
-}
-
-/** The runtime a solc constructor with no immutables and no arguments returns: it copies `len` bytes at `offset`. */
-function solcRuntime(creation: string, name: string): string {
-  const match = /^0x608060405234801561001057600080fd5b5061([0-9a-f]{4})806100([0-9a-f]{2})6000396000f3fe/.exec(creation.toLowerCase());
-  if (match === null) throw new PreinstallSourceError(`${name}'s creation code has not the constructor expected`, { start: creation.slice(0, 80) });
-  const length = parseInt(match[1]!, 16);
-  const offset = parseInt(match[2]!, 16);
-  const runtime = creation.slice(2 + offset * 2, 2 + (offset + length) * 2);
-  if (runtime.length !== length * 2) throw new PreinstallSourceError(`${name}'s creation code is shorter than its runtime`, { length });
-  return "0x" + runtime;
+function entryPointV07Runtime(): { code: string; senderCreator: string; storage: Record<string, string> } {
+  const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as EntryPointArtifact;
+  const senderCreator = addressWord(createdSenderCreator(PREINSTALLS.entryPointV07, PREINSTALLS.senderCreatorV07));
+  const code = fillImmutables(entryPoint.deployedBytecode, [senderCreator, senderCreator], "EntryPoint v0.7");
+  return { code, senderCreator: nestedSenderCreator(entryPoint, "v0.7"), storage: { [word(2n)]: word(1n) } };
 }
 
 /**
- * EntryPoint v0.7 from @account-abstraction/contracts@0.7.0's artifacts. Its one immutable,
- * the SenderCreator it creates (its first CREATE, nonce 1), is written where solc left the two
- * PUSH32 placeholders; ReentrancyGuard's constructor leaves `_status = 1` in slot 2. The
- * SenderCreator's code is the one EntryPoint's init code carries (the package's own
- * SenderCreator artifact is a different build).
+ * EntryPoint v0.8 from @account-abstraction/contracts@0.8.0 (installed as `…-v08`) on chain
+ * `chainId`. Its immutables, in the order solc's placeholders appear in the runtime: the
+ * SenderCreator; OpenZeppelin EIP712's name and version as ShortStrings ("ERC4337", "1"); the
+ * SenderCreator; `address(this)`; the domain separator; the hashed name and version; the chain
+ * id; the SenderCreator twice more. test/engine/preinstalls.test.ts runs the real deployment
+ * through the deterministic deployer and compares every byte.
  */
-function entryPointV07Runtime(): { code: string; senderCreator: string; storage: Record<string, string> } {
-  const entryPoint = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: string; deployedBytecode: string };
-  const created = getCreateAddress({ from: PREINSTALLS.entryPointV07, nonce: 1 });
-  if (created.toLowerCase() !== PREINSTALLS.senderCreatorV07.toLowerCase()) throw new PreinstallSourceError("SenderCreator address mismatch", { created });
-  const code = fillImmutables(entryPoint.deployedBytecode, created.slice(2).toLowerCase().padStart(64, "0"), 2, "EntryPoint v0.7");
-  // solc's via-IR constructor of a contract without arguments or immutables: copy `len` bytes at `offset`, return them.
-  const nested = [...entryPoint.bytecode.toLowerCase().matchAll(/60808060405234610[0-9a-f]{3}5761([0-9a-f]{4})908161([0-9a-f]{4})8239f35b600080fdfe/g)];
-  if (nested.length !== 1) throw new PreinstallSourceError("EntryPoint v0.7's init code should carry exactly one nested contract (SenderCreator)", { found: nested.length });
+function entryPointV08Runtime(chainId: bigint): { code: string; senderCreator: string } {
+  const entryPoint = require("@account-abstraction/contracts-v08/artifacts/EntryPoint.json") as EntryPointArtifact;
+  const senderCreator = addressWord(createdSenderCreator(PREINSTALLS.entryPointV08, PREINSTALLS.senderCreatorV08));
+  const [hashedName, hashedVersion] = [id("ERC4337"), id("1")];
+  const domainType = id("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+  const separator = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32", "uint256", "address"], [domainType, hashedName, hashedVersion, chainId, PREINSTALLS.entryPointV08]));
+  const values = [senderCreator, shortString("ERC4337"), shortString("1"), senderCreator, addressWord(PREINSTALLS.entryPointV08), separator.slice(2), hashedName.slice(2), hashedVersion.slice(2), word(chainId).slice(2), senderCreator, senderCreator];
+  const code = fillImmutables(entryPoint.deployedBytecode, values, "EntryPoint v0.8");
+  return { code, senderCreator: nestedSenderCreator(entryPoint, "v0.8") };
+}
+
+interface EntryPointArtifact {
+  bytecode: string;
+  deployedBytecode: string;
+}
+
+/** The address an EntryPoint's first CREATE gives its SenderCreator, checked against the known one. */
+function createdSenderCreator(entryPoint: string, expected: string): string {
+  const created = getCreateAddress({ from: entryPoint, nonce: 1 });
+  if (created.toLowerCase() !== expected.toLowerCase()) throw new PreinstallSourceError("SenderCreator address mismatch", { entryPoint, created, expected });
+  return created;
+}
+
+/**
+ * solc's constructors of the SenderCreator inside an EntryPoint's init code: they copy `len`
+ * bytes at `offset` (from the constructor's start) and return them. v0.7's has no immutable;
+ * v0.8's keeps `entryPoint = msg.sender` (CALLER) in the runtime's placeholders first.
+ */
+const SENDER_CREATOR_CONSTRUCTORS = {
+  "v0.7": /60808060405234610[0-9a-f]{3}5761([0-9a-f]{4})908161([0-9a-f]{4})8239f35b600080fdfe/g,
+  "v0.8": /60a08060405234602f573360805261([0-9a-f]{4})908161([0-9a-f]{4})8239608051/g,
+} as const;
+
+/**
+ * The SenderCreator's runtime as the EntryPoint's init code carries it (the packages' own
+ * SenderCreator artifacts are other builds), with v0.8's immutable (the EntryPoint) written.
+ */
+function nestedSenderCreator(entryPoint: EntryPointArtifact, version: keyof typeof SENDER_CREATOR_CONSTRUCTORS): string {
+  const init = entryPoint.bytecode.toLowerCase();
+  const nested = [...init.matchAll(SENDER_CREATOR_CONSTRUCTORS[version])];
+  if (nested.length !== 1) throw new PreinstallSourceError(`EntryPoint ${version}'s init code should carry exactly one nested contract (SenderCreator)`, { found: nested.length });
   const [match] = nested;
   const length = parseInt(match![1]!, 16);
   const start = match!.index! + parseInt(match![2]!, 16) * 2;
-  const senderCreator = "0x" + entryPoint.bytecode.toLowerCase().slice(start, start + length * 2);
-  return { code, senderCreator, storage: { [word(2n)]: word(1n) } };
+  const runtime = "0x" + init.slice(start, start + length * 2);
+  if (version === "v0.7") return runtime;
+  const self = addressWord(PREINSTALLS.entryPointV08);
+  return fillImmutables(runtime, [self, self, self], "EntryPoint v0.8's SenderCreator");
 }
 
-/** Replaces each PUSH32 of 32 zero bytes (solc's immutable placeholder) by `value`; there must be exactly `expected`. */
-function fillImmutables(runtime: string, value: string, expected: number, name: string): string {
+/** An address as a 32-byte word (hex, no 0x). */
+function addressWord(address: string): string {
+  return address.slice(2).toLowerCase().padStart(64, "0");
+}
+
+/** OpenZeppelin's ShortString: the UTF-8 bytes left-aligned, the length in the last byte (hex, no 0x). */
+function shortString(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > 31) throw new PreinstallSourceError("ShortString longer than 31 bytes", { text });
+  return bytes.toString("hex").padEnd(62, "0") + bytes.length.toString(16).padStart(2, "0");
+}
+
+/** Replaces the PUSH32s of 32 zero bytes (solc's immutable placeholders), in code order, by `values` (32-byte hex words); there must be exactly as many. */
+function fillImmutables(runtime: string, values: string[], name: string): string {
   const bytes = runtime.toLowerCase().slice(2);
   let out = "";
   let found = 0;
@@ -128,14 +202,11 @@ function fillImmutables(runtime: string, value: string, expected: number, name: 
     const op = parseInt(bytes.slice(i, i + 2), 16);
     const size = op >= 0x60 && op <= 0x7f ? op - 0x5f : 0;
     let data = bytes.slice(i + 2, i + 2 + size * 2);
-    if (op === 0x7f && /^0{64}$/.test(data)) {
-      data = value;
-      found++;
-    }
+    if (op === 0x7f && /^0{64}$/.test(data)) data = values[found++] ?? data;
     out += bytes.slice(i, i + 2) + data;
     i += 2 + size * 2;
   }
-  if (found !== expected) throw new PreinstallSourceError(`${name}: expected ${expected} immutable placeholders`, { found });
+  if (found !== values.length) throw new PreinstallSourceError(`${name}: expected ${values.length} immutable placeholders`, { found });
   return "0x" + out;
 }
 
