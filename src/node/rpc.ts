@@ -8,7 +8,7 @@
  */
 import type { Mempool, MempoolOptions } from "../proposer/mempool.js";
 import type { Handler, RpcHandler, RpcLimits } from "../rpc/index.js";
-import type { MultiNode } from "./multi.js";
+import type { MultiNode } from "./multi-types.js";
 import { rollupSetOf, serveRollups, type RollupsRpc, type RollupsRpcOptions } from "./serve.js";
 import type { RollupNode } from "./types.js";
 
