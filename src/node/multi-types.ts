@@ -40,6 +40,11 @@ export interface MultiNodeOptions {
   follow?: boolean;
   /** See `NodeOptions.commitIntervalMs`. */
   commitIntervalMs?: number;
+  /**
+   * Refuse a data dir that holds rollups besides the given ones (`DataDirMismatchError`, before
+   * anything is written): a single node's promise (`startNode`). Default false: they are followed too.
+   */
+  exclusive?: boolean;
   /** Called after an L1 reorg unwound a rollup's blocks, with their transactions. */
   onUnwoundTransactions?: UnwoundListener;
   log?: (line: string) => void;

@@ -160,6 +160,16 @@ class MultiNodeImpl {
   /** Loads the registry, registers the explicit rollups (and a first checkpoint for a new store). */
   async register(newIdentity: MultiIdentity | undefined): Promise<void> {
     for (const entry of readEntries(this.env.registry)) this.add(entry);
+    if (this.options.exclusive === true) {
+      const given = (this.options.rollups ?? []).map((spec) => spec.address.toLowerCase());
+      const other = [...this.entries.values()].find((entry) => !given.includes(entry.address));
+      if (other !== undefined) {
+        throw new DataDirMismatchError("The data dir holds the chain of another L1, rollup or genesis (rollup differs); start with --reset (reset: true) to discard it", {
+          dataDir: this.env.dir,
+          rollup: `stored ${other.address}, now ${given.join(", ")}`,
+        });
+      }
+    }
     // Killed between a range's commit and its blocks' execution: those rollups run first.
     for (const entry of this.entries.values()) {
       const store = this.env.rollup(entry.chainId);
@@ -435,7 +445,7 @@ class MultiNodeImpl {
       for (const key of [...this.env.node.l1Blocks.getKeys({ start: numberKey(ancestor.number + 1n) })]) this.env.node.l1Blocks.removeSync(key);
       writeL1Checkpoint(this.nodeCtx, ancestor.number, ancestor.hash);
     });
-    this.log(`L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
+    this.log(`multi-node: L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
   }
 
   /** An L1 reorg unwound `chainId`'s blocks: their transactions to the option's callback and every listener (each failure said, none stops the others). */

@@ -93,6 +93,16 @@ export async function makePart(host: PartHost, entry: Entry): Promise<Part> {
   } else {
     genesis = entry.genesis ?? defaultGenesis({ chainId: entry.chainId, gasLimit: entry.gasLimit!, timestamp: entry.timestamp! });
     identity = stored;
+    // The chain was derived from this L1's blocks: another L1 with the same genesis (a restarted
+    // devnet) has another deployment block, and mixing the two would serve a wrong chain.
+    checkIdentity(store.dir, stored, {
+      ...stored,
+      l1ChainId: host.l1ChainId.toString(),
+      l1GenesisHash: (await l1BlockHash(host.l1, 0n)) ?? "none",
+      rollup: entry.address,
+      deploymentBlock: entry.deploymentBlock.toString(),
+      deploymentBlockHash: (await l1BlockHash(host.l1, entry.deploymentBlock)) ?? "none",
+    });
     if (entry.genesis !== undefined) {
       const { header } = await writeGenesis(genesis, new BlockWriteDB());
       if (bytesToHex(header.hash()) !== stored.l2GenesisHash) {

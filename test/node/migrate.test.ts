@@ -6,8 +6,9 @@ import { openMultiStore } from "../../src/node/store.js";
 import { deposit } from "../../src/sdk/bridge.js";
 import { DataDirMismatchError } from "../../src/node/errors.js";
 import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
+import { startLegacyLayoutNode } from "./legacy-store.js";
 
-// A data dir `startNode` wrote (one rollup, its tables unprefixed) is the many-rollup node's too
+// A data dir `startNode` wrote before issue 20 (one rollup, its tables unprefixed) is the many-rollup node's too
 // once moved into its layout (issue 20: one store layout for one rollup or many): the chain as
 // derived, the journal, the L1 checkpoint and the L1→L2 queue carry over; nothing is derived again.
 describe("node: a single rollup's data dir opened by the many-rollup node", function () {
@@ -15,9 +16,10 @@ describe("node: a single rollup's data dir opened by the many-rollup node", func
     const l1 = await l1WithRollup();
     for (let b = 0; b < 2; b++) await propose(l1, await transfers(l1.chain, 2, b + 1));
     const dataDir = tempDir();
-    // Written by the single node's layout: blocks 1–2, a journaled transaction, and a deposit queued on L1 and not delivered.
+    // Written in the single node's layout (the code before one store layout): blocks 1–2, a
+    // journaled transaction, and a deposit queued on L1 and not delivered.
     await deposit(l1.signer, l1.rollup, { value: 5n });
-    const single = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false });
+    const single = await startLegacyLayoutNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir });
     await single.sync();
     const before = single.getBlock(2n)!;
     const [pendingTx] = await transfers(l1.chain, 1, 9, 3); // another sender than the blocks proposed later
@@ -68,6 +70,29 @@ describe("node: a single rollup's data dir opened by the many-rollup node", func
       expect((await again.rollup(chainId)).status().l2.head).to.equal(3n);
     } finally {
       await again.stop();
+    }
+  });
+
+  it("startNode opens it the same way: moved with a message, resumed at its head, nothing derived again", async function () {
+    const l1 = await l1WithRollup();
+    for (let b = 0; b < 2; b++) await propose(l1, await transfers(l1.chain, 2, b + 1));
+    const dataDir = tempDir();
+    const old = await startLegacyLayoutNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir });
+    await old.sync();
+    const head = old.status().l2.headHash;
+    await old.stop();
+
+    const lines: string[] = [];
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir, follow: false, log: (line) => lines.push(line) });
+    try {
+      expect(lines.some((line) => line.includes("held a single rollup's chain (startNode's layout): moved into the many-rollup layout")), lines.join("\n")).to.equal(true);
+      expect(lines.some((line) => line.includes("resuming at L2 block 2")), lines.join("\n")).to.equal(true);
+      expect(node.status().l2.headHash).to.equal(head);
+      await propose(l1, await transfers(l1.chain, 1, 7));
+      expect((await node.sync()).l2.headHash).to.equal(chainHeadOf(l1.chain).hash);
+      expect(lines.filter((line) => /^L2 block [12] /.test(line)), "blocks 1–2 derived again").to.deep.equal([]);
+    } finally {
+      await node.stop();
     }
   });
 });
