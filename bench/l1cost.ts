@@ -4,7 +4,9 @@
  * calldata; both in blobs (the default). Workloads: an empty block, one Uniswap V2 swap (the
  * real, npm-published Uniswap V2 contracts: a 22 KB router, the pair, two tokens), and blocks of
  * 10, 100 and 1,000 ERC20 transfers. The L1 runs Prague rules, which have no per-transaction gas
- * cap, so a 1,000-transfer block (≈ 34M L2 gas) can be advanced at all.
+ * cap, so a 1,000-transfer block (≈ 34M L2 gas) can be advanced at all. Under EXECUTE's gas
+ * market (the default; issue 17) each block is advanced under the 1:1 pricing too, side by side;
+ * `ULTRASOUND_EXECUTE_PRICING=l1-gas` runs the whole section under the 1:1 pricing.
  */
 import { createRequire } from "node:module";
 import { hexToBytes } from "@ethereumjs/util";
@@ -27,6 +29,9 @@ import { compressBatch } from "../src/blobs/compression.js";
 import { deployRollup } from "../src/sdk/index.js";
 import { signL2Transaction } from "../src/sdk/transactions.js";
 import { erc20Chain, erc20Transfers } from "./workloads.js";
+import { setExecutePricing } from "../src/hardhat/execute-pricing.js";
+import { EXECUTE_ADDRESS } from "../src/precompile/codec.js";
+import { pricingOf, readExecuteMarket } from "../src/sdk/execute-market.js";
 
 /** Where results go (`bench/report.ts`). */
 interface Report {
@@ -130,6 +135,8 @@ const LAYOUTS: Layout[] = [
 export async function benchL1Cost(report: Report, quick: boolean): Promise<void> {
   console.log("\nL1 cost of advance(): calldata witness vs blob witness (L1 on Prague rules: no per-transaction gas cap)");
   const { ethers } = await network.create({ override: { hardfork: "prague", blockGasLimit: 2_000_000_000n } });
+  const pricing = pricingOf(await readExecuteMarket(ethers.provider));
+  console.log(`  (EXECUTE pricing: ${pricing}${pricing === "market" ? "; each block is also advanced under the 1:1 pricing for comparison" : ""})`);
   const empty: CostWorkload = { label: "empty block", genesis: devGenesis(), setup: [], block: [], count: 0 };
   const workloads: CostWorkload[] = [empty, await uniswapWorkload()];
   for (const count of quick ? [10, 100] : [10, 100, 1000]) {
@@ -157,13 +164,26 @@ export async function benchL1Cost(report: Report, quick: boolean): Promise<void>
       if (cost.blobGas > 0) report.add({ name: `blob gas: ${workload.label}, ${layout.label}`, unit: "blobgas", value: cost.blobGas });
     }
     const blobWitness = costs.get(LAYOUTS[2]!.label)!;
+    // Under 1:1 pricing an advance's L1 gas includes its L2 gas; under the market it does not.
+    const l2InL1 = pricing === "l1-gas" ? 1 : 0;
     if (workload.count > 0) {
       report.add({
         name: `L1 gas per L2 tx beyond its L2 gas: ${workload.label}, blob witness (vs calldata witness)`,
         unit: "gas/tx",
-        value: (blobWitness.l1 - blobWitness.l2) / workload.count,
-        baseline: (calldataWitness.l1 - calldataWitness.l2) / workload.count,
+        value: (blobWitness.l1 - l2InL1 * blobWitness.l2) / workload.count,
+        baseline: (calldataWitness.l1 - l2InL1 * calldataWitness.l2) / workload.count,
       });
+    }
+    if (pricing === "market") {
+      // The same block under the 1:1 pricing, for comparison (issue 17): the L2 gas back in L1 gas.
+      // The market's state is kept across the switch, so no market advance pays its first write twice.
+      const state = await ethers.provider.send("eth_getStorageAt", [EXECUTE_ADDRESS, "0x0", "latest"]);
+      await setExecutePricing(ethers.provider, { pricing: "l1-gas" });
+      const flat = await propose(ethers, workload, LAYOUTS[2]!);
+      await setExecutePricing(ethers.provider, { pricing: "market" });
+      await ethers.provider.send("hardhat_setStorageAt", [EXECUTE_ADDRESS, "0x0", state]);
+      report.add({ name: `L1 gas, market (vs 1:1 pricing): ${workload.label}, ${LAYOUTS[2]!.label}`, unit: "gas", value: blobWitness.l1, baseline: Number(flat.l1Receipt.gasUsed) });
+      report.add({ name: `EXECUTE fee at the floor (1 wei per L2 gas): ${workload.label}`, unit: "wei", value: blobWitness.l2 });
     }
     report.add({ name: `L2 gas: ${workload.label}`, unit: "gas", value: blobWitness.l2 });
     report.add({ name: `witness nodes + codes: ${workload.label}`, unit: "bytes", value: blobWitness.witness });

@@ -100,9 +100,11 @@ interface INativeRollup {
     struct SyncExecution {
         /// @dev The table, in the order the L1 call makes the proxy calls.
         SyncCall[] calls;
-        /// @dev The L1 call: `target.call{value: msg.value}(data)`, made by the rollup.
+        /// @dev The L1 call: `target.call{value: msg.value - executeFee}(data)`, made by the rollup.
         address target;
         bytes data;
+        /// @dev What EXECUTE is paid, out of `msg.value` (docs/execute.md, "Gas market").
+        uint256 executeFee;
         /// @dev `eth_getProof` of the L2 messenger's `syncResults[l2BlockNumber]` in the new block.
         bytes[] accountProof;
         bytes[] storageProof;
@@ -183,6 +185,13 @@ interface INativeRollup {
     error NativeRollup_BlobNotInTransaction(uint256 index, bytes32 referenced, bytes32 actual);
     /// @dev EXECUTE rejected the block (or ran out of gas): it is not a valid successor of the head.
     error NativeRollup_ExecutionFailed(uint64 number);
+    /// @dev The block's `gasUsed` does not fit in what EXECUTE calls of L1 block `l1BlockNumber` have
+    ///      left of EXECUTE's cumulative limit (`usedInBlock` already used).
+    error NativeRollup_ExecuteGasLimitReached(uint256 l1BlockNumber, uint256 usedInBlock, uint64 gasUsed, uint256 limit);
+    /// @dev The advance pays EXECUTE `paid` wei, less than `gasUsed × baseFee` (`required`).
+    error NativeRollup_ExecuteFeeTooLow(uint64 gasUsed, uint256 baseFee, uint256 required, uint256 paid);
+    /// @dev `syncExecute`'s `executeFee` is more than the transaction's value.
+    error NativeRollup_ExecuteFeeExceedsValue(uint256 executeFee, uint256 value);
     /// @dev EXECUTE accepted a block whose hash differs from the claim (a broken precompile).
     error NativeRollup_BlockHashMismatch(bytes32 claimed, bytes32 executed);
     /// @dev The state root of that L2 block is not (or no longer) in the history ring buffer.
@@ -277,20 +286,26 @@ interface INativeRollup {
     ///         Permissionless. Reverts unless EXECUTE accepts the block, and on a retired rollup.
     ///         `_messages` is `abi.encode(l1BlockHash, count, rollingHash, L1Message[])` of the
     ///         messages the block delivers (empty when it delivers none), passed to EXECUTE.
+    ///         `msg.value` pays EXECUTE (docs/execute.md, "Gas market"): at least `gasUsed ×` the
+    ///         execute base fee, all of it burned, else `NativeRollup_ExecuteFeeTooLow`; a block
+    ///         over what this L1 block's EXECUTE calls have left of their limit reverts with
+    ///         `NativeRollup_ExecuteGasLimitReached`. Under 1:1 pricing the fee is 0.
     function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness, bytes calldata _messages)
-        external;
+        external
+        payable;
 
     /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
     ///         transaction (encoded as docs/blobs.md says). Each `_blobHashes[i]` must be one of
     ///         the transaction's blobs, at any index (several rollups' blocks may share a type-3
     ///         transaction); EXECUTE reads them in the referenced order and fails if their data is
     ///         unavailable, does not match or does not decode. Reverts on a retired rollup.
+    ///         `msg.value` pays EXECUTE, as in `advance`.
     function advanceWithBlobs(
         BlockClaim calldata _claim,
         bytes32[] calldata _blobHashes,
         bytes calldata _witness,
         bytes calldata _messages
-    ) external;
+    ) external payable;
 
     /// @notice The latest verified L2 block.
     function head() external view returns (Head memory);
@@ -363,12 +378,13 @@ interface INativeRollup {
     function xDomainMessageSender() external view returns (address);
 
     /// @notice Synchronous L1 → L2 calls (docs/sync.md). Loads `_sync.calls` as the execution
-    ///         table, makes the L1 call `_sync.target.call{value: msg.value}(_sync.data)` — during
+    ///         table, makes the L1 call `_sync.target.call{value: msg.value - _sync.executeFee}(_sync.data)` — during
     ///         which each call to an L2Proxy of this rollup must match the next entry, is enqueued as
     ///         an L1→L2 message and answered with the entry's result — then advances the rollup
     ///         with the block (as `advance`; it must deliver the whole queue) and checks the results
     ///         against the messenger's `syncResults` in the verified state. Any mismatch reverts it
-    ///         all. Returns the L1 call's return data; bubbles its revert.
+    ///         all. Returns the L1 call's return data; bubbles its revert. `_sync.executeFee` of
+    ///         `msg.value` pays EXECUTE, as `msg.value` does in `advance`.
     function syncExecute(
         BlockClaim calldata _claim,
         bytes calldata _transactions,
@@ -387,14 +403,14 @@ interface INativeRollup {
     ///         L2 messenger, which answers `callL1` from it in the block; then advances the rollup
     ///         with the block (as `advance`; it must deliver the whole queue); then requires the
     ///         messenger's `l1CallsConsumed` in the verified state to be the fold of the whole
-    ///         table. Any mismatch reverts it all.
+    ///         table. Any mismatch reverts it all. `msg.value` pays EXECUTE, as in `advance`.
     function advanceWithL1Calls(
         BlockClaim calldata _claim,
         bytes calldata _transactions,
         bytes calldata _witness,
         bytes calldata _messages,
         L1CallExecution calldata _l1
-    ) external;
+    ) external payable;
 
     /// @notice The L2Proxy address of `_l2Address` (whether created yet or not).
     function l2Proxy(address _l2Address) external view returns (address);

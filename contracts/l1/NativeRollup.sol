@@ -263,8 +263,9 @@ contract NativeRollup is INativeRollup {
     /// @inheritdoc INativeRollup
     function advance(BlockClaim calldata _claim, bytes calldata _transactions, bytes calldata _witness, bytes calldata _messages)
         external
+        payable
     {
-        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages);
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
     }
 
     /// @inheritdoc INativeRollup
@@ -273,7 +274,7 @@ contract NativeRollup is INativeRollup {
         bytes32[] calldata _blobHashes,
         bytes calldata _witness,
         bytes calldata _messages
-    ) external {
+    ) external payable {
         require(_blobHashes.length > 0, NativeRollup_NoBlobs());
         // Any index: several rollups' blocks may share one type-3 transaction (a bundle), each
         // naming its own blobs. Their order is the referenced one (EXECUTE reads them so).
@@ -281,7 +282,7 @@ contract NativeRollup is INativeRollup {
             bytes32 referenced = _blobHashes[i];
             require(_carriesBlob(referenced), NativeRollup_BlobNotInTransaction(i, referenced, blobhash(i)));
         }
-        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages);
+        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages, msg.value);
     }
 
     /// @dev Whether this transaction carries a blob of versioned hash `_hash`. BLOBHASH is 0 past
@@ -303,7 +304,8 @@ contract NativeRollup is INativeRollup {
         bytes32[] memory _blobHashes,
         bytes32 _dataHash,
         bytes calldata _witness,
-        bytes calldata _messages
+        bytes calldata _messages,
+        uint256 _executeFee
     ) internal {
         Head memory parent = _currentHead();
         // First and cheap: a proposer that lost the race for this height stops here.
@@ -319,11 +321,10 @@ contract NativeRollup is INativeRollup {
             NativeRollup_InvalidAnchor(_claim.anchorBlockNumber, parent.anchorBlockNumber, block.number)
         );
         _checkMessages(parent.messageCount, _claim.messageCount, _messages.length);
+        _checkExecuteMarket(_claim.gasUsed, _executeFee);
 
         Execute.Header memory header = _header(parent, _claim, prevRandao);
-        (bool ok, bytes32 executedHash, uint256 burned) = _execute(header, _transactions, _blobHashes, _witness, _messages);
-        require(ok, NativeRollup_ExecutionFailed(header.number));
-        require(executedHash == _claim.blockHash, NativeRollup_BlockHashMismatch(_claim.blockHash, executedHash));
+        uint256 burned = _verify(header, _transactions, _blobHashes, _witness, _messages, _executeFee);
 
         _head = Head({
             number: header.number,
@@ -354,6 +355,33 @@ contract NativeRollup is INativeRollup {
         require(_claimed == _delivered || _messagesLength > 0, NativeRollup_MessagesMissing());
     }
 
+    /// @dev EXECUTE on the block, paying `_fee`: reverts unless it accepts the claimed hash; returns the burned fees.
+    function _verify(
+        Execute.Header memory _h,
+        bytes memory _transactions,
+        bytes32[] memory _blobHashes,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        uint256 _fee
+    ) private returns (uint256 burned_) {
+        (bool ok, bytes32 executedHash, uint256 burned) = _execute(_h, _transactions, _blobHashes, _witness, _messages, _fee);
+        require(ok, NativeRollup_ExecutionFailed(_h.number));
+        require(executedHash == _h.blockHash, NativeRollup_BlockHashMismatch(_h.blockHash, executedHash));
+        burned_ = burned;
+    }
+
+    /// @dev EXECUTE's market (docs/execute.md, "Gas market"), checked before the work so that a
+    ///      refusal names its values: the block's L2 gas must fit in what this L1 block's EXECUTE
+    ///      calls have left of the limit (checked first, as EXECUTE does), and the fee must cover
+    ///      `gasUsed × baseFee`. EXECUTE enforces both itself; under 1:1 pricing there is nothing to check.
+    function _checkExecuteMarket(uint64 _gasUsed, uint256 _fee) internal view {
+        (uint256 pricing, uint256 baseFee, uint256 used, uint256 limit) = Execute.market();
+        if (pricing == 0) return;
+        require(used + _gasUsed <= limit, NativeRollup_ExecuteGasLimitReached(block.number, used, _gasUsed, limit));
+        uint256 required = _gasUsed * baseFee;
+        require(_fee >= required, NativeRollup_ExecuteFeeTooLow(_gasUsed, baseFee, required, _fee));
+    }
+
     /// @dev Who may advance: anyone here. A hook for {PreconfGatedRollup}, which asks its
     ///      preconfirmation registry (docs/preconf.md); after the parent check, so a lost race
     ///      still reverts first and cheapest.
@@ -365,9 +393,10 @@ contract NativeRollup is INativeRollup {
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
         bytes calldata _witness,
-        bytes calldata _messages
-    ) internal view virtual returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
-        return Execute.execute(_h, _transactions, _blobHashes, _witness, _messages);
+        bytes calldata _messages,
+        uint256 _fee
+    ) internal virtual returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
+        return Execute.execute(_h, _transactions, _blobHashes, _witness, _messages, _fee);
     }
 
     /// @inheritdoc INativeRollup
@@ -629,7 +658,8 @@ contract NativeRollup is INativeRollup {
         _loadSyncTable(_sync.calls);
         _syncActive = true;
         bool ok;
-        (ok, result_) = _sync.target.call{value: msg.value}(_sync.data);
+        require(msg.value >= _sync.executeFee, NativeRollup_ExecuteFeeExceedsValue(_sync.executeFee, msg.value));
+        (ok, result_) = _sync.target.call{value: msg.value - _sync.executeFee}(_sync.data);
         _syncActive = false;
         if (!ok) {
             assembly ("memory-safe") {
@@ -638,7 +668,7 @@ contract NativeRollup is INativeRollup {
         }
         bytes32 expected = _enqueueSyncCalls(_sync.calls);
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
-        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages);
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync);
     }
 
@@ -755,12 +785,12 @@ contract NativeRollup is INativeRollup {
         bytes calldata _witness,
         bytes calldata _messages,
         L1CallExecution calldata _l1
-    ) external nonReentrant {
+    ) external payable nonReentrant {
         require(!_syncActive, NativeRollup_SyncReentrant());
         bytes32 expected = _makeL1Calls(_l1.calls);
         _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
-        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages);
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         uint64 number = _head.number;
         (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
         bytes32 consumedSlot = keccak256(abi.encode(uint256(number), L1_CALLS_CONSUMED_SLOT));

@@ -10,12 +10,15 @@ import {INativeRollup} from "../interfaces/INativeRollup.sol";
 ///         it whole. `assertStorage` lets a bundle end with a condition on a rollup's new state.
 /// @dev Stateless and permissionless. The calls are made from this contract: a rollup sees the
 ///      bundler as `msg.sender` (BlockAdvanced's `proposer`), so anything that pays or credits the
-///      caller on L1 does not belong in a bundle. It holds no ETH: calls carry no value.
+///      caller on L1 does not belong in a bundle. It holds no ETH: the value of the calls (EXECUTE's
+///      fees, docs/execute.md "Gas market") is exactly the bundle's `msg.value`.
 contract RollupBundler {
     /// @notice One call of a bundle.
     struct Call {
         address target;
         bytes data;
+        /// @dev The call's value (an advance's EXECUTE fee), out of the bundle's `msg.value`.
+        uint256 value;
     }
 
     /// @dev Call `index` reverted (`returnData` is its revert data), so the whole bundle did.
@@ -24,17 +27,23 @@ contract RollupBundler {
     error RollupBundler_NoCode(uint256 index, address target);
     /// @dev The slot `slot` of L2 account `account` on `rollup` holds `actual`, not `expected`.
     error RollupBundler_AssertionFailed(address rollup, address account, bytes32 slot, bytes32 expected, bytes32 actual);
+    /// @dev The calls' values add up to `total`, not to the bundle's `value`.
+    error RollupBundler_ValueMismatch(uint256 total, uint256 value);
 
     /// @notice Makes each call in order; reverts with `RollupBundler_CallFailed(index, returnData)`
-    ///         at the first that fails, undoing every call before it.
+    ///         at the first that fails, undoing every call before it. The calls' values must add
+    ///         up to `msg.value` (`RollupBundler_ValueMismatch`).
     /// @return results_ The return data of each call.
-    function bundle(Call[] calldata _calls) external returns (bytes[] memory results_) {
+    function bundle(Call[] calldata _calls) external payable returns (bytes[] memory results_) {
         results_ = new bytes[](_calls.length);
+        uint256 total;
+        for (uint256 i; i < _calls.length; ++i) total += _calls[i].value;
+        require(total == msg.value, RollupBundler_ValueMismatch(total, msg.value));
         for (uint256 i; i < _calls.length; ++i) {
             address target = _calls[i].target;
             // A typo'd target (an EOA) would return success: catch it. The account is warm afterwards.
             require(target.code.length != 0, RollupBundler_NoCode(i, target));
-            (bool ok, bytes memory returnData) = target.call(_calls[i].data);
+            (bool ok, bytes memory returnData) = target.call{value: _calls[i].value}(_calls[i].data);
             require(ok, RollupBundler_CallFailed(i, returnData));
             results_[i] = returnData;
         }

@@ -43,20 +43,35 @@ library Execute {
         return abi.encode(_header, _transactions, _blobHashes, _witness, _messages);
     }
 
-    /// @notice Runs EXECUTE. Returns false when the block is invalid or the call ran out of gas
-    ///         (EXECUTE then consumes all the gas it was given); otherwise the L2 block hash and
-    ///         the base fee the block burned (EIP-8079's `burned_fees`), from a 64-byte output.
-    ///         Any other output length is a failure: a precompile of another version must not be
-    ///         read as this one.
+    /// @notice EXECUTE's gas market in this L1 block (docs/execute.md, "Gas market"), from the
+    ///         precompile's `executeMarket()` view: whether the market prices EXECUTE (`pricing_`
+    ///         1; 0 under 1:1 pricing, where nothing is paid in ETH and there is no block limit),
+    ///         the base fee in wei per L2 gas, the L2 gas its EXECUTE calls used so far and the limit.
+    ///         Anything but six words reads as no market: EXECUTE itself still refuses what it must.
+    function market() internal view returns (uint256 pricing_, uint256 baseFee_, uint256 usedInBlock_, uint256 limit_) {
+        (bool success, bytes memory output) = EXECUTE_ADDRESS.staticcall(abi.encodeWithSignature("executeMarket()"));
+        if (!success || output.length != 192) return (0, 0, 0, 0);
+        (pricing_, baseFee_, usedInBlock_, limit_) = abi.decode(output, (uint256, uint256, uint256, uint256));
+    }
+
+    /// @notice Runs EXECUTE, paying it `_fee` wei (the market's `gasUsed × baseFee`, burned at the
+    ///         precompile; 0 under 1:1 pricing). Returns false when the block is invalid or the
+    ///         call ran out of gas; otherwise the L2 block hash and the base fee the block burned
+    ///         (EIP-8079's `burned_fees`), from a 64-byte output. Any other output length is a
+    ///         failure: a precompile of another version must not be read as this one, and under
+    ///         the market a rejected block answers empty, successfully, so that its fee stays paid
+    ///         — the caller's revert on `ok_ == false` then undoes the whole transaction, fee included.
+    ///         A CALL, not a STATICCALL: the market's state changes and the fee is value.
     function execute(
         Header memory _header,
         bytes memory _transactions,
         bytes32[] memory _blobHashes,
         bytes calldata _witness,
-        bytes calldata _messages
-    ) internal view returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
+        bytes calldata _messages,
+        uint256 _fee
+    ) internal returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
         bytes memory input = encodeInput(_header, _transactions, _blobHashes, _witness, _messages);
-        (bool success, bytes memory output) = EXECUTE_ADDRESS.staticcall(input);
+        (bool success, bytes memory output) = EXECUTE_ADDRESS.call{value: _fee}(input);
         if (!success || output.length != 64) return (false, bytes32(0), 0);
         (blockHash_, burnedFees_) = abi.decode(output, (bytes32, uint256));
         ok_ = true;

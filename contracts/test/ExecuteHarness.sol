@@ -21,14 +21,20 @@ contract ExecuteHarness {
         bytes32[] calldata _blobHashes,
         bytes calldata _witness,
         bytes calldata _messages
-    ) external view returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
-        return Execute.execute(_header, _transactions, _blobHashes, _witness, _messages);
+    ) external payable returns (bool ok_, bytes32 blockHash_, uint256 burnedFees_) {
+        return Execute.execute(_header, _transactions, _blobHashes, _witness, _messages, msg.value);
     }
 
-    /// @dev Calls EXECUTE with raw bytes and a gas cap, to test gas and malformed input.
-    function executeRaw(bytes calldata _input, uint256 _gas) external view returns (bool ok_, bytes memory output_, uint256 gasSpent_) {
+    /// @dev The market's view, as NativeRollup reads it.
+    function market() external view returns (uint256 pricing_, uint256 baseFee_, uint256 usedInBlock_, uint256 limit_) {
+        return Execute.market();
+    }
+
+    /// @dev Calls EXECUTE with raw bytes, a gas cap and `msg.value` as its fee, to test gas and
+    ///      malformed input (a CALL, as the rollup makes it: the market writes its state).
+    function executeRaw(bytes calldata _input, uint256 _gas) external payable returns (bool ok_, bytes memory output_, uint256 gasSpent_) {
         uint256 before = gasleft();
-        (ok_, output_) = Execute.EXECUTE_ADDRESS.staticcall{gas: _gas}(_input);
+        (ok_, output_) = Execute.EXECUTE_ADDRESS.call{gas: _gas, value: msg.value}(_input);
         gasSpent_ = before - gasleft();
     }
 }

@@ -39,7 +39,7 @@ contract NativeRollupHarness is NativeRollup {
         executeBurnedFees = _burnedFees;
     }
 
-    function _execute(Execute.Header memory _h, bytes memory, bytes32[] memory, bytes calldata, bytes calldata)
+    function _execute(Execute.Header memory _h, bytes memory, bytes32[] memory, bytes calldata, bytes calldata, uint256)
         internal
         view
         override

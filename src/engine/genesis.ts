@@ -67,11 +67,10 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
   if (balance > 0n) for (const account of devAccounts()) alloc[account.address.toLowerCase()] = { balance };
   alloc[PREDEPLOYS.anchor] = { code: loadArtifact("l2/L2Anchor.sol", "L2Anchor").deployedBytecode };
   if (options.messenger !== false) alloc[PREDEPLOYS.messenger] = messengerGenesisAccount();
-  const chainId = options.chainId ?? 167_001n;
-  if (options.preinstalls !== false) Object.assign(alloc, preinstallAlloc(chainId));
+  if (options.preinstalls !== false) Object.assign(alloc, preinstallAlloc());
   for (const [address, account] of Object.entries(options.alloc ?? {})) alloc[address.toLowerCase()] = account;
   return {
-    chainId,
+    chainId: options.chainId ?? 167_001n,
     gasLimit: options.gasLimit ?? 60_000_000n,
     timestamp: options.timestamp ?? 0n,
     baseFeePerGas: 1_000_000_000n,

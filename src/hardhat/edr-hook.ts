@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { UltrasoundError } from "../shared/errors.js";
 import { EXECUTE_ORACLE_ADDRESS } from "../precompile/shim.js";
+import { answerMarketCall, decodeMarketOracleCall, encodeMarketOracleAnswer, EXECUTE_MARKET_ORACLE_ADDRESS } from "../precompile/market-oracle.js";
 import { runExecute } from "../precompile/run.js";
 import type { ExecuteOptions } from "../engine/execute.js";
 import { createBlobDataResolver } from "../blobs/da.js";
@@ -19,6 +20,7 @@ export class EdrHookUnavailableError extends UltrasoundError {
 }
 
 const ORACLE = Buffer.from(EXECUTE_ORACLE_ADDRESS.slice(2), "hex");
+const MARKET_ORACLE = Buffer.from(EXECUTE_MARKET_ORACLE_ADDRESS.slice(2), "hex");
 const PATCHED = Symbol.for("ultrasound.edr.patched");
 
 /** What EXECUTE uses on Hardhat networks by default: the blobs this process's networks captured, then the archive. */
@@ -82,9 +84,27 @@ export function installEdrHook(): void {
 }
 
 async function answerOracleCall(address: ArrayBuffer, data: ArrayBuffer): Promise<edr.CallOverrideResult | undefined> {
-  if (address.byteLength !== 20 || !ORACLE.equals(Buffer.from(address))) return undefined;
+  if (address.byteLength !== 20) return undefined;
+  const to = Buffer.from(address);
+  if (MARKET_ORACLE.equals(to)) return answerMarketOracleCall(new Uint8Array(data));
+  if (!ORACLE.equals(to)) return undefined;
   const outcome = await runExecute(new Uint8Array(data), executeOptions);
   return outcome.ok
     ? { result: Buffer.from(outcome.output), shouldRevert: false }
     : { result: Buffer.alloc(0), shouldRevert: true };
+}
+
+/**
+ * The market's oracle (src/precompile/market-oracle.ts): the shim brings the state, the value and
+ * the L1 block; a refusal reverts (the shim then fails, nothing charged), anything else answers
+ * the new state and the output, which the shim stores and returns.
+ */
+async function answerMarketOracleCall(data: Uint8Array): Promise<edr.CallOverrideResult> {
+  try {
+    const answer = await answerMarketCall(decodeMarketOracleCall(data), (input) => runExecute(input, executeOptions));
+    if ("refused" in answer) return { result: Buffer.alloc(0), shouldRevert: true };
+    return { result: Buffer.from(encodeMarketOracleAnswer(answer.state, answer.output)), shouldRevert: false };
+  } catch {
+    return { result: Buffer.alloc(0), shouldRevert: true };
+  }
 }

@@ -14,3 +14,4 @@ export default definePlugin({
 
 export { configureHardhatExecute, assertEdrHookAvailable, EdrHookUnavailableError } from "./edr-hook.js";
 export { configureBlobArchive, currentBlobArchive } from "./blob-capture.js";
+export { setExecutePricing, defaultExecutePricing, serveExecuteBaseFee, EXECUTE_BASE_FEE_METHOD, ExecutePricingError } from "./execute-pricing.js";

@@ -1,31 +1,80 @@
 import type { CustomPrecompile, ExecResult, PrecompileInput } from "@ethereumjs/evm";
 import { EVMError } from "@ethereumjs/evm";
-import { createAddressFromString } from "@ethereumjs/util";
+import { bigIntToUnpaddedBytes, bytesToBigInt, createAddressFromString, setLengthLeft, type Address } from "@ethereumjs/util";
 import type { ExecuteOptions } from "../engine/execute.js";
 import { claimedBlobCount, claimedGasUsed, EXECUTE_ADDRESS } from "./codec.js";
 import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
-import { executeGas } from "./gas.js";
+import { executeGas, executeMarketGas } from "./gas.js";
+import { DEFAULT_EXECUTE_MARKET, checkExecuteMarketConfig } from "./market.js";
+import { answerMarketCall, packMarketState, unpackMarketState } from "./market-oracle.js";
+import type { ExecuteShimOptions } from "./shim.js";
 import { runExecute } from "./run.js";
+
+/** The market's state (packed, as the Hardhat shim keeps it) and the balance already counted as paid. */
+const STATE_SLOT = setLengthLeft(new Uint8Array(0), 32);
+const ACCOUNTED_SLOT = setLengthLeft(new Uint8Array([1]), 32);
+/** What the `executeMarket()` view costs: one storage read (EIP-2929's cold SLOAD). */
+const MARKET_VIEW_GAS = 2_100n;
+
+/** What an ethereumjs precompile reaches of its EVM (internal fields, checked by test/precompile/market-probe.test.ts). */
+interface EvmInside {
+  stateManager: {
+    getAccount(address: Address): Promise<{ balance: bigint } | undefined>;
+    getStorage(address: Address, key: Uint8Array): Promise<Uint8Array>;
+    putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void>;
+  };
+  _block?: { header: { number: bigint } };
+}
 
 /**
  * EXECUTE as an `@ethereumjs/evm` custom precompile:
  * `createVM({ evmOpts: { customPrecompiles: [executePrecompile()] } })`.
- * Charges the formula of `gas.ts`; out of gas or a rejected block consumes all the call's gas
- * and the call returns false, like every failing precompile.
+ *
+ * Priced as the Hardhat shim is (`pricing`, default the gas market; docs/execute.md): under the
+ * market it charges `executeMarketGas`, takes its fee as the value the EVM credited to 0x…0101
+ * before it ran (its balance above the balance already accounted, kept in its storage slot 1 —
+ * an ethereumjs precompile sees no call value), keeps the market's state in its storage slot 0,
+ * reads the L1 block from the EVM's block, answers the 4-byte `executeMarket()` view, and
+ * answers a rejected block with success and an empty output so its fee stays paid. A refusal by
+ * the market, out of gas or a malformed input consumes all the call's gas and returns false,
+ * like every failing precompile (the EVM then gives the value back and reverts the storage).
+ * Under `"l1-gas"` it charges the 1:1 formula of `gas.ts`, and a rejected block fails.
  */
-export function executePrecompile(options: ExecuteOptions = {}): CustomPrecompile {
+export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions = {}): CustomPrecompile {
+  const address = createAddressFromString(EXECUTE_ADDRESS);
+  const market = options.pricing === "l1-gas" ? undefined : checkExecuteMarketConfig(options.market ?? DEFAULT_EXECUTE_MARKET);
   return {
-    address: createAddressFromString(EXECUTE_ADDRESS),
+    address,
     function: async (call: PrecompileInput): Promise<ExecResult> => {
       // No valid input is empty: refused before any work, as the Hardhat shim does.
       if (call.data.length === 0) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
-      const blobs = claimedBlobCount(call.data);
-      if (blobs > BigInt(MAX_BLOBS_PER_BLOCK)) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
-      const gas = executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs));
+      const evm = call._EVM as unknown as EvmInside;
+      const isView = call.data.length === 4;
+      let gas = MARKET_VIEW_GAS;
+      if (!isView) {
+        const blobs = claimedBlobCount(call.data);
+        if (blobs > BigInt(MAX_BLOBS_PER_BLOCK)) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+        gas = market === undefined ? executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs)) : executeMarketGas(call.data.length, Number(blobs));
+      }
       if (gas > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
-      const outcome = await runExecute(call.data, options);
-      if (!outcome.ok) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
-      return { executionGasUsed: gas, returnValue: outcome.output };
+      if (market === undefined && !isView) {
+        const outcome = await runExecute(call.data, options);
+        if (!outcome.ok) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+        return { executionGasUsed: gas, returnValue: outcome.output };
+      }
+      const stored = bytesToBigInt(await evm.stateManager.getStorage(address, STATE_SLOT));
+      const accounted = bytesToBigInt(await evm.stateManager.getStorage(address, ACCOUNTED_SLOT));
+      const balance = (await evm.stateManager.getAccount(address))?.balance ?? 0n;
+      const answer = await answerMarketCall(
+        { state: unpackMarketState(stored), paid: balance - accounted, blockNumber: evm._block?.header.number ?? 0n, config: market, input: call.data },
+        (input) => runExecute(input, options),
+      );
+      if ("refused" in answer) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+      const packed = packMarketState(answer.state);
+      // Written only when it changed (the view changes nothing), as the shim does.
+      if (packed !== stored) await evm.stateManager.putStorage(address, STATE_SLOT, bigIntToUnpaddedBytes(packed));
+      if (!isView && balance !== accounted) await evm.stateManager.putStorage(address, ACCOUNTED_SLOT, bigIntToUnpaddedBytes(balance));
+      return { executionGasUsed: gas, returnValue: answer.output };
     },
   };
 }

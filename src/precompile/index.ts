@@ -13,4 +13,8 @@ export {
 } from "./market.js";
 export { runExecute, recentVerdicts, onVerdict, type ExecuteVerdict, type PrecompileOutcome } from "./run.js";
 export { executePrecompile, claimedGasUsed } from "./ethereumjs.js";
-export { EXECUTE_SHIM_BYTECODE, EXECUTE_ORACLE_ADDRESS } from "./shim.js";
+export { EXECUTE_SHIM_BYTECODE, EXECUTE_L1_GAS_SHIM_BYTECODE, EXECUTE_ORACLE_ADDRESS, executeShimBytecode, type ExecutePricing, type ExecuteShimOptions } from "./shim.js";
+export {
+  EXECUTE_MARKET_ORACLE_ADDRESS, EXECUTE_MARKET_SELECTOR, answerMarketCall, decodeMarketView, encodeMarketView, marketView, packMarketState, unpackMarketState,
+  MarketOracleInputError, type ExecuteMarketView, type MarketAnswer, type MarketCall,
+} from "./market-oracle.js";

@@ -1,67 +1,126 @@
 import { EXECUTE_BASE_GAS, EXECUTE_BLOB_GAS, EXECUTE_INPUT_BYTE_GAS } from "./gas.js";
 import { BLOB_HASHES_OFFSET_WORD, GAS_USED_OFFSET } from "./codec.js";
 import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
+import { DEFAULT_EXECUTE_MARKET, checkExecuteMarketConfig, type ExecuteMarketConfig } from "./market.js";
+import { EXECUTE_MARKET_ORACLE_ADDRESS, MARKET_ORACLE_PREFIX_BYTES } from "./market-oracle.js";
 
 /**
- * Where the Hardhat emulation answers EXECUTE's work. EDR's call-override hook charges no gas,
- * so 0x…0101 holds a small contract (the shim) that charges the formula and then asks this
- * address, whose calls the hook answers. An emulation detail: call 0x…0101, never this.
+ * Where the Hardhat emulation answers EXECUTE's work under 1:1 pricing. EDR's call-override hook
+ * charges no gas, so 0x…0101 holds a small contract (the shim) that charges the formula and then
+ * asks this address, whose calls the hook answers. An emulation detail: call 0x…0101, never this.
  */
 export const EXECUTE_ORACLE_ADDRESS = "0x00000000000000000000000000000000ffff0101";
+
+/**
+ * How EXECUTE is priced (docs/execute.md): `"market"` (the default) — the L2 gas is paid in ETH
+ * at the execute base fee and metered per L1 block (src/precompile/market.ts), L1 gas is the
+ * fixed cost and the input's bytes and blobs; `"l1-gas"` — the L2 gas is charged as L1 gas, 1:1
+ * (the pricing before issue 17, kept for comparison).
+ */
+export type ExecutePricing = "market" | "l1-gas";
+
+/** What the shim at 0x…0101 is built for. */
+export interface ExecuteShimOptions {
+  /** Default "market". */
+  pricing?: ExecutePricing;
+  /** The market's parameters (default DEFAULT_EXECUTE_MARKET); ignored under "l1-gas". */
+  market?: ExecuteMarketConfig;
+}
 
 type Op = string | { push: bigint | string; size?: number } | { label: string } | { jumpTo: string };
 
 const OPCODES: Record<string, number> = {
-  STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, DIV: 0x04, LT: 0x10, ADDRESS: 0x30, GT: 0x11, ISZERO: 0x15, CALLDATALOAD: 0x35,
-  CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e, POP: 0x50,
-  JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a, JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81, DUP6: 0x85,
-  STATICCALL: 0xfa, RETURN: 0xf3, INVALID: 0xfe,
+  STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, DIV: 0x04, LT: 0x10, GT: 0x11, EQ: 0x14, ISZERO: 0x15, ADDRESS: 0x30,
+  CALLVALUE: 0x34, CALLDATALOAD: 0x35, CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e,
+  NUMBER: 0x43, POP: 0x50, MLOAD: 0x51, MSTORE: 0x52, SLOAD: 0x54, SSTORE: 0x55, JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a,
+  JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81, DUP3: 0x82, DUP6: 0x85, STATICCALL: 0xfa, RETURN: 0xf3, INVALID: 0xfe,
 };
 
 /**
  * The shim's program. In words:
  *   if calldata is empty: fail                      (no valid input is empty; see the burn)
+ *   if calldata is 4 bytes: go to the market        (the `executeMarket()` view; nothing charged)
  *   gasUsed = calldata[256:288]; if gasUsed > 2^64-1: fail
- *   cost = BASE + gasUsed + PER_BYTE * calldatasize
+ *   cost = BASE + PER_BYTE * calldatasize (+ gasUsed under "l1-gas" only)
  *   blobs = calldata[calldata[448:480]:…]          (length of blobVersionedHashes); if blobs > 6: fail
  *   cost += PER_BLOB * blobs
  *   if gas < cost + cost/63 + 10,000: fail          (EIP-150 keeps 1/64 back from a call)
  *   burn: staticcall(self, gas = cost, no data)     (empty input → INVALID: exactly `cost` burnt)
- *   (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
+ *   "l1-gas": (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
+ *   market:  (ok, out) = staticcall(MARKET_ORACLE, state ‖ CALLVALUE ‖ NUMBER ‖ market's 4 parameters ‖ calldata)
+ *            if !ok: fail (a refusal: over the block's limit, or paid too little)
+ *            if out[0:32] != state: state = out[0:32]  (storage slot 0; never written by the view)
+ *            return out[32:]                         (empty: the block was rejected, the fee is kept)
  *   fail: INVALID — consumes all the call's gas, as a failing precompile does
  * Burning in one call frame, not a loop, keeps traces (and Hardhat's stack traces of a revert,
  * which re-run the transaction traced) one step long instead of one per 22 gas.
- * The copy of the input into memory adds its memory-expansion gas on top of the formula.
+ * The market's rules are TypeScript (market.ts), answered by the hook; the shim only brings them
+ * what EDR's hook cannot see — the call's value, the L1 block number and the state in storage,
+ * which therefore reverts with its transaction and is never kept by eth_call or eth_estimateGas.
+ * Under "l1-gas" the view answers "no market" (all zeros), so a rollup's pre-checks pass.
  */
-const PROGRAM: Op[] = [
-  "CALLDATASIZE", "ISZERO", { jumpTo: "fail" }, "JUMPI",
-  { push: BigInt(GAS_USED_OFFSET), size: 2 }, "CALLDATALOAD",
-  { push: 2n ** 64n - 1n, size: 8 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
-  "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
-  { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
-  { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", "CALLDATALOAD",
-  { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
-  { push: EXECUTE_BLOB_GAS, size: 3 }, "MUL", "ADD",
-  "DUP1", { push: 63n, size: 1 }, "DUP2", "DIV", "ADD", { push: 10_000n, size: 2 }, "ADD",
-  "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
-  "PUSH0", "PUSH0", "PUSH0", "PUSH0", "ADDRESS", "DUP6", "STATICCALL", "POP", "POP",
-  "CALLDATASIZE", "PUSH0", "PUSH0", "CALLDATACOPY",
-  "PUSH0", "PUSH0", "CALLDATASIZE", "PUSH0", { push: EXECUTE_ORACLE_ADDRESS, size: 20 }, "GAS", "STATICCALL",
-  { jumpTo: "ok" }, "JUMPI",
-  { label: "fail" }, "INVALID",
-  { label: "ok" }, "RETURNDATASIZE", "PUSH0", "PUSH0", "RETURNDATACOPY", "RETURNDATASIZE", "PUSH0", "RETURN",
-];
+function program(pricing: ExecutePricing, market: ExecuteMarketConfig): Op[] {
+  const isMarket = pricing === "market";
+  const words = isMarket ? [market.limit, market.target, market.minBaseFee, market.updateFraction] : [0n, 0n, 0n, 0n];
+  return [
+    "CALLDATASIZE", "ISZERO", { jumpTo: "fail" }, "JUMPI",
+    { push: 4n, size: 1 }, "CALLDATASIZE", "EQ", { jumpTo: "market" }, "JUMPI",
+    { push: BigInt(GAS_USED_OFFSET), size: 2 }, "CALLDATALOAD",
+    { push: 2n ** 64n - 1n, size: 8 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+    // Under the market the L2 gas is paid in ETH: it leaves the L1 charge.
+    ...(isMarket ? ["POP", "PUSH0"] : []),
+    "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
+    { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
+    { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", "CALLDATALOAD",
+    { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+    { push: EXECUTE_BLOB_GAS, size: 3 }, "MUL", "ADD",
+    "DUP1", { push: 63n, size: 1 }, "DUP2", "DIV", "ADD", { push: 10_000n, size: 2 }, "ADD",
+    "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
+    "PUSH0", "PUSH0", "PUSH0", "PUSH0", "ADDRESS", "DUP6", "STATICCALL", "POP", "POP",
+    ...(isMarket ? [] : [
+      "CALLDATASIZE", "PUSH0", "PUSH0", "CALLDATACOPY",
+      "PUSH0", "PUSH0", "CALLDATASIZE", "PUSH0", { push: EXECUTE_ORACLE_ADDRESS, size: 20 }, "GAS", "STATICCALL",
+      "ISZERO", { jumpTo: "fail" }, "JUMPI",
+      "RETURNDATASIZE", "PUSH0", "PUSH0", "RETURNDATACOPY", "RETURNDATASIZE", "PUSH0", "RETURN",
+    ] satisfies Op[]),
+    { label: "market" },
+    "PUSH0", "SLOAD", "DUP1", "PUSH0", "MSTORE",
+    "CALLVALUE", { push: 32n, size: 1 }, "MSTORE",
+    "NUMBER", { push: 64n, size: 1 }, "MSTORE",
+    ...words.flatMap((value, i): Op[] => [{ push: value, size: 32 }, { push: BigInt(96 + 32 * i), size: 1 }, "MSTORE"]),
+    "CALLDATASIZE", "PUSH0", { push: BigInt(MARKET_ORACLE_PREFIX_BYTES), size: 1 }, "CALLDATACOPY",
+    "PUSH0", "PUSH0", "CALLDATASIZE", { push: BigInt(MARKET_ORACLE_PREFIX_BYTES), size: 1 }, "ADD", "PUSH0",
+    { push: EXECUTE_MARKET_ORACLE_ADDRESS, size: 20 }, "GAS", "STATICCALL",
+    "ISZERO", { jumpTo: "fail" }, "JUMPI",
+    "RETURNDATASIZE", "PUSH0", "PUSH0", "RETURNDATACOPY",
+    "PUSH0", "MLOAD", "DUP1", "DUP3", "EQ", { jumpTo: "same" }, "JUMPI",
+    "DUP1", "PUSH0", "SSTORE",
+    { label: "same" }, "POP", "POP",
+    { push: 32n, size: 1 }, "RETURNDATASIZE", "SUB", { push: 32n, size: 1 }, "RETURN",
+    { label: "fail" }, "INVALID",
+  ];
+}
 
-/** Runtime bytecode of the shim installed at the EXECUTE address on Hardhat networks. */
-export const EXECUTE_SHIM_BYTECODE: string = assemble(PROGRAM);
+/** Runtime bytecode of the shim for `options` (default: the market with its default parameters). */
+export function executeShimBytecode(options: ExecuteShimOptions = {}): string {
+  const pricing = options.pricing ?? "market";
+  if (pricing !== "market" && pricing !== "l1-gas") throw new TypeError(`unknown EXECUTE pricing ${String(pricing)}: "market" or "l1-gas"`);
+  return assemble(program(pricing, checkExecuteMarketConfig(options.market ?? DEFAULT_EXECUTE_MARKET)));
+}
+
+/** Runtime bytecode of the shim installed at the EXECUTE address on Hardhat networks by default (the market). */
+export const EXECUTE_SHIM_BYTECODE: string = executeShimBytecode();
+
+/** The shim of the 1:1 pricing ("l1-gas"), for comparison. */
+export const EXECUTE_L1_GAS_SHIM_BYTECODE: string = executeShimBytecode({ pricing: "l1-gas" });
 
 /** A two-pass assembler for the few opcodes above: labels become JUMPDESTs, jumps PUSH2s. */
-function assemble(program: Op[]): string {
+function assemble(ops: Op[]): string {
   const sizeOf = (op: Op): number =>
     typeof op === "string" ? 1 : "push" in op ? 1 + (op.size ?? 32) : "label" in op ? 1 : 3;
   const labels = new Map<string, number>();
   let pc = 0;
-  for (const op of program) {
+  for (const op of ops) {
     if (typeof op === "object" && "label" in op) labels.set(op.label, pc);
     pc += sizeOf(op);
   }
@@ -70,7 +129,7 @@ function assemble(program: Op[]): string {
     bytes.push(0x5f + size);
     for (let i = size - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(8 * i)) & 0xffn));
   };
-  for (const op of program) {
+  for (const op of ops) {
     if (typeof op === "string") bytes.push(OPCODES[op]!);
     else if ("label" in op) bytes.push(OPCODES.JUMPDEST!);
     else if ("jumpTo" in op) push(BigInt(labels.get(op.jumpTo)!), 2);

@@ -11,9 +11,12 @@ import { decodeWitness } from "../engine/witness.js";
 import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
-import { EXECUTE_INPUT_BYTE_GAS, executeGas } from "../precompile/gas.js";
+import { EXECUTE_INPUT_BYTE_GAS, executeGas, executeMarketGas } from "../precompile/gas.js";
+import { MARKET_ORACLE_PREFIX_BYTES } from "../precompile/market-oracle.js";
+import type { ExecutePricing } from "../precompile/shim.js";
 import { encodeExecuteInput } from "../precompile/codec.js";
 import { UltrasoundError } from "../shared/errors.js";
+import { executeFee } from "../sdk/execute-market.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 import { encodeDelivery } from "../bridge/messages.js";
 import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
@@ -88,6 +91,20 @@ const SHIM_STEPS_GAS = 400n;
 export const COLD_ACCOUNT_ACCESS_GAS = 2_600n;
 const WARM_ACCOUNT_ACCESS_GAS = 100n;
 /**
+ * What the market's shim spends beyond the 1:1 one (src/precompile/shim.ts): its state read
+ * (a cold SLOAD, 2,100) and written (20,000 when the slot was zero), the six words it puts before
+ * the input (PUSH32s, MSTOREs and their memory) and its steps. Rounded up.
+ */
+const MARKET_SHIM_GAS = 23_500n;
+/**
+ * What NativeRollup spends to ask the market before EXECUTE (`Execute.market()`): the first,
+ * cold, call to 0x…0101 (the EXECUTE call after it is warm), the shim's view path with its cold
+ * SLOAD and cold oracle call, and the decoding. Measured ≈ 8k; the rest is margin.
+ */
+const MARKET_VIEW_GAS = 12_000n;
+/** EIP-2929's surcharge of a CALL that carries value (the fee paid to EXECUTE). */
+const CALL_VALUE_GAS = 9_000n;
+/**
  * NativeRollup's own work apart from EXECUTE and the input-sized terms below: the head read and
  * written (3 slots), the state-root ring-buffer entry (a fresh slot), the queue reads for the
  * anchor and forced delivery (3 cold slots), the burned-fees total (a fresh slot the first time),
@@ -159,12 +176,12 @@ export function memoryExpansionGas(bytes: bigint): bigint {
  * where `cost` is EXECUTE's formula ({@link executeGas}). This is the larger of the two, plus the
  * shim's fixed opcodes: an upper bound, not an estimate.
  */
-export function executeCallGas(inputLength: number, gasUsed: bigint, blobs = 0): bigint {
-  const cost = executeGas(inputLength, gasUsed, blobs);
-  const length = BigInt(inputLength);
+export function executeCallGas(inputLength: number, gasUsed: bigint, blobs = 0, pricing?: ExecutePricing): bigint {
+  const cost = pricing === "market" ? executeMarketGas(inputLength, blobs) : executeGas(inputLength, gasUsed, blobs);
+  const length = BigInt(inputLength) + (pricing === "l1-gas" ? 0n : BigInt(MARKET_ORACLE_PREFIX_BYTES));
   const atCheck = cost + cost / SHIM_HEADROOM_DIVISOR + SHIM_GAS_RESERVE;
   const afterBurn = cost + WARM_ACCOUNT_ACCESS_GAS + 3n * ((length + 31n) / 32n) + memoryExpansionGas(length) + COLD_ACCOUNT_ACCESS_GAS;
-  return SHIM_STEPS_GAS + (atCheck > afterBurn ? atCheck : afterBurn);
+  return SHIM_STEPS_GAS + (pricing === "l1-gas" ? 0n : MARKET_SHIM_GAS) + (atCheck > afterBurn ? atCheck : afterBurn);
 }
 
 /**
@@ -190,14 +207,16 @@ export function advanceCalldataLength(input: ExecuteInput): number {
  * `calldata` (the exact bytes sent) prices each byte; without it every byte counts as non-zero.
  * Every input-dependent term comes from the formula in src/precompile/gas.ts and the shim's
  * constants; what NativeRollup spends besides is bounded by measured constants with margin.
+ * `pricing` is how the L1's EXECUTE is priced (`readExecuteMarket`); without it the bound holds
+ * for both (the 1:1 formula's L2 gas and the market's state and fee).
  */
-export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): bigint {
+export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array, pricing?: ExecutePricing): bigint {
   const inputLength = encodeExecuteInput(input).length;
   const calldataBytes = BigInt(calldata?.length ?? advanceCalldataLength(input));
   const { standard: standardCalldata, floor } = calldata !== undefined ? calldataGas(calldata) : calldataCost(0n, calldataBytes);
 
-  const shim = executeCallGas(inputLength, input.gasUsed, input.blobVersionedHashes.length);
-  const call = COLD_ACCOUNT_ACCESS_GAS + gasToPassOn(shim);
+  const shim = executeCallGas(inputLength, input.gasUsed, input.blobVersionedHashes.length, pricing);
+  const call = COLD_ACCOUNT_ACCESS_GAS + (pricing === "l1-gas" ? 0n : CALL_VALUE_GAS) + gasToPassOn(shim);
   const transactionsBytes = BigInt(input.transactions.length);
   const hashes = BigInt(input.blobVersionedHashes.length);
   // The input is counted twice: measured at 1,000 transfers (a 276 KB input, on an L1 without
@@ -207,7 +226,7 @@ export function advanceGasLimit(input: ExecuteInput, calldata?: Uint8Array): big
   // The messages are copied to memory once more than the input holds them, like the transactions.
   const messagesBytes = BigInt(input.messages.length);
   const memoryBytes = 2n * BigInt(inputLength) + 2n * (transactionsBytes + 64n) + 2n * (messagesBytes + 64n) + 4n * 32n * hashes + ROLLUP_MEMORY_SLACK_BYTES;
-  const rollup = ROLLUP_FIXED_GAS + (input.number === 1n ? FIRST_BLOCK_HEAD_GAS : 0n) + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
+  const rollup = ROLLUP_FIXED_GAS + MARKET_VIEW_GAS + (input.number === 1n ? FIRST_BLOCK_HEAD_GAS : 0n) + ROLLUP_GAS_PER_WORD * ((calldataBytes + 31n) / 32n) + memoryExpansionGas(memoryBytes);
 
   const execution = TRANSACTION_BASE_GAS + standardCalldata + rollup + call;
   return execution > floor ? execution : floor;
@@ -464,7 +483,11 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   const data = sidecar
     ? rollup.interface.encodeFunctionData("advanceWithBlobs", [claim, sidecar.versionedHashes, input.witness, block.input.messages])
     : rollup.interface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness, block.input.messages]);
-  const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
+  // EXECUTE's fee (docs/execute.md, "Gas market"): gasUsed × the base fee of the L1 block the
+  // advance lands in (0 under 1:1 pricing). A block later it may be up to 12.5 % higher: the
+  // advance then reverts with NativeRollup_ExecuteFeeTooLow and the proposer's next round retries.
+  const { pricing, fee: value } = await executeFee(provider, block.header.gasUsed);
+  const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`), pricing);
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   if (gasLimit > cap) {
     throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
@@ -482,13 +505,13 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
   try {
     const to = await rollup.getAddress();
     if (sidecar) {
-      const sent = await sendBlobTransaction(rollup.runner as Signer, { to, data, sidecar, gasLimit });
+      const sent = await sendBlobTransaction(rollup.runner as Signer, { to, data, sidecar, gasLimit, value });
       l1Receipt = await waitForL1Receipt(provider, sent.hash);
     } else {
       // A JSON-RPC signer's sendTransaction polls for the transaction forever once it has the hash:
       // a reorg that drops it in between hung the proposer. Only the hash is needed here.
       const signer = rollup.runner as Signer & { sendUncheckedTransaction?: (tx: object) => Promise<string> };
-      const request = { to, data, gasLimit };
+      const request = { to, data, gasLimit, value };
       const hash = signer.sendUncheckedTransaction !== undefined ? await signer.sendUncheckedTransaction(request) : (await signer.sendTransaction(request)).hash;
       l1Receipt = await waitForL1Receipt(provider, hash);
     }

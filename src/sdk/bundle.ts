@@ -30,6 +30,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { createL2Common, PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { ExecuteInput } from "../engine/types.js";
+import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import {
   advanceGasLimit,
   buildFittingBlock,
@@ -117,6 +118,8 @@ export interface BundleOptions {
 export interface BundleCall {
   target: string;
   data: string;
+  /** The call's value: an advance's EXECUTE fee (default 0). */
+  value?: bigint;
   /** e.g. `advance 0x… to L2 block 3`, `forward message 0x… from leg 0 to leg 1`, `assertStorage …`. */
   label: string;
 }
@@ -160,6 +163,8 @@ export interface PreparedBundle {
   forwards: BundleForward[];
   assertions: PreparedAssertion[];
   calls: BundleCall[];
+  /** The bundle's value: the sum of its calls' (EXECUTE's fees). */
+  value: bigint;
   /** `bundle(calls)` calldata. */
   data: string;
   sidecar?: BlobSidecar;
@@ -313,6 +318,8 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
   }
   const sidecar = allBlobs.length === 0 ? undefined : makeSidecar(allBlobs);
 
+  // EXECUTE's fee of each advance (docs/execute.md, "Gas market"): the bundle's value is their sum.
+  const market = await readExecuteMarket(provider);
   const calls: BundleCall[] = [];
   let innerGas = 0n;
   for (const [j, leg] of prepared.entries()) {
@@ -326,7 +333,7 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
     } else {
       data = rollupInterface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness, block.input.messages]);
     }
-    calls.push({ target: leg.address, data, label: `advance ${leg.address} to L2 block ${block.header.number}` });
+    calls.push({ target: leg.address, data, value: executeFeeFor(market, block.header.gasUsed), label: `advance ${leg.address} to L2 block ${block.header.number}` });
     innerGas += innerCallGas(advanceCallGas(leg.input, data));
     calls.push(...legCalls[j]!.forwardCalls);
     innerGas += legCalls[j]!.forwardGas;
@@ -338,12 +345,13 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
     innerGas += innerCallGas(ASSERT_FIXED_GAS + PROOF_NODE_GAS * BigInt(proofs.account.length + proofs.storage[0]!.proof.length));
   }
 
-  const data = bundlerInterface.encodeFunctionData("bundle", [calls.map(({ target, data }) => ({ target, data }))]);
+  const data = bundlerInterface.encodeFunctionData("bundle", [calls.map(({ target, data, value }) => ({ target, data, value: value ?? 0n }))]);
+  const value = calls.reduce((sum, call) => sum + (call.value ?? 0n), 0n);
   const gasLimit = bundleGasLimit(data, calls, innerGas);
   if (gasLimit > cap) {
     throw new BundleTooLargeError("The bundle would exceed the L1 transaction gas cap (EIP-7825)", { gasLimit, cap, legs: legs.length, calls: calls.length });
   }
-  return { bundler: bundlerAddress, anchor, legs: prepared, forwards, assertions, calls, data, sidecar, gasLimit };
+  return { bundler: bundlerAddress, anchor, legs: prepared, forwards, assertions, calls, data, value, sidecar, gasLimit };
 }
 
 /**
@@ -356,10 +364,10 @@ export async function sendBundle(options: Pick<BundleOptions, "bundler" | "provi
   let receipt: TransactionReceipt | null;
   try {
     if (prepared.sidecar !== undefined) {
-      const sent = await sendBlobTransaction(signer, { to: prepared.bundler, data: prepared.data, sidecar: prepared.sidecar, gasLimit: prepared.gasLimit });
+      const sent = await sendBlobTransaction(signer, { to: prepared.bundler, data: prepared.data, sidecar: prepared.sidecar, gasLimit: prepared.gasLimit, value: prepared.value });
       receipt = await options.provider.getTransactionReceipt(sent.hash);
     } else {
-      const tx = await signer.sendTransaction({ to: prepared.bundler, data: prepared.data, gasLimit: prepared.gasLimit });
+      const tx = await signer.sendTransaction({ to: prepared.bundler, data: prepared.data, gasLimit: prepared.gasLimit, value: prepared.value });
       receipt = await tx.wait();
     }
   } catch (error) {

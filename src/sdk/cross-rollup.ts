@@ -20,6 +20,7 @@
  *         L1 calls) and A's L1 results (rollup A's CALL frames, answered by B's table)
  */
 import type { TypedTransaction } from "@ethereumjs/tx";
+import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import { bytesToHex } from "@ethereumjs/util";
 import type { Contract, JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
 import type { NextDelivery } from "../bridge/queue.js";
@@ -62,6 +63,8 @@ export interface PreparedCrossRollup {
   a: CrossRollupLeg<L1Call> & { data: string };
   b: CrossRollupLeg<SyncCall>;
   data: string;
+  /** The transaction's value: both blocks' EXECUTE fees. */
+  value: bigint;
   rounds: number;
   simulation: { ok: true } | { ok: false; errorName: string; error: string; data: string };
 }
@@ -99,6 +102,9 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
     return to;
   };
 
+  // EXECUTE's fees (docs/execute.md, "Gas market"): A's is the value of B's L1 call (A's
+  // advanceWithL1Calls), B's is its `executeFee`; the transaction carries both.
+  const market = await readExecuteMarket(provider);
   let callsA: L1Call[] = [];
   let callsB: SyncCall[] = [];
   for (let round = 1; round <= MAX_SYNC_ROUNDS; round++) {
@@ -120,9 +126,12 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
       claimA, blockA.input.transactions, blockA.input.witness, blockA.input.messages,
       { calls: callsA, accountProof: proofA.account, storageProof: proofA.storage[0]!.proof },
     ]);
-    const sync = { calls: callsB, target: rollupA, data: dataA, accountProof: proofB.account, storageProof: proofB.storage[0]!.proof };
+    const feeA = executeFeeFor(market, blockA.header.gasUsed);
+    const feeB = executeFeeFor(market, blockB.header.gasUsed);
+    const sync = { calls: callsB, target: rollupA, data: dataA, executeFee: feeB, accountProof: proofB.account, storageProof: proofB.storage[0]!.proof };
     const data = iface.encodeFunctionData("syncExecute", [claimB, blockB.input.transactions, blockB.input.witness, blockB.input.messages, sync]);
-    const request = { from, to: rollupB, data, gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
+    const value = feeA + feeB;
+    const request = { from, to: rollupB, data, value: "0x" + value.toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     const asked = await l2Requests(a.chain, blockA);
     // A's L1 calls run before either EXECUTE, so the trace holds all of them even though EDR's
     // debug_traceCall does not run EXECUTE through its hook.
@@ -175,6 +184,7 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
       a: { rollup: rollupA, calls: callsA, block: blockA, claim: claimA, delivery: deliveryA, data: dataA },
       b: { rollup: rollupB, calls: callsB, block: blockB, claim: claimB, delivery: deliveryB },
       data,
+      value,
       rounds: round,
     };
     const verdict = await provider.send("eth_call", [request, "pending"]).then(
@@ -200,12 +210,13 @@ export async function sendPreparedCrossRollup(
 ): Promise<SentCrossRollup> {
   const signer = options.b.rollup.runner as Signer;
   const from = await signer.getAddress();
-  const request = { to: prepared.b.rollup, data: prepared.data };
+  const request = { to: prepared.b.rollup, data: prepared.data, value: prepared.value };
+  const rpcRequest = { from, to: request.to, data: request.data, value: "0x" + request.value.toString(16) };
   let receipt: TransactionReceipt | null;
   try {
     let gas = gasLimit;
     if (gas === undefined) {
-      const estimate = BigInt((await options.provider.send("eth_estimateGas", [{ from, ...request }])) as string);
+      const estimate = BigInt((await options.provider.send("eth_estimateGas", [rpcRequest])) as string);
       gas = (estimate * 6n) / 5n + 50_000n;
       if (gas > L1_TRANSACTION_GAS_CAP) gas = L1_TRANSACTION_GAS_CAP;
     }
@@ -213,7 +224,7 @@ export async function sendPreparedCrossRollup(
   } catch (error) {
     let data = revertDataOf(error);
     if (data === undefined) {
-      data = await options.provider.send("eth_call", [{ from, ...request }, "latest"]).then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
+      data = await options.provider.send("eth_call", [rpcRequest, "latest"]).then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
     }
     if (data === undefined) throw error;
     const decoded = decodeRevert(data, [nativeRollupInterface()]);

@@ -45,3 +45,4 @@ export {
   type SyncCall,
   type SyncOptions,
 } from "./sync.js";
+export { readExecuteMarket, getExecuteBaseFee, executeFee, executeFeeFor, pricingOf, type ExecuteMarketView, type RpcSender } from "./execute-market.js";

@@ -10,6 +10,7 @@
  *     │                 ▼
  *     └── the L1 results ◀── debug_traceCall of advanceWithL1Calls (its L1 calls run first)
  */
+import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import { createAddressFromString, bytesToHex } from "@ethereumjs/util";
 import type { Message } from "@ethereumjs/evm";
 import { AbiCoder, Interface, keccak256, type Contract, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
@@ -70,6 +71,8 @@ export interface PreparedL1Calls {
   delivery: NextDelivery;
   /** `advanceWithL1Calls` calldata. */
   data: string;
+  /** The transaction's value: EXECUTE's fee (docs/execute.md, "Gas market"). */
+  value: bigint;
   rounds: number;
   simulation: { ok: true } | { ok: false; errorName: string; error: string; data: string };
 }
@@ -206,6 +209,8 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
   const from = await (rollup.runner as Signer).getAddress();
   const anchor = options.anchor ?? (await latestL1Block(provider));
   const coinbase = options.coinbase ?? from;
+  // EXECUTE's fee (docs/execute.md, "Gas market"), the transaction's value.
+  const market = await readExecuteMarket(provider);
   let calls: L1Call[] = [];
   for (let round = 1; round <= MAX_SYNC_ROUNDS; round++) {
     const delivery = await l1CallsDelivery(options, anchor, calls, from);
@@ -214,7 +219,8 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
     const proof = await proveStorage(chain, block.header.stateRoot, PREDEPLOYS.messenger, [l1CallsConsumedSlot(block.header.number)]);
     const l1 = { calls, accountProof: proof.account, storageProof: proof.storage[0]!.proof };
     const data = iface.encodeFunctionData("advanceWithL1Calls", [claim, block.input.transactions, block.input.witness, block.input.messages, l1]);
-    const request = { from, to: rollupAddress, data, gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
+    const value = executeFeeFor(market, block.header.gasUsed);
+    const request = { from, to: rollupAddress, data, value: "0x" + value.toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     const asked = await l2Requests(chain, block);
     // The L1 results of the table's calls: the first that differs makes the trace revert there.
     const trace = calls.length === 0 ? undefined : ((await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as TraceFrame);
@@ -238,7 +244,7 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
       calls = calls.slice(0, asked.consumed);
       continue;
     }
-    const base = { rollup: rollupAddress, calls, block, claim, delivery, data, rounds: round };
+    const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value, rounds: round };
     const verdict = await provider.send("eth_call", [request, "pending"]).then(
       () => ({ ok: true as const }),
       (error: unknown) => ({ ok: false as const, data: revertDataOf(error) ?? "0x" }),
@@ -257,12 +263,13 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
  */
 export async function sendPreparedL1Calls(options: Pick<L1CallOptions, "rollup" | "chain" | "provider">, prepared: PreparedL1Calls, gasLimit?: bigint): Promise<SentL1Calls> {
   const signer = options.rollup.runner as Signer;
-  const request = { to: prepared.rollup, data: prepared.data };
+  const request = { to: prepared.rollup, data: prepared.data, value: prepared.value };
+  const rpcRequest = { to: request.to, data: request.data, value: "0x" + request.value.toString(16) };
   let receipt: TransactionReceipt | null;
   try {
     let gas = gasLimit;
     if (gas === undefined) {
-      const estimate = BigInt((await options.provider.send("eth_estimateGas", [{ from: await signer.getAddress(), ...request }])) as string);
+      const estimate = BigInt((await options.provider.send("eth_estimateGas", [{ from: await signer.getAddress(), ...rpcRequest }])) as string);
       gas = (estimate * 6n) / 5n + 50_000n;
       if (gas > L1_TRANSACTION_GAS_CAP) gas = L1_TRANSACTION_GAS_CAP;
     }
@@ -271,7 +278,7 @@ export async function sendPreparedL1Calls(options: Pick<L1CallOptions, "rollup" 
     let data = revertDataOf(error);
     if (data === undefined) {
       data = await options.provider
-        .send("eth_call", [{ from: await signer.getAddress(), ...request }, "latest"])
+        .send("eth_call", [{ from: await signer.getAddress(), ...rpcRequest }, "latest"])
         .then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
     }
     if (data === undefined) throw error;

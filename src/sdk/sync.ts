@@ -13,6 +13,7 @@
  * A request is read from the trace (every `syncProxyCall` frame, even one the L1 call caught),
  * so an L1 call whose later calls depend on earlier results converges one call per round.
  */
+import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import { bytesToHex } from "@ethereumjs/util";
 import { AbiCoder, Interface, keccak256, type Contract, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { anchorCommitment, rollingHashOf, type L1Message } from "../bridge/messages.js";
@@ -224,6 +225,8 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     return to;
   };
 
+  // EXECUTE's fee (docs/execute.md, "Gas market"): out of the transaction's value, beside the L1 call's.
+  const market = await readExecuteMarket(provider);
   let calls: SyncCall[] = [];
   for (let round = 1; round <= MAX_SYNC_ROUNDS; round++) {
     const delivery = await syncDelivery(options, anchor, calls);
@@ -233,9 +236,10 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     calls = calls.map((c, k) => ({ ...c, ...(results.get(firstIndex + BigInt(k)) ?? { success: false, returnData: "0x" }) }));
     const claim = blockClaim(block.header, anchor.number, delivery.messageCount);
     const proof = await proveStorage(chain, block.header.stateRoot, PREDEPLOYS.messenger, [syncResultsSlot(block.header.number)]);
-    const sync = { calls, target: options.target, data: options.data, accountProof: proof.account, storageProof: proof.storage[0]!.proof };
+    const executeFee = executeFeeFor(market, block.header.gasUsed);
+    const sync = { calls, target: options.target, data: options.data, executeFee, accountProof: proof.account, storageProof: proof.storage[0]!.proof };
     const data = iface.encodeFunctionData("syncExecute", [claim, block.input.transactions, block.input.witness, block.input.messages, sync]);
-    const request = { from, to: rollupAddress, data, value: "0x" + value.toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
+    const request = { from, to: rollupAddress, data, value: "0x" + (value + executeFee).toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     // "pending": the block the transaction will land in (where the anchor, the latest block, has a hash).
     const trace = (await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame;
 
@@ -261,7 +265,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
 
     // The verdict from eth_call: EDR's debug_traceCall does not run EXECUTE through its hook
     // (its requests are all the trace is for).
-    const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value, rounds: round };
+    const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value: value + executeFee, rounds: round };
     const outcome = await provider.send("eth_call", [request, "pending"]).then(
       (returned: string) => ({ ok: true as const, returnData: returned }),
       (error: unknown) => ({ ok: false as const, data: revertDataOf(error) ?? "0x", error }),

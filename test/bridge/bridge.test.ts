@@ -101,7 +101,7 @@ describe("bridge (SDK, fixture, real EXECUTE)", function () {
     expect(sent.l2BlockNumber).to.equal(head + 1n);
     expect(await messageStatus(ethers.provider, sent, l2.rollup)).to.equal("sent");
 
-    await (await l2.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, prepared.messages, { gasLimit: prepared.gasLimit })).wait();
+    await (await l2.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, prepared.messages, { gasLimit: prepared.gasLimit, value: prepared.fee })).wait();
     await proveAndClaim(l1Signers[2]!, l2.rollup, provider, sent);
     expect(await l1Balance(ethers, recipient)).to.equal(7n);
   });

@@ -28,7 +28,7 @@ describe("bridge: forced delivery (real EXECUTE)", function () {
     return prepareBlock(ethers, l2.chain, { anchorNumber: anchor.number, delivery: await deliveryOf(ethers, l2, anchor, maxMessages) });
   }
   const advance = (p: PreparedBlock, claim = p.claim, messages = p.messages) =>
-    l2.rollup.getFunction("advance")(claim, p.transactions, p.witness, messages, { gasLimit: p.gasLimit });
+    l2.rollup.getFunction("advance")(claim, p.transactions, p.witness, messages, { gasLimit: p.gasLimit, value: p.fee });
   const mine = (blocks: number) => ethers.provider.send("hardhat_mine", ["0x" + blocks.toString(16)]);
 
   it("RevertWhen_MessageOverdue: a block that skips a message queued FORCE_DELAY L1 blocks earlier; the same skip is accepted one block before", async function () {

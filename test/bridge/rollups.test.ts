@@ -106,9 +106,9 @@ describe("bridge: rollup → rollup on one L1 (real EXECUTE on both)", function 
     let hashes: string[];
     try {
       const txs = [
-        await (a.rollup.connect(signers[0]!) as Contract).getFunction("advance")(blockA.claim, blockA.transactions, blockA.witness, blockA.messages, { gasLimit: blockA.gasLimit, ...tip(3n) }),
+        await (a.rollup.connect(signers[0]!) as Contract).getFunction("advance")(blockA.claim, blockA.transactions, blockA.witness, blockA.messages, { gasLimit: blockA.gasLimit, value: blockA.fee, ...tip(3n) }),
         await (a.rollup.connect(signers[1]!) as Contract).getFunction("forward")(sent.message, proof.l2BlockNumber, proof.accountProof, proof.storageProof, { gasLimit: 1_000_000n, ...tip(2n) }),
-        await (b.rollup.connect(signers[2]!) as Contract).getFunction("advance")(blockB.claim, blockB.transactions, blockB.witness, blockB.messages, { gasLimit: blockB.gasLimit, ...tip(1n) }),
+        await (b.rollup.connect(signers[2]!) as Contract).getFunction("advance")(blockB.claim, blockB.transactions, blockB.witness, blockB.messages, { gasLimit: blockB.gasLimit, value: blockB.fee, ...tip(1n) }),
       ];
       hashes = txs.map((tx: { hash: string }) => tx.hash);
       await ethers.provider.send("evm_mine", []);

@@ -1,5 +1,6 @@
 import { bytesToHex, setLengthLeft } from "@ethereumjs/util";
 import { expect } from "chai";
+import { executeFee } from "../../src/sdk/execute-market.js";
 import { AbiCoder, getCreateAddress, keccak256, type Contract } from "ethers";
 import { network } from "hardhat";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
@@ -14,8 +15,10 @@ import { l1Block, prepareBlock, signL2, type PreparedBlock } from "./helpers.js"
 const { ethers } = await network.create();
 
 /** `advance(claim, transactions, witness)` from `rollup`'s runner, with the proposer's gas bound. */
-function advance(rollup: Contract, prepared: PreparedBlock, claim = prepared.claim, witness = prepared.witness) {
-  return rollup.getFunction("advance")(claim, prepared.transactions, witness, "0x", { gasLimit: prepared.gasLimit });
+/** `advance` of a prepared block, paying EXECUTE's fee for the gas `claim` claims. */
+async function advance(rollup: Contract, prepared: PreparedBlock, claim = prepared.claim, witness = prepared.witness) {
+  const { fee } = await executeFee(rollup.runner!.provider as never, BigInt(claim.gasUsed));
+  return rollup.getFunction("advance")(claim, prepared.transactions, witness, "0x", { gasLimit: prepared.gasLimit, value: fee });
 }
 
 /** A plain L2 transfer from dev wallet `from` (nonce read from the L2 state). */
@@ -173,7 +176,7 @@ for (const deployment of ["direct", "clone"] as const) describe(`NativeRollup ($
     const verdicts: ExecuteVerdict[] = [];
     const stop = onVerdict((verdict) => verdicts.push(verdict));
     try {
-      await expect(rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit }))
+      await expect(rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit, value: prepared.fee }))
         .to.be.revertedWithCustomError(rollup, "NativeRollup_ExecutionFailed")
         .withArgs(1n);
     } finally {

@@ -83,6 +83,7 @@ async function sendAdvanceWithBlobs(
       "0x",
     ]),
     gasLimit: advanceGasLimit(input),
+    value: prepared.fee,
     maxFeePerBlobGas: 10n,
     blobs: sidecar.blobs.map((data, i) => ({ data, commitment: sidecar.commitments[i]!, proof: sidecar.proofs[i]! })),
   });

@@ -9,6 +9,7 @@ import type { Wallet } from "ethers";
 import { buildBlock, type BuiltBlock } from "../../src/engine/build.js";
 import { appendBlock, chainHead, type L2Chain } from "../../src/engine/state.js";
 import { advanceGasLimit } from "../../src/proposer/propose.js";
+import { executeFee } from "../../src/sdk/execute-market.js";
 import { signL2Transaction, type L2TransactionRequest } from "../../src/sdk/transactions.js";
 import { anchorCommitment, encodeDelivery } from "../../src/bridge/messages.js";
 import type { NextDelivery } from "../../src/bridge/queue.js";
@@ -52,6 +53,8 @@ export interface PreparedBlock {
   messages: string;
   /** Enough L1 gas for `advance` (the proposer's bound). */
   gasLimit: bigint;
+  /** EXECUTE's fee for the block at the next L1 block (`value` of `advance`; 0 under 1:1 pricing). */
+  fee: bigint;
   anchor: L1Block;
 }
 
@@ -94,6 +97,7 @@ export async function prepareBlock(
     witness: bytesToHex(block.input.witness),
     messages: bytesToHex(block.input.messages),
     gasLimit: advanceGasLimit(block.input),
+    fee: (await executeFee(ethers.provider, block.header.gasUsed)).fee,
     anchor,
   };
 }

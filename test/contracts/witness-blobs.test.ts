@@ -37,6 +37,7 @@ async function advanceWithWitnessInBlobs(l2: RollupFixture, prepared: PreparedBl
     to: l2.address,
     data: l2.rollup.interface.encodeFunctionData("advanceWithBlobs", [prepared.claim, sidecar.versionedHashes, "0x", "0x"]),
     gasLimit: advanceGasLimit(input),
+    value: prepared.fee,
     maxFeePerBlobGas: 10n,
     blobs: sidecar.blobs.map((data, i) => ({ data, commitment: sidecar.commitments[i]!, proof: sidecar.proofs[i]! })),
   });

@@ -51,7 +51,9 @@ function run(
       child.kill("SIGKILL");
       reject(new Error(`timed out after ${options.timeoutMs} ms; output:\n${output}`));
     }, options.timeoutMs);
-    child.on("exit", (code) => {
+    // "close", not "exit": the process may exit before its last output is read (a devnet's
+    // "stopping the devnet…" was missed that way under load).
+    child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, output, readyError });
     });
@@ -256,9 +258,16 @@ describe("devnet (end to end, the README's first command)", function () {
       }
       const { EXECUTE_SHIM_BYTECODE } = await import("../../src/precompile/shim.js");
       expect(code).to.equal(EXECUTE_SHIM_BYTECODE);
-      // An input the engine refuses: EXECUTE fails, the node answers with the failure.
+      // An input the engine refuses: under the gas market (the default) EXECUTE answers an empty
+      // output, successfully, so that a rejected block's fee stays paid (docs/execute.md).
       const refused = await rpc("eth_call", [{ to: "0x0000000000000000000000000000000000000101", data: "0x" + "00".repeat(299) + "2a", gas: "0x100000" }, "latest"]);
-      expect(refused.error?.message).to.match(/invalid opcode/);
+      expect(refused.result).to.equal("0x");
+      // An empty input fails before any work, through the node.
+      const empty = await rpc("eth_call", [{ to: "0x0000000000000000000000000000000000000101", data: "0x", gas: "0x100000" }, "latest"]);
+      expect(empty.error?.message).to.match(/invalid opcode/);
+      // The market's view reaches the hook (its answer comes from the TypeScript rules), and the
+      // node answers the method beside eth_blobBaseFee.
+      expect((await rpc("ultrasound_executeBaseFee", [])).result).to.equal("0x1");
     } finally {
       child.kill("SIGINT");
     }

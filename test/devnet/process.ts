@@ -49,7 +49,7 @@ export async function startDevnetProcess(args: string[], ports: DevnetPorts, tim
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.on("exit", () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) => child.on("close", () => ((exited = true), resolve())));
   const waitFor = (pattern: RegExp, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {

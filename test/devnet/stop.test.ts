@@ -44,7 +44,9 @@ describe("devnet stop()", function () {
         child.kill("SIGKILL");
         resolve({ code: null, lingered: true });
       }, 150_000);
-      child.on("exit", (code) => {
+      // "close": every process holding its output has ended and the output is all read ("exit"
+      // may come before the last lines are).
+      child.on("close", (code) => {
         clearTimeout(timer);
         resolve({ code, lingered: false });
       });

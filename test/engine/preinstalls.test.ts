@@ -33,14 +33,14 @@ const PROXY_CODE_HASH = "0x2fa86add0aed31f33a762c9d88e807c475bd51d0f52bd0955754b
 const MULTICALL3_MAINNET_CODE_HASH = "0xd5c15df687b16f2ff992fc8d767b4216323184a2bbc6ee2f9c398c318e770891";
 const PERMIT2_MAINNET_CODE_HASH = "0xc67d1657868aa5146eaf24fb879fb1fdec3d2d493b3683a61c9c2f4fb2851131";
 const CHAIN_ID = 167_001n;
-const alloc = (chainId = CHAIN_ID) => preinstallAlloc(chainId);
+const alloc = () => preinstallAlloc();
 
 /** The senders of the presigned deployment transactions (nonce 0 each), from their projects' READMEs / packages. */
 const ARACHNID_DEPLOYER_SIGNER = "0x3fab184622dc19b6109349b94811493bf2a45362";
 const MULTICALL3_SIGNER = "0x05f32B3cC3888453ff71B01135B34FF8e41263F2";
 
-async function freshVM(): Promise<VM> {
-  return createVM({ common: createL2Common(CHAIN_ID) });
+async function freshVM(chainId = CHAIN_ID): Promise<VM> {
+  return createVM({ common: createL2Common(chainId) });
 }
 
 /** Runs a CREATE from `from` (nonce 0) with `init`, as its deployment transaction did; returns the created address. */
@@ -87,23 +87,21 @@ describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7 an
     expect(await create(await freshVM(), MULTICALL3_SIGNER, multicall3Bytecode)).to.equal(PREINSTALLS.multicall3.toLowerCase());
   });
 
-  it("Permit2 is mainnet's code with its chain's immutables: at chain 1 the code hash is mainnet's; at another chain only the cached chain id and domain separator differ, and DOMAIN_SEPARATOR() answers the chain's EIP-712 separator", async function () {
-    const permit2 = PREINSTALLS.permit2.toLowerCase();
-    expect(keccak256(alloc(1n)[permit2]!.code)).to.equal(PERMIT2_MAINNET_CODE_HASH);
-    const mainnet = Buffer.from(alloc(1n)[permit2]!.code.slice(2), "hex");
-    const ours = Buffer.from(alloc()[permit2]!.code.slice(2), "hex");
-    expect(ours.length).to.equal(9_152);
-    const differing = [...ours.keys()].filter((i) => ours[i] !== mainnet[i]);
-    expect(differing.every((i) => (i >= 6_945 && i < 6_977) || (i >= 6_983 && i < 7_015)), "only the two immutables differ").to.equal(true);
-    expect(BigInt("0x" + ours.subarray(6_945, 6_977).toString("hex"))).to.equal(CHAIN_ID);
+  it("Permit2 is mainnet's code byte for byte (code hash, chain 1's immutables); on this chain DOMAIN_SEPARATOR() answers this chain's EIP-712 separator (Permit2 recomputes it)", async function () {
+    const code = alloc()[PREINSTALLS.permit2.toLowerCase()]!.code;
+    expect(keccak256(code)).to.equal(PERMIT2_MAINNET_CODE_HASH);
     const vm = await freshVM();
     const at = createAddressFromString(PREINSTALLS.permit2);
     await vm.stateManager.putAccount(at, new Account(1n, 0n));
-    await vm.stateManager.putCode(at, ours);
-    const domainSeparator = id("DOMAIN_SEPARATOR()").slice(0, 10);
-    const result = await vm.evm.runCall({ to: at, data: hexToBytes(domainSeparator as `0x${string}`), gasLimit: 100_000n });
+    await vm.stateManager.putCode(at, hexToBytes(code as `0x${string}`));
+    const result = await vm.evm.runCall({ to: at, data: hexToBytes(id("DOMAIN_SEPARATOR()").slice(0, 10) as `0x${string}`), gasLimit: 100_000n });
     const expected = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256", "address"], [id("EIP712Domain(string name,uint256 chainId,address verifyingContract)"), id("Permit2"), CHAIN_ID, PREINSTALLS.permit2]));
     expect(bytesToHex(result.execResult.returnValue)).to.equal(expected);
+  });
+
+  it("every chain id's default genesis has the same state root (a lobby or factory commits to one genesis for all its chains)", async function () {
+    const roots = await Promise.all([1n, CHAIN_ID, 1_782_448_129n].map(async (chainId) => bytesToHex((await writeGenesis(defaultGenesis({ chainId }))).header.stateRoot)));
+    expect(new Set(roots).size, roots.join(", ")).to.equal(1);
   });
 
   const entryPoints = [
@@ -111,10 +109,10 @@ describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7 an
     { version: "v0.8", artifact: "@account-abstraction/contracts-v08/artifacts/EntryPoint.json", salt: ENTRY_POINT_V08_SALT, entryPoint: PREINSTALLS.entryPointV08, senderCreator: PREINSTALLS.senderCreatorV08 },
   ];
   for (const { version, artifact, salt, entryPoint: address, senderCreator } of entryPoints) {
-    it(`EntryPoint ${version}: the package's init code is mainnet's (CREATE2 address ${address.slice(0, 6)}…); run through the deterministic deployer on this chain it leaves EntryPoint and SenderCreator as in the genesis`, async function () {
+    it(`EntryPoint ${version}: the package's init code is mainnet's (CREATE2 address ${address.slice(0, 6)}…); run through the deterministic deployer on mainnet (chain 1: v0.8 caches it) it leaves EntryPoint and SenderCreator as in the genesis`, async function () {
       const entryPoint = require(artifact) as { bytecode: string };
       expect(getCreate2Address(PREINSTALLS.deterministicDeployer, salt, keccak256(entryPoint.bytecode))).to.equal(address);
-      const vm = await freshVM();
+      const vm = await freshVM(1n);
       const proxy = createAddressFromString(PREINSTALLS.deterministicDeployer);
       await vm.stateManager.putAccount(proxy, new Account(1n, 0n));
       await vm.stateManager.putCode(proxy, hexToBytes(alloc()[PREINSTALLS.deterministicDeployer.toLowerCase()]!.code as `0x${string}`));

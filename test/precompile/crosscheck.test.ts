@@ -2,6 +2,7 @@ import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
 import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { createVM, type VM } from "@ethereumjs/vm";
 import { expect } from "chai";
+import { setExecutePricing } from "../../src/hardhat/execute-pricing.js";
 import { getCreateAddress, keccak256, Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
 import { buildBlock } from "../../src/engine/build.js";
@@ -19,7 +20,10 @@ import { signL2Transaction } from "../../src/sdk/transactions.js";
 import { configureHardhatExecute, defaultHardhatExecuteOptions } from "../../src/hardhat/edr-hook.js";
 import { memoryGas } from "../contracts/helpers.js";
 
-const { ethers } = await network.create();
+// The ethereumjs installation prices EXECUTE 1:1 (its market is not installed: docs/execute.md),
+// so the Hardhat side is compared under the same pricing.
+const { ethers, provider: hardhatProvider } = await network.create();
+await setExecutePricing(hardhatProvider, { pricing: "l1-gas" });
 
 /** Gas of the eth_call that wraps `executeRaw`: far above every case, below the EIP-7825 cap. */
 const CALL_GAS = 12_000_000n;
@@ -111,7 +115,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
     harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
     vm = await createVM({
       common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }),
-      evmOpts: { customPrecompiles: [executePrecompile()] },
+      evmOpts: { customPrecompiles: [executePrecompile({ pricing: "l1-gas" })] },
     });
     ({ input: valid, burnedFees: validBurnedFees } = await realInput());
     validBytes = encodeExecuteInput(valid);
@@ -266,7 +270,7 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
     let blobVM: VM;
     before(async function () {
       blobBytes = encodeExecuteInput({ ...valid, transactions: new Uint8Array(0), blobVersionedHashes: hashes, witness: new Uint8Array(0) });
-      blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData })] } });
+      blobVM = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile({ resolveBlobData, pricing: "l1-gas" })] } });
       configureHardhatExecute({ resolveBlobData });
     });
     after(() => configureHardhatExecute(defaultHardhatExecuteOptions()));

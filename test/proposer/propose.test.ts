@@ -23,6 +23,8 @@ import {
 } from "../../src/proposer/index.js";
 import { startL2Rpc } from "../../src/rpc/index.js";
 import { blockClaim } from "../../src/sdk/contracts.js";
+import { executeFee } from "../../src/sdk/execute-market.js";
+import { setExecutePricing } from "../../src/hardhat/execute-pricing.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
 
 describe("proposer", function () {
@@ -54,8 +56,9 @@ describe("proposer", function () {
   });
 
   describe("advance's L1 gas limit is an upper bound, tight at the boundary", function () {
-    it("the EXECUTE shim: executeCallGas() reaches EXECUTE, within 400 gas of the least gas that does", async function () {
-      const { ethers } = await network.create();
+    it("the EXECUTE shim: executeCallGas() reaches EXECUTE, within 400 gas of the least gas that does (1:1 pricing)", async function () {
+      const { ethers, provider } = await network.create();
+      await setExecutePricing(provider, { pricing: "l1-gas" });
       const harness = (await ethers.deployContract("ExecuteHarness")) as unknown as Contract;
       let reached = 0;
       const stop = onVerdict(() => reached++);
@@ -70,7 +73,7 @@ describe("proposer", function () {
             await harness.getFunction("executeRaw").staticCall(input, gas, { gasLimit: 16_000_000n });
             return reached > before;
           };
-          const bound = executeCallGas(length, gasUsed);
+          const bound = executeCallGas(length, gasUsed, 0, "l1-gas");
           expect(await reaches(bound), `${length} bytes: the bound reaches EXECUTE`).to.equal(true);
           let [low, high] = [bound - 1_000_000n, bound];
           expect(await reaches(low)).to.equal(false);
@@ -103,10 +106,12 @@ describe("proposer", function () {
         const { input } = fitted.block;
         const data = l2.rollup.interface.encodeFunctionData("advance", [blockClaim(fitted.block.header, fitted.anchor.number, fitted.delivery.messageCount), input.transactions, input.witness, input.messages]);
         expect(advanceCalldataLength(input)).to.equal(hexToBytes(data as `0x${string}`).length);
-        const least = BigInt(await ethers.provider.send("eth_estimateGas", [{ from: await signer!.getAddress(), to: l2.address, data }]));
-        const bound = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
+        const { fee } = await executeFee(ethers.provider, input.gasUsed);
+        const least = BigInt(await ethers.provider.send("eth_estimateGas", [{ from: await signer!.getAddress(), to: l2.address, data, value: "0x" + fee.toString(16) }]));
+        const bound = advanceGasLimit(input, hexToBytes(data as `0x${string}`), "market");
         expect(bound - least, `${count} transfers: bound ${bound}, least ${least}`).to.be.within(0n, 120_000n);
-        expect(advanceGasLimit(input), "without the calldata: every byte priced non-zero").to.be.at.least(bound);
+        expect(advanceGasLimit(input, undefined, "market"), "without the calldata: every byte priced non-zero").to.be.at.least(bound);
+        expect(advanceGasLimit(input), "without the pricing: both pricings' bound").to.be.at.least(bound + input.gasUsed);
         const { l1Receipt } = await l2.advance();
         expect(l1Receipt.status).to.equal(1);
       }
@@ -138,7 +143,8 @@ describe("proposer", function () {
     const data = l2.rollup.interface.encodeFunctionData("advance", [claim, input.transactions, input.witness, input.messages]);
     const gasLimit = advanceGasLimit(input, hexToBytes(data as `0x${string}`));
     const snapshot = await ethers.provider.send("evm_snapshot", []);
-    const receipt = await (await signer!.sendTransaction({ to: l2.address, data, gasLimit })).wait();
+    const { fee } = await executeFee(ethers.provider, input.gasUsed);
+    const receipt = await (await signer!.sendTransaction({ to: l2.address, data, gasLimit, value: fee })).wait();
     expect(receipt!.status).to.equal(1);
     console.log(`      calldata: ${fitted.block.transactions.length} transfers, ${input.transactions.length + input.witness.length} input bytes: bound ${gasLimit}, used ${receipt!.gasUsed}`);
     // The same block with its transactions in blobs and its witness in calldata, through the proposer.
@@ -197,7 +203,10 @@ describe("proposer", function () {
       for (const block of blocks) expect(block.l1GasLimit).to.be.at.most(L1_TRANSACTION_GAS_CAP);
       // The first block is full: cut where one more transaction would not fit one advance.
       expect(blocks[0]!.transactions).to.be.above(600);
-      expect(blocks[0]!.l1Gas).to.be.above((L1_TRANSACTION_GAS_CAP * 85n) / 100n);
+      // The cut still counts the L2 gas as L1 gas, as the 1:1 pricing does (blocks bounded by the
+      // L2's gas limit instead is issue 17's item 2); under the market the L1 gas the advance uses
+      // is far less: the L2 gas is paid in ETH.
+      expect(blocks[0]!.l1Gas).to.be.below(L1_TRANSACTION_GAS_CAP / 10n);
       expect(l2.receipt(late.result)?.status).to.equal(1);
       expect(l2.mempool.size()).to.equal(0);
       expect(lines.filter((line) => /dropped/.test(line))).to.deep.equal([]);

@@ -110,7 +110,7 @@ describe("sync: rollup A → rollup B through L1, both blocks in one L1 transact
         const [claimA, txsA, witnessA, messagesA, l1] = iface.decodeFunctionData("advanceWithL1Calls", sync.data);
         dataA = iface.encodeFunctionData("advanceWithL1Calls", [claimA, txsA, witnessA, messagesA, { calls: callsA, accountProof: [...l1.accountProof], storageProof: [...l1.storageProof] }]);
       }
-      const data = iface.encodeFunctionData("syncExecute", [claimB, txsB, witnessB, messagesB, { calls: callsB, target: sync.target, data: dataA, accountProof: [...sync.accountProof], storageProof: [...sync.storageProof] }]);
+      const data = iface.encodeFunctionData("syncExecute", [claimB, txsB, witnessB, messagesB, { calls: callsB, target: sync.target, data: dataA, executeFee: sync.executeFee, accountProof: [...sync.accountProof], storageProof: [...sync.storageProof] }]);
       return { ...prepared, data };
     };
     const [headA, headB] = [await head(a), await head(b)];

@@ -16,7 +16,7 @@ function tamper(prepared: PreparedSync, edit: (calls: PreparedSync["calls"]) => 
   const iface = nativeRollupInterface();
   const [claim, transactions, witness, messages, sync] = iface.decodeFunctionData("syncExecute", prepared.data);
   const calls = edit(prepared.calls.map((c) => ({ ...c })));
-  const data = iface.encodeFunctionData("syncExecute", [claim, transactions, witness, messages, { calls, target: sync.target, data: sync.data, accountProof: [...sync.accountProof], storageProof: [...sync.storageProof] }]);
+  const data = iface.encodeFunctionData("syncExecute", [claim, transactions, witness, messages, { calls, target: sync.target, data: sync.data, executeFee: sync.executeFee, accountProof: [...sync.accountProof], storageProof: [...sync.storageProof] }]);
   return { ...prepared, calls, data };
 }
 

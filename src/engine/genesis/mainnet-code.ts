@@ -78,7 +78,7 @@ export const MULTICALL3_MAINNET_CODE =
 /**
  * Permit2's runtime code at 0x0000…8BA3 on Ethereum mainnet (9,152 bytes). Its two immutables,
  * the chain id and the EIP-712 domain separator its constructor caches, are mainnet's (chain 1);
- * the genesis writes a chain's own at {@link PERMIT2_IMMUTABLE_OFFSETS}.
+ * on another chain Permit2 recomputes the separator with `block.chainid`.
  */
 export const PERMIT2_MAINNET_CODE =
   "0x6040608081526004908136101561001557600080fd5b600090813560e01c80630d58b1db1461126c578063137c29fe146110755780632a2d80d114" +
@@ -234,6 +234,3 @@ export const PERMIT2_MAINNET_CODE =
   "8152fd5b90506020813d82116123a0575b8161234460209383611437565b810103126103365751907fffffffff000000000000000000000000000000" +
   "0000000000000000000000000082168203610a9a57507fffffffff0000000000000000000000000000000000000000000000000000000090386122d4" +
   "565b3d9150612337565b6040513d84823e3d90fdfea164736f6c6343000811000a";
-
-/** Byte offsets of Permit2's cached chain id and domain separator (32 bytes each) in its runtime. */
-export const PERMIT2_IMMUTABLE_OFFSETS = { chainId: 6945, domainSeparator: 6983 } as const;

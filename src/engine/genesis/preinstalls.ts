@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { AbiCoder, getCreateAddress, id, keccak256, Transaction } from "ethers";
 import { UltrasoundError } from "../../shared/errors.js";
-import { MULTICALL3_MAINNET_CODE, PERMIT2_IMMUTABLE_OFFSETS, PERMIT2_MAINNET_CODE } from "./mainnet-code.js";
+import { MULTICALL3_MAINNET_CODE, PERMIT2_MAINNET_CODE } from "./mainnet-code.js";
 
 const require = createRequire(import.meta.url);
 
@@ -52,47 +52,38 @@ export class PreinstallSourceError extends UltrasoundError {
 
 let cached: Record<string, PreinstallAccount> | undefined;
 
+/** The chain whose immutables Permit2 and EntryPoint v0.8 keep: Ethereum mainnet's. */
+const MAINNET_CHAIN_ID = 1n;
+
 /**
- * The preinstalls' genesis accounts on chain `chainId`, by lower-case address. A contract's
- * account has nonce 1 (EIP-161); an EntryPoint has 2, having created its SenderCreator. Permit2
- * and EntryPoint v0.8 cache their chain's id and EIP-712 domain separator, so their code depends
- * on `chainId`. The rest is read once from the packages.
+ * The preinstalls' genesis accounts, by lower-case address: the same on every chain, so every
+ * chain id's default genesis has the same state root (a lobby or factory can commit to one genesis
+ * for a million chains). A contract's account has nonce 1 (EIP-161); an EntryPoint has 2, having
+ * created its SenderCreator. Read once from the packages.
+ *
+ * Permit2 and EntryPoint v0.8 cache a chain id and EIP-712 domain separator in immutables; they
+ * keep mainnet's (chain 1), so their code is mainnet's byte for byte. Both recompute the separator
+ * when `block.chainid` differs (Permit2's `DOMAIN_SEPARATOR`, OpenZeppelin's EIP712), so
+ * signatures use the L2's chain id; it costs a hash of five words per use.
  */
-export function preinstallAlloc(chainId: bigint): Record<string, PreinstallAccount> {
+export function preinstallAlloc(): Record<string, PreinstallAccount> {
   if (cached === undefined) {
     const proxy = deterministicProxyRuntime();
     const entryPoint = entryPointV07Runtime();
+    const v08 = entryPointV08Runtime(MAINNET_CHAIN_ID);
     const accounts: Record<string, PreinstallAccount> = {
       [PREINSTALLS.multicall3]: { code: MULTICALL3_MAINNET_CODE, nonce: 1n },
       [PREINSTALLS.deterministicDeployer]: { code: proxy, nonce: 1n },
       [PREINSTALLS.safeSingletonFactory]: { code: proxy, nonce: 1n },
       [PREINSTALLS.entryPointV07]: { code: entryPoint.code, nonce: 2n, storage: entryPoint.storage },
       [PREINSTALLS.senderCreatorV07]: { code: entryPoint.senderCreator, nonce: 1n },
+      [PREINSTALLS.permit2]: { code: PERMIT2_MAINNET_CODE, nonce: 1n },
+      [PREINSTALLS.entryPointV08]: { code: v08.code, nonce: 2n },
+      [PREINSTALLS.senderCreatorV08]: { code: v08.senderCreator, nonce: 1n },
     };
     cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
   }
-  const v08 = entryPointV08Runtime(chainId);
-  return {
-    ...structuredClone(cached),
-    [PREINSTALLS.permit2.toLowerCase()]: { code: permit2Runtime(chainId), nonce: 1n },
-    [PREINSTALLS.entryPointV08.toLowerCase()]: { code: v08.code, nonce: 2n },
-    [PREINSTALLS.senderCreatorV08.toLowerCase()]: { code: v08.senderCreator, nonce: 1n },
-  };
-}
-
-/**
- * Permit2 as its deployment on chain `chainId` leaves it: mainnet's runtime with the chain id
- * and the EIP-712 domain separator its constructor caches (immutables) for that chain, as OP
- * Stack's genesis does. Permit2 recomputes both when `block.chainid` differs, so the cache only
- * saves gas; writing the chain's own keeps `DOMAIN_SEPARATOR()` on its cheap path.
- */
-function permit2Runtime(chainId: bigint): string {
-  const domainType = id("EIP712Domain(string name,uint256 chainId,address verifyingContract)");
-  const separator = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "uint256", "address"], [domainType, id("Permit2"), chainId, PREINSTALLS.permit2]));
-  const hex = PERMIT2_MAINNET_CODE.slice(2);
-  const at = (offset: number) => 2 * offset;
-  const { chainId: chainAt, domainSeparator: separatorAt } = PERMIT2_IMMUTABLE_OFFSETS;
-  return "0x" + hex.slice(0, at(chainAt)) + word(chainId).slice(2) + hex.slice(at(chainAt) + 64, at(separatorAt)) + separator.slice(2) + hex.slice(at(separatorAt) + 64);
+  return structuredClone(cached);
 }
 
 /**
@@ -124,8 +115,8 @@ function entryPointV07Runtime(): { code: string; senderCreator: string; storage:
 }
 
 /**
- * EntryPoint v0.8 from @account-abstraction/contracts@0.8.0 (installed as `…-v08`) on chain
- * `chainId`. Its immutables, in the order solc's placeholders appear in the runtime: the
+ * EntryPoint v0.8 from @account-abstraction/contracts@0.8.0 (installed as `…-v08`) as its
+ * deployment on chain `chainId` leaves it. Its immutables, in the order solc's placeholders appear in the runtime: the
  * SenderCreator; OpenZeppelin EIP712's name and version as ShortStrings ("ERC4337", "1"); the
  * SenderCreator; `address(this)`; the domain separator; the hashed name and version; the chain
  * id; the SenderCreator twice more. test/engine/preinstalls.test.ts runs the real deployment

@@ -211,8 +211,8 @@ export function advanceArgument(input: string, selector: string, offsetWord: num
   return hexToBytes("0x" + hex.slice(start, start + Number(length) * 2))!;
 }
 
-/** `bundle((address,bytes)[])` of RollupBundler (docs/rollups.md, "Bundles"). */
-export const BUNDLE_SELECTOR = "ede5700f";
+/** `bundle((address,bytes,uint256)[])` of RollupBundler (docs/rollups.md, "Bundles"); each call has a value, its EXECUTE fee. */
+export const BUNDLE_SELECTOR = "55b52334";
 
 /**
  * The data of the call, inside a RollupBundler `bundle(Call[] calls)` input (0x-hex), that
@@ -221,7 +221,7 @@ export const BUNDLE_SELECTOR = "ede5700f";
  * Read in place, like {@link advanceArgument}:
  *
  *   bundle input:  selector | offset of calls (0x20) | n | offset_0 … offset_n-1 | call_0 …
- *   call_i:        target (word) | offset of data (from call_i) | length | data
+ *   call_i:        target (word) | offset of data (from call_i) | value | length | data
  *   advance data:  selector | parentHash | blockHash | …the rest of the claim and the arguments
  *
  * Undefined if the input is not a bundle or holds no such call (or is malformed): the bytes

@@ -78,7 +78,7 @@ describe("PreconfRegistry", function () {
   /** `advance` of a prepared block from `from`. */
   function advance(from: Signer, prepared: PreparedBlock) {
     return (rollup.connect(from) as Contract).getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", {
-      gasLimit: prepared.gasLimit,
+      gasLimit: prepared.gasLimit, value: prepared.fee,
     });
   }
 
@@ -197,14 +197,14 @@ describe("PreconfRegistry", function () {
       await mineUntilNext(slot);
       const prepared = await prepareBlock(ethers, clone.chain);
       await expect(
-        clone.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit: prepared.gasLimit }),
+        clone.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit: prepared.gasLimit, value: prepared.fee }),
       )
         .to.be.revertedWithCustomError(registry, "PreconfRegistry_NotSlotOperator")
         .withArgs(await other.getAddress(), address, slot);
       await mineUntilNext(await nextSlotOf(address));
       await expect(
         (clone.rollup.connect(operator) as Contract).getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", {
-          gasLimit: prepared.gasLimit,
+          gasLimit: prepared.gasLimit, value: prepared.fee,
         }),
       ).to.emit(clone.rollup, "BlockAdvanced");
     });
@@ -215,7 +215,7 @@ describe("PreconfRegistry", function () {
       await mineUntilNext(await nextSlotOf(await operator.getAddress()));
       const prepared = await prepareBlock(ethers, plain.chain);
       await expect(
-        plain.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit: prepared.gasLimit }),
+        plain.rollup.getFunction("advance")(prepared.claim, prepared.transactions, prepared.witness, "0x", { gasLimit: prepared.gasLimit, value: prepared.fee }),
       ).to.emit(plain.rollup, "BlockAdvanced");
     });
   });

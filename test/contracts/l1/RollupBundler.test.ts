@@ -71,6 +71,7 @@ describe("RollupBundler", function () {
   const advanceCall = (rollup: DeployedRollup, p: PreparedBlock) => ({
     target: rollup.address,
     data: rollup.rollup.interface.encodeFunctionData("advance", [p.claim, p.transactions, p.witness, "0x"]),
+    value: p.fee,
   });
 
   it("advances two rollups in one L1 transaction: A in calldata, B in the transaction's blob at index 1", async function () {
@@ -82,7 +83,7 @@ describe("RollupBundler", function () {
     const bHash = sidecar.versionedHashes[1]!;
     const calls = [
       advanceCall(a, pa),
-      { target: b.address, data: b.rollup.interface.encodeFunctionData("advanceWithBlobs", [pb.claim, [bHash], pb.witness, "0x"]) },
+      { target: b.address, data: b.rollup.interface.encodeFunctionData("advanceWithBlobs", [pb.claim, [bHash], pb.witness, "0x"]), value: pb.fee },
     ];
     const gasLimit = pa.gasLimit + advanceGasLimit({ ...pb.block.input, transactions: new Uint8Array(0), blobVersionedHashes: [hexToBytes(bHash as `0x${string}`)] }) + 50_000n;
     expect(gasLimit).to.be.lessThan(2n ** 24n);
@@ -91,6 +92,7 @@ describe("RollupBundler", function () {
       type: 3,
       to: await bundler.getAddress(),
       data: bundler.interface.encodeFunctionData("bundle", [calls]),
+      value: pa.fee + pb.fee,
       gasLimit,
       maxFeePerBlobGas: 10n,
       blobs: sidecar.blobs.map((data, i) => ({ data, commitment: sidecar.commitments[i]!, proof: sidecar.proofs[i]! })),
@@ -137,7 +139,7 @@ describe("RollupBundler", function () {
     const pb = await prepareBlock(ethers, b.chain, { transactions: [await transfer(b.chain, 3)] });
     const bad = { ...pb, claim: { ...pb.claim, stateRoot: "0x" + "11".repeat(32) } };
     const expectedRevert = b.rollup.interface.encodeErrorResult("NativeRollup_ExecutionFailed", [1n]);
-    await expect(bundler.getFunction("bundle")([advanceCall(a, pa), advanceCall(b, bad)], { gasLimit: pa.gasLimit + pb.gasLimit + 50_000n }))
+    await expect(bundler.getFunction("bundle")([advanceCall(a, pa), advanceCall(b, bad)], { gasLimit: pa.gasLimit + pb.gasLimit + 50_000n, value: pa.fee + pb.fee }))
       .to.be.revertedWithCustomError(bundler, "RollupBundler_CallFailed")
       .withArgs(1n, expectedRevert);
     // EXECUTE accepted A's block and rejected B's, and the revert undid A's advance.
@@ -145,7 +147,7 @@ describe("RollupBundler", function () {
     expect((await a.rollup.getFunction("head")()).number).to.equal(0n);
     expect((await b.rollup.getFunction("head")()).number).to.equal(0n);
     // The same bundle with B's valid block lands whole.
-    await bundler.getFunction("bundle")([advanceCall(a, pa), advanceCall(b, pb)], { gasLimit: pa.gasLimit + pb.gasLimit + 50_000n });
+    await bundler.getFunction("bundle")([advanceCall(a, pa), advanceCall(b, pb)], { gasLimit: pa.gasLimit + pb.gasLimit + 50_000n, value: pa.fee + pb.fee });
     expect((await a.rollup.getFunction("head")()).blockHash).to.equal(pa.claim.blockHash);
     expect((await b.rollup.getFunction("head")()).blockHash).to.equal(pb.claim.blockHash);
   });
@@ -160,19 +162,20 @@ describe("RollupBundler", function () {
     const assertion = (expected: bigint) => ({
       target: bundler.target as string,
       data: bundler.interface.encodeFunctionData("assertStorage", [a.address, 1n, stored, SLOT_0, "0x" + expected.toString(16).padStart(64, "0"), proof.account, proof.storage]),
+      value: 0n,
     });
     const gasLimit = pa.gasLimit + 200_000n;
     const failed = bundler.interface.encodeErrorResult("RollupBundler_AssertionFailed", [a.address, stored, SLOT_0, "0x" + 7n.toString(16).padStart(64, "0"), "0x" + 42n.toString(16).padStart(64, "0")]);
-    await expect(bundler.getFunction("bundle")([advanceCall(a, pa), assertion(7n)], { gasLimit }))
+    await expect(bundler.getFunction("bundle")([advanceCall(a, pa), assertion(7n)], { gasLimit, value: pa.fee }))
       .to.be.revertedWithCustomError(bundler, "RollupBundler_CallFailed").withArgs(1n, failed);
     expect((await a.rollup.getFunction("head")()).number).to.equal(0n);
-    await bundler.getFunction("bundle")([advanceCall(a, pa), assertion(42n)], { gasLimit });
+    await bundler.getFunction("bundle")([advanceCall(a, pa), assertion(42n)], { gasLimit, value: pa.fee });
     expect((await a.rollup.getFunction("head")()).blockHash).to.equal(pa.claim.blockHash);
   });
 
   it("RevertWhen_NoCode: a call to an address without code (it would succeed doing nothing)", async function () {
     const eoa = await (await ethers.getSigners())[7]!.getAddress();
-    await expect(bundler.getFunction("bundle")([{ target: eoa, data: "0x" }]))
+    await expect(bundler.getFunction("bundle")([{ target: eoa, data: "0x", value: 0n }]))
       .to.be.revertedWithCustomError(bundler, "RollupBundler_NoCode").withArgs(0n, eoa);
   });
 });
