@@ -135,7 +135,7 @@ export async function makePart(host: PartHost, entry: Entry): Promise<Part> {
     onUnwoundTransactions: (txs, reorg) => host.handBack(entry.chainId, txs, reorg),
     log: host.log,
   };
-  part.node = runNode(ctx, nodeOptions, identity, host.finalityDepth, host.l1ChainId, { pipeline, followed: () => l1Checkpoint({ store: host.env.node }) });
+  part.node = runNode(ctx, nodeOptions, identity, host.finalityDepth, host.l1ChainId, { pipeline, followed: () => l1Checkpoint({ store: host.env.node }), l1Head: host.l1Head });
   entry.part = part;
   return part;
 }

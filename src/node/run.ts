@@ -31,6 +31,8 @@ export const FINALITY_VIOLATIONS_KEY = "finalityViolations";
 export interface RunHooks {
   pipeline?: typeof runPipeline;
   followed?: () => { number: bigint; hash: string };
+  /** L1's head as the driving node last saw it: `finalized` moves with it even while this rollup has no blocks to run. */
+  l1Head?: () => bigint;
 }
 
 /** @internal The node's API over a context whose store is initialized (shared with `startMultiNode`). */
@@ -119,7 +121,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   const head = () => executeCheckpoint(ctx);
   const finalized = (): bigint => {
     // L1 origins grow with L2 numbers: binary search the last block in an L1 block ≥ depth deep.
-    const limit = l1Head - finalityDepth + 1n;
+    const limit = (hooks.l1Head?.() ?? l1Head) - finalityDepth + 1n;
     let [low, high] = [0n, head()];
     while (low < high) {
       const mid = (low + high + 1n) / 2n;
@@ -132,15 +134,22 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   const numberOf = (tag: BlockTag = "latest"): bigint => {
     if (typeof tag === "bigint") return tag;
     if (tag === "earliest") return 0n;
-    if (tag === "finalized") return finalized();
+    if (tag === "finalized") return servedFinalized();
     return head(); // latest and safe: every derived block is verified on L1
   };
   // The finalized block as last served, to tell when a reorg takes it out (see FinalityViolation).
-  const finalizedBlock = () => {
-    const record = readBlockRecord(ctx, finalized())!;
+  const finalizedBlock = (number = finalized()) => {
+    const record = readBlockRecord(ctx, number)!;
     return { number: record.header.number, hash: bytesToHex(record.header.hash()), l1: { number: record.l1.number, hash: record.l1.hash } };
   };
   let lastFinalized = finalizedBlock();
+  // L1's head may move between this rollup's runs (a node of many moves it for all): what is
+  // served as finalized is remembered as it grows, so a reorg that takes it out is seen.
+  const servedFinalized = (): bigint => {
+    const number = finalized();
+    if (number > lastFinalized.number) lastFinalized = finalizedBlock(number);
+    return number;
+  };
   const violations: FinalityViolation[] = (readMeta<(Omit<FinalityViolation, "l2" | "l1" | "unwoundTo"> & Record<"l2" | "l1", { number: string; hash: string }> & { unwoundTo: { l2: string; l1: string } })[]>(store, FINALITY_VIOLATIONS_KEY) ?? []).map((v) => ({
     ...v,
     l2: { number: BigInt(v.l2.number), hash: v.l2.hash },
@@ -179,8 +188,8 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     const h = head();
     const followed = hooks.followed?.() ?? l1Checkpoint(ctx);
     return {
-      l1: { chainId: l1ChainId, head: l1Head, followed },
-      l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: finalized() },
+      l1: { chainId: l1ChainId, head: hooks.l1Head?.() ?? l1Head, followed },
+      l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: servedFinalized() },
       ...((halted ?? store.corruption() ?? store.failure()) === undefined ? {} : { halted: halted ?? store.corruption() ?? store.failure() }),
       finalityViolations: [...violations],
     };
