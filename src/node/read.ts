@@ -16,7 +16,7 @@ import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
-import { BlockWriteDB, keyNumber, numberKey } from "./store.js";
+import { BlockWriteDB, keyNumber, missingTrieNodeError, numberKey } from "./store.js";
 import type { ChainLog, ChainReceipt } from "../rpc/view.js";
 
 /** A block of the node's chain. */
@@ -123,13 +123,17 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
     throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
   }
   const raw = decoded.block.rawTransactions[index]!;
+  let tx: TypedTransaction | undefined;
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
     blockHash: decoded.block.hash,
     index,
     from: receipt.from,
-    tx: createTxFromRLP(raw, { common: ctx.common }),
+    // Decoded when read: a receipt needs none of it, and clients poll receipts by the hundred.
+    get tx() {
+      return (tx ??= createTxFromRLP(raw, { common: ctx.common }));
+    },
     raw,
     receipt,
   };
@@ -250,7 +254,8 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
     createEngineVM({
       common: createL2Common(ctx.genesis.chainId),
       // Writes of a call land in this throwaway layer, never in the store.
-      db: new BlockWriteDB(ctx.store.trie),
+      // A node the state refers to and the store lacks is a damaged store, never an empty account.
+      db: new BlockWriteDB(ctx.store.trie, undefined, missingTrieNodeError(ctx.store.dir)),
       stateRoot: record.header.stateRoot,
       ancestors: (n) => {
         const ancestor = n >= 0n && n <= number ? readBlockRecord(ctx, n) : undefined;

@@ -14,7 +14,7 @@ import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint } from "./stages/follow-l1.js";
 import type { NodeContext, UnwoundBlock } from "./stage.js";
 import { transactionJournal } from "./journal.js";
-import { BlockWriteDB, numberKey, readMeta, writeMeta } from "./store.js";
+import { BlockWriteDB, missingTrieNodeError, numberKey, readMeta, writeMeta } from "./store.js";
 import type { BlockTag, FinalityViolation, NodeIdentity, NodeOptions, NodeStatus, RollupNode } from "./types.js";
 
 /** Errors that stop derivation for good; anything else (the network, data not there yet) is retried. @internal */
@@ -209,7 +209,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     getLogs: (filter) => getLogs(ctx, filter, head()),
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
     header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,
-    stateDb: () => new BlockWriteDB(store.trie),
+    stateDb: () => new BlockWriteDB(store.trie, undefined, missingTrieNodeError(store.dir)),
     async sync() {
       await run();
       return status();

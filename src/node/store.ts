@@ -98,6 +98,14 @@ export interface NodeStore extends NodeTables {
    */
   transaction<T>(write: () => T): T;
   /**
+   * {@link transaction}, committed off this thread: `write` runs here when LMDB's write thread
+   * opens the transaction, the commit (the slow part: ≈ 0.2 ms, and tens of ms on a busy disk)
+   * runs there, grouped with the other writes of the same event turn; resolves once committed.
+   * An LMDB failure stops the store as in `transaction`. Not ordered with `transaction`: a
+   * synchronous transaction may commit before a queued asynchronous one.
+   */
+  transactionAsync<T>(write: () => T): Promise<T>;
+  /**
    * The write failure that stopped the store, if one did: after it, every `transaction` throws it
    * again without touching LMDB (a failed write retried in a loop ended in heap corruption).
    */
@@ -107,6 +115,9 @@ export interface NodeStore extends NodeTables {
   /** Waits for the background flush, closes the environment and releases the data dir. */
   close(): Promise<void>;
 }
+
+/** How long closing a store whose writes failed waits for LMDB to close (it may never: see `close`). */
+const FAILED_CLOSE_WAIT_MS = 1_000;
 
 /** Dirs open in this process (the lock file holds only a pid): two nodes on one store would mix their chains. */
 const openDirs = new Set<string>();
@@ -120,6 +131,7 @@ interface StoreEnv {
   /** Rollup chain id (8 bytes) → the multi-node's registry entry (JSON). */
   registry: BinaryTable;
   transaction<T>(write: () => T): T;
+  transactionAsync<T>(write: () => T): Promise<T>;
   failure(): StoreWriteError | undefined;
   corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
@@ -150,7 +162,10 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
     if (options.reset === true) for (const name of ["data.mdb", "lock.mdb"]) rmSync(path.join(resolved, name), { force: true });
     // Before LMDB maps it: a truncated file is an error here, not a SIGBUS on the first read.
     checkStoreFiles(resolved);
-    root = open({ path: resolved, maxDbs: 16, compression: false, noMemInit: true });
+    // No event-turn batching: its batch-start write holds a promise of the commit that nobody
+    // awaits, and a failed asynchronous commit (a full disk) rejected it unhandled, which ends
+    // the process. Asynchronous writes are still grouped (lmdb's `txnStartThreshold`).
+    root = open({ path: resolved, maxDbs: 16, compression: false, noMemInit: true, eventTurnBatching: false });
   } catch (error) {
     releaseLock(resolved);
     throw error;
@@ -172,6 +187,34 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
   tables.meta = checksummedTable<string>(meta as unknown as Table<Uint8Array, string>, "meta", file, report);
   let closed = false;
   let failed: StoreWriteError | undefined;
+  /** `write`, remembering an error it threw itself (not LMDB's): that one aborts and passes through. */
+  const ownErrors = <T>(write: () => T) => {
+    let thrown: { error: unknown } | undefined;
+    return {
+      write: (): T => {
+        try {
+          return write();
+        } catch (error) {
+          if (!isLmdbError(error)) thrown = { error };
+          throw error;
+        }
+      },
+      thrown: () => thrown,
+    };
+  };
+  /** What a failed transaction throws: `write`'s own error as it is; an LMDB error stops the store. */
+  const stop = (error: unknown, thrown: { error: unknown } | undefined): unknown => {
+    if (thrown !== undefined && thrown.error === error) return error;
+    const code = (error as { code?: string | number }).code;
+    failed ??= new StoreWriteError(resolved, (error as Error).message.split("\n")[0]!, code, { cause: error });
+    // A write that fails on a page LMDB cannot read is a damaged file, not a full disk: say so.
+    if (error instanceof StoreCorruptError || isLmdbCorruption(error)) {
+      const damaged = error instanceof StoreCorruptError ? error : new StoreCorruptError(file, `LMDB could not write to it (${(error as Error).message.split("\n")[0]})`);
+      report(damaged);
+      return damaged;
+    }
+    return failed;
+  };
   return {
     dir: resolved,
     root,
@@ -181,31 +224,32 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
       if (failed !== undefined) throw failed;
       // Errors `write` throws on its own (a bug, a check) abort the transaction and pass through;
       // an error from LMDB itself (a put or the commit: ENOSPC, EACCES, EIO, MDB_*) stops the store.
-      let thrown: { error: unknown } | undefined;
+      const own = ownErrors(write);
       try {
         // Committed before returning (visible to every reader, written to the OS, so a kill -9
         // cannot undo it); the fsync runs in the background, where LMDB's overlapping sync keeps
         // the file consistent after a power loss too (it then reverts to the last flushed commit —
         // blocks the node re-derives from L1).
-        return root.transactionSync(() => {
-          try {
-            return write();
-          } catch (error) {
-            if (!isLmdbError(error)) thrown = { error };
-            throw error;
-          }
-        }, TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH);
+        return root.transactionSync(own.write, TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH);
       } catch (error) {
-        if (thrown !== undefined && thrown.error === error) throw error;
-        const code = (error as { code?: string | number }).code;
-        failed = new StoreWriteError(resolved, (error as Error).message.split("\n")[0]!, code, { cause: error });
-        // A write that fails on a page LMDB cannot read is a damaged file, not a full disk: say so.
-        if (error instanceof StoreCorruptError || isLmdbCorruption(error)) {
-          const damaged = error instanceof StoreCorruptError ? error : new StoreCorruptError(file, `LMDB could not write to it (${(error as Error).message.split("\n")[0]})`);
-          report(damaged);
-          throw damaged;
-        }
-        throw failed;
+        throw stop(error, own.thrown());
+      }
+    },
+    async transactionAsync<T>(write: () => T): Promise<T> {
+      if (failed !== undefined) throw failed;
+      const own = ownErrors(write);
+      try {
+        // Committed (visible, written to the OS) when this resolves, like `transaction`'s.
+        return await root.transaction(own.write);
+      } catch (error) {
+        // A failed asynchronous commit rejects with "Commit failed" and the cause in a promise of
+        // its own (`commitError`, rejected when LMDB reports it): read it, which also handles it.
+        const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+        const cause =
+          commitError === undefined
+            ? error
+            : await Promise.race([commitError.then(() => error, (reason: unknown) => reason), new Promise((resolve) => setImmediate(() => resolve(error)))]);
+        throw stop(cause, own.thrown());
       }
     },
     failure: () => failed,
@@ -213,9 +257,12 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
     async close() {
       if (closed) return;
       closed = true;
-      // After a write failure the background flush may never settle: do not wait for it.
+      // After a write failure the background flush may never settle: do not wait for it (nor
+      // for LMDB's close, which waits for that flush after a failed asynchronous commit).
       if (failed === undefined) await root.flushed;
-      await root.close().catch(() => undefined);
+      const closing = root.close().catch(() => undefined);
+      if (failed === undefined) await closing;
+      else await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, FAILED_CLOSE_WAIT_MS).unref())]);
       releaseLock(resolved);
     },
   };
@@ -251,7 +298,7 @@ function refuseOldSchema(dir: string, meta: Database<Buffer, string>): void {
  */
 export function openNodeStore(dir: string, options: { reset?: boolean } = {}): NodeStore {
   const env = openEnv(dir, options);
-  return { ...env.tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close };
+  return { ...env.tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close };
 }
 
 /** The meta key that marks a store as a multi-rollup one (unprefixed: single-rollup nodes refuse it). */
@@ -271,6 +318,8 @@ export interface MultiStore {
   readonly registry: BinaryTable;
   /** One LMDB write transaction over every rollup's tables (see {@link NodeStore.transaction}). */
   transaction<T>(write: () => T): T;
+  /** See {@link NodeStore.transactionAsync}. */
+  transactionAsync<T>(write: () => T): Promise<T>;
   /** See {@link NodeStore.failure}. */
   failure(): StoreWriteError | undefined;
   corruption(): StoreCorruptError | undefined;
@@ -302,10 +351,10 @@ export function openMultiStore(dir: string, options: { reset?: boolean; openSing
       Object.keys(TABLE_NAMES).map((field) => [field, field === "trie" ? env.tables.trie : prefixedTable(env.tables[field as keyof typeof TABLE_NAMES], prefix)]),
     ) as unknown as NodeTables;
     tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
-    return { ...tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: async () => {} };
+    return { ...tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} };
   };
-  const single = isSingle ? { ...env.tables, dir: env.dir, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: async () => {} } : undefined;
-  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, failure: env.failure, corruption: env.corruption, close: env.close, ...(single === undefined ? {} : { single }) };
+  const single = isSingle ? { ...env.tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} } : undefined;
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close, ...(single === undefined ? {} : { single }) };
 }
 
 /**
@@ -432,6 +481,19 @@ export function writeMeta(store: NodeStore, key: string, value: unknown): void {
   store.meta.putSync(key, Buffer.from(JSON.stringify(value), "utf8"));
 }
 
+/** keccak256(RLP("")), the root of an empty trie, as a trie database key. */
+const EMPTY_TRIE_ROOT_KEY = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+/** Keys a stored state refers to: a node's hash, or a code's (`c` ‖ hash). */
+const STORED_KEY = /^(63)?[0-9a-f]{64}$/;
+
+/**
+ * The error for a trie node or code a stored state refers to and the store lacks: the store is
+ * damaged (a node is never deleted), and the read must fail rather than find an empty account.
+ */
+export function missingTrieNodeError(dir: string): (key: string) => StoreCorruptError {
+  return (key) => new StoreCorruptError(path.join(dir, "data.mdb"), "a state trie node the state refers to is missing", { table: "trie", key: `0x${key}` });
+}
+
 /**
  * The trie database one block executes on: reads go to the pending writes, then to the store;
  * writes are held in memory until the block has re-executed to what L1 recorded, then go to disk
@@ -442,15 +504,21 @@ export class BlockWriteDB implements DB<string, Uint8Array> {
 
   /**
    * Without a table, a fresh state (the genesis) is built in memory. `below`: writes of earlier
-   * blocks not yet committed, read before the table.
+   * blocks not yet committed, read before the table. `missing`: the error for a trie node or code
+   * a stored state refers to and the table lacks (see {@link missingTrieNodeError}); without it
+   * such a read is undefined, which ethereumjs's trie takes for an empty account or slot.
    */
   constructor(
     private readonly trie?: BinaryTable,
     private readonly below?: Map<string, Uint8Array>,
+    private readonly missing?: (key: string) => Error,
   ) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
+    const value = this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
+    // The empty trie's root is never stored: ethereumjs asks for it and expects nothing.
+    if (value === undefined && this.missing !== undefined && key !== EMPTY_TRIE_ROOT_KEY && STORED_KEY.test(key)) throw this.missing(key);
+    return value;
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {

@@ -6,6 +6,7 @@
  * chain's writers: any view works the same way, whoever appends its blocks.
  */
 import { randomBytes } from "node:crypto";
+import { bytesToHex } from "@ethereumjs/util";
 import { excerpt, RpcError } from "./errors.js";
 import { formatHeader, formatLog } from "./format.js";
 import { blockParam, logFilterParam, type LogFilterSpec } from "./params.js";
@@ -98,10 +99,18 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     filter.polled = Date.now();
     return filter;
   };
+  /**
+   * A block's hash, from its header alone: the filters compare hashes several times a second,
+   * and reading the block read its body too (600 transactions split on every subscription tick).
+   */
+  const hashOf = (n: bigint): string | undefined => {
+    const header = view.header(n);
+    return header === undefined ? undefined : bytesToHex(header.hash());
+  };
   /** A new filter: it reports what comes after the head, and remembers the head's hash. */
   const startAt = () => {
     const last = view.heads().latest;
-    return { last, polled: Date.now(), seen: new Map([[last, { hash: view.block(last)!.hash, logs: [] as ChainLog[] }]]) };
+    return { last, polled: Date.now(), seen: new Map([[last, { hash: hashOf(last)!, logs: [] as ChainLog[] }]]) };
   };
   const expire = () => {
     const now = Date.now();
@@ -119,7 +128,7 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     if (timer !== undefined) return;
     seen = view.heads().latest;
     announced.clear();
-    announced.set(seen, { hash: view.block(seen)!.hash, logs: blockLogs(seen) });
+    announced.set(seen, { hash: hashOf(seen)!, logs: blockLogs(seen) });
     timer = setInterval(tick, pollMs);
     timer.unref();
   };
@@ -132,7 +141,7 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
     try {
       const head = view.heads().latest;
       let start = (seen < head ? seen : head) + 1n;
-      while (start > 1n && announced.has(start - 1n) && announced.get(start - 1n)!.hash !== view.block(start - 1n)?.hash) start--;
+      while (start > 1n && announced.has(start - 1n) && announced.get(start - 1n)!.hash !== hashOf(start - 1n)) start--;
       // Blocks taken out, newest first: their logs are no longer in the chain.
       for (let n = seen; n >= start; n--) {
         const gone = announced.get(n);
@@ -145,14 +154,15 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
       }
       if (start - 1n < seen) seen = start - 1n;
       for (let n = start; n <= head; n++) {
-        const block = view.block(n);
-        if (block === undefined) break;
+        const header = view.header(n);
+        if (header === undefined) break;
+        const hash = bytesToHex(header.hash());
         const logs = blockLogs(n);
         for (const [id, sub] of subscriptions) {
-          if (sub.kind === "newHeads") sub.notify(message(id, formatHeader(block.header)));
+          if (sub.kind === "newHeads") sub.notify(message(id, formatHeader(header)));
           else for (const log of logs) if (logMatches(log, sub.query!)) sub.notify(message(id, formatLog(log)));
         }
-        announced.set(n, { hash: block.hash, logs });
+        announced.set(n, { hash, logs });
         announced.delete(n - MAX_REORG_WALK);
         seen = n;
       }
@@ -183,7 +193,7 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
       // Where the filter's chain and the view's meet: the newest block it scanned that is still
       // canonical. Above it, a reorg replaced what the filter saw: its logs are taken back first.
       let fork = filter.last;
-      while (fork >= 0n && filter.seen.has(fork) && filter.seen.get(fork)!.hash !== view.block(fork)?.hash) fork--;
+      while (fork >= 0n && filter.seen.has(fork) && filter.seen.get(fork)!.hash !== hashOf(fork)) fork--;
       const out: unknown[] = [];
       for (let n = filter.last; n > fork; n--) {
         const gone = filter.seen.get(n);
@@ -196,13 +206,13 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
       // The new blocks' hashes, kept for the next poll's reorg check (the recent ones only).
       const remember = (logs: ChainLog[]) => {
         const start = head - MAX_REORG_WALK + 1n > from ? head - MAX_REORG_WALK + 1n : from;
-        for (let n = start; n <= head; n++) filter.seen.set(n, { hash: view.block(n)!.hash, logs: [] });
+        for (let n = start; n <= head; n++) filter.seen.set(n, { hash: hashOf(n)!, logs: [] });
         for (const log of logs) filter.seen.get(log.blockNumber)?.logs.push(log);
         for (const n of filter.seen.keys()) if (n <= head - MAX_REORG_WALK) filter.seen.delete(n);
         filter.last = head;
       };
       if (filter.kind === "blocks") {
-        for (let n = from; n <= head; n++) out.push(view.block(n)!.hash);
+        for (let n = from; n <= head; n++) out.push(hashOf(n)!);
         remember([]);
         return out;
       }

@@ -3,6 +3,7 @@ import { RLP } from "@ethereumjs/rlp";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { Bloom } from "@ethereumjs/vm";
+import { keccak256 } from "../engine/crypto.js";
 import { feesOf } from "../proposer/mempool.js";
 import { effectiveGasPrice, type ChainBlock, type ChainLog, type ChainReceipt } from "./view.js";
 
@@ -124,6 +125,7 @@ export function formatHeader(header: BlockHeader): Record<string, unknown> {
 
 /** `eth_getBlockBy…`'s object: transaction hashes, or (with `full`) the transactions themselves. */
 export function formatBlock(block: ChainBlock, full: boolean): Record<string, unknown> {
+  if (!full && block.rawTransactions !== undefined) return formatRawBlock(block, block.rawTransactions);
   const txs = block.transactions();
   const baseFee = block.header.baseFeePerGas ?? 0n;
   return {
@@ -135,6 +137,24 @@ export function formatBlock(block: ChainBlock, full: boolean): Record<string, un
     transactions: txs.map((tx, index) =>
       full ? formatTransaction(tx, { blockHash: block.hash, blockNumber: block.number, index, baseFee }) : bytesToHex(tx.hash()),
     ),
+  };
+}
+
+/**
+ * {@link formatBlock} without full transactions, from the raw transactions: nothing decoded. A
+ * transaction's hash is the keccak of its raw bytes, and a legacy one's body item is its field
+ * list (its raw bytes are that list's RLP), a typed one's its bytes.
+ */
+function formatRawBlock(block: ChainBlock, raws: Uint8Array[]): Record<string, unknown> {
+  const body = raws.map((raw) => (raw[0]! >= 0xc0 ? (RLP.decode(raw) as Uint8Array[]) : raw));
+  const header = block.header;
+  return {
+    ...formatHeader(header),
+    size: toQuantity(RLP.encode([header.raw(), body, [], ...(header.withdrawalsRoot !== undefined ? [[]] : [])]).length),
+    totalDifficulty: "0x0",
+    uncles: [],
+    ...(header.withdrawalsRoot !== undefined ? { withdrawals: [] } : {}),
+    transactions: raws.map((raw) => bytesToHex(keccak256(raw))),
   };
 }
 
