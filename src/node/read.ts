@@ -6,7 +6,7 @@ import type { BlockHeader } from "@ethereumjs/block";
 import { Capability, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address, createAddressFromString, type Account } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
-import { createEngineVM } from "../engine/apply.js";
+import { createEngineVM } from "../engine/vm.js";
 import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { splitTransactions } from "../engine/transactions.js";

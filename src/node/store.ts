@@ -324,16 +324,27 @@ export interface MultiStore {
   failure(): StoreWriteError | undefined;
   corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
+  /**
+   * Set when the dir holds a single rollup's chain (a `startNode` dir: its tables unprefixed) and
+   * `openSingle` was given: that store, for `migrateSingleLayout` (migrate.ts) to move into this
+   * layout. Until then the dir is not marked as a many-rollup one.
+   */
+  readonly single?: NodeStore;
 }
 
-/** Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there). */
-export function openMultiStore(dir: string, options: { reset?: boolean } = {}): MultiStore {
+/**
+ * Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there).
+ * A dir of a single rollup's chain is refused with `DataDirMismatchError`, unless `openSingle`
+ * (then `single` holds it, to migrate).
+ */
+export function openMultiStore(dir: string, options: { reset?: boolean; openSingle?: boolean } = {}): MultiStore {
   const env = openEnv(dir, options);
-  if (env.tables.meta.getBinary("identity") !== undefined) {
+  const isSingle = env.tables.meta.getBinary("identity") !== undefined;
+  if (isSingle && options.openSingle !== true) {
     void env.close();
     throw new DataDirMismatchError("The data dir holds a single rollup's chain (a `startNode` dir): give another dir, or reset it", { dataDir: env.dir });
   }
-  if (env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
+  if (!isSingle && env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
   const view = (chainId: bigint): NodeStore => {
     const prefix = numberKey(chainId);
     const tables = Object.fromEntries(
@@ -342,7 +353,8 @@ export function openMultiStore(dir: string, options: { reset?: boolean } = {}): 
     tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
     return { ...tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} };
   };
-  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close };
+  const single = isSingle ? { ...env.tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} } : undefined;
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close, ...(single === undefined ? {} : { single }) };
 }
 
 /**

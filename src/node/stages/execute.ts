@@ -1,7 +1,8 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import { createContractAddress } from "@ethereumjs/util";
 import { keccak256 } from "../../engine/crypto.js";
-import { applyBlockBody, createEngineVM, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
+import { applyBlockBody, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
+import { createEngineVM } from "../../engine/vm.js";
 import { createL2Common } from "../../engine/chain.js";
 import { WitnessMissingHeaderError } from "../../engine/errors.js";
 import { prefetchSenders } from "../../engine/senders.js";
