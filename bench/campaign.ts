@@ -55,6 +55,8 @@ export interface CampaignResult {
   mismatches: number;
   mismatchDetails: { number: number; field: string; served: string; fresh: string }[];
   l2Head: number;
+  /** The node's refusals of eth_sendRawTransaction other than "nonce too low", by message (first 120 characters): each is retried with the same bytes. */
+  refusals: Record<string, number>;
   /** The last lines of the node + proposer process. */
   childTail: string[];
   durationMs: number;
@@ -133,6 +135,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   // Senders: each signs its next nonce and sends the same bytes until the node answers for
   // them; "already known" is an acknowledgement too (the answer to an earlier try was lost).
   const acknowledged = new Map<string, { sender: string; nonce: number }>();
+  const refusals: Record<string, number> = {};
   let sending = true;
   const senderLoop = async (index: number) => {
     const wallet = wallets[index]!;
@@ -148,7 +151,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const answer = await rpc(target, "eth_sendRawTransaction", [raw]).catch((error: Error) => ({ result: undefined, error: { code: 0, message: error.message } }));
       const message = answer.error?.message ?? "";
       if (answer.error === undefined || /already known/i.test(message)) {
-        acknowledged.set(answer.result ?? bytesToHex(keccakOfRaw(raw)), { sender: wallet.address, nonce });
+        const hash = answer.result ?? bytesToHex(keccakOfRaw(raw));
+        acknowledged.set(hash, { sender: wallet.address, nonce });
+        if (options.outputFile !== undefined) appendFileSync(options.outputFile, `campaign: acknowledged ${hash} ${wallet.address} nonce ${nonce}\n`);
         nonce++;
         raw = undefined;
         await sleep(50 + Math.floor(random() * 150));
@@ -156,7 +161,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         // Included by an earlier try whose answer was lost: not counted, the next nonce.
         nonce++;
         raw = undefined;
-      } else await sleep(100);
+      } else {
+        // Refusals are retried; what they said is kept (an "internal error" here once meant a transaction left unjournaled).
+        if (answer.error !== undefined && !/fetch failed|ECONNREFUSED|aborted|timeout/i.test(message)) {
+          const key = message.slice(0, 120);
+          refusals[key] = (refusals[key] ?? 0) + 1;
+          if (options.outputFile !== undefined) appendFileSync(options.outputFile, `campaign: eth_sendRawTransaction refused ${wallet.address} nonce ${nonce}: ${message}\n`);
+        }
+        await sleep(100);
+      }
     }
   };
 
@@ -260,6 +273,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     mismatches: mismatchDetails.length,
     mismatchDetails,
     l2Head: servedHead,
+    refusals,
     childTail: [...tail],
     durationMs: Date.now() - started,
     loadAverage: os.loadavg()[0]!,

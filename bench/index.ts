@@ -16,6 +16,7 @@ import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
+import { benchL2Blocks } from "./l2-blocks.js";
 import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
 import { benchSync } from "./sync.js";
@@ -28,7 +29,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|blobs|hostile|node|throughput|offthread|bridge|bundles|sync` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -102,6 +103,11 @@ for (const workload of runs("engine") ? [erc20Workload, ethWorkload, storageWork
 // 2. L1 cost of advance() for each data layout (all calldata; transactions in blobs; transactions
 //    and witness in blobs): an empty block, one Uniswap V2 swap, 10/100/1,000 ERC20 transfers.
 if (runs("l1")) await benchL1Cost(report, quick);
+
+// 2b. L2 blocks bounded by the L2's gas limit under EXECUTE's market (issue 17 item 2), on an
+//     Osaka L1: L1 gas per ERC20 transfer at a 1,000-transfer block vs the transfer on L1, and
+//     the largest block verified in one L1 transaction (bench/l2-blocks.ts).
+if (runs("l2blocks")) await benchL2Blocks(report);
 
 // 3. Blob pipeline time per blob — compress + encode + KZG commitment + proof — against the
 //    KZG library's own commitment + proof on the same blob.

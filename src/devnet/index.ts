@@ -94,7 +94,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   });
   // The pool journals what it acknowledges in the node's store (a kill -9 loses none of it; a
   // restarted devnet takes it back), and keeps what the proposer took until the node includes it.
-  const mempool = journaledMempool(createMempool(chain, options.mempool), node.pendingJournal);
+  // The journal forgets a transaction once the node's chain has it: the proposer's chain has it
+  // first, and L1 may still take that block back before the node derived it.
+  const mempool = journaledMempool(createMempool(chain, options.mempool), node.pendingJournal, { included: (hash) => node.getTransaction(hash) !== undefined });
   const proposer = createProposer({
     chain,
     rollup,

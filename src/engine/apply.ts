@@ -1,6 +1,6 @@
 import { createBlock, createBlockHeader, type Block, type BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import type { EVM, EVMMockBlockchainInterface, EVMResult, Message } from "@ethereumjs/evm";
+import type { CustomPrecompile, EVM, EVMMockBlockchainInterface, EVMResult, Message } from "@ethereumjs/evm";
 import { RLP } from "@ethereumjs/rlp";
 import { Caches } from "@ethereumjs/statemanager";
 import type { TypedTransaction } from "@ethereumjs/tx";
@@ -20,7 +20,6 @@ import { orderedTrieRootSliced } from "./ordered-trie.js";
 import { createSlicer } from "./slice.js";
 import { createL2EVM } from "./precompiles.js";
 import { checkCanonicalMessages } from "./messages.js";
-import { nestedExecutePrecompile } from "./nested.js";
 
 /** The environment of one L2 block: every header field the proposer chooses or L1 imposes. */
 export interface BlockEnv {
@@ -58,8 +57,8 @@ const DELIVER_MESSAGES_SELECTOR = hexToBytes(selectorOf(DELIVER_MESSAGES_SIGNATU
 /** A log as the EVM emits it: `[address, topics, data]`. */
 export type EvmLog = [Uint8Array, Uint8Array[], Uint8Array];
 
-/** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`. */
-export async function createEngineVM(options: {
+/** Options of `createEngineVM` (vm.ts). */
+export interface EngineVMOptions {
   common: Common;
   db: DB<string, Uint8Array>;
   stateRoot: Uint8Array;
@@ -69,7 +68,16 @@ export async function createEngineVM(options: {
    * transaction verifies): it serves EXECUTE at 0x…0101 below `MAX_EXECUTE_NESTING` (nested.ts).
    */
   nestingDepth?: number;
-}): Promise<VM> {
+}
+
+/**
+ * A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors`, and
+ * `customPrecompiles` besides the L2's own. Use `createEngineVM` (vm.ts), which adds the L2's
+ * EXECUTE: this module cannot, since EXECUTE's `execute` runs its block through this one (the
+ * precompile gets `execute` given, so no module imports back).
+ * @internal
+ */
+export async function createEngineVMWith(options: EngineVMOptions, customPrecompiles: CustomPrecompile[]): Promise<VM> {
   // EngineTrie: MerklePatriciaTrie keeping the nodes it has decoded (issue 9).
   const trie = new EngineTrie({
     db: options.db,
@@ -88,8 +96,6 @@ export async function createEngineVM(options: {
   };
   const meter = createGasMeter(options.common);
   // WebAssembly BLS12-381 and BN254: ethereumjs's JavaScript ones work far beyond their L1 price (issue 15).
-  // EXECUTE inside the L2 (docs/nested.md): an L2 transaction verifies a child rollup's block.
-  const customPrecompiles = [nestedExecutePrecompile(options.nestingDepth ?? 0)];
   const evm = createL2EVM({ common: options.common, stateManager, blockchain, customOpcodes: meter.customOpcodes, customPrecompiles });
   const vm = await createVM({ common: options.common, stateManager, blockchain, evm });
   meter.attach(vm.evm as EVM);

@@ -2,7 +2,8 @@ import { createBlockHeaderFromRLP, type BlockHeader } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { bytesEqual } from "../shared/bytes.js";
-import { applyBlockBody, createEngineVM, sealHeader, type BlockEnv } from "./apply.js";
+import { applyBlockBody, createEngineVMWith, sealHeader, type BlockEnv } from "./apply.js";
+import { nestedExecutePrecompile } from "./nested.js";
 import { createL2Common } from "./chain.js";
 import {
   CommitmentMismatchError,
@@ -82,13 +83,11 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
 
   const db = new WitnessDB(witness);
   if (!db.has(bytesToHex(input.preStateRoot).slice(2))) throw new WitnessMissingNodeError(bytesToHex(input.preStateRoot).slice(2));
-  const vm = await createEngineVM({
-    common,
-    db,
-    stateRoot: input.preStateRoot,
-    ancestors: (number) => ancestorByNumber(parent, ancestors, number),
-    nestingDepth: options.nestingDepth ?? 0,
-  });
+  const nestingDepth = options.nestingDepth ?? 0;
+  // The block's VM serves EXECUTE itself (vm.ts does the same for every other engine VM).
+  const vm = await createEngineVMWith({ common, db, stateRoot: input.preStateRoot, ancestors: (number) => ancestorByNumber(parent, ancestors, number), nestingDepth }, [
+    nestedExecutePrecompile(nestingDepth, execute),
+  ]);
   const env: BlockEnv = {
     number: input.number,
     parentHash: input.parentHash,

@@ -38,6 +38,7 @@ export {
 } from "./genesis.js";
 export { createL2Common, devAccounts, L2_HARDFORK, L2_PREMINT, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
 export { DELIVER_MESSAGES_SIGNATURE, SYSTEM_CALL_GAS, type ApplyResult } from "./apply.js";
+export { createEngineVM, type EngineVMOptions } from "./vm.js";
 export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB, type BlockData } from "./block-data.js";
@@ -47,4 +48,4 @@ export { checkCanonicalMessages, MessagesDecodeError } from "./messages.js";
 export { RlpShapeError } from "./rlp.js";
 export { MAX_BLOBS_PER_BLOCK } from "./types.js";
 export { nativeEcrecoverStatus } from "./crypto.js";
-export { MAX_EXECUTE_NESTING, nestedExecutePrecompile, NestedExecuteBlobsError, ExecuteNestingTooDeepError } from "./nested.js";
+export { MAX_EXECUTE_NESTING, nestedExecutePrecompile, NestedExecuteBlobsError, ExecuteNestingTooDeepError, type NestedExecute } from "./nested.js";

@@ -4,6 +4,7 @@ import { createAddressFromString } from "@ethereumjs/util";
 import { claimedBlobCount, claimedGasUsed, decodeExecuteInput, encodeExecuteOutput, EXECUTE_ADDRESS } from "../precompile/codec.js";
 import { executeGas } from "../precompile/gas.js";
 import { ExecutionRejectedError } from "./errors.js";
+import type { ExecuteInput, ExecuteResult } from "./types.js";
 
 /**
  * How many EXECUTEs deep an engine VM may serve EXECUTE (docs/nested.md, "Nesting bound"). An L2
@@ -32,6 +33,9 @@ export class ExecuteNestingTooDeepError extends ExecutionRejectedError {
   }
 }
 
+/** The stateless `execute` (execute.ts), given to the precompile: execute.ts builds its VMs with this precompile, so importing it here would close a module circle. */
+export type NestedExecute = (input: ExecuteInput, options: { nestingDepth: number }) => Promise<ExecuteResult>;
+
 /**
  * EXECUTE as the L2 serves it, at the same address (0x…0101) and with L1's semantics: the same
  * input layout, output and gas formula (`executeGas`, with `gasUsed` in it: there is no EXECUTE
@@ -48,7 +52,7 @@ export class ExecuteNestingTooDeepError extends ExecutionRejectedError {
  * overrun, a missing witness node) is the inner call's failure, never the outer block's verdict.
  * The outer meter bounds the call by what is left under its limit, as for every precompile.
  */
-export function nestedExecutePrecompile(depth: number): CustomPrecompile {
+export function nestedExecutePrecompile(depth: number, execute: NestedExecute): CustomPrecompile {
   return {
     address: createAddressFromString(EXECUTE_ADDRESS),
     function: async (call: PrecompileInput): Promise<ExecResult> => {
@@ -60,9 +64,6 @@ export function nestedExecutePrecompile(depth: number): CustomPrecompile {
       const gas = executeGas(call.data.length, claimedGasUsed(call.data));
       if (gas > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
       try {
-        // Loaded when called: execute.ts imports apply.ts, which installs this precompile in
-        // every engine VM, so a static import would close a circle.
-        const { execute } = await import("./execute.js");
         const result = await execute(decodeExecuteInput(call.data), { nestingDepth: depth + 1 });
         return { executionGasUsed: gas, returnValue: encodeExecuteOutput(result.blockHash, result.burnedFees) };
       } catch (caught) {

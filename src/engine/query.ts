@@ -2,7 +2,7 @@ import type { Address, BatchDBOp, DB } from "@ethereumjs/util";
 import { getMerkleStateProof, type MerkleStateManager } from "@ethereumjs/statemanager";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { createL2Common } from "./chain.js";
-import { createEngineVM } from "./apply.js";
+import { createEngineVM } from "./vm.js";
 import { chainHead, type L2Chain } from "./state.js";
 import { UltrasoundError } from "../shared/errors.js";
 

@@ -20,194 +20,25 @@
  * checkpoint; the rollups that relied on a replaced block (their checkpoint above the common
  * ancestor) are unwound by the single node's own reorg walk.
  */
-import { bytesToHex } from "@ethereumjs/util";
-import { Interface } from "ethers";
-import { defaultGenesis, writeGenesis, type GenesisConfig } from "../engine/genesis.js";
-import { createL2Common } from "../engine/chain.js";
 import { nativeRollupInterface } from "../sdk/contracts.js";
 import { UltrasoundError } from "../shared/errors.js";
+import type { BlobReader } from "../blobs/reader.js";
 import { DataDirMismatchError, GenesisMismatchError, L1ChangedError, NodeConfigError, StoreCorruptError, StoreWriteError } from "./errors.js";
-import {
-  blobReaderOf,
-  checkIdentity,
-  FATAL,
-  findDeploymentBlock,
-  initialize,
-  readRollupGenesis,
-  runNode,
-  type NodeIdentity,
-  type NodeOptions,
-  type RollupNode,
-} from "./index.js";
-import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type Eip1193Provider, type L1Client, type RawLog } from "./l1.js";
-import type { Reorg, RunResult, Stages } from "./pipeline.js";
-import { unwindIfReorged } from "./pipeline.js";
-import type { NodeContext, UnwoundBlock } from "./stage.js";
-import { advanceRecords, blockAdvancedTopic, l1Checkpoint, lastAdvance, MAX_LOG_RANGE, ScanRaceError, storeAdvanceRecords, storedL1BlocksDownFrom, writeL1Checkpoint } from "./stages/follow-l1.js";
-import { BlockWriteDB, keyNumber, numberKey, openMultiStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type MultiStore } from "./store.js";
-import type { BlobReader, BlobReaderSource } from "../blobs/reader.js";
-import { DEFAULT_COMMIT_POLICY } from "./stages/execute.js";
+import { blobReaderOf, findDeploymentBlock } from "./identity.js";
+import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type L1Client, type RawLog } from "./l1.js";
+import type { MultiNode, MultiNodeOptions, MultiNodeStatus, MultiRollupInfo, UnwoundListener } from "./multi-types.js";
+import { migrateSingleLayout, singleIdentity } from "./migrate.js";
+import { makePart, type PartHost } from "./part.js";
+import type { Reorg } from "./pipeline.js";
+import { readEntries, writeEntry, type Entry, type MultiIdentity, type Part } from "./registry.js";
+import { FATAL } from "./run.js";
+import { checkCanonical, events, getFollowedLogs, topics } from "./scan.js";
+import type { NodeContext } from "./stage.js";
+import { advanceRecords, l1Checkpoint, lastAdvance, MAX_LOG_RANGE, ScanRaceError, storeAdvanceRecords, storedL1BlocksDownFrom, writeL1Checkpoint } from "./stages/follow-l1.js";
+import { numberKey, openMultiStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type MultiStore } from "./store.js";
 
-/** The factory's event (docs/rollups.md fixes it). */
-export const ROLLUP_CREATED_EVENT = "event RollupCreated(uint64 indexed chainId, address indexed rollup, uint256 index)";
-/** A rollup's retirement (docs/rollups.md). */
-export const RETIRED_EVENT = "event Retired(uint64 number)";
-
-const events = new Interface([ROLLUP_CREATED_EVENT, RETIRED_EVENT]);
-let topicsOnce: { created: string; retired: string; advanced: string; queued: string } | undefined;
-/**
- * The topics the node follows, read from the contracts' artifacts on first use: never when the
- * module is imported, since a clean clone has no artifacts until the devnet builds them.
- */
-function topics(): { created: string; retired: string; advanced: string; queued: string } {
-  topicsOnce ??= {
-    created: events.getEvent("RollupCreated")!.topicHash,
-    retired: events.getEvent("Retired")!.topicHash,
-    advanced: blockAdvancedTopic(),
-    queued: nativeRollupInterface().getEvent("MessageQueued")!.topicHash,
-  };
-  return topicsOnce;
-}
-
-/** A rollup given explicitly. */
-export interface MultiRollupSpec {
-  address: string;
-  /** Its L2 genesis; default: the default genesis for its chain id, gas limit and genesis timestamp (checked against L1). */
-  genesis?: GenesisConfig;
-  /** The L1 block it was deployed in (default: found by a binary search of `eth_getCode`). */
-  deploymentBlock?: bigint | number;
-}
-
-/** Options of {@link startMultiNode}. */
-export interface MultiNodeOptions {
-  l1Url?: string;
-  l1Provider?: Eip1193Provider;
-  /** A RollupFactory: every rollup its `RollupCreated` events name is followed (with the default genesis). */
-  factory?: string;
-  /** The L1 block the factory was deployed in (default: searched). */
-  factoryDeploymentBlock?: bigint | number;
-  /** Rollups followed besides the factory's. */
-  rollups?: MultiRollupSpec[];
-  dataDir: string;
-  /** Discard the data dir's contents and start afresh. */
-  reset?: boolean;
-  blobSource?: string | BlobReaderSource | BlobReader;
-  /** An L2 block is `finalized` once its L1 block is this deep. Default 64. */
-  finalityDepth?: number;
-  /** How often to poll L1, in ms (default 1,000). */
-  pollIntervalMs?: number;
-  /** Poll in the background (default true); false: only `sync()` moves the node. */
-  follow?: boolean;
-  /** See `NodeOptions.commitIntervalMs`. */
-  commitIntervalMs?: number;
-  /** Called after an L1 reorg unwound a rollup's blocks, with their transactions. */
-  onUnwoundTransactions?: UnwoundListener;
-  log?: (line: string) => void;
-}
-
-/** Receives the transactions an L1 reorg took out of a rollup's chain. */
-export type UnwoundListener = (chainId: bigint, transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
-
-/** What the node knows of a rollup. */
-export interface MultiRollupInfo {
-  chainId: bigint;
-  /** The NativeRollup (lowercase). */
-  address: string;
-  deploymentBlock: bigint;
-  /** Found through the factory, or given. */
-  source: "factory" | "explicit";
-  /** Set once it emitted `Retired`: its last L2 block and the L1 block of the event. */
-  retired?: { number: bigint; l1Block: bigint };
-  /** Whether its node part is in memory. */
-  open: boolean;
-}
-
-/** A running node of many rollups. */
-export interface MultiNode {
-  readonly dataDir: string;
-  readonly l1ChainId: bigint;
-  /** Every rollup followed, by registration order (factory rollups in creation order). */
-  list(): MultiRollupInfo[];
-  info(chainId: bigint): MultiRollupInfo | undefined;
-  /** The rollup's node (its chain's reads, status), opened if need be; rejects for an unknown chain id. */
-  rollup(chainId: bigint): Promise<RollupNode>;
-  /** The rollup's node if it is in memory now (no work otherwise). */
-  opened(chainId: bigint): RollupNode | undefined;
-  /** Whether L1 holds messages for it (its `MessageQueued` events) that its head has not delivered. */
-  hasQueuedMessages(chainId: bigint): boolean;
-  status(): MultiNodeStatus;
-  /** Runs a poll now (after one in progress) until L1's current head and every rollup's blocks are derived. */
-  sync(): Promise<MultiNodeStatus>;
-  /** The rollup served at `/` too: the first one given, else the first the factory created (by chain id after a restart). */
-  primary(): bigint | undefined;
-  /** The chain ids of the rollups whose mempool journal holds transactions (to restore after a restart). */
-  journaled(): bigint[];
-  /** Called when a rollup retires, once its last block is derived (its part is dropped). */
-  onRetired(listener: (chainId: bigint) => void): () => void;
-  /**
-   * Called after an L1 reorg unwound a rollup's blocks, with their transactions (raw, in chain
-   * order), like `onUnwoundTransactions`: whoever keeps the rollup's mempool puts them back.
-   * Returns the unsubscribe function.
-   */
-  onUnwound(listener: UnwoundListener): () => void;
-  /** Resolves with the error if the node halts (another L1). */
-  whenHalted(): Promise<Error>;
-  stop(): Promise<void>;
-}
-
-/** Where the node is. */
-export interface MultiNodeStatus {
-  l1: { chainId: bigint; head: bigint; followed: { number: bigint; hash: string } };
-  rollups: number;
-  open: number;
-  retired: number;
-  halted?: Error;
-}
-
-/** A registry entry: all that an idle rollup costs. */
-interface Entry {
-  chainId: bigint;
-  address: string;
-  deploymentBlock: bigint;
-  source: "factory" | "explicit";
-  genesis?: GenesisConfig;
-  /** Of its default genesis, once read from L1. */
-  gasLimit?: bigint;
-  timestamp?: bigint;
-  retired?: { number: bigint; l1Block: bigint };
-  /** `MessageQueued` events seen: the queue's length. */
-  queued: bigint;
-  part?: Part;
-  opening?: Promise<Part>;
-  /** Why its node part cannot be made (a genesis that is not the one given, not a NativeRollup): it is left behind. */
-  failed?: Error;
-}
-
-interface Part {
-  node: RollupNode;
-  ctx: NodeContext;
-  /** Set after an L1 reorg: the next run walks this rollup's L1 blocks for the common ancestor first. */
-  reorgCheck: boolean;
-}
-
-/** What the registry keeps on disk per rollup (JSON, bigints as decimal strings). */
-interface StoredEntry {
-  address: string;
-  deploymentBlock: string;
-  source: "factory" | "explicit";
-  gasLimit?: string;
-  timestamp?: string;
-  retired?: { number: string; l1Block: string };
-  queued: string;
-}
-
-/** What a multi-rollup data dir was written for. */
-interface MultiIdentity {
-  schema: number;
-  l1ChainId: string;
-  l1GenesisHash: string;
-  factory: string | null;
-}
+export { RETIRED_EVENT, ROLLUP_CREATED_EVENT } from "./scan.js";
+export type { MultiNode, MultiNodeOptions, MultiNodeStatus, MultiRollupInfo, MultiRollupSpec, UnwoundListener } from "./multi-types.js";
 
 /**
  * Starts a node following many rollups from one L1 connection into one store: the factory's
@@ -228,7 +59,8 @@ export async function startMultiNode(options: MultiNodeOptions): Promise<MultiNo
   try {
     const l1ChainId = BigInt(await l1.send<string>("eth_chainId", []));
     const identity: MultiIdentity = { schema: STORE_SCHEMA_VERSION, l1ChainId: l1ChainId.toString(), l1GenesisHash: (await l1BlockHash(l1, 0n))!, factory: factory ?? null };
-    env = openMultiStore(options.dataDir, { reset: options.reset === true });
+    env = openMultiStore(options.dataDir, { reset: options.reset === true, openSingle: true });
+    if (env.single !== undefined) await migrate(env, l1, log);
     const stored = readMeta<MultiIdentity>(env.node, "identity");
     if (stored !== undefined) {
       const differing = (Object.keys(identity) as (keyof MultiIdentity)[]).filter((key) => String(stored[key]) !== String(identity[key]));
@@ -252,6 +84,29 @@ export async function startMultiNode(options: MultiNodeOptions): Promise<MultiNo
   }
 }
 
+/**
+ * A dir a single-rollup node (`startNode`) wrote: its chain moved into this layout, kept as
+ * derived, and said so. Its L1→L2 queue length (which a single node does not keep) is read from
+ * L1 at the block it had followed to.
+ */
+async function migrate(env: MultiStore, l1: L1Client, log: (line: string) => void): Promise<void> {
+  const identity = singleIdentity(env)!;
+  const followed = l1Checkpoint({ store: env.single! });
+  const iface = nativeRollupInterface();
+  let queued = 0n;
+  try {
+    const data = await l1.send<string>("eth_call", [{ to: identity.rollup, data: iface.encodeFunctionData("messageCount", []) }, toQuantity(followed.number)]);
+    queued = iface.decodeFunctionResult("messageCount", data)[0] as bigint;
+  } catch {
+    // Another L1 (the identity check after the move refuses it) or an L1 without that block's state: its next MessageQueued events set it.
+  }
+  const moved = migrateSingleLayout(env, queued);
+  log(
+    `multi-node: data dir ${env.dir} held a single rollup's chain (startNode's layout): moved into the many-rollup layout as rollup ${moved.chainId} (${moved.rollup}), ` +
+      `${moved.records} records, followed to L1 block ${moved.followed.number}; nothing is derived again`,
+  );
+}
+
 class MultiNodeImpl {
   readonly entries = new Map<bigint, Entry>();
   private readonly byAddress = new Map<string, Entry>();
@@ -272,6 +127,8 @@ class MultiNodeImpl {
   private readonly blobs: BlobReader | undefined;
   /** Parts share the L1 connection: a part's stop must not close it. */
   private readonly partL1: L1Client;
+  /** What each rollup's part is made with (part.ts). */
+  private readonly partHost: PartHost;
 
   constructor(
     private readonly options: MultiNodeOptions,
@@ -279,28 +136,39 @@ class MultiNodeImpl {
     private readonly l1: L1Client,
     private readonly env: MultiStore,
     readonly l1ChainId: bigint,
-    private readonly finalityDepth: bigint,
+    finalityDepth: bigint,
     private readonly factory: string | undefined,
   ) {
     this.nodeCtx = { store: env.node };
     this.blobs = blobReaderOf(options.blobSource);
     this.partL1 = { send: (method, params) => l1.send(method, params), description: l1.description, close() {} };
+    this.partHost = {
+      env,
+      l1,
+      partL1: this.partL1,
+      blobs: this.blobs,
+      log,
+      l1ChainId,
+      finalityDepth,
+      commitIntervalMs: options.commitIntervalMs,
+      stopped: () => this.stopped,
+      l1Head: () => this.l1Head,
+      handBack: (chainId, transactions, reorg) => this.handBack(chainId, transactions, reorg),
+    };
   }
 
   /** Loads the registry, registers the explicit rollups (and a first checkpoint for a new store). */
   async register(newIdentity: MultiIdentity | undefined): Promise<void> {
-    for (const { key, value } of this.env.registry.getRange({})) {
-      const stored = JSON.parse(Buffer.from(value).toString("utf8")) as StoredEntry;
-      this.add({
-        chainId: keyNumber(key),
-        address: stored.address,
-        deploymentBlock: BigInt(stored.deploymentBlock),
-        source: stored.source,
-        gasLimit: stored.gasLimit === undefined ? undefined : BigInt(stored.gasLimit),
-        timestamp: stored.timestamp === undefined ? undefined : BigInt(stored.timestamp),
-        retired: stored.retired === undefined ? undefined : { number: BigInt(stored.retired.number), l1Block: BigInt(stored.retired.l1Block) },
-        queued: BigInt(stored.queued),
-      });
+    for (const entry of readEntries(this.env.registry)) this.add(entry);
+    if (this.options.exclusive === true) {
+      const given = (this.options.rollups ?? []).map((spec) => spec.address.toLowerCase());
+      const other = [...this.entries.values()].find((entry) => !given.includes(entry.address));
+      if (other !== undefined) {
+        throw new DataDirMismatchError("The data dir holds the chain of another L1, rollup or genesis (rollup differs); start with --reset (reset: true) to discard it", {
+          dataDir: this.env.dir,
+          rollup: `stored ${other.address}, now ${given.join(", ")}`,
+        });
+      }
     }
     // Killed between a range's commit and its blocks' execution: those rollups run first.
     for (const entry of this.entries.values()) {
@@ -372,15 +240,7 @@ class MultiNodeImpl {
   }
 
   private writeEntry(entry: Entry): void {
-    const stored: StoredEntry = {
-      address: entry.address,
-      deploymentBlock: entry.deploymentBlock.toString(),
-      source: entry.source,
-      ...(entry.gasLimit === undefined ? {} : { gasLimit: entry.gasLimit.toString(), timestamp: entry.timestamp!.toString() }),
-      ...(entry.retired === undefined ? {} : { retired: { number: entry.retired.number.toString(), l1Block: entry.retired.l1Block.toString() } }),
-      queued: entry.queued.toString(),
-    };
-    this.env.registry.putSync(numberKey(entry.chainId), Buffer.from(JSON.stringify(stored), "utf8"));
+    writeEntry(this.env.registry, entry);
   }
 
   start(): void {
@@ -447,19 +307,19 @@ class MultiNodeImpl {
     const toHash = await l1BlockHash(this.l1, to);
     if (toHash === undefined) return true;
     const addresses = this.factory === undefined ? this.addresses : [...this.addresses, this.factory];
-    const logs = await this.getLogs(addresses, from, to);
+    const logs = await getFollowedLogs(this.l1, addresses, from, to);
     // Rollups created in this range may have advanced in it too: their part of it, scanned now.
     const created: Entry[] = [];
     for (let fresh = this.created(logs, created); fresh.length > 0; fresh = this.created(logs, created)) {
       const since = fresh.reduce((a, e) => (e.deploymentBlock < a ? e.deploymentBlock : a), to);
-      const more = await this.getLogs(
+      const more = await getFollowedLogs(this.l1, 
         fresh.map((e) => e.address),
         since,
         to,
       );
       logs.push(...more);
     }
-    await this.checkCanonical(logs, from, to, toHash, previous);
+    await checkCanonical(this.l1, logs, from, to, toHash, previous);
     await this.apply(logs, created, to, toHash, true);
     return to >= head;
   }
@@ -483,28 +343,6 @@ class MultiNodeImpl {
       fresh.push(entry);
     }
     return fresh;
-  }
-
-  private async getLogs(addresses: string[], from: bigint, to: bigint): Promise<RawLog[]> {
-    if (addresses.length === 0) return [];
-    return this.l1.send<RawLog[]>("eth_getLogs", [
-      { address: addresses, topics: [[topics().advanced, topics().retired, topics().queued, topics().created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
-    ]);
-  }
-
-  /** Every log's block is canonical, and the range's end and the previous checkpoint did not move (else a ScanRaceError: nothing written). */
-  private async checkCanonical(logs: RawLog[], from: bigint, to: bigint, toHash: string, previous: { number: bigint; hash: string }): Promise<void> {
-    const hashes = new Map<bigint, string>([[to, toHash]]);
-    for (const log of logs) {
-      const number = BigInt(log.blockNumber);
-      if (!hashes.has(number)) hashes.set(number, (await l1BlockHash(this.l1, number)) ?? "");
-      if (log.removed === true || hashes.get(number) !== log.blockHash.toLowerCase()) {
-        throw new ScanRaceError("An event's L1 block is no longer canonical", { l1Block: number, logBlockHash: log.blockHash });
-      }
-    }
-    if ((await l1BlockHash(this.l1, to)) !== toHash || (await l1BlockHash(this.l1, previous.number)) !== previous.hash) {
-      throw new ScanRaceError("L1 changed during the scan", { from, to });
-    }
   }
 
   /**
@@ -566,7 +404,7 @@ class MultiNodeImpl {
     for (let from = entry.deploymentBlock + 1n; from <= until; from += MAX_LOG_RANGE) {
       const to = from + MAX_LOG_RANGE - 1n < until ? from + MAX_LOG_RANGE - 1n : until;
       const toHash = (await l1BlockHash(this.l1, to))!;
-      await this.apply(await this.getLogs([entry.address], from, to), [], to, toHash, false);
+      await this.apply(await getFollowedLogs(this.l1, [entry.address], from, to), [], to, toHash, false);
     }
   }
 
@@ -607,7 +445,7 @@ class MultiNodeImpl {
       for (const key of [...this.env.node.l1Blocks.getKeys({ start: numberKey(ancestor.number + 1n) })]) this.env.node.l1Blocks.removeSync(key);
       writeL1Checkpoint(this.nodeCtx, ancestor.number, ancestor.hash);
     });
-    this.log(`L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
+    this.log(`multi-node: L1 reorg: L1 block ${checkpoint.number} replaced; back to L1 block ${ancestor.number}; ${unwound} rollups unwound`);
   }
 
   /** An L1 reorg unwound `chainId`'s blocks: their transactions to the option's callback and every listener (each failure said, none stops the others). */
@@ -657,98 +495,8 @@ class MultiNodeImpl {
   open(entry: Entry): Promise<Part> {
     if (entry.part !== undefined) return Promise.resolve(entry.part);
     if (entry.failed !== undefined) return Promise.reject(entry.failed);
-    entry.opening ??= this.make(entry).finally(() => (entry.opening = undefined));
+    entry.opening ??= makePart(this.partHost, entry).finally(() => (entry.opening = undefined));
     return entry.opening;
-  }
-
-  private async make(entry: Entry): Promise<Part> {
-    const store = this.env.rollup(entry.chainId);
-    const stored = readMeta<NodeIdentity>(store, "identity");
-    let genesis: GenesisConfig;
-    let identity: NodeIdentity;
-    const ctxOf = (g: GenesisConfig): NodeContext => ({
-      store,
-      l1: this.partL1,
-      rollup: entry.address,
-      genesis: g,
-      common: createL2Common(g.chainId),
-      blobs: this.blobs,
-      log: this.log,
-      stopping: () => this.stopped,
-    });
-    let ctx: NodeContext;
-    if (stored === undefined || (entry.genesis === undefined && entry.gasLimit === undefined)) {
-      const onL1 = await readRollupGenesis(this.l1, entry.address, entry.deploymentBlock);
-      if (onL1.chainId !== entry.chainId) throw new NodeConfigError("The rollup's CHAIN_ID is not the one it was registered with", { rollup: entry.address, registered: entry.chainId, onL1: onL1.chainId });
-      genesis = entry.genesis ?? defaultGenesis({ chainId: onL1.chainId, gasLimit: onL1.gasLimit, timestamp: onL1.timestamp });
-      const genesisDb = new BlockWriteDB();
-      const { header } = await writeGenesis(genesis, genesisDb);
-      if (bytesToHex(header.hash()) !== onL1.genesisHash) {
-        throw new GenesisMismatchError("The L2 genesis for this rollup is not the one it was deployed with (give its genesis in `rollups`)", {
-          rollup: entry.address,
-          chainId: entry.chainId,
-          onL1: onL1.genesisHash,
-          given: bytesToHex(header.hash()),
-        });
-      }
-      identity = {
-        schema: STORE_SCHEMA_VERSION,
-        l1ChainId: this.l1ChainId.toString(),
-        l1GenesisHash: (await l1BlockHash(this.l1, 0n))!,
-        rollup: entry.address,
-        deploymentBlock: entry.deploymentBlock.toString(),
-        deploymentBlockHash: (await l1BlockHash(this.l1, entry.deploymentBlock))!,
-        l2ChainId: genesis.chainId.toString(),
-        l2GenesisHash: onL1.genesisHash,
-      };
-      entry.gasLimit = onL1.gasLimit;
-      entry.timestamp = onL1.timestamp;
-      ctx = ctxOf(genesis);
-      if (stored === undefined) {
-        this.env.transaction(() => this.writeEntry(entry));
-        initialize(ctx, identity, header, genesisDb, entry.deploymentBlock);
-      } else {
-        checkIdentity(store.dir, stored, identity);
-        this.env.transaction(() => this.writeEntry(entry));
-      }
-    } else {
-      genesis = entry.genesis ?? defaultGenesis({ chainId: entry.chainId, gasLimit: entry.gasLimit!, timestamp: entry.timestamp! });
-      identity = stored;
-      if (entry.genesis !== undefined) {
-        const { header } = await writeGenesis(genesis, new BlockWriteDB());
-        if (bytesToHex(header.hash()) !== stored.l2GenesisHash) {
-          throw new GenesisMismatchError("The L2 genesis given for this rollup is not the one its chain was derived from", { rollup: entry.address, stored: stored.l2GenesisHash, given: bytesToHex(header.hash()) });
-        }
-      }
-      ctx = ctxOf(genesis);
-    }
-
-    const part: Part = { ctx, reorgCheck: false, node: undefined as never };
-    const pipeline = async (c: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void> = async () => {}, inUnwind?: (unwound: UnwoundBlock[]) => void): Promise<RunResult> => {
-      const reorgs: Reorg[] = [];
-      if (part.reorgCheck) {
-        const reorg = await unwindIfReorged(c, stages, inUnwind);
-        part.reorgCheck = false;
-        if (reorg !== undefined) {
-          reorgs.push(reorg);
-          await onReorg(reorg);
-        }
-      }
-      await stages.derive.execute({ checkpoint: stages.derive.checkpoint(), target: lastAdvance(c)?.number ?? 0n });
-      await stages.execute.execute({ checkpoint: stages.execute.checkpoint(), target: stages.derive.checkpoint() });
-      return { l1Head: this.l1Head, reorgs };
-    };
-    const nodeOptions: NodeOptions = {
-      rollup: entry.address,
-      dataDir: this.env.dir,
-      follow: false,
-      commitIntervalMs: this.options.commitIntervalMs ?? DEFAULT_COMMIT_POLICY.intervalMs,
-      onUnwoundTransactions: (txs, reorg) => this.handBack(entry.chainId, txs, reorg),
-      log: this.log,
-    };
-    part.node = runNode(ctx, nodeOptions, identity, this.finalityDepth, this.l1ChainId, { pipeline, followed: () => l1Checkpoint(this.nodeCtx) });
-    entry.part = part;
-    return part;
   }
 
   api(): MultiNode {

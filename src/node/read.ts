@@ -6,7 +6,7 @@ import type { BlockHeader } from "@ethereumjs/block";
 import { Capability, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { Address, createAddressFromString, type Account } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
-import { createEngineVM } from "../engine/apply.js";
+import { createEngineVM } from "../engine/vm.js";
 import { createL2Common } from "../engine/chain.js";
 import { WitnessMissingHeaderError } from "../engine/errors.js";
 import { splitTransactions } from "../engine/transactions.js";
@@ -16,7 +16,7 @@ import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
-import { BlockWriteDB, keyNumber, numberKey } from "./store.js";
+import { BlockWriteDB, keyNumber, missingTrieNodeError, numberKey } from "./store.js";
 import type { ChainLog, ChainReceipt } from "../rpc/view.js";
 
 /** A block of the node's chain. */
@@ -254,7 +254,8 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
     createEngineVM({
       common: createL2Common(ctx.genesis.chainId),
       // Writes of a call land in this throwaway layer, never in the store.
-      db: new BlockWriteDB(ctx.store.trie),
+      // A node the state refers to and the store lacks is a damaged store, never an empty account.
+      db: new BlockWriteDB(ctx.store.trie, undefined, missingTrieNodeError(ctx.store.dir)),
       stateRoot: record.header.stateRoot,
       ancestors: (n) => {
         const ancestor = n >= 0n && n <= number ? readBlockRecord(ctx, n) : undefined;

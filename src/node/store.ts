@@ -324,16 +324,27 @@ export interface MultiStore {
   failure(): StoreWriteError | undefined;
   corruption(): StoreCorruptError | undefined;
   close(): Promise<void>;
+  /**
+   * Set when the dir holds a single rollup's chain (a `startNode` dir: its tables unprefixed) and
+   * `openSingle` was given: that store, for `migrateSingleLayout` (migrate.ts) to move into this
+   * layout. Until then the dir is not marked as a many-rollup one.
+   */
+  readonly single?: NodeStore;
 }
 
-/** Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there). */
-export function openMultiStore(dir: string, options: { reset?: boolean } = {}): MultiStore {
+/**
+ * Opens (creating if need be) a store for many rollups in `dir` (`reset`: discard what was there).
+ * A dir of a single rollup's chain is refused with `DataDirMismatchError`, unless `openSingle`
+ * (then `single` holds it, to migrate).
+ */
+export function openMultiStore(dir: string, options: { reset?: boolean; openSingle?: boolean } = {}): MultiStore {
   const env = openEnv(dir, options);
-  if (env.tables.meta.getBinary("identity") !== undefined) {
+  const isSingle = env.tables.meta.getBinary("identity") !== undefined;
+  if (isSingle && options.openSingle !== true) {
     void env.close();
     throw new DataDirMismatchError("The data dir holds a single rollup's chain (a `startNode` dir): give another dir, or reset it", { dataDir: env.dir });
   }
-  if (env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
+  if (!isSingle && env.tables.meta.getBinary(MULTI_LAYOUT_KEY) === undefined) env.transaction(() => env.tables.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi")));
   const view = (chainId: bigint): NodeStore => {
     const prefix = numberKey(chainId);
     const tables = Object.fromEntries(
@@ -342,7 +353,8 @@ export function openMultiStore(dir: string, options: { reset?: boolean } = {}): 
     tables.meta = prefixedMeta(env.tables.meta, `${chainId}:`);
     return { ...tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} };
   };
-  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close };
+  const single = isSingle ? { ...env.tables, dir: env.dir, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: async () => {} } : undefined;
+  return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close, ...(single === undefined ? {} : { single }) };
 }
 
 /**
@@ -469,6 +481,19 @@ export function writeMeta(store: NodeStore, key: string, value: unknown): void {
   store.meta.putSync(key, Buffer.from(JSON.stringify(value), "utf8"));
 }
 
+/** keccak256(RLP("")), the root of an empty trie, as a trie database key. */
+const EMPTY_TRIE_ROOT_KEY = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+/** Keys a stored state refers to: a node's hash, or a code's (`c` ‖ hash). */
+const STORED_KEY = /^(63)?[0-9a-f]{64}$/;
+
+/**
+ * The error for a trie node or code a stored state refers to and the store lacks: the store is
+ * damaged (a node is never deleted), and the read must fail rather than find an empty account.
+ */
+export function missingTrieNodeError(dir: string): (key: string) => StoreCorruptError {
+  return (key) => new StoreCorruptError(path.join(dir, "data.mdb"), "a state trie node the state refers to is missing", { table: "trie", key: `0x${key}` });
+}
+
 /**
  * The trie database one block executes on: reads go to the pending writes, then to the store;
  * writes are held in memory until the block has re-executed to what L1 recorded, then go to disk
@@ -479,15 +504,21 @@ export class BlockWriteDB implements DB<string, Uint8Array> {
 
   /**
    * Without a table, a fresh state (the genesis) is built in memory. `below`: writes of earlier
-   * blocks not yet committed, read before the table.
+   * blocks not yet committed, read before the table. `missing`: the error for a trie node or code
+   * a stored state refers to and the table lacks (see {@link missingTrieNodeError}); without it
+   * such a read is undefined, which ethereumjs's trie takes for an empty account or slot.
    */
   constructor(
     private readonly trie?: BinaryTable,
     private readonly below?: Map<string, Uint8Array>,
+    private readonly missing?: (key: string) => Error,
   ) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
+    const value = this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
+    // The empty trie's root is never stored: ethereumjs asks for it and expects nothing.
+    if (value === undefined && this.missing !== undefined && key !== EMPTY_TRIE_ROOT_KEY && STORED_KEY.test(key)) throw this.missing(key);
+    return value;
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {

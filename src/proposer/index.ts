@@ -33,6 +33,7 @@ export {
   BlockTooLargeForL1Error,
   LostRaceError,
   L1_TRANSACTION_GAS_CAP,
+  executeGasRoom,
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";

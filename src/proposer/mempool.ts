@@ -455,7 +455,8 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
         const entry = sender.txs.get(nonce);
         // Below the base fee, it and what follows wait for the fee to come down.
         if (entry === undefined || entry.feeCap < baseFee) break;
-        if (!chain.includedAt(entry.hash) !== undefined) run.push(entry);
+        // Included by a block the pool has not synced with yet: not offered again (its successors are).
+        if (chain.includedAt(entry.hash) === undefined) run.push(entry);
       }
       if (run.length > 0) runs.push(run);
     }

@@ -16,7 +16,7 @@ import { MARKET_ORACLE_PREFIX_BYTES } from "../precompile/market-oracle.js";
 import type { ExecutePricing } from "../precompile/shim.js";
 import { encodeExecuteInput } from "../precompile/codec.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { executeFee } from "../sdk/execute-market.js";
+import { executeFee, pricingOf, readExecuteMarket, type ExecuteMarketView } from "../sdk/execute-market.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 import { encodeDelivery } from "../bridge/messages.js";
 import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
@@ -274,6 +274,12 @@ export interface ProposeOptions {
   witness?: "blobs" | "calldata";
   /** The most gas one L1 transaction may use (default: EIP-7825's 2^24; raise it on a pre-Osaka L1). */
   l1GasCap?: bigint;
+  /**
+   * EXECUTE's market as the L1 reports it (default: read at `pending`, `readExecuteMarket`): it
+   * decides what bounds a block's L2 gas — the L1 cap under 1:1 pricing, the rollup's gas limit
+   * and the market's cumulative limit under the market.
+   */
+  market?: ExecuteMarketView;
 }
 
 /** What the trimming aims below the cap: the witness of a prefix is estimated, not known. */
@@ -285,9 +291,12 @@ const MAX_FIT_ATTEMPTS = 6;
  * Builds the largest next block whose `advance` fits in one L1 transaction, out of `transactions`
  * taken in order (a prefix, so each sender's nonces stay in sequence):
  *
- * 1. candidates up to the L2 block gas limit (by gas limit) and up to what the L1 cap could
- *    carry at best (each transaction's minimum gas and its bytes, priced as advance prices them);
- * 2. build; measure the L1 gas bound (`advanceGasLimit`) and, with blobs, the blob count;
+ * 1. candidates up to the L2 block gas limit (by gas limit: a genesis parameter) and up to what
+ *    the L1 cap could carry at best (each transaction's bytes, and under 1:1 pricing its minimum
+ *    gas, priced as advance prices them);
+ * 2. build; measure the L1 gas bound (`advanceGasLimit`, with the pricing in force), with blobs
+ *    the blob count, and under EXECUTE's market the block's gas used against what the market's
+ *    cumulative limit leaves ({@link executeGasRoom});
  * 3. too large: keep the prefix the measurement says fits, rebuild, measure again.
  *
  * Transactions the builder could not apply are in `block.skipped` (the caller decides what to
@@ -310,8 +319,13 @@ export async function buildFittingBlock(
   const delivery = options.delivery ?? (await deliveryFor(options, anchor));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   const blobs = (options.dataAvailability ?? "blobs") === "blobs";
+  const market = options.market ?? (await readExecuteMarket(options.provider));
+  const pricing = pricingOf(market);
+  // Under the market the block's gas used must also fit what its cumulative limit leaves (issue
+  // 17 item 2: that, not the L1 cap, bounds a block); under 1:1 pricing the L1 cap does.
+  const room = executeGasRoom(market, options.transactions[0]?.gasLimit ?? 0n);
   // The delivery takes its gas first; the transactions get what it leaves (never dropped for it).
-  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit - deliveryGasBound(delivery), cap, blobs);
+  const { candidates, deferred } = preselect(options.transactions, chainHead(chain).gasLimit - deliveryGasBound(delivery), cap, blobs, pricing);
 
   let transactions = candidates;
   const skipped: BuiltBlock["skipped"] = [];
@@ -320,44 +334,69 @@ export async function buildFittingBlock(
     skipped.push(...block.skipped);
     const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
     const data = layout.blobs;
-    const bound = advanceGasLimit(executeInputOf(block.input, layout));
+    const bound = advanceGasLimit(executeInputOf(block.input, layout), undefined, pricing);
     const blobCount = data?.length ?? 0;
-    if (bound <= cap && blobCount <= MAX_BLOBS_PER_TRANSACTION) {
+    const overMarket = room !== undefined && block.header.gasUsed > room;
+    const overL1 = bound > cap || blobCount > MAX_BLOBS_PER_TRANSACTION;
+    if (!overL1 && !overMarket) {
       return { block: { ...block, skipped }, anchor, delivery, deferred, blobs: data, witnessInBlobs: layout.witnessInBlobs, l1GasBound: bound };
     }
     const included = block.transactions;
     if ((included.length <= 1 && delivery.delivery === undefined) || included.length === 0 || attempt >= MAX_FIT_ATTEMPTS) {
       const first = included[0];
-      throw new BlockTooLargeForL1Error("advance() would exceed the L1 transaction gas cap (EIP-7825)", {
+      throw new BlockTooLargeForL1Error(overL1 ? "advance() would exceed the L1 transaction gas cap (EIP-7825)" : "The block's gas used exceeds what EXECUTE's cumulative limit leaves in the L1 block", {
         ...(first === undefined ? {} : { hash: bytesToHex(first.hash()) }),
         gasLimit: bound,
         cap,
+        ...(room === undefined ? {} : { gasUsed: block.header.gasUsed, executeGasRoom: room }),
         blobs: blobCount,
         transactions: included.length,
         delivery: delivery.delivery !== undefined,
         witnessBytes: block.input.witness.length,
       });
     }
-    const keep = included.length === 1 ? 0 : fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs);
+    const l1Keep = !overL1 ? included.length : included.length === 1 ? 0 : fittingPrefix(block, data?.length, cap, blobs, layout.witnessInBlobs, pricing);
+    const keep = overMarket ? Math.min(l1Keep, gasPrefix(block, room!)) : l1Keep;
     deferred.unshift(...included.slice(keep));
     transactions = included.slice(0, keep);
   }
 }
 
 /**
+ * The L2 gas a block may use under EXECUTE's market (issue 17, item 2): what the market's
+ * cumulative limit leaves in the L1 block the advance lands in. When that cannot hold even the
+ * first candidate's gas limit, the next L1 block's full limit: the block then waits for it (the
+ * market refuses it until then, and the proposer retries), rather than going out empty.
+ * Undefined under 1:1 pricing, where the L2 gas is L1 gas and the L1 cap bounds it.
+ */
+export function executeGasRoom(market: ExecuteMarketView, firstGasLimit: bigint): bigint | undefined {
+  if (pricingOf(market) === "l1-gas") return undefined;
+  const room = market.limit > market.usedInBlock ? market.limit - market.usedInBlock : 0n;
+  return room >= firstGasLimit ? room : market.limit;
+}
+
+/** How many of the block's transactions (a prefix) keep its gas used (the delivery's with theirs) within `room`. */
+function gasPrefix(block: BuiltBlock, room: bigint): number {
+  let keep = 0;
+  while (keep < block.receipts.length && block.deliveryGasUsed + block.receipts[keep]!.cumulativeBlockGasUsed <= room) keep++;
+  return keep;
+}
+
+/**
  * Candidates in order while the block's L2 gas limit holds them all (so the builder never has
  * to leave one out for want of room) and while the least L1 gas they could need still fits:
- * each adds at least its minimum gas to EXECUTE's formula, and its bytes to the input (and, in
- * calldata, to the L1 transaction's data).
+ * each adds its bytes to the input (and, in calldata, to the L1 transaction's data), and under
+ * 1:1 pricing at least its minimum gas to EXECUTE's formula (under the market the L2 gas is
+ * paid in ETH, not in L1 gas).
  */
-function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap: bigint, blobs: boolean): { candidates: TypedTransaction[]; deferred: TypedTransaction[] } {
+function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap: bigint, blobs: boolean, pricing: ExecutePricing): { candidates: TypedTransaction[]; deferred: TypedTransaction[] } {
   const perByte = blobs ? 0n : EXECUTE_INPUT_BYTE_GAS + CALLDATA_GAS_PER_NONZERO_BYTE;
-  let l1 = advanceGasLimit(emptyInput());
+  let l1 = advanceGasLimit(emptyInput(), undefined, pricing);
   let l2 = 0n;
   let count = 0;
   for (const tx of transactions) {
     l2 += tx.gasLimit;
-    l1 += tx.getMinimumGasLimit() + perByte * BigInt(tx.serialize().length);
+    l1 += (pricing === "l1-gas" ? tx.getMinimumGasLimit() : 0n) + perByte * BigInt(tx.serialize().length);
     if (l2 > blockGasLimit || l1 > cap) break;
     count++;
   }
@@ -369,7 +408,7 @@ function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap:
  * from the receipts, its bytes, and its share of the witness (the one estimate), under 98 % of
  * the cap; with blobs, its share of the blobs under the limit.
  */
-function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean, witnessInBlobs: boolean): number {
+function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean, witnessInBlobs: boolean, pricing: ExecutePricing): number {
   const n = block.transactions.length;
   const sizes = block.transactions.map((tx) => tx.serialize().length);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
@@ -389,7 +428,7 @@ function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bi
       blobVersionedHashes: Array.from({ length: Math.max(blobsNeeded, blobs ? 1 : 0) }, () => new Uint8Array(32)),
       witness: witnessInBlobs ? new Uint8Array(0) : new Uint8Array(Math.ceil(block.input.witness.length * (k / n))),
     };
-    if (advanceGasLimit(input) > target) break;
+    if (advanceGasLimit(input, undefined, pricing) > target) break;
     keep = k;
   }
   return Math.max(keep, 1);

@@ -179,7 +179,10 @@ export function createProposer(options: ProposerOptions): Proposer {
           const alone = candidates.find((tx) => bytesToHex(tx.hash()) === hash);
           if (alone !== undefined && transactions === 1 && delivery !== true) {
             // It was built alone on the head (no delivery with it) and does not fit in one L1 transaction: it never will.
-            const reason = `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
+            const { executeGasRoom, gasUsed } = error.details as { executeGasRoom?: bigint; gasUsed?: bigint };
+            const reason = executeGasRoom !== undefined && gasUsed !== undefined && gasUsed > executeGasRoom
+              ? `its block would use ${gasUsed} L2 gas, above the ${executeGasRoom} EXECUTE's cumulative limit allows in one L1 block`
+              : `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
             return { kind: "dropped", dropped: drop(alone, reason) };
           }
           // Too large with others (or with a delivery): fewer next time, none dropped.

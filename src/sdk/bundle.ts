@@ -30,7 +30,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { createL2Common, PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { ExecuteInput } from "../engine/types.js";
-import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
+import { executeFeeFor, pricingOf, readExecuteMarket } from "./execute-market.js";
 import {
   advanceGasLimit,
   buildFittingBlock,
@@ -45,6 +45,7 @@ import {
   type FittedBlock,
   type L1Anchor,
 } from "../proposer/propose.js";
+import type { ExecutePricing } from "../precompile/shim.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { parseSentMessages } from "./bridge.js";
@@ -246,6 +247,11 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
   const assertionProofs: StorageProof[] = [];
   /** Per leg: its advance call's pieces, and the forward calls right after it. */
   const legCalls: { forwardCalls: BundleCall[]; forwardGas: bigint }[] = [];
+  // EXECUTE's market (docs/execute.md, "Gas market"): it prices every advance, and under it the
+  // legs share one L1 block's cumulative L2 gas limit, so each leg is built in what the earlier
+  // ones leave (issue 17, item 2: the L2 gas, not the L1 cap, bounds a block).
+  const market = await readExecuteMarket(provider);
+  let l2GasUsed = 0n;
 
   for (const [j, leg] of legs.entries()) {
     const address = addresses[j]!;
@@ -262,8 +268,10 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
       l1GasCap: cap,
       transactions,
       anchor,
+      market: { ...market, usedInBlock: market.usedInBlock + l2GasUsed },
       ...(delivery === undefined ? {} : { delivery }),
     });
+    l2GasUsed += fitted.block.header.gasUsed;
     if (fitted.block.skipped.length > 0 || fitted.deferred.length > 0) {
       const skipped = fitted.block.skipped[0];
       throw new BundleBuildError("A leg's transaction could not be included in its block", {
@@ -318,8 +326,15 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
   }
   const sidecar = allBlobs.length === 0 ? undefined : makeSidecar(allBlobs);
 
-  // EXECUTE's fee of each advance (docs/execute.md, "Gas market"): the bundle's value is their sum.
-  const market = await readExecuteMarket(provider);
+  if (pricingOf(market) === "market" && market.usedInBlock + l2GasUsed > market.limit) {
+    throw new BundleTooLargeError("The legs' L2 gas exceeds what EXECUTE's cumulative limit leaves in this L1 block", {
+      gasUsed: l2GasUsed,
+      usedInBlock: market.usedInBlock,
+      limit: market.limit,
+      legs: legs.length,
+    });
+  }
+  // EXECUTE's fee of each advance: the bundle's value is their sum.
   const calls: BundleCall[] = [];
   let innerGas = 0n;
   for (const [j, leg] of prepared.entries()) {
@@ -334,7 +349,7 @@ export async function prepareBundle(options: BundleOptions): Promise<PreparedBun
       data = rollupInterface.encodeFunctionData("advance", [claim, block.input.transactions, block.input.witness, block.input.messages]);
     }
     calls.push({ target: leg.address, data, value: executeFeeFor(market, block.header.gasUsed), label: `advance ${leg.address} to L2 block ${block.header.number}` });
-    innerGas += innerCallGas(advanceCallGas(leg.input, data));
+    innerGas += innerCallGas(advanceCallGas(leg.input, data, pricingOf(market)));
     calls.push(...legCalls[j]!.forwardCalls);
     innerGas += legCalls[j]!.forwardGas;
   }
@@ -492,9 +507,9 @@ const FORWARD_FIXED_GAS = 200_000n;
 const ASSERT_FIXED_GAS = 40_000n;
 
 /** `advance`'s own need inside the bundle: its bound as a whole transaction, less that transaction's base and calldata (priced once for the bundle). */
-function advanceCallGas(input: ExecuteInput, data: string): bigint {
+function advanceCallGas(input: ExecuteInput, data: string, pricing: ExecutePricing): bigint {
   const bytes = hexToBytes(data as `0x${string}`);
-  return advanceGasLimit(input, bytes) - TRANSACTION_BASE_GAS - calldataGas(bytes).standard;
+  return advanceGasLimit(input, bytes, pricing) - TRANSACTION_BASE_GAS - calldataGas(bytes).standard;
 }
 
 /** A forward's need: fixed work, its proof nodes, its message's data hashed, copied and logged twice. */

@@ -18,7 +18,7 @@ import {
   type BuiltBlock,
   type L2Chain,
 } from "../../src/engine/index.js";
-import { createEngineVM } from "../../src/engine/apply.js";
+import { createEngineVM } from "../../src/engine/vm.js";
 import { blake2fPrecompile } from "../../src/engine/blake2f.js";
 import { anchorCommitment, encodeDelivery, L1_MESSAGE_TUPLE, type L1Message } from "../../src/bridge/messages.js";
 import { anchorPrecompileLoopCode, g2AddInput, MEMORY_GROWTH_CODE, offSubgroupCases, precompileCases } from "../../bench/precompile-inputs.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { EVM } from "@ethereumjs/evm";
 import { bytesToBigInt, bytesToHex, createAddressFromString, setLengthLeft } from "@ethereumjs/util";
 import { getCreateAddress, Interface } from "ethers";
-import { createEngineVM } from "../../src/engine/apply.js";
+import { createEngineVM } from "../../src/engine/vm.js";
 import {
   appendBlock,
   buildBlock,

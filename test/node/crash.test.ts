@@ -6,7 +6,7 @@ import { createL2Common, devGenesis, type L2Chain } from "../../src/engine/index
 import { splitTransactions } from "../../src/engine/transactions.js";
 import { startNode } from "../../src/node/index.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
-import { numberKey, openNodeStore, readMeta } from "../../src/node/store.js";
+import { numberKey, openMultiStore, readMeta } from "../../src/node/store.js";
 import { deployRollup } from "../../src/sdk/index.js";
 import { bytesToHex } from "../../src/shared/bytes.js";
 import { devGenesisFile, seeded, spawnNode, startHardhatNode, propose, tempDir, transfers } from "./helpers.js";
@@ -23,7 +23,8 @@ const KILLS = 12;
  * before it. Returns the head.
  */
 async function checkBlockBoundary(dataDir: string, reference: { hash: string; stateRoot: string }[], chainId: bigint): Promise<bigint> {
-  const store = openNodeStore(dataDir);
+  const env = openMultiStore(dataDir);
+  const store = env.rollup(chainId);
   try {
     const common = createL2Common(chainId);
     const executed = BigInt(readMeta<string>(store, "checkpoint:execute") ?? "-1");
@@ -49,7 +50,7 @@ async function checkBlockBoundary(dataDir: string, reference: { hash: string; st
     expect(store.payloads.getBinary(numberKey(derived + 1n)), "nothing above the derive checkpoint").to.equal(undefined);
     return executed;
   } finally {
-    await store.close();
+    await env.close();
   }
 }
 

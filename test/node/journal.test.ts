@@ -87,7 +87,7 @@ describe("node: kill -9 under load loses no acknowledged transaction", function 
 });
 
 describe("node: the mempool journal follows the pool", function () {
-  it("keeps exactly the pool's transactions through adds, a replacement and an eviction, listing the pool only when one left it", async function () {
+  it("keeps exactly the pool's transactions through adds, a replacement and an eviction, walking the journal only when one left the pool", async function () {
     const { createL2Chain } = await import("../../src/engine/index.js");
     const { createMempool } = await import("../../src/proposer/index.js");
     const { openNodeStore } = await import("../../src/node/store.js");
@@ -97,8 +97,9 @@ describe("node: the mempool journal follows the pool", function () {
     const store = openNodeStore(tempDir());
     try {
       const pool = createMempool(chain, { maxTransactions: 3 });
-      let listings = 0;
-      const counted = { ...pool, pending: () => (listings++, pool.pending()) };
+      // Every walk of the journal asks the pool where each transaction stands.
+      let walks = 0;
+      const counted = { ...pool, status: (hash: string) => (walks++, pool.status(hash)) };
       const mempool = journaledMempool(counted, transactionJournal(store));
       const [a, b, c, d] = devAccounts().map((account) => new Wallet(account.privateKey));
       const sign = (wallet: Wallet, nonce: number, tip: bigint) =>
@@ -107,7 +108,7 @@ describe("node: the mempool journal follows the pool", function () {
       const inPool = () => [...pool.pending(), ...pool.queued()].map((tx) => "0x" + Buffer.from(tx.hash()).toString("hex")).sort();
 
       for (const [wallet, tip] of [[a!, 1n], [b!, 2n], [c!, 3n]] as const) await mempool.add(await sign(wallet, 0, tip * 10n ** 9n));
-      expect(listings, "plain adds do not list the pool").to.equal(0);
+      expect(walks, "plain adds do not walk the journal").to.equal(0);
       expect(journaled()).to.deep.equal(inPool()).and.have.length(3);
 
       // A replacement (same sender and nonce, fees +10 %): the replaced one leaves the journal.
@@ -116,7 +117,7 @@ describe("node: the mempool journal follows the pool", function () {
       // The pool is full (3): a better-paying newcomer evicts the cheapest, which leaves the journal.
       await mempool.add(await sign(d!, 0, 9n * 10n ** 9n));
       expect(journaled()).to.deep.equal(inPool()).and.have.length(3);
-      expect(listings).to.equal(2);
+      expect(walks, "a replacement and an eviction walk it").to.be.above(0);
     } finally {
       await store.close();
     }

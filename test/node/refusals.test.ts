@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { createL2Common, devGenesis } from "../../src/engine/index.js";
 import { DataDirInUseError, DataDirMismatchError, DerivationMismatchError, GenesisMismatchError, L1ChangedError, startNode, StoreCorruptError } from "../../src/node/index.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
-import { BlockWriteDB, numberKey, openNodeStore } from "../../src/node/store.js";
+import { BlockWriteDB, numberKey, openMultiStore } from "../../src/node/store.js";
 import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
 
 describe("node: refuses to diverge or mix chains", function () {
@@ -30,7 +30,8 @@ describe("node: refuses to diverge or mix chains", function () {
     // key of the honest leaf (a corrupted store: the node never re-hashes what it reads).
     const [next] = await transfers(l1.chain, 1);
     const victim = next!.to!.bytes;
-    const store = openNodeStore(dataDir);
+    const env = openMultiStore(dataDir);
+    const store = env.rollup(l1.chain.genesis.chainId);
     const common = createL2Common(l1.chain.genesis.chainId);
     const head = decodeBlockRecord(store.blocks.getBinary(numberKey(3))!, common).header;
     const trie = new MerklePatriciaTrie({ db: new BlockWriteDB(store.trie), root: head.stateRoot, useKeyHashing: true, common });
@@ -40,7 +41,7 @@ describe("node: refuses to diverge or mix chains", function () {
     account.balance += 1n;
     leaf.value(account.serialize());
     store.transaction(() => store.trie.putSync(Buffer.from(honestKey), leaf.serialize()));
-    await store.close();
+    await env.close();
 
     const { block } = await propose(l1, [next!]);
     const expected = bytesToHex(block.header.stateRoot);

@@ -39,4 +39,30 @@ describe("node: serveNode with a mempool of its own", function () {
       await node.stop();
     }
   });
+
+  it("is the many-rollup server over a set of one: the rollup at /, at /rollup/<chainId> (with rollup_list) and any path; another chain id is a 404", async function () {
+    const l1 = await l1WithRollup();
+    const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, dataDir: tempDir(), follow: false });
+    const rpc = await serveNode(node, { port: 0 });
+    const chainId = l1.chain.genesis.chainId;
+    const post = (path: string, method: string) =>
+      fetch(rpc.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: [] }) });
+    try {
+      const hex = "0x" + chainId.toString(16);
+      for (const path of ["/", `/rollup/${chainId}`, "/any/path"]) {
+        const answer = await post(path, "eth_chainId");
+        expect(answer.status, path).to.equal(200);
+        expect(((await answer.json()) as { result: string }).result, path).to.equal(hex);
+      }
+      const listed = ((await (await post(`/rollup/${chainId}`, "rollup_list")).json()) as { result: unknown }).result;
+      expect(listed).to.deep.equal([{ chainId: hex, address: l1.address.toLowerCase(), url: `${rpc.url}/rollup/${chainId}` }]);
+      expect(await (await fetch(`${rpc.url}/rollups`)).json()).to.deep.equal({ rollups: listed });
+      const other = await post(`/rollup/${chainId + 1n}`, "eth_chainId");
+      expect(other.status).to.equal(404);
+      expect(((await other.json()) as { error: { message: string } }).error.message).to.equal(`no chain is served at /rollup/${chainId + 1n}`);
+    } finally {
+      await rpc.close();
+      await node.stop();
+    }
+  });
 });

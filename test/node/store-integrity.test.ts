@@ -5,6 +5,10 @@ import path from "node:path";
 import { devAccounts, devGenesis, type L2Chain } from "../../src/engine/index.js";
 import { startNode } from "../../src/node/index.js";
 import { encodeBlockRecord } from "../../src/node/records.js";
+import { BlockWriteDB, openNodeStore } from "../../src/node/store.js";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { hexToBytes, ValueEncoding } from "@ethereumjs/util";
+import { keccak256 } from "../../src/engine/crypto.js";
 import { deployRollup } from "../../src/sdk/index.js";
 import { devGenesisFile, propose, spawnNode, startHardhatNode, tempDir, transfers } from "./helpers.js";
 
@@ -108,6 +112,9 @@ describe("node: a damaged store is an error, never a wrong answer or a crash sig
         if (block !== undefined) expect(JSON.stringify({ hash: block!.hash, stateRoot: block!.stateRoot }), `block ${n}`).to.equal(reference.blocks[n]);
         const balance = (await call("eth_getBalance", [WATCHED, `0x${n.toString(16)}`])) as string | undefined;
         if (balance !== undefined) expect(BigInt(balance).toString(), `balance at ${n}`).to.equal(reference.balances[n]);
+        // A call reads the sender's account too: it must not run on an empty one.
+        const called = await call("eth_call", [{ from: WATCHED, to: WATCHED, value: "0x1" }, `0x${n.toString(16)}`]);
+        if (called !== undefined) expect(called, `eth_call at ${n}`).to.equal("0x");
       }
     } finally {
       if (exit === undefined) node.child.kill("SIGKILL");
@@ -157,6 +164,24 @@ describe("node: a damaged store is an error, never a wrong answer or a crash sig
     const { refusedAtStart, corruptAnswers } = await runDamaged(dir);
     expect(refusedAtStart).to.equal(false);
     expect(corruptAnswers, "block 2 and the state at it are refused").to.be.at.least(1);
+  });
+
+  it("a state trie node deleted from the store: eth_getBalance and eth_call at the blocks whose state needs it say the store is corrupt (and --reset), never a balance of 0", async function () {
+    const dir = copy();
+    const store = openNodeStore(dir);
+    const head = BigInt(reference.blocks.length - 1);
+    const stateRoot = Buffer.from((JSON.parse(reference.blocks[Number(head)]!) as { stateRoot: string }).stateRoot.slice(2), "hex");
+    // The leaf that holds the watched account in the head's state: the node the campaign's page flip took.
+    const trie = new MerklePatriciaTrie({ db: new BlockWriteDB(store.trie), root: stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes });
+    const { node, stack } = await trie.findPath(keccak256(hexToBytes(WATCHED as `0x${string}`)));
+    expect(node, "the watched account is in the head's state").to.not.equal(null);
+    const leaf = Buffer.from(keccak256(stack.at(-1)!.serialize()));
+    expect(store.trie.getBinary(leaf), "the leaf is stored under its hash").to.not.equal(undefined);
+    store.transaction(() => store.trie.removeSync(leaf));
+    await store.close();
+    const { refusedAtStart, corruptAnswers } = await runDamaged(dir);
+    expect(refusedAtStart).to.equal(false);
+    expect(corruptAnswers, "the balance and the call at the head are refused").to.be.at.least(2);
   });
 
 });

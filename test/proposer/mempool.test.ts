@@ -180,6 +180,17 @@ describe("proposer: mempool", function () {
     expect(await mempool.nextNonce(alice.address)).to.equal(2n);
   });
 
+  it("never offers a transaction the chain already includes, even before sync() has caught up with the block", async function () {
+    const first = await mempool.add(await sign(chain, alice, { nonce: 0 }));
+    const second = await mempool.add(await sign(chain, alice, { nonce: 1 }));
+    // The block lands (this pool's own transaction, built elsewhere) while the pool has not synced yet.
+    await appendBlockOf(chain, [Buffer.from((await sign(chain, alice, { nonce: 0 })).slice(2), "hex")]);
+    expect(hashes(mempool), "the included one is not offered; its successor is").to.deep.equal([second]);
+    await mempool.sync();
+    expect(hashes(mempool)).to.deep.equal([second]);
+    expect(mempool.status(first).status).to.not.equal("pending");
+  });
+
   it("a dropped transaction leaves its sender's later ones queued behind the gap; a new one can fill it", async function () {
     const first = await mempool.add(await sign(chain, alice, { nonce: 0 }));
     const second = await mempool.add(await sign(chain, alice, { nonce: 1 }));

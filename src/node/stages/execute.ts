@@ -1,7 +1,8 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import { createContractAddress } from "@ethereumjs/util";
 import { keccak256 } from "../../engine/crypto.js";
-import { applyBlockBody, createEngineVM, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
+import { applyBlockBody, sealHeader, type ApplyResult, type BlockEnv } from "../../engine/apply.js";
+import { createEngineVM } from "../../engine/vm.js";
 import { createL2Common } from "../../engine/chain.js";
 import { WitnessMissingHeaderError } from "../../engine/errors.js";
 import { prefetchSenders } from "../../engine/senders.js";
@@ -10,7 +11,7 @@ import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
 import path from "node:path";
 import { DerivationMismatchError, StoreCorruptError } from "../errors.js";
 import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type BlockRecord, type StoredReceipt } from "../records.js";
-import { BlockWriteDB, commitTrieWrites, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
+import { BlockWriteDB, commitTrieWrites, missingTrieNodeError, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput, type UnwoundBlock } from "../stage.js";
 
 /** The execute checkpoint: the node's L2 head. */
@@ -118,7 +119,8 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
 
     const common = createL2Common(ctx.genesis.chainId); // one per VM (PITFALLS)
     // This block's nodes go to a layer over the batch's: merged once verified, dropped on a mismatch.
-    const db = new BlockWriteDB(ctx.store.trie, batch.db.pending);
+    // A node the parent state refers to and the store lacks: a damaged store, not a mismatch with L1.
+    const db = new BlockWriteDB(ctx.store.trie, batch.db.pending, missingTrieNodeError(ctx.store.dir));
     const vm = await createEngineVM({
       common,
       db,

@@ -7,7 +7,8 @@
 import { createBlock } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 import { runTx, type VM } from "@ethereumjs/vm";
-import { applyBlockBody, createEngineVM, type BlockEnv } from "../../engine/apply.js";
+import { applyBlockBody, type BlockEnv } from "../../engine/apply.js";
+import { createEngineVM } from "../../engine/vm.js";
 import { createL2Common } from "../../engine/chain.js";
 import { WitnessMissingHeaderError } from "../../engine/errors.js";
 import { EngineStateManager } from "../../engine/state-manager.js";

@@ -1,0 +1,17 @@
+/**
+ * The engine's VM: an L2 EVM over a trie database at a state root, serving EXECUTE at 0x…0101
+ * as the L2 does (nested.ts). The one place that puts `execute` into the precompile, so neither
+ * apply.ts nor nested.ts imports execute.ts (no module circle, also no dynamic one).
+ */
+import type { VM } from "@ethereumjs/vm";
+import { createEngineVMWith, type EngineVMOptions } from "./apply.js";
+import { execute } from "./execute.js";
+import { nestedExecutePrecompile } from "./nested.js";
+
+export type { EngineVMOptions } from "./apply.js";
+
+/** A VM over a trie database at a given state root, with BLOCKHASH served by `ancestors` and EXECUTE below `MAX_EXECUTE_NESTING`. */
+export function createEngineVM(options: EngineVMOptions): Promise<VM> {
+  // EXECUTE inside the L2 (docs/nested.md): an L2 transaction verifies a child rollup's block.
+  return createEngineVMWith(options, [nestedExecutePrecompile(options.nestingDepth ?? 0, execute)]);
+}
