@@ -1,6 +1,6 @@
 import { hexToBytes } from "@ethereumjs/util";
 import { AbiCoder, Interface, keccak256, Wallet, zeroPadValue } from "ethers";
-import { buildBlock, createL2Chain, devGenesis, devAccounts, type BuiltBlock, type GenesisAccount, type L2Chain } from "../src/engine/index.js";
+import { buildBlock, createL2Chain, devGenesis, devAccounts, type BuildOptions, type BuiltBlock, type GenesisAccount, type L2Chain } from "../src/engine/index.js";
 import { loadArtifact } from "../src/shared/artifacts.js";
 
 /** Where the benchmark token lives in the bench genesis. */
@@ -139,7 +139,7 @@ export const storageWorkload: Workload = {
 };
 
 /** Builds the next block of `chain` from `transactions` with fixed header choices. */
-export async function buildBench(chain: L2Chain, transactions: Uint8Array[]): Promise<BuiltBlock> {
+export async function buildBench(chain: L2Chain, transactions: BuildOptions["transactions"]): Promise<BuiltBlock> {
   const built = await buildBlock(chain, {
     transactions,
     timestamp: 1_800_000_000n,

@@ -129,6 +129,8 @@ export interface SkippedTransaction {
 export interface ApplyResult {
   /** The transactions that are in the block (in build mode, the ones that applied). */
   included: TypedTransaction[];
+  /** Their canonical encodings, as in the transactions root (the builder puts them in the EXECUTE input). */
+  includedBytes: Uint8Array[];
   /** Build mode only: transactions left out, with the reason. */
   skipped: SkippedTransaction[];
   receipts: TxReceipt[];
@@ -267,10 +269,12 @@ export async function applyBlockBody(
     receipts.map((receipt, i) => encodeReceipt(receipt, included[i]!.type)),
     slice,
   );
-  const transactionsRoot = await trieRoot(vm.common, included.map((tx) => tx.serialize()), slice);
+  const includedBytes = included.map((tx) => tx.serialize());
+  const transactionsRoot = await trieRoot(vm.common, includedBytes, slice);
   const stateRoot = await vm.stateManager.getStateRoot();
   return {
     included,
+    includedBytes,
     skipped,
     receipts,
     gasUsed,

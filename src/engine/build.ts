@@ -1,7 +1,8 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
-import type { TypedTransaction } from "@ethereumjs/tx";
+import type { Common } from "@ethereumjs/common";
+import { TransactionType, type TypedTransaction } from "@ethereumjs/tx";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { createL2Common } from "./chain.js";
 import { applyBlockBody, sealHeader, type BlockEnv, type EvmLog, type SkippedTransaction } from "./apply.js";
@@ -16,7 +17,11 @@ import { UltrasoundError } from "../shared/errors.js";
 
 /** What the proposer chooses for a new block; the rest follows from the parent. */
 export interface BuildOptions {
-  /** Signed transactions (objects or raw bytes). Those that cannot apply are left out. */
+  /**
+   * Signed transactions (objects or raw bytes). Those that cannot apply are left out. Objects
+   * decoded for this chain whose sender is recovered (the mempool's) are used as they are; any
+   * other is serialised and decoded again (see `decodedForChain`).
+   */
   transactions: (TypedTransaction | Uint8Array)[];
   timestamp: bigint;
   coinbase: Uint8Array;
@@ -79,9 +84,17 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
   });
   // A transaction that does not decode for this chain is left out, like one that does not apply.
   const transactions: TypedTransaction[] = [];
+  // The raw bytes of the transactions whose sender is still to be recovered, in block order.
   const raws: Uint8Array[] = [];
   const undecodable: SkippedTransaction[] = [];
   for (const item of options.transactions) {
+    if (!(item instanceof Uint8Array) && decodedForChain(item, common) && item.cache.senderPubKey !== undefined) {
+      // Already decoded for this chain, sender recovered (the mempool's objects): used as they
+      // are, neither serialised, decoded nor recovered again (issue 14 item 8). One without its
+      // sender takes the decode path, where the prefetch below recovers it on the second core.
+      transactions.push(item);
+      continue;
+    }
     const raw = item instanceof Uint8Array ? item : item.serialize();
     try {
       transactions.push(decodeTransaction(raw, common));
@@ -127,7 +140,8 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     timestamp: header.timestamp,
     prevRandao: header.mixHash,
     anchor: options.anchor,
-    transactions: encodeTransactions(result.included),
+    // The bytes of the transactions root: each transaction serialised once (issue 14 item 8).
+    transactions: encodeTransactions(result.includedBytes),
     blobVersionedHashes: [],
     witness: encodeWitness(witness),
     messages,
@@ -143,6 +157,31 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
     deliveryGasUsed: result.deliveryGasUsed,
     deliveryLogs: result.deliveryLogs,
   };
+}
+
+/**
+ * Whether `tx` is exactly what decoding its own bytes with `common` would give, so the builder can
+ * use it without the serialise-and-decode round trip: signed, no blobs, frozen (its fields, and
+ * so the hash and sender it caches, cannot change after it was made), and made with a copy of an
+ * L2 `Common` of this chain and hardfork (`createL2Common`'s `copy`, which only such copies carry,
+ * marks the same parameter tables). Anything else takes the decode path, as before.
+ *
+ * A sender the object caches was recovered from its own signature — by ethereumjs on first
+ * `getSenderAddress`, or by the mempool's worker from the same bytes (`presetSender`): the cache
+ * is not writable by the transaction's author. And it cannot make a wrong block valid: `execute`
+ * recovers every sender itself, so a wrong key could only get the proposer's own block refused.
+ */
+function decodedForChain(tx: TypedTransaction, common: Common): boolean {
+  return (
+    tx.type !== TransactionType.BlobEIP4844 &&
+    Object.isFrozen(tx) &&
+    tx.isSigned() &&
+    tx.common.copy === common.copy &&
+    tx.common.chainId() === common.chainId() &&
+    tx.common.hardfork() === common.hardfork() &&
+    tx.common.eips().length === common.eips().length &&
+    tx.common.eips().every((eip) => common.eips().includes(eip))
+  );
 }
 
 /** The proposer asked for a block that EXECUTE would reject whatever its transactions. */

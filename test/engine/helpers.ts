@@ -1,6 +1,6 @@
 import { AbiCoder, getCreateAddress, Interface, Wallet, hexlify } from "ethers";
 import { hexToBytes } from "@ethereumjs/util";
-import { appendBlock, buildBlock, createL2Chain, devGenesis, devAccounts, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, createL2Chain, devGenesis, devAccounts, type BuildOptions, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
 
@@ -29,7 +29,7 @@ export async function sign(
 }
 
 /** Builds the next block with fixed, distinct header choices. */
-export async function build(chain: L2Chain, transactions: Uint8Array[], number?: number): Promise<BuiltBlock> {
+export async function build(chain: L2Chain, transactions: BuildOptions["transactions"], number?: number): Promise<BuiltBlock> {
   const n = BigInt(number ?? chain.headers.length);
   return buildBlock(chain, {
     transactions,
