@@ -30,7 +30,7 @@ import { appendBlock, type L2Chain } from "../engine/state.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { decodeRevert, proveStorage, revertDataOf } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
-import { l1CallsConsumedSlot, l1CallsDelivery, l2Requests, rollupCalls, type L1Call } from "./l1-calls.js";
+import { l1CallsConsumedSlot, l1CallsDelivery, l2Requests, reconcileL1Calls, rollupCalls, type L1Call } from "./l1-calls.js";
 import {
   blockResults, DEFAULT_SYNC_GAS_LIMIT, MAX_SYNC_ROUNDS, proxyRequests, sameSyncRequest, syncDelivery, syncResultsSlot,
   SyncBuildError, SyncFailedError, SyncSimulationError, type SyncCall, type SyncTraceFrame,
@@ -159,24 +159,9 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
 
     // Then A, as prepareL1Calls does: the L1 results (B's answers through its proxy), the first
     // unanswered request, the entries A's block did not consume.
-    const resultsA = rollupCalls(trace, rollupA).slice(0, callsA.length);
-    const differs = resultsA.findIndex((f, k) => (f.error === undefined) !== callsA[k]!.success || (f.output ?? "0x").toLowerCase() !== callsA[k]!.returnData.toLowerCase());
-    const wantedAt = asked.wanted?.index ?? Infinity;
-    if (differs >= 0 && differs <= wantedAt) {
-      const f = resultsA[differs]!;
-      callsA = [...callsA.slice(0, differs), { ...callsA[differs]!, success: f.error === undefined, returnData: f.output ?? "0x" }];
-      continue;
-    }
-    if (asked.wanted !== undefined) {
-      const known = callsA[wantedAt];
-      const w = asked.wanted.request;
-      if (known === undefined || known.caller.toLowerCase() !== w.caller.toLowerCase() || known.target.toLowerCase() !== w.target.toLowerCase() || known.data.toLowerCase() !== w.data.toLowerCase()) {
-        callsA = [...callsA.slice(0, wantedAt), { ...w, success: false, returnData: "0x" }];
-        continue;
-      }
-    }
-    if (asked.consumed < callsA.length) {
-      callsA = callsA.slice(0, asked.consumed);
+    const corrected = reconcileL1Calls(callsA, rollupCalls(trace, rollupA).slice(0, callsA.length), asked);
+    if (corrected !== undefined) {
+      callsA = corrected;
       continue;
     }
 

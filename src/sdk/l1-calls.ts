@@ -196,6 +196,30 @@ const sameRequest = (a: Omit<L1Call, "success" | "returnData">, b: Omit<L1Call, 
   a.caller.toLowerCase() === b.caller.toLowerCase() && a.target.toLowerCase() === b.target.toLowerCase() && a.data.toLowerCase() === b.data.toLowerCase();
 
 /**
+ * One round of settling a block's L2 → L1 call table: `made` are the L1 frames that answered the
+ * table's calls (from a `debug_traceCall` of the advance), `asked` what the block built on the
+ * table requested. Returns the corrected table, or undefined when the table is settled:
+ * - an L1 answer that differs from the table's (at or before the first unanswered request): the L2
+ *   ran on a wrong answer from there on, so take L1's and drop what followed;
+ * - a request the table does not hold at its place: add it (unanswered), drop what followed;
+ * - entries the block did not consume: drop them.
+ */
+export function reconcileL1Calls(calls: readonly L1Call[], made: readonly TraceFrame[], asked: L2Requests): L1Call[] | undefined {
+  const differs = made.findIndex((f, k) => (f.error === undefined) !== calls[k]!.success || (f.output ?? "0x").toLowerCase() !== calls[k]!.returnData.toLowerCase());
+  const wantedAt = asked.wanted?.index ?? Infinity;
+  if (differs >= 0 && differs <= wantedAt) {
+    const f = made[differs]!;
+    return [...calls.slice(0, differs), { ...calls[differs]!, success: f.error === undefined, returnData: f.output ?? "0x" }];
+  }
+  if (asked.wanted !== undefined) {
+    const known = calls[wantedAt];
+    if (known === undefined || !sameRequest(known, asked.wanted.request)) return [...calls.slice(0, wantedAt), { ...asked.wanted.request, success: false, returnData: "0x" }];
+  }
+  if (asked.consumed < calls.length) return calls.slice(0, asked.consumed);
+  return undefined;
+}
+
+/**
  * Builds the `advanceWithL1Calls` transaction: the table of L2 → L1 calls the block's
  * transactions make, each with the result L1 gives it now (`debug_traceCall` at `pending`), the
  * block answered from that table, the proof of its `l1CallsConsumed`, and the calldata. Nothing
@@ -225,23 +249,9 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
     // The L1 results of the table's calls: the first that differs makes the trace revert there.
     const trace = calls.length === 0 ? undefined : ((await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as TraceFrame);
     const made = trace === undefined ? [] : rollupCalls(trace, rollupAddress).slice(0, calls.length);
-    const differs = made.findIndex((f, k) => (f.error === undefined) !== calls[k]!.success || (f.output ?? "0x").toLowerCase() !== calls[k]!.returnData.toLowerCase());
-    const wantedAt = asked.wanted?.index ?? Infinity;
-    if (differs >= 0 && differs <= wantedAt) {
-      // The L2 ran on a wrong answer from there on: fix it, drop what followed.
-      const f = made[differs]!;
-      calls = [...calls.slice(0, differs), { ...calls[differs]!, success: f.error === undefined, returnData: f.output ?? "0x" }];
-      continue;
-    }
-    if (asked.wanted !== undefined) {
-      const known = calls[wantedAt];
-      if (known === undefined || !sameRequest(known, asked.wanted.request)) {
-        calls = [...calls.slice(0, wantedAt), { ...asked.wanted.request, success: false, returnData: "0x" }];
-        continue;
-      }
-    }
-    if (asked.consumed < calls.length) {
-      calls = calls.slice(0, asked.consumed);
+    const corrected = reconcileL1Calls(calls, made, asked);
+    if (corrected !== undefined) {
+      calls = corrected;
       continue;
     }
     const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value, rounds: round };
