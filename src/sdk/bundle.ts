@@ -561,6 +561,21 @@ export function decodeRevert(data: string, interfaces: Interface[]): { name: str
   return { name: "unknown", text: data };
 }
 
+/** What an L1 transaction would do, simulated: its return data, or its revert decoded. */
+export type L1Simulation = { ok: true; returnData: string } | { ok: false; errorName: string; error: string; data: string };
+
+/** Simulates `request` with `eth_call` at `pending` and decodes a revert with `interfaces` (the sync, L1-call and cross-rollup builders' verdict). */
+export async function simulateL1(provider: JsonRpcApiProvider, request: Record<string, string>, interfaces: Interface[]): Promise<L1Simulation> {
+  return provider.send("eth_call", [request, "pending"]).then(
+    (returnData: string) => ({ ok: true as const, returnData }),
+    (error: unknown) => {
+      const data = revertDataOf(error) ?? "0x";
+      const decoded = decodeRevert(data, interfaces);
+      return { ok: false as const, errorName: decoded.name, error: decoded.text, data };
+    },
+  );
+}
+
 /** The first 0x-hex `data` found in an error and its causes (ethers and Hardhat nest it differently). */
 export function revertDataOf(error: unknown, depth = 0): string | undefined {
   if (error === null || typeof error !== "object" || depth > 6) return undefined;

@@ -28,7 +28,7 @@ import type { BuiltBlock } from "../engine/build.js";
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
-import { decodeRevert, proveStorage, revertDataOf } from "./bundle.js";
+import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 import { l1CallsConsumedSlot, l1CallsDelivery, l2Requests, reconcileL1Calls, rollupCalls, type L1Call } from "./l1-calls.js";
 import {
@@ -66,7 +66,7 @@ export interface PreparedCrossRollup {
   /** The transaction's value: both blocks' EXECUTE fees. */
   value: bigint;
   rounds: number;
-  simulation: { ok: true } | { ok: false; errorName: string; error: string; data: string };
+  simulation: L1Simulation;
 }
 
 /** What {@link sendCrossRollup} returns once L1 verified both blocks. */
@@ -172,13 +172,7 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
       value,
       rounds: round,
     };
-    const verdict = await provider.send("eth_call", [request, "pending"]).then(
-      () => ({ ok: true as const }),
-      (error: unknown) => ({ ok: false as const, data: revertDataOf(error) ?? "0x" }),
-    );
-    if (verdict.ok) return { ...base, simulation: verdict };
-    const decoded = decodeRevert(verdict.data, [iface]);
-    return { ...base, simulation: { ok: false, errorName: decoded.name, error: decoded.text, data: verdict.data } };
+    return { ...base, simulation: await simulateL1(provider, request, [iface]) };
   }
   throw new SyncBuildError("The cross-rollup tables did not settle: A's calls to B keep changing", { rounds: MAX_SYNC_ROUNDS });
 }

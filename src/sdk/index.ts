@@ -24,6 +24,7 @@ export {
   type PreparedLeg,
   type ProposedBundle,
   type StorageAssertion,
+  type L1Simulation,
 } from "./bundle.js";
 export { ultrasoundChains, type UltrasoundChains, type UltrasoundChainsOptions } from "./chains.js";
 export {

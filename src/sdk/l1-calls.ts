@@ -26,7 +26,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { anchorCommitment } from "../bridge/messages.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
-import { decodeRevert, proveStorage, revertDataOf } from "./bundle.js";
+import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 import { SyncBuildError, SyncFailedError, SyncSimulationError, MAX_SYNC_ROUNDS } from "./sync.js";
 
@@ -74,7 +74,7 @@ export interface PreparedL1Calls {
   /** The transaction's value: EXECUTE's fee (docs/execute.md, "Gas market"). */
   value: bigint;
   rounds: number;
-  simulation: { ok: true } | { ok: false; errorName: string; error: string; data: string };
+  simulation: L1Simulation;
 }
 
 /** What {@link sendL1Calls} returns once L1 verified the block. */
@@ -255,13 +255,7 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
       continue;
     }
     const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value, rounds: round };
-    const verdict = await provider.send("eth_call", [request, "pending"]).then(
-      () => ({ ok: true as const }),
-      (error: unknown) => ({ ok: false as const, data: revertDataOf(error) ?? "0x" }),
-    );
-    if (verdict.ok) return { ...base, simulation: verdict };
-    const decoded = decodeRevert(verdict.data, [iface]);
-    return { ...base, simulation: { ok: false, errorName: decoded.name, error: decoded.text, data: verdict.data } };
+    return { ...base, simulation: await simulateL1(provider, request, [iface]) };
   }
   throw new SyncBuildError("The L2 → L1 call table did not settle: the block's L1 calls keep changing", { rounds: MAX_SYNC_ROUNDS });
 }

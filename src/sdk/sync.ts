@@ -24,7 +24,7 @@ import type { BuiltBlock } from "../engine/build.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { decodeRevert, proveStorage, revertDataOf } from "./bundle.js";
+import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 
 /** `NativeRollup.SYNC_SOURCE`: the `sourceRollup` of a sync call's message. */
@@ -84,7 +84,7 @@ export interface PreparedSync {
   /** Build + simulate rounds it took. */
   rounds: number;
   /** The last simulation: its return data (the L1 call's), or the decoded revert. */
-  simulation: { ok: true; returnData: string } | { ok: false; errorName: string; error: string; data: string };
+  simulation: L1Simulation;
 }
 
 /** What {@link sendSync} returns once L1 verified the transaction. */
@@ -266,13 +266,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     // The verdict from eth_call: EDR's debug_traceCall does not run EXECUTE through its hook
     // (its requests are all the trace is for).
     const base = { rollup: rollupAddress, calls, block, claim, delivery, data, value: value + executeFee, rounds: round };
-    const outcome = await provider.send("eth_call", [request, "pending"]).then(
-      (returned: string) => ({ ok: true as const, returnData: returned }),
-      (error: unknown) => ({ ok: false as const, data: revertDataOf(error) ?? "0x", error }),
-    );
-    if (outcome.ok) return { ...base, simulation: outcome };
-    const decoded = decodeRevert(outcome.data, [iface, ...(options.interfaces ?? [])]);
-    return { ...base, simulation: { ok: false, errorName: decoded.name, error: decoded.text, data: outcome.data } };
+    return { ...base, simulation: await simulateL1(provider, request, [iface, ...(options.interfaces ?? [])]) };
   }
   throw new SyncBuildError("The execution table did not settle: the L1 call's L2 calls keep changing", { rounds: MAX_SYNC_ROUNDS, target: options.target });
 }
