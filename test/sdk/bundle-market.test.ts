@@ -20,17 +20,22 @@ describe("sdk bundle under EXECUTE's market", function () {
     for (let i = 0; i < count; i++) signed.push(await signL2Transaction(l2.chain, l2.wallets[i % 10]!, { nonce: Math.floor(i / 10), to: l2.wallets[18]!.address, value: 1n }));
     return signed;
   };
-
-  it("two legs of 80 transfers (3.36M L2 gas, under the 4M limit) land in one bundle whose L1 gas limit does not count their L2 gas", async function () {
-    this.timeout(120_000);
+  /** Two rollups on one fresh L1 under the small market, a bundler, and a leg of `count` transfers on each. */
+  const twoRollups = async (count: number) => {
     const { ethers } = await network.create();
     const a = await loadRollupFixture({ ethers }, { dataAvailability: "calldata", executePricing });
     const b = await loadRollupFixture({ ethers }, { genesis: devGenesis({ chainId: 167_003n }), dataAvailability: "calldata", executePricing });
     const bundler = await deployBundler((await ethers.getSigners())[0]!);
     const legs: BundleLeg[] = [
-      { rollup: a.rollup, chain: a.chain, transactions: await transfers(a, 80) },
-      { rollup: b.rollup, chain: b.chain, transactions: await transfers(b, 80) },
+      { rollup: a.rollup, chain: a.chain, transactions: await transfers(a, count) },
+      { rollup: b.rollup, chain: b.chain, transactions: await transfers(b, count) },
     ];
+    return { ethers, a, b, bundler, legs };
+  };
+
+  it("two legs of 80 transfers (3.36M L2 gas, under the 4M limit) land in one bundle whose L1 gas limit does not count their L2 gas", async function () {
+    this.timeout(120_000);
+    const { ethers, a, b, bundler, legs } = await twoRollups(80);
     const options = { bundler, provider: ethers.provider as never, legs };
     const prepared = await prepareBundle(options);
     const l2Gas = prepared.legs.reduce((sum, leg) => sum + leg.fitted.block.header.gasUsed, 0n);
@@ -45,14 +50,7 @@ describe("sdk bundle under EXECUTE's market", function () {
 
   it("two legs of 100 transfers (4.2M L2 gas): the second leg is built in the 1.9M the first leaves and the bundle is refused before it is sent (BundleBuildError: 10 deferred)", async function () {
     this.timeout(120_000);
-    const { ethers } = await network.create();
-    const a = await loadRollupFixture({ ethers }, { dataAvailability: "calldata", executePricing });
-    const b = await loadRollupFixture({ ethers }, { genesis: devGenesis({ chainId: 167_003n }), dataAvailability: "calldata", executePricing });
-    const bundler = await deployBundler((await ethers.getSigners())[0]!);
-    const legs: BundleLeg[] = [
-      { rollup: a.rollup, chain: a.chain, transactions: await transfers(a, 100) },
-      { rollup: b.rollup, chain: b.chain, transactions: await transfers(b, 100) },
-    ];
+    const { ethers, bundler, legs } = await twoRollups(100);
     const l1Block = await ethers.provider.send("eth_blockNumber", []);
     const error = await prepareBundle({ bundler, provider: ethers.provider as never, legs }).then(
       () => expect.fail("a bundle over the market's limit was prepared"),
