@@ -1,7 +1,11 @@
+import { expect } from "chai";
 import { Interface, getCreateAddress, type Contract } from "ethers";
 import { network } from "hardhat";
+import { rmSync } from "node:fs";
 import { loadRollupFixture, type RollupFixture } from "../../src/fixtures/index.js";
+import { startNode, type RollupNode } from "../../src/node/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
+import { tempDir } from "../node/helpers.js";
 
 /** SyncCounter's ABI (the L2 counter of the sync example). */
 export const counterInterface = () => new Interface(loadArtifact("examples/sync/SyncCounter.sol", "SyncCounter").abi as never);
@@ -34,4 +38,24 @@ export async function syncSetup(initial = 42n): Promise<{
 /** The counter's value on L2 at the head. */
 export async function counterValue(l2: RollupFixture, counter: string): Promise<bigint> {
   return BigInt(await l2.call({ to: counter, data: counterInterface().encodeFunctionData("value") }));
+}
+
+/**
+ * A node started afterwards, from L1 alone, derives `l2`'s head (number and hash); `then` may
+ * look at its state before it stops.
+ */
+export async function followerReachesHead(provider: Awaited<ReturnType<typeof network.create>>["provider"], l2: RollupFixture, then?: (node: RollupNode) => Promise<void>): Promise<void> {
+  const dataDir = tempDir();
+  const lines: string[] = [];
+  const node = await startNode({ l1Provider: provider, rollup: l2.address, genesis: l2.chain.genesis, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
+  try {
+    const status = await node.sync();
+    const head = l2.chain.headers.at(-1)!;
+    expect(status.l2.head, lines.join("\n")).to.equal(head.number);
+    expect(status.l2.headHash).to.equal("0x" + Buffer.from(head.hash()).toString("hex"));
+    await then?.(node);
+  } finally {
+    await node.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }

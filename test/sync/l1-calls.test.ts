@@ -1,14 +1,12 @@
 import { expect } from "chai";
 import { ContractFactory, getCreateAddress, Interface, type Contract } from "ethers";
 import { network } from "hardhat";
-import { rmSync } from "node:fs";
 import { loadRollupFixture, type RollupFixture } from "../../src/fixtures/index.js";
-import { startNode } from "../../src/node/index.js";
 import { nativeRollupInterface } from "../../src/sdk/contracts.js";
 import { prepareL1Calls, sendPreparedL1Calls, type PreparedL1Calls } from "../../src/sdk/l1-calls.js";
 import { SyncFailedError } from "../../src/sdk/sync.js";
+import { followerReachesHead } from "./helpers.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
-import { tempDir } from "../node/helpers.js";
 
 const feedArtifact = () => loadArtifact("examples/sync/L1PriceFeed.sol", "L1PriceFeed");
 const userArtifact = () => loadArtifact("examples/sync/L1OracleUser.sol", "L1OracleUser");
@@ -116,17 +114,6 @@ describe("sync: L2 → L1 calls answered in the L2 block, made again by the L1 t
     await l2.syncL1Calls();
     await l2.advance();
 
-    const dataDir = tempDir();
-    const lines: string[] = [];
-    const node = await startNode({ l1Provider: connection.provider, rollup: l2.address, genesis: l2.chain.genesis, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
-    try {
-      const status = await node.sync();
-      const head = l2.chain.headers.at(-1)!;
-      expect(status.l2.head, lines.join("\n")).to.equal(head.number);
-      expect(status.l2.headHash).to.equal("0x" + Buffer.from(head.hash()).toString("hex"));
-    } finally {
-      await node.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    await followerReachesHead(connection.provider, l2);
   });
 });

@@ -5,10 +5,8 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { rmSync } from "node:fs";
 import { loadRollupFixture, type RollupFixture } from "../../src/fixtures/index.js";
 import { devGenesis } from "../../src/engine/genesis.js";
-import { startNode } from "../../src/node/index.js";
 import { nativeRollupInterface } from "../../src/sdk/contracts.js";
 import { prepareCrossRollup, sendPreparedCrossRollup, type PreparedCrossRollup } from "../../src/sdk/cross-rollup.js";
 import { SyncFailedError } from "../../src/sdk/sync.js";
@@ -19,7 +17,7 @@ import { PREDEPLOYS } from "../../src/engine/chain.js";
 import { buildOn, latestL1Block } from "../../src/proposer/propose.js";
 import type { Signer } from "ethers";
 import { buyerInterface, crossBuy, deployCrossRollup, poolInterface, readView } from "../../examples/sync/rollups.js";
-import { tempDir } from "../node/helpers.js";
+import { followerReachesHead } from "./helpers.js";
 
 async function setup() {
   const connection = await network.create();
@@ -137,18 +135,7 @@ describe("sync: rollup A → rollup B through L1, both blocks in one L1 transact
     await a.advance();
     await crossBuy(a, b, d, 500n);
     for (const l2 of [a, b]) {
-      const dataDir = tempDir();
-      const lines: string[] = [];
-      const node = await startNode({ l1Provider: connection.provider, rollup: l2.address, genesis: l2.chain.genesis, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
-      try {
-        const status = await node.sync();
-        const tip = l2.chain.headers.at(-1)!;
-        expect(status.l2.head, lines.join("\n")).to.equal(tip.number);
-        expect(status.l2.headHash).to.equal("0x" + Buffer.from(tip.hash()).toString("hex"));
-      } finally {
-        await node.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
+      await followerReachesHead(connection.provider, l2);
     }
   });
 });

@@ -1,13 +1,10 @@
 import { expect } from "chai";
 import { AbiCoder } from "ethers";
-import { rmSync } from "node:fs";
 import { PREDEPLOYS } from "../../src/engine/index.js";
-import { startNode } from "../../src/node/index.js";
 import { nativeRollupInterface } from "../../src/sdk/contracts.js";
 import { prepareSync, sendPreparedSync, SyncFailedError, SyncSimulationError, syncReturnData, type PreparedSync } from "../../src/sdk/sync.js";
 import { l2MessengerInterface } from "../../src/sdk/bridge.js";
-import { tempDir } from "../node/helpers.js";
-import { counterInterface, counterValue, syncSetup, userInterface } from "./helpers.js";
+import { counterInterface, counterValue, followerReachesHead, syncSetup, userInterface } from "./helpers.js";
 
 const abi = AbiCoder.defaultAbiCoder();
 
@@ -151,21 +148,11 @@ describe("sync: L1 → L2 calls with their results in one L1 transaction (docs/s
     ]);
     await l2.advance();
 
-    const dataDir = tempDir();
-    const lines: string[] = [];
-    const node = await startNode({ l1Provider: connection.provider, rollup: l2.address, genesis: l2.chain.genesis, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
-    try {
-      const status = await node.sync();
-      const head = l2.chain.headers.at(-1)!;
-      expect(status.l2.head, lines.join("\n")).to.equal(head.number);
-      expect(status.l2.headHash).to.equal("0x" + Buffer.from(head.hash()).toString("hex"));
+    await followerReachesHead(connection.provider, l2, async (node) => {
       const state = await node.stateAt("latest");
       const slot0 = await state!.getStorage(counter, new Uint8Array(32));
       expect(BigInt("0x" + (Buffer.from(slot0).toString("hex") || "0"))).to.equal(66n);
-    } finally {
-      await node.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("a proxy answers only inside syncExecute, and syncProxyCall only its own proxies", async function () {
