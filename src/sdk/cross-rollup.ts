@@ -28,11 +28,11 @@ import type { BuiltBlock } from "../engine/build.js";
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
-import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
+import { proveStorage, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 import { l1CallsConsumedSlot, l1CallsDelivery, l2Requests, reconcileL1Calls, rollupCalls, type L1Call } from "./l1-calls.js";
 import {
-  blockResults, DEFAULT_SYNC_GAS_LIMIT, MAX_SYNC_ROUNDS, proxyRequests, sameSyncRequest, syncDelivery, syncResultsSlot,
+  blockResults, DEFAULT_SYNC_GAS_LIMIT, MAX_SYNC_ROUNDS, proxyRequests, sameSyncRequest, sendSyncTransaction, syncDelivery, syncResultsSlot,
   SyncBuildError, SyncFailedError, SyncSimulationError, type SyncCall, type SyncTraceFrame,
 } from "./sync.js";
 
@@ -187,34 +187,14 @@ export async function sendPreparedCrossRollup(
   prepared: PreparedCrossRollup,
   gasLimit?: bigint,
 ): Promise<SentCrossRollup> {
-  const signer = options.b.rollup.runner as Signer;
-  const from = await signer.getAddress();
   const request = { to: prepared.b.rollup, data: prepared.data, value: prepared.value };
-  const rpcRequest = { from, to: request.to, data: request.data, value: "0x" + request.value.toString(16) };
-  let receipt: TransactionReceipt | null;
-  try {
-    let gas = gasLimit;
-    if (gas === undefined) {
-      const estimate = BigInt((await options.provider.send("eth_estimateGas", [rpcRequest])) as string);
-      gas = (estimate * 6n) / 5n + 50_000n;
-      if (gas > L1_TRANSACTION_GAS_CAP) gas = L1_TRANSACTION_GAS_CAP;
-    }
-    receipt = await (await signer.sendTransaction({ ...request, gasLimit: gas })).wait();
-  } catch (error) {
-    let data = revertDataOf(error);
-    if (data === undefined) {
-      data = await options.provider.send("eth_call", [rpcRequest, "latest"]).then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
-    }
-    if (data === undefined) throw error;
-    const decoded = decodeRevert(data, [nativeRollupInterface()]);
-    throw new SyncFailedError(`the cross-rollup syncExecute reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text, data }, { cause: error });
-  }
-  const events = parseBlockAdvanced(receipt!.logs);
+  const receipt = await sendSyncTransaction(options.b.rollup.runner as Signer, options.provider, request, gasLimit, "the cross-rollup syncExecute", [nativeRollupInterface()]);
+  const events = parseBlockAdvanced(receipt.logs);
   const byHash = (hash: Uint8Array) => events.find((e) => e.blockHash.toLowerCase() === bytesToHex(hash).toLowerCase())!;
   for (const [chain, block] of [[options.a.chain, prepared.a.block], [options.b.chain, prepared.b.block]] as const) {
     appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
   }
-  return { prepared, receipt: receipt!, events: { a: byHash(prepared.a.block.header.hash()), b: byHash(prepared.b.block.header.hash()) } };
+  return { prepared, receipt, events: { a: byHash(prepared.a.block.header.hash()), b: byHash(prepared.b.block.header.hash()) } };
 }
 
 /**

@@ -26,9 +26,9 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { anchorCommitment } from "../bridge/messages.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
-import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
+import { proveStorage, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
-import { SyncBuildError, SyncFailedError, SyncSimulationError, MAX_SYNC_ROUNDS } from "./sync.js";
+import { SyncBuildError, SyncFailedError, SyncSimulationError, MAX_SYNC_ROUNDS, sendSyncTransaction } from "./sync.js";
 
 /** `NativeRollup.L1_CALLS_SOURCE`: the `sourceRollup` of the message carrying a block's L2 → L1 call table. */
 export const L1_CALLS_SOURCE = "0x0000000000000000000000000000000000000002";
@@ -266,33 +266,12 @@ export async function prepareL1Calls(options: L1CallOptions): Promise<PreparedL1
  * decoded error (`NativeRollup_L1CallResultMismatch` when L1 state moved since the build: rebuild).
  */
 export async function sendPreparedL1Calls(options: Pick<L1CallOptions, "rollup" | "chain" | "provider">, prepared: PreparedL1Calls, gasLimit?: bigint): Promise<SentL1Calls> {
-  const signer = options.rollup.runner as Signer;
   const request = { to: prepared.rollup, data: prepared.data, value: prepared.value };
-  const rpcRequest = { to: request.to, data: request.data, value: "0x" + request.value.toString(16) };
-  let receipt: TransactionReceipt | null;
-  try {
-    let gas = gasLimit;
-    if (gas === undefined) {
-      const estimate = BigInt((await options.provider.send("eth_estimateGas", [{ from: await signer.getAddress(), ...rpcRequest }])) as string);
-      gas = (estimate * 6n) / 5n + 50_000n;
-      if (gas > L1_TRANSACTION_GAS_CAP) gas = L1_TRANSACTION_GAS_CAP;
-    }
-    receipt = await (await signer.sendTransaction({ ...request, gasLimit: gas })).wait();
-  } catch (error) {
-    let data = revertDataOf(error);
-    if (data === undefined) {
-      data = await options.provider
-        .send("eth_call", [{ from: await signer.getAddress(), ...rpcRequest }, "latest"])
-        .then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
-    }
-    if (data === undefined) throw error;
-    const decoded = decodeRevert(data, [nativeRollupInterface()]);
-    throw new SyncFailedError(`advanceWithL1Calls reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text, data }, { cause: error });
-  }
-  const event = parseBlockAdvanced(receipt!.logs)[0]!;
+  const receipt = await sendSyncTransaction(options.rollup.runner as Signer, options.provider, request, gasLimit, "advanceWithL1Calls", [nativeRollupInterface()]);
+  const event = parseBlockAdvanced(receipt.logs)[0]!;
   const { block } = prepared;
   appendBlock(options.chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
-  return { prepared, receipt: receipt!, event };
+  return { prepared, receipt, event };
 }
 
 /**

@@ -277,29 +277,13 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
  * with the decoded error (`lostRace` when another block took the parent first).
  */
 export async function sendPreparedSync(options: Pick<SyncOptions, "rollup" | "chain" | "provider" | "interfaces">, prepared: PreparedSync, gasLimit?: bigint): Promise<SentSync> {
-  const signer = options.rollup.runner as Signer;
   const request = { to: prepared.rollup, data: prepared.data, value: prepared.value };
-  let receipt: TransactionReceipt | null;
-  try {
-    const gas = gasLimit ?? (await syncGasLimit(options.provider, await signer.getAddress(), request));
-    receipt = await (await signer.sendTransaction({ ...request, gasLimit: gas })).wait();
-  } catch (error) {
-    let data = revertDataOf(error);
-    if (data === undefined) {
-      const from = await signer.getAddress();
-      data = await options.provider
-        .send("eth_call", [{ from, to: request.to, data: request.data, value: "0x" + request.value.toString(16) }, "latest"])
-        .then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
-    }
-    if (data === undefined) throw error;
-    const decoded = decodeRevert(data, [nativeRollupInterface(), ...(options.interfaces ?? [])]);
-    throw new SyncFailedError(`syncExecute reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text, data }, { cause: error });
-  }
-  const event = parseBlockAdvanced(receipt!.logs)[0]!;
+  const receipt = await sendSyncTransaction(options.rollup.runner as Signer, options.provider, request, gasLimit, "syncExecute", [nativeRollupInterface(), ...(options.interfaces ?? [])]);
+  const event = parseBlockAdvanced(receipt.logs)[0]!;
   const { block } = prepared;
   appendBlock(options.chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
-  const returnData = prepared.simulation.ok ? (nativeRollupInterface().decodeFunctionResult("syncExecute", prepared.simulation.returnData)[0] as string) : "0x";
-  return { prepared, receipt: receipt!, event, returnData };
+  const returnData = prepared.simulation.ok ? syncReturnData(prepared.simulation.returnData) : "0x";
+  return { prepared, receipt, event, returnData };
 }
 
 /**
@@ -322,11 +306,36 @@ export async function sendSync(options: SyncOptions & { sendFailing?: boolean })
   return sendPreparedSync(options, prepared, options.sendFailing === true && !prepared.simulation.ok ? L1_TRANSACTION_GAS_CAP : undefined);
 }
 
-/** The L1 gas limit: EDR's estimate (EXECUTE's shim charges its formula) plus 1/5, at most the EIP-7825 cap. */
-async function syncGasLimit(provider: JsonRpcApiProvider, from: string, request: { to: string; data: string; value: bigint }): Promise<bigint> {
-  const estimate = BigInt((await provider.send("eth_estimateGas", [{ from, to: request.to, data: request.data, value: "0x" + request.value.toString(16) }])) as string);
-  const limit = (estimate * 6n) / 5n + 50_000n;
-  return limit < L1_TRANSACTION_GAS_CAP ? limit : L1_TRANSACTION_GAS_CAP;
+/**
+ * Sends one of the sync builders' L1 transactions (`syncExecute`, `advanceWithL1Calls`, the
+ * cross-rollup `syncExecute`) and waits for its receipt. Its gas is `gasLimit`, or 6/5 of the
+ * estimate + 50,000, capped at EIP-7825's limit. A revert throws {@link SyncFailedError}
+ * ("<what> reverted: <error>") with the error decoded by `interfaces`; when the thrown error
+ * carries no revert data, the call is replayed with `eth_call` to find it.
+ */
+export async function sendSyncTransaction(
+  signer: Signer,
+  provider: JsonRpcApiProvider,
+  request: { to: string; data: string; value: bigint },
+  gasLimit: bigint | undefined,
+  what: string,
+  interfaces: Interface[],
+): Promise<TransactionReceipt> {
+  const from = await signer.getAddress();
+  const rpcRequest = { from, to: request.to, data: request.data, value: "0x" + request.value.toString(16) };
+  try {
+    let gas = gasLimit;
+    if (gas === undefined) {
+      const limit = (BigInt((await provider.send("eth_estimateGas", [rpcRequest])) as string) * 6n) / 5n + 50_000n;
+      gas = limit < L1_TRANSACTION_GAS_CAP ? limit : L1_TRANSACTION_GAS_CAP;
+    }
+    return (await (await signer.sendTransaction({ ...request, gasLimit: gas })).wait())!;
+  } catch (error) {
+    const data = revertDataOf(error) ?? (await provider.send("eth_call", [rpcRequest, "latest"]).then(() => undefined, (replayed: unknown) => revertDataOf(replayed)));
+    if (data === undefined) throw error;
+    const decoded = decodeRevert(data, interfaces);
+    throw new SyncFailedError(`${what} reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text, data }, { cause: error });
+  }
 }
 
 /** The L1 call's return data decoded from `syncExecute`'s (a `bytes`). */
