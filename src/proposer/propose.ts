@@ -20,6 +20,7 @@ import { executeFee, pricingOf, readExecuteMarket, type ExecuteMarketView } from
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 import { encodeDelivery } from "../bridge/messages.js";
 import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
+import { dataAvailabilityFor } from "./nested.js";
 
 /** EIP-7825 (osaka): no L1 transaction may ask for more gas than this. */
 export const L1_TRANSACTION_GAS_CAP = 16_777_216n;
@@ -315,10 +316,12 @@ export async function buildFittingBlock(
   },
 ): Promise<FittedBlock> {
   const { chain } = options;
+  // An L3's blocks go in calldata (docs/nested.md): blobs asked for one are refused here, first.
+  const dataAvailability = dataAvailabilityFor(chain, options.dataAvailability);
   const anchor = options.anchor ?? (await latestL1Block(options.provider));
   const delivery = options.delivery ?? (await deliveryFor(options, anchor));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
-  const blobs = (options.dataAvailability ?? "blobs") === "blobs";
+  const blobs = dataAvailability === "blobs";
   const market = options.market ?? (await readExecuteMarket(options.provider));
   const pricing = pricingOf(market);
   // Under the market the block's gas used must also fit what its cumulative limit leaves (issue
@@ -332,7 +335,7 @@ export async function buildFittingBlock(
   for (let attempt = 1; ; attempt++) {
     const block = await buildOn(chain, anchor, options.coinbase, transactions, delivery);
     skipped.push(...block.skipped);
-    const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+    const layout = chooseLayout(block.input, dataAvailability, options.witness);
     const data = layout.blobs;
     const bound = advanceGasLimit(executeInputOf(block.input, layout), undefined, pricing);
     const blobCount = data?.length ?? 0;
@@ -595,10 +598,11 @@ export async function waitForL1Receipt(provider: JsonRpcApiProvider, hash: strin
  * see {@link buildFittingBlock}), `LostRaceError` when another proposer advanced first.
  */
 export async function proposeBlock(options: ProposeOptions & { rollup: Contract; transactions: TypedTransaction[] }): Promise<ProposedBlock> {
+  const dataAvailability = dataAvailabilityFor(options.chain, options.dataAvailability);
   const anchor = await latestL1Block(options.provider);
   const delivery = await deliveryFor(options, anchor);
   const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions, delivery);
-  const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+  const layout = chooseLayout(block.input, dataAvailability, options.witness);
   const blobs = layout.blobs;
   // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
   if (blobs !== undefined && blobs.length > MAX_BLOBS_PER_TRANSACTION) {
