@@ -151,6 +151,7 @@ class MultiNodeImpl {
       l1ChainId,
       finalityDepth,
       commitIntervalMs: options.commitIntervalMs,
+      nestingDepth: options.nestingDepth,
       stopped: () => this.stopped,
       l1Head: () => this.l1Head,
       handBack: (chainId, transactions, reorg) => this.handBack(chainId, transactions, reorg),
