@@ -12,7 +12,7 @@ import { BrowserProvider, Contract, ContractFactory, Interface, type Eip1193Prov
 import { hashL2Message } from "../../src/bridge/messages.js";
 import { createL2Common } from "../../src/engine/chain.js";
 import { appendBlock, createL2Chain, findTransaction, type L2Chain } from "../../src/engine/state.js";
-import { loadRollupFixture, type FixtureConnection } from "../../src/fixtures/index.js";
+import { loadRollupFixture, type FixtureConnection, type RollupFixture } from "../../src/fixtures/index.js";
 import { advanceGasLimit, buildFittingBlock, type FittedBlock } from "../../src/proposer/propose.js";
 import { chainViewOf, createRpcHandler } from "../../src/rpc/index.js";
 import { parseSentMessages, proofFor, type SentMessage } from "../../src/sdk/bridge.js";
@@ -48,6 +48,10 @@ export interface GameChainRound {
   l1Gas: bigint;
   blobs: number;
   wallMs: number;
+  /** The L2 block's number. */
+  l2Block: bigint;
+  /** Rounds of L3 blocks: each L3 advance's L2 gas and its L2 transaction's size in bytes. */
+  l3Advances?: { l2Gas: bigint; bytes: number }[];
 }
 
 /** What {@link runGameChain} measured. */
@@ -59,6 +63,9 @@ export interface GameChainResult {
   /** The winners (X every time: GAME_MOVES) and what each L3 rollup says after the settle. */
   settled: { sessionId: bigint; rollup: string; winner: string; paid: bigint; retired: boolean; l3Blocks: number }[];
   wallMs: number;
+  /** The game L2 (its fixture: chain, JSON-RPC) and the RollupFactory on it that made the sessions' L3s. */
+  l2: RollupFixture;
+  factoryAddress: string;
 }
 
 const MOVE_GAS = 250_000n;
@@ -103,13 +110,14 @@ export async function runGameChain(connection: FixtureConnection, options: GameC
 
   const rounds: GameChainRound[] = [];
   /** Sends the queued L2 transactions in one L2 block, verified by one L1 advance. */
-  const round = async (phase: GameChainRound["phase"], name: string, queue: () => Promise<number>): Promise<void> => {
+  const round = async (phase: GameChainRound["phase"], name: string, queue: () => Promise<number>): Promise<GameChainRound> => {
     const t0 = performance.now();
     const count = await queue();
     const proposed = await l2.advance();
-    const r: GameChainRound = { name, phase, l2Transactions: count, l2GasUsed: proposed.block.header.gasUsed, l1Gas: proposed.l1Receipt.gasUsed, blobs: proposed.sidecar?.blobs.length ?? 0, wallMs: performance.now() - t0 };
+    const r: GameChainRound = { name, phase, l2Transactions: count, l2GasUsed: proposed.block.header.gasUsed, l1Gas: proposed.l1Receipt.gasUsed, blobs: proposed.sidecar?.blobs.length ?? 0, wallMs: performance.now() - t0, l2Block: proposed.block.header.number };
     rounds.push(r);
     log(`${phase.padEnd(7)}${name.padEnd(52)}${r.l2Transactions.toString().padStart(6)}${fmt(r.l2GasUsed).padStart(13)}${fmt(r.l1Gas).padStart(11)}${r.blobs.toString().padStart(6)}${Math.round(r.wallMs).toString().padStart(8)}`);
+    return r;
   };
   const sendL2 = async (wallet: Wallet | Signer, request: { to: string; data: string; value?: bigint; gasLimit: bigint }): Promise<string> => {
     const w = wallet as Wallet;
@@ -153,7 +161,7 @@ export async function runGameChain(connection: FixtureConnection, options: GameC
   /** Builds each session's next L3 block of `transactions(s)` and queues its `advance` on the L2; after the round, appends the verified ones. */
   const l3Round = async (phase: GameChainRound["phase"], name: string, transactions: (s: Session) => Promise<Uint8Array[]>): Promise<void> => {
     const built: { s: Session; fitted: FittedBlock; hash: string }[] = [];
-    await round(phase, name, async () => {
+    const r = await round(phase, name, async () => {
       for (const s of sessions) {
         const common = createL2Common(s.chain.genesis.chainId);
         const txs = (await transactions(s)).map((raw) => createTxFromRLP(raw, { common }));
@@ -167,8 +175,11 @@ export async function runGameChain(connection: FixtureConnection, options: GameC
       }
       return sessions.length;
     });
+    r.l3Advances = [];
     for (const { s, fitted, hash } of built) {
-      if (findTransaction(l2.chain, hash)?.status !== 1) throw new GameChainError("An L3 advance failed on the game chain", { session: s.id, l3Block: fitted.block.header.number });
+      const included = findTransaction(l2.chain, hash);
+      r.l3Advances.push({ l2Gas: included?.gasUsed ?? 0n, bytes: included?.tx.serialize().length ?? 0 });
+      if (included?.status !== 1) throw new GameChainError("An L3 advance failed on the game chain", { session: s.id, l3Block: fitted.block.header.number });
       appendBlock(s.chain, { header: fitted.block.header, transactions: fitted.block.transactions, receipts: fitted.block.receipts });
     }
   };
@@ -222,6 +233,8 @@ export async function runGameChain(connection: FixtureConnection, options: GameC
     l1Gas: { total, perSession: total / BigInt(n), perMove: moves / BigInt(n * GAME_MOVES.length) },
     settled,
     wallMs: performance.now() - started,
+    l2,
+    factoryAddress: await factory.getAddress(),
   };
 }
 
