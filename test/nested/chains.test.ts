@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { devAccounts } from "../../src/engine/chain.js";
-import { defaultGenesis } from "../../src/engine/genesis.js";
+import { parseNodeArgs } from "../../src/node/cli.js";
 import { startNestedChains, type NestedChains } from "../../src/nested/index.js";
 import { startNode } from "../../src/node/index.js";
 import { nativeRollupAt } from "../../src/sdk/contracts.js";
@@ -59,13 +59,19 @@ describe("nested: session chains (L3s) on a running devnet's L2, over its JSON-R
     expect(served > 0n).to.equal(true);
     const head = (await rpc(first!.url, "eth_getBlockByNumber", ["0x" + served.toString(16), false])) as { hash: string };
     const dataDir = path.join(dir, "follower");
-    const follower = await startNode({ l1Url: devnet.l2Url, rollup: first!.address, genesis: defaultGenesis({ chainId: first!.chainId, nestingDepth: 1 }), dataDir, follow: false });
+    // As `npm run node -- --l1 <L2 URL> --rollup <address> --nesting-depth 1` starts it: the default
+    // genesis read from the rollup on the L2, at depth 1.
+    expect(parseNodeArgs(["--l1", devnet.l2Url, "--rollup", first!.address, "--nesting-depth", "1"]).nestingDepth).to.equal(1);
+    expect(() => parseNodeArgs(["--l1", devnet.l2Url, "--rollup", first!.address, "--nesting-depth", "2"])).to.throw(/nesting-depth/);
+    const follower = await startNode({ l1Url: devnet.l2Url, rollup: first!.address, nestingDepth: 1, dataDir, follow: false });
     try {
       await until("the follower to reach the served head", async () => {
         await follower.sync();
         return follower.status().l2.head >= served ? true : undefined;
       });
       expect(follower.status().halted).to.equal(undefined);
+      expect(follower.genesis.nestingDepth).to.equal(1);
+      expect(follower.genesis.chainId).to.equal(first!.chainId);
       expect(bytesHex(follower.header(served)!.hash())).to.equal(head.hash.toLowerCase());
     } finally {
       await follower.stop();
