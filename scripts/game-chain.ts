@@ -75,7 +75,7 @@ console.log(
     `  RollupFactory on the L2:  ${l3s.factoryAddress}`,
     `  L3 JSON-RPC:              ${l3s.url} (/rollup/<chainId>, GET /rollups)`,
     ...l3s.chains.map((c) => `  L3 ${c.chainId}: rollup ${c.address} on the L2, ${c.url}`),
-    `  a follower:               npm run node -- --l1 ${l2Url} --rollup <address> --genesis <file with "chainId", "nestingDepth": 1>`,
+    `  a follower:               npm run node -- --l1 ${l2Url} --rollup <address> --nesting-depth 1 --port <n>`,
   ].join("\n"),
 );
 
