@@ -36,7 +36,11 @@ export interface MultiProposerOptions {
   l1GasCap?: bigint;
   /** See `ProposerOptions.retryMs` (each rollup backs off on its own). */
   retryMs?: ProposerOptions["retryMs"];
+  /** See `ProposerOptions.handBackRewound` (a devnet's `evm_revert` says no). Default: always. */
+  handBackRewound?: () => boolean;
   log?: (line: string) => void;
+  /** How a rollup's lines begin after `proposer: ` (default `rollup <chainId>: `; a set of one may name none). */
+  label?: (chainId: bigint) => string;
 }
 
 /** What one {@link MultiProposer.proposeNext} did: idle, or a rollup's outcome. */
@@ -62,6 +66,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   const proposers = new Map<bigint, { proposer: Proposer; mempool: Mempool }>();
   const chains = new Map<bigint, Promise<L2Chain>>();
   let last: bigint | undefined;
+  const label = options.label ?? ((chainId: bigint) => `rollup ${chainId}: `);
   const chainOf = (rollup: MultiProposerRollup): Promise<L2Chain> => {
     let chain = chains.get(rollup.chainId);
     if (chain === undefined) {
@@ -89,8 +94,9 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
       l1GasCap: options.l1GasCap,
       node: rollup.node === undefined ? undefined : () => rollup.node!(),
       retryMs: options.retryMs,
+      handBackRewound: options.handBackRewound,
       // Its lines name the rollup: one log serves them all.
-      log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: rollup ${rollup.chainId}: `))),
+      log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: ${label(rollup.chainId)}`))),
     });
     proposers.set(rollup.chainId, { proposer, mempool });
     return proposer;
