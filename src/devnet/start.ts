@@ -20,7 +20,8 @@ import { threadId } from "node:worker_threads";
 import { bytesToHex } from "@ethereumjs/util";
 import { devAccounts } from "../engine/chain.js";
 import { chainHead, createL2Chain, type L2Chain } from "../engine/state.js";
-import { createMultiProposer, type MultiProposerRollup } from "../proposer/multi.js";
+import { createProposer } from "../proposer/create.js";
+import type { MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startMultiNode, wholeNodeView } from "../node/index.js";
 import { serveRollups, type RollupsRpc } from "../node/serve.js";
@@ -115,7 +116,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   };
   // A devnet of one names no rollup in its lines.
   const label = count === 1 ? () => "" : undefined;
-  const proposer = createMultiProposer({
+  const proposer = createProposer({
     rollups: () =>
       multi
         .list()
