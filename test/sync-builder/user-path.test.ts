@@ -133,7 +133,9 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(iface.parseError(await user.getFunction("lastRevert")())?.name).to.equal("NativeRollup_SyncPreparedStale");
     expect((await l2.rollup.getFunction("head")()).blockHash).to.equal(head.blockHash);
     expect(await counterValue(l2, counter)).to.equal(42n);
-    // The rollup goes on: a plain block delivers the deposit.
+    // The rollup goes on: a plain block delivers the deposit. A follower from L1 alone skips the
+    // three prepared blocks no transaction adopted (their BlockAdvanced logs are on L1).
     expect((await l2.advance()).event.number).to.equal(head.number + 1n);
+    await followerReachesHead(connection.provider, l2);
   });
 });

@@ -1,5 +1,6 @@
 import { nativeRollupInterface, parseBlockAdvanced } from "../../sdk/contracts.js";
 import { l1BlockHash, toQuantity, type RawLog } from "../l1.js";
+import { preparedTopics, withoutUnadopted } from "../prepared.js";
 import { decodeAdvance, encodeAdvance, type AdvanceRecord } from "../records.js";
 import { keyNumber, numberKey, readMeta, writeMeta } from "../store.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
@@ -63,7 +64,8 @@ export function followL1Stage(ctx: NodeContext): Stage {
       // The head went back (a revert): the pipeline's reorg check sorts it out on the next run.
       if (toHash === undefined) return { checkpoint: input.checkpoint, done: true };
       const logs = await ctx.l1.send<RawLog[]>("eth_getLogs", [
-        { address: ctx.rollup, topics: [topic], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+        // With the user path's prepared/adopted events: a prepared block counts only once adopted.
+        { address: ctx.rollup, topics: [[topic, preparedTopics().prepared, preparedTopics().adopted]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
       ]);
       logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
 
@@ -79,7 +81,7 @@ export function followL1Stage(ctx: NodeContext): Stage {
         throw new ScanRaceError("L1 changed during the scan", { from, to });
       }
 
-      const records = advanceRecords(ctx, logs);
+      const records = advanceRecords(ctx, withoutUnadopted(logs));
       ctx.store.transaction(() => storeAdvanceRecords(ctx, records, to, toHash));
       if (records.length > 0) {
         const range = (a: bigint, b: bigint) => (a === b ? `block ${a}` : `blocks ${a}–${b}`);
