@@ -27,6 +27,7 @@ import { createDevMethods, createMineRequests, type DevMethods } from "./dev-met
 import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import type { Relay } from "../relay/index.js";
 import { startExplorer } from "../explorer/index.js";
+import { startSyncFront } from "./sync-builder.js";
 
 export { DevnetStartError } from "./errors.js";
 export type { Devnet, DevnetLayout, DevnetOptions, DevnetRollup, DevnetThread } from "./types.js";
@@ -44,6 +45,9 @@ export { firstLine } from "./text.js";
  * sockets, timers, stores): the process can then end by itself.
  */
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
+  if ((options.rollups ?? 1) > 1 && options.syncPort !== undefined) {
+    throw new DevnetStartError("The sync builder (--sync-port) serves a devnet of one rollup", { rollups: options.rollups, syncPort: options.syncPort });
+  }
   if ((options.rollups ?? 1) > 1) return startMultiDevnet(hre, options);
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? "127.0.0.1";
@@ -192,6 +196,11 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
   const explorer = await startExplorer({ l1Url, l2Url: l2.url, blobUrl: l1Side.blobUrl, host, port: options.explorerPort });
+  // The sync builder's L1 transactions come from account #19, never the proposer's (#0): no nonce race.
+  const syncFront =
+    options.syncPort === undefined
+      ? undefined
+      : await startSyncFront({ l1, l1Url, rollups: [{ rollup: rollup.connect(await l1.getSigner(19)) as typeof rollup, chain }], host, port: options.syncPort, exclusive: (work) => loop.exclusive(work), blockTimeSeconds, log });
 
   return {
     l1Url,
@@ -199,6 +208,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     l2WsUrl: l2.wsUrl,
     blobUrl: l1Side.blobUrl,
     explorerUrl: explorer.url,
+    syncUrl: syncFront?.url,
     rollupAddress: address,
     chainId: genesis.chainId,
     l1ChainId,
@@ -213,6 +223,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     threads: { rpc: { pid: process.pid, threadId }, l1: { pid: l1Side.pid, threadId: l1Side.threadId }, proposer: { pid: process.pid, threadId } },
     relay,
     async stop() {
+      await syncFront?.close();
       await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
       await relay?.stop();
@@ -240,6 +251,7 @@ export function devnetBanner(devnet: Devnet): string {
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
+    ...(devnet.syncUrl === undefined ? [] : [`  L1 with the sync builder in front:      ${devnet.syncUrl}  (an L1 transaction calling an L2Proxy gets its L2 call)`]),
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"

@@ -20,6 +20,11 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
+  /**
+   * Serve the L1 JSON-RPC with the sync builder in front (docs/sync.md, "The user path") on this
+   * port (0: a free one), one rollup only. Default: not served.
+   */
+  syncPort?: number;
   /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
   explorerPort?: number;
   /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
@@ -88,6 +93,8 @@ export interface Devnet {
   blobUrl: string;
   /** The explorer's page (src/explorer). */
   explorerUrl: string;
+  /** The L1 JSON-RPC with the sync builder in front (with `syncPort`). */
+  syncUrl?: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
