@@ -117,15 +117,24 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(iface.parseError(await user.getFunction("lastRevert")())?.name).to.equal("NativeRollup_SyncPreparedForOther");
     expect((await l2.rollup.getFunction("head")()).blockHash).to.equal(head.blockHash);
 
+    // The user's transaction consumes the successful entry and then reverts: the adoption goes with it.
+    const refusing = await wallet.signTransaction({ to: userAddress, data: userInterface().encodeFunctionData("setThenRevert", [proxy, 66n]), gasLimit: 3_000_000n, nonce: 0, chainId, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
+    const reverting = (await prepareUserSync(provider, rollups, refusing))!;
+    expect(reverting.prepared.calls.map((c) => c.success)).to.deep.equal([true]);
+    const reverted = await landUserSync(provider, reverting, refusing);
+    expect(reverted.userReceipt!.status).to.equal(0);
+    expect(reverted.adopted).to.equal(false);
+    expect((await l2.rollup.getFunction("head")()).blockHash).to.equal(head.blockHash);
+
     // A block that landed between the preparation and the user's call: nothing is adopted.
-    const again = (await prepareUserSync(provider, rollups, await sign(0)))!;
+    const again = (await prepareUserSync(provider, rollups, await sign(1)))!;
     await provider.send("evm_setAutomine", [false]);
     try {
       await (await signer.sendTransaction({ ...again.request, gasLimit: 16_000_000n, maxPriorityFeePerGas: 3n * 10n ** 9n, maxFeePerGas: 2n * 10n ** 10n })).hash;
       // A deposit joins the queue in between (tipped between the builder's and the user's).
       const [, depositor] = await connection.ethers.getSigners();
       await (l2.rollup.connect(depositor!) as typeof l2.rollup).getFunction("deposit")(USER.address, { value: 1n, maxPriorityFeePerGas: 2n * 10n ** 9n, maxFeePerGas: 2n * 10n ** 10n, gasLimit: 200_000n });
-      await provider.send("eth_sendRawTransaction", [await sign(0)]);
+      await provider.send("eth_sendRawTransaction", [await sign(1)]);
       await provider.send("evm_mine", []);
     } finally {
       await provider.send("evm_setAutomine", [true]);
@@ -134,7 +143,7 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect((await l2.rollup.getFunction("head")()).blockHash).to.equal(head.blockHash);
     expect(await counterValue(l2, counter)).to.equal(42n);
     // The rollup goes on: a plain block delivers the deposit. A follower from L1 alone skips the
-    // three prepared blocks no transaction adopted (their BlockAdvanced logs are on L1).
+    // four prepared blocks no transaction adopted (their BlockAdvanced logs are on L1).
     expect((await l2.advance()).event.number).to.equal(head.number + 1n);
     await followerReachesHead(connection.provider, l2);
   });
