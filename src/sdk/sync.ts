@@ -69,6 +69,12 @@ export interface SyncOptions {
   anchor?: L1Anchor;
   /** Interfaces to decode the L1 call's reverts with (NativeRollup's is always tried). */
   interfaces?: Interface[];
+  /**
+   * Traces one round's L1 call instead of `debug_traceCall` of `syncExecute` (`round.sync` is its
+   * last argument): the user path (src/sync-builder) traces the user's own transaction, so that
+   * the proxies' callers and the L1 call's `msg.sender` are the user's.
+   */
+  traceRound?: (round: { claim: BlockClaim; block: BuiltBlock; sync: { calls: SyncCall[]; target: string; data: string; executeFee: bigint; accountProof: string[]; storageProof: string[] } }) => Promise<SyncTraceFrame>;
 }
 
 /** A sync transaction built and simulated, ready to send. */
@@ -241,7 +247,9 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     const data = iface.encodeFunctionData("syncExecute", [claim, block.input.transactions, block.input.witness, block.input.messages, sync]);
     const request = { from, to: rollupAddress, data, value: "0x" + (value + executeFee).toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     // "pending": the block the transaction will land in (where the anchor, the latest block, has a hash).
-    const trace = (await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame;
+    const trace = options.traceRound !== undefined
+      ? await options.traceRound({ claim, block, sync })
+      : ((await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame);
 
     // The calls the L1 call made with this table: the first that differs from the table (or
     // is beyond it) replaces the rest, which may depend on its result.

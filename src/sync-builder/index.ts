@@ -44,7 +44,7 @@ export function createSyncBuilder(options: SyncBuilderOptions): SyncBuilder {
 
   async function sendRaw(raw: string): Promise<string> {
     const prepared = await prepareUserSync(provider, options.rollups, raw);
-    if (prepared === undefined || !prepared.prepared.simulation.ok) {
+    if (prepared === undefined || !prepared.userOk) {
       // No sync call (or one the user's call would revert on anyway): the L1 decides, as without the builder.
       return (await provider.send("eth_sendRawTransaction", [raw])) as string;
     }
@@ -65,7 +65,7 @@ export function createSyncBuilder(options: SyncBuilderOptions): SyncBuilder {
       ? undefined
       : { from: call.from, to: call.to, data: call.data ?? call.input ?? "0x", value: BigInt(call.value ?? "0x0"), gasLimit: BigInt(call.gas ?? "0x1000000") };
     const prepared = user === undefined ? undefined : await prepareUserCall(provider, options.rollups, user);
-    if (prepared === undefined || !prepared.prepared.simulation.ok) return provider.send("eth_estimateGas", params);
+    if (prepared === undefined || !prepared.userOk) return provider.send("eth_estimateGas", params);
     const snapshot = (await provider.send("evm_snapshot", [])) as string;
     try {
       const signer = prepared.target.rollup.runner as Signer;

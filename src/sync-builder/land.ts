@@ -17,7 +17,8 @@ import { appendBlock, type L2Chain } from "../engine/state.js";
 import { L1_TRANSACTION_GAS_CAP } from "../proposer/propose.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { nativeRollupInterface } from "../sdk/contracts.js";
-import { prepareSync, proxyRequests, type PreparedSync, type SyncTraceFrame } from "../sdk/sync.js";
+import { prepareSync, proxyRequests, type PreparedSync, type SyncCall, type SyncTraceFrame } from "../sdk/sync.js";
+import { decodeRevert, revertDataOf } from "../sdk/bundle.js";
 
 /** A rollup the builder serves: its NativeRollup connected to the builder's L1 signer, and its L2 chain. */
 export interface BuilderRollup {
@@ -41,6 +42,8 @@ export interface PreparedUserSync {
   call: UserCall;
   target: BuilderRollup;
   prepared: PreparedSync;
+  /** Whether the user's call, traced on top of the builder's `prepareSyncCalls`, succeeds. */
+  userOk: boolean;
   /** `prepareSyncCalls` calldata and value (EXECUTE's fee). */
   request: { to: string; data: string; value: bigint };
 }
@@ -94,10 +97,38 @@ export async function prepareUserCall(provider: JsonRpcApiProvider, rollups: rea
   if (called.length > 1) throw new UserSyncUnsupportedError("The transaction calls the proxies of several rollups: one rollup per user transaction", { from: user.from, to: user.to, rollups: called.length });
   const target = called[0]!;
   const rollupAddress = (await target.rollup.getAddress()).toLowerCase();
-  if (((await target.rollup.getFunction("l2ProxyTarget")(user.to)) as string) !== "0x0000000000000000000000000000000000000000") {
-    throw new UserSyncUnsupportedError("The transaction calls an L2Proxy directly: call it through an L1 contract (the proxy's caller must be the same in the builder's simulation)", { from: user.from, to: user.to, proxy: user.to });
-  }
-  const prepared = await prepareSync({ rollup: target.rollup, chain: target.chain, provider, target: user.to, data: user.data, value: user.value });
+  // Each round's table is tried as it will run: prepareSyncCalls landed under a snapshot, then the
+  // user's own call traced in that L1 block (its proxies' callers and msg.sender are the user's).
+  const signer = target.rollup.runner as Signer;
+  let last: SyncTraceFrame | undefined;
+  const traceRound = async (round: { claim: unknown; block: { input: { transactions: Uint8Array; witness: Uint8Array; messages: Uint8Array } }; sync: { calls: SyncCall[]; executeFee: bigint; accountProof: string[]; storageProof: string[] } }) => {
+    const successful = round.sync.calls.flatMap((c, i) => (c.success ? [i] : []));
+    if (successful.length > 1) {
+      throw new UserSyncUnsupportedError("The transaction makes more than one successful L2 call: the user path adopts its L2 block at one call's consumption", {
+        from: user.from,
+        to: user.to,
+        calls: round.sync.calls.length,
+        successful,
+      });
+    }
+    const table = { calls: round.sync.calls, target: user.from, data: "0x", executeFee: 0n, accountProof: round.sync.accountProof, storageProof: round.sync.storageProof };
+    const data = iface.encodeFunctionData("prepareSyncCalls", [round.claim, round.block.input.transactions, round.block.input.witness, round.block.input.messages, table]);
+    const snapshot = (await provider.send("evm_snapshot", [])) as string;
+    try {
+      const land = async () => (await signer.sendTransaction({ to: rollupAddress, data, value: round.sync.executeFee, gasLimit: L1_TRANSACTION_GAS_CAP })).wait();
+      await land().catch(async (error: unknown) => {
+        const replayed = await provider.send("eth_call", [{ from: await signer.getAddress(), to: rollupAddress, data, value: "0x" + round.sync.executeFee.toString(16) }, "latest"]).then(() => undefined, (e: unknown) => e);
+        const reason = revertDataOf(replayed) ?? revertDataOf(error);
+        const decoded = reason === undefined ? { name: "unknown", text: "reverted" } : decodeRevert(reason, [iface]);
+        throw new UserSyncUnsupportedError(`The builder's prepareSyncCalls reverts: ${decoded.text}`, { from: user.from, to: user.to, calls: round.sync.calls.length, errorName: decoded.name }, { cause: error });
+      });
+      last = (await provider.send("debug_traceCall", [call, "latest", { tracer: "callTracer" }])) as SyncTraceFrame;
+      return last;
+    } finally {
+      await provider.send("evm_revert", [snapshot]);
+    }
+  };
+  const prepared = await prepareSync({ rollup: target.rollup, chain: target.chain, provider, target: user.to, data: user.data, value: user.value, traceRound: traceRound as never });
   const successes = prepared.calls.map((c, i) => [c, i] as const).filter(([c]) => c.success);
   if (successes.length > 1) {
     throw new UserSyncUnsupportedError("The transaction makes more than one successful L2 call: the user path adopts its L2 block at one call's consumption", {
@@ -110,7 +141,7 @@ export async function prepareUserCall(provider: JsonRpcApiProvider, rollups: rea
   const [claim, transactions, witness, messages, sync] = iface.decodeFunctionData("syncExecute", prepared.data);
   const table = { calls: prepared.calls, target: user.from, data: "0x", executeFee: 0n, accountProof: [...sync.accountProof], storageProof: [...sync.storageProof] };
   const data = iface.encodeFunctionData("prepareSyncCalls", [claim, transactions, witness, messages, table]);
-  return { call: user, target, prepared, request: { to: rollupAddress, data, value: sync.executeFee as bigint } };
+  return { call: user, target, prepared, userOk: last !== undefined && last.error === undefined, request: { to: rollupAddress, data, value: sync.executeFee as bigint } };
 }
 
 /**

@@ -64,6 +64,22 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(await counterValue(l2, counter)).to.equal(77n);
   });
 
+  it("the table is found with the user as the L1 sender: an L1 contract whose L2 call depends on msg.sender, and a wallet calling the proxy itself", async function () {
+    const { connection, l2, counter, proxy, builder } = await builderSetup();
+    const senderUser = await connection.ethers.deployContract("SyncSenderUser");
+    const wallet = new Wallet(USER.privateKey, new BrowserProvider(builder));
+    const data = senderUser.interface.encodeFunctionData("setMine", [proxy]);
+    const receipt = (await (await wallet.sendTransaction({ to: await senderUser.getAddress(), data })).wait())!;
+    expect(receipt.status).to.equal(1);
+    expect(builder.landed.at(-1)!.adopted).to.equal(true);
+    expect(await counterValue(l2, counter)).to.equal(BigInt(USER.address) % 1000n);
+    // The wallet calls the proxy directly: the L2 call's L1 caller is the wallet itself.
+    const direct = (await (await wallet.sendTransaction({ to: proxy, data: counterInterface().encodeFunctionData("set", [7n]) })).wait())!;
+    expect(direct.status).to.equal(1);
+    expect(builder.landed.at(-1)!.prepared!.prepared.calls.map((c) => c.caller)).to.deep.equal([USER.address]);
+    expect(await counterValue(l2, counter)).to.equal(7n);
+  });
+
   it("the L2 call reverts: the user's transaction keeps the L2 revert data; no L2 block is adopted", async function () {
     const { l2, counter, proxy, user, userAddress, builder } = await builderSetup();
     const head = await l2.rollup.getFunction("head")();
@@ -83,7 +99,8 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     const raw = await wallet.signTransaction({ to: userAddress, data: userInterface().encodeFunctionData("readSetRead", [proxy, 66n]), gasLimit: 3_000_000n, nonce: 0, chainId: (await provider.getNetwork()).chainId, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
     const refused = await prepareUserSync(provider, [{ rollup: l2.rollup, chain: l2.chain }], raw).then(() => undefined, (e: unknown) => e);
     expect(refused).to.be.instanceOf(UserSyncUnsupportedError);
-    expect((refused as UserSyncUnsupportedError).details.successful).to.deep.equal([0, 1, 2]);
+    // Found at the round whose table first holds two: the read and the set.
+    expect((refused as UserSyncUnsupportedError).details.successful).to.deep.equal([0, 1]);
   });
 
   it("L1 keeps it sound: the table answers only the user's transactions in its L1 block, and a moved head adopts nothing", async function () {
