@@ -3,6 +3,7 @@ import { BrowserProvider, Wallet, type JsonRpcApiProvider } from "ethers";
 import { createPublicClient, createWalletClient, custom, defineChain, type EIP1193Provider } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccounts } from "../../src/engine/chain.js";
+import { createL1Index } from "../../src/explorer/l1-index.js";
 import { nativeRollupInterface } from "../../src/sdk/contracts.js";
 import { createSyncBuilder, landUserSync, prepareUserSync, UserSyncUnsupportedError } from "../../src/sync-builder/index.js";
 import { counterInterface, counterValue, followerReachesHead, syncSetup, userInterface } from "../sync/helpers.js";
@@ -161,7 +162,13 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(await counterValue(l2, counter)).to.equal(42n);
     // The rollup goes on: a plain block delivers the deposit. A follower from L1 alone skips the
     // four prepared blocks no transaction adopted (their BlockAdvanced logs are on L1).
-    expect((await l2.advance()).event.number).to.equal(head.number + 1n);
+    const next = await l2.advance();
+    expect(next.event.number).to.equal(head.number + 1n);
     await followerReachesHead(connection.provider, l2);
+    // So does the explorer's L1 index: one BlockAdvanced per L2 block, the adopted ones only.
+    const index = createL1Index({ url: "in-process", call: (method, params) => connection.provider.request({ method, params }) as never });
+    await index.refresh();
+    const mine = index.advances.filter((a) => a.rollup.toLowerCase() === l2.address.toLowerCase()).map((a) => a.number);
+    expect(mine).to.deep.equal(Array.from({ length: Number(next.event.number) }, (_, i) => BigInt(i + 1)));
   });
 });
