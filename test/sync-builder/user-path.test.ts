@@ -81,6 +81,15 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(await counterValue(l2, counter)).to.equal(7n);
   });
 
+  it("the chai fixture's syncL1: a contract test sends a wallet's transaction with a sync call", async function () {
+    const { l2, counter, proxy, userAddress } = await syncSetup();
+    const wallet = new Wallet(USER.privateKey, new BrowserProvider(l2.syncL1));
+    const receipt = (await (await wallet.sendTransaction({ to: userAddress, data: userInterface().encodeFunctionData("trySet", [proxy, 99n]) })).wait())!;
+    expect(receipt.status).to.equal(1);
+    expect(await counterValue(l2, counter)).to.equal(99n);
+    expect(l2.syncL1.landed[0]!.adopted).to.equal(true);
+  });
+
   it("the L2 call reverts: the user's transaction keeps the L2 revert data; no L2 block is adopted", async function () {
     const { l2, counter, proxy, user, userAddress, builder } = await builderSetup();
     const head = await l2.rollup.getFunction("head")();
