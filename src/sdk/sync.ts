@@ -21,6 +21,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -63,6 +64,11 @@ export interface SyncOptions {
   value?: bigint;
   /** L2 gas per sync call (default {@link DEFAULT_SYNC_GAS_LIMIT}). */
   gasLimit?: bigint;
+  /**
+   * L2 transactions the sync block also carries (e.g. the mempool's pending ones). They run after
+   * the delivery, so after the sync calls; those the block cannot take are in `block.skipped`.
+   */
+  transactions?: TypedTransaction[];
   /** The L2 block's coinbase (default: the sender). */
   coinbase?: string;
   /** The L1 block the L2 block is anchored to (default: the latest). */
@@ -236,7 +242,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
   let calls: SyncCall[] = [];
   for (let round = 1; round <= MAX_SYNC_ROUNDS; round++) {
     const delivery = await syncDelivery(options, anchor, calls);
-    const block = await buildOn(chain, anchor, coinbase, [], delivery);
+    const block = await buildOn(chain, anchor, coinbase, options.transactions ?? [], delivery);
     const results = blockResults(block);
     const firstIndex = delivery.messageCount - BigInt(calls.length);
     calls = calls.map((c, k) => ({ ...c, ...(results.get(firstIndex + BigInt(k)) ?? { success: false, returnData: "0x" }) }));
