@@ -72,7 +72,12 @@ export interface UserCall {
 
 /** {@link prepareUserCall} for the signed transaction `raw` (undefined for a contract creation). */
 export async function prepareUserSync(provider: JsonRpcApiProvider, rollups: readonly BuilderRollup[], raw: string): Promise<PreparedUserSync | undefined> {
-  const user = Transaction.from(raw);
+  let user: Transaction;
+  try {
+    user = Transaction.from(raw);
+  } catch {
+    return undefined; // not one ethers decodes (a blob transaction's network form, …): the L1 judges it
+  }
   if (user.to === null || user.from === null) return undefined;
   return prepareUserCall(provider, rollups, { from: user.from, to: user.to, data: user.data, value: user.value, gasLimit: user.gasLimit });
 }

@@ -111,6 +111,8 @@ describe("sync builder: an unmodified wallet's L1 transaction gets its sync L2 c
     expect(refused).to.be.instanceOf(UserSyncUnsupportedError);
     // Found at the round whose table first holds two: the read and the set.
     expect((refused as UserSyncUnsupportedError).details.successful).to.deep.equal([0, 1]);
+    // Bytes ethers does not decode as a transaction are the L1's to judge (forwarded), not the builder's to throw on.
+    expect(await prepareUserSync(provider, [{ rollup: l2.rollup, chain: l2.chain }], "0x03f8")).to.equal(undefined);
   });
 
   it("L1 keeps it sound: the table answers only the user's transactions in its L1 block, and a moved head adopts nothing", async function () {
