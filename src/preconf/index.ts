@@ -27,6 +27,6 @@ export {
   type DeployedRegistry,
   type RegistryOptions,
 } from "./registry.js";
-export { createPreconfer, PreconfError, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
+export { createPreconfer, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
 export { preconfChainView } from "./view.js";
 export { commitmentFromJson, commitmentJson, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";

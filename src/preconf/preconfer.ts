@@ -13,14 +13,15 @@
  */
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
-import type { Contract, JsonRpcApiProvider, Signer, TypedDataDomain } from "ethers";
+import { Contract, ZeroAddress as ZERO_ADDRESS, type JsonRpcApiProvider, type Signer, type TypedDataDomain } from "ethers";
 import { deliveredCount } from "../bridge/queue.js";
 import { appendBlock, chainHead, rewindTo, type L2Chain } from "../engine/state.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "../proposer/follow.js";
 import type { Mempool } from "../proposer/mempool.js";
-import { buildFittingBlock, buildOn, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type ProposedBlock } from "../proposer/propose.js";
+import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
+import type { NextDelivery } from "../bridge/queue.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { commitmentOf, preconfDomain, signCommitment, type SignedCommitment } from "./commitment.js";
+import { commitmentOf, preconfDomain, signCommitment, verifyCommitment, type SignedCommitment } from "./commitment.js";
 
 /** A block the operator signed and serves before L1 has it. */
 export interface PreconfirmedBlock {
@@ -35,6 +36,16 @@ export interface PreconfirmedBlock {
   fitted: FittedBlock;
   /** Set once L1 verified it: the L1 transaction and block of its `advance`. */
   advanced?: { l1Transaction: string; l1Block: bigint; l1Gas: bigint };
+}
+
+/** A preconfirmed block as one operator hands it to the next (see `Preconfer.handOver`). */
+export interface HandOver {
+  signed: SignedCommitment;
+  /** The block's transactions, raw, in order. */
+  transactions: Uint8Array[];
+  coinbase: string;
+  anchor: L1Anchor;
+  delivery: NextDelivery;
 }
 
 /** Options of {@link createPreconfer}. */
@@ -83,6 +94,18 @@ export interface Preconfer {
   byTransaction(hash: string): PreconfirmedBlock | undefined;
   /** The other block signed at a height (misbehave "equivocate" only). */
   equivocations(): SignedCommitment[];
+  /**
+   * What the next operator needs to take over: the preconfirmed blocks L1 does not have yet,
+   * with their bodies, L1 anchors and deliveries (Taiko's hand-over window, by hand here).
+   */
+  handOver(): HandOver[];
+  /**
+   * Takes over another operator's preconfirmed blocks at a slot boundary: each must be signed by
+   * `from` and extend this chain; it is re-executed here and must hash as signed (else
+   * `PreconfError`, nothing adopted after it). The blocks are then advanced by this preconfer,
+   * and its own blocks build on the last one. Returns how many were adopted.
+   */
+  adopt(blocks: HandOver[], from: string): Promise<number>;
   /** Calls `listener` with each block as soon as it is signed; returns the unsubscribe. */
   onPreconfirmed(listener: (block: PreconfirmedBlock) => void): () => void;
 }
@@ -165,6 +188,11 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
         // (Its `advanced` may be set: an L1 reorg took that advance back, and it goes again.)
         const next = [...blocks.values()].find((b) => b.signed.commitment.parentHash === onL1 && b.number > verifiedHead() - 1n);
         if (next === undefined) return done;
+        // The lookahead gates advance: in another operator's slot the advance would revert; that operator takes over (adopt).
+        if (!(await slotAllows())) {
+          log(`preconf: L1's next slot is another operator's: block ${next.number} waits (or is handed over)`);
+          return done;
+        }
         let proposed: ProposedBlock;
         try {
           const fitted = options.misbehave === "diverge" ? await divergent(next) : next.fitted;
@@ -191,6 +219,48 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       return number === undefined ? undefined : blocks.get(number);
     },
     equivocations: () => [...others],
+    handOver: () =>
+      [...blocks.values()]
+        .filter((b) => b.number > verifiedHead())
+        .sort((a, b) => (a.number < b.number ? -1 : 1))
+        .map((b) => ({
+          signed: b.signed,
+          transactions: b.fitted.block.transactions.map((tx) => tx.serialize()),
+          coinbase: b.fitted.block.header.coinbase.toString(),
+          anchor: b.fitted.anchor,
+          delivery: b.fitted.delivery,
+        })),
+    adopt: (handed, from) =>
+      exclusive(async () => {
+        await reconcileLocked();
+        let adopted = 0;
+        for (const given of handed) {
+          const head = chainHead(chain);
+          if (given.signed.commitment.number <= head.number) continue; // on this chain already (L1 has it)
+          verifyCommitment(domain, given.signed, from);
+          if (given.signed.commitment.parentHash !== bytesToHex(head.hash())) {
+            throw new PreconfError("A handed-over block does not extend this chain", { number: given.signed.commitment.number, parentHash: given.signed.commitment.parentHash, head: bytesToHex(head.hash()) });
+          }
+          const built = await buildOn(chain, given.anchor, given.coinbase, given.transactions, given.delivery);
+          const hash = bytesToHex(built.header.hash());
+          if (hash !== given.signed.commitment.blockHash || built.skipped.length > 0) {
+            throw new PreconfError("A handed-over block re-executes to another block than the one signed", { number: built.header.number, signed: given.signed.commitment.blockHash, got: hash });
+          }
+          appendBlock(chain, { header: built.header, transactions: built.transactions, receipts: built.receipts });
+          const layout = chooseLayout(built.input, options.dataAvailability);
+          const fitted: FittedBlock = { block: built, anchor: given.anchor, delivery: given.delivery, deferred: [], blobs: layout.blobs, witnessInBlobs: layout.witnessInBlobs, l1GasBound: advanceGasLimit(built.input) };
+          const hashes = built.transactions.map((tx) => bytesToHex(tx.hash()));
+          mempool.remove(hashes);
+          const block: PreconfirmedBlock = { number: built.header.number, hash, signed: given.signed, transactions: hashes, signedAt: Date.now(), fitted };
+          blocks.set(block.number, block);
+          byHash.set(hash, block.number);
+          for (const h of hashes) byTx.set(h, block.number);
+          for (const listener of listeners) listener(block);
+          adopted++;
+        }
+        if (adopted > 0) log(`preconf: took over ${adopted} preconfirmed block(s) of ${from}, up to L2 block ${chainHead(chain).number}`);
+        return adopted;
+      }),
     onPreconfirmed(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -221,6 +291,14 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       log(`preconf: the node's chain contradicts ${dropped} preconfirmed block(s) (another proposer, or an L1 reorg): dropped, ${followed.handedBack} transaction(s) pending again; now on L2 block ${chainHead(chain).number}`);
     }
     return dropped;
+  }
+
+  /** Whether the operator may advance in the next L1 block's slot: its own, or open (no operator). */
+  async function slotAllows(): Promise<boolean> {
+    const registry = new Contract(options.registry, ["function operatorAt(uint256) view returns (address)"], options.provider);
+    const next = BigInt((await options.provider.send("eth_blockNumber", [])) as string) + 1n;
+    const operator = String(await registry.getFunction("operatorAt")(next));
+    return operator === ZERO_ADDRESS || operator === (await options.operator.getAddress());
   }
 
   /**

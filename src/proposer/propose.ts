@@ -459,7 +459,7 @@ function emptyInput(): ExecuteInput {
  * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
  * EXECUTE will see is known while building. The delivery's messages go first.
  */
-export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
+export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: (TypedTransaction | Uint8Array)[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   return buildBlock(chain, {
     transactions,

@@ -52,7 +52,29 @@ export async function preconfSetup(options: { epochSlots?: bigint; misbehave?: "
   });
   const view = preconfChainView(nodeChainView(node), chain);
   const rpc: NodeRpc = await serveNode(node, { port: 0, mempool, view: () => view, extra: preconfMethods({ preconfer, view, operator, registry }) });
-  return { ethers, provider, signers, registry, registryAddress, deployed, rollup, genesis, node, chain, mempool, preconfer, operator, l1ChainId, rpc, lines, dataDir,
+  /** Another bonded operator (dev account `index`) with its own chain, mempool and preconfer on the same node. */
+  const addOperator = async (index: number) => {
+    const signer = signers[index]! as Signer;
+    await (await registry.connect(signer).getFunction("register")({ value: 10n ** 18n })).wait();
+    const ownChain = await createL2Chain(genesis);
+    const ownPool = createMempool(ownChain);
+    const address = await signer.getAddress();
+    const own = createPreconfer({
+      chain: ownChain,
+      rollup: deployed.rollup.connect(signer) as typeof deployed.rollup,
+      provider: ethers.provider as never,
+      mempool: ownPool,
+      operator: signer,
+      registry: registryAddress,
+      l1ChainId,
+      coinbase: address,
+      node: () => node,
+      dataAvailability: "calldata",
+      log: (line) => lines.push(line),
+    });
+    return { preconfer: own, chain: ownChain, mempool: ownPool, address };
+  };
+  return { ethers, provider, addOperator, signers, registry, registryAddress, deployed, rollup, genesis, node, chain, mempool, preconfer, operator, l1ChainId, rpc, lines, dataDir,
     async stop() {
       await rpc.close();
       await node.stop();
