@@ -30,3 +30,4 @@ export {
 export { createPreconfer, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
 export { preconfChainView } from "./view.js";
 export { commitmentFromJson, commitmentJson, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
+export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
