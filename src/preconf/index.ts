@@ -31,3 +31,5 @@ export { createPreconfer, PreconfError, type HandOver, type Preconfer, type Prec
 export { preconfChainView } from "./view.js";
 export { commitmentFromJson, commitmentJson, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
 export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
+export { startLocalPreconf, type LocalPreconfOptions } from "./local.js";
+export { startPreconfLoops, type PreconfLoops, type PreconfLoopsOptions } from "./loops.js";

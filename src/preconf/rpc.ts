@@ -11,6 +11,7 @@
  *   height, in order (what a slasher watches; an equivocating operator's second ones too).
  */
 import type { Contract } from "ethers";
+import type { Mempool } from "../proposer/mempool.js";
 import { RpcError, toQuantity, type ChainView, type Handler } from "../rpc/index.js";
 import type { SignedCommitment } from "./commitment.js";
 import type { Preconfer, PreconfirmedBlock } from "./preconfer.js";
@@ -39,6 +40,10 @@ export interface PreconfMethodsOptions {
   operator: string;
   /** The registry (for the lookahead in `preconf_getStatus`). */
   registry: Contract;
+  /** The pool the preconfer takes from: a receipt asked for a transaction pending there is held for the next preconfirmation. */
+  mempool?: Pick<Mempool, "status">;
+  /** The longest a receipt is held, in ms (default 1,000: a few preconfirmation intervals). */
+  receiptHoldMs?: number;
 }
 
 /** `preconf_*` and the preconfirmed `ultrasound_getTransactionStatus` (it wraps the one it replaces). */
@@ -102,6 +107,28 @@ export function preconfMethods(options: PreconfMethodsOptions): Map<string, Hand
         }
         for (const other of preconfer.equivocations()) if (other.commitment.number >= start) out.push(commitmentJson(other));
         return out;
+      },
+    ],
+    [
+      // Held, not polled: an ethers v6 `tx.wait()` that asks before the preconfirmation and then
+      // starts its block poller after it takes the new head as its baseline and waits for a block
+      // that an idle chain never makes (it hung that way about one time in three). Answering when
+      // the block is signed closes that window and saves the client a poll.
+      "eth_getTransactionReceipt",
+      async (params, context) => {
+        const first = await context.base!(params);
+        const hash = typeof params[0] === "string" ? params[0].toLowerCase() : undefined;
+        if (first !== null || hash === undefined || options.mempool?.status(hash).status !== "pending") return first;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, options.receiptHoldMs ?? 1_000);
+          const unsubscribe = preconfer.onPreconfirmed((block) => block.transactions.includes(hash) && done());
+          function done() {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve();
+          }
+        });
+        return context.base!(params);
       },
     ],
     [

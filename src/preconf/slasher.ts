@@ -32,8 +32,10 @@ export interface SlasherOptions {
 
 /** A slasher's one step: {@link Slasher.poll}. */
 export interface Slasher {
-  /** Reads the commitments given out since the last poll, proves every fault L1 accepts; returns the slashes sent. */
+  /** Reads the commitments the node gives out, proves every fault L1 accepts; returns the slashes sent. */
   poll(): Promise<Slash[]>;
+  /** The same for commitments received another way (a user passes on the one it was given). */
+  check(given: ReturnType<typeof commitmentJson>[]): Promise<Slash[]>;
 }
 
 /** Creates a slasher (see the file comment). */
@@ -70,10 +72,9 @@ export function createSlasher(options: SlasherOptions): Slasher {
     return { kind, operator, number, l1Transaction: receipt.hash, reward };
   };
 
-  return {
-    async poll() {
+  const check = async (json: ReturnType<typeof commitmentJson>[]): Promise<Slash[]> => {
       domain ??= preconfDomain(await options.registry.getAddress(), options.l1ChainId);
-      const given = ((await call("preconf_getCommitments", [])) as ReturnType<typeof commitmentJson>[]).map(commitmentFromJson);
+      const given = json.map(commitmentFromJson);
       const out: Slash[] = [];
       for (const signed of given) {
         let operator: string;
@@ -103,6 +104,9 @@ export function createSlasher(options: SlasherOptions): Slasher {
         }
       }
       return out;
-    },
+  };
+  return {
+    poll: async () => check((await call("preconf_getCommitments", [])) as ReturnType<typeof commitmentJson>[]),
+    check,
   };
 }
