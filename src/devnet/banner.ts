@@ -17,6 +17,9 @@ export function devnetBanner(devnet: Devnet): string {
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
+    ...(devnet.preconf === undefined
+      ? []
+      : [`  preconfirmations (--preconf):           operator ${devnet.preconf.operator} (bonded) signs a block at most every ${devnet.preconf.intervalMs} ms, served at latest; registry ${devnet.preconf.registryAddress}; preconf_getStatus, preconf_tip`]),
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"

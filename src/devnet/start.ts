@@ -25,7 +25,7 @@ import type { MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startMultiNode, wholeNodeView } from "../node/index.js";
 import { serveRollups, type RollupsRpc } from "../node/serve.js";
-import type { Handler } from "../rpc/index.js";
+import type { ChainView, Handler } from "../rpc/index.js";
 import type { Relay } from "../relay/index.js";
 import { startExplorer } from "../explorer/index.js";
 import { DEFAULT_BLOB_SERVER_PORT } from "../blobs/server.js";
@@ -35,7 +35,8 @@ import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import { openDevnetState } from "./restart.js";
 import { createDevMethods, createDevShared, type DevRollup } from "./dev-methods.js";
 import { createRound } from "./round.js";
-import { openDevnetRollups } from "./rollups.js";
+import { openPreconfRollup, startDevnetPreconf, type DevnetPreconf } from "./preconf.js";
+import { openDevnetRollups, type DevnetRollups } from "./rollups.js";
 import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, startDevnetL1, waitForNode } from "./common.js";
 import { DevnetStartError } from "./errors.js";
 import { assertPortFree, startL1Slots, stopL1Slots } from "./l1-server.js";
@@ -76,7 +77,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const { side: l1Side, url: l1Url, chainId: l1ChainId, provider: l1 } = await startDevnetL1(hre, { host, l1Port, blobPort, dataDir, layout: options.layout, resume, log });
   const signer = await l1.getSigner(0);
   const coinbase = await signer.getAddress();
-  const { factoryAddress, own, created } = await openDevnetRollups(signer, resume, count, options.genesis);
+  if (options.preconf === true && count > 1) throw new DevnetStartError("--preconf is for a devnet of one rollup", { rollups: count });
+  const opened: DevnetRollups & { registryAddress?: string } = options.preconf === true ? await openPreconfRollup(signer, resume, options.genesis) : await openDevnetRollups(signer, resume, count, options.genesis);
+  const { factoryAddress, own, created } = opened;
   // The proposer's chain of each rollup (a first start's are made with them; a restart takes them from the node).
   const chains = new Map<bigint, L2Chain>((created ?? []).map((c) => [c.chain.genesis.chainId, c.chain]));
 
@@ -155,9 +158,26 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     sync: () => node.sync(),
     onProposed: options.onProposed && ((_chainId, proposed) => options.onProposed!(proposed)),
   });
+  // With --preconf the operator's preconfer and its loops take the proposer's place (src/devnet/preconf.ts).
+  const preconf =
+    opened.registryAddress !== undefined
+      ? await startDevnetPreconf({
+          rollup: first.rollup,
+          registryAddress: opened.registryAddress,
+          provider: l1,
+          l1ChainId,
+          chain: await adopt(first.chainId),
+          node: await multi.rollup(first.chainId),
+          sync: () => node.sync(),
+          mempoolOptions: options.mempool,
+          dataAvailability: options.dataAvailability ?? "blobs",
+          intervalMs: options.preconfIntervalMs,
+          log,
+        })
+      : undefined;
   // The dev accounts' deposits go first: account #0 both deposits and proposes, and two L1
   // transactions of one sender in flight at once would race for its nonce.
-  loop = startProposerLoop(rounds.round, { intervalMs: options.proposeIntervalMs ?? 250, held: true });
+  loop = preconf === undefined ? startProposerLoop(rounds.round, { intervalMs: options.proposeIntervalMs ?? 250, held: true }) : preconfLoop(preconf);
 
   // Deposits to many rollups take longer to deliver than one's: twice the wait.
   const waitMs = count > 1 ? 120_000 : 60_000;
@@ -199,13 +219,13 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       node: part,
       rollupAddress: part.rollup,
       mempool,
-      mine: () => rounds.mines(chainId).request(),
+      mine: () => (preconf !== undefined ? preconf.mine() : rounds.mines(chainId).request()),
       l2: () => (rpc === undefined ? undefined : { request: async (args) => (await rpc!.handler(chainId))!.request(args) }),
       rollups: devRollups,
       shared: dev,
     }).methods;
     methods.set("ultrasound_getTransactionStatus", status);
-    return methods;
+    return preconf === undefined ? methods : preconf.methods(methods, () => undefined);
   };
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
   // Each rollup's mempool journals what it acknowledges in the node's store (a kill -9 loses none
@@ -217,6 +237,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     callTimeoutMs: options.rpcCallTimeoutMs,
     mempoolOptions: options.mempool,
     extra,
+    ...(preconf === undefined ? {} : { mempool: (chainId: bigint) => (chainId === first.chainId ? preconf.mempool : undefined), view: (_chainId: bigint, nodeView: ChainView) => preconf.view(nodeView) }),
     // An evm_revert drops the transactions it unwinds, as Hardhat's does.
     handBackUnwound: () => !dev.reverting,
     // A devnet of one answers on every path, as a single node's server does.
@@ -228,6 +249,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
   });
   rpc = served;
+  // The preconfer's pool is not the server's own: what the last run acknowledged goes back in it here.
+  if (preconf !== undefined && !resume.fresh) await preconf.mempool.restore();
   if (!resume.fresh) {
     let restored = 0;
     for (const r of own) restored += pendingCount(served.mempool(r.chainId));
@@ -269,6 +292,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     factoryAddress,
     rollups,
     relay,
+    ...(preconf === undefined ? {} : { preconf: { registryAddress: preconf.registryAddress, operator: preconf.operator, intervalMs: preconf.intervalMs, preconfer: preconf.preconfer } }),
     async stop() {
       await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
@@ -286,6 +310,23 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
 /** @deprecated The same as {@link startDevnet} (which takes `rollups`), kept for callers of the former many-rollup entry; default 2 rollups. */
 export function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions): Promise<Devnet> {
   return startDevnet(hre, { ...options, rollups: options.rollups ?? 2 });
+}
+
+/** The preconfer's loops as the devnet's proposer loop: released after the start's deposits, stopped with the devnet. */
+function preconfLoop(preconf: DevnetPreconf): ProposerLoop {
+  let stopped = false;
+  return {
+    release: () => preconf.release(),
+    backOff: () => 0,
+    succeeded: () => {},
+    get stopped() {
+      return stopped;
+    },
+    async stop() {
+      stopped = true;
+      await preconf.stop();
+    },
+  };
 }
 
 function headHash(chain: L2Chain): string {

@@ -31,6 +31,8 @@ export interface LocalPreconfOptions {
   /** Bond (default 1 ETH). */
   bond?: bigint;
   misbehave?: PreconferOptions["misbehave"];
+  /** The preconfer's reuse of L1 reads, in ms (its default: 1,000). */
+  l1ReadMs?: number;
   /** The L2 JSON-RPC port (default 0: a free one). */
   port?: number;
   /** The node polls L1 by itself (default false: `node.sync()` moves it). */
@@ -70,6 +72,7 @@ export async function startLocalPreconf(options: LocalPreconfOptions) {
       node: () => node,
       dataAvailability: "calldata",
       misbehave,
+      l1ReadMs: options.l1ReadMs,
       log,
     });
     return { preconfer, chain, mempool, address, signer };

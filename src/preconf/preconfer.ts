@@ -15,10 +15,12 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import { Contract, ZeroAddress as ZERO_ADDRESS, type JsonRpcApiProvider, type Signer, type TypedDataDomain } from "ethers";
 import { deliveredCount } from "../bridge/queue.js";
+import { readExecuteMarket } from "../sdk/execute-market.js";
 import { appendBlock, chainHead, rewindTo, type L2Chain } from "../engine/state.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "../proposer/follow.js";
 import type { Mempool } from "../proposer/mempool.js";
-import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
+import { dropProven } from "../proposer/proposer.js";
+import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, deliveryFor, latestL1Block, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
 import type { NextDelivery } from "../bridge/queue.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { commitmentOf, preconfDomain, signCommitment, verifyCommitment, type SignedCommitment } from "./commitment.js";
@@ -67,6 +69,8 @@ export interface PreconferOptions {
   node: () => BlockSource;
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
+  /** How long L1's latest block, EXECUTE's market and the queue's delivery are reused between blocks, in ms (default 1,000). */
+  l1ReadMs?: number;
   /**
    * A misbehaving operator, for the slashing demo: `equivocate` signs a second, different block
    * at each height (kept in `equivocations()`); `diverge` serves one block and advances another.
@@ -79,8 +83,11 @@ export interface PreconferOptions {
 export interface Preconfer {
   /** The EIP-712 domain commitments are signed in. */
   readonly domain: TypedDataDomain;
-  /** Builds, appends and signs the next block if anything is pending (or L1→L2 messages wait); undefined when idle. */
-  preconfirmNext(): Promise<PreconfirmedBlock | undefined>;
+  /**
+   * Builds, appends and signs the next block if anything is pending (or L1→L2 messages wait);
+   * undefined when idle. `evenEmpty`: a block now, empty if need be (a devnet's `evm_mine`).
+   */
+  preconfirmNext(options?: { evenEmpty?: boolean }): Promise<PreconfirmedBlock | undefined>;
   /** Advances every preconfirmed block L1 does not have yet, oldest first; returns those advanced. */
   advancePending(): Promise<PreconfirmedBlock[]>;
   /** Drops preconfirmed blocks the node's chain contradicts (their transactions back in the pool); returns how many. */
@@ -145,22 +152,35 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     return queued > (await deliveredCount(chain));
   }
 
+  // L1's latest block, EXECUTE's market and the queue's delivery, read at most once per
+  // `l1ReadMs`: four L1 round trips a block were most of a preconfirmation's time. A block may
+  // anchor to an L1 block that old (the anchor only has to be recent, not the newest).
+  let l1Reads: { at: number; anchor: L1Anchor; market: Awaited<ReturnType<typeof readExecuteMarket>>; delivery?: { delivered: bigint; value: NextDelivery } } | undefined;
   async function build(transactions: TypedTransaction[]): Promise<FittedBlock> {
-    return buildFittingBlock({ ...options, chain, transactions });
+    if (l1Reads === undefined || Date.now() - l1Reads.at > (options.l1ReadMs ?? 1_000)) {
+      const [anchor, market] = await Promise.all([latestL1Block(options.provider), readExecuteMarket(options.provider)]);
+      l1Reads = { at: Date.now(), anchor, market };
+    }
+    const delivered = await deliveredCount(chain);
+    if (l1Reads.delivery?.delivered !== delivered) l1Reads.delivery = { delivered, value: await deliveryFor({ ...options, chain }, l1Reads.anchor) };
+    return buildFittingBlock({ ...options, chain, transactions, anchor: l1Reads.anchor, market: l1Reads.market, delivery: l1Reads.delivery.value });
   }
 
   return {
     domain,
-    preconfirmNext: () =>
+    preconfirmNext: (next = {}) =>
       exclusive(async () => {
+        const evenEmpty = next.evenEmpty === true;
         // Never build on a chain the node contradicts: the promise would be broken at once.
         await reconcileLocked();
         await mempool.sync();
         const pending = mempool.pending();
-        if (pending.length === 0 && !(await messagesWaiting())) return undefined;
+        if (pending.length === 0 && !evenEmpty && !(await messagesWaiting())) return undefined;
         const fitted = await build(pending);
+        // What the builder left out and is at fault alone is dropped (with its reason), as the proposer does: never retried for ever.
+        if (fitted.block.skipped.length > 0) await dropProven(mempool, fitted.block.skipped, { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery }, pending, log);
         const { header } = fitted.block;
-        if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined) return undefined;
+        if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return undefined;
         // The block is the chain's head now: the next one builds on it, the mempool's nonces move past it.
         appendBlock(chain, { header, transactions: fitted.block.transactions, receipts: fitted.block.receipts });
         const hashes = fitted.block.transactions.map((tx) => bytesToHex(tx.hash()));
@@ -278,6 +298,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     if (head === undefined) return 0;
     const ours = chain.headers[Number(head.number)];
     if (ours !== undefined && bytesToHex(ours.hash()) === head.hash) return dropUnanchored(head.number);
+    l1Reads = undefined; // L1 changed under the preconfer: read it again before the next block
     const followed = await followBlocksKeepingTransactions(chain, node, mempool);
     let dropped = 0;
     for (const number of [...blocks.keys()]) {
@@ -319,6 +340,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       }
     }
     if (from === undefined) return 0;
+    l1Reads = undefined; // its anchor is gone: the next block reads L1 again
     const raws = chain.blocks.slice(Number(from.number)).flatMap((b) => b.transactions.map((tx) => tx.serialize()));
     const dropped = Number(chainHead(chain).number - from.number + 1n);
     rewindTo(chain, from.number - 1n);

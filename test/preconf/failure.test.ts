@@ -68,7 +68,8 @@ describe("preconf: failure and hand-back (issue 19)", function () {
   });
 
   it("an L1 reorg under preconfirmed blocks: one whose anchor survives is advanced again as promised; one whose anchor is gone is dropped, its transaction pending again", async function () {
-    const env = await preconfSetup();
+    // L1 read for every block: block 2 anchors to the L1 block mined just before it.
+    const env = await preconfSetup({ l1ReadMs: 0 });
     try {
       const snapshot = await env.provider.request({ method: "evm_snapshot" });
       const first = await send(env, 2);
