@@ -3,7 +3,7 @@
  * PreconfRegistry has the devnet's proposer key (Hardhat's account #0) bonded as its operator;
  * instead of the proposer's round, the operator's preconfer builds a block at most every
  * `--preconf-interval-ms` (250 by default), signs it and the node serves it at `latest`; the
- * advance loop sends the preconfirmed blocks to L1 back to back every second, and `safe` moves
+ * advance loop sends the preconfirmed blocks to L1 back to back (every 250 ms), and `safe` moves
  * when the node has derived them. One rollup only.
  */
 import { Contract, Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
