@@ -11,6 +11,7 @@
  *     0 … 41 ─────────────────── 42 ─ 43 ─ 44            ← built every `intervalMs`
  *                                 └── advanced ──┘ …     ← one advance each, oldest first
  */
+import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import { Contract, ZeroAddress as ZERO_ADDRESS, type JsonRpcApiProvider, type Signer, type TypedDataDomain } from "ethers";
@@ -137,7 +138,17 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     lock = next.catch(() => undefined);
     return next;
   };
-  const verifiedHead = () => options.node().getBlock("latest")?.number ?? 0n;
+  /** The node's head, number and hash: its header alone when the node gives headers (a block read decodes its body too). */
+  const nodeHead = (): { number: bigint; hash: string } | undefined => {
+    const node = options.node() as BlockSource & { header?: (tag: "latest") => BlockHeader | undefined };
+    if (node.header !== undefined) {
+      const header = node.header("latest");
+      return header === undefined ? undefined : { number: header.number, hash: bytesToHex(header.hash()) };
+    }
+    const block = node.getBlock("latest");
+    return block === undefined ? undefined : { number: block.number, hash: block.hash };
+  };
+  const verifiedHead = () => nodeHead()?.number ?? 0n;
 
   const forget = (number: bigint) => {
     const block = blocks.get(number);
@@ -294,7 +305,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
    */
   async function reconcileLocked(): Promise<number> {
     const node = options.node();
-    const head = node.getBlock("latest");
+    const head = nodeHead();
     if (head === undefined) return 0;
     const ours = chain.headers[Number(head.number)];
     if (ours !== undefined && bytesToHex(ours.hash()) === head.hash) return dropUnanchored(head.number);
