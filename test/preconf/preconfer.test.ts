@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
+import { WebSocket } from "ws";
 import { createPublicClient, createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { commitmentFromJson, verifyCommitment } from "../../src/preconf/index.js";
@@ -78,6 +79,33 @@ describe("preconf: the operator's preconfirmed blocks are served at latest (issu
     } finally {
       stopped = true;
       await loop;
+      await env.stop();
+    }
+  });
+
+  it("newHeads over WebSocket fires on the preconfirmed head, before L1 has it", async function () {
+    const env = await preconfSetup();
+    const socket = new WebSocket(env.rpc.wsUrl);
+    try {
+      await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+      const heads: { number: string; hash: string }[] = [];
+      const subscribed = new Promise<void>((resolve) =>
+        socket.on("message", (data) => {
+          const message = JSON.parse(String(data)) as { id?: number; params?: { result: { number: string; hash: string } } };
+          if (message.id === 1) resolve();
+          else if (message.params !== undefined) heads.push(message.params.result);
+        }),
+      );
+      socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] }));
+      await subscribed;
+      const tx = await wallets[2]!.connect(new JsonRpcProvider(env.rpc.url, undefined, { staticNetwork: true })).sendTransaction({ to: wallets[19]!.address, value: 1n });
+      const block = (await env.preconfer.preconfirmNext())!;
+      expect(block.transactions).to.deep.equal([tx.hash]);
+      for (const deadline = Date.now() + 10_000; heads.length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heads.map((h) => [BigInt(h.number), h.hash])).to.deep.equal([[1n, block.hash]]);
+      expect(((await env.deployed.rollup.getFunction("head")()) as { number: bigint }).number, "L1 has not seen it").to.equal(0n);
+    } finally {
+      socket.close();
       await env.stop();
     }
   });
