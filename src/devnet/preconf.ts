@@ -61,6 +61,8 @@ export interface DevnetPreconfOptions {
   dataAvailability: DataAvailability;
   intervalMs?: number;
   advanceIntervalMs?: number;
+  /** False while a devnet's `evm_revert` runs: what it takes out is gone, not pending again. */
+  handBackDropped?: () => boolean;
   log: (line: string) => void;
 }
 
@@ -102,6 +104,7 @@ export async function startDevnetPreconf(options: DevnetPreconfOptions): Promise
     coinbase: operator,
     node: () => options.node,
     dataAvailability: options.dataAvailability,
+    handBackDropped: options.handBackDropped,
     log: options.log,
   });
   const intervalMs = options.intervalMs ?? 250;

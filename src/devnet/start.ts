@@ -172,6 +172,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
           mempoolOptions: options.mempool,
           dataAvailability: options.dataAvailability ?? "blobs",
           intervalMs: options.preconfIntervalMs,
+          handBackDropped: () => !dev.reverting,
           log,
         })
       : undefined;
@@ -206,7 +207,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     const out: DevRollup[] = [];
     for (const r of multi.list().filter((info) => info.retired === undefined)) {
       const chain = chains.get(r.chainId);
-      out.push({ node: await multi.rollup(r.chainId), rollupAddress: r.address, sync: () => multi.sync(), proposerHead: chain && (() => headHash(chain)) });
+      // With --preconf, an evm_revert also throws the preconfirmed blocks away (reverted means gone, as on Hardhat).
+      const sync = preconf === undefined ? () => multi.sync() : async () => (await multi.sync(), dev.reverting && (await preconf.preconfer.discardUnverified()));
+      out.push({ node: await multi.rollup(r.chainId), rollupAddress: r.address, sync, proposerHead: chain && (() => headHash(chain)) });
     }
     return out;
   };

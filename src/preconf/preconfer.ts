@@ -70,6 +70,11 @@ export interface PreconferOptions {
   node: () => BlockSource;
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
+  /**
+   * Whether the transactions of dropped preconfirmed blocks go back to the pool (default: always).
+   * A devnet's `evm_revert` says no: reverted means gone, as on Hardhat (the journal forgets them).
+   */
+  handBackDropped?: () => boolean;
   /** How long L1's latest block, EXECUTE's market and the queue's delivery are reused between blocks, in ms (default 1,000). */
   l1ReadMs?: number;
   /**
@@ -93,6 +98,12 @@ export interface Preconfer {
   advancePending(): Promise<PreconfirmedBlock[]>;
   /** Drops preconfirmed blocks the node's chain contradicts (their transactions back in the pool); returns how many. */
   reconcile(): Promise<number>;
+  /**
+   * Throws away every preconfirmed block the node has not verified (after following the node):
+   * the chain goes back to the node's head and their transactions are forgotten, not pending
+   * again — a devnet's `evm_revert`, where reverted means gone. Returns how many.
+   */
+  discardUnverified(): Promise<number>;
   /** The preconfirmed blocks not yet verified by the node, oldest first. */
   unverified(): PreconfirmedBlock[];
   /** A preconfirmed block by number or hash (kept after it is verified, while recent). */
@@ -239,6 +250,21 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     },
 
     reconcile: () => exclusive(reconcileLocked),
+    discardUnverified: () =>
+      exclusive(async () => {
+        await reconcileLocked();
+        const verified = verifiedHead();
+        if (chainHead(chain).number <= verified) return 0;
+        const raws = chain.blocks.slice(Number(verified) + 1).flatMap((b) => b.transactions.map((tx) => tx.serialize()));
+        const count = Number(chainHead(chain).number - verified);
+        rewindTo(chain, verified);
+        for (const number of [...blocks.keys()]) if (number > verified) forget(number);
+        mempool.forget?.(raws);
+        await mempool.sync({ fromState: true });
+        l1Reads = undefined;
+        log(`preconf: ${count} preconfirmed block(s) above the node's head discarded with their ${raws.length} transaction(s)`);
+        return count;
+      }),
     unverified: () => [...blocks.values()].filter((b) => b.number > verifiedHead()).sort((a, b) => (a.number < b.number ? -1 : 1)),
     byNumber: (number) => blocks.get(number),
     byHash: (hash) => {
@@ -310,7 +336,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     const ours = chain.headers[Number(head.number)];
     if (ours !== undefined && bytesToHex(ours.hash()) === head.hash) return dropUnanchored(head.number);
     l1Reads = undefined; // L1 changed under the preconfer: read it again before the next block
-    const followed = await followBlocksKeepingTransactions(chain, node, mempool);
+    const followed = await followBlocksKeepingTransactions(chain, node, mempool, { handBack: options.handBackDropped?.() ?? true });
     let dropped = 0;
     for (const number of [...blocks.keys()]) {
       const kept = chain.headers[Number(number)];
@@ -356,9 +382,12 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     const dropped = Number(chainHead(chain).number - from.number + 1n);
     rewindTo(chain, from.number - 1n);
     for (const number of [...blocks.keys()]) if (number >= from.number) forget(number);
-    await mempool.sync({ fromState: true });
     let back = 0;
-    for (const raw of raws) if (await mempool.add(raw).then(() => true, () => false)) back++;
+    if (options.handBackDropped?.() === false) mempool.forget?.(raws);
+    else {
+      await mempool.sync({ fromState: true });
+      for (const raw of raws) if (await mempool.add(raw).then(() => true, () => false)) back++;
+    }
     log(`preconf: an L1 reorg took out the anchor of preconfirmed block ${from.number}: ${dropped} block(s) dropped, ${back} transaction(s) pending again`);
     return dropped;
   }

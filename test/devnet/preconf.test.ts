@@ -21,6 +21,8 @@ describe("devnet --preconf (issue 19)", function () {
       const status = (await rpc(url, "preconf_getStatus")) as { operator: string; domain: { verifyingContract: string; chainId: string } };
       const domain = preconfDomain(status.domain.verifyingContract, BigInt(status.domain.chainId));
 
+      const snapshot = await rpc(url, "evm_snapshot");
+      const before = BigInt((await rpc(url, "eth_blockNumber")) as string);
       const latencies: number[] = [];
       let last = "";
       for (let i = 0; i < 4; i++) {
@@ -51,6 +53,12 @@ describe("devnet --preconf (issue 19)", function () {
       const block = BigInt((await rpc(url, "eth_getTransactionReceipt", [last]) as { blockNumber: string }).blockNumber);
       await until("safe at the transfers' blocks", async () => (BigInt(((await rpc(url, "eth_getBlockByNumber", ["safe", false])) as { number: string }).number) >= block ? true : undefined), 60_000);
       expect(((await rpc(url, "ultrasound_getTransactionStatus", [last])) as { status: string }).status).to.equal("included");
+
+      // evm_revert: L1 goes back, and with it what was verified and what was only preconfirmed (gone, as on Hardhat).
+      expect(await rpc(url, "evm_revert", [snapshot])).to.equal(true);
+      await until("latest back at the snapshot", async () => (BigInt((await rpc(url, "eth_blockNumber")) as string) === before ? true : undefined), 30_000);
+      expect(await rpc(url, "eth_getTransactionReceipt", [last])).to.equal(null);
+      expect(((await rpc(url, "ultrasound_getTransactionStatus", [last])) as { status: string }).status).to.not.equal("pending");
     } finally {
       await devnet.stop();
       rmSync(dataDir, { recursive: true, force: true });

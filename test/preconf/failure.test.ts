@@ -104,4 +104,24 @@ describe("preconf: failure and hand-back (issue 19)", function () {
       await env.stop();
     }
   });
+
+  it("discardUnverified (a devnet's evm_revert): the preconfirmed blocks above the node's head are gone, their transactions neither served nor pending", async function () {
+    const env = await preconfSetup();
+    try {
+      const kept = await send(env, 2);
+      await env.preconfer.preconfirmNext();
+      await env.preconfer.advancePending();
+      await env.node.sync();
+      const gone = await send(env, 3);
+      await env.preconfer.preconfirmNext();
+      expect(env.view.heads().latest).to.equal(2n);
+      expect(await env.preconfer.discardUnverified()).to.equal(1);
+      expect(env.view.heads().latest).to.equal(1n);
+      expect(env.view.transaction(gone), "no longer served").to.equal(undefined);
+      expect(env.mempool.pending(), "not pending again").to.have.length(0);
+      expect(env.view.transaction(kept)?.blockNumber, "what L1 has stays").to.equal(1n);
+    } finally {
+      await env.stop();
+    }
+  });
 });
