@@ -1,4 +1,4 @@
-/** The devnet's options and what a running devnet exposes (src/devnet/index.ts starts one). */
+/** The devnet's options and what a running devnet exposes (src/devnet/start.ts starts one). */
 import type { Contract } from "ethers";
 import type { GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
@@ -7,6 +7,7 @@ import type { ExecuteVerdict } from "../precompile/run.js";
 import type { Mempool, MempoolOptions } from "../proposer/mempool.js";
 import type { DataAvailability, ProposedBlock } from "../proposer/propose.js";
 import type { Relay } from "../relay/index.js";
+import type { Preconfer } from "../preconf/index.js";
 import type { Funding } from "./fund.js";
 
 /** Options of {@link startDevnet}. */
@@ -27,12 +28,21 @@ export interface DevnetOptions {
   syncPort?: number;
   /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
   explorerPort?: number;
-  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
+  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`; with `rollups` > 1 `<dataDir>/multi-node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
   dataAvailability?: DataAvailability;
   /** How often the proposer looks for pending L2 transactions, in ms. Default 250. */
   proposeIntervalMs?: number;
+  /**
+   * Based preconfirmations (issue 19, src/devnet/preconf.ts): the rollup is gated by a
+   * PreconfRegistry with account #0 bonded as its operator, whose preconfer builds and signs a
+   * block at most every `preconfIntervalMs` and serves it at `latest`; `safe` stays verified on L1.
+   * One rollup only. Default false.
+   */
+  preconf?: boolean;
+  /** With `preconf`: the least time between preconfirmed blocks, in ms. Default 250. */
+  preconfIntervalMs?: number;
   /** The L2 mempool's rules (e.g. `allowUnprotected` for pre-EIP-155 transactions). */
   mempool?: MempoolOptions;
   /** Most gas one L2 eth_call may use. Default 2^24 (see `startL2Rpc`). */
@@ -54,9 +64,9 @@ export interface DevnetOptions {
    */
   fundL2?: bigint;
   /**
-   * How many rollups: 1 (default) is the devnet above. More: a RollupFactory creates them (chain
-   * ids 167001, 167002, …), one multi-rollup node serves them all and one multi-proposer advances
-   * them (see `startMultiDevnet`, src/devnet/multi.ts).
+   * How many rollups: 1 (default) is deployed from `genesis`. More: a RollupFactory creates them
+   * (chain ids 167001, 167002, …). Either way one node serves them all and one proposer advances
+   * them (src/devnet/start.ts).
    */
   rollups?: number;
   /**
@@ -120,14 +130,16 @@ export interface Devnet {
   threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
   /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
   relay?: Relay;
-  /** With `rollups` > 1: the RollupFactory that created them. */
+  /** With `rollups` > 1: the RollupFactory that created them (a devnet of one deploys its rollup directly). */
   factoryAddress?: string;
-  /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
+  /** Every rollup (the first is the one above), in chain id order. */
   rollups?: DevnetRollup[];
+  /** With `preconf`: the registry, the operator, the interval, and the preconfer itself. */
+  preconf?: { registryAddress: string; operator: string; intervalMs: number; preconfer: Preconfer };
   stop(): Promise<void>;
 }
 
-/** One rollup of a devnet of many (`rollups` > 1). */
+/** One rollup of the devnet. */
 export interface DevnetRollup {
   chainId: bigint;
   /** Its NativeRollup (a clone made by the factory). */
