@@ -23,13 +23,15 @@ import { benchSync } from "./sync.js";
 import { benchThroughput } from "./throughput.js";
 import { benchScale } from "./scale.js";
 import { benchOffthread } from "./offthread.js";
+import { benchNested } from "./nested.js";
+import { benchPreconf } from "./preconf.js";
 
 const report = createReport();
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|nested|preconf` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -153,6 +155,9 @@ if (runs("bridge")) await benchBridge(report, quick);
 // 7. Bundles: L1 gas per rollup-block, k = 1, 2, 4, 8 rollups in one RollupBundler transaction vs k separate advances.
 if (runs("bundles")) await benchBundles(report, quick);
 if (runs("sync")) await benchSync(report, quick);
+// 7b. Session chains as L3s of a game L2 (issue 21, docs/nested.md) vs a session rollup on L1.
+if (runs("nested")) await benchNested(report, quick);
+if (runs("preconf")) await benchPreconf(report, quick);
 
 // 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
 //    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;

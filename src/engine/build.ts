@@ -80,7 +80,8 @@ export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise
       ancestorsRead.add(number);
       return header;
     },
-    nestingDepth: options.nestingDepth ?? 0,
+    // The chain's own depth unless told otherwise (docs/nested.md): an L3's builder builds as the L2 verifies.
+    nestingDepth: options.nestingDepth ?? chain.genesis.nestingDepth ?? 0,
   });
   // A transaction that does not decode for this chain is left out, like one that does not apply.
   const transactions: TypedTransaction[] = [];

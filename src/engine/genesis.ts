@@ -28,6 +28,14 @@ export interface GenesisConfig {
   timestamp: bigint;
   baseFeePerGas: bigint;
   alloc: Record<string, GenesisAccount>;
+  /**
+   * How many EXECUTEs deep the chain's blocks are verified (docs/nested.md): 0 (the default) for a
+   * rollup L1 verifies, 1 for a child rollup (an L3) whose `NativeRollup` lives on an L2. Not part
+   * of the genesis block or its hash: it says where the chain settles, and everything that runs
+   * the chain's blocks (builder, node, `eth_call`, tracing) must run them at this depth, as the
+   * verifier will (an L3 transaction that calls EXECUTE fails there).
+   */
+  nestingDepth?: number;
 }
 
 /** Options of {@link defaultGenesis}; every field has a default. */
@@ -53,6 +61,8 @@ export interface DefaultGenesisOptions {
   preinstalls?: boolean;
   /** Extra accounts, merged over the defaults. */
   alloc?: Record<string, GenesisAccount>;
+  /** Where the chain's blocks are verified (see {@link GenesisConfig.nestingDepth}); default 0: on L1. */
+  nestingDepth?: number;
 }
 
 /**
@@ -75,6 +85,7 @@ export function defaultGenesis(options: DefaultGenesisOptions = {}): GenesisConf
     timestamp: options.timestamp ?? 0n,
     baseFeePerGas: 1_000_000_000n,
     alloc,
+    ...(options.nestingDepth === undefined || options.nestingDepth === 0 ? {} : { nestingDepth: options.nestingDepth }),
   };
 }
 
@@ -159,7 +170,7 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new GenesisConfigError("Genesis must be a JSON object", { source });
   const raw = json as Record<string, unknown>;
-  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "preinstalls", "alloc"]);
+  const known = new Set(["chainId", "gasLimit", "timestamp", "devBalance", "messenger", "preinstalls", "alloc", "nestingDepth"]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new GenesisConfigError("Unknown genesis field", { source, field: key });
   const alloc: Record<string, GenesisAccount> = {};
   if (raw.alloc !== undefined) {
@@ -183,6 +194,9 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
   if (gasLimit !== undefined && (gasLimit < 5000n || gasLimit >= 2n ** 63n)) throw new GenesisConfigError("gasLimit out of range", { source, gasLimit });
   if (raw.messenger !== undefined && typeof raw.messenger !== "boolean") throw new GenesisConfigError("messenger must be true or false", { source });
   if (raw.preinstalls !== undefined && typeof raw.preinstalls !== "boolean") throw new GenesisConfigError("preinstalls must be true or false", { source });
+  if (raw.nestingDepth !== undefined && !(raw.nestingDepth === 0 || raw.nestingDepth === 1)) {
+    throw new GenesisConfigError("nestingDepth must be 0 (settled on L1) or 1 (an L3, settled on an L2)", { source, nestingDepth: String(raw.nestingDepth) });
+  }
   return defaultGenesis({
     chainId,
     messenger: raw.messenger as boolean | undefined,
@@ -191,6 +205,7 @@ export function parseGenesisJson(text: string, source = "genesis"): GenesisConfi
     timestamp: raw.timestamp === undefined ? undefined : quantity(raw.timestamp, "timestamp", source),
     devBalance: raw.devBalance === undefined ? undefined : quantity(raw.devBalance, "devBalance", source),
     alloc,
+    nestingDepth: raw.nestingDepth as number | undefined,
   });
 }
 

@@ -3,6 +3,7 @@ import { createAddressFromString } from "@ethereumjs/util";
 // gas.ts imports nothing and codec.ts only engine/errors.ts and engine/types.ts: no module circle.
 import { claimedBlobCount, claimedGasUsed, decodeExecuteInput, encodeExecuteOutput, EXECUTE_ADDRESS } from "../precompile/codec.js";
 import { executeGas } from "../precompile/gas.js";
+import { keccak256 } from "./crypto.js";
 import { ExecutionRejectedError } from "./errors.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
 
@@ -16,6 +17,18 @@ import type { ExecuteInput, ExecuteResult } from "./types.js";
  * (`nestingDepth` of `buildBlock` and `execute`).
  */
 export const MAX_EXECUTE_NESTING = 1;
+
+/**
+ * What the `executeMarket()` view costs inside an L2: one cold SLOAD (EIP-2929), as L1's
+ * ethereumjs installation charges it (src/precompile/ethereumjs.ts), though it reads nothing here.
+ */
+export const NESTED_MARKET_VIEW_GAS = 2_100n;
+
+/**
+ * `executeMarket()`'s selector: the one 4-byte input EXECUTE answers (EXECUTE_MARKET_SELECTOR of
+ * src/precompile/market-oracle.ts, which cannot be imported here: it reaches execute.ts, a circle).
+ */
+const MARKET_SELECTOR = Uint8Array.from(keccak256(new TextEncoder().encode("executeMarket()")).subarray(0, 4));
 
 /** An EXECUTE inside an engine VM refused an input with blob versioned hashes: blobs are L1-only. */
 export class NestedExecuteBlobsError extends ExecutionRejectedError {
@@ -44,7 +57,11 @@ export type NestedExecute = (input: ExecuteInput, options: { nestingDepth: numbe
  *   at once (`NestedExecuteBlobsError`), before any work;
  * - a VM `MAX_EXECUTE_NESTING` or more EXECUTEs deep fails every call (`ExecuteNestingTooDeepError`);
  * - it is a precompile of the L2 EVM, so 0x…0101 is warm from the start of every L2 transaction
- *   (EIP-2929), where L1's emulation (a contract there) is cold.
+ *   (EIP-2929), where L1's emulation (a contract there) is cold;
+ * - there is no EXECUTE market inside an L2: the 4-byte `executeMarket()` view answers "no market"
+ *   (six zero words, `pricing` 0), as an L1 under 1:1 pricing does, for 2,100 gas. So
+ *   `NativeRollup` on an L2 (`Execute.market()`) and the SDK (`readExecuteMarket`) see 1:1 pricing
+ *   and pay no fee; a view that failed would instead consume all the gas its STATICCALL was given.
  *
  * A failure consumes all the gas the call was given, like every failing precompile; the error
  * (with the verdict's reason) is the call's `exceptionError`. The inner block runs in a VM of
@@ -59,6 +76,12 @@ export function nestedExecutePrecompile(depth: number, execute: NestedExecute): 
       if (depth >= MAX_EXECUTE_NESTING) return failure(call.gasLimit, described(new ExecuteNestingTooDeepError(depth)));
       // No valid input is empty: refused before any work, as on L1.
       if (call.data.length === 0) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+      if (call.data.length === 4) {
+        // Only `executeMarket()` is a 4-byte input (no execute input is that short).
+        if (!call.data.every((byte, i) => byte === MARKET_SELECTOR[i])) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+        if (NESTED_MARKET_VIEW_GAS > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
+        return { executionGasUsed: NESTED_MARKET_VIEW_GAS, returnValue: NO_MARKET };
+      }
       const blobs = claimedBlobCount(call.data);
       if (blobs > 0n) return failure(call.gasLimit, described(new NestedExecuteBlobsError(blobs)));
       const gas = executeGas(call.data.length, claimedGasUsed(call.data));
@@ -75,6 +98,9 @@ export function nestedExecutePrecompile(depth: number, execute: NestedExecute): 
     },
   };
 }
+
+/** "No market": what an L1 under 1:1 pricing answers `executeMarket()` (src/precompile/market-oracle.ts). */
+const NO_MARKET = new Uint8Array(6 * 32);
 
 /** The error as the failed call's `exceptionError` carries it: its class name, then its message. */
 function described(error: Error): string {

@@ -56,6 +56,7 @@ async function headVM(chain: L2Chain) {
     db: new OverlayDB(chain.db),
     stateRoot: head.stateRoot,
     ancestors: (n) => chain.headers[Number(n)]!,
+    nestingDepth: chain.genesis.nestingDepth,
   });
 }
 

@@ -36,6 +36,8 @@ export const NODE_USAGE = `usage: npm run node -- --l1 <url> --rollup <address> 
   --poll-ms <n>             how often to poll L1 (default 1000)
   --commit-ms <n>           commit derived blocks in groups of at most n ms of work (default 250)
   --finality-depth <n>      L1 depth at which an L2 block is finalized (default 64)
+  --nesting-depth <n>       1 for an L3: its rollup lives on an L2 whose JSON-RPC is --l1, and its
+                            blocks run as the L2's EXECUTE runs them (default 0; docs/nested.md)
   --port <n>                the L2 JSON-RPC's port, HTTP and WebSocket (default 8546)
   --host <address>          the interface it listens on (default 127.0.0.1; 0.0.0.0: every one)
   --no-rpc                  serve no JSON-RPC, only derive`;
@@ -66,6 +68,11 @@ export function parseNodeArgs(argv: string[]): NodeCliOptions {
       case "--poll-ms": options.pollIntervalMs = integer(i++, arg); break;
       case "--commit-ms": options.commitIntervalMs = integer(i++, arg); break;
       case "--finality-depth": options.finalityDepth = integer(i++, arg); break;
+      case "--nesting-depth": {
+        options.nestingDepth = integer(i++, arg);
+        if (options.nestingDepth > 1) throw new NodeConfigError("--nesting-depth is 0 (a rollup on L1) or 1 (an L3 on an L2)", { got: argv[i] });
+        break;
+      }
       case "--port": options.port = integer(i++, arg); break;
       case "--host": options.host = value(i++, arg); break;
       case "--no-rpc": options.noRpc = true; break;

@@ -191,7 +191,15 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
       const key = hash.toLowerCase();
       const status = mempool.status(key);
       if (status.status !== "unknown") {
-        if (status.status === "included") proposed.delete(key);
+        if (status.status === "included") {
+          // In the proposer's chain (its advance landed) but not yet in the node's, which serves
+          // receipts: still pending to a client. Else eth_getTransactionByHash answered null in
+          // that window, and a client that reads null as "dropped" (a proposer of an L3 on this L2,
+          // waitForL1Receipt) gave the transaction up.
+          const tx = proposed.get(key);
+          if (tx !== undefined && !includedInChain(key)) return { status: "pending", tx };
+          proposed.delete(key);
+        }
         return status;
       }
       const tx = proposed.get(key);

@@ -41,6 +41,12 @@ export interface MultiNodeOptions {
   /** See `NodeOptions.commitIntervalMs`. */
   commitIntervalMs?: number;
   /**
+   * Where the rollups followed are verified (docs/nested.md): 1 when the "L1" is an L2 and the
+   * rollups are its L3s, so every block runs as the L2's EXECUTE runs it. Applies to every rollup
+   * whose given genesis does not say (`GenesisConfig.nestingDepth`), the factory's included. Default 0.
+   */
+  nestingDepth?: number;
+  /**
    * Refuse a data dir that holds rollups besides the given ones (`DataDirMismatchError`, before
    * anything is written): a single node's promise (`startNode`). Default false: they are followed too.
    */

@@ -32,6 +32,8 @@ export interface PartHost {
   l1ChainId: bigint;
   finalityDepth: bigint;
   commitIntervalMs: number | undefined;
+  /** The depth of rollups whose genesis does not say (`MultiNodeOptions.nestingDepth`). */
+  nestingDepth?: number;
   stopped: () => boolean;
   /** The L1 head at the node's last poll. */
   l1Head: () => bigint;
@@ -49,7 +51,8 @@ export async function makePart(host: PartHost, entry: Entry): Promise<Part> {
     store,
     l1: host.partL1,
     rollup: entry.address,
-    genesis: g,
+    // An L3's blocks run at its depth (docs/nested.md); the depth is in no genesis hash.
+    genesis: g.nestingDepth === undefined && (host.nestingDepth ?? 0) > 0 ? { ...g, nestingDepth: host.nestingDepth } : g,
     common: createL2Common(g.chainId),
     blobs: host.blobs,
     log: host.log,

@@ -262,6 +262,7 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
         if (ancestor === undefined) throw new WitnessMissingHeaderError({ number: n });
         return ancestor.header;
       },
+      nestingDepth: ctx.genesis.nestingDepth,
     });
   const reader = await vm();
   const at = (address: string): Address => createAddressFromString(address);

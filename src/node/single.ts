@@ -63,6 +63,7 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
     pollIntervalMs: options.pollIntervalMs,
     follow: options.follow,
     commitIntervalMs: options.commitIntervalMs,
+    nestingDepth: options.nestingDepth,
     onUnwoundTransactions: options.onUnwoundTransactions === undefined ? undefined : (_chainId, transactions, reorg) => options.onUnwoundTransactions!(transactions, reorg),
     log,
   });

@@ -42,6 +42,8 @@ export interface NodeOptions {
   commitIntervalMs?: number;
   /** An L2 block is `finalized` once its L1 block is this deep (the head is depth 1). Default 64 (two epochs). */
   finalityDepth?: number;
+  /** 1 for an L3 (its rollup on an L2, `l1Url` the L2's JSON-RPC): its blocks run at that depth unless `genesis` says (docs/nested.md). Default 0. */
+  nestingDepth?: number;
   /** Called after an L1 reorg unwound L2 blocks, with their transactions (raw, in chain order): put them back in a mempool. */
   onUnwoundTransactions?: (transactions: Uint8Array[], reorg: Reorg) => void | Promise<void>;
   /** Where the node says what it does (default: nowhere; the command line prints it). */

@@ -19,6 +19,7 @@ import type { RollupNode } from "./types.js";
 export function nodeChainView(node: RollupNode): ChainView {
   return {
     chainId: node.genesis.chainId,
+    nestingDepth: node.genesis.nestingDepth,
     heads: () => ({ latest: node.blockNumber("latest"), safe: node.blockNumber("safe"), finalized: node.blockNumber("finalized") }),
     header: (number) => (number < 0n ? undefined : node.header(number)),
     numberOfHash: (hash) => node.getBlockByHash(hash)?.number,
@@ -72,6 +73,7 @@ export async function blockWitness(node: RollupNode, number: bigint): Promise<{ 
       ancestorsRead.add(n);
       return header;
     },
+    nestingDepth: node.genesis.nestingDepth,
   });
   const h = block.header;
   const env: BlockEnv = {

@@ -45,4 +45,5 @@ export {
   type ProposedBlock,
 } from "./propose.js";
 export { createMultiProposer, type MultiProposer, type MultiProposerOptions, type MultiProposerRollup, type MultiProposalOutcome } from "./multi.js";
+export { dataAvailabilityFor, NestedBlobsUnavailableError } from "./nested.js";
 export { followBlocks, FollowMismatchError, type BlockSource, type FollowResult } from "./follow.js";

@@ -18,6 +18,7 @@ import { executeFee, pricingOf, readExecuteMarket, type ExecuteMarketView } from
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 import { encodeDelivery } from "../bridge/messages.js";
 import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
+import { dataAvailabilityFor } from "./nested.js";
 import { advanceGasLimit, CALLDATA_GAS_PER_NONZERO_BYTE } from "./advance-gas.js";
 
 export { advanceCalldataLength, advanceGasLimit, calldataGas, COLD_ACCOUNT_ACCESS_GAS, executeCallGas, gasToPassOn, memoryExpansionGas, SHIM_GAS_RESERVE, SHIM_HEADROOM_DIVISOR, TRANSACTION_BASE_GAS } from "./advance-gas.js";
@@ -161,10 +162,12 @@ export async function buildFittingBlock(
   },
 ): Promise<FittedBlock> {
   const { chain } = options;
+  // An L3's blocks go in calldata (docs/nested.md): blobs asked for one are refused here, first.
+  const dataAvailability = dataAvailabilityFor(chain, options.dataAvailability);
   const anchor = options.anchor ?? (await latestL1Block(options.provider));
   const delivery = options.delivery ?? (await deliveryFor(options, anchor));
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
-  const blobs = (options.dataAvailability ?? "blobs") === "blobs";
+  const blobs = dataAvailability === "blobs";
   const market = options.market ?? (await readExecuteMarket(options.provider));
   const pricing = pricingOf(market);
   // Under the market the block's gas used must also fit what its cumulative limit leaves (issue
@@ -178,7 +181,7 @@ export async function buildFittingBlock(
   for (let attempt = 1; ; attempt++) {
     const block = await buildOn(chain, anchor, options.coinbase, transactions, delivery);
     skipped.push(...block.skipped);
-    const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+    const layout = chooseLayout(block.input, dataAvailability, options.witness);
     const data = layout.blobs;
     const bound = advanceGasLimit(executeInputOf(block.input, layout), undefined, pricing);
     const blobCount = data?.length ?? 0;
@@ -305,7 +308,7 @@ function emptyInput(): ExecuteInput {
  * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
  * EXECUTE will see is known while building. The delivery's messages go first.
  */
-export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
+export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: (TypedTransaction | Uint8Array)[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   return buildBlock(chain, {
     transactions,
@@ -355,10 +358,10 @@ function deliveryGasBound(next: NextDelivery): bigint {
 /**
  * Publishes a built block — in blobs (default) or calldata — with `advanceWithBlobs` / `advance`,
  * with the L1 gas limit {@link advanceGasLimit} of the exact calldata, and, once L1 has verified
- * it, appends it to `chain`. Throws `LostRaceError` when another proposer advanced first,
+ * it, appends it to `chain` (unless `append` is false: a preconfirmed block is there already). Throws `LostRaceError` when another proposer advanced first,
  * `AdvanceFailedError` with EXECUTE's verdict when it ran in this process.
  */
-export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock }): Promise<ProposedBlock> {
+export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock; append?: boolean }): Promise<ProposedBlock> {
   const { chain, rollup, provider, fitted } = options;
   const { block } = fitted;
   const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
@@ -406,7 +409,8 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
     unsubscribe();
   }
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
-  appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
+  // A preconfirmed block is on the chain already (it was served before L1 had it): `append: false`.
+  if (options.append !== false) appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
   return { block: { ...block, input }, l1Receipt: l1Receipt!, event, sidecar };
 }
 
@@ -441,10 +445,11 @@ export async function waitForL1Receipt(provider: JsonRpcApiProvider, hash: strin
  * see {@link buildFittingBlock}), `LostRaceError` when another proposer advanced first.
  */
 export async function proposeBlock(options: ProposeOptions & { rollup: Contract; transactions: TypedTransaction[] }): Promise<ProposedBlock> {
+  const dataAvailability = dataAvailabilityFor(options.chain, options.dataAvailability);
   const anchor = await latestL1Block(options.provider);
   const delivery = await deliveryFor(options, anchor);
   const block = await buildOn(options.chain, anchor, options.coinbase, options.transactions, delivery);
-  const layout = chooseLayout(block.input, options.dataAvailability, options.witness);
+  const layout = chooseLayout(block.input, dataAvailability, options.witness);
   const blobs = layout.blobs;
   // Counted before the KZG work (~0.1 s a blob), which a block refused here does not need.
   if (blobs !== undefined && blobs.length > MAX_BLOBS_PER_TRANSACTION) {

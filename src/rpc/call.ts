@@ -5,6 +5,7 @@ import { Caches } from "@ethereumjs/statemanager";
 import { Account, bytesToHex, createAddressFromString, hexToBytes, unpadBytes, ValueEncoding } from "@ethereumjs/util";
 import { createVM, type VM } from "@ethereumjs/vm";
 import { createL2EVM } from "../engine/precompiles.js";
+import { l2ExecutePrecompile } from "../engine/vm.js";
 import { AbiCoder } from "ethers";
 import { createL2Common } from "../engine/chain.js";
 import { EngineStateManager } from "../engine/state-manager.js";
@@ -112,8 +113,9 @@ export async function runBoundedCall(
       return this;
     },
   } as never;
-  // The engine's precompile backends: eth_call answers as the engine runs (and as fast).
-  const evm = createL2EVM({ common, stateManager, blockchain, customOpcodes: clock.customOpcodes(common) });
+  // The engine's precompile backends and its EXECUTE (at the chain's depth, docs/nested.md):
+  // eth_call answers as the engine runs (and as fast).
+  const evm = createL2EVM({ common, stateManager, blockchain, customOpcodes: clock.customOpcodes(common), customPrecompiles: [l2ExecutePrecompile(view.nestingDepth)] });
   const vm = await createVM({ common, stateManager, blockchain, evm });
   // Each new call frame is a chance to check the clock too (a call tree need not loop).
   vm.evm.events!.on("beforeMessage", (_message: unknown, resolve?: (result?: unknown) => void) => {

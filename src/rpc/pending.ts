@@ -112,6 +112,7 @@ async function buildPending(view: ChainView, head: BlockHeader, transactions: Ty
       if (header === undefined) throw new WitnessMissingHeaderError({ number: n });
       return header;
     },
+    nestingDepth: view.nestingDepth,
   });
   const now = BigInt(Math.floor(Date.now() / 1000));
   const env: BlockEnv = {

@@ -87,6 +87,8 @@ export interface LogQuery {
 /** The chain as the JSON-RPC methods read it. Numbers are L2 block numbers; hashes 0x-hex. */
 export interface ChainView {
   readonly chainId: bigint;
+  /** How many EXECUTEs deep the chain's blocks are verified (GenesisConfig.nestingDepth; absent: 0, on L1): calls and traces run there. */
+  readonly nestingDepth?: number;
   /** The head (`latest`), the last block verified on L1 (`safe`), and the last `finalized`. */
   heads(): { latest: bigint; safe: bigint; finalized: bigint };
   /** A canonical block's header, or undefined above the head. */
@@ -164,6 +166,7 @@ export function chainViewOf(chain: L2Chain): ChainView {
   let hashIndex: { length: number; tip: string; byHash: Map<string, bigint> } | undefined;
   return {
     chainId: chain.genesis.chainId,
+    nestingDepth: chain.genesis.nestingDepth,
     heads: () => {
       const head = headNumber();
       return { latest: head, safe: head, finalized: head };
@@ -213,6 +216,7 @@ export function withLogTimestamps(view: ChainView): ChainView {
   };
   return {
     chainId: view.chainId,
+    nestingDepth: view.nestingDepth,
     heads: () => view.heads(),
     header: (number) => view.header(number),
     numberOfHash: (hash) => view.numberOfHash(hash),

@@ -132,7 +132,7 @@ export interface L2Requests {
  */
 export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2Requests> {
   const parent = chainHead(chain);
-  const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]! });
+  const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]!, nestingDepth: chain.genesis.nestingDepth });
   const iface = messenger();
   const selector = iface.getFunction("callL1")!.selector;
   const refusals = new Set(["L2Messenger_L1CallUnexpected", "L2Messenger_L1CallMismatch"].map((n) => iface.getError(n)!.selector));

@@ -129,6 +129,8 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
         if (n < 0n || n > parent.number) throw new WitnessMissingHeaderError({ number: n });
         return header(n);
       },
+      // An L3's blocks run as the L2's EXECUTE runs them (docs/nested.md).
+      nestingDepth: ctx.genesis.nestingDepth,
     });
     const anchor = hexToBytes(advance.anchor)!;
     const messages = ctx.store.deliveries.getBinary(numberKey(number));

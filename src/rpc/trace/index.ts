@@ -93,6 +93,7 @@ export async function traceBlock(view: ChainView, number: bigint, options: Trace
       if (ancestor === undefined) throw new WitnessMissingHeaderError({ number: n });
       return ancestor;
     },
+    nestingDepth: view.nestingDepth,
   });
   const env: BlockEnv = {
     number,
