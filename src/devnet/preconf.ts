@@ -10,7 +10,7 @@ import { Contract, Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
 import { devAccounts } from "../engine/chain.js";
 import { defaultGenesis, type GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
-import { journaledMempool, type JournaledMempool } from "../node/journal.js";
+import { journaledMempool, type JournaledMempool } from "../node/journaled-mempool.js";
 import type { RollupNode } from "../node/index.js";
 import { createMempool } from "../proposer/mempool.js";
 import type { MempoolOptions } from "../proposer/mempool.js";

@@ -1,3 +1,8 @@
+/**
+ * The Hardhat 3 plugin (the default export) and what it configures: EXECUTE installed through
+ * EDR's hook (edr-hook.ts), the blob archive that captures every blob sent (blob-capture.ts),
+ * and EXECUTE's pricing (execute-pricing.ts).
+ */
 import { definePlugin } from "hardhat/plugins";
 
 /**

@@ -6,6 +6,8 @@
  * chain is kept as derived (no block is derived again); the content-addressed trie is shared as
  * it is. The first step of one store layout for one rollup or many (issue 20).
  */
+import { nativeRollupInterface } from "../sdk/contracts.js";
+import { toQuantity, type L1Client } from "./l1.js";
 import { readMeta, writeMeta, MULTI_LAYOUT_KEY, STORE_SCHEMA_VERSION, type BinaryTable, type MultiStore, type NodeTables } from "./store.js";
 import { writeEntry, type MultiIdentity } from "./registry.js";
 import { l1Checkpoint, writeL1Checkpoint } from "./stages/follow-l1.js";
@@ -66,4 +68,27 @@ export function migrateSingleLayout(store: MultiStore, queued: bigint): Migratio
     single.meta.putSync(MULTI_LAYOUT_KEY, Buffer.from("multi"));
   });
   return { chainId, rollup: identity.rollup, records, followed };
+}
+
+/**
+ * A dir a single-rollup node (`startNode`) wrote: its chain moved into this layout, kept as
+ * derived, and said so. Its L1→L2 queue length (which a single node does not keep) is read from
+ * L1 at the block it had followed to.
+ */
+export async function migrateSingleDir(env: MultiStore, l1: L1Client, log: (line: string) => void): Promise<void> {
+  const identity = singleIdentity(env)!;
+  const followed = l1Checkpoint({ store: env.single! });
+  const iface = nativeRollupInterface();
+  let queued = 0n;
+  try {
+    const data = await l1.send<string>("eth_call", [{ to: identity.rollup, data: iface.encodeFunctionData("messageCount", []) }, toQuantity(followed.number)]);
+    queued = iface.decodeFunctionResult("messageCount", data)[0] as bigint;
+  } catch {
+    // Another L1 (the identity check after the move refuses it) or an L1 without that block's state: its next MessageQueued events set it.
+  }
+  const moved = migrateSingleLayout(env, queued);
+  log(
+    `multi-node: data dir ${env.dir} held a single rollup's chain (startNode's layout): moved into the many-rollup layout as rollup ${moved.chainId} (${moved.rollup}), ` +
+      `${moved.records} records, followed to L1 block ${moved.followed.number}; nothing is derived again`,
+  );
 }

@@ -27,7 +27,7 @@ import { DataDirMismatchError, GenesisMismatchError, L1ChangedError, NodeConfigE
 import { blobReaderOf, findDeploymentBlock } from "./identity.js";
 import { connectL1, l1BlockHash, l1BlockNumber, toQuantity, type L1Client, type RawLog } from "./l1.js";
 import type { MultiNode, MultiNodeOptions, MultiNodeStatus, MultiRollupInfo, UnwoundListener } from "./multi-types.js";
-import { migrateSingleLayout, singleIdentity } from "./migrate.js";
+import { migrateSingleDir } from "./migrate.js";
 import { makePart, type PartHost } from "./part.js";
 import type { Reorg } from "./pipeline.js";
 import { readEntries, writeEntry, type Entry, type MultiIdentity, type Part } from "./registry.js";
@@ -61,7 +61,7 @@ export async function startMultiNode(options: MultiNodeOptions): Promise<MultiNo
     const l1ChainId = BigInt(await l1.send<string>("eth_chainId", []));
     const identity: MultiIdentity = { schema: STORE_SCHEMA_VERSION, l1ChainId: l1ChainId.toString(), l1GenesisHash: (await l1BlockHash(l1, 0n))!, factory: factory ?? null };
     env = openMultiStore(options.dataDir, { reset: options.reset === true, openSingle: true });
-    if (env.single !== undefined) await migrate(env, l1, log);
+    if (env.single !== undefined) await migrateSingleDir(env, l1, log);
     const stored = readMeta<MultiIdentity>(env.node, "identity");
     if (stored !== undefined) {
       const differing = (Object.keys(identity) as (keyof MultiIdentity)[]).filter((key) => String(stored[key]) !== String(identity[key]));
@@ -83,29 +83,6 @@ export async function startMultiNode(options: MultiNodeOptions): Promise<MultiNo
     l1.close();
     throw error;
   }
-}
-
-/**
- * A dir a single-rollup node (`startNode`) wrote: its chain moved into this layout, kept as
- * derived, and said so. Its L1→L2 queue length (which a single node does not keep) is read from
- * L1 at the block it had followed to.
- */
-async function migrate(env: MultiStore, l1: L1Client, log: (line: string) => void): Promise<void> {
-  const identity = singleIdentity(env)!;
-  const followed = l1Checkpoint({ store: env.single! });
-  const iface = nativeRollupInterface();
-  let queued = 0n;
-  try {
-    const data = await l1.send<string>("eth_call", [{ to: identity.rollup, data: iface.encodeFunctionData("messageCount", []) }, toQuantity(followed.number)]);
-    queued = iface.decodeFunctionResult("messageCount", data)[0] as bigint;
-  } catch {
-    // Another L1 (the identity check after the move refuses it) or an L1 without that block's state: its next MessageQueued events set it.
-  }
-  const moved = migrateSingleLayout(env, queued);
-  log(
-    `multi-node: data dir ${env.dir} held a single rollup's chain (startNode's layout): moved into the many-rollup layout as rollup ${moved.chainId} (${moved.rollup}), ` +
-      `${moved.records} records, followed to L1 block ${moved.followed.number}; nothing is derived again`,
-  );
 }
 
 class MultiNodeImpl {

@@ -8,7 +8,7 @@
  */
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
 import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
-import { journaledMempool, type JournaledMempool } from "./journal.js";
+import { journaledMempool, type JournaledMempool } from "./journaled-mempool.js";
 import type { MultiNode, MultiRollupInfo } from "./multi-types.js";
 import type { RollupNode } from "./types.js";
 import { nodeChainView, nodeMempoolChain, rollupMethods } from "./view.js";

@@ -23,13 +23,17 @@
  *   table key:   chainId (8 bytes) ‖ the key the stages use      (`meta`: "<chainId>:" ‖ key)
  *   trie key:    the node's key (content-addressed: its hash), shared by every rollup
  */
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
-import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError, DataDirMismatchError, StoreCorruptError, StoreMisuseError, StoreWriteError } from "./errors.js";
-import type { BinaryTable, Table, TableRange } from "./table.js";
+import { DataDirMismatchError, StoreCorruptError, StoreMisuseError, StoreWriteError } from "./errors.js";
+import type { BinaryTable, Table } from "./table.js";
 import { checkStoreFiles, checksummedTable, contentCheckedTable, isLmdbCorruption } from "./integrity.js";
+import { releaseLock, takeLock } from "./lock.js";
+import { prefixedMeta, prefixedTable } from "./prefix.js";
+
+export { prefixedTable } from "./prefix.js";
+export { BlockWriteDB, commitTrieWrites, missingTrieNodeError } from "./trie-db.js";
 
 /**
  * Bumped when the layout changes: a store of another version is refused like another L1's.
@@ -118,10 +122,6 @@ export interface NodeStore extends NodeTables {
 
 /** How long closing a store whose writes failed waits for LMDB to close (it may never: see `close`). */
 const FAILED_CLOSE_WAIT_MS = 1_000;
-
-/** Dirs open in this process (the lock file holds only a pid): two nodes on one store would mix their chains. */
-const openDirs = new Set<string>();
-const LOCK_FILE = "node.lock";
 
 /** The raw environment: the lmdb root and its named databases, unprefixed. */
 interface StoreEnv {
@@ -370,107 +370,6 @@ export function openMultiStore(dir: string, options: { reset?: boolean; openSing
   return { dir: env.dir, rollup: view, node: view(0n), registry: env.registry, transaction: env.transaction, transactionAsync: env.transactionAsync, failure: env.failure, corruption: env.corruption, close: env.close, ...(single === undefined ? {} : { single }) };
 }
 
-/**
- * `db` seen through a key prefix: every key read or written is `prefix ‖ key`, and ranges stay
- * inside the prefix (what the stages read back comes without it). Keys are compared as bytes, so
- * a prefix's keys are contiguous and in the order of the unprefixed keys.
- */
-export function prefixedTable(db: Table<Uint8Array, Buffer>, prefix: Buffer): BinaryTable {
-  const withPrefix = (key: Buffer) => Buffer.concat([prefix, key]);
-  // The first key after every key of the prefix (undefined: the prefix is all 0xff, nothing is after it).
-  const after = nextPrefix(prefix);
-  const range = (options: TableRange<Buffer> = {}): TableRange<Buffer> => {
-    const low = prefix;
-    const high = after;
-    const start = options.start === undefined ? (options.reverse ? high : low) : withPrefix(options.start);
-    const end = options.end === undefined ? (options.reverse ? low : high) : withPrefix(options.end);
-    return { ...options, start, end };
-  };
-  const strip = (key: Buffer) => key.subarray(prefix.length);
-  return {
-    getBinary: (key) => db.getBinary(withPrefix(key)),
-    putSync: (key, value) => db.putSync(withPrefix(key), value),
-    removeSync: (key) => db.removeSync(withPrefix(key)),
-    *getKeys(options) {
-      for (const key of db.getKeys(range(options))) yield strip(key);
-    },
-    *getRange(options) {
-      for (const { key, value } of db.getRange(range(options))) yield { key: strip(key), value };
-    },
-  };
-}
-
-/** The `meta` table (string keys, only point reads and writes) seen through a string prefix. */
-function prefixedMeta(db: Table<Buffer, string>, prefix: string): Table<Buffer, string> {
-  return {
-    getBinary: (key) => db.getBinary(prefix + key),
-    putSync: (key, value) => db.putSync(prefix + key, value),
-    removeSync: (key) => db.removeSync(prefix + key),
-    getKeys: () => {
-      throw new Error("meta is read by key only");
-    },
-    getRange: () => {
-      throw new Error("meta is read by key only");
-    },
-  };
-}
-
-function nextPrefix(prefix: Buffer): Buffer | undefined {
-  const next = Buffer.from(prefix);
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i]! < 0xff) {
-      next[i]!++;
-      return next.subarray(0, i + 1);
-    }
-    next[i] = 0;
-  }
-  return undefined;
-}
-
-function takeLock(dir: string): void {
-  if (openDirs.has(dir)) throw new DataDirInUseError("The data dir is already open in this process", { dataDir: dir });
-  const file = path.join(dir, LOCK_FILE);
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new DataDirInUseError(
-        `Another process (pid ${pid}${describeProcess(pid)}) holds the data dir ${dir}: its lock file ${file} names it. Stop that process; if it is not a node (its pid was reused after a crash), delete ${file} and start again`,
-        { dataDir: dir, lockFile: file, pid },
-      );
-    }
-  }
-  writeFileSync(file, String(process.pid));
-  openDirs.add(dir);
-}
-
-function releaseLock(dir: string): void {
-  openDirs.delete(dir);
-  try {
-    unlinkSync(path.join(dir, LOCK_FILE));
-  } catch {
-    // already gone
-  }
-}
-
-/** What the process is, where /proc says (Linux): ", running <command line>", or nothing. */
-function describeProcess(pid: number): string {
-  try {
-    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-    return command.length === 0 ? "" : `, running ${command.length > 120 ? command.slice(0, 117) + "..." : command}`;
-  } catch {
-    return "";
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** 8-byte big-endian key of a block number (keys sort by number). */
 export function numberKey(n: bigint | number): Buffer {
   const key = Buffer.alloc(8);
@@ -492,67 +391,4 @@ export function readMeta<T>(store: NodeStore, key: string): T | undefined {
 /** Writes a JSON value of the `meta` table (inside a transaction). */
 export function writeMeta(store: NodeStore, key: string, value: unknown): void {
   store.meta.putSync(key, Buffer.from(JSON.stringify(value), "utf8"));
-}
-
-/** keccak256(RLP("")), the root of an empty trie, as a trie database key. */
-const EMPTY_TRIE_ROOT_KEY = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
-/** Keys a stored state refers to: a node's hash, or a code's (`c` ‖ hash). */
-const STORED_KEY = /^(63)?[0-9a-f]{64}$/;
-
-/**
- * The error for a trie node or code a stored state refers to and the store lacks: the store is
- * damaged (a node is never deleted), and the read must fail rather than find an empty account.
- */
-export function missingTrieNodeError(dir: string): (key: string) => StoreCorruptError {
-  return (key) => new StoreCorruptError(path.join(dir, "data.mdb"), "a state trie node the state refers to is missing", { table: "trie", key: `0x${key}` });
-}
-
-/**
- * The trie database one block executes on: reads go to the pending writes, then to the store;
- * writes are held in memory until the block has re-executed to what L1 recorded, then go to disk
- * in the block's own transaction ({@link commitTrieWrites}), or nowhere on a mismatch.
- */
-export class BlockWriteDB implements DB<string, Uint8Array> {
-  readonly pending = new Map<string, Uint8Array>();
-
-  /**
-   * Without a table, a fresh state (the genesis) is built in memory. `below`: writes of earlier
-   * blocks not yet committed, read before the table. `missing`: the error for a trie node or code
-   * a stored state refers to and the table lacks (see {@link missingTrieNodeError}); without it
-   * such a read is undefined, which ethereumjs's trie takes for an empty account or slot.
-   */
-  constructor(
-    private readonly trie?: BinaryTable,
-    private readonly below?: Map<string, Uint8Array>,
-    private readonly missing?: (key: string) => Error,
-  ) {}
-
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const value = this.pending.get(key) ?? this.below?.get(key) ?? this.trie?.getBinary(Buffer.from(key, "hex"));
-    // The empty trie's root is never stored: ethereumjs asks for it and expects nothing.
-    if (value === undefined && this.missing !== undefined && key !== EMPTY_TRIE_ROOT_KEY && STORED_KEY.test(key)) throw this.missing(key);
-    return value;
-  }
-
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.pending.set(key, value);
-  }
-
-  /** Nodes are content-addressed and shared by every later state: never deleted. */
-  async del(_key: string): Promise<void> {}
-
-  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) if (op.type === "put") this.pending.set(op.key, op.value);
-  }
-
-  shallowCopy(): DB<string, Uint8Array> {
-    return this;
-  }
-
-  async open(): Promise<void> {}
-}
-
-/** Writes a block's trie nodes (inside the block's transaction). */
-export function commitTrieWrites(store: NodeStore, db: BlockWriteDB): void {
-  for (const [key, value] of db.pending) store.trie.putSync(Buffer.from(key, "hex"), value);
 }

@@ -1,3 +1,10 @@
+/**
+ * The L2 JSON-RPC: Ethereum's methods over a `ChainView` (a node's store, or an in-memory
+ * chain), HTTP and WebSocket on one port, geth's errors. Exports the handler (`createRpcHandler`)
+ * and the servers (`startRpcServer` routed by path, `startL2Rpc` over one chain), `RpcError`,
+ * `chainViewOf` and the view types, `toQuantity`. The methods are methods.ts, the envelope
+ * envelope.ts, filters and subscriptions filters.ts, traces trace/.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";

@@ -1,4 +1,10 @@
-/** Client-side helpers for L1 contracts: deploy a rollup, talk to it, read its events. */
+/**
+ * Client-side helpers for the L1 contracts: deploy a rollup and talk to it, read its events
+ * (contracts.ts); the factory (factory.ts); L2 transactions signed (transactions.ts); the bridge
+ * (bridge.ts: deposit, messages, withdraw, claim, forward, status); bundles of several rollups'
+ * blocks in one L1 transaction (bundle.ts); sync calls (sync.ts, l1-calls.ts, cross-rollup.ts);
+ * EXECUTE's market (execute-market.ts); viem chain definitions (chains.ts).
+ */
 export { blockClaim, deployRollup, nativeRollupAt, nativeRollupInterface, parseBlockAdvanced, type DeployedRollup, type DeployRollupOptions, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 export { createRollup, deployFactory, predictRollupAddress, rollupFactoryAt, rollupFactoryInterface, RollupNotCreatedError, type DeployFactoryOptions } from "./factory.js";
 export { signL2Transaction, type L2TransactionRequest } from "./transactions.js";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { keccak256, Wallet } from "ethers";
 import { createL2Chain, devAccounts, devGenesis } from "../../src/engine/index.js";
-import { journaledMempool, transactionJournal } from "../../src/node/journal.js";
+import { transactionJournal } from "../../src/node/journal.js";
+import { journaledMempool } from "../../src/node/journaled-mempool.js";
 import { openNodeStore, type NodeStore } from "../../src/node/store.js";
 import { createMempool } from "../../src/proposer/index.js";
 import { signL2Transaction } from "../../src/sdk/index.js";

@@ -91,7 +91,8 @@ describe("node: the mempool journal follows the pool", function () {
     const { createL2Chain } = await import("../../src/engine/index.js");
     const { createMempool } = await import("../../src/proposer/index.js");
     const { openNodeStore } = await import("../../src/node/store.js");
-    const { journaledMempool, transactionJournal } = await import("../../src/node/journal.js");
+    const { transactionJournal } = await import("../../src/node/journal.js");
+    const { journaledMempool } = await import("../../src/node/journaled-mempool.js");
     const { keccak256 } = await import("ethers");
     const chain = await createL2Chain(devGenesis());
     const store = openNodeStore(tempDir());
