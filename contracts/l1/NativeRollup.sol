@@ -275,14 +275,36 @@ contract NativeRollup is INativeRollup {
         bytes calldata _witness,
         bytes calldata _messages
     ) external payable {
+        _checkBlobs(_blobHashes);
+        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages, msg.value);
+    }
+
+    /// @inheritdoc INativeRollup
+    function advanceWithBlobRange(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        uint64 _offset,
+        uint64 _length,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external payable {
+        require(_length != 0, NativeRollup_EmptyBlobRange(_offset, _length));
+        _checkBlobs(_blobHashes);
+        // EXECUTE takes the range in its `transactions` field (16 bytes; empty means the whole
+        // payload): it checks the blobs by KZG as always and reads only these bytes.
+        bytes memory range = abi.encodePacked(_offset, _length);
+        _advance(_claim, range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, range)), _witness, _messages, msg.value);
+    }
+
+    /// @dev At least one blob, each carried by this transaction at any index: several rollups'
+    ///      blocks may share one type-3 transaction (a bundle), each naming its own blobs (or
+    ///      ranges of shared ones). Their order is the referenced one (EXECUTE reads them so).
+    function _checkBlobs(bytes32[] calldata _blobHashes) private view {
         require(_blobHashes.length > 0, NativeRollup_NoBlobs());
-        // Any index: several rollups' blocks may share one type-3 transaction (a bundle), each
-        // naming its own blobs. Their order is the referenced one (EXECUTE reads them so).
         for (uint256 i; i < _blobHashes.length; ++i) {
             bytes32 referenced = _blobHashes[i];
             require(_carriesBlob(referenced), NativeRollup_BlobNotInTransaction(i, referenced, blobhash(i)));
         }
-        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages, msg.value);
     }
 
     /// @dev Whether this transaction carries a blob of versioned hash `_hash`. BLOBHASH is 0 past
