@@ -507,7 +507,7 @@ const FORWARD_FIXED_GAS = 200_000n;
 const ASSERT_FIXED_GAS = 40_000n;
 
 /** `advance`'s own need inside the bundle: its bound as a whole transaction, less that transaction's base and calldata (priced once for the bundle). */
-function advanceCallGas(input: ExecuteInput, data: string, pricing: ExecutePricing): bigint {
+export function advanceCallGas(input: ExecuteInput, data: string, pricing: ExecutePricing): bigint {
   const bytes = hexToBytes(data as `0x${string}`);
   return advanceGasLimit(input, bytes, pricing) - TRANSACTION_BASE_GAS - calldataGas(bytes).standard;
 }
@@ -520,7 +520,7 @@ function forwardCallGas(data: string, proofNodes: number, messageData: string): 
 }
 
 /** What the bundler must have at a call for the callee to get `need`: EIP-150 keeps 1/64 back; plus the cold access and its per-call work. */
-function innerCallGas(need: bigint): bigint {
+export function innerCallGas(need: bigint): bigint {
   return gasToPassOn(need) + COLD_ACCOUNT_ACCESS_GAS + BUNDLER_PER_CALL_GAS;
 }
 

@@ -9,6 +9,9 @@ import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
 import { L1_TRANSACTION_GAS_CAP } from "../proposer/index.js";
 import {
+  advanceCallGas,
+  bundleGasLimit,
+  innerCallGas,
   BundleBuildError,
   BundleTooLargeError,
   prepareBundle,
@@ -18,6 +21,7 @@ import {
   type ProposedBundle,
 } from "./bundle.js";
 import { nativeRollupInterface } from "./contracts.js";
+import { pricingOf, readExecuteMarket } from "./execute-market.js";
 
 /** A shared advance prepared: the bundle, and each leg's byte range of the shared payload. */
 export interface PreparedSharedAdvance extends PreparedBundle {
@@ -72,9 +76,14 @@ export async function prepareSharedAdvance(options: BundleOptions): Promise<Prep
   });
   const bundlerInterface = new Interface(["function bundle((address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);
   const data = bundlerInterface.encodeFunctionData("bundle", [calls.map(({ target, data, value }) => ({ target, data, value: value ?? 0n }))]);
-  // The calldata form's bound covers each leg's data at 16 (calldata) + 8 (EXECUTE input) gas a
-  // byte; the shared form pays EXECUTE's per-blob charge per leg instead.
-  const gasLimit = bundle.gasLimit + EXECUTE_BLOB_GAS * BigInt(hashes.length * calls.length);
+  // The bound prepareBundle computes (by construction), for each leg's range-form call; under the
+  // market EXECUTE charges each blob once per transaction (docs/execute.md), so every leg but
+  // the first is relieved of the per-blob term its own bound counts.
+  const pricing = pricingOf(await readExecuteMarket(options.provider));
+  let innerGas = 0n;
+  for (const [i, call] of calls.entries()) innerGas += innerCallGas(advanceCallGas(bundle.legs[i]!.input, call.data, pricing));
+  if (pricing === "market") innerGas -= EXECUTE_BLOB_GAS * BigInt(hashes.length * (calls.length - 1));
+  const gasLimit = bundleGasLimit(data, calls, innerGas);
   if (gasLimit > cap) {
     throw new BundleTooLargeError("The shared advance would exceed the L1 transaction gas cap (EIP-7825)", { gasLimit, cap, legs: calls.length });
   }
