@@ -16,7 +16,11 @@
  *
  * The machine is shared: its load average is printed with the figures.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
 import { createTxFromRLP } from "@ethereumjs/tx";
@@ -27,6 +31,9 @@ import { createRollup, deployFactory, signL2Transaction, type DeployedRollup } f
 import { BundleTooLargeError, deployBundler, proposeBundle, type BundleLeg } from "../src/sdk/bundle.js";
 import { proposeSharedAdvance } from "../src/sdk/shared-advance.js";
 import { runGameSession } from "../examples/game-session/session.js";
+import { openBlobArchive, startBlobArchiveServer } from "../src/blobs/index.js";
+import { configureBlobArchive, currentBlobArchive } from "../src/hardhat/index.js";
+import { startMultiNode } from "../src/node/index.js";
 
 interface Report {
   add(result: { name: string; unit: string; value: number; baseline?: number; note?: string }): void;
@@ -53,6 +60,17 @@ async function transfers(chain: L2Chain, count: number): Promise<string[]> {
 }
 
 type Ethers = Awaited<ReturnType<typeof network.create>>["ethers"];
+
+const gc = (() => {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+})();
+/** Heap after a full collection (twice: weak references and finalizers settle). */
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 interface SharedRun {
   l1Gas: bigint;
@@ -93,7 +111,14 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
   const sizes = quick ? [1, 10] : [1, 10, 100];
   const load = () => os.loadavg()[0]!.toFixed(2);
   console.log(`\neconomics (issue 17): L1 costs of rollup-blocks, shared and separate; Hardhat L1 (osaka) with EXECUTE's market; load average ${load()} on ${os.cpus().length} cores`);
-  const { ethers } = await network.create();
+  const connection = await network.create();
+  const { ethers } = connection;
+  // Blobs are kept (the plugin's capture) and served, so that a fresh node derives every block.
+  const blobDir = mkdtempSync(path.join(os.tmpdir(), "ultrasound-economics-blobs-"));
+  const archive = await openBlobArchive(blobDir);
+  const previousArchive = currentBlobArchive();
+  configureBlobArchive(archive);
+  const blobServer = await startBlobArchiveServer({ archive, port: 0, l1: connection.provider });
   const [signer] = await ethers.getSigners();
   const provider = ethers.provider as never;
   const coinbase = await signer!.getAddress();
@@ -156,6 +181,36 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
     report.add({ name: `economics: ${n} transfers a block, blob gas per transfer`, unit: "blobgas/tx", value: blobGas });
   }
 
+  // A fresh node follows the rollups and derives every block of every rollup from L1 alone
+  // (shared advances' ranges included): catch-up speed and heap per rollup.
+  let catchUp: { blocksPerSecond: number; heapPerRollup: number };
+  {
+    const blocks = rollups.reduce((sum, r) => sum + r.chain.headers.length - 1, 0);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "ultrasound-economics-node-"));
+    const before = heapUsed();
+    const started = performance.now();
+    // The rollups given with their genesis (the factory's default genesis is not the dev one).
+    const node = await startMultiNode({ l1Provider: connection.provider, rollups: rollups.map((r) => ({ address: r.address, genesis: r.chain.genesis })), dataDir, blobSource: blobServer.url, follow: false });
+    try {
+      await node.sync();
+      const seconds = (performance.now() - started) / 1000;
+      const heads = await Promise.all(rollups.map(async (r) => (await node.rollup(r.chain.genesis.chainId)).status().l2.head));
+      const derived = heads.reduce((sum, h) => sum + Number(h), 0);
+      if (derived !== blocks) throw new Error(`bench economics: a fresh node derived ${derived} of ${blocks} blocks`);
+      catchUp = { blocksPerSecond: blocks / seconds, heapPerRollup: (heapUsed() - before) / rollups.length };
+      console.log(`  a fresh node derived ${blocks} blocks of ${rollups.length} rollups in ${seconds.toFixed(1)} s (${catchUp.blocksPerSecond.toFixed(1)} blocks/s); heap ${(catchUp.heapPerRollup / 1024).toFixed(1)} KB per rollup`);
+      report.add({ name: `economics: a fresh node catches up ${blocks} blocks of ${rollups.length} rollups`, unit: "blocks/s", value: catchUp.blocksPerSecond });
+      report.add({ name: "economics: node heap per advanced rollup, caught up", unit: "KB", value: catchUp.heapPerRollup / 1024 });
+    } finally {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      await blobServer.close();
+      configureBlobArchive(previousArchive);
+      archive.close();
+      rmSync(blobDir, { recursive: true, force: true });
+    }
+  }
+
   // The game session (examples/game-session) vs the same game on L1.
   {
     const session = await network.create();
@@ -180,12 +235,10 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
     report.add({ name: "economics: 1M rollups hourly, L1 gas per hour (baseline: all of L1's, 300 × 60M)", unit: "gas/h", value: gasPerHour, baseline: l1GasPerHour });
     report.add({ name: "economics: 1M rollups hourly, blob bytes per hour", unit: "B/h", value: blobBytesPerHour });
     report.add({ name: "economics: 1M rollups hourly, blobs per L1 block", unit: "blobs", value: blobBytesPerHour / GAS_PER_BLOB / L1_BLOCKS_PER_HOUR });
-    report.add({
-      name: "economics: 1M rollups hourly, proposer hours per round at the measured blocks/s (one process)",
-      unit: "h",
-      value: rollupsCount / blocksPerSecond / 3600,
-      note: "node memory and catch-up are not measured here: bench section scale measured 49.7 KB of node heap per advanced rollup (≈ 50 GB for 1M) and 62.7 blocks/s of catch-up (≈ 4.4 h per hourly round of 1M) — docs/rollups.md",
-    });
+    report.add({ name: "economics: 1M rollups hourly, proposer hours per round at the measured blocks/s (one process)", unit: "h", value: rollupsCount / blocksPerSecond / 3600 });
+    report.add({ name: "economics: 1M rollups hourly, node heap (measured per-rollup heap × 1M)", unit: "GB", value: (rollupsCount * catchUp.heapPerRollup) / 1e9 });
+    report.add({ name: "economics: 1M rollups hourly, node hours to derive one hourly round (measured catch-up)", unit: "h", value: rollupsCount / catchUp.blocksPerSecond / 3600 });
+    console.log(`  1,000,000 rollups: node heap ≈ ${((rollupsCount * catchUp.heapPerRollup) / 1e9).toFixed(1)} GB; one node derives an hourly round in ${(rollupsCount / catchUp.blocksPerSecond / 3600).toFixed(1)} h`);
   }
   console.log(`  load average at the end: ${load()}`);
 }
