@@ -1,4 +1,4 @@
-/** What both devnets (one rollup, many) share: funding and finality defaults, waiting for the node, the block line. */
+/** What the devnet (start.ts) and its tests share: funding and finality defaults, waiting for the node, the block line, the L1. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { JsonRpcProvider, Network } from "ethers";
 import { warmKzgWorker } from "../blobs/kzg-offthread.js";
@@ -54,7 +54,7 @@ export interface DevnetL1 {
 }
 
 /**
- * Starts a devnet's L1 — one path for both devnets: in a process of its own (layout "split",
+ * Starts the devnet's L1: in a process of its own (layout "split",
  * the default) or on this thread ("single"), its blob archive beside it, its journal replayed
  * when `resume` has one — and warms the proposer's KZG worker.
  */

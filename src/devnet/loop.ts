@@ -1,5 +1,5 @@
 /**
- * The devnet's proposer loop, shared by the one-rollup and the many-rollup devnet: a round every
+ * The devnet's proposer loop (start.ts): a round every
  * interval, never two at once, held until released, and after a failure a pause that doubles
  * with each failure in a row, up to a bound.
  */

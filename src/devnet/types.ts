@@ -1,4 +1,4 @@
-/** The devnet's options and what a running devnet exposes (src/devnet/index.ts starts one). */
+/** The devnet's options and what a running devnet exposes (src/devnet/start.ts starts one). */
 import type { Contract } from "ethers";
 import type { GenesisConfig } from "../engine/genesis.js";
 import type { L2Chain } from "../engine/state.js";
@@ -22,7 +22,7 @@ export interface DevnetOptions {
   blobPort?: number;
   /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
   explorerPort?: number;
-  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`). Default `.devnet/blobs`. */
+  /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`; with `rollups` > 1 `<dataDir>/multi-node`). Default `.devnet/blobs`. */
   dataDir?: string;
   /** Where blocks publish their transactions. Default "blobs". */
   dataAvailability?: DataAvailability;
@@ -49,9 +49,9 @@ export interface DevnetOptions {
    */
   fundL2?: bigint;
   /**
-   * How many rollups: 1 (default) is the devnet above. More: a RollupFactory creates them (chain
-   * ids 167001, 167002, …), one multi-rollup node serves them all and one multi-proposer advances
-   * them (see `startMultiDevnet`, src/devnet/multi.ts).
+   * How many rollups: 1 (default) is deployed from `genesis`. More: a RollupFactory creates them
+   * (chain ids 167001, 167002, …). Either way one node serves them all and one proposer advances
+   * them (src/devnet/start.ts).
    */
   rollups?: number;
   /**
@@ -113,14 +113,14 @@ export interface Devnet {
   threads?: { rpc: DevnetThread; l1: DevnetThread; proposer: DevnetThread };
   /** The relayer that claims withdrawals and forwards rollup→rollup messages (undefined with `relay: false`). */
   relay?: Relay;
-  /** With `rollups` > 1: the RollupFactory that created them. */
+  /** With `rollups` > 1: the RollupFactory that created them (a devnet of one deploys its rollup directly). */
   factoryAddress?: string;
-  /** With `rollups` > 1: every rollup (the first is the one above), in chain id order. */
+  /** Every rollup (the first is the one above), in chain id order. */
   rollups?: DevnetRollup[];
   stop(): Promise<void>;
 }
 
-/** One rollup of a devnet of many (`rollups` > 1). */
+/** One rollup of the devnet. */
 export interface DevnetRollup {
   chainId: bigint;
   /** Its NativeRollup (a clone made by the factory). */

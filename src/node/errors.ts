@@ -84,6 +84,17 @@ export class StoreWriteError extends UltrasoundError {
 }
 
 /**
+ * A store write callback broke the rules LMDB's single write transaction needs: it returned a
+ * promise (the transaction would stay open across an await, and whatever else writes meanwhile
+ * joins it), or it opened a transaction inside another (LMDB nests it as a child, or runs an
+ * asynchronous one inline and reports it committed before its parent commits). A bug in the
+ * node, made loud here rather than an `MDB_BAD_TXN` or a lost write later.
+ */
+export class StoreMisuseError extends UltrasoundError {
+  override name = "StoreMisuseError";
+}
+
+/**
  * The store's file is damaged: it fails a check at open (truncated, empty where a store was, not
  * an LMDB file) or a record read back fails its checksum or hash. The node never serves such a
  * record; the store must be rebuilt from L1.

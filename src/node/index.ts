@@ -23,4 +23,4 @@ export { openNodeStore, STORE_SCHEMA_VERSION, type NodeStore } from "./store.js"
 export { transactionJournal, type TransactionJournal } from "./journal.js";
 export { startMultiNode, ROLLUP_CREATED_EVENT, RETIRED_EVENT, type MultiNode, type MultiNodeOptions, type MultiNodeStatus, type MultiRollupInfo, type MultiRollupSpec, type UnwoundListener } from "./multi.js";
 export type { BlockTag, FinalityViolation, NodeOptions, NodeStatus, RollupNode } from "./types.js";
-export { startNode } from "./single.js";
+export { startNode, wholeNodeView } from "./single.js";

@@ -21,8 +21,8 @@ export interface Migration {
   followed: { number: bigint; hash: string };
 }
 
-/** The tables a rollup has of its own (the trie is shared, the meta moves key by key). */
-const OWN_TABLES = ["l1Blocks", "advances", "payloads", "deliveries", "blocks", "receipts", "hashes", "txs", "logs", "pending", "dropped"] as const satisfies readonly Exclude<keyof NodeTables, "trie" | "meta">[];
+/** The tables a rollup has of its own (the trie is shared, the meta moves key by key). @internal */
+export const OWN_TABLES = ["l1Blocks", "advances", "payloads", "deliveries", "blocks", "receipts", "hashes", "txs", "logs", "pending", "dropped"] as const satisfies readonly Exclude<keyof NodeTables, "trie" | "meta">[];
 
 /** The single rollup's identity, if `store.single` holds one (read before a migration: its chain id, address and L1). */
 export function singleIdentity(store: MultiStore): NodeIdentity | undefined {

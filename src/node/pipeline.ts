@@ -1,20 +1,22 @@
 /**
- * Runs the stages: a reorg check, then each stage forward to what the one before it reached.
+ * A rollup's stages and its reorg walk. The node scans L1 once for all its rollups (multi.ts);
+ * each rollup's run (part.ts) is then a reorg check, and derive and execute forward to the last
+ * advance scanned.
  *
  *   run:     reorg? ─yes─▶ unwind execute ◀ derive ◀ follow-l1 (one transaction) ─┐
  *              │no                                                               │
  *              ▼                                                                 ▼
- *            follow-l1 (≤ 1,000 L1 blocks) ─▶ derive ─▶ execute ─▶ again until L1's head
+ *            derive ─▶ execute ─▶ up to the last advance the node's L1 scan stored
  */
 import { L1ChangedError } from "./errors.js";
-import { l1BlockHash, l1BlockNumber } from "./l1.js";
+import { l1BlockHash } from "./l1.js";
 import { decodeAdvance } from "./records.js";
-import { isScanRace, l1Checkpoint, lastAdvance, storedL1BlocksDownFrom } from "./stages/follow-l1.js";
-import type { NodeContext, Stage, UnwoundBlock } from "./stage.js";
+import { l1Checkpoint, storedL1BlocksDownFrom } from "./stages/follow-l1.js";
+import type { NodeContext, Stage, UnwindStage, UnwoundBlock } from "./stage.js";
 
-/** The three stages, in forward order. */
+/** The three stages, in forward order (follow-l1 only unwinds here: the node's one L1 scan moves it). */
 export interface Stages {
-  follow: Stage;
+  follow: UnwindStage;
   derive: Stage;
   execute: Stage;
 }
@@ -34,45 +36,6 @@ export interface RunResult {
   l1Head: bigint;
   reorgs: Reorg[];
 }
-
-/**
- * One run: checks for an L1 reorg (and unwinds if there was one), then moves every stage forward
- * until the follower has reached the L1 head read at the start. Throws what a stage throws; the
- * store stays at the last commit (a reorg already unwound stays unwound, and `onReorg` has been
- * told: its blocks are re-derived on the next run).
- */
-export async function runPipeline(
-  ctx: NodeContext,
-  stages: Stages,
-  onReorg: (reorg: Reorg) => Promise<void> = async () => {},
-  inUnwind?: (unwound: UnwoundBlock[]) => void,
-): Promise<RunResult> {
-  const reorgs: Reorg[] = [];
-  for (let attempt = 1; ; attempt++) {
-    const l1Head = await l1BlockNumber(ctx.l1);
-    const reorg = await unwindIfReorged(ctx, stages, inUnwind);
-    if (reorg !== undefined) {
-      reorgs.push(reorg);
-      // Right after the unwind commits, whatever the rest of the run does.
-      await onReorg(reorg);
-    }
-    try {
-      for (;;) {
-        const followed = await stages.follow.execute({ checkpoint: stages.follow.checkpoint(), target: l1Head });
-        const advanced = lastAdvance(ctx)?.number ?? 0n;
-        await stages.derive.execute({ checkpoint: stages.derive.checkpoint(), target: advanced });
-        await stages.execute.execute({ checkpoint: stages.execute.checkpoint(), target: stages.derive.checkpoint() });
-        if (followed.done || ctx.stopping()) return { l1Head, reorgs };
-      }
-    } catch (error) {
-      // L1 changed under a scan (nothing was written): check for a reorg again, a few times.
-      if (!isScanRace(error) || attempt >= MAX_SCAN_RACES) throw error;
-    }
-  }
-}
-
-/** Runs in a row that may find L1 moving under a scan before one gives up (the next poll tries again). */
-const MAX_SCAN_RACES = 3;
 
 /**
  * Detects an L1 reorg below the follower's checkpoint — the block it last scanned is no longer

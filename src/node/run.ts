@@ -6,7 +6,7 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { UltrasoundError } from "../shared/errors.js";
 import { AdvanceDataNotFoundError, DataDirMismatchError, DerivationMismatchError, L1ChangedError, NodeConfigError, StoreCorruptError, StoreWriteError } from "./errors.js";
-import { runPipeline, type Reorg, type RunResult, type Stages } from "./pipeline.js";
+import type { Reorg, RunResult, Stages } from "./pipeline.js";
 import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, type NodeBlock } from "./read.js";
 import { decodeAdvance } from "./records.js";
 import { deriveStage } from "./stages/derive.js";
@@ -23,20 +23,23 @@ export const FATAL = [DerivationMismatchError, L1ChangedError, AdvanceDataNotFou
 /** The meta key of the finality violations the node saw (JSON). @internal */
 export const FINALITY_VIOLATIONS_KEY = "finalityViolations";
 
+/** One run of a rollup's stages (part.ts's: a reorg check, derive and execute), told of each reorg as it is unwound. @internal */
+export type RunPipeline = (ctx: NodeContext, stages: Stages, onReorg: (reorg: Reorg) => Promise<void>, inUnwind: (unwound: UnwoundBlock[]) => void) => Promise<RunResult>;
+
 /**
- * How a node's runs go when another component drives it (a rollup of `startMultiNode`): its own
- * pipeline function instead of {@link runPipeline}, and the L1 block scanned for it.
+ * How a rollup's runs go, driven by the node that scans L1 for it (`startMultiNode`): its
+ * pipeline run, and the L1 block scanned for it.
  * @internal
  */
 export interface RunHooks {
-  pipeline?: typeof runPipeline;
+  pipeline: RunPipeline;
   followed?: () => { number: bigint; hash: string };
   /** L1's head as the driving node last saw it: `finalized` moves with it even while this rollup has no blocks to run. */
   l1Head?: () => bigint;
 }
 
 /** @internal The node's API over a context whose store is initialized (shared with `startMultiNode`). */
-export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity, finalityDepth: bigint, l1ChainId: bigint, hooks: RunHooks = {}): RollupNode {
+export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeIdentity, finalityDepth: bigint, l1ChainId: bigint, hooks: RunHooks): RollupNode {
   const { store, log } = ctx;
   let l1Head = l1Checkpoint(ctx).number;
   let halted: Error | undefined;
@@ -68,7 +71,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
       if (halted !== undefined) throw halted;
       if (stopped) throw new UltrasoundError("The node is stopped");
       try {
-        const result = await (hooks.pipeline ?? runPipeline)(
+        const result = await hooks.pipeline(
           ctx,
           stages,
           async (reorg) => {

@@ -86,11 +86,14 @@ export async function startNode(options: NodeOptions): Promise<RollupNode> {
   void multi.whenHalted().then((error) => {
     if (!saidStopped) log(`node: derivation stopped: ${error.message}`);
   });
-  return asSingle(multi, node);
+  return wholeNodeView(multi, node);
 }
 
-/** The set's one rollup as a single node: its reads, with `sync`, `whenHalted` and `stop` of the whole node. */
-function asSingle(multi: MultiNode, node: RollupNode): RollupNode {
+/**
+ * One rollup of a node as a single node: its reads, with `sync`, `whenHalted` and `stop` of the
+ * whole node (`startNode`'s result; the devnet's `node`, its first rollup).
+ */
+export function wholeNodeView(multi: MultiNode, node: RollupNode): RollupNode {
   const status = (): NodeStatus => {
     const own = node.status();
     const halted = own.halted ?? multi.status().halted;

@@ -75,6 +75,9 @@ export interface Stage {
   unwind(input: UnwindInput): UnwindOutput;
 }
 
+/** A stage the node only unwinds here (follow-l1: its forward run is the node's one L1 scan, multi.ts). */
+export type UnwindStage = Pick<Stage, "id" | "checkpoint" | "unwind">;
+
 /** The meta key of a stage's checkpoint. */
 export function checkpointKey(id: StageId): string {
   return `checkpoint:${id}`;

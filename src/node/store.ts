@@ -27,7 +27,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, existsSync 
 import path from "node:path";
 import { open, TransactionFlags, type Database, type RootDatabase } from "lmdb";
 import type { BatchDBOp, DB } from "@ethereumjs/util";
-import { DataDirInUseError, DataDirMismatchError, StoreCorruptError, StoreWriteError } from "./errors.js";
+import { DataDirInUseError, DataDirMismatchError, StoreCorruptError, StoreMisuseError, StoreWriteError } from "./errors.js";
 import type { BinaryTable, Table, TableRange } from "./table.js";
 import { checkStoreFiles, checksummedTable, contentCheckedTable, isLmdbCorruption } from "./integrity.js";
 
@@ -188,12 +188,24 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
   let closed = false;
   let failed: StoreWriteError | undefined;
   /** `write`, remembering an error it threw itself (not LMDB's): that one aborts and passes through. */
-  const ownErrors = <T>(write: () => T) => {
+  // How many write callbacks are running: LMDB has one write transaction, so never more than one.
+  let writing = 0;
+  const ownErrors = <T>(write: () => T, kind: "transaction" | "transactionAsync") => {
     let thrown: { error: unknown } | undefined;
     return {
       write: (): T => {
         try {
-          return write();
+          if (writing > 0) throw new StoreMisuseError(`store.${kind} was called inside another store transaction; LMDB would nest it (or, asynchronous, report it committed before its parent): make one transaction`, { dataDir: resolved });
+          writing++;
+          try {
+            const result = write();
+            if (typeof (result as { then?: unknown } | undefined)?.then === "function") {
+              throw new StoreMisuseError(`A store.${kind} callback returned a promise: LMDB's write transaction cannot stay open across an await; do the async work first, then write synchronously`, { dataDir: resolved });
+            }
+            return result;
+          } finally {
+            writing--;
+          }
         } catch (error) {
           if (!isLmdbError(error)) thrown = { error };
           throw error;
@@ -224,7 +236,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
       if (failed !== undefined) throw failed;
       // Errors `write` throws on its own (a bug, a check) abort the transaction and pass through;
       // an error from LMDB itself (a put or the commit: ENOSPC, EACCES, EIO, MDB_*) stops the store.
-      const own = ownErrors(write);
+      const own = ownErrors(write, "transaction");
       try {
         // Committed before returning (visible to every reader, written to the OS, so a kill -9
         // cannot undo it); the fsync runs in the background, where LMDB's overlapping sync keeps
@@ -237,7 +249,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
     },
     async transactionAsync<T>(write: () => T): Promise<T> {
       if (failed !== undefined) throw failed;
-      const own = ownErrors(write);
+      const own = ownErrors(write, "transactionAsync");
       try {
         // Committed (visible, written to the OS) when this resolves, like `transaction`'s.
         return await root.transaction(own.write);
@@ -270,6 +282,7 @@ function openEnv(dir: string, options: { reset?: boolean }): StoreEnv {
 
 /** An error LMDB raised (it carries a numeric errno or MDB_ code), as opposed to one the node's own code threw. */
 function isLmdbError(error: unknown): boolean {
+  if (error instanceof StoreMisuseError) return false; // a bug of ours, even though its message names LMDB
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "number" || (error instanceof Error && /^MDB_|LMDB/.test(error.message));
 }

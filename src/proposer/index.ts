@@ -2,6 +2,12 @@
  * The based proposer: anyone can run one. It takes transactions from a mempool, builds the next
  * L2 block and its witness with the engine, and publishes it with `advance` on L1, where EXECUTE
  * verifies it in the same transaction.
+ *
+ * One entry, `createProposer` (create.ts): over a set of rollups (`{ rollups, signer, … }`: one
+ * block of one rollup per `proposeNext`, in turn among those with work; multi.ts) or over one
+ * rollup (`{ chain, rollup, mempool, … }`: that rollup's proposer, proposer.ts, which the set runs
+ * for each of its rollups). `createMultiProposer` is the set's former name. Also: the mempool
+ * (mempool.ts), building and publishing a block (propose.ts), following a node (follow.ts).
  */
 export {
   createMempool,
@@ -13,7 +19,8 @@ export {
   type TransactionStatus,
   type DroppedTransaction,
 } from "./mempool.js";
-export { createProposer, dropSkipped, type Proposer, type ProposerOptions, type ProposalOutcome } from "./proposer.js";
+export { createRollupProposer, dropSkipped, type Proposer, type ProposerOptions, type ProposalOutcome } from "./proposer.js";
+export { createProposer } from "./create.js";
 export {
   proposeBlock,
   buildFittingBlock,

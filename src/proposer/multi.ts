@@ -1,8 +1,14 @@
+/**
+ * A proposer over a set of rollups: one block of one rollup per `proposeNext`, in turn among
+ * those with work. Each rollup's blocks are its own proposer's (`createRollupProposer`, made the
+ * first time it has work). `createProposer` (create.ts) is the entry for a set or one rollup.
+ */
+
 import type { JsonRpcApiProvider, Signer } from "ethers";
 import type { L2Chain } from "../engine/state.js";
 import { nativeRollupAt } from "../sdk/contracts.js";
 import { createMempool, type Mempool } from "./mempool.js";
-import { createProposer, type ProposalOutcome, type Proposer, type ProposerOptions } from "./proposer.js";
+import { createRollupProposer, type ProposalOutcome, type Proposer, type ProposerOptions } from "./proposer.js";
 import type { BlockSource } from "./follow.js";
 import type { DataAvailability } from "./propose.js";
 
@@ -36,7 +42,11 @@ export interface MultiProposerOptions {
   l1GasCap?: bigint;
   /** See `ProposerOptions.retryMs` (each rollup backs off on its own). */
   retryMs?: ProposerOptions["retryMs"];
+  /** See `ProposerOptions.handBackRewound` (a devnet's `evm_revert` says no). Default: always. */
+  handBackRewound?: () => boolean;
   log?: (line: string) => void;
+  /** How a rollup's lines begin after `proposer: ` (default `rollup <chainId>: `; a set of one may name none). */
+  label?: (chainId: bigint) => string;
 }
 
 /** What one {@link MultiProposer.proposeNext} did: idle, or a rollup's outcome. */
@@ -54,7 +64,7 @@ export interface MultiProposer {
 }
 
 /**
- * A based proposer for many rollups: `createProposer`'s proposer per rollup, made lazily the
+ * A based proposer for a set of rollups (`createProposer` with `rollups`): `createRollupProposer`'s proposer per rollup, made lazily the
  * first time the rollup has work, each `proposeNext` one block for one rollup, in turn. A rollup
  * with nothing pending costs one look at its mempool (if any) and its queue hint.
  */
@@ -62,6 +72,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   const proposers = new Map<bigint, { proposer: Proposer; mempool: Mempool }>();
   const chains = new Map<bigint, Promise<L2Chain>>();
   let last: bigint | undefined;
+  const label = options.label ?? ((chainId: bigint) => `rollup ${chainId}: `);
   const chainOf = (rollup: MultiProposerRollup): Promise<L2Chain> => {
     let chain = chains.get(rollup.chainId);
     if (chain === undefined) {
@@ -79,7 +90,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   async function proposerFor(rollup: MultiProposerRollup, mempool: Mempool): Promise<Proposer> {
     const known = proposers.get(rollup.chainId);
     if (known !== undefined && known.mempool === mempool) return known.proposer;
-    const proposer = createProposer({
+    const proposer = createRollupProposer({
       chain: await chainOf(rollup),
       rollup: nativeRollupAt(rollup.address, options.signer),
       provider: options.provider,
@@ -89,8 +100,9 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
       l1GasCap: options.l1GasCap,
       node: rollup.node === undefined ? undefined : () => rollup.node!(),
       retryMs: options.retryMs,
+      handBackRewound: options.handBackRewound,
       // Its lines name the rollup: one log serves them all.
-      log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: rollup ${rollup.chainId}: `))),
+      log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: ${label(rollup.chainId)}`))),
     });
     proposers.set(rollup.chainId, { proposer, mempool });
     return proposer;

@@ -20,7 +20,7 @@ import {
 import { faultAlone, predecessorsOf, type AloneContext } from "./blame.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "./follow.js";
 
-/** Options of {@link createProposer}. */
+/** Options of {@link createRollupProposer} (and of `createProposer` for one rollup). */
 export interface ProposerOptions {
   chain: L2Chain;
   /** The NativeRollup contract, connected to the signer that pays for `advance`. */
@@ -88,8 +88,11 @@ export interface Proposer {
   readonly retryAt: number;
 }
 
-/** A proposer that publishes the mempool's transactions on `rollup` (see {@link Proposer}). */
-export function createProposer(options: ProposerOptions): Proposer {
+/**
+ * One rollup's proposer: publishes the mempool's transactions on `rollup` (see {@link Proposer}).
+ * What `createProposer` (create.ts) returns for one rollup's options, and runs for each rollup of a set.
+ */
+export function createRollupProposer(options: ProposerOptions): Proposer {
   const { mempool, chain } = options;
   const log = options.log ?? (() => {});
   const firstPauseMs = options.retryMs?.first ?? 500;

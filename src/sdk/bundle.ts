@@ -15,207 +15,46 @@
  * queue followed by the forwarded messages (index = messageCount + k, rolling hash folded here),
  * exactly what L1 holds once the forwards before it in the bundle have run.
  */
-import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
-import { stateProof } from "../engine/query.js";
-import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, createAddressFromString, hexToBytes, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
+import { createTxFromRLP } from "@ethereumjs/tx";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { word } from "../shared/bytes.js";
-import { Contract, ContractFactory, Interface, type ContractRunner, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
-import { makeSidecar, type BlobSidecar } from "../blobs/kzg.js";
+import type { JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { makeSidecar } from "../blobs/kzg.js";
 import { BlobTransactionRevertedError } from "../blobs/errors.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
 import { anchorCommitment, hashL2Message, rollingHashOf, sentMessageSlot, type L1Message, type L2Message } from "../bridge/messages.js";
 import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js";
 import { createL2Common, PREDEPLOYS } from "../engine/chain.js";
-import { appendBlock, type L2Chain } from "../engine/state.js";
-import type { ExecuteInput } from "../engine/types.js";
+import { appendBlock } from "../engine/state.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "./execute-market.js";
-import {
-  advanceGasLimit,
-  buildFittingBlock,
-  calldataGas,
-  COLD_ACCOUNT_ACCESS_GAS,
-  gasToPassOn,
-  TRANSACTION_BASE_GAS,
-  L1_TRANSACTION_GAS_CAP,
-  latestL1Block,
-  memoryExpansionGas,
-  type DataAvailability,
-  type FittedBlock,
-  type L1Anchor,
-} from "../proposer/propose.js";
-import type { ExecutePricing } from "../precompile/shim.js";
-import { loadArtifact } from "../shared/artifacts.js";
-import { UltrasoundError } from "../shared/errors.js";
+import { buildFittingBlock, L1_TRANSACTION_GAS_CAP, latestL1Block, type FittedBlock, type L1Anchor } from "../proposer/propose.js";
 import { parseSentMessages } from "./bridge.js";
-import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
+import { blockClaim, nativeRollupInterface, parseBlockAdvanced } from "./contracts.js";
+import {
+  BundleAssertionError,
+  BundleBuildError,
+  BundleFailedError,
+  BundleTooLargeError,
+  rollupBundlerInterface,
+  type BundleCall,
+  type BundleForward,
+  type BundleLeg,
+  type BundleOptions,
+  type PreparedAssertion,
+  type PreparedBundle,
+  type PreparedLeg,
+  type ProposedBundle,
+} from "./bundle-types.js";
+import { advanceCallGas, ASSERT_FIXED_GAS, bundleGasLimit, forwardCallGas, innerCallGas, PROOF_NODE_GAS } from "./bundle-gas.js";
+import { proveStorage, type StorageProof } from "./storage-proof.js";
+import { decodeRevert, revertDataOf } from "./revert.js";
+
+export * from "./bundle-types.js";
+export { bundleGasLimit } from "./bundle-gas.js";
+export { proveStorage, type StorageProof } from "./storage-proof.js";
+export { decodeRevert, revertDataOf, simulateL1, type L1Simulation } from "./revert.js";
 
 const ZERO_HASH = "0x" + "00".repeat(32);
-
-/** The ABI of RollupBundler. */
-export function rollupBundlerInterface(): Interface {
-  return new Interface(loadArtifact("l1/RollupBundler.sol", "RollupBundler").abi as never);
-}
-
-/** An ethers handle on a deployed RollupBundler. */
-export function rollupBundlerAt(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, rollupBundlerInterface(), runner);
-}
-
-/** Deploys a RollupBundler (stateless, permissionless: one per L1 serves every rollup). */
-export async function deployBundler(signer: Signer): Promise<Contract> {
-  const artifact = loadArtifact("l1/RollupBundler.sol", "RollupBundler");
-  const contract = await new ContractFactory(artifact.abi as never, artifact.bytecode, signer).deploy();
-  await contract.deploymentTransaction()!.wait();
-  return rollupBundlerAt(await contract.getAddress(), signer);
-}
-
-/** A check on a leg's post-state, made on L1 by `RollupBundler.assertStorage` at the end of the bundle. */
-export interface StorageAssertion {
-  /** The L2 account. */
-  account: string;
-  /** The storage key (a 32-byte word or a number). */
-  slot: string | bigint;
-  /** The value the slot must hold (a 32-byte word or a number). */
-  expected: string | bigint;
-}
-
-/** One rollup's part of a bundle. */
-export interface BundleLeg {
-  /** The NativeRollup contract (its L1→L2 queue is read for the delivery). */
-  rollup: Contract;
-  /** The rollup's L2 chain: the block is built on its head, and appended once L1 verified it. */
-  chain: L2Chain;
-  /** The block's transactions, in order (objects or 0x-hex raw). Every one must be included. */
-  transactions?: (TypedTransaction | string)[];
-  /**
-   * Forward the messages this leg's block sends (`sendMessageToRollup`) to a LATER leg's rollup
-   * within the bundle: `true` for all of them, or a filter. Messages to rollups outside the
-   * bundle are never forwarded here.
-   */
-  forward?: boolean | ((message: L2Message) => boolean);
-  /** Storage checks on this leg's post-state (proved against its new state root). */
-  assertions?: StorageAssertion[];
-  /** The L2 block's coinbase (default: the address sending the bundle). */
-  coinbase?: string;
-}
-
-/** Options of {@link prepareBundle} and {@link proposeBundle}. */
-export interface BundleOptions {
-  /** The RollupBundler, connected to the signer that sends the bundle. */
-  bundler: Contract;
-  provider: JsonRpcApiProvider;
-  legs: BundleLeg[];
-  /** Where the legs' transactions go (default "calldata"). With "blobs" every leg names its own blobs in one type-3 transaction. */
-  dataAvailability?: DataAvailability;
-  /** The L1 block every leg's block is anchored to (default: the latest). */
-  anchor?: L1Anchor;
-  /** The most gas the L1 transaction may use (default: EIP-7825's 2^24). */
-  l1GasCap?: bigint;
-}
-
-/** A call of the bundle, with what it does. */
-export interface BundleCall {
-  target: string;
-  data: string;
-  /** The call's value: an advance's EXECUTE fee (default 0). */
-  value?: bigint;
-  /** e.g. `advance 0x… to L2 block 3`, `forward message 0x… from leg 0 to leg 1`, `assertStorage …`. */
-  label: string;
-}
-
-/** A message a leg sends to a later leg, forwarded inside the bundle. */
-export interface BundleForward {
-  message: L2Message;
-  hash: string;
-  from: number;
-  to: number;
-  /** The message as the destination's queue will hold it (and its block delivers it, if its quota allows). */
-  queued: L1Message;
-}
-
-/** An assertion as prepared: its proof and the value the built post-state holds. */
-export interface PreparedAssertion extends StorageAssertion {
-  leg: number;
-  l2BlockNumber: bigint;
-  /** What the slot holds in the built block's state (the assertion passes iff it equals `expected`). */
-  actual: string;
-}
-
-/** A leg as built. */
-export interface PreparedLeg {
-  address: string;
-  fitted: FittedBlock;
-  claim: BlockClaim;
-  /** The input EXECUTE verifies (blob hashes instead of inline data when the leg uses blobs). */
-  input: ExecuteInput;
-  /** Indices of this leg's blobs in the bundle's sidecar. */
-  blobIndices: number[];
-  /** The messages forwarded INTO this leg by earlier legs. */
-  received: BundleForward[];
-}
-
-/** A bundle built and encoded, ready to send. */
-export interface PreparedBundle {
-  bundler: string;
-  anchor: L1Anchor;
-  legs: PreparedLeg[];
-  forwards: BundleForward[];
-  assertions: PreparedAssertion[];
-  calls: BundleCall[];
-  /** The bundle's value: the sum of its calls' (EXECUTE's fees). */
-  value: bigint;
-  /** `bundle(calls)` calldata. */
-  data: string;
-  sidecar?: BlobSidecar;
-  /** The L1 gas limit: an upper bound by construction (see {@link bundleGasLimit}). */
-  gasLimit: bigint;
-}
-
-/** What {@link proposeBundle} returns once L1 verified the bundle. */
-export interface ProposedBundle {
-  prepared: PreparedBundle;
-  l1Receipt: TransactionReceipt;
-  /** Each leg's `BlockAdvanced`, in leg order. */
-  events: BlockAdvancedEvent[];
-}
-
-/** The bundle could not be built (a transaction left out, two legs on one rollup, a forward to nowhere…). */
-export class BundleBuildError extends UltrasoundError {
-  override name = "BundleBuildError";
-}
-
-/** The bundle's L1 gas bound exceeds the cap, or its blobs the per-transaction limit. */
-export class BundleTooLargeError extends UltrasoundError {
-  override name = "BundleTooLargeError";
-}
-
-/** An assertion would fail on the built post-states: refused before anything was sent. */
-export class BundleAssertionError extends UltrasoundError {
-  override name = "BundleAssertionError";
-}
-
-/**
- * The bundle reverted on L1: `details.index` is the failing call, `details.call` says what it
- * was, `details.error` the inner revert decoded (e.g. `NativeRollup_ParentMismatch(…)`).
- * Nothing was appended to any chain.
- */
-export class BundleFailedError extends UltrasoundError {
-  override name = "BundleFailedError";
-  /** The failing call's index, if the revert said. */
-  get index(): number | undefined {
-    return this.details.index as number | undefined;
-  }
-  /** The inner error's name (`NativeRollup_ParentMismatch`, `RollupBundler_AssertionFailed`, …). */
-  get reason(): string | undefined {
-    return this.details.errorName as string | undefined;
-  }
-  /** Another block took a leg's parent first: rebuild on the new head. */
-  get lostRace(): boolean {
-    return this.reason === "NativeRollup_ParentMismatch";
-  }
-}
 
 /**
  * Builds every leg's next block (the proposer's path: {@link buildFittingBlock}), the forwards
@@ -465,128 +304,10 @@ function sentMessagesOf(fitted: FittedBlock): L2Message[] {
 }
 
 // ---------------------------------------------------------------- proofs
-
-interface StorageProof {
-  account: string[];
-  storage: { value: string; proof: string[] }[];
-}
-
-/**
- * `eth_getProof` of `slots` of `address` in the state whose root is `stateRoot`, from the chain's
- * trie database (a built block's nodes are written there before it is appended). An absent
- * account proves each slot as 0 with an empty storage proof, as geth answers.
- */
-export async function proveStorage(chain: L2Chain, stateRoot: Uint8Array, address: string, slots: string[]): Promise<StorageProof> {
-  const common = createL2Common(chain.genesis.chainId);
-  const trie = new MerklePatriciaTrie({ db: chain.db, root: stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
-  const state = new MerkleStateManager({ trie, common });
-  const proof = await stateProof(state, createAddressFromString(address), slots.map((s) => setLengthLeft(hexToBytes(s as `0x${string}`), 32)));
-  return { account: proof.accountProof, storage: proof.storageProof };
-}
-
-
 // ---------------------------------------------------------------- gas
-
-/** What the bundler spends per call besides the callee: the code check (warm after the cold access above), the loop, the ABI reads, storing the result. */
-const BUNDLER_PER_CALL_GAS = 5_000n;
-/** The bundler's own fixed work: dispatch, the array's head, the return encoding. */
-const BUNDLER_FIXED_GAS = 10_000n;
-/**
- * One MPT proof node, read in place in calldata and hashed (MerkleTrie.sol ≈ 12k per node in the
- * callee; its calldata is priced at the transaction's level): 25k bounds it with margin.
- */
-const PROOF_NODE_GAS = 25_000n;
-/**
- * `forward`'s fixed work: the claimed flag (a fresh slot), the destination's `enqueueFromRollup`
- * (the call with value, up to three fresh slots for the queue and `enqueuedAt`, the event), the
- * `MessageForwarded` event and the ABI decoding. Measured ≈ 150k beside the proof (docs/bridge.md's
- * 222k includes 21k and the calldata); 200k bounds it.
- */
-const FORWARD_FIXED_GAS = 200_000n;
-/** `assertStorage` → `storageAt` without its proof nodes: the root lookup, the decoding, the compare. */
-const ASSERT_FIXED_GAS = 40_000n;
-
-/** `advance`'s own need inside the bundle: its bound as a whole transaction, less that transaction's base and calldata (priced once for the bundle). */
-export function advanceCallGas(input: ExecuteInput, data: string, pricing: ExecutePricing): bigint {
-  const bytes = hexToBytes(data as `0x${string}`);
-  return advanceGasLimit(input, bytes, pricing) - TRANSACTION_BASE_GAS - calldataGas(bytes).standard;
-}
-
-/** A forward's need: fixed work, its proof nodes, its message's data hashed, copied and logged twice. */
-function forwardCallGas(data: string, proofNodes: number, messageData: string): bigint {
-  const messageBytes = BigInt((messageData.length - 2) / 2);
-  const bytes = BigInt((data.length - 2) / 2);
-  return innerCallGas(FORWARD_FIXED_GAS + PROOF_NODE_GAS * BigInt(proofNodes) + 64n * messageBytes + memoryExpansionGas(2n * bytes));
-}
-
-/** What the bundler must have at a call for the callee to get `need`: EIP-150 keeps 1/64 back; plus the cold access and its per-call work. */
-export function innerCallGas(need: bigint): bigint {
-  return gasToPassOn(need) + COLD_ACCOUNT_ACCESS_GAS + BUNDLER_PER_CALL_GAS;
-}
-
-/**
- * An upper bound, by construction, on the bundle's L1 gas:
- *
- *   max(21,000 + calldata + bundler + Σ calls, EIP-7623 floor)
- *   call    = (its own bound) · 64/63 + cold access + the bundler's per-call work
- *             advance: {@link advanceGasLimit} of its calldata, less the transaction's base and calldata
- *             forward: fixed work + 25k per proof node + its message's data
- *             assertStorage: fixed work + 25k per proof node
- *   bundler = fixed work + its memory: each call's data is copied into memory for the call and
- *             its return data kept (one frame, one quadratic term over the total)
- */
-export function bundleGasLimit(data: string, calls: readonly { data: string }[], innerGas: bigint): bigint {
-  const bytes = hexToBytes(data as `0x${string}`);
-  const { standard, floor } = calldataGas(bytes);
-  const copied = calls.reduce((sum, c) => sum + BigInt((c.data.length - 2) / 2) + 256n, 0n);
-  const execution = TRANSACTION_BASE_GAS + standard + BUNDLER_FIXED_GAS + innerGas + memoryExpansionGas(copied + 32n * BigInt(calls.length) + 4_096n);
-  return execution > floor ? execution : floor;
-}
-
 // ---------------------------------------------------------------- failures
 
 const CALL_FAILED = "RollupBundler_CallFailed";
-
-/** A decoded revert: the error's name and arguments, or the raw data. */
-export function decodeRevert(data: string, interfaces: Interface[]): { name: string; text: string } {
-  if (data === "0x") return { name: "empty", text: "reverted without data (out of gas, a failed value transfer, or a bare revert)" };
-  for (const iface of interfaces) {
-    try {
-      const parsed = iface.parseError(data);
-      if (parsed !== null) return { name: parsed.name, text: `${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})` };
-    } catch {
-      // not this interface's
-    }
-  }
-  return { name: "unknown", text: data };
-}
-
-/** What an L1 transaction would do, simulated: its return data, or its revert decoded. */
-export type L1Simulation = { ok: true; returnData: string } | { ok: false; errorName: string; error: string; data: string };
-
-/** Simulates `request` with `eth_call` at `pending` and decodes a revert with `interfaces` (the sync, L1-call and cross-rollup builders' verdict). */
-export async function simulateL1(provider: JsonRpcApiProvider, request: Record<string, string>, interfaces: Interface[]): Promise<L1Simulation> {
-  return provider.send("eth_call", [request, "pending"]).then(
-    (returnData: string) => ({ ok: true as const, returnData }),
-    (error: unknown) => {
-      const data = revertDataOf(error) ?? "0x";
-      const decoded = decodeRevert(data, interfaces);
-      return { ok: false as const, errorName: decoded.name, error: decoded.text, data };
-    },
-  );
-}
-
-/** The first 0x-hex `data` found in an error and its causes (ethers and Hardhat nest it differently). */
-export function revertDataOf(error: unknown, depth = 0): string | undefined {
-  if (error === null || typeof error !== "object" || depth > 6) return undefined;
-  const e = error as Record<string, unknown>;
-  if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(e.data)) return e.data;
-  for (const key of ["data", "error", "info", "cause"]) {
-    const found = revertDataOf(e[key], depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
 
 function isBlockAdvanced(log: { topics: readonly string[] }): boolean {
   return log.topics[0] === nativeRollupInterface().getEvent("BlockAdvanced")!.topicHash;

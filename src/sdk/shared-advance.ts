@@ -8,10 +8,8 @@ import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
 import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
 import { L1_TRANSACTION_GAS_CAP } from "../proposer/index.js";
+import { advanceCallGas, bundleGasLimit, innerCallGas } from "./bundle-gas.js";
 import {
-  advanceCallGas,
-  bundleGasLimit,
-  innerCallGas,
   BundleBuildError,
   BundleTooLargeError,
   prepareBundle,

@@ -1,38 +1,56 @@
-import { bytesToHex } from "@ethereumjs/util";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createL2Common } from "../../src/engine/chain.js";
-import { writeGenesis, type GenesisConfig } from "../../src/engine/genesis.js";
-import { findDeploymentBlock, initialize, readRollupGenesis } from "../../src/node/identity.js";
-import { connectL1, l1BlockHash, type Eip1193Provider } from "../../src/node/l1.js";
-import { runNode } from "../../src/node/run.js";
-import { BlockWriteDB, openNodeStore, STORE_SCHEMA_VERSION } from "../../src/node/store.js";
+import type { GenesisConfig } from "../../src/engine/genesis.js";
+import { connectL1, type Eip1193Provider } from "../../src/node/l1.js";
+import { OWN_TABLES } from "../../src/node/migrate.js";
+import { startMultiNode } from "../../src/node/multi.js";
+import { FINALITY_VIOLATIONS_KEY, runNode } from "../../src/node/run.js";
+import { checkpointKey } from "../../src/node/stage.js";
+import { l1Checkpoint, writeL1Checkpoint } from "../../src/node/stages/follow-l1.js";
+import { openMultiStore, openNodeStore, readMeta } from "../../src/node/store.js";
 import type { NodeIdentity, RollupNode } from "../../src/node/types.js";
 
 /**
- * A node that writes the single-rollup layout as `startNode` did before issue 20 (one rollup,
- * its tables unprefixed, its own L1 follower stage): the old code's start-up, kept here only to
- * make the data dirs a migration must read. Follows nothing in the background (`sync()` only).
+ * A data dir in the single-rollup layout as `startNode` wrote it before issue 20 (one rollup,
+ * its tables unprefixed, its own L1 checkpoint and L1 blocks in its meta and tables), holding the
+ * chain up to L1's head now: derived by today's node in a scratch dir, then written key by key
+ * into the old layout with the store API (the inverse of src/node/migrate.ts). Returns a reader
+ * of that dir (a `RollupNode` whose `sync` moves nothing), kept only to make the data dirs a
+ * migration must read.
  */
 export async function startLegacyLayoutNode(options: { l1Provider: Eip1193Provider; rollup: string; genesis: GenesisConfig; dataDir: string }): Promise<RollupNode> {
   const rollup = options.rollup.toLowerCase();
-  const l1 = await connectL1(options.l1Provider);
-  const l1ChainId = BigInt(await l1.send<string>("eth_chainId", []));
-  const deploymentBlock = await findDeploymentBlock(l1, rollup);
-  const onL1 = await readRollupGenesis(l1, rollup, deploymentBlock);
-  const genesisDb = new BlockWriteDB();
-  const { header } = await writeGenesis(options.genesis, genesisDb);
-  if (bytesToHex(header.hash()) !== onL1.genesisHash) throw new Error("the genesis given is not the rollup's");
-  const identity: NodeIdentity = {
-    schema: STORE_SCHEMA_VERSION,
-    l1ChainId: l1ChainId.toString(),
-    l1GenesisHash: (await l1BlockHash(l1, 0n))!,
-    rollup,
-    deploymentBlock: deploymentBlock.toString(),
-    deploymentBlockHash: (await l1BlockHash(l1, deploymentBlock))!,
-    l2ChainId: options.genesis.chainId.toString(),
-    l2GenesisHash: onL1.genesisHash,
-  };
-  const store = openNodeStore(options.dataDir);
-  const ctx = { store, l1, rollup, genesis: options.genesis, common: createL2Common(options.genesis.chainId), blobs: undefined, log: () => {}, stopping: () => false };
-  initialize(ctx, identity, header, genesisDb, deploymentBlock);
-  return runNode(ctx, { rollup, dataDir: options.dataDir, follow: false }, identity, 64n, l1ChainId);
+  const chainId = options.genesis.chainId;
+  const scratch = mkdtempSync(path.join(tmpdir(), "ultrasound-legacy-"));
+  try {
+    const multi = await startMultiNode({ l1Provider: options.l1Provider, rollups: [{ address: rollup, genesis: options.genesis }], dataDir: scratch, follow: false });
+    await multi.sync();
+    await multi.stop();
+    const from = openMultiStore(scratch);
+    const part = from.rollup(chainId);
+    const to = openNodeStore(options.dataDir);
+    to.transaction(() => {
+      for (const field of [...OWN_TABLES, "trie"] as const) for (const { key, value } of part[field].getRange({})) to[field].putSync(key, value);
+      // The meta is read by key (a prefixed view has no range): the keys a rollup's part writes.
+      for (const key of ["identity", checkpointKey("derive"), checkpointKey("execute"), FINALITY_VIOLATIONS_KEY]) {
+        const value = part.meta.getBinary(key);
+        if (value !== undefined) to.meta.putSync(key, value);
+      }
+      // The single node followed L1 itself: the many-rollup node's checkpoint and L1 blocks are its own.
+      for (const { key, value } of from.node.l1Blocks.getRange({})) to.l1Blocks.putSync(key, value);
+      const followed = l1Checkpoint({ store: from.node });
+      writeL1Checkpoint({ store: to }, followed.number, followed.hash);
+    });
+    await from.close();
+    const identity = readMeta<NodeIdentity>(to, "identity")!;
+    const l1 = await connectL1(options.l1Provider);
+    const ctx = { store: to, l1, rollup, genesis: options.genesis, common: createL2Common(chainId), blobs: undefined, log: () => {}, stopping: () => false };
+    // Reads only: the chain was written above, and nothing follows L1 any more.
+    const followed = l1Checkpoint(ctx).number;
+    return runNode(ctx, { rollup, dataDir: options.dataDir, follow: false }, identity, 64n, BigInt(identity.l1ChainId), { pipeline: async () => ({ l1Head: followed, reorgs: [] }) });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

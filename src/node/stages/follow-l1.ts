@@ -1,8 +1,8 @@
 import { nativeRollupInterface, parseBlockAdvanced } from "../../sdk/contracts.js";
-import { l1BlockHash, toQuantity, type RawLog } from "../l1.js";
+import type { RawLog } from "../l1.js";
 import { decodeAdvance, encodeAdvance, type AdvanceRecord } from "../records.js";
 import { keyNumber, numberKey, readMeta, writeMeta } from "../store.js";
-import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
+import { checkpointKey, type NodeContext, type UnwindInput, type UnwindOutput, type UnwindStage } from "../stage.js";
 import { UltrasoundError } from "../../shared/errors.js";
 
 /** The follow-l1 checkpoint: the last L1 block scanned, and its hash when scanned. */
@@ -43,50 +43,15 @@ export function lastAdvance(ctx: Pick<NodeContext, "store">): AdvanceRecord | un
 }
 
 /**
- * Stage 1: scans L1 for the rollup's `BlockAdvanced` events, in ranges of at most
- * {@link MAX_LOG_RANGE} blocks, and stores each event with its L1 origin. Before committing a
- * range it checks that L1 did not move under it: the range's last block and every event's block
- * are canonical, and the previous checkpoint still is.
+ * Stage 1's unwind: the rollup's advances above the common ancestor and the L1 blocks it relied
+ * on are dropped, and its checkpoint goes back to the ancestor. Its forward run is the node's one
+ * L1 scan for all its rollups (multi.ts, scan.ts), which stores each rollup's events with
+ * {@link storeAdvanceRecords}.
  */
-export function followL1Stage(ctx: NodeContext): Stage {
-  const topic = blockAdvancedTopic();
+export function followL1Stage(ctx: NodeContext): UnwindStage {
   return {
     id: "follow-l1",
     checkpoint: () => l1Checkpoint(ctx).number,
-
-    async execute(input: ExecInput): Promise<ExecOutput> {
-      const from = input.checkpoint + 1n;
-      if (from > input.target) return { checkpoint: input.checkpoint, done: true };
-      const to = input.target - input.checkpoint > MAX_LOG_RANGE ? input.checkpoint + MAX_LOG_RANGE : input.target;
-      const previous = l1Checkpoint(ctx);
-      const toHash = await l1BlockHash(ctx.l1, to);
-      // The head went back (a revert): the pipeline's reorg check sorts it out on the next run.
-      if (toHash === undefined) return { checkpoint: input.checkpoint, done: true };
-      const logs = await ctx.l1.send<RawLog[]>("eth_getLogs", [
-        { address: ctx.rollup, topics: [topic], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
-      ]);
-      logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
-
-      const blockHashes = new Map<bigint, string>([[to, toHash]]);
-      for (const log of logs) {
-        const number = BigInt(log.blockNumber);
-        if (!blockHashes.has(number)) blockHashes.set(number, (await l1BlockHash(ctx.l1, number)) ?? "");
-        if (log.removed === true || blockHashes.get(number) !== log.blockHash.toLowerCase()) {
-          throw new ScanRaceError("An event's L1 block is no longer canonical", { l1Block: number, logBlockHash: log.blockHash });
-        }
-      }
-      if ((await l1BlockHash(ctx.l1, to)) !== toHash || (await l1BlockHash(ctx.l1, previous.number)) !== previous.hash) {
-        throw new ScanRaceError("L1 changed during the scan", { from, to });
-      }
-
-      const records = advanceRecords(ctx, logs);
-      ctx.store.transaction(() => storeAdvanceRecords(ctx, records, to, toHash));
-      if (records.length > 0) {
-        const range = (a: bigint, b: bigint) => (a === b ? `block ${a}` : `blocks ${a}–${b}`);
-        ctx.log(`L1 ${range(from, to)}: ${records.length} BlockAdvanced (L2 ${range(records[0]!.number, records.at(-1)!.number)})`);
-      }
-      return { checkpoint: to, done: to >= input.target };
-    },
 
     unwind(input: UnwindInput): UnwindOutput {
       for (const key of [...ctx.store.advances.getKeys({ start: numberKey(input.unwindTo.l2 + 1n) })]) ctx.store.advances.removeSync(key);
@@ -134,11 +99,6 @@ export function storeAdvanceRecords(ctx: Pick<NodeContext, "store">, records: Ad
     ctx.store.l1Blocks.putSync(numberKey(record.l1.number), Buffer.from(record.l1.hash.slice(2), "hex"));
   }
   writeL1Checkpoint(ctx, to, toHash);
-}
-
-/** Whether an error is a race with L1 (retry) rather than a fault. */
-export function isScanRace(error: unknown): boolean {
-  return error instanceof ScanRaceError;
 }
 
 /** The stored L1 blocks at or below `number`, newest first (the reorg walk). */

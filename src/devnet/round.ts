@@ -1,11 +1,12 @@
 /**
- * The many-rollup devnet's proposer round (src/devnet/multi.ts): at most one block per rollup
- * with work — pending transactions, queued messages, or an `evm_mine` asked on its URL — then
- * the node derives them; while an `evm_revert` unwinds, the round only brings every proposer
- * chain back to the node's head (as the one-rollup proposer does before each block).
+ * The devnet's proposer round (src/devnet/start.ts), for one rollup or many: at most one block
+ * per rollup with work — pending transactions, queued messages, or an `evm_mine` asked on its
+ * URL — then the node derives them; while an `evm_revert` unwinds, the round only brings every
+ * proposer chain back to the node's head.
  */
 import { chainHead, forgetBlockBodies, type L2Chain } from "../engine/state.js";
 import type { MultiNode } from "../node/index.js";
+import type { ProposedBlock } from "../proposer/propose.js";
 import type { MultiNodeRpc } from "../node/rpc.js";
 import { followBlocks, followBlocksKeepingTransactions } from "../proposer/follow.js";
 import type { MultiProposer } from "../proposer/multi.js";
@@ -14,8 +15,8 @@ import type { ProposerLoop } from "./loop.js";
 import { firstLine } from "./text.js";
 import { KEPT_BODIES, proposedLine } from "./common.js";
 
-/** What a {@link createMultiRound} works with. */
-export interface MultiRoundContext {
+/** What a {@link createRound} works with. */
+export interface RoundContext {
   multi: MultiNode;
   proposer: MultiProposer;
   /** The proposer's chain of each rollup that had work (or that a restart took from the node). */
@@ -26,10 +27,16 @@ export interface MultiRoundContext {
   /** Whether an `evm_revert` is unwinding (src/devnet/dev-methods.ts `DevShared`). */
   reverting: () => boolean;
   log: (line: string) => void;
+  /** Brings the node up to L1 after the round's blocks (default `multi.sync()`). */
+  sync?: () => Promise<unknown>;
+  /** How a rollup's lines begin (default `rollup <chainId>: `; a devnet of one names none). */
+  label?: (chainId: bigint) => string;
+  /** Called with each block verified on L1. */
+  onProposed?: (chainId: bigint, proposed: ProposedBlock) => void;
 }
 
 /** The round and the `evm_mine` requests it serves, per rollup. */
-export interface MultiRound {
+export interface Round {
   round(): Promise<void>;
   /** The `evm_mine` queue of rollup `chainId`. */
   mines(chainId: bigint): MineRequests;
@@ -37,9 +44,11 @@ export interface MultiRound {
   blockWanted(chainId: bigint): boolean;
 }
 
-/** Creates the many-rollup devnet's round (see the file's comment). */
-export function createMultiRound(ctx: MultiRoundContext): MultiRound {
+/** Creates the devnet's round (see the file's comment). */
+export function createRound(ctx: RoundContext): Round {
   const { multi, chains, log } = ctx;
+  const label = ctx.label ?? ((chainId: bigint) => `rollup ${chainId}: `);
+  const sync = ctx.sync ?? (() => multi.sync());
   const queues = new Map<bigint, MineRequests>();
   const mines = (chainId: bigint) => {
     let queue = queues.get(chainId);
@@ -54,7 +63,7 @@ export function createMultiRound(ctx: MultiRoundContext): MultiRound {
     await multi.sync().catch(() => undefined);
     for (const [chainId, chain] of chains) {
       const followed = await followBlocks(chain, await multi.rollup(chainId)).catch((error: Error) => error);
-      if (followed instanceof Error) log(`proposer: rollup ${chainId}: could not follow the node after a revert: ${firstLine(followed.message)}`);
+      if (followed instanceof Error) log(`proposer: ${label(chainId)}could not follow the node after a revert: ${firstLine(followed.message)}`);
       await ctx.rpc()?.mempool(chainId)?.sync();
     }
   };
@@ -89,11 +98,12 @@ export function createMultiRound(ctx: MultiRoundContext): MultiRound {
             served.set(chainId, { waiters: wanted.get(chainId) ?? [], number: outcome.proposed.block.header.number });
             // Served: a second block this round would be another empty one.
             wanted.delete(chainId);
-            log(`rollup ${chainId}: ${proposedLine(outcome.proposed, outcome.deferred)}`);
+            log(`${label(chainId)}${proposedLine(outcome.proposed, outcome.deferred)}`);
+            ctx.onProposed?.(chainId, outcome.proposed);
             break;
           }
           case "failed":
-            log(`proposer: rollup ${chainId}: block failed: ${firstLine(outcome.error.message)}`);
+            log(`proposer: ${label(chainId)}block failed: ${firstLine(outcome.error.message)}`);
             break;
           case "lost-race": {
             const chain = chains.get(chainId);
@@ -101,17 +111,17 @@ export function createMultiRound(ctx: MultiRoundContext): MultiRound {
             await multi.sync().catch(() => undefined);
             const followed = await followBlocksKeepingTransactions(chain, await multi.rollup(chainId), ctx.rpc()?.mempool(chainId), { handBack: !ctx.reverting() }).catch((error: Error) => error);
             if (followed instanceof Error) {
-              log(`proposer: rollup ${chainId}: lost a race and could not follow the node: ${firstLine(followed.message)}`);
+              log(`proposer: ${label(chainId)}lost a race and could not follow the node: ${firstLine(followed.message)}`);
               break;
             }
-            log(`proposer: rollup ${chainId}: another proposer advanced it; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
+            log(`proposer: ${label(chainId)}another proposer advanced it; followed ${followed.appended} block(s) from the node, now on L2 block ${chainHead(chain).number}`);
             break;
           }
         }
       }
       if (served.size === 0) return;
       // The node derives the blocks now rather than at its next poll: receipts come sooner.
-      await multi.sync().catch(() => undefined);
+      await sync().catch(() => undefined);
       for (const [chainId, chain] of chains) {
         const node = multi.opened(chainId);
         if (node !== undefined) forgetBlockBodies(chain, node.blockNumber("latest") - KEPT_BODIES);
