@@ -24,13 +24,14 @@ import { benchSync } from "./sync.js";
 import { benchThroughput } from "./throughput.js";
 import { benchScale } from "./scale.js";
 import { benchOffthread } from "./offthread.js";
+import { benchPreconf } from "./preconf.js";
 
 const report = createReport();
 const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|economics` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|preconf|economics` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -154,6 +155,7 @@ if (runs("bridge")) await benchBridge(report, quick);
 // 7. Bundles: L1 gas per rollup-block, k = 1, 2, 4, 8 rollups in one RollupBundler transaction vs k separate advances.
 if (runs("bundles")) await benchBundles(report, quick);
 if (runs("sync")) await benchSync(report, quick);
+if (runs("preconf")) await benchPreconf(report, quick);
 // 7b. Economics (issue 17 item 5): shared advances (one transaction, one blob) for k = 1, 10, 100 vs
 //     separate, per-transfer costs, the game session vs L1, a 1M-rollup projection (bench/economics.ts).
 if (runs("economics")) await benchEconomics(report, quick);

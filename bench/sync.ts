@@ -6,12 +6,15 @@
  * times include the builder's rounds and depend on the machine's load (printed with them).
  */
 import os from "node:os";
-import { BrowserProvider, type Contract } from "ethers";
+import { BrowserProvider, Wallet, parseEther, type Contract, type JsonRpcApiProvider } from "ethers";
+import { devAccounts } from "../src/engine/chain.js";
+import { createSyncBuilder } from "../src/sync-builder/index.js";
+import { deployFlash, runFlash } from "../examples/sync/flash.js";
 import { network } from "hardhat";
 import { devGenesis } from "../src/engine/genesis.js";
 import { loadRollupFixture, type RollupFixture } from "../src/fixtures/index.js";
 import { forwardToRollup, sendMessageToRollup } from "../src/sdk/bridge.js";
-import { asyncReadSetRead, deployCounter, plainAdvance, syncReadSetRead } from "../examples/sync/sync.js";
+import { asyncReadSetRead, deployCounter, plainAdvance, syncReadSetRead, userInterface } from "../examples/sync/sync.js";
 import { deployOracle, syncBuy } from "../examples/sync/oracle.js";
 import { crossBuy, deployCrossRollup, poolInterface } from "../examples/sync/rollups.js";
 
@@ -43,6 +46,12 @@ async function asyncCrossBuy(a: RollupFixture, b: RollupFixture, pool: string, l
   return l1Since(l1, from, started);
 }
 
+async function timedSync<T>(work: () => Promise<T>): Promise<{ out: T; ms: number }> {
+  const started = performance.now();
+  const out = await work();
+  return { out, ms: Math.round(performance.now() - started) };
+}
+
 export async function benchSync(report: Report, _quick: boolean): Promise<void> {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
   console.log(`\nsync: L1 gas and wall time of sync calls vs a plain advance and the async path (Hardhat L1 with EXECUTE, calldata; load ${load})`);
@@ -72,6 +81,21 @@ export async function benchSync(report: Report, _quick: boolean): Promise<void> 
 
   const l2ToL1 = await syncBuy(a, oracle, 1n, 1000n);
   add("L2 → L1 sync (an L2 buy at an L1 price: 1 L1 call)", l2ToL1.l1Gas, l2ToL1.ms, 1, ", no async path reads L1 state newer than the anchor");
+
+  // The user path (docs/sync.md): an unmodified wallet's transaction through the sync builder,
+  // next to syncExecute for the same call (the SDK's sendSync, where the builder makes the L1 call).
+  const trySet = (value: bigint) => userInterface().encodeFunctionData("trySet", [counter.proxy, value]);
+  const viaSync = await timedSync(() => a.sync({ target: counter.userAddress, data: trySet(55n) }));
+  add("L1 → L2 sync, 1 L2 call (trySet) by syncExecute", viaSync.out.receipt.gasUsed, viaSync.ms, 1);
+  const builder = createSyncBuilder({ provider: ethers.provider as unknown as JsonRpcApiProvider, rollups: [{ rollup: a.rollup, chain: a.chain }] });
+  const wallet = new Wallet(devAccounts()[5]!.privateKey, new BrowserProvider(builder as never, undefined, { cacheTimeout: -1, pollingInterval: 20 }));
+  const viaWallet = await timedSync(async () => (await (await wallet.sendTransaction({ to: counter.userAddress, data: trySet(56n) })).wait())!);
+  const landed = builder.landed.at(-1)!;
+  add("L1 → L2 user path, same call from an unmodified wallet (prepareSyncCalls + the user's tx)", landed.prepareReceipt!.gasUsed + viaWallet.out.gasUsed, viaWallet.ms, 1, ", 2 L1 transactions, estimate + landing + wait()");
+
+  const flash = await deployFlash(a, signer!);
+  const loan = await runFlash(a, flash, parseEther("2"));
+  add("flash loan: borrow on L1, swap on L2, sell on L1, repay (1 L2 call)", loan.sent.receipt.gasUsed, loan.ms, 1, `, profit ${loan.profit} wei`);
 
   const aToB = await crossBuy(a, b, cross, 1000n);
   add("A → B sync (A buys from B's pool: both blocks in 1 L1 tx)", aToB.receipt.gasUsed, aToB.ms, 1, `, ${aToB.prepared.rounds} build rounds`);

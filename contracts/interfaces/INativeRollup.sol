@@ -250,6 +250,14 @@ interface INativeRollup {
     error NativeRollup_SyncMessagesUndelivered(uint64 claimed, uint256 queued);
     /// @dev The L2 results recorded in the verified block (`proven`) are not the table's (`expected`).
     error NativeRollup_SyncResultsMismatch(bytes32 proven, bytes32 expected);
+    /// @dev `prepareSyncCalls` with more than one successful entry (a prefix of them could be
+    ///      consumed without the rest: the user path adopts a block at one consumption).
+    error NativeRollup_PreparedSuccessCount(uint256 second);
+    /// @dev A proxy call from a transaction of `origin` while the prepared table is `expected`'s.
+    error NativeRollup_SyncPreparedForOther(address expected, address origin);
+    /// @dev The prepared block's parent (`parent`) is no longer the head (`head`), or a message
+    ///      joined the queue, since the preparation: nothing is adopted, the transaction reverts.
+    error NativeRollup_SyncPreparedStale(bytes32 parent, bytes32 head);
     /// @dev L2 → L1 call `index` answered differently on L1 now (`success`, `returnData`) than the
     ///      table the L2 used: L1 state changed since the block was built (the SDK rebuilds).
     error NativeRollup_L1CallResultMismatch(uint256 index, address caller, address target, bool success, bytes returnData);
@@ -276,6 +284,13 @@ interface INativeRollup {
     /// @notice A sync execution landed: L2 block `number` made its `calls` L1 → L2 calls, whose
     ///         results (`resultsHash`, docs/sync.md) L1 checked against the block's state.
     event SyncExecuted(uint256 indexed number, uint256 calls, bytes32 resultsHash);
+    /// @notice A user-path sync block was verified (docs/sync.md, "The user path"): L2 block
+    ///         `number` (`blockHash`) becomes the head when a transaction of `origin` in this L1
+    ///         block consumes its successful entry ({SyncCallsAdopted}); its BlockAdvanced (this
+    ///         transaction's) counts only then.
+    event SyncCallsPrepared(uint256 indexed number, bytes32 blockHash, address indexed origin);
+    /// @notice The prepared block `number` became the head: its successful call was made.
+    event SyncCallsAdopted(uint256 indexed number, bytes32 blockHash);
     /// @notice L2 block `number` made `calls` L2 → L1 calls; L1 made them again in the same
     ///         transaction with the same results (`callsHash`, the fold L2Messenger records).
     event L1CallsExecuted(uint256 indexed number, uint256 calls, bytes32 callsHash);
@@ -409,6 +424,25 @@ interface INativeRollup {
         bytes calldata _messages,
         SyncExecution calldata _sync
     ) external payable returns (bytes memory);
+
+    /// @notice The user path (docs/sync.md): verifies a sync block whose calls a later
+    ///         transaction of `_p.target` (the user: `tx.origin`) in this same L1 block will make,
+    ///         without adopting it. `_p.calls` holds at most one successful entry; `_p.data` and
+    ///         `_p.executeFee` are unused (no L1 call is made here; `msg.value` pays EXECUTE).
+    ///         Runs `syncExecute`'s enqueue, advance and results check, then puts the head, the
+    ///         queue length and the fee counters back and keeps the table and the verified head.
+    ///         During this L1 block, proxy calls from transactions of `_p.target` are answered
+    ///         from the table; the one that consumes the successful entry adopts the block (head,
+    ///         queue, counters), provided the head and queue are still the ones it was built on.
+    ///         A transaction that reverts adopts nothing; past this L1 block the table is dead.
+    ///         `msg.value` pays EXECUTE, as in `advance`.
+    function prepareSyncCalls(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _p
+    ) external payable;
 
     /// @notice Called by an L2Proxy: checks `(_caller, proxy's L2 address, msg.value, _data)`
     ///         against the next table entry, enqueues it and returns the entry's result.

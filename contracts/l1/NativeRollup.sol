@@ -111,6 +111,23 @@ contract NativeRollup is INativeRollup {
     ///      4… its words.
     bytes32 private constant SYNC_TABLE = keccak256("ultrasound.NativeRollup.syncTable");
 
+    /// @dev The user path's prepared table (docs/sync.md, "The user path"): its entries are in
+    ///      persistent storage at the transient table's slots, answered during L1 block `l1Block`
+    ///      only, to transactions of `origin`. Consuming its successful entry adopts `_preparedHead`.
+    struct Prepared {
+        uint64 l1Block;
+        uint64 count;
+        uint64 cursor;
+        address origin;
+    }
+
+    Prepared internal _prepared;
+    /// @dev The verified, not yet adopted head of the prepared block, and what adopting it adds.
+    Head internal _preparedHead;
+    bytes32 internal _preparedParent;
+    uint128 internal _preparedBurned;
+    uint128 internal _preparedDeposited;
+
     /// @param _chainId L2 chain id (0: an implementation for clones, born retired).
     /// @param _gasLimit L2 block gas limit.
     /// @param _genesisHash Hash of the L2 genesis header.
@@ -677,7 +694,8 @@ contract NativeRollup is INativeRollup {
         SyncExecution calldata _sync
     ) external payable returns (bytes memory result_) {
         require(!_syncActive, NativeRollup_SyncReentrant());
-        _loadSyncTable(_sync.calls);
+        _loadSyncTable(_sync.calls, false);
+        _syncCursor = 0;
         _syncActive = true;
         bool ok;
         require(msg.value >= _sync.executeFee, NativeRollup_ExecuteFeeExceedsValue(_sync.executeFee, msg.value));
@@ -688,10 +706,94 @@ contract NativeRollup is INativeRollup {
                 revert(add(result_, 0x20), mload(result_))
             }
         }
-        bytes32 expected = _enqueueSyncCalls(_sync.calls);
+        bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor);
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
-        _checkSyncResults(expected, _sync);
+        _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
+        emit SyncExecuted(_head.number, _sync.calls.length, expected);
+    }
+
+    /// @inheritdoc INativeRollup
+    /// @dev Why a whole block is verified here and adopted later: a user's signed transaction
+    ///      cannot be wrapped, so its proxy calls run in a transaction of their own, after this
+    ///      one. The results must be L2's before anyone uses them (verified here), and the L2
+    ///      effects must follow from calls that were made (adopted only by the consumption of the
+    ///      one successful entry, in the user's transaction: its revert undoes the adoption).
+    function prepareSyncCalls(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _p
+    ) external payable {
+        require(!_syncActive, NativeRollup_SyncReentrant());
+        uint256 success = type(uint64).max;
+        for (uint256 i; i < _p.calls.length; ++i) {
+            if (!_p.calls[i].success) continue;
+            require(success == type(uint64).max, NativeRollup_PreparedSuccessCount(i));
+            success = i;
+        }
+        // What the verification changes and adoption will change again: kept to be put back.
+        Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _messageCount, burnedFees, totalDeposited);
+        saved.root = _stateRoots[saved.ring];
+        _verifyPrepared(_claim, _transactions, _witness, _messages, _p);
+        _preparedHead = _head;
+        _preparedParent = _claim.parentHash;
+        _preparedBurned = uint128(burnedFees - saved.burned);
+        _preparedDeposited = uint128(totalDeposited - saved.deposited);
+        // Put back. rollingHash and enqueuedAt past `queued` stay written: no one reads an index
+        // beyond the queue's length, and the next enqueue overwrites them.
+        _head = saved.head;
+        _stateRoots[saved.ring] = saved.root;
+        _messageCount = saved.queued;
+        burnedFees = saved.burned;
+        totalDeposited = saved.deposited;
+
+        _loadSyncTable(_p.calls, true);
+        _prepared = Prepared(uint64(block.number), uint64(_p.calls.length), 0, _p.target);
+        emit SyncCallsPrepared(_preparedHead.number, _claim.blockHash, _p.target);
+    }
+
+    /// @dev What `prepareSyncCalls` puts back after verifying.
+    struct Saved {
+        Head head;
+        uint256 ring;
+        bytes32 root;
+        uint64 queued;
+        uint256 burned;
+        uint256 deposited;
+    }
+
+    /// @dev As syncExecute after its L1 call, with every entry counted as made (the adoption makes it so).
+    function _verifyPrepared(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _p
+    ) private {
+        bytes32 expected = _enqueueSyncCalls(_p.calls, _p.calls.length);
+        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
+        _checkSyncResults(expected, _p.accountProof, _p.storageProof);
+    }
+
+    /// @dev Makes the prepared block the head (its successful call was just made), if it still
+    ///      extends the head and the queue it was verified on.
+    function _adoptPrepared() private {
+        Head memory next = _preparedHead;
+        bytes32 head = _currentHead().blockHash;
+        require(
+            head == _preparedParent && _messageCount == next.messageCount - _prepared.count,
+            NativeRollup_SyncPreparedStale(_preparedParent, head)
+        );
+        require(!_retired, NativeRollup_Retired());
+        _head = next;
+        _stateRoots[next.number % STATE_ROOT_HISTORY] = next.stateRoot;
+        _messageCount = next.messageCount;
+        burnedFees += _preparedBurned;
+        totalDeposited += _preparedDeposited;
+        emit SyncCallsAdopted(next.number, next.blockHash);
     }
 
     /// @inheritdoc INativeRollup
@@ -702,37 +804,64 @@ contract NativeRollup is INativeRollup {
     {
         address to = l2ProxyTarget[msg.sender];
         require(to != address(0), NativeRollup_NotL2Proxy(msg.sender));
-        require(_syncActive, NativeRollup_NoSyncTable());
-        uint256 i = _matchSyncEntry(_caller, to, _data);
+        // Inside syncExecute: its transient table. Otherwise the user path's prepared table.
+        bool persistent = !_syncActive;
+        Prepared memory p = _prepared;
+        if (persistent) {
+            require(p.l1Block == block.number, NativeRollup_NoSyncTable());
+            require(tx.origin == p.origin, NativeRollup_SyncPreparedForOther(p.origin, tx.origin));
+        }
+        uint256 i = persistent ? _matchSyncEntry(_caller, to, _data, p.count, p.cursor, true) : _matchSyncEntry(_caller, to, _data, _syncCount, _syncCursor, false);
         uint256 slot = _syncSlot(i);
         bytes memory result;
         assembly ("memory-safe") {
-            let length := tload(add(slot, 3))
+            function get(q, at) -> v {
+                switch q
+                case 0 { v := tload(at) }
+                default { v := sload(at) }
+            }
+            let length := get(persistent, add(slot, 3))
             result := mload(0x40)
             mstore(result, length)
             for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
-                mstore(add(add(result, 0x20), k), tload(add(add(slot, 4), shr(5, k))))
+                mstore(add(add(result, 0x20), k), get(persistent, add(add(slot, 4), shr(5, k))))
             }
             mstore(0x40, add(add(result, 0x20), and(add(length, 0x1f), not(0x1f))))
         }
         (success_, returnData_) = abi.decode(result, (bool, bytes));
         // A successful entry is consumed; a failed one stays (the proxy's revert would undo it anyway).
-        if (success_) _syncCursor = i + 1;
+        if (!success_) return (success_, returnData_);
+        if (!persistent) {
+            _syncCursor = i + 1;
+        } else {
+            _prepared.cursor = uint64(i + 1);
+            _adoptPrepared();
+        }
     }
 
     /// @dev The index of the entry the call `(_caller, _to, msg.value, _data)` is: the next one,
     ///      after any failed entries that do not match (matched earlier in a frame that reverted).
-    function _matchSyncEntry(address _caller, address _to, bytes calldata _data) private view returns (uint256 i_) {
+    function _matchSyncEntry(address _caller, address _to, bytes calldata _data, uint256 _count, uint256 _cursor, bool _persistent)
+        private
+        view
+        returns (uint256 i_)
+    {
         bytes32 request = keccak256(abi.encode(_caller, _to, msg.value, _data));
-        uint256 count = _syncCount;
-        for (i_ = _syncCursor;; ++i_) {
-            require(i_ < count, NativeRollup_SyncCallUnexpected(i_, _caller, _to, msg.value, _data));
+        for (i_ = _cursor;; ++i_) {
+            require(i_ < _count, NativeRollup_SyncCallUnexpected(i_, _caller, _to, msg.value, _data));
             uint256 slot = _syncSlot(i_);
             bytes32 stored;
             uint256 success;
             assembly ("memory-safe") {
-                stored := tload(slot)
-                success := tload(add(slot, 1))
+                switch _persistent
+                case 0 {
+                    stored := tload(slot)
+                    success := tload(add(slot, 1))
+                }
+                default {
+                    stored := sload(slot)
+                    success := sload(add(slot, 1))
+                }
             }
             if (stored == request) return i_;
             require(success == 0, NativeRollup_SyncCallMismatch(i_, _caller, _to, msg.value, _data));
@@ -740,10 +869,10 @@ contract NativeRollup is INativeRollup {
     }
 
     /// @dev Writes the table to transient storage (a proxy call runs in a frame that cannot read
-    ///      this transaction's calldata): per entry its request hash, success and result.
-    function _loadSyncTable(SyncCall[] calldata _calls) internal {
-        _syncCount = _calls.length;
-        _syncCursor = 0;
+    ///      this transaction's calldata), or, for the user path, to persistent storage at the same
+    ///      slots (the user's transaction is a later one): per entry its request hash, success and result.
+    function _loadSyncTable(SyncCall[] calldata _calls, bool _persistent) internal {
+        if (!_persistent) _syncCount = _calls.length;
         for (uint256 i; i < _calls.length; ++i) {
             SyncCall calldata c = _calls[i];
             bytes32 request = keccak256(abi.encode(c.caller, c.to, c.value, c.data));
@@ -751,12 +880,17 @@ contract NativeRollup is INativeRollup {
             bytes memory result = abi.encode(success, c.returnData);
             uint256 slot = _syncSlot(i);
             assembly ("memory-safe") {
-                tstore(slot, request)
-                tstore(add(slot, 1), success)
+                function put(q, at, v) {
+                    switch q
+                    case 0 { tstore(at, v) }
+                    default { sstore(at, v) }
+                }
                 let length := mload(result)
-                tstore(add(slot, 3), length)
+                put(_persistent, slot, request)
+                put(_persistent, add(slot, 1), success)
+                put(_persistent, add(slot, 3), length)
                 for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
-                    tstore(add(add(slot, 4), shr(5, k)), mload(add(add(result, 0x20), k)))
+                    put(_persistent, add(add(slot, 4), shr(5, k)), mload(add(add(result, 0x20), k)))
                 }
             }
         }
@@ -766,8 +900,7 @@ contract NativeRollup is INativeRollup {
     ///      returns the fold of their results as the L2 messenger computes it. A failed entry's
     ///      value stayed with its caller: it is not counted as deposited (on L2 it stays in the
     ///      messenger, since the call reverts).
-    function _enqueueSyncCalls(SyncCall[] calldata _calls) internal returns (bytes32 expected_) {
-        uint256 consumed = _syncCursor;
+    function _enqueueSyncCalls(SyncCall[] calldata _calls, uint256 consumed) internal returns (bytes32 expected_) {
         for (uint256 i; i < _calls.length; ++i) {
             SyncCall calldata c = _calls[i];
             require(i < consumed || !c.success, NativeRollup_SyncCallsUnconsumed(consumed, _calls.length));
@@ -779,13 +912,11 @@ contract NativeRollup is INativeRollup {
 
     /// @dev Compares the table's fold with `syncResults[number]` proven in the block just
     ///      verified (its state root is L1's now).
-    function _checkSyncResults(bytes32 _expected, SyncExecution calldata _sync) internal {
-        uint64 number = _head.number;
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _sync.accountProof);
-        bytes32 resultsSlot = keccak256(abi.encode(uint256(number), SYNC_RESULTS_SLOT));
-        bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, resultsSlot, _sync.storageProof));
+    function _checkSyncResults(bytes32 _expected, bytes[] calldata _accountProof, bytes[] calldata _storageProof) internal view {
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _accountProof);
+        bytes32 resultsSlot = keccak256(abi.encode(uint256(_head.number), SYNC_RESULTS_SLOT));
+        bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, resultsSlot, _storageProof));
         require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
-        emit SyncExecuted(number, _sync.calls.length, _expected);
     }
 
     function _syncSlot(uint256 _i) private pure returns (uint256) {

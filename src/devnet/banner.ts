@@ -17,6 +17,10 @@ export function devnetBanner(devnet: Devnet): string {
     `  L2 JSON-RPC (rollup node):              ${devnet.l2Url}  ${devnet.l2WsUrl}  chain id ${devnet.chainId}`,
     `  blob archive (beacon API):              ${devnet.blobUrl}/eth/v1/beacon/blob_sidecars/{block_id}`,
     `  explorer (live, in a browser):          ${devnet.explorerUrl}`,
+    ...(devnet.syncUrl === undefined ? [] : [`  L1 with the sync builder in front:      ${devnet.syncUrl}  (an L1 transaction calling an L2Proxy gets its L2 call)`]),
+    ...(devnet.preconf === undefined
+      ? []
+      : [`  preconfirmations (--preconf):           operator ${devnet.preconf.operator} (bonded) signs a block at most every ${devnet.preconf.intervalMs} ms, served at latest; registry ${devnet.preconf.registryAddress}; preconf_getStatus, preconf_tip`]),
     finalityLine(devnet),
     devnet.funding === undefined
       ? "Accounts (Hardhat's; L2 unfunded: --fund-l2 0):"

@@ -19,6 +19,8 @@ export interface ProposerLoop {
   readonly stopped: boolean;
   /** Runs no more rounds; resolves once the running one is done. */
   stop(): Promise<void>;
+  /** Runs `work` with no round running meanwhile (after the running one ends): e.g. the sync builder's landing, which builds on the proposer's chain. */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Runs `round` every `intervalMs`: one at a time (a tick that finds one running does nothing). */
@@ -26,10 +28,13 @@ export function startProposerLoop(round: () => Promise<void>, options: { interva
   let held = options.held;
   let stopped = false;
   let busy: Promise<void> | undefined;
+  // Rounds wait while one of these runs; they run one after another.
+  let exclusives = 0;
+  let exclusiveQueue: Promise<unknown> = Promise.resolve();
   let backoffMs = 0;
   let resumeAt = 0;
   const timer = setInterval(() => {
-    if (stopped || held || busy !== undefined || Date.now() < resumeAt) return;
+    if (stopped || held || exclusives > 0 || busy !== undefined || Date.now() < resumeAt) return;
     busy = round().finally(() => (busy = undefined));
   }, options.intervalMs);
   return {
@@ -42,6 +47,15 @@ export function startProposerLoop(round: () => Promise<void>, options: { interva
     succeeded: () => void (backoffMs = 0),
     get stopped() {
       return stopped;
+    },
+    exclusive(work) {
+      exclusives++;
+      const run = exclusiveQueue.then(async () => {
+        await busy;
+        return work();
+      });
+      exclusiveQueue = run.catch(() => undefined).finally(() => exclusives--);
+      return run;
     },
     async stop() {
       stopped = true;

@@ -25,7 +25,7 @@ import type { MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
 import { startMultiNode, wholeNodeView } from "../node/index.js";
 import { serveRollups, type RollupsRpc } from "../node/serve.js";
-import type { Handler } from "../rpc/index.js";
+import type { ChainView, Handler } from "../rpc/index.js";
 import type { Relay } from "../relay/index.js";
 import { startExplorer } from "../explorer/index.js";
 import { DEFAULT_BLOB_SERVER_PORT } from "../blobs/server.js";
@@ -35,7 +35,9 @@ import { startDevnetRelay, transactionStatusWithMessages } from "./relay.js";
 import { openDevnetState } from "./restart.js";
 import { createDevMethods, createDevShared, type DevRollup } from "./dev-methods.js";
 import { createRound } from "./round.js";
-import { openDevnetRollups } from "./rollups.js";
+import { openPreconfRollup, startDevnetPreconf, type DevnetPreconf } from "./preconf.js";
+import { startSyncFront } from "./sync-builder.js";
+import { openDevnetRollups, type DevnetRollups } from "./rollups.js";
 import { DEFAULT_FINALITY_DEPTH, DEFAULT_L2_FUNDING, startDevnetL1, waitForNode } from "./common.js";
 import { DevnetStartError } from "./errors.js";
 import { assertPortFree, startL1Slots, stopL1Slots } from "./l1-server.js";
@@ -56,6 +58,9 @@ export const FUNDED_WHEN_MANY = 4;
 export async function startDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions = {}): Promise<Devnet> {
   const count = options.rollups ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new DevnetStartError("The number of rollups must be a positive integer", { rollups: count });
+  if (options.syncPort !== undefined && (count > 1 || options.preconf === true)) {
+    throw new DevnetStartError("The sync builder (--sync-port) serves a devnet of one rollup advanced by its proposer (not --rollups > 1, not --preconf)", { rollups: count, syncPort: options.syncPort });
+  }
   if (count > 1 && options.genesis !== undefined) throw new DevnetStartError("A custom genesis is for a devnet of one rollup: with --rollups, each rollup has the default genesis of its chain id", { rollups: count });
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? "127.0.0.1";
@@ -76,7 +81,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const { side: l1Side, url: l1Url, chainId: l1ChainId, provider: l1 } = await startDevnetL1(hre, { host, l1Port, blobPort, dataDir, layout: options.layout, resume, log });
   const signer = await l1.getSigner(0);
   const coinbase = await signer.getAddress();
-  const { factoryAddress, own, created } = await openDevnetRollups(signer, resume, count, options.genesis);
+  if (options.preconf === true && count > 1) throw new DevnetStartError("--preconf is for a devnet of one rollup", { rollups: count });
+  const opened: DevnetRollups & { registryAddress?: string } = options.preconf === true ? await openPreconfRollup(signer, resume, options.genesis) : await openDevnetRollups(signer, resume, count, options.genesis);
+  const { factoryAddress, own, created } = opened;
   // The proposer's chain of each rollup (a first start's are made with them; a restart takes them from the node).
   const chains = new Map<bigint, L2Chain>((created ?? []).map((c) => [c.chain.genesis.chainId, c.chain]));
 
@@ -155,9 +162,27 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     sync: () => node.sync(),
     onProposed: options.onProposed && ((_chainId, proposed) => options.onProposed!(proposed)),
   });
+  // With --preconf the operator's preconfer and its loops take the proposer's place (src/devnet/preconf.ts).
+  const preconf =
+    opened.registryAddress !== undefined
+      ? await startDevnetPreconf({
+          rollup: first.rollup,
+          registryAddress: opened.registryAddress,
+          provider: l1,
+          l1ChainId,
+          chain: await adopt(first.chainId),
+          node: await multi.rollup(first.chainId),
+          sync: () => node.sync(),
+          mempoolOptions: options.mempool,
+          dataAvailability: options.dataAvailability ?? "blobs",
+          intervalMs: options.preconfIntervalMs,
+          handBackDropped: () => !dev.reverting,
+          log,
+        })
+      : undefined;
   // The dev accounts' deposits go first: account #0 both deposits and proposes, and two L1
   // transactions of one sender in flight at once would race for its nonce.
-  loop = startProposerLoop(rounds.round, { intervalMs: options.proposeIntervalMs ?? 250, held: true });
+  loop = preconf === undefined ? startProposerLoop(rounds.round, { intervalMs: options.proposeIntervalMs ?? 250, held: true }) : preconfLoop(preconf);
 
   // Deposits to many rollups take longer to deliver than one's: twice the wait.
   const waitMs = count > 1 ? 120_000 : 60_000;
@@ -186,7 +211,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     const out: DevRollup[] = [];
     for (const r of multi.list().filter((info) => info.retired === undefined)) {
       const chain = chains.get(r.chainId);
-      out.push({ node: await multi.rollup(r.chainId), rollupAddress: r.address, sync: () => multi.sync(), proposerHead: chain && (() => headHash(chain)) });
+      // With --preconf, an evm_revert also throws the preconfirmed blocks away (reverted means gone, as on Hardhat).
+      const sync = preconf === undefined ? () => multi.sync() : async () => (await multi.sync(), dev.reverting && (await preconf.preconfer.discardUnverified()));
+      out.push({ node: await multi.rollup(r.chainId), rollupAddress: r.address, sync, proposerHead: chain && (() => headHash(chain)) });
     }
     return out;
   };
@@ -199,13 +226,13 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
       node: part,
       rollupAddress: part.rollup,
       mempool,
-      mine: () => rounds.mines(chainId).request(),
+      mine: () => (preconf !== undefined ? preconf.mine() : rounds.mines(chainId).request()),
       l2: () => (rpc === undefined ? undefined : { request: async (args) => (await rpc!.handler(chainId))!.request(args) }),
       rollups: devRollups,
       shared: dev,
     }).methods;
     methods.set("ultrasound_getTransactionStatus", status);
-    return methods;
+    return preconf === undefined ? methods : preconf.methods(methods, () => undefined);
   };
   // The L2 port opens only now: a script that starts when it answers finds the dev accounts funded.
   // Each rollup's mempool journals what it acknowledges in the node's store (a kill -9 loses none
@@ -217,6 +244,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     callTimeoutMs: options.rpcCallTimeoutMs,
     mempoolOptions: options.mempool,
     extra,
+    ...(preconf === undefined ? {} : { mempool: (chainId: bigint) => (chainId === first.chainId ? preconf.mempool : undefined), view: (_chainId: bigint, nodeView: ChainView) => preconf.view(nodeView) }),
     // An evm_revert drops the transactions it unwinds, as Hardhat's does.
     handBackUnwound: () => !dev.reverting,
     // A devnet of one answers on every path, as a single node's server does.
@@ -228,6 +256,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     throw new DevnetStartError("The L2 JSON-RPC did not start", { host, port: l2Port, reason: error.message.split("\n")[0] });
   });
   rpc = served;
+  // The preconfer's pool is not the server's own: what the last run acknowledged goes back in it here.
+  if (preconf !== undefined && !resume.fresh) await preconf.mempool.restore();
   if (!resume.fresh) {
     let restored = 0;
     for (const r of own) restored += pendingCount(served.mempool(r.chainId));
@@ -247,6 +277,20 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   // Slots start once everything is up, so the start itself is not slowed by empty blocks.
   const blockTimeSeconds = await startL1Slots(l1, options.blockTimeSeconds);
   const explorer = await startExplorer({ l1Url, l2Url: served.url, blobUrl: l1Side.blobUrl, host, port: options.explorerPort });
+  // The sync builder's L1 transactions come from account #19, never the proposer's (#0): no nonce race.
+  const syncFront =
+    options.syncPort === undefined
+      ? undefined
+      : await startSyncFront({
+          l1,
+          l1Url,
+          rollups: [{ rollup: first.rollup.connect(await l1.getSigner(19)) as typeof first.rollup, chain: chains.get(first.chainId)! }],
+          host,
+          port: options.syncPort,
+          exclusive: (work) => loop!.exclusive(work),
+          blockTimeSeconds,
+          log,
+        });
 
   return {
     l1Url,
@@ -254,6 +298,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     l2WsUrl: served.wsUrl,
     blobUrl: l1Side.blobUrl,
     explorerUrl: explorer.url,
+    syncUrl: syncFront?.url,
     rollupAddress: first.address,
     chainId: first.chainId,
     l1ChainId,
@@ -269,7 +314,9 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     factoryAddress,
     rollups,
     relay,
+    ...(preconf === undefined ? {} : { preconf: { registryAddress: preconf.registryAddress, operator: preconf.operator, intervalMs: preconf.intervalMs, preconfer: preconf.preconfer } }),
     async stop() {
+      await syncFront?.close();
       await explorer.close();
       await stopL1Slots(l1, blockTimeSeconds);
       await relay?.stop();
@@ -286,6 +333,25 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
 /** @deprecated The same as {@link startDevnet} (which takes `rollups`), kept for callers of the former many-rollup entry; default 2 rollups. */
 export function startMultiDevnet(hre: HardhatRuntimeEnvironment, options: DevnetOptions): Promise<Devnet> {
   return startDevnet(hre, { ...options, rollups: options.rollups ?? 2 });
+}
+
+/** The preconfer's loops as the devnet's proposer loop: released after the start's deposits, stopped with the devnet. */
+function preconfLoop(preconf: DevnetPreconf): ProposerLoop {
+  let stopped = false;
+  return {
+    release: () => preconf.release(),
+    backOff: () => 0,
+    succeeded: () => {},
+    // Unused: the sync builder is refused with --preconf (start-up check above).
+    exclusive: (work) => work(),
+    get stopped() {
+      return stopped;
+    },
+    async stop() {
+      stopped = true;
+      await preconf.stop();
+    },
+  };
 }
 
 function headHash(chain: L2Chain): string {

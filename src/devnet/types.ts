@@ -7,6 +7,7 @@ import type { ExecuteVerdict } from "../precompile/run.js";
 import type { Mempool, MempoolOptions } from "../proposer/mempool.js";
 import type { DataAvailability, ProposedBlock } from "../proposer/propose.js";
 import type { Relay } from "../relay/index.js";
+import type { Preconfer } from "../preconf/index.js";
 import type { Funding } from "./fund.js";
 
 /** Options of {@link startDevnet}. */
@@ -20,6 +21,11 @@ export interface DevnetOptions {
   genesis?: GenesisConfig;
   /** Beacon-API blob archive port. Default 5052. */
   blobPort?: number;
+  /**
+   * Serve the L1 JSON-RPC with the sync builder in front (docs/sync.md, "The user path") on this
+   * port (0: a free one), one rollup only. Default: not served.
+   */
+  syncPort?: number;
   /** The explorer's port (src/explorer). Default 0: a free port (`npm run devnet` uses 8547). */
   explorerPort?: number;
   /** Where the blob archive keeps its database, and the devnet's node its store (`<dataDir>/node`; with `rollups` > 1 `<dataDir>/multi-node`). Default `.devnet/blobs`. */
@@ -28,6 +34,15 @@ export interface DevnetOptions {
   dataAvailability?: DataAvailability;
   /** How often the proposer looks for pending L2 transactions, in ms. Default 250. */
   proposeIntervalMs?: number;
+  /**
+   * Based preconfirmations (issue 19, src/devnet/preconf.ts): the rollup is gated by a
+   * PreconfRegistry with account #0 bonded as its operator, whose preconfer builds and signs a
+   * block at most every `preconfIntervalMs` and serves it at `latest`; `safe` stays verified on L1.
+   * One rollup only. Default false.
+   */
+  preconf?: boolean;
+  /** With `preconf`: the least time between preconfirmed blocks, in ms. Default 250. */
+  preconfIntervalMs?: number;
   /** The L2 mempool's rules (e.g. `allowUnprotected` for pre-EIP-155 transactions). */
   mempool?: MempoolOptions;
   /** Most gas one L2 eth_call may use. Default 2^24 (see `startL2Rpc`). */
@@ -88,6 +103,8 @@ export interface Devnet {
   blobUrl: string;
   /** The explorer's page (src/explorer). */
   explorerUrl: string;
+  /** The L1 JSON-RPC with the sync builder in front (with `syncPort`). */
+  syncUrl?: string;
   rollupAddress: string;
   chainId: bigint;
   /** The L1 chain id (Hardhat's network). */
@@ -117,6 +134,8 @@ export interface Devnet {
   factoryAddress?: string;
   /** Every rollup (the first is the one above), in chain id order. */
   rollups?: DevnetRollup[];
+  /** With `preconf`: the registry, the operator, the interval, and the preconfer itself. */
+  preconf?: { registryAddress: string; operator: string; intervalMs: number; preconfer: Preconfer };
   stop(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
  * per refresh over the new L1 blocks; the last {@link REORG_MARGIN} blocks are read again each
  * time, so a reorg of the devnet's L1 (tests make them) replaces what it changed.
  */
+import { preparedTopics, withoutUnadopted } from "../node/prepared.js";
 import { abiOf, plain } from "./abi.js";
 import { quantity, type RpcClient } from "./rpc.js";
 
@@ -92,6 +93,9 @@ export function createL1Index(l1: RpcClient): L1Index {
     rollup.getEvent("MessageClaimed")!.topicHash,
     rollup.getEvent("MessageForwarded")!.topicHash,
     factory.getEvent("RollupCreated")!.topicHash,
+    // A user-path block counts once adopted (docs/sync.md): these two say which.
+    preparedTopics().prepared,
+    preparedTopics().adopted,
   ];
   let scanned = -1n;
   let running: Promise<void> | undefined;
@@ -126,7 +130,7 @@ export function createL1Index(l1: RpcClient): L1Index {
     index.queued = keep(index.queued);
     index.consumed = keep(index.consumed);
     index.created = keep(index.created);
-    for (const log of logs) add(log);
+    for (const log of withoutUnadopted(logs as never) as unknown as RpcLog[]) add(log);
     scanned = head;
     index.head = head;
   }

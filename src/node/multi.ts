@@ -33,6 +33,7 @@ import type { Reorg } from "./pipeline.js";
 import { readEntries, writeEntry, type Entry, type MultiIdentity, type Part } from "./registry.js";
 import { FATAL } from "./run.js";
 import { checkCanonical, events, getFollowedLogs, topics } from "./scan.js";
+import { withoutUnadopted } from "./prepared.js";
 import type { NodeContext } from "./stage.js";
 import { advanceRecords, l1Checkpoint, lastAdvance, MAX_LOG_RANGE, ScanRaceError, storeAdvanceRecords, storedL1BlocksDownFrom, writeL1Checkpoint } from "./stages/follow-l1.js";
 import { numberKey, openMultiStore, readMeta, STORE_SCHEMA_VERSION, writeMeta, type MultiStore } from "./store.js";
@@ -352,6 +353,8 @@ class MultiNodeImpl {
    */
   private async apply(logs: RawLog[], created: Entry[], to: bigint, toHash: string, moveNode: boolean): Promise<void> {
     logs.sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)) || Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    // A prepared sync block no transaction adopted is not the rollup's (docs/sync.md, the user path).
+    logs = withoutUnadopted(logs);
     const advances = new Map<Entry, RawLog[]>();
     const changed = new Set<Entry>(created);
     for (const log of logs) {

@@ -7,7 +7,7 @@
  * take from.
  */
 import type { Mempool, MempoolOptions } from "../proposer/mempool.js";
-import type { Handler, RpcHandler, RpcLimits } from "../rpc/index.js";
+import type { ChainView, Handler, RpcHandler, RpcLimits } from "../rpc/index.js";
 import type { MultiNode } from "./multi-types.js";
 import { rollupSetOf, serveRollups, type RollupsRpc, type RollupsRpcOptions } from "./serve.js";
 import type { RollupNode } from "./types.js";
@@ -29,6 +29,8 @@ export interface NodeRpcOptions extends RpcLimits {
   mempoolOptions?: MempoolOptions;
   /** More methods, or replacements (the devnet's dev methods: src/devnet/dev-methods.ts). */
   extra?: Map<string, Handler>;
+  /** The chain served over the node's view (a preconfirming node's: src/preconf `preconfChainView`). Default: the node's. */
+  view?: (nodeView: ChainView) => ChainView;
 }
 
 /** A node's JSON-RPC, serving. */
@@ -47,11 +49,12 @@ export interface NodeRpc {
  * mempool is restored from its journal before it listens. Throws `RpcListenError` when it cannot listen.
  */
 export async function serveNode(node: RollupNode, options: NodeRpcOptions = {}): Promise<NodeRpc> {
-  const { mempool: given, extra, ...rest } = options;
+  const { mempool: given, extra, view, ...rest } = options;
   const rpc = await serveRollups(rollupSetOf(node), {
     ...rest,
     mempool: given === undefined ? undefined : () => given,
     extra: extra === undefined ? undefined : () => extra,
+    view: view === undefined ? undefined : (_chainId, nodeView) => view(nodeView),
     primaryOnEveryPath: true,
   });
   const chainId = node.genesis.chainId;

@@ -7,6 +7,7 @@ import { Interface } from "ethers";
 import { nativeRollupInterface } from "../sdk/contracts.js";
 import { l1BlockHash, toQuantity, type L1Client, type RawLog } from "./l1.js";
 import { blockAdvancedTopic, ScanRaceError } from "./stages/follow-l1.js";
+import { preparedTopics } from "./prepared.js";
 
 /** The factory's event (docs/rollups.md fixes it). */
 export const ROLLUP_CREATED_EVENT = "event RollupCreated(uint64 indexed chainId, address indexed rollup, uint256 index)";
@@ -34,7 +35,7 @@ export function topics(): { created: string; retired: string; advanced: string; 
 export async function getFollowedLogs(l1: L1Client, addresses: string[], from: bigint, to: bigint): Promise<RawLog[]> {
   if (addresses.length === 0) return [];
   return l1.send<RawLog[]>("eth_getLogs", [
-    { address: addresses, topics: [[topics().advanced, topics().retired, topics().queued, topics().created]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
+    { address: addresses, topics: [[topics().advanced, topics().retired, topics().queued, topics().created, preparedTopics().prepared, preparedTopics().adopted]], fromBlock: toQuantity(from), toBlock: toQuantity(to) },
   ]);
 }
 

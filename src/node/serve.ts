@@ -7,7 +7,7 @@
  *   /                   the primary rollup's           (and `rollup_list` on every path)
  */
 import { createMempool, type Mempool, type MempoolOptions } from "../proposer/mempool.js";
-import { createRpcHandler, RpcError, startRpcServer, toQuantity, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
+import { createRpcHandler, RpcError, startRpcServer, toQuantity, type ChainView, type Handler, type RpcHandler, type RpcLimits } from "../rpc/index.js";
 import { journaledMempool, type JournaledMempool } from "./journal.js";
 import type { MultiNode, MultiRollupInfo } from "./multi-types.js";
 import type { RollupNode } from "./types.js";
@@ -68,6 +68,11 @@ export interface RollupsRpcOptions extends RpcLimits {
    * once, when the rollup's JSON-RPC is made. A retired rollup still refuses transactions.
    */
   extra?: (chainId: bigint, node: RollupNode, mempool: Mempool | undefined) => Map<string, Handler> | Promise<Map<string, Handler>>;
+  /**
+   * The chain a rollup's JSON-RPC serves, over the node's own view (default: the node's view as
+   * it is). A preconfirming devnet serves its operator's preconfirmed blocks above it (src/preconf).
+   */
+  view?: (chainId: bigint, nodeView: ChainView) => ChainView;
   /** Whether an L1 reorg's unwound transactions go back to their rollup's mempool now. Default: always (a devnet's `evm_revert` drops them, as Hardhat's does). */
   handBackUnwound?: (chainId: bigint) => boolean;
   /** Paths that name no chain serve the primary rollup too, instead of a 404 (a single node's server answers on every path). Default false. */
@@ -125,7 +130,7 @@ export async function serveRollups(set: RollupSet, options: RollupsRpcOptions = 
     const info = set.info(chainId);
     if (info === undefined) return undefined;
     const node = await set.rollup(chainId);
-    const view = nodeChainView(node);
+    const view = options.view?.(chainId, nodeChainView(node)) ?? nodeChainView(node);
     let mempool = options.mempool?.(chainId);
     let own: JournaledMempool | undefined;
     if (mempool === undefined && info.retired === undefined) {

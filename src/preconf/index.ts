@@ -1,6 +1,8 @@
 /**
- * Based preconfirmations, L1 side (docs/preconf.md): EIP-712 commitments to L2 blocks that match
- * `PreconfRegistry` exactly, and deployment of the registry and of gated rollups.
+ * Based preconfirmations (docs/preconf.md). L1 side: EIP-712 commitments to L2 blocks that match
+ * `PreconfRegistry` exactly, and deployment of the registry and of gated rollups. Node side: the
+ * preconfer (build, sign, advance), the preconfirming chain view (`latest` = preconfirmed,
+ * `safe` = verified on L1) and the `preconf_*` methods.
  */
 export {
   COMMITMENT_TYPES,
@@ -25,3 +27,9 @@ export {
   type DeployedRegistry,
   type RegistryOptions,
 } from "./registry.js";
+export { createPreconfer, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
+export { preconfChainView } from "./view.js";
+export { commitmentFromJson, commitmentJson, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
+export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
+export { startLocalPreconf, type LocalPreconfOptions } from "./local.js";
+export { startPreconfLoops, type PreconfLoops, type PreconfLoopsOptions } from "./loops.js";

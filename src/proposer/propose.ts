@@ -305,7 +305,7 @@ function emptyInput(): ExecuteInput {
  * `delivery`'s commitment to it and to the queue) and timestamped with its time, so everything
  * EXECUTE will see is known while building. The delivery's messages go first.
  */
-export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: TypedTransaction[], delivery: NextDelivery): Promise<BuiltBlock> {
+export async function buildOn(chain: L2Chain, anchor: L1Anchor, coinbase: string, transactions: (TypedTransaction | Uint8Array)[], delivery: NextDelivery): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   return buildBlock(chain, {
     transactions,
@@ -355,10 +355,10 @@ function deliveryGasBound(next: NextDelivery): bigint {
 /**
  * Publishes a built block — in blobs (default) or calldata — with `advanceWithBlobs` / `advance`,
  * with the L1 gas limit {@link advanceGasLimit} of the exact calldata, and, once L1 has verified
- * it, appends it to `chain`. Throws `LostRaceError` when another proposer advanced first,
+ * it, appends it to `chain` (unless `append` is false: a preconfirmed block is there already). Throws `LostRaceError` when another proposer advanced first,
  * `AdvanceFailedError` with EXECUTE's verdict when it ran in this process.
  */
-export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock }): Promise<ProposedBlock> {
+export async function publishBlock(options: ProposeOptions & { rollup: Contract; fitted: FittedBlock; append?: boolean }): Promise<ProposedBlock> {
   const { chain, rollup, provider, fitted } = options;
   const { block } = fitted;
   const claim: BlockClaim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
@@ -406,7 +406,8 @@ export async function publishBlock(options: ProposeOptions & { rollup: Contract;
     unsubscribe();
   }
   const event = parseBlockAdvanced(l1Receipt!.logs)[0]!;
-  appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
+  // A preconfirmed block is on the chain already (it was served before L1 had it): `append: false`.
+  if (options.append !== false) appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
   return { block: { ...block, input }, l1Receipt: l1Receipt!, event, sidecar };
 }
 

@@ -21,6 +21,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -63,12 +64,23 @@ export interface SyncOptions {
   value?: bigint;
   /** L2 gas per sync call (default {@link DEFAULT_SYNC_GAS_LIMIT}). */
   gasLimit?: bigint;
+  /**
+   * L2 transactions the sync block also carries (e.g. the mempool's pending ones). They run after
+   * the delivery, so after the sync calls; those the block cannot take are in `block.skipped`.
+   */
+  transactions?: TypedTransaction[];
   /** The L2 block's coinbase (default: the sender). */
   coinbase?: string;
   /** The L1 block the L2 block is anchored to (default: the latest). */
   anchor?: L1Anchor;
   /** Interfaces to decode the L1 call's reverts with (NativeRollup's is always tried). */
   interfaces?: Interface[];
+  /**
+   * Traces one round's L1 call instead of `debug_traceCall` of `syncExecute` (`round.sync` is its
+   * last argument): the user path (src/sync-builder) traces the user's own transaction, so that
+   * the proxies' callers and the L1 call's `msg.sender` are the user's.
+   */
+  traceRound?: (round: { claim: BlockClaim; block: BuiltBlock; sync: { calls: SyncCall[]; target: string; data: string; executeFee: bigint; accountProof: string[]; storageProof: string[] } }) => Promise<SyncTraceFrame>;
 }
 
 /** A sync transaction built and simulated, ready to send. */
@@ -230,7 +242,7 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
   let calls: SyncCall[] = [];
   for (let round = 1; round <= MAX_SYNC_ROUNDS; round++) {
     const delivery = await syncDelivery(options, anchor, calls);
-    const block = await buildOn(chain, anchor, coinbase, [], delivery);
+    const block = await buildOn(chain, anchor, coinbase, options.transactions ?? [], delivery);
     const results = blockResults(block);
     const firstIndex = delivery.messageCount - BigInt(calls.length);
     calls = calls.map((c, k) => ({ ...c, ...(results.get(firstIndex + BigInt(k)) ?? { success: false, returnData: "0x" }) }));
@@ -241,7 +253,9 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
     const data = iface.encodeFunctionData("syncExecute", [claim, block.input.transactions, block.input.witness, block.input.messages, sync]);
     const request = { from, to: rollupAddress, data, value: "0x" + (value + executeFee).toString(16), gas: "0x" + L1_TRANSACTION_GAS_CAP.toString(16) };
     // "pending": the block the transaction will land in (where the anchor, the latest block, has a hash).
-    const trace = (await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame;
+    const trace = options.traceRound !== undefined
+      ? await options.traceRound({ claim, block, sync })
+      : ((await provider.send("debug_traceCall", [request, "pending", { tracer: "callTracer" }])) as SyncTraceFrame);
 
     // The calls the L1 call made with this table: the first that differs from the table (or
     // is beyond it) replaces the rest, which may depend on its result.

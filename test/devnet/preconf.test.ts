@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import { JsonRpcProvider, Wallet } from "ethers";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createPublicClient, createWalletClient, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { devAccounts } from "../../src/engine/chain.js";
+import { commitmentFromJson, preconfDomain, verifyCommitment } from "../../src/preconf/index.js";
+import { devnetPorts, rpc, startDevnetProcess, until } from "./process.js";
+
+describe("devnet --preconf (issue 19)", function () {
+  this.timeout(300_000);
+
+  it("ethers and viem, unchanged, get receipts from preconfirmations; the status carries the operator's signed commitment; safe follows on L1", async function () {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preconf-devnet-"));
+    const devnet = await startDevnetProcess(["--preconf", "--data-dir", dataDir, "--fund-l2", "100", "--log-level", "quiet"], await devnetPorts());
+    try {
+      expect(devnet.output()).to.match(/preconfirmations \(--preconf\): +operator 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 \(bonded\)/);
+      const url = devnet.l2Url;
+      const status = (await rpc(url, "preconf_getStatus")) as { operator: string; domain: { verifyingContract: string; chainId: string } };
+      const domain = preconfDomain(status.domain.verifyingContract, BigInt(status.domain.chainId));
+
+      const snapshot = await rpc(url, "evm_snapshot");
+      const before = BigInt((await rpc(url, "eth_blockNumber")) as string);
+      const latencies: number[] = [];
+      let last = "";
+      for (let i = 0; i < 4; i++) {
+        const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 20 });
+        const sentAt = Date.now();
+        const tx = await new Wallet(devAccounts()[1 + i]!.privateKey, provider).sendTransaction({ to: devAccounts()[19]!.address, value: 1n });
+        const receipt = await tx.wait(1, 10_000);
+        latencies.push(Date.now() - sentAt);
+        expect(receipt!.status).to.equal(1);
+        last = tx.hash;
+        provider.destroy();
+      }
+      const account = privateKeyToAccount(devAccounts()[6]!.privateKey as `0x${string}`);
+      const chain = { id: 167001, name: "l2", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [url] } } } as const;
+      const sentAt = Date.now();
+      const hash = await createWalletClient({ account, chain, transport: http(url) }).sendTransaction({ to: devAccounts()[19]!.address as `0x${string}`, value: 1n });
+      const viemReceipt = await createPublicClient({ chain, transport: http(url), pollingInterval: 20 }).waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      latencies.push(Date.now() - sentAt);
+      expect(viemReceipt.status).to.equal("success");
+      console.log(`      send → receipt (ethers ×4, viem ×1): ${latencies.join(", ")} ms`);
+
+      const preconfirmed = (await rpc(url, "ultrasound_getTransactionStatus", [hash])) as { status: string; preconfirmed?: unknown };
+      // Preconfirmed now, or already verified on L1 (the advance loop runs every second): either way with the commitment.
+      expect(["preconfirmed", "included"]).to.include(preconfirmed.status);
+      verifyCommitment(domain, commitmentFromJson(preconfirmed.preconfirmed as never), status.operator);
+
+      // safe reaches the last transfer's block: L1 verified it.
+      const block = BigInt((await rpc(url, "eth_getTransactionReceipt", [last]) as { blockNumber: string }).blockNumber);
+      await until("safe at the transfers' blocks", async () => (BigInt(((await rpc(url, "eth_getBlockByNumber", ["safe", false])) as { number: string }).number) >= block ? true : undefined), 60_000);
+      expect(((await rpc(url, "ultrasound_getTransactionStatus", [last])) as { status: string }).status).to.equal("included");
+
+      // evm_revert: L1 goes back, and with it what was verified and what was only preconfirmed (gone, as on Hardhat).
+      expect(await rpc(url, "evm_revert", [snapshot])).to.equal(true);
+      await until("latest back at the snapshot", async () => (BigInt((await rpc(url, "eth_blockNumber")) as string) === before ? true : undefined), 30_000);
+      expect(await rpc(url, "eth_getTransactionReceipt", [last])).to.equal(null);
+      expect(((await rpc(url, "ultrasound_getTransactionStatus", [last])) as { status: string }).status).to.not.equal("pending");
+    } finally {
+      await devnet.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
