@@ -172,8 +172,6 @@ interface INativeRollup {
         bytes32[] blobHashes
     );
 
-    /// @dev `advanceWithBlobRange` named an empty range of the shared blobs (docs/execute.md, "Shared advances").
-    error NativeRollup_EmptyBlobRange(uint64 offset, uint64 length);
     /// @dev The claimed parent is not the head: another block got there first.
     error NativeRollup_ParentMismatch(bytes32 head, bytes32 claimed);
     /// @dev The claimed L2 timestamp is later than the L1 block carrying it.
@@ -311,17 +309,15 @@ interface INativeRollup {
         external
         payable;
 
-    /// @notice As `advanceWithBlobs`, for a block whose data is the byte range [`_offset`,
-    ///         `_offset + _length`) of the payload the blobs carry (decoded and decompressed): one
+    /// @notice As `advanceWithBlobs`, for a block whose data is a byte range (`_range`: 16 bytes,
+    ///         `uint64 offset ‖ uint64 length`) of the payload the blobs carry (decoded and decompressed): one
     ///         blob shared by many rollups' blocks (docs/execute.md, "Shared advances"). EXECUTE
     ///         checks the blobs against their versioned hashes and reads only the range; a range
-    ///         that is not this block's data fails it (`NativeRollup_ExecutionFailed`); an empty
-    ///         one reverts `NativeRollup_EmptyBlobRange` before any work.
+    ///         that is not this block's data, or empty, fails it (`NativeRollup_ExecutionFailed`).
     function advanceWithBlobRange(
         BlockClaim calldata _claim,
         bytes32[] calldata _blobHashes,
-        uint64 _offset,
-        uint64 _length,
+        bytes calldata _range,
         bytes calldata _witness,
         bytes calldata _messages
     ) external payable;

@@ -300,17 +300,16 @@ contract NativeRollup is INativeRollup {
     function advanceWithBlobRange(
         BlockClaim calldata _claim,
         bytes32[] calldata _blobHashes,
-        uint64 _offset,
-        uint64 _length,
+        bytes calldata _range,
         bytes calldata _witness,
         bytes calldata _messages
     ) external payable {
-        require(_length != 0, NativeRollup_EmptyBlobRange(_offset, _length));
+        // EXECUTE takes the range as its `transactions` field (16 bytes: uint64 offset, uint64
+        // length; empty means the whole payload), checks the blobs by KZG as always and reads only
+        // those bytes; a range of another length, empty or past the payload fails it. No check
+        // here: the contract sits at the code size limit.
         _checkBlobs(_blobHashes);
-        // EXECUTE takes the range in its `transactions` field (16 bytes; empty means the whole
-        // payload): it checks the blobs by KZG as always and reads only these bytes.
-        bytes memory range = abi.encodePacked(_offset, _length);
-        _advance(_claim, range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, range)), _witness, _messages, msg.value);
+        _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
     }
 
     /// @dev At least one blob, each carried by this transaction at any index: several rollups'

@@ -69,7 +69,7 @@ export async function prepareSharedAdvance(options: BundleOptions): Promise<Prep
   const calls = bundle.calls.map((call, i) => {
     const leg = bundle.legs[i]!;
     leg.input = { ...leg.input, transactions: encodeBlobRange(ranges[i]!), blobVersionedHashes: hashBytes, witness: new Uint8Array(0) };
-    const data = rollupInterface.encodeFunctionData("advanceWithBlobRange", [leg.claim, hashes, ranges[i]!.offset, ranges[i]!.length, "0x", leg.input.messages]);
+    const data = rollupInterface.encodeFunctionData("advanceWithBlobRange", [leg.claim, hashes, leg.input.transactions, "0x", leg.input.messages]);
     return { ...call, data, label: `${call.label} (range ${ranges[i]!.offset}+${ranges[i]!.length} of the shared blobs)` };
   });
   const bundlerInterface = new Interface(["function bundle((address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);

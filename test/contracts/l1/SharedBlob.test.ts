@@ -2,8 +2,8 @@
  * Shared blobs (docs/execute.md, "Shared advances"): several rollups' blocks in ONE blob, each
  * `advanceWithBlobRange` naming its byte range of the payload; the real EXECUTE (Hardhat EDR,
  * real KZG) checks the blob against its versioned hash and reads only the range. A forged range
- * is refused: an empty one by the contract (`NativeRollup_EmptyBlobRange`), one past the payload
- * or over another block's bytes by EXECUTE (`NativeRollup_ExecutionFailed`, the verdict naming why).
+ * is refused by EXECUTE — empty, past the payload, cutting a block, or another block's bytes —
+ * and the rollup reverts `NativeRollup_ExecutionFailed(number)` (the verdict naming why).
  */
 import { expect } from "chai";
 import { keccak256, solidityPacked, Wallet, type Contract } from "ethers";
@@ -63,7 +63,7 @@ describe("Shared blob: many rollups' blocks in one blob, each reading its range"
 
   const rangeCall = (rollup: DeployedRollup, p: PreparedBlock, hash: string, range: { offset: bigint; length: bigint }) => ({
     target: rollup.address,
-    data: rollup.rollup.interface.encodeFunctionData("advanceWithBlobRange", [p.claim, [hash], range.offset, range.length, "0x", "0x"]),
+    data: rollup.rollup.interface.encodeFunctionData("advanceWithBlobRange", [p.claim, [hash], solidityPacked(["uint64", "uint64"], [range.offset, range.length]), "0x", "0x"]),
     value: p.fee,
   });
 
@@ -106,24 +106,14 @@ describe("Shared blob: many rollups' blocks in one blob, each reading its range"
     console.log(`      gas: 3 rollups from one shared blob ${receipt.gasUsed} (${receipt.gasUsed / 3n} per rollup-block)`);
   });
 
-  it("refuses an empty range with NativeRollup_EmptyBlobRange(offset, length) before EXECUTE runs", async function () {
-    const blocks = await prepareAll();
-    const { sidecar, ranges } = sharedBlob(blocks);
-    const hash = sidecar.versionedHashes[0]!;
-    const r = rollups[1]!;
-    await expect(r.rollup.getFunction("advanceWithBlobRange").staticCall(blocks[1]!.claim, [hash], ranges[1]!.offset, 0n, "0x", "0x", { value: blocks[1]!.fee }))
-      .to.be.revertedWithCustomError(r.rollup, "NativeRollup_EmptyBlobRange")
-      .withArgs(ranges[1]!.offset, 0n);
-    expect(seen).to.have.length(0);
-  });
-
-  it("refuses a forged range: past the payload (BlobRangeError) and over another rollup's bytes (CommitmentMismatch / HeaderMismatch); no rollup advances", async function () {
+  it("refuses a forged range: past the payload, empty, cutting a block (BlobRangeError), another rollup's bytes; no rollup advances", async function () {
     const blocks = await prepareAll();
     const { sidecar, ranges } = sharedBlob(blocks);
     const hash = sidecar.versionedHashes[0]!;
     const end = ranges[2]!.offset + ranges[2]!.length;
     const forgeries = [
       { range: { offset: ranges[2]!.offset, length: ranges[2]!.length + 1n }, verdict: "BlobRangeError", message: /ends past the payload/ },
+      { range: { offset: ranges[1]!.offset, length: 0n }, verdict: "BlobRangeError", message: /empty/ },
       { range: { offset: ranges[0]!.offset + 1n, length: ranges[0]!.length - 1n }, verdict: "BlobRangeError", message: /not one block's/ },
       { range: ranges[1]!, verdict: undefined, message: undefined }, // rollup 2 names rollup 1's block data
     ];
