@@ -16,6 +16,7 @@ import { benchNode } from "./node.js";
 import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, storageWorkload } from "./workloads.js";
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
+import { benchEconomics } from "./economics.js";
 import { benchL2Blocks } from "./l2-blocks.js";
 import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
@@ -31,7 +32,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|nested|preconf` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|nested|preconf|economics` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -158,6 +159,9 @@ if (runs("sync")) await benchSync(report, quick);
 // 7b. Session chains as L3s of a game L2 (issue 21, docs/nested.md) vs a session rollup on L1.
 if (runs("nested")) await benchNested(report, quick);
 if (runs("preconf")) await benchPreconf(report, quick);
+// 7b. Economics (issue 17 item 5): shared advances (one transaction, one blob) for k = 1, 10, 100 vs
+//     separate, per-transfer costs, the game session vs L1, a 1M-rollup projection (bench/economics.ts).
+if (runs("economics")) await benchEconomics(report, quick);
 
 // 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
 //    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;

@@ -309,6 +309,19 @@ interface INativeRollup {
         external
         payable;
 
+    /// @notice As `advanceWithBlobs`, for a block whose data is a byte range (`_range`: 16 bytes,
+    ///         `uint64 offset ‖ uint64 length`) of the payload the blobs carry (decoded and decompressed): one
+    ///         blob shared by many rollups' blocks (docs/execute.md, "Shared advances"). EXECUTE
+    ///         checks the blobs against their versioned hashes and reads only the range; a range
+    ///         that is not this block's data, or empty, fails it (`NativeRollup_ExecutionFailed`).
+    function advanceWithBlobRange(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _range,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external payable;
+
     /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
     ///         transaction (encoded as docs/blobs.md says). Each `_blobHashes[i]` must be one of
     ///         the transaction's blobs, at any index (several rollups' blocks may share a type-3

@@ -292,14 +292,35 @@ contract NativeRollup is INativeRollup {
         bytes calldata _witness,
         bytes calldata _messages
     ) external payable {
+        _checkBlobs(_blobHashes);
+        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages, msg.value);
+    }
+
+    /// @inheritdoc INativeRollup
+    function advanceWithBlobRange(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _range,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external payable {
+        // EXECUTE takes the range as its `transactions` field (16 bytes: uint64 offset, uint64
+        // length; empty means the whole payload), checks the blobs by KZG as always and reads only
+        // those bytes; a range of another length, empty or past the payload fails it. No check
+        // here: the contract sits at the code size limit.
+        _checkBlobs(_blobHashes);
+        _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
+    }
+
+    /// @dev At least one blob, each carried by this transaction at any index: several rollups'
+    ///      blocks may share one type-3 transaction (a bundle), each naming its own blobs (or
+    ///      ranges of shared ones). Their order is the referenced one (EXECUTE reads them so).
+    function _checkBlobs(bytes32[] calldata _blobHashes) private view {
         require(_blobHashes.length > 0, NativeRollup_NoBlobs());
-        // Any index: several rollups' blocks may share one type-3 transaction (a bundle), each
-        // naming its own blobs. Their order is the referenced one (EXECUTE reads them so).
         for (uint256 i; i < _blobHashes.length; ++i) {
             bytes32 referenced = _blobHashes[i];
             require(_carriesBlob(referenced), NativeRollup_BlobNotInTransaction(i, referenced, blobhash(i)));
         }
-        _advance(_claim, "", _blobHashes, keccak256(abi.encodePacked(_blobHashes)), _witness, _messages, msg.value);
     }
 
     /// @dev Whether this transaction carries a blob of versioned hash `_hash`. BLOBHASH is 0 past

@@ -37,4 +37,18 @@ contract ExecuteHarness {
         (ok_, output_) = Execute.EXECUTE_ADDRESS.call{gas: _gas, value: msg.value}(_input);
         gasSpent_ = before - gasleft();
     }
+
+    /// @dev Calls EXECUTE twice with the same input in one transaction, half of `msg.value` each,
+    ///      and returns the gas each call spent (the market charges a blob once per transaction).
+    function executeRawTwice(bytes calldata _input) external payable returns (uint256 first_, uint256 second_) {
+        uint256 fee = msg.value / 2;
+        uint256 before = gasleft();
+        (bool ok,) = Execute.EXECUTE_ADDRESS.call{value: fee}(_input);
+        first_ = before - gasleft();
+        require(ok, "first call failed");
+        before = gasleft();
+        (ok,) = Execute.EXECUTE_ADDRESS.call{value: fee}(_input);
+        second_ = before - gasleft();
+        require(ok, "second call failed");
+    }
 }

@@ -107,3 +107,15 @@ export class StateNodeMissingError extends UltrasoundError {
     super("Local L2 state database is missing a trie node", { key: `0x${key}` });
   }
 }
+
+/**
+ * A block that reads a range of shared blobs (docs/execute.md, "Shared advances") names a range
+ * that is empty or ends past the payload the blobs carry, or whose bytes are not one block's
+ * `RLP([transactions, witness])`.
+ */
+export class BlobRangeError extends ExecutionRejectedError {
+  override name = "BlobRangeError";
+  constructor(readonly offset: bigint, readonly length: bigint, readonly payloadLength: number, reason: string) {
+    super(`Blob range [${offset}, +${length}) is invalid: ${reason}`, { offset, length, payloadLength, reason });
+  }
+}

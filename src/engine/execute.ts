@@ -6,6 +6,7 @@ import { applyBlockBody, createEngineVMWith, sealHeader, type BlockEnv } from ".
 import { nestedExecutePrecompile } from "./nested.js";
 import { createL2Common } from "./chain.js";
 import {
+  BlobRangeError,
   CommitmentMismatchError,
   ExecutionRejectedError,
   HeaderMismatchError,
@@ -14,6 +15,7 @@ import {
   WitnessMissingNodeError,
 } from "./errors.js";
 import { splitTransactions } from "./transactions.js";
+import { BLOB_RANGE_BYTES, MAX_SHARED_BYTES_PER_BLOB, decodeBlobRange, sliceBlobRange } from "./blob-range.js";
 import { prefetchSenders } from "./senders.js";
 import { assertRlpDepth } from "./rlp.js";
 import { MAX_BLOBS_PER_BLOCK } from "./types.js";
@@ -217,8 +219,10 @@ async function blockData(input: ExecuteInput, options: ExecuteOptions): Promise<
   checkTransactions(input.transactions);
   if (input.blobVersionedHashes.length === 0) return { transactions: input.transactions, witness: input.witness };
 
-  if (input.transactions.length > 0) {
-    throw new HeaderMismatchError("transactions", "empty when blobs carry the data", input.transactions.length);
+  // A shared blob: `transactions` names this block's byte range of the payload (blob-range.ts).
+  const range = input.transactions.length === BLOB_RANGE_BYTES ? decodeBlobRange(input.transactions) : undefined;
+  if (input.transactions.length > 0 && range === undefined) {
+    throw new HeaderMismatchError("transactions", `empty, or a ${BLOB_RANGE_BYTES}-byte range, when blobs carry the data`, input.transactions.length);
   }
   checkBlobHashes(input.blobVersionedHashes);
   if (options.resolveBlobData === undefined) {
@@ -227,12 +231,29 @@ async function blockData(input: ExecuteInput, options: ExecuteOptions): Promise<
     });
   }
   // A batch that inflates past what the claim and the blobs pay for is refused before inflating.
-  const maxBytes = maxBlobPayloadBytes(input.gasUsed, input.blobVersionedHashes.length);
-  let data: BlockData;
+  // A shared payload also carries the other blocks' data, bounded per blob.
+  const blobs = input.blobVersionedHashes.length;
+  const maxBytes = maxBlobPayloadBytes(input.gasUsed, blobs) + (range === undefined ? 0 : blobs * MAX_SHARED_BYTES_PER_BLOB);
+  let payload: Uint8Array;
   try {
-    data = decodeBlockData(await options.resolveBlobData(input.blobVersionedHashes, { maxBytes }));
+    payload = await options.resolveBlobData(input.blobVersionedHashes, { maxBytes });
   } catch (error) {
     throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
+  }
+  let data: BlockData;
+  if (range !== undefined) {
+    const bytes = sliceBlobRange(payload, range);
+    try {
+      data = decodeBlockData(bytes);
+    } catch (error) {
+      throw new BlobRangeError(range.offset, range.length, payload.length, `not one block's [transactions, witness]: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      data = decodeBlockData(payload);
+    } catch (error) {
+      throw new BlobDataUnavailableError("Blob data unavailable or invalid", { reason: (error as Error).message }, { cause: error });
+    }
   }
   checkTransactions(data.transactions);
   if (data.witness.length > 0 && input.witness.length > 0) {

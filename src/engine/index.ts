@@ -42,6 +42,7 @@ export { createEngineVM, type EngineVMOptions } from "./vm.js";
 export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";
 export { encodeBlockData, decodeBlockData, MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB, type BlockData } from "./block-data.js";
+export { BLOB_RANGE_BYTES, MAX_SHARED_BYTES_PER_BLOB, encodeBlobRange, decodeBlobRange, sliceBlobRange, type BlobRange } from "./blob-range.js";
 export * from "./errors.js";
 export { GasBudgetExceededError } from "./meter.js";
 export { checkCanonicalMessages, MessagesDecodeError } from "./messages.js";

@@ -192,10 +192,26 @@ export function claimedGasUsed(data: Uint8Array): bigint {
  * the decoder rejects such an input.
  */
 export function claimedBlobCount(data: Uint8Array): bigint {
-  const word = (at: bigint) => {
-    let value = 0n;
-    for (let i = 0n; i < 32n; i++) value = (value << 8n) | BigInt(at + i < BigInt(data.length) ? data[Number(at + i)]! : 0);
-    return value;
-  };
-  return word(word(BigInt(BLOB_HASHES_OFFSET_WORD)));
+  return calldataWord(data, calldataWord(data, BigInt(BLOB_HASHES_OFFSET_WORD)));
+}
+
+/**
+ * The first `count` versioned hashes as the Hardhat shim reads them (CALLDATALOAD semantics: zero
+ * past the end), each 32 bytes — for the market's once-per-transaction blob charge.
+ */
+export function claimedBlobHashes(data: Uint8Array, count: number): Uint8Array[] {
+  const offset = calldataWord(data, BigInt(BLOB_HASHES_OFFSET_WORD));
+  return Array.from({ length: count }, (_, i) => {
+    const value = calldataWord(data, offset + 32n + 32n * BigInt(i));
+    const bytes = new Uint8Array(32);
+    for (let j = 0; j < 32; j++) bytes[j] = Number((value >> BigInt(8 * (31 - j))) & 0xffn);
+    return bytes;
+  });
+}
+
+/** The 32-byte word at `at` of `data` as CALLDATALOAD reads it (zero past the end). */
+function calldataWord(data: Uint8Array, at: bigint): bigint {
+  let value = 0n;
+  for (let i = 0n; i < 32n; i++) value = (value << 8n) | BigInt(at + i < BigInt(data.length) ? data[Number(at + i)]! : 0);
+  return value;
 }

@@ -2,9 +2,9 @@ import type { CustomPrecompile, ExecResult, PrecompileInput } from "@ethereumjs/
 import { EVMError } from "@ethereumjs/evm";
 import { bigIntToUnpaddedBytes, bytesToBigInt, createAddressFromString, setLengthLeft, type Address } from "@ethereumjs/util";
 import type { ExecuteOptions } from "../engine/execute.js";
-import { claimedBlobCount, claimedGasUsed, EXECUTE_ADDRESS } from "./codec.js";
+import { claimedBlobCount, claimedBlobHashes, claimedGasUsed, EXECUTE_ADDRESS } from "./codec.js";
 import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
-import { executeGas, executeMarketGas } from "./gas.js";
+import { EXECUTE_BLOB_GAS, executeGas, executeMarketGas } from "./gas.js";
 import { DEFAULT_EXECUTE_MARKET, checkExecuteMarketConfig } from "./market.js";
 import { answerMarketCall, packMarketState, unpackMarketState } from "./market-oracle.js";
 import type { ExecuteShimOptions } from "./shim.js";
@@ -24,6 +24,8 @@ interface EvmInside {
     putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void>;
   };
   _block?: { header: { number: bigint } };
+  /** EIP-1153's storage: reverted with a failing frame, cleared at the end of the transaction. */
+  transientStorage: { get(address: Address, key: Uint8Array): Uint8Array; put(address: Address, key: Uint8Array, value: Uint8Array): void };
 }
 
 /**
@@ -54,7 +56,16 @@ export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions =
       if (!isView) {
         const blobs = claimedBlobCount(call.data);
         if (blobs > BigInt(MAX_BLOBS_PER_BLOCK)) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
-        gas = market === undefined ? executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs)) : executeMarketGas(call.data.length, Number(blobs));
+        gas = market === undefined ? executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs)) : executeMarketGas(call.data.length, 0);
+        // Under the market a blob is charged once per L1 transaction, as the shim does (its
+        // transient storage: hash → 1; docs/execute.md, "Shared advances").
+        if (market !== undefined) {
+          for (const hash of claimedBlobHashes(call.data, Number(blobs))) {
+            if (evm.transientStorage.get(address, hash).some((b) => b !== 0)) continue;
+            evm.transientStorage.put(address, hash, new Uint8Array([1]));
+            gas += EXECUTE_BLOB_GAS;
+          }
+        }
       }
       if (gas > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
       if (market === undefined && !isView) {

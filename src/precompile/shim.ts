@@ -31,7 +31,7 @@ type Op = string | { push: bigint | string; size?: number } | { label: string } 
 
 const OPCODES: Record<string, number> = {
   STOP: 0x00, ADD: 0x01, MUL: 0x02, SUB: 0x03, DIV: 0x04, LT: 0x10, GT: 0x11, EQ: 0x14, ISZERO: 0x15, ADDRESS: 0x30,
-  CALLVALUE: 0x34, CALLDATALOAD: 0x35, CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e,
+  CALLVALUE: 0x34, TLOAD: 0x5c, TSTORE: 0x5d, SWAP1: 0x90, SWAP3: 0x92, DUP4: 0x83, CALLDATALOAD: 0x35, CALLDATASIZE: 0x36, CALLDATACOPY: 0x37, RETURNDATASIZE: 0x3d, RETURNDATACOPY: 0x3e,
   NUMBER: 0x43, POP: 0x50, MLOAD: 0x51, MSTORE: 0x52, SLOAD: 0x54, SSTORE: 0x55, JUMP: 0x56, JUMPI: 0x57, GAS: 0x5a,
   JUMPDEST: 0x5b, PUSH0: 0x5f, DUP1: 0x80, DUP2: 0x81, DUP3: 0x82, DUP6: 0x85, STATICCALL: 0xfa, RETURN: 0xf3, INVALID: 0xfe,
 };
@@ -43,7 +43,8 @@ const OPCODES: Record<string, number> = {
  *   gasUsed = calldata[256:288]; if gasUsed > 2^64-1: fail
  *   cost = BASE + PER_BYTE * calldatasize (+ gasUsed under "l1-gas" only)
  *   blobs = calldata[calldata[448:480]:…]          (length of blobVersionedHashes); if blobs > 6: fail
- *   cost += PER_BLOB * blobs
+ *   cost += PER_BLOB * blobs                         (market: only hashes not yet charged in this L1
+ *                                                     transaction, see blobsOncePerTransaction)
  *   if gas < cost + cost/63 + 10,000: fail          (EIP-150 keeps 1/64 back from a call)
  *   burn: staticcall(self, gas = cost, no data)     (empty input → INVALID: exactly `cost` burnt)
  *   "l1-gas": (ok, out) = staticcall(ORACLE, calldata); if !ok: fail; return out
@@ -71,9 +72,11 @@ function program(pricing: ExecutePricing, market: ExecuteMarketConfig): Op[] {
     ...(isMarket ? ["POP", "PUSH0"] : []),
     "CALLDATASIZE", { push: EXECUTE_INPUT_BYTE_GAS, size: 1 }, "MUL", "ADD",
     { push: EXECUTE_BASE_GAS, size: 4 }, "ADD",
-    { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", "CALLDATALOAD",
-    { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
-    { push: EXECUTE_BLOB_GAS, size: 3 }, "MUL", "ADD",
+    ...(isMarket ? blobsOncePerTransaction() : [
+      { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", "CALLDATALOAD",
+      { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+      { push: EXECUTE_BLOB_GAS, size: 3 }, "MUL", "ADD",
+    ] satisfies Op[]),
     "DUP1", { push: 63n, size: 1 }, "DUP2", "DIV", "ADD", { push: 10_000n, size: 2 }, "ADD",
     "GAS", "LT", { jumpTo: "fail" }, "JUMPI",
     "PUSH0", "PUSH0", "PUSH0", "PUSH0", "ADDRESS", "DUP6", "STATICCALL", "POP", "POP",
@@ -98,6 +101,34 @@ function program(pricing: ExecutePricing, market: ExecuteMarketConfig): Op[] {
     { label: "same" }, "POP", "POP",
     { push: 32n, size: 1 }, "RETURNDATASIZE", "SUB", { push: 32n, size: 1 }, "RETURN",
     { label: "fail" }, "INVALID",
+  ];
+}
+
+/**
+ * Under the market, the per-blob charge is paid once per versioned hash per L1 transaction
+ * (docs/execute.md, "Shared advances"): many rollups' blocks read ranges of one shared blob, and
+ * the blob's KZG check and decoding are one piece of work. The shim keeps the hashes already
+ * charged in its transient storage (hash → 1), which reverts with a failing call and ends with
+ * the transaction. Stack in: [cost]; out: [cost + 50,000 × (hashes not yet charged)].
+ *   off = calldata[448]; n = calldata[off]; if n > 6: fail
+ *   for i in 0..n: h = calldata[off + 32 + 32·i]; if !TLOAD(h): TSTORE(h, 1); cost += PER_BLOB
+ */
+function blobsOncePerTransaction(): Op[] {
+  return [
+    { push: BigInt(BLOB_HASHES_OFFSET_WORD), size: 2 }, "CALLDATALOAD", //   [off, cost]
+    "DUP1", "CALLDATALOAD", //                                               [n, off, cost]
+    { push: BigInt(MAX_BLOBS_PER_BLOCK), size: 1 }, "DUP2", "GT", { jumpTo: "fail" }, "JUMPI",
+    "PUSH0", //                                                              [i, n, off, cost]
+    { label: "blobLoop" },
+    "DUP2", "DUP2", "LT", "ISZERO", { jumpTo: "blobsDone" }, "JUMPI",
+    "DUP1", { push: 32n, size: 1 }, "MUL", "DUP4", "ADD", { push: 32n, size: 1 }, "ADD", "CALLDATALOAD", // [h, i, n, off, cost]
+    "DUP1", "TLOAD", { jumpTo: "blobPaid" }, "JUMPI",
+    { push: 1n, size: 1 }, "SWAP1", "TSTORE", //                             [i, n, off, cost]
+    "SWAP3", { push: EXECUTE_BLOB_GAS, size: 3 }, "ADD", "SWAP3",
+    { jumpTo: "blobNext" }, "JUMP",
+    { label: "blobPaid" }, "POP",
+    { label: "blobNext" }, { push: 1n, size: 1 }, "ADD", { jumpTo: "blobLoop" }, "JUMP",
+    { label: "blobsDone" }, "POP", "POP", "POP", //                          [cost]
   ];
 }
 

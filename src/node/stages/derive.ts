@@ -10,6 +10,7 @@ import { decodeAdvance, type AdvanceRecord } from "../records.js";
 import { numberKey, readMeta, writeMeta } from "../store.js";
 import { DEFAULT_COMMIT_POLICY, type CommitPolicy } from "./execute.js";
 import { syncedAdvance } from "./nested.js";
+import { blobRangeOf, blobRangeTransactions, RANGE_MESSAGES_ARGUMENT } from "./blob-range.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput } from "../stage.js";
 
 /** A block's data is not (yet) available from its source: retried on the next run, never skipped. */
@@ -43,6 +44,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   const l1CallsSelector = rollupInterface.getFunction("advanceWithL1Calls")!.selector.slice(2);
   // And the user path's prepared block (`prepareSyncCalls`, docs/sync.md "The user path").
   const preparedSelector = rollupInterface.getFunction("prepareSyncCalls")!.selector.slice(2);
+  // A block read from a range of shared blobs (docs/execute.md, "Shared advances").
+  const blobRangeSelector = rollupInterface.getFunction("advanceWithBlobRange")!.selector.slice(2);
 
   /**
    * The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block:
@@ -53,7 +56,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
     if (tx.to?.toLowerCase() === ctx.rollup) return tx.input;
-    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector]) ??
+    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, blobRangeSelector]) ??
       // A rollup A → rollup B call (docs/sync.md): A's advanceWithL1Calls is B's syncExecute's L1 call.
       syncedAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, syncExecuteSelector, l1CallsSelector]);
     if (inner === undefined) throw dataNotFound(advance, `it calls ${tx.to}: neither the rollup, a RollupBundler bundle nor another rollup's syncExecute with this block's advance`);
@@ -82,21 +85,28 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
       advanceArgument(calldata, advanceWithBlobsSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, syncExecuteSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, l1CallsSelector, MESSAGES_ARGUMENT) ??
-      advanceArgument(calldata, preparedSelector, MESSAGES_ARGUMENT);
+      advanceArgument(calldata, preparedSelector, MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, blobRangeSelector, RANGE_MESSAGES_ARGUMENT);
     if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
     return messages;
   }
 
   async function blockData(advance: AdvanceRecord): Promise<BlockData> {
     if (advance.blobHashes.length > 0) {
-      const transactions = await fromBlobs(advance);
-      return { transactions, messages: await deliveredMessages(advance, undefined) };
+      // The whole payload's dataHash is keccak(packed hashes); anything else is a range's, read
+      // from the advanceWithBlobRange call (its range checked against that dataHash).
+      const whole = bytesToHex(keccak256(hexToBytes(("0x" + advance.blobHashes.map((h) => h.slice(2)).join("")) as `0x${string}`)!)) === advance.dataHash.toLowerCase();
+      const input = whole ? undefined : await advanceInput(advance);
+      const transactions = await fromBlobs(advance, input);
+      return { transactions, messages: await deliveredMessages(advance, input) };
     }
     const input = await advanceInput(advance);
     return { transactions: await fromCalldata(advance, input), messages: await deliveredMessages(advance, input) };
   }
 
-  async function fromBlobs(advance: AdvanceRecord): Promise<Uint8Array> {
+  async function fromBlobs(advance: AdvanceRecord, rangeInput?: string): Promise<Uint8Array> {
+    const range = rangeInput === undefined ? undefined : blobRangeOf(rangeInput, blobRangeSelector, advance.blobHashes, advance.dataHash);
+    if (rangeInput !== undefined && range === undefined) throw dataNotFound(advance, "its dataHash is neither its blobs' nor an advanceWithBlobRange range's");
     if (ctx.blobs === undefined) {
       throw new NodeConfigError("L2 block's data is in blobs and the node has no blob source: start it with --blobs <beacon API URL>", {
         l2Block: advance.number,
@@ -115,6 +125,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     }
     // L1's EXECUTE decoded the same blobs under the same bound: a failure here is a fault, not a wait.
     // The blobs carry `[transactions, witness]`; deriving needs the transactions only.
+    if (range !== undefined) return blobRangeTransactions(blobs, range, advance.gasUsed);
     return blobsToBlockData(blobs, maxBlobPayloadBytes(advance.gasUsed, blobs.length)).transactions;
   }
 

@@ -1,0 +1,55 @@
+/**
+ * proposeSharedAdvance (src/sdk/shared-advance.ts; docs/execute.md, "Shared advances"): several
+ * rollups' next blocks in one L1 transaction whose ONE blob carries all their data, each leg an
+ * `advanceWithBlobRange` over its range; real EDR, real EXECUTE, real KZG.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { devGenesis } from "../../src/engine/genesis.js";
+import { decodeBlobRange } from "../../src/engine/blob-range.js";
+import { loadRollupFixture, type RollupFixture } from "../../src/fixtures/index.js";
+import { BundleBuildError, deployBundler } from "../../src/sdk/bundle.js";
+import { prepareSharedAdvance, proposeSharedAdvance } from "../../src/sdk/shared-advance.js";
+import { signL2Transaction } from "../../src/sdk/transactions.js";
+
+describe("sdk shared advance: many rollups, one transaction, one blob", function () {
+  const transfer = (l2: RollupFixture, from: number) => signL2Transaction(l2.chain, l2.wallets[from]!, { nonce: 0, to: l2.wallets[18]!.address, value: 1n });
+
+  it("four rollups advance from one blob; each leg's range is its own block data; the chains move with L1", async function () {
+    this.timeout(120_000);
+    const { ethers } = await network.create();
+    const rollups: RollupFixture[] = [];
+    for (let i = 0; i < 4; i++) rollups.push(await loadRollupFixture({ ethers }, { genesis: devGenesis({ chainId: 168_000n + BigInt(i) }) }));
+    const bundler = await deployBundler((await ethers.getSigners())[0]!);
+    const legs = await Promise.all(rollups.map(async (l2, i) => ({ rollup: l2.rollup, chain: l2.chain, transactions: [await transfer(l2, i + 1)] })));
+    const sent = await proposeSharedAdvance({ bundler, provider: ethers.provider as never, legs });
+    expect(sent.l1Receipt.status).to.equal(1);
+    expect(sent.prepared.sidecar!.blobs).to.have.length(1);
+    // The ranges tile the payload in leg order, and each leg's EXECUTE input names its own.
+    let next = 0n;
+    for (const [i, leg] of sent.prepared.legs.entries()) {
+      const range = sent.prepared.ranges[i]!;
+      expect(range.offset).to.equal(next);
+      next += range.length;
+      expect(decodeBlobRange(leg.input.transactions)).to.deep.equal(range);
+    }
+    expect(next).to.equal(BigInt(sent.prepared.payloadBytes));
+    for (const l2 of rollups) {
+      expect(l2.chain.headers).to.have.length(2);
+      expect((await l2.rollup.getFunction("head")()).blockHash).to.equal(sent.events[rollups.indexOf(l2)]!.blockHash);
+    }
+    console.log(`      4 legs: ${sent.l1Receipt.gasUsed} L1 gas, payload ${sent.prepared.payloadBytes} B → ${sent.prepared.compressedBytes} B compressed in 1 blob`);
+  });
+
+  it("refuses a leg with forwards or assertions (BundleBuildError) before building anything", async function () {
+    const { ethers } = await network.create();
+    const l2 = await loadRollupFixture({ ethers });
+    const bundler = await deployBundler((await ethers.getSigners())[0]!);
+    const error = await prepareSharedAdvance({ bundler, provider: ethers.provider as never, legs: [{ rollup: l2.rollup, chain: l2.chain, forward: true }] }).then(
+      () => expect.fail("prepared"),
+      (e: unknown) => e as BundleBuildError,
+    );
+    expect(error).to.be.instanceOf(BundleBuildError);
+    expect(error.details).to.deep.include({ leg: 0 });
+  });
+});
