@@ -5,6 +5,7 @@ import { BLOB_RANGE_BYTES, MAX_SHARED_BYTES_PER_BLOB, decodeBlobRange, sliceBlob
 import { decodeBlockData } from "../../engine/block-data.js";
 import { maxBlobPayloadBytes } from "../../engine/execute.js";
 import { bytesToHex, hexToBytes } from "../../shared/bytes.js";
+import { advanceArgument } from "./calldata.js";
 
 /**
  * Words of `advanceWithBlobRange(BlockClaim, bytes32[] blobHashes, bytes range, bytes witness,
@@ -21,7 +22,7 @@ export const RANGE_MESSAGES_ARGUMENT = 12;
  * `dataHash` (`keccak256(abi.encodePacked(blobHashes, range))`); undefined otherwise.
  */
 export function blobRangeOf(input: string, selector: string, blobHashes: string[], dataHash: string): BlobRange | undefined {
-  const bytes = bytesArgument(input, selector, RANGE_ARGUMENT);
+  const bytes = advanceArgument(input, selector, RANGE_ARGUMENT);
   if (bytes === undefined || bytes.length !== BLOB_RANGE_BYTES) return undefined;
   const packed = new Uint8Array(32 * blobHashes.length + BLOB_RANGE_BYTES);
   blobHashes.forEach((h, i) => packed.set(hexToBytes(h as `0x${string}`)!, 32 * i));
@@ -40,19 +41,3 @@ export function blobRangeTransactions(blobs: readonly Uint8Array[], range: BlobR
   return decodeBlockData(sliceBlobRange(payload, range)).transactions;
 }
 
-/** The `bytes` argument whose offset is in word `offsetWord` of `input` (0x-hex calldata with `selector`); undefined if malformed. (derive.ts's advanceArgument, which imports this file.) */
-function bytesArgument(input: string, selector: string, offsetWord: number): Uint8Array | undefined {
-  const hex = input.startsWith("0x") ? input.slice(2) : input;
-  if (hex.slice(0, 8).toLowerCase() !== selector.toLowerCase()) return undefined;
-  const word = (byteOffset: number): bigint | undefined => {
-    const at = 8 + byteOffset * 2;
-    return at + 64 <= hex.length ? BigInt("0x" + hex.slice(at, at + 64)) : undefined;
-  };
-  const offset = word(offsetWord * 32);
-  if (offset === undefined || offset > BigInt(hex.length)) return undefined;
-  const length = word(Number(offset));
-  if (length === undefined || length > BigInt(hex.length)) return undefined;
-  const start = 8 + (Number(offset) + 32) * 2;
-  if (start + Number(length) * 2 > hex.length) return undefined;
-  return hexToBytes(("0x" + hex.slice(start, start + Number(length) * 2)) as `0x${string}`)!;
-}
