@@ -7,8 +7,6 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
 import { rmSync } from "node:fs";
-import { openBlobArchive, startBlobArchiveServer } from "../../src/blobs/index.js";
-import { configureBlobArchive, currentBlobArchive } from "../../src/hardhat/index.js";
 import { startNode } from "../../src/node/index.js";
 import { blobRangeOf } from "../../src/node/stages/blob-range.js";
 import { devGenesis } from "../../src/engine/index.js";
@@ -16,18 +14,14 @@ import { deployRollup } from "../../src/sdk/index.js";
 import { deployBundler } from "../../src/sdk/bundle.js";
 import { deposit } from "../../src/sdk/bridge.js";
 import { proposeSharedAdvance } from "../../src/sdk/shared-advance.js";
-import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
+import { blobArchiveFor, chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
 
 describe("node: derivation of shared advances (one blob, ranges)", function () {
   it("derives our rollup's blocks read from ranges of blobs shared with another rollup, between direct advances, a deposit delivered in one", async function () {
     const l1 = await l1WithRollup();
     const other = await deployRollup(l1.signer, devGenesis({ chainId: 167_004n }));
     const bundler = await deployBundler(l1.signer);
-    const blobDir = tempDir("ultrasound-blobs-");
-    const archive = await openBlobArchive(blobDir);
-    const previousArchive = currentBlobArchive();
-    configureBlobArchive(archive);
-    const server = await startBlobArchiveServer({ archive, port: 0, l1: l1.provider });
+    const blobs = await blobArchiveFor(l1.provider);
     const dataDir = tempDir();
     const recipient = "0x00000000000000000000000000000000000b0b02";
     try {
@@ -53,7 +47,7 @@ describe("node: derivation of shared advances (one blob, ranges)", function () {
       await propose(l1, await transfers(l1.chain, 1, 3), "blobs");
 
       const lines: string[] = [];
-      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: server.url, dataDir, follow: false, log: (l) => lines.push(l) });
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: blobs.url, dataDir, follow: false, log: (l) => lines.push(l) });
       try {
         const status = await node.sync();
         const head = chainHeadOf(l1.chain);
@@ -70,11 +64,8 @@ describe("node: derivation of shared advances (one blob, ranges)", function () {
         await node.stop();
       }
     } finally {
-      await server.close();
-      configureBlobArchive(previousArchive);
-      archive.close();
+      await blobs.close();
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(blobDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,6 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
 import { rmSync } from "node:fs";
-import { openBlobArchive, startBlobArchiveServer } from "../../src/blobs/index.js";
-import { configureBlobArchive, currentBlobArchive } from "../../src/hardhat/index.js";
 import { startNode } from "../../src/node/index.js";
 import { createTxFromRLP } from "@ethereumjs/tx";
 import { createAddressFromString, createContractAddress, hexToBytes } from "@ethereumjs/util";
@@ -10,7 +8,7 @@ import { ContractFactory, Interface, Wallet, id, zeroPadValue } from "ethers";
 import { createL2Common, devAccounts } from "../../src/engine/index.js";
 import { signL2Transaction } from "../../src/sdk/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
-import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
+import { blobArchiveFor, chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";
 import { devGenesis, getL2Account, PREDEPLOYS } from "../../src/engine/index.js";
 import { deployRollup } from "../../src/sdk/index.js";
 import { deployBundler, proposeBundle, rollupBundlerInterface } from "../../src/sdk/bundle.js";
@@ -20,11 +18,7 @@ import { BUNDLE_SELECTOR, bundledAdvance } from "../../src/node/stages/derive.js
 describe("node: derivation from L1 alone", function () {
   it("a node started from nothing derives the proposer's head, state root and receipts, for calldata and blob blocks", async function () {
     const l1 = await l1WithRollup();
-    const blobDir = tempDir("ultrasound-blobs-");
-    const archive = await openBlobArchive(blobDir);
-    const previousArchive = currentBlobArchive();
-    configureBlobArchive(archive);
-    const server = await startBlobArchiveServer({ archive, port: 0, l1: l1.provider });
+    const blobs = await blobArchiveFor(l1.provider);
     const dataDir = tempDir();
     try {
       const proposed = [];
@@ -32,7 +26,7 @@ describe("node: derivation from L1 alone", function () {
         proposed.push(await propose(l1, await transfers(l1.chain, count, proposed.length), da));
       }
       const lines: string[] = [];
-      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: server.url, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: blobs.url, dataDir, follow: false, finalityDepth: 2, log: (l) => lines.push(l) });
       try {
         const status = await node.sync();
         const head = chainHeadOf(l1.chain);
@@ -70,11 +64,8 @@ describe("node: derivation from L1 alone", function () {
         await node.stop();
       }
     } finally {
-      await server.close();
-      configureBlobArchive(previousArchive);
-      archive.close();
+      await blobs.close();
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(blobDir, { recursive: true, force: true });
     }
   });
 
@@ -126,11 +117,7 @@ describe("node: derivation from L1 alone", function () {
     const l1 = await l1WithRollup();
     const other = await deployRollup(l1.signer, devGenesis({ chainId: 167_002n }));
     const bundler = await deployBundler(l1.signer);
-    const blobDir = tempDir("ultrasound-blobs-");
-    const archive = await openBlobArchive(blobDir);
-    const previousArchive = currentBlobArchive();
-    configureBlobArchive(archive);
-    const server = await startBlobArchiveServer({ archive, port: 0, l1: l1.provider });
+    const blobs = await blobArchiveFor(l1.provider);
     const dataDir = tempDir();
     const [, , , sender] = devAccounts().map((a) => new Wallet(a.privateKey));
     const recipient = "0x00000000000000000000000000000000000b0b01";
@@ -168,7 +155,7 @@ describe("node: derivation from L1 alone", function () {
       expect(bundledAdvance(input, other.address, viaCalldata.events[0]!.blockHash, [l1.rollup.interface.getFunction("advance")!.selector.slice(2)])).to.equal(viaCalldata.prepared.calls[0]!.data);
 
       const lines: string[] = [];
-      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: server.url, dataDir, follow: false, log: (l) => lines.push(l) });
+      const node = await startNode({ l1Provider: l1.provider, rollup: l1.address, genesis: l1.chain.genesis, blobSource: blobs.url, dataDir, follow: false, log: (l) => lines.push(l) });
       try {
         const status = await node.sync();
         const head = chainHeadOf(l1.chain);
@@ -181,11 +168,8 @@ describe("node: derivation from L1 alone", function () {
         await node.stop();
       }
     } finally {
-      await server.close();
-      configureBlobArchive(previousArchive);
-      archive.close();
+      await blobs.close();
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(blobDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,13 +3,15 @@ import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { Wallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createL2Common, DEV_BALANCE, devGenesis, devAccounts, getL2Account, type GenesisConfig, type L2Chain } from "../../src/engine/index.js";
 import { proposeBlock, type DataAvailability, type ProposedBlock } from "../../src/proposer/index.js";
 import { deployRollup, signL2Transaction } from "../../src/sdk/index.js";
 import { freePort } from "../../src/shared/ports.js";
+import { openBlobArchive, startBlobArchiveServer } from "../../src/blobs/index.js";
+import { configureBlobArchive, currentBlobArchive } from "../../src/hardhat/index.js";
 
 /** A fresh temporary directory for a node's store. */
 export function tempDir(prefix = "ultrasound-node-"): string {
@@ -131,4 +133,26 @@ export function spawnNode(args: string[], onLine: (line: string) => void = () =>
   child.stderr!.on("data", onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   return { child, exited, output: () => output };
+}
+
+/**
+ * A blob archive the Hardhat hook fills with every blob sent to this process's L1s, served by a
+ * beacon-API server on a free port: the blob source a node reads (`url`). `close` stops the
+ * server, puts the previous archive back and deletes this one.
+ */
+export async function blobArchiveFor(l1Provider: Parameters<typeof startBlobArchiveServer>[0]["l1"]): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = tempDir("ultrasound-blobs-");
+  const archive = await openBlobArchive(dir);
+  const previous = currentBlobArchive();
+  configureBlobArchive(archive);
+  const server = await startBlobArchiveServer({ archive, port: 0, l1: l1Provider });
+  return {
+    url: server.url,
+    async close() {
+      await server.close();
+      configureBlobArchive(previous);
+      archive.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
