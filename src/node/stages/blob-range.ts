@@ -32,12 +32,30 @@ export function blobRangeOf(input: string, selector: string, blobHashes: string[
 }
 
 /**
- * A shared blob's block: the transactions in `range` of the payload the blobs carry, inflated
- * under the bound EXECUTE used for it (the block's own, plus the shared part per blob).
+ * Payloads of shared blobs inflated lately, by their versioned hashes: every rollup-block of a
+ * shared advance reads a range of the same payload, and a node following many of those rollups
+ * would otherwise decode and inflate it once per block. Versioned hashes name the blobs' content
+ * (the reader checked each blob against its hash), so a hit is the same payload.
  */
-export function blobRangeTransactions(blobs: readonly Uint8Array[], range: BlobRange, gasUsed: bigint): Uint8Array {
+const inflatedPayloads = new Map<string, Uint8Array>();
+const INFLATED_PAYLOADS = 4;
+
+/**
+ * A shared blob's block: the transactions in `range` of the payload the blobs (named by
+ * `blobHashes`) carry, inflated under the bound EXECUTE used for it (the block's own, plus the
+ * shared part per blob).
+ */
+export function blobRangeTransactions(blobHashes: readonly string[], blobs: readonly Uint8Array[], range: BlobRange, gasUsed: bigint): Uint8Array {
   const maxBytes = maxBlobPayloadBytes(gasUsed, blobs.length) + blobs.length * MAX_SHARED_BYTES_PER_BLOB;
-  const payload = decompressBatch(decodeBlobs(blobs), { maxBytes });
+  const key = blobHashes.join(",").toLowerCase();
+  let payload = inflatedPayloads.get(key);
+  // A payload inflated for a block with a larger bound is inflated again under this one's, which refuses it as before.
+  if (payload === undefined || payload.length > maxBytes) {
+    payload = decompressBatch(decodeBlobs(blobs), { maxBytes });
+    inflatedPayloads.delete(key);
+    inflatedPayloads.set(key, payload);
+    if (inflatedPayloads.size > INFLATED_PAYLOADS) inflatedPayloads.delete(inflatedPayloads.keys().next().value!);
+  }
   return decodeBlockData(sliceBlobRange(payload, range)).transactions;
 }
 

@@ -126,7 +126,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     }
     // L1's EXECUTE decoded the same blobs under the same bound: a failure here is a fault, not a wait.
     // The blobs carry `[transactions, witness]`; deriving needs the transactions only.
-    if (range !== undefined) return blobRangeTransactions(blobs, range, advance.gasUsed);
+    if (range !== undefined) return blobRangeTransactions(advance.blobHashes, blobs, range, advance.gasUsed);
     return blobsToBlockData(blobs, maxBlobPayloadBytes(advance.gasUsed, blobs.length)).transactions;
   }
 
