@@ -9,6 +9,14 @@ pragma solidity ^0.8.30;
 ///         that height (divergence). A slash takes the whole bond: half to whoever proved it,
 ///         half locked here forever (burned).
 interface IPreconfRegistry {
+    /// @notice One call of a `bundle` (RollupBundler's layout).
+    struct Call {
+        address target;
+        bytes data;
+        /// @dev The call's value (an advance's EXECUTE fee), out of the bundle's `msg.value`.
+        uint256 value;
+    }
+
     /// @notice An operator's promise about one L2 block, signed as EIP-712 typed data
     ///         (domain: name "UltrasoundPreconf", version "1", L1 chain id, this registry).
     struct Commitment {
@@ -71,6 +79,14 @@ interface IPreconfRegistry {
     error PreconfRegistry_AlreadySlashed(address operator);
     /// @dev An ETH transfer (withdrawal or reward) that the recipient refused.
     error PreconfRegistry_TransferFailed(address to, uint256 amount);
+    /// @dev Call `index` of a `bundle` is not an advance (`selector`) of a rollup gated by this registry.
+    error PreconfRegistry_NotAnAdvance(uint256 index, address target, bytes4 selector);
+    /// @dev Call `index` of a `bundle` reverted (`returnData` is its revert data), so the bundle did.
+    error PreconfRegistry_CallFailed(uint256 index, bytes returnData);
+    /// @dev The calls of a `bundle` carry `total` wei, not the bundle's `value`.
+    error PreconfRegistry_ValueMismatch(uint256 total, uint256 value);
+    /// @dev A `bundle` inside a `bundle`.
+    error PreconfRegistry_NestedBundle();
 
     /// @notice `operator` bonded `bond` wei and joined the lookahead.
     event OperatorRegistered(address indexed operator, uint256 bond);
@@ -98,8 +114,18 @@ interface IPreconfRegistry {
     /// @notice The current L1 slot (this registry's slot = one L1 block: `block.number`).
     function currentSlot() external view returns (uint256);
     /// @notice Reverts with `PreconfRegistry_NotSlotOperator` unless `_proposer` may advance a
-    ///         gated rollup in the current slot. Gated rollups call it from `advance`.
+    ///         gated rollup in the current slot. Gated rollups call it from `advance` with their
+    ///         `msg.sender`; when that is this registry (an advance inside `bundle`), the proposer
+    ///         checked is the bundle's caller.
     function checkProposer(address _proposer) external view;
+
+    /// @notice Several advances of rollups gated by this registry in one L1 transaction, all or
+    ///         nothing, made for the caller: each call must be `advance`, `advanceWithBlobs` or
+    ///         `advanceWithBlobRange` of a gated rollup, and the slot's gate checks `msg.sender`
+    ///         of this call (docs/preconf.md, "Several blocks in one L1 transaction"). Same
+    ///         signature as RollupBundler's `bundle`, so nodes and explorers read it as a bundle.
+    ///         The calls' values must add up to `msg.value`.
+    function bundle(Call[] calldata _calls) external payable returns (bytes[] memory results_);
 
     /// @notice The EIP-712 digest an operator signs for `_commitment`.
     function commitmentDigest(Commitment calldata _commitment) external view returns (bytes32);

@@ -42,6 +42,10 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
     address[] internal _active;
     /// @notice Wei of slashed bonds kept here for ever (burned: nothing can move it).
     uint256 public totalBurned;
+    /// @dev The caller of the `bundle` in progress (transient: zero outside one). The registry
+    ///      calls a rollup's advance only from `bundle`, so a gated rollup whose `msg.sender` is
+    ///      this registry is advancing for this address.
+    address private transient _bundleCaller;
 
     /// @param _minBond Least bond (wei).
     /// @param _withdrawDelay L1 blocks from `unregister` to `withdraw`.
@@ -147,9 +151,38 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
 
     /// @inheritdoc IPreconfRegistry
     function checkProposer(address _proposer) external view {
+        if (_proposer == address(this)) _proposer = _bundleCaller;
         uint256 slot = currentSlot();
         address operator = operatorAt(slot);
         require(operator == address(0) || operator == _proposer, PreconfRegistry_NotSlotOperator(_proposer, operator, slot));
+    }
+
+    /// @inheritdoc IPreconfRegistry
+    /// @dev Not RollupBundler: a rollup called by a bundler sees the bundler, which says nothing of
+    ///      who called it; here the registry itself makes the calls and names the caller to the
+    ///      gate (`checkProposer`). Only advances of this registry's gated rollups: the registry
+    ///      holds bonds, so it makes no other call on anybody's behalf.
+    function bundle(Call[] calldata _calls) external payable returns (bytes[] memory results_) {
+        require(_bundleCaller == address(0), PreconfRegistry_NestedBundle());
+        _bundleCaller = msg.sender;
+        results_ = new bytes[](_calls.length);
+        uint256 total;
+        for (uint256 i; i < _calls.length; ++i) total += _calls[i].value;
+        require(total == msg.value, PreconfRegistry_ValueMismatch(total, msg.value));
+        for (uint256 i; i < _calls.length; ++i) {
+            address target = _calls[i].target;
+            bytes calldata data = _calls[i].data;
+            bytes4 selector = data.length < 4 ? bytes4(0) : bytes4(data[:4]);
+            require(
+                (selector == INativeRollup.advance.selector || selector == INativeRollup.advanceWithBlobs.selector
+                    || selector == INativeRollup.advanceWithBlobRange.selector) && _isGated(target),
+                PreconfRegistry_NotAnAdvance(i, target, selector)
+            );
+            (bool ok, bytes memory returnData) = target.call{value: _calls[i].value}(data);
+            require(ok, PreconfRegistry_CallFailed(i, returnData));
+            results_[i] = returnData;
+        }
+        _bundleCaller = address(0);
     }
 
     // ---------------------------------------------------------------- commitments and slashing
@@ -206,8 +239,13 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
     ///      NativeRollup has no such function (the call reverts): divergence there is not the
     ///      operator's doing, since it could not hold its slot.
     function _requireGated(address _rollup) private view {
+        require(_isGated(_rollup), PreconfRegistry_RollupNotGated(_rollup));
+    }
+
+    /// @dev Whether `_rollup` says this registry gates it (see `_requireGated`).
+    function _isGated(address _rollup) private view returns (bool) {
         (bool ok, bytes memory data) = _rollup.staticcall(abi.encodeCall(IPreconfGated.PRECONF_REGISTRY, ()));
-        require(ok && data.length == 32 && abi.decode(data, (address)) == address(this), PreconfRegistry_RollupNotGated(_rollup));
+        return ok && data.length == 32 && abi.decode(data, (address)) == address(this);
     }
 
     /// @dev Takes the whole bond of `_operator`: SLASH_REWARD_BPS of it to the caller, the rest
