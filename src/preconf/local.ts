@@ -33,6 +33,8 @@ export interface LocalPreconfOptions {
   misbehave?: PreconferOptions["misbehave"];
   /** The preconfer's reuse of L1 reads, in ms (its default: 1,000). */
   l1ReadMs?: number;
+  /** Most preconfirmed blocks per L1 transaction (the preconfer's default: 8). */
+  together?: number;
   /** The L2 JSON-RPC port (default 0: a free one). */
   port?: number;
   /** The node polls L1 by itself (default false: `node.sync()` moves it). */
@@ -73,6 +75,7 @@ export async function startLocalPreconf(options: LocalPreconfOptions) {
       dataAvailability: "calldata",
       misbehave,
       l1ReadMs: options.l1ReadMs,
+      together: options.together,
       log,
     });
     return { preconfer, chain, mempool, address, signer };

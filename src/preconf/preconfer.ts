@@ -24,6 +24,7 @@ import { dropProven } from "../proposer/proposer.js";
 import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, deliveryFor, latestL1Block, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
 import type { NextDelivery } from "../bridge/queue.js";
 import { UltrasoundError } from "../shared/errors.js";
+import { advanceTogether, TogetherTooLargeError, type AdvancedTogether } from "./together.js";
 import { commitmentOf, preconfDomain, signCommitment, verifyCommitment, type SignedCommitment } from "./commitment.js";
 
 /** A block the operator signed and serves before L1 has it. */
@@ -37,8 +38,11 @@ export interface PreconfirmedBlock {
   signedAt: number;
   /** The built block and its L1 data, kept until it is advanced. */
   fitted: FittedBlock;
-  /** Set once L1 verified it: the L1 transaction and block of its `advance`. */
-  advanced?: { l1Transaction: string; l1Block: bigint; l1Gas: bigint };
+  /**
+   * Set once L1 verified it: the L1 transaction and block of its `advance`, its share of that
+   * transaction's gas, and how many blocks the transaction advanced (1 unless sent together).
+   */
+  advanced?: { l1Transaction: string; l1Block: bigint; l1Gas: bigint; together?: number };
 }
 
 /** A preconfirmed block as one operator hands it to the next (see `Preconfer.handOver`). */
@@ -75,6 +79,11 @@ export interface PreconferOptions {
    * A devnet's `evm_revert` says no: reverted means gone, as on Hardhat (the journal forgets them).
    */
   handBackDropped?: () => boolean;
+  /**
+   * Most preconfirmed blocks advanced in one L1 transaction (`PreconfRegistry.bundle`,
+   * together.ts); 1: one `advance` transaction per block. Default {@link DEFAULT_TOGETHER}.
+   */
+  together?: number;
   /** How long L1's latest block, EXECUTE's market and the queue's delivery are reused between blocks, in ms (default 1,000). */
   l1ReadMs?: number;
   /**
@@ -128,6 +137,9 @@ export interface Preconfer {
   /** Calls `listener` with each block as soon as it is signed; returns the unsubscribe. */
   onPreconfirmed(listener: (block: PreconfirmedBlock) => void): () => void;
 }
+
+/** Default of `PreconferOptions.together`: more blocks than this in one L1 transaction save little (the base cost is shared already). */
+export const DEFAULT_TOGETHER = 8;
 
 /** How many verified preconfirmations stay answerable (`preconf_getCommitment`, the status's `commitment`). */
 const KEPT_VERIFIED = 1_024;
@@ -234,6 +246,17 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
         if (!(await slotAllows())) {
           log(`preconf: L1's next slot is another operator's: block ${next.number} waits (or is handed over)`);
           return done;
+        }
+        // Several consecutive blocks in one L1 transaction (together.ts), halved while they do not fit.
+        if (options.misbehave === undefined) {
+          const run = consecutiveFrom(next, options.together ?? DEFAULT_TOGETHER);
+          let landed: PreconfirmedBlock[] | "lost" | undefined;
+          for (let n = run.length; n > 1 && landed === undefined; n = Math.ceil(n / 2)) landed = await advanceRun(run.slice(0, n));
+          if (landed === "lost") return done;
+          if (landed !== undefined) {
+            done.push(...landed);
+            continue;
+          }
         }
         let proposed: ProposedBlock;
         try {
@@ -349,6 +372,42 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       log(`preconf: the node's chain contradicts ${dropped} preconfirmed block(s) (another proposer, or an L1 reorg): dropped, ${followed.handedBack} transaction(s) pending again; now on L2 block ${chainHead(chain).number}`);
     }
     return dropped;
+  }
+
+  /** `first` and the blocks built on it, in order, at most `most` of them. */
+  function consecutiveFrom(first: PreconfirmedBlock, most: number): PreconfirmedBlock[] {
+    const run = [first];
+    for (;;) {
+      const last = run[run.length - 1]!;
+      const child = blocks.get(last.number + 1n);
+      if (run.length >= most || child === undefined || child.signed.commitment.parentHash !== last.hash) return run;
+      run.push(child);
+    }
+  }
+
+  /**
+   * Advances `run` in one L1 transaction (`advanceTogether`); undefined when it does not fit one
+   * (the caller tries fewer), "lost" when L1's head moved under it (another proposer, a reorg).
+   */
+  async function advanceRun(run: PreconfirmedBlock[]): Promise<PreconfirmedBlock[] | "lost" | undefined> {
+    let together: AdvancedTogether;
+    try {
+      together = await advanceTogether({ ...options, blocks: run.map((b) => b.fitted) });
+    } catch (error) {
+      if (error instanceof TogetherTooLargeError) return undefined;
+      if (error instanceof LostRaceError) return "lost";
+      const onL1 = String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash).toLowerCase();
+      if (onL1 !== run[0]!.signed.commitment.parentHash) return "lost";
+      throw error;
+    }
+    const { l1Receipt } = together;
+    // Each block's share of the transaction's gas (the remainder on the first): the sum is the transaction's.
+    const share = l1Receipt.gasUsed / BigInt(run.length);
+    run.forEach((b, i) => {
+      b.advanced = { l1Transaction: l1Receipt.hash, l1Block: BigInt(l1Receipt.blockNumber), l1Gas: share + (i === 0 ? l1Receipt.gasUsed % BigInt(run.length) : 0n), together: run.length };
+    });
+    log(`preconf: L2 blocks ${run[0]!.number}…${run[run.length - 1]!.number} advanced in one L1 transaction (${l1Receipt.gasUsed} gas, ${together.blobs} blob(s))`);
+    return run;
   }
 
   /** Whether the operator may advance in the next L1 block's slot: its own, or open (no operator). */

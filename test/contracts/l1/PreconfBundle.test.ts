@@ -36,7 +36,7 @@ describe("PreconfRegistry.bundle", function () {
   let other: Signer;
 
   before(async function () {
-    const signers = await ethers.getSigners();
+    const signers: Signer[] = await ethers.getSigners();
     [other, operator] = signers as [Signer, Signer];
     genesis = devGenesis();
     ({ registry } = await deployPreconfRegistry(signers[0]!, { minBond: BOND, withdrawDelay: 5n, epochSlots: EPOCH_SLOTS }));

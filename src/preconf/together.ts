@@ -1,0 +1,159 @@
+/**
+ * Several preconfirmed blocks of one rollup in ONE L1 transaction (docs/preconf.md, "Several
+ * blocks in one L1 transaction"): consecutive blocks, each its own advance, all made by
+ * `PreconfRegistry.bundle` (the slot's gate checks the bundle's caller, the operator). With blobs,
+ * the blocks share one compressed payload — one blob for a few small blocks, charged once per
+ * transaction — each an `advanceWithBlobRange` naming its byte range, as a shared advance of
+ * several rollups does (src/sdk/shared-advance.ts builds and advances new blocks; these are built
+ * and signed already). With calldata, each is a plain `advance`; the blocks still share the
+ * transaction's base cost.
+ */
+import { hexToBytes } from "@ethereumjs/util";
+import { Interface, type Contract, type JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { encodeBlobs } from "../blobs/codec.js";
+import { compressBatch } from "../blobs/compression.js";
+import type { BlobSidecar } from "../blobs/kzg.js";
+import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
+import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
+import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
+import { encodeBlockData } from "../engine/block-data.js";
+import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
+import { L1_TRANSACTION_GAS_CAP, waitForL1Receipt, type DataAvailability, type FittedBlock } from "../proposer/propose.js";
+import { advanceCallGas, bundleGasLimit, innerCallGas } from "../sdk/bundle-gas.js";
+import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent } from "../sdk/contracts.js";
+import { executeFeeFor, pricingOf, readExecuteMarket } from "../sdk/execute-market.js";
+import { loadArtifact } from "../shared/artifacts.js";
+import { UltrasoundError } from "../shared/errors.js";
+
+/**
+ * The registry's own work per call beyond a RollupBundler's (the selector check and the
+ * `PRECONF_REGISTRY()` staticcall, cold) and the gate's look-up of the bundle's caller.
+ */
+export const REGISTRY_PER_CALL_GAS = 10_000n;
+
+/** Several blocks that could not be advanced together (see the message and values). */
+export class AdvanceTogetherError extends UltrasoundError {
+  override name = "AdvanceTogetherError";
+}
+
+/** Several blocks refused before sending: they do not fit one L1 transaction (fewer will). */
+export class TogetherTooLargeError extends AdvanceTogetherError {
+  override name = "TogetherTooLargeError";
+}
+
+/** Options of {@link advanceTogether}. */
+export interface AdvanceTogetherOptions {
+  /** The gated rollup, connected to the operator's L1 signer (who sends the bundle). */
+  rollup: Contract;
+  /** The PreconfRegistry that gates it (it makes the calls). */
+  registry: string;
+  provider: JsonRpcApiProvider;
+  /** Consecutive blocks, each the child of the one before, the first the child of L1's head. */
+  blocks: FittedBlock[];
+  /** Default "blobs". */
+  dataAvailability?: DataAvailability;
+  l1GasCap?: bigint;
+}
+
+/** What L1 did with the blocks: one transaction, one `BlockAdvanced` per block, in order. */
+export interface AdvancedTogether {
+  l1Receipt: TransactionReceipt;
+  events: BlockAdvancedEvent[];
+  /** Blobs carried (0 with calldata) and the payload's bytes before and after compression. */
+  blobs: number;
+  payloadBytes: number;
+  compressedBytes: number;
+}
+
+/** The bundle of {@link advanceTogether}, ready to send. */
+export interface PreparedTogether {
+  data: string;
+  value: bigint;
+  gasLimit: bigint;
+  /** The shared blobs (blob data availability only). */
+  sidecar?: BlobSidecar;
+  payloadBytes: number;
+  compressedBytes: number;
+}
+
+/** Builds the registry bundle for `options.blocks` (see the file comment); throws {@link TogetherTooLargeError} when it does not fit. */
+export async function prepareTogether(options: AdvanceTogetherOptions): Promise<PreparedTogether> {
+  const { rollup, blocks } = options;
+  if (blocks.length === 0) throw new AdvanceTogetherError("No blocks to advance");
+  const target = await rollup.getAddress();
+  const market = await readExecuteMarket(options.provider);
+  const pricing = pricingOf(market);
+  const claims = blocks.map((b) => blockClaim(b.block.header, b.anchor.number, b.delivery.messageCount));
+  let calls: { target: string; data: string; value: bigint; gas: bigint }[];
+  let sidecar: BlobSidecar | undefined;
+  let payloadBytes = 0;
+  let compressedBytes = 0;
+  if ((options.dataAvailability ?? "blobs") === "blobs") {
+    // One payload: block i's transactions and witness at ranges[i] (the node and EXECUTE read it so).
+    const parts = blocks.map((b) => encodeBlockData({ transactions: b.block.input.transactions, witness: b.block.input.witness }));
+    const ranges: BlobRange[] = [];
+    const payload = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+    for (const part of parts) {
+      ranges.push({ offset: BigInt(payloadBytes), length: BigInt(part.length) });
+      payload.set(part, payloadBytes);
+      payloadBytes += part.length;
+    }
+    const compressed = compressBatch(payload);
+    compressedBytes = compressed.length;
+    const blobs = encodeBlobs(compressed);
+    if (blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+      throw new TogetherTooLargeError("The blocks' shared payload exceeds what one L1 transaction's blobs carry", { blocks: blocks.length, blobs: blobs.length, max: MAX_BLOBS_PER_TRANSACTION });
+    }
+    // The versioned hashes are needed for the calldata; KZG runs off the thread that serves RPC.
+    sidecar = await makeSidecarOffThread(blobs);
+    const hashes = sidecar.versionedHashes;
+    const hashBytes = hashes.map((h) => hexToBytes(h as `0x${string}`));
+    calls = blocks.map((b, i) => {
+      const range = encodeBlobRange(ranges[i]!);
+      const data = rollup.interface.encodeFunctionData("advanceWithBlobRange", [claims[i], hashes, range, "0x", b.block.input.messages]);
+      const input = { ...b.block.input, transactions: range, blobVersionedHashes: hashBytes, witness: new Uint8Array(0) };
+      return { target, data, value: executeFeeFor(market, b.block.header.gasUsed), gas: innerCallGas(advanceCallGas(input, data, pricing)) };
+    });
+    // Under the market EXECUTE charges each blob once per transaction (docs/execute.md): every
+    // call but the first is relieved of the blob term its own bound counts.
+    if (pricing === "market") calls[calls.length - 1]!.gas -= EXECUTE_BLOB_GAS * BigInt(hashes.length * (calls.length - 1));
+  } else {
+    calls = blocks.map((b, i) => {
+      const data = rollup.interface.encodeFunctionData("advance", [claims[i], b.block.input.transactions, b.block.input.witness, b.block.input.messages]);
+      return { target, data, value: executeFeeFor(market, b.block.header.gasUsed), gas: innerCallGas(advanceCallGas(b.block.input, data, pricing)) };
+    });
+  }
+  const registryInterface = new Interface(loadArtifact("l1/PreconfRegistry.sol", "PreconfRegistry").abi as never);
+  const data = registryInterface.encodeFunctionData("bundle", [calls.map(({ target, data, value }) => ({ target, data, value }))]);
+  const innerGas = calls.reduce((sum, c) => sum + c.gas + REGISTRY_PER_CALL_GAS, 0n);
+  const gasLimit = bundleGasLimit(data, calls, innerGas);
+  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
+  if (gasLimit > cap) throw new TogetherTooLargeError("The blocks together would exceed the L1 transaction gas cap (EIP-7825)", { blocks: blocks.length, gasLimit, cap });
+  return { data, value: calls.reduce((sum, c) => sum + c.value, 0n), gasLimit, sidecar, payloadBytes, compressedBytes };
+}
+
+/**
+ * Advances `options.blocks` in one L1 transaction (see the file comment) and returns its receipt
+ * and events. Throws {@link TogetherTooLargeError} before sending when they do not fit one
+ * transaction (fewer blocks will), and what L1 said when the bundle reverted.
+ */
+export async function advanceTogether(options: AdvanceTogetherOptions): Promise<AdvancedTogether> {
+  const prepared = await prepareTogether(options);
+  const signer = options.rollup.runner as Signer & { sendUncheckedTransaction?: (tx: object) => Promise<string> };
+  const request = { to: options.registry, data: prepared.data, gasLimit: prepared.gasLimit, value: prepared.value };
+  let l1Receipt: TransactionReceipt;
+  if (prepared.sidecar !== undefined) {
+    const sent = await sendBlobTransaction(signer, { ...request, sidecar: prepared.sidecar });
+    l1Receipt = await waitForL1Receipt(options.provider, sent.hash);
+  } else {
+    // Only the hash: a JSON-RPC signer's sendTransaction polls for ever when a reorg drops it (publishBlock does the same).
+    const hash = signer.sendUncheckedTransaction !== undefined ? await signer.sendUncheckedTransaction(request) : (await signer.sendTransaction(request)).hash;
+    l1Receipt = await waitForL1Receipt(options.provider, hash);
+  }
+  const rollup = (await options.rollup.getAddress()).toLowerCase();
+  const events = parseBlockAdvanced(l1Receipt.logs.filter((log) => log.address.toLowerCase() === rollup));
+  if (events.length !== options.blocks.length) {
+    throw new AdvanceTogetherError("The bundle landed without every block's BlockAdvanced event", { blocks: options.blocks.length, events: events.length, tx: l1Receipt.hash });
+  }
+  return { l1Receipt, events, blobs: prepared.sidecar?.blobs.length ?? 0, payloadBytes: prepared.payloadBytes, compressedBytes: prepared.compressedBytes };
+}
