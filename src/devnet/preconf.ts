@@ -3,7 +3,8 @@
  * PreconfRegistry has the devnet's proposer key (Hardhat's account #0) bonded as its operator;
  * instead of the proposer's round, the operator's preconfer builds a block at most every
  * `--preconf-interval-ms` (250 by default), signs it and the node serves it at `latest`; the
- * advance loop sends the preconfirmed blocks to L1 back to back (every 250 ms), and `safe` moves
+ * advance loop sends the preconfirmed blocks to L1 every 250 ms, consecutive ones together in one
+ * L1 transaction (`PreconfRegistry.bundle`, src/preconf/together.ts), and `safe` moves
  * when the node has derived them. One rollup only.
  */
 import { Contract, Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
@@ -61,6 +62,8 @@ export interface DevnetPreconfOptions {
   dataAvailability: DataAvailability;
   intervalMs?: number;
   advanceIntervalMs?: number;
+  /** Most preconfirmed blocks per L1 transaction (the preconfer's default: 8). */
+  together?: number;
   /** False while a devnet's `evm_revert` runs: what it takes out is gone, not pending again. */
   handBackDropped?: () => boolean;
   log: (line: string) => void;
@@ -105,6 +108,7 @@ export async function startDevnetPreconf(options: DevnetPreconfOptions): Promise
     node: () => options.node,
     dataAvailability: options.dataAvailability,
     handBackDropped: options.handBackDropped,
+    together: options.together,
     log: options.log,
   });
   const intervalMs = options.intervalMs ?? 250;

@@ -176,6 +176,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
           mempoolOptions: options.mempool,
           dataAvailability: options.dataAvailability ?? "blobs",
           intervalMs: options.preconfIntervalMs,
+          advanceIntervalMs: options.preconfAdvanceMs,
+          together: options.preconfTogether,
           handBackDropped: () => !dev.reverting,
           log,
         })

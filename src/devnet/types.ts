@@ -43,6 +43,10 @@ export interface DevnetOptions {
   preconf?: boolean;
   /** With `preconf`: the least time between preconfirmed blocks, in ms. Default 250. */
   preconfIntervalMs?: number;
+  /** With `preconf`: between advance rounds, in ms (default 250); the blocks preconfirmed meanwhile share one L1 transaction. */
+  preconfAdvanceMs?: number;
+  /** With `preconf`: most preconfirmed blocks per L1 transaction (default 8; 1 = one `advance` transaction per block). */
+  preconfTogether?: number;
   /** The L2 mempool's rules (e.g. `allowUnprotected` for pre-EIP-155 transactions). */
   mempool?: MempoolOptions;
   /** Most gas one L2 eth_call may use. Default 2^24 (see `startL2Rpc`). */

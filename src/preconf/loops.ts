@@ -2,7 +2,7 @@
  * The preconfer on timers: blocks at most every `intervalMs` (250 ms by default) while anything
  * is pending — the first transaction after a quiet spell is built at once (checked every 10 ms),
  * so on an idle chain a receipt takes a build, not half an interval — and apart from it the advance loop, which sends what was preconfirmed to L1 (oldest
- * first, back to back) every `advanceIntervalMs`, lets the node derive it, and drops what L1
+ * first, consecutive ones together in one L1 transaction) every `advanceIntervalMs`, lets the node derive it, and drops what L1
  * contradicts. Apart so a slow L1 never holds up the next preconfirmation.
  */
 import type { Preconfer, PreconfirmedBlock } from "./preconfer.js";
@@ -17,8 +17,9 @@ export interface PreconfLoopsOptions {
   /** How many transactions are pending (the mempool's count): a block is built as soon as one is, the interval allowing. */
   pending?: () => number;
   /**
-   * Between advance rounds, in ms (default 250). Each L2 block is its own `advance` (EXECUTE
-   * verifies one block per call), so waiting longer saves no L1 gas: it only delays `safe`.
+   * Between advance rounds, in ms (default 250). The blocks preconfirmed meanwhile go to L1 in
+   * one transaction (up to the preconfer's `together`): waiting longer shares an L1 transaction
+   * among more blocks and delays `safe` by as much.
    */
   advanceIntervalMs?: number;
   /** Called with each block L1 verified (after the node derived it). */
@@ -85,7 +86,8 @@ export function startPreconfLoops(options: PreconfLoopsOptions): PreconfLoops {
         if (advanced.length > 0) {
           await options.node.sync().catch(() => undefined);
           const gas = advanced.reduce((sum, b) => sum + (b.advanced?.l1Gas ?? 0n), 0n);
-          log(`preconf: L2 block(s) ${advanced[0]!.number}…${advanced[advanced.length - 1]!.number} advanced on L1 (${advanced.length} advance(s), ${gas} L1 gas)`);
+          const transactions = new Set(advanced.map((b) => b.advanced?.l1Transaction)).size;
+          log(`preconf: L2 block(s) ${advanced[0]!.number}…${advanced[advanced.length - 1]!.number} advanced on L1 (${transactions} L1 transaction(s), ${gas} L1 gas)`);
           options.onAdvanced?.(advanced);
         }
         await options.preconfer.reconcile();
