@@ -6,6 +6,8 @@ import path from "node:path";
 import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccounts } from "../../src/engine/chain.js";
+import { defaultGenesis } from "../../src/engine/genesis.js";
+import { startNode } from "../../src/node/index.js";
 import { commitmentFromJson, preconfDomain, verifyCommitment } from "../../src/preconf/index.js";
 import { devnetPorts, rpc, startDevnetProcess, until } from "./process.js";
 
@@ -59,6 +61,63 @@ describe("devnet --preconf (issue 19)", function () {
       await until("latest back at the snapshot", async () => (BigInt((await rpc(url, "eth_blockNumber")) as string) === before ? true : undefined), 30_000);
       expect(await rpc(url, "eth_getTransactionReceipt", [last])).to.equal(null);
       expect(((await rpc(url, "ultrasound_getTransactionStatus", [last])) as { status: string }).status).to.not.equal("pending");
+    } finally {
+      await devnet.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("several preconfirmed blocks share one blob L1 transaction (PreconfRegistry.bundle, a range each); a follower started afterwards derives them from the blobs", async function () {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preconf-together-"));
+    const ports = await devnetPorts();
+    const devnet = await startDevnetProcess(["--preconf", "--preconf-advance-ms", "1500", "--data-dir", dataDir, "--fund-l2", "100", "--log-level", "quiet", "--no-relay"], ports);
+    try {
+      const url = devnet.l2Url;
+      const status = (await rpc(url, "preconf_getStatus")) as { domain: { verifyingContract: string } };
+      const registry = status.domain.verifyingContract.toLowerCase();
+      const l1From = BigInt((await rpc(devnet.l1Url, "eth_blockNumber")) as string);
+      // Five transfers 200 ms apart: several 250 ms blocks within one 1.5 s advance round.
+      const hashes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const wallet = new Wallet(devAccounts()[1 + i]!.privateKey);
+        const nonce = Number(BigInt((await rpc(url, "eth_getTransactionCount", [wallet.address, "pending"])) as string));
+        const raw = await wallet.signTransaction({ type: 2, chainId: 167001n, nonce, to: devAccounts()[19]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 10n ** 9n });
+        hashes.push((await rpc(url, "eth_sendRawTransaction", [raw])) as string);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const blockOf = async (hash: string) => BigInt(((await until(`receipt of ${hash}`, async () => (await rpc(url, "eth_getTransactionReceipt", [hash])) ?? undefined, 30_000)) as { blockNumber: string }).blockNumber);
+      const blocks = await Promise.all(hashes.map(blockOf));
+      const last = blocks.reduce((a, b) => (a > b ? a : b));
+      await until("safe at the transfers' blocks", async () => (BigInt(((await rpc(url, "eth_getBlockByNumber", ["safe", false])) as { number: string }).number) >= last ? true : undefined), 60_000);
+
+      // The L1 transactions to the registry since: type 3 (blobs), several BlockAdvanced each.
+      const l1To = BigInt((await rpc(devnet.l1Url, "eth_blockNumber")) as string);
+      const advancedPer: number[] = [];
+      for (let n = l1From + 1n; n <= l1To; n++) {
+        const block = (await rpc(devnet.l1Url, "eth_getBlockByNumber", ["0x" + n.toString(16), true])) as { transactions: { hash: string; to: string | null; type: string }[] };
+        for (const tx of block.transactions) {
+          if (tx.to?.toLowerCase() !== registry) continue;
+          expect(tx.type).to.equal("0x3");
+          const receipt = (await rpc(devnet.l1Url, "eth_getTransactionReceipt", [tx.hash])) as { logs: { address: string }[] };
+          advancedPer.push(receipt.logs.filter((log) => log.address.toLowerCase() === devnet.rollupAddress.toLowerCase()).length);
+        }
+      }
+      expect(Math.max(...advancedPer), `blocks per registry transaction: ${advancedPer.join(", ")}`).to.be.greaterThan(1);
+
+      // A follower that was not running derives every block from L1 and the blob server.
+      const followerDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preconf-follower-"));
+      const follower = await startNode({ l1Url: devnet.l1Url, rollup: devnet.rollupAddress, blobSource: `http://127.0.0.1:${ports.blobPort}`, genesis: defaultGenesis(), dataDir: followerDir, follow: false });
+      try {
+        await follower.sync();
+        for (let n = 1n; n <= last; n++) {
+          const served = (await rpc(url, "eth_getBlockByNumber", ["0x" + n.toString(16), false])) as { hash: string };
+          expect(follower.getBlock(n)?.hash, `block ${n}`).to.equal(served.hash);
+        }
+        for (const [i, hash] of hashes.entries()) expect(follower.getTransaction(hash)?.blockNumber).to.equal(blocks[i]);
+      } finally {
+        await follower.stop();
+        rmSync(followerDir, { recursive: true, force: true });
+      }
     } finally {
       await devnet.stop();
       rmSync(dataDir, { recursive: true, force: true });
