@@ -27,9 +27,10 @@ export {
   type DeployedRegistry,
   type RegistryOptions,
 } from "./registry.js";
-export { createPreconfer, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
+export { createPreconfer, DEFAULT_TOGETHER, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
 export { preconfChainView } from "./view.js";
-export { commitmentFromJson, commitmentJson, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
+export { commitmentFromJson, commitmentJson, COMMITMENTS_WINDOW, MAX_COMMITMENTS, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
+export { advanceTogether, AdvanceTogetherError, prepareTogether, REGISTRY_PER_CALL_GAS, TogetherTooLargeError, type AdvancedTogether, type AdvanceTogetherOptions, type PreparedTogether } from "./together.js";
 export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
 export { startLocalPreconf, type LocalPreconfOptions } from "./local.js";
 export { startPreconfLoops, type PreconfLoops, type PreconfLoopsOptions } from "./loops.js";

@@ -7,14 +7,22 @@
  *   preconfirmed blocks wait for L1 (Taiko: `highestUnsafeL2PayloadBlockID`), the lookahead.
  * - `preconf_tip` → the highest preconfirmed block and its signed commitment (null when none).
  * - `preconf_getCommitment(block number | hash)` → that block's signed commitment, or null.
- * - `preconf_getCommitments(fromNumber)` → every commitment the operator gave out from that
- *   height, in order (what a slasher watches; an equivocating operator's second ones too).
+ * - `preconf_getCommitments(from?, count?)` → the commitments the operator gave out at heights
+ *   `from` … `from + count − 1` (up to the tip), in order, then an equivocating operator's second
+ *   ones there (what a slasher watches). Without `from`: the last {@link COMMITMENTS_WINDOW}
+ *   heights; `count` defaults to the window without `from` and to {@link MAX_COMMITMENTS} with
+ *   it, and may not exceed {@link MAX_COMMITMENTS} (a reader pages forward with `from`).
  */
 import type { Contract } from "ethers";
 import type { Mempool } from "../proposer/mempool.js";
 import { RpcError, toQuantity, type ChainView, type Handler } from "../rpc/index.js";
 import type { SignedCommitment } from "./commitment.js";
 import type { Preconfer, PreconfirmedBlock } from "./preconfer.js";
+
+/** Heights `preconf_getCommitments` answers without `from`: the tip's last 64 (16 s of 250 ms blocks). */
+export const COMMITMENTS_WINDOW = 64n;
+/** Most heights one `preconf_getCommitments` call walks (the preconfer keeps 1,024 verified ones anyway). */
+export const MAX_COMMITMENTS = 1_024n;
 
 /** A signed commitment as JSON-RPC answers it (quantities in hex). */
 export function commitmentJson(signed: SignedCommitment) {
@@ -97,15 +105,23 @@ export function preconfMethods(options: PreconfMethodsOptions): Map<string, Hand
     ],
     [
       "preconf_getCommitments",
-      async ([from]) => {
-        if (from !== undefined && (typeof from !== "string" || !/^0x[0-9a-fA-F]{1,16}$/.test(from))) throw new RpcError(-32602, `invalid argument 0: a block number (0x quantity), not ${JSON.stringify(from)}`);
-        const start = from === undefined ? 0n : BigInt(from);
+      async ([from, count]) => {
+        const quantity = (value: unknown, index: number) => {
+          if (typeof value !== "string" || !/^0x[0-9a-fA-F]{1,16}$/.test(value)) throw new RpcError(-32602, `invalid argument ${index}: a ${index === 0 ? "block number" : "count"} (0x quantity), not ${JSON.stringify(value)}`);
+          return BigInt(value);
+        };
+        const latest = view.heads().latest;
+        // Without `from`, a window below the tip: a call used to walk every height from block 0.
+        const start = from === undefined || from === null ? (latest >= COMMITMENTS_WINDOW ? latest - COMMITMENTS_WINDOW + 1n : 0n) : quantity(from, 0);
+        const wanted = count === undefined || count === null ? (from === undefined || from === null ? COMMITMENTS_WINDOW : MAX_COMMITMENTS) : quantity(count, 1);
+        if (wanted > MAX_COMMITMENTS) throw new RpcError(-32602, `invalid argument 1: at most ${MAX_COMMITMENTS} commitments per call, not ${wanted} (page with from)`);
+        const end = start + wanted - 1n < latest ? start + wanted - 1n : latest;
         const out: ReturnType<typeof commitmentJson>[] = [];
-        for (let n = start; n <= view.heads().latest; n++) {
+        for (let n = start; n <= end; n++) {
           const block = preconfer.byNumber(n);
           if (block !== undefined) out.push(commitmentJson(block.signed));
         }
-        for (const other of preconfer.equivocations()) if (other.commitment.number >= start) out.push(commitmentJson(other));
+        for (const other of preconfer.equivocations()) if (other.commitment.number >= start && other.commitment.number <= end) out.push(commitmentJson(other));
         return out;
       },
     ],

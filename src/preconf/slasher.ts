@@ -7,7 +7,8 @@
  */
 import type { Contract } from "ethers";
 import { commitmentDigest, preconfDomain, recoverCommitmentSigner, type SignedCommitment } from "./commitment.js";
-import { commitmentFromJson, type commitmentJson } from "./rpc.js";
+import { toQuantity } from "../rpc/index.js";
+import { commitmentFromJson, commitmentJson, MAX_COMMITMENTS } from "./rpc.js";
 
 /** One slash sent and mined. */
 export interface Slash {
@@ -105,8 +106,32 @@ export function createSlasher(options: SlasherOptions): Slasher {
       }
       return out;
   };
+  // The next height to read: the node answers at most MAX_COMMITMENTS heights a call, so the
+  // slasher pages forward from here; commitments read before stay in `seen` and are checked
+  // again for divergence (L1 may advance them later) without being read again.
+  let cursor = 0n;
   return {
-    poll: async () => check((await call("preconf_getCommitments", [])) as ReturnType<typeof commitmentJson>[]),
+    async poll() {
+      const out: Slash[] = [];
+      for (;;) {
+        const page = (await call("preconf_getCommitments", [toQuantity(cursor), toQuantity(MAX_COMMITMENTS)])) as ReturnType<typeof commitmentJson>[];
+        out.push(...(await check(page)));
+        const highest = page.reduce((max, c) => (BigInt(c.commitment.number) > max ? BigInt(c.commitment.number) : max), cursor - 1n);
+        const next = cursor + MAX_COMMITMENTS;
+        cursor = highest + 1n;
+        if (page.length === 0) {
+          // Nothing kept at these heights (a node keeps the last 1,024): skip them if the tip is past.
+          const tip = BigInt((await call("eth_blockNumber", [])) as string);
+          if (tip < next) break;
+          cursor = next;
+          continue;
+        }
+        if (highest + 1n < next) break;
+      }
+      const undecided = [...seen.values()].filter((s) => !cleared.has(s.signed.signature)).map((s) => commitmentJson(s.signed));
+      out.push(...(await check(undecided)));
+      return out;
+    },
     check,
   };
 }
