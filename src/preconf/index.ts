@@ -34,3 +34,4 @@ export { advanceTogether, AdvanceTogetherError, prepareTogether, REGISTRY_PER_CA
 export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
 export { startLocalPreconf, type LocalPreconfOptions } from "./local.js";
 export { startPreconfLoops, type PreconfLoops, type PreconfLoopsOptions } from "./loops.js";
+export { CommitmentRefusedError, createCommitmentFollower, type AcceptedCommitment, type CommitmentFollower, type CommitmentFollowerOptions } from "./follower.js";
