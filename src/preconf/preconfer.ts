@@ -188,16 +188,43 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
 
   // L1's latest block, EXECUTE's market and the queue's delivery, read at most once per
   // `l1ReadMs`: four L1 round trips a block were most of a preconfirmation's time. A block may
-  // anchor to an L1 block that old (the anchor only has to be recent, not the newest).
-  let l1Reads: { at: number; anchor: L1Anchor; market: Awaited<ReturnType<typeof readExecuteMarket>>; delivery?: { delivered: bigint; value: NextDelivery } } | undefined;
+  // anchor to an L1 block that old (the anchor only has to be recent, not the newest). Past half
+  // that age they are read again in the background (`refreshL1Reads`), so a receipt waits for
+  // L1 only when the preconfer was idle longer than `l1ReadMs` or L1 reorged.
+  type L1Reads = { at: number; anchor: L1Anchor; market: Awaited<ReturnType<typeof readExecuteMarket>>; delivery?: { delivered: bigint; value: NextDelivery } };
+  let l1Reads: L1Reads | undefined;
+  // Bumped when the reads are thrown away (reorg): a background read started before is dropped.
+  let l1ReadsGeneration = 0;
+  let refreshing: Promise<void> | undefined;
+  const l1ReadMs = options.l1ReadMs ?? 1_000;
+  const forgetL1Reads = () => {
+    l1Reads = undefined;
+    l1ReadsGeneration++;
+  };
+  const readL1 = async (): Promise<L1Reads> => {
+    const [anchor, market, delivered] = await Promise.all([latestL1Block(options.provider), readExecuteMarket(options.provider), deliveredCount(chain)]);
+    return { at: Date.now(), anchor, market, delivery: { delivered, value: await deliveryFor({ ...options, chain }, anchor) } };
+  };
+  const stale = () => l1Reads === undefined || Date.now() - l1Reads.at > l1ReadMs;
+  /** Starts a background read when the cached one is past half its life (or missing); never awaited, never throws. */
+  const refreshL1Reads = () => {
+    if (refreshing !== undefined || (l1Reads !== undefined && Date.now() - l1Reads.at < l1ReadMs / 2)) return;
+    const generation = l1ReadsGeneration;
+    refreshing = readL1()
+      .then((fresh) => {
+        if (generation === l1ReadsGeneration) l1Reads = fresh;
+      })
+      .catch(() => undefined)
+      .finally(() => (refreshing = undefined));
+  };
   async function build(transactions: TypedTransaction[]): Promise<FittedBlock> {
-    if (l1Reads === undefined || Date.now() - l1Reads.at > (options.l1ReadMs ?? 1_000)) {
-      const [anchor, market] = await Promise.all([latestL1Block(options.provider), readExecuteMarket(options.provider)]);
-      l1Reads = { at: Date.now(), anchor, market };
-    }
+    if (stale() && refreshing !== undefined) await refreshing;
+    if (stale()) l1Reads = await readL1();
+    // One set of reads for the whole block (a background read may replace l1Reads meanwhile): the delivery commits to this anchor.
+    const reads = l1Reads!;
     const delivered = await deliveredCount(chain);
-    if (l1Reads.delivery?.delivered !== delivered) l1Reads.delivery = { delivered, value: await deliveryFor({ ...options, chain }, l1Reads.anchor) };
-    return buildFittingBlock({ ...options, chain, transactions, anchor: l1Reads.anchor, market: l1Reads.market, delivery: l1Reads.delivery.value });
+    if (reads.delivery?.delivered !== delivered) reads.delivery = { delivered, value: await deliveryFor({ ...options, chain }, reads.anchor) };
+    return buildFittingBlock({ ...options, chain, transactions, anchor: reads.anchor, market: reads.market, delivery: reads.delivery.value });
   }
 
   return {
@@ -205,8 +232,12 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     preconfirmNext: (next = {}) =>
       exclusive(async () => {
         const evenEmpty = next.evenEmpty === true;
-        // Never build on a chain the node contradicts: the promise would be broken at once.
-        await reconcileLocked();
+        refreshL1Reads();
+        // Never build on a chain the node contradicts: the promise would be broken at once. (The
+        // node's side only, read locally: whether an L1 reorg took a pending block's anchor is an
+        // L1 round trip per anchor, checked by the advance loop's reconcile() every round,
+        // not on a receipt's critical path.)
+        await reconcileLocked({ anchors: false });
         await mempool.sync();
         const pending = mempool.pending();
         if (pending.length === 0 && !evenEmpty && !(await messagesWaiting())) return undefined;
@@ -231,6 +262,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
         }
         for (const old of blocks.keys()) if (old + BigInt(KEPT_VERIFIED) < block.number) forget(old);
         for (const listener of listeners) listener(block);
+        refreshL1Reads();
         return block;
       }),
 
@@ -272,7 +304,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       }
     },
 
-    reconcile: () => exclusive(reconcileLocked),
+    reconcile: () => exclusive(() => reconcileLocked()),
     discardUnverified: () =>
       exclusive(async () => {
         await reconcileLocked();
@@ -284,7 +316,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
         for (const number of [...blocks.keys()]) if (number > verified) forget(number);
         mempool.forget?.(raws);
         await mempool.sync({ fromState: true });
-        l1Reads = undefined;
+        forgetL1Reads();
         log(`preconf: ${count} preconfirmed block(s) above the node's head discarded with their ${raws.length} transaction(s)`);
         return count;
       }),
@@ -352,13 +384,13 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
    * an L1 reorg), the chain follows the node: preconfirmed blocks above the common block are
    * dropped, their transactions pending again.
    */
-  async function reconcileLocked(): Promise<number> {
+  async function reconcileLocked(check: { anchors: boolean } = { anchors: true }): Promise<number> {
     const node = options.node();
     const head = nodeHead();
     if (head === undefined) return 0;
     const ours = chain.headers[Number(head.number)];
-    if (ours !== undefined && bytesToHex(ours.hash()) === head.hash) return dropUnanchored(head.number);
-    l1Reads = undefined; // L1 changed under the preconfer: read it again before the next block
+    if (ours !== undefined && bytesToHex(ours.hash()) === head.hash) return check.anchors ? dropUnanchored(head.number) : 0;
+    forgetL1Reads(); // L1 changed under the preconfer: read it again before the next block
     const followed = await followBlocksKeepingTransactions(chain, node, mempool, { handBack: options.handBackDropped?.() ?? true });
     let dropped = 0;
     for (const number of [...blocks.keys()]) {
@@ -436,7 +468,7 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       }
     }
     if (from === undefined) return 0;
-    l1Reads = undefined; // its anchor is gone: the next block reads L1 again
+    forgetL1Reads(); // its anchor is gone: the next block reads L1 again
     const raws = chain.blocks.slice(Number(from.number)).flatMap((b) => b.transactions.map((tx) => tx.serialize()));
     const dropped = Number(chainHead(chain).number - from.number + 1n);
     rewindTo(chain, from.number - 1n);
