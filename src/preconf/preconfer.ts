@@ -16,15 +16,15 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import { Contract, ZeroAddress as ZERO_ADDRESS, type JsonRpcApiProvider, type Signer, type TypedDataDomain } from "ethers";
 import { deliveredCount } from "../bridge/queue.js";
-import { readExecuteMarket } from "../sdk/execute-market.js";
 import { appendBlock, chainHead, rewindTo, type L2Chain } from "../engine/state.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "../proposer/follow.js";
 import type { Mempool } from "../proposer/mempool.js";
 import { dropProven } from "../proposer/proposer.js";
-import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, deliveryFor, latestL1Block, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
+import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, deliveryFor, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
 import type { NextDelivery } from "../bridge/queue.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { advanceTogether, TogetherTooLargeError, type AdvancedTogether } from "./together.js";
+import { advanceRun, consecutiveRun } from "./together.js";
+import { createL1Reads } from "./l1-reads.js";
 import { commitmentOf, preconfDomain, signCommitment, verifyCommitment, type SignedCommitment } from "./commitment.js";
 
 /** A block the operator signed and serves before L1 has it. */
@@ -186,42 +186,12 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
     return queued > (await deliveredCount(chain));
   }
 
-  // L1's latest block, EXECUTE's market and the queue's delivery, read at most once per
-  // `l1ReadMs`: four L1 round trips a block were most of a preconfirmation's time. A block may
-  // anchor to an L1 block that old (the anchor only has to be recent, not the newest). Past half
-  // that age they are read again in the background (`refreshL1Reads`), so a receipt waits for
-  // L1 only when the preconfer was idle longer than `l1ReadMs` or L1 reorged.
-  type L1Reads = { at: number; anchor: L1Anchor; market: Awaited<ReturnType<typeof readExecuteMarket>>; delivery?: { delivered: bigint; value: NextDelivery } };
-  let l1Reads: L1Reads | undefined;
-  // Bumped when the reads are thrown away (reorg): a background read started before is dropped.
-  let l1ReadsGeneration = 0;
-  let refreshing: Promise<void> | undefined;
-  const l1ReadMs = options.l1ReadMs ?? 1_000;
-  const forgetL1Reads = () => {
-    l1Reads = undefined;
-    l1ReadsGeneration++;
-  };
-  const readL1 = async (): Promise<L1Reads> => {
-    const [anchor, market, delivered] = await Promise.all([latestL1Block(options.provider), readExecuteMarket(options.provider), deliveredCount(chain)]);
-    return { at: Date.now(), anchor, market, delivery: { delivered, value: await deliveryFor({ ...options, chain }, anchor) } };
-  };
-  const stale = () => l1Reads === undefined || Date.now() - l1Reads.at > l1ReadMs;
-  /** Starts a background read when the cached one is past half its life (or missing); never awaited, never throws. */
-  const refreshL1Reads = () => {
-    if (refreshing !== undefined || (l1Reads !== undefined && Date.now() - l1Reads.at < l1ReadMs / 2)) return;
-    const generation = l1ReadsGeneration;
-    refreshing = readL1()
-      .then((fresh) => {
-        if (generation === l1ReadsGeneration) l1Reads = fresh;
-      })
-      .catch(() => undefined)
-      .finally(() => (refreshing = undefined));
-  };
+  // L1's latest block, EXECUTE's market and the queue's delivery: l1-reads.ts.
+  const l1 = createL1Reads({ ...options, chain });
+  const forgetL1Reads = l1.forget;
+  const refreshL1Reads = l1.refresh;
   async function build(transactions: TypedTransaction[]): Promise<FittedBlock> {
-    if (stale() && refreshing !== undefined) await refreshing;
-    if (stale()) l1Reads = await readL1();
-    // One set of reads for the whole block (a background read may replace l1Reads meanwhile): the delivery commits to this anchor.
-    const reads = l1Reads!;
+    const reads = await l1.current();
     const delivered = await deliveredCount(chain);
     if (reads.delivery?.delivered !== delivered) reads.delivery = { delivered, value: await deliveryFor({ ...options, chain }, reads.anchor) };
     return buildFittingBlock({ ...options, chain, transactions, anchor: reads.anchor, market: reads.market, delivery: reads.delivery.value });
@@ -281,9 +251,9 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
         }
         // Several consecutive blocks in one L1 transaction (together.ts), halved while they do not fit.
         if (options.misbehave === undefined) {
-          const run = consecutiveFrom(next, options.together ?? DEFAULT_TOGETHER);
+          const run = consecutiveRun(next, (n) => blocks.get(n), options.together ?? DEFAULT_TOGETHER);
           let landed: PreconfirmedBlock[] | "lost" | undefined;
-          for (let n = run.length; n > 1 && landed === undefined; n = Math.ceil(n / 2)) landed = await advanceRun(run.slice(0, n));
+          for (let n = run.length; n > 1 && landed === undefined; n = Math.ceil(n / 2)) landed = await advanceRun(options, run.slice(0, n), log);
           if (landed === "lost") return done;
           if (landed !== undefined) {
             done.push(...landed);
@@ -404,42 +374,6 @@ export function createPreconfer(options: PreconferOptions): Preconfer {
       log(`preconf: the node's chain contradicts ${dropped} preconfirmed block(s) (another proposer, or an L1 reorg): dropped, ${followed.handedBack} transaction(s) pending again; now on L2 block ${chainHead(chain).number}`);
     }
     return dropped;
-  }
-
-  /** `first` and the blocks built on it, in order, at most `most` of them. */
-  function consecutiveFrom(first: PreconfirmedBlock, most: number): PreconfirmedBlock[] {
-    const run = [first];
-    for (;;) {
-      const last = run[run.length - 1]!;
-      const child = blocks.get(last.number + 1n);
-      if (run.length >= most || child === undefined || child.signed.commitment.parentHash !== last.hash) return run;
-      run.push(child);
-    }
-  }
-
-  /**
-   * Advances `run` in one L1 transaction (`advanceTogether`); undefined when it does not fit one
-   * (the caller tries fewer), "lost" when L1's head moved under it (another proposer, a reorg).
-   */
-  async function advanceRun(run: PreconfirmedBlock[]): Promise<PreconfirmedBlock[] | "lost" | undefined> {
-    let together: AdvancedTogether;
-    try {
-      together = await advanceTogether({ ...options, blocks: run.map((b) => b.fitted) });
-    } catch (error) {
-      if (error instanceof TogetherTooLargeError) return undefined;
-      if (error instanceof LostRaceError) return "lost";
-      const onL1 = String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash).toLowerCase();
-      if (onL1 !== run[0]!.signed.commitment.parentHash) return "lost";
-      throw error;
-    }
-    const { l1Receipt } = together;
-    // Each block's share of the transaction's gas (the remainder on the first): the sum is the transaction's.
-    const share = l1Receipt.gasUsed / BigInt(run.length);
-    run.forEach((b, i) => {
-      b.advanced = { l1Transaction: l1Receipt.hash, l1Block: BigInt(l1Receipt.blockNumber), l1Gas: share + (i === 0 ? l1Receipt.gasUsed % BigInt(run.length) : 0n), together: run.length };
-    });
-    log(`preconf: L2 blocks ${run[0]!.number}…${run[run.length - 1]!.number} advanced in one L1 transaction (${l1Receipt.gasUsed} gas, ${together.blobs} blob(s))`);
-    return run;
   }
 
   /** Whether the operator may advance in the next L1 block's slot: its own, or open (no operator). */

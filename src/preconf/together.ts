@@ -18,7 +18,7 @@ import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js
 import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
 import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
-import { L1_TRANSACTION_GAS_CAP, waitForL1Receipt, type DataAvailability, type FittedBlock } from "../proposer/propose.js";
+import { L1_TRANSACTION_GAS_CAP, LostRaceError, waitForL1Receipt, type DataAvailability, type FittedBlock } from "../proposer/propose.js";
 import { advanceCallGas, bundleGasLimit, innerCallGas } from "../sdk/bundle-gas.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent } from "../sdk/contracts.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "../sdk/execute-market.js";
@@ -156,4 +156,50 @@ export async function advanceTogether(options: AdvanceTogetherOptions): Promise<
     throw new AdvanceTogetherError("The bundle landed without every block's BlockAdvanced event", { blocks: options.blocks.length, events: events.length, tx: l1Receipt.hash });
   }
   return { l1Receipt, events, blobs: prepared.sidecar?.blobs.length ?? 0, payloadBytes: prepared.payloadBytes, compressedBytes: prepared.compressedBytes };
+}
+
+/** What {@link consecutiveRun} and {@link advanceRun} need of a preconfirmed block. */
+interface RunBlock {
+  number: bigint;
+  hash: string;
+  signed: { commitment: { parentHash: string } };
+  fitted: FittedBlock;
+  advanced?: { l1Transaction: string; l1Block: bigint; l1Gas: bigint; together?: number };
+}
+
+/** `first` and the blocks built on it (`byNumber`), in order, at most `most` of them. */
+export function consecutiveRun<T extends RunBlock>(first: T, byNumber: (number: bigint) => T | undefined, most: number): T[] {
+  const run = [first];
+  for (;;) {
+    const last = run[run.length - 1]!;
+    const child = byNumber(last.number + 1n);
+    if (run.length >= most || child === undefined || child.signed.commitment.parentHash !== last.hash) return run;
+    run.push(child);
+  }
+}
+
+/**
+ * Advances `run` in one L1 transaction ({@link advanceTogether}) and marks each block advanced
+ * with its share of the transaction's gas (the remainder on the first: the shares add up to it).
+ * Undefined when the blocks do not fit one transaction (the caller tries fewer); "lost" when
+ * L1's head moved under them (another proposer, a reorg).
+ */
+export async function advanceRun<T extends RunBlock>(options: Omit<AdvanceTogetherOptions, "blocks">, run: T[], log: (line: string) => void): Promise<T[] | "lost" | undefined> {
+  let together: AdvancedTogether;
+  try {
+    together = await advanceTogether({ ...options, blocks: run.map((b) => b.fitted) });
+  } catch (error) {
+    if (error instanceof TogetherTooLargeError) return undefined;
+    if (error instanceof LostRaceError) return "lost";
+    const onL1 = String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash).toLowerCase();
+    if (onL1 !== run[0]!.signed.commitment.parentHash) return "lost";
+    throw error;
+  }
+  const { l1Receipt } = together;
+  const count = BigInt(run.length);
+  run.forEach((b, i) => {
+    b.advanced = { l1Transaction: l1Receipt.hash, l1Block: BigInt(l1Receipt.blockNumber), l1Gas: l1Receipt.gasUsed / count + (i === 0 ? l1Receipt.gasUsed % count : 0n), together: run.length };
+  });
+  log(`preconf: L2 blocks ${run[0]!.number}…${run[run.length - 1]!.number} advanced in one L1 transaction (${l1Receipt.gasUsed} gas, ${together.blobs} blob(s))`);
+  return run;
 }
