@@ -195,6 +195,17 @@ async function heads(rollup: ExplorerRollup) {
   return { head: BigInt(status.l2.head), safe: BigInt(status.l2.safe), finalized: BigInt(status.l2.finalized), l1Followed: BigInt(status.l1.followed.number), mempool: status.mempool === null ? null : { pending: BigInt(status.mempool.pending), queued: BigInt(status.mempool.queued) } };
 }
 
+/**
+ * The operator's signed commitment to L2 block `number` if its node preconfirms (`preconf_getCommitment`)
+ * and the commitment is to this very block; null otherwise (a node without preconfirmations has no such method).
+ */
+async function preconfirmationOf(rollup: ExplorerRollup, number: bigint, hash: string) {
+  const given = await rollup.l2.call<RpcObject | null>("preconf_getCommitment", [`0x${number.toString(16)}`]).catch(() => null);
+  if (given === null || given === undefined || String(given.hash).toLowerCase() !== hash.toLowerCase()) return null;
+  const status = await rollup.l2.call<RpcObject>("preconf_getStatus").catch(() => null);
+  return { operator: (status?.operator as string | undefined) ?? null, signature: given.signature as string, anchor: given.commitment.anchor as string };
+}
+
 /** An L2 block: header, transactions (decoded, with status), finality, and its L1 verification. */
 export async function l2BlockView(ctx: ExplorerContext, chainId: bigint, id: string) {
   const rollup = rollupOf(ctx, chainId);
@@ -204,6 +215,7 @@ export async function l2BlockView(ctx: ExplorerContext, chainId: bigint, id: str
   const receipts = (await rollup.l2.call<RpcObject[] | null>("eth_getBlockReceipts", [block.hash])) ?? [];
   const number = BigInt(block.number);
   const h = await heads(rollup);
+  const preconfirmation = number > h.safe ? await preconfirmationOf(rollup, number, block.hash) : null;
   return {
     chainId,
     rollup: rollup.address,
@@ -216,7 +228,9 @@ export async function l2BlockView(ctx: ExplorerContext, chainId: bigint, id: str
     gasUsed: big(block.gasUsed),
     gasLimit: big(block.gasLimit),
     baseFeePerGas: big(block.baseFeePerGas),
-    finality: number <= h.finalized ? "finalized" : number <= h.safe ? "safe" : "latest",
+    // Above safe, a block the operator signed is "preconfirmed" (docs/preconf.md): promised, backed by its bond, not yet verified by L1.
+    finality: number <= h.finalized ? "finalized" : number <= h.safe ? "safe" : preconfirmation !== null ? "preconfirmed" : "latest",
+    preconfirmation,
     transactions: (block.transactions as RpcObject[]).map((tx, i) => txRow(ctx, tx, receipts[i] ?? null, false)),
     verification: number === 0n ? null : await l1Verification(ctx, rollup, number, block.hash),
   };

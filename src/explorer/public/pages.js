@@ -190,13 +190,15 @@ function verificationCard(v) {
 /** An L2 block and its L1 verification. */
 export async function l2Block([chainId, id]) {
   const b = await api(`l2/${chainId}/block/${id}`);
-  const finality = { finalized: "ok", safe: "ok", latest: "wait" }[b.finality];
+  const finality = { finalized: "ok", safe: "ok", preconfirmed: "wait", latest: "wait" }[b.finality];
+  // A preconfirmed block: who promised it (the operator's EIP-712 signature); L1 has not verified it yet.
+  const promised = b.preconfirmation === null || b.preconfirmation === undefined ? [] : [["preconfirmed by", h("span", { "data-field": "preconf-operator" }, b.preconfirmation.operator === null ? "the operator" : addressLink(b.preconfirmation.operator))], ["signature", mono(short(b.preconfirmation.signature), { title: b.preconfirmation.signature })]];
   return {
     node: h(
       "div",
       {},
       h("h1", {}, `L2 block ${num(b.number)} of `, rollupLink(chainId)),
-      card(null, kv([["hash", mono(b.hash, { "data-field": "l2-hash" })], ["parent", b.number === "0" ? "—" : link(`#/l2/${chainId}/block/${b.parentHash}`, b.parentHash, { class: "mono" })], ["finality", badge(b.finality, finality)], ["time", `${new Date(Number(b.timestamp) * 1000).toISOString()} (${ago(b.timestamp)})`], ["gas used / limit", `${num(b.gasUsed)} / ${num(b.gasLimit)}`], ["base fee", gwei(b.baseFeePerGas)], ["coinbase", addressLink(b.miner)], ["state root", mono(b.stateRoot)]])),
+      card(null, kv([["hash", mono(b.hash, { "data-field": "l2-hash" })], ["parent", b.number === "0" ? "—" : link(`#/l2/${chainId}/block/${b.parentHash}`, b.parentHash, { class: "mono" })], ["finality", badge(b.finality, finality, { "data-field": "finality" })], ...promised, ["time", `${new Date(Number(b.timestamp) * 1000).toISOString()} (${ago(b.timestamp)})`], ["gas used / limit", `${num(b.gasUsed)} / ${num(b.gasLimit)}`], ["base fee", gwei(b.baseFeePerGas)], ["coinbase", addressLink(b.miner)], ["state root", mono(b.stateRoot)]])),
       verificationCard(b.verification),
       card(`Transactions (${b.transactions.length})`, table(TX_COLUMNS, txRows(b.transactions, chainId))),
     ),
