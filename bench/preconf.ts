@@ -156,5 +156,8 @@ export async function benchPreconf(report: Report, quick: boolean): Promise<void
   const perStreamTx = (r: Run) => Number(r.stream.l1Gas) / r.stream.transactions;
   const blocksIn = (r: Run) => `${r.stream.l2Blocks} L2 blocks in ${r.stream.advances} L1 transactions`;
   report.add({ name: `preconf: L1 gas per L2 transaction, ${stream} transfers 100 ms apart, advance every 1 s: blocks together vs one L1 transaction per block`, unit: "gas", value: perStreamTx(shared), baseline: perStreamTx(single), note: `together: ${blocksIn(shared)}; one per block: ${blocksIn(single)}` });
+  // Per L2 block as well: the two runs may cut the stream into different numbers of blocks.
+  const perBlock = (r: Run) => Number(r.stream.l1Gas) / Math.max(1, r.stream.l2Blocks);
+  report.add({ name: `preconf: L1 gas per L2 block, ${stream} transfers 100 ms apart, advance every 1 s: blocks together vs one L1 transaction per block`, unit: "gas", value: perBlock(shared), baseline: perBlock(single), note: `together: ${blocksIn(shared)}; one per block: ${blocksIn(single)}` });
   report.add({ name: `preconf: L1 gas per L2 transaction, ${stream} transfers 100 ms apart, --preconf together (advance 1 s) vs today`, unit: "gas", value: perStreamTx(shared), baseline: perStreamTx(today), note: `today: ${blocksIn(today)}` });
 }
