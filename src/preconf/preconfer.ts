@@ -2,14 +2,14 @@
  * The preconfer (issue 19, node side): the slot's operator builds an L2 block from the mempool
  * on a short timer, appends it to its chain at once, signs an EIP-712 commitment to it and
  * serves it (`view.ts`); a second loop advances the preconfirmed blocks on L1, oldest first,
- * one `advance` each, back to back. When the node derives something else at a height the
+ * one `advance` each, consecutive ones together in one L1 transaction (together.ts). When the node derives something else at a height the
  * preconfer promised (another proposer in an open slot, an L1 reorg), the preconfirmed blocks
  * above the common block are dropped and their transactions go back to the pool
  * (`followBlocksKeepingTransactions`, the proposer's own hand-back path).
  *
  *     node (verified on L1)      preconfirmed (signed, served at `latest`)
  *     0 … 41 ─────────────────── 42 ─ 43 ─ 44            ← built every `intervalMs`
- *                                 └── advanced ──┘ …     ← one advance each, oldest first
+ *                                 └── advanced ──┘ …     ← one advance each, together in one L1 transaction
  */
 import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
