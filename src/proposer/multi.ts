@@ -77,7 +77,7 @@ export interface MultiProposer {
    * Proposes the next block of the next rollup (round-robin, after the last one served) that
    * has pending transactions or queued L1→L2 messages; idle when none has. Shared packing: the
    * call that finds several rollups with work sends them in one shared advance and returns the
-   * first rollup's outcome; the next calls return the others' before looking for work again.
+   * first rollup's outcome; the next calls return the others', then one idle (the round is over) before looking for work again.
    */
   proposeNext(): Promise<MultiProposalOutcome>;
   /** How many rollups have a proposer in memory (made the first time each had work). */
@@ -97,6 +97,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   const maxLegs = options.maxLegs ?? 100;
   // Outcomes of the last shared round not handed out yet (one per `proposeNext`).
   const buffered: MultiProposalOutcome[] = [];
+  let endOfRound = false;
   // Rollups whose last shared leg failed with no other leg at fault: their own advance until one lands.
   const alone = new Set<bigint>();
   let bundler: Promise<Contract> | undefined = options.bundler === undefined ? undefined : Promise.resolve(options.bundler);
@@ -160,7 +161,9 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
     const result = await proposeSharedRound(candidates, { bundler: await bundlerOf(), provider: options.provider, l1GasCap: options.l1GasCap, log: options.log ?? (() => {}), label, onPacked: options.onPacked });
     for (const chainId of result.alone) alone.add(chainId);
     buffered.push(...result.outcomes.map(({ chainId, outcome }): MultiProposalOutcome => ({ kind: "rollup", chainId, outcome })));
-    return buffered.shift() ?? { kind: "idle" };
+    const first = buffered.shift();
+    endOfRound = first !== undefined && buffered.length === 0;
+    return first ?? { kind: "idle" };
   }
 
   return {
@@ -169,7 +172,16 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
     },
     async proposeNext() {
       const next = buffered.shift();
-      if (next !== undefined) return next;
+      if (next !== undefined) {
+        endOfRound = buffered.length === 0;
+        return next;
+      }
+      // The shared round's outcomes are all handed out: idle once, so that a caller's round ends
+      // (and its node derives) instead of starting another shared round at once.
+      if (endOfRound) {
+        endOfRound = false;
+        return { kind: "idle" };
+      }
       const all = [...options.rollups()].sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0));
       if (all.length === 0) return { kind: "idle" };
       // Round-robin: start after the last rollup served.

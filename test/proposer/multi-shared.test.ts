@@ -82,6 +82,9 @@ describe("proposer: several rollups' blocks in one shared advance (the default)"
       expect(second.kind === "rollup" && second.outcome.kind).to.equal("proposed");
       const l1Hash = (o: typeof first) => (o.kind === "rollup" && o.outcome.kind === "proposed" ? o.outcome.proposed.l1Receipt.hash : undefined);
       expect(l1Hash(first)).to.equal(l1Hash(second));
+      // The round is over: idle once (a devnet round then lets its node derive), not another shared
+      // round for rollups whose only work is transactions awaiting the node's inclusion.
+      expect((await proposer.proposeNext()).kind).to.equal("idle");
       for (const id of env.chainIds) expect(env.rpc.mempool(id)!.pending(), "taken from the pools").to.have.length(0);
 
       // L1 takes the shared advance back before the node derived it.
