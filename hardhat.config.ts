@@ -29,13 +29,6 @@ export default defineConfig({
         settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "prague" },
       },
     ],
-    // NativeRollup (what inherits it, and RollupFactory, which deploys it) sits at EIP-170's 24,576-byte limit: optimized for size a little more.
-    overrides: Object.fromEntries(
-      ["contracts/l1/NativeRollup.sol", "contracts/l1/PreconfGatedRollup.sol", "contracts/l1/RollupFactory.sol", "contracts/test/NativeRollupHarness.sol"].map((file) => [
-        file,
-        { version: "0.8.30", path: require.resolve("solc/soljson.js"), settings: { optimizer: { enabled: true, runs: 1 }, evmVersion: "prague" } },
-      ]),
-    ),
   },
   networks: {
     default: l1,
