@@ -95,7 +95,17 @@ export async function startDevnetPreconf(options: DevnetPreconfOptions): Promise
   // The commitments are signed here, with the same key (a JSON-RPC round trip per signature saved).
   const key = devAccounts().find((a) => a.address.toLowerCase() === operator.toLowerCase())?.privateKey;
   const signing: Signer = key === undefined ? signer : new Wallet(key);
-  const mempool = journaledMempool(createMempool(options.chain, options.mempoolOptions), options.node.pendingJournal, { included: (hash) => options.node.getTransaction(hash) !== undefined });
+  let loops: PreconfLoops | undefined;
+  const journaled = journaledMempool(createMempool(options.chain, options.mempoolOptions), options.node.pendingJournal, { included: (hash) => options.node.getTransaction(hash) !== undefined });
+  // A transaction taken in wakes the idle build loop: its block is built now, not at the next 10 ms tick.
+  const mempool: JournaledMempool = {
+    ...journaled,
+    add: async (raw) => {
+      const hash = await journaled.add(raw);
+      loops?.wake();
+      return hash;
+    },
+  };
   const preconfer = createPreconfer({
     chain: options.chain,
     rollup: options.rollup,
@@ -112,7 +122,6 @@ export async function startDevnetPreconf(options: DevnetPreconfOptions): Promise
     log: options.log,
   });
   const intervalMs = options.intervalMs ?? 250;
-  let loops: PreconfLoops | undefined;
   let served: ChainView | undefined;
   return {
     preconfer,

@@ -29,6 +29,8 @@ export interface PreconfLoopsOptions {
 
 /** Running loops: `stop()` waits for the round in progress. */
 export interface PreconfLoops {
+  /** A transaction arrived: the idle build loop looks at the pool now instead of at its next 10 ms tick. */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export function startPreconfLoops(options: PreconfLoopsOptions): PreconfLoops {
     lastError = line;
   };
   const intervalMs = options.intervalMs ?? 250;
+  let idle: (() => void) | undefined;
   const build = (async () => {
     let lastBlockAt = 0;
     let lastTryAt = 0;
@@ -64,9 +67,17 @@ export function startPreconfLoops(options: PreconfLoopsOptions): PreconfLoops {
         await sleep(intervalMs - (now - lastBlockAt));
         continue;
       }
-      // Idle: look at the pool every 10 ms, and L1's queue (a deposit to deliver) every interval.
+      // Idle: look at the pool every 10 ms (or at once when woken), and L1's queue (a deposit to deliver) every interval.
       if ((options.pending?.() ?? 1) === 0 && now - lastTryAt < intervalMs) {
-        await sleep(10);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, 10);
+          idle = done;
+          function done() {
+            clearTimeout(timer);
+            idle = undefined;
+            resolve();
+          }
+        });
         continue;
       }
       lastTryAt = now;
@@ -97,8 +108,10 @@ export function startPreconfLoops(options: PreconfLoopsOptions): PreconfLoops {
     }
   })();
   return {
+    wake: () => idle?.(),
     async stop() {
       stopped = true;
+      idle?.();
       for (const wake of [...sleeping]) wake();
       await Promise.all([build, advance]);
     },
