@@ -381,6 +381,11 @@ abstract contract NativeRollupBase is INativeRollupTypes {
         );
     }
 
+    /// @dev Where sync table entry `_i` starts (in transient storage, or persistent for the user path).
+    function _syncSlot(uint256 _i) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
+    }
+
     // ---------------------------------------------------------------- the L1 → L2 queue
 
     /// @dev Appends a message: rollingHash[i + 1], enqueuedAt[i], messageCount, the event.

@@ -3,7 +3,7 @@ pragma solidity ^0.8.30;
 
 import {MerkleTrie} from "../libraries/MerkleTrie.sol";
 import {L2Proxy} from "./L2Proxy.sol";
-import {NativeRollupBase} from "./NativeRollupBase.sol";
+import {NativeRollupNested} from "./NativeRollupNested.sol";
 
 /// @title NativeRollupSync
 /// @notice NativeRollup's sync extension: the synchronous L1 → L2 and L2 → L1 calls of
@@ -15,7 +15,7 @@ import {NativeRollupBase} from "./NativeRollupBase.sol";
 ///      rollup's (or clone's). It declares no state (NativeRollupBase holds it all). Its
 ///      configuration immutables are the rollup's, and `_SELF` is the rollup's address, both
 ///      passed by the rollup's constructor, which deploys this contract.
-contract NativeRollupSync is NativeRollupBase {
+contract NativeRollupSync is NativeRollupNested {
     /// @dev This contract's own address: a call straight to it (not by DELEGATECALL) is refused.
     address private immutable _EXTENSION = address(this);
 
@@ -33,7 +33,7 @@ contract NativeRollupSync is NativeRollupBase {
         uint64 _genesisTimestamp,
         address _feeRecipient,
         address _retirer
-    ) NativeRollupBase(_rollup, _chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient, _retirer) {}
+    ) NativeRollupNested(_rollup, _chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient, _retirer) {}
 
     /// @dev Called directly, this code would run on the extension's own (empty) storage, with a
     ///      configuration read from its own code as if it were a clone: refuse it.
@@ -133,85 +133,6 @@ contract NativeRollupSync is NativeRollupBase {
         bytes32 folded = _checkNestedConsumed(_l1);
         emit SyncExecuted(_head.number, _sync.calls.length, expected);
         emit L1CallsExecuted(_head.number, _l1.calls.length, folded);
-    }
-
-    /// @dev Writes the nested calls to transient storage (the proxy calls that make them run in
-    ///      frames that cannot read this calldata) and each sync entry's count beside its entry.
-    function _loadNested(NestedL1Calls calldata _l1) private {
-        _nestedCursor = 0;
-        for (uint256 i; i < _l1.perEntry.length; ++i) {
-            uint256 slot = _syncSlot(i) + 2;
-            uint256 count = _l1.perEntry[i];
-            assembly ("memory-safe") {
-                tstore(slot, count)
-            }
-        }
-        for (uint256 j; j < _l1.calls.length; ++j) {
-            L1Call calldata c = _l1.calls[j];
-            require(c.target != address(this), NativeRollup_L1CallToRollup(j));
-            uint256 slot = uint256(keccak256(abi.encode(NESTED_TABLE, j)));
-            bytes32 result = keccak256(abi.encode(c.success, c.returnData));
-            bytes memory data = c.data;
-            address from = c.caller;
-            address target = c.target;
-            assembly ("memory-safe") {
-                tstore(slot, from)
-                tstore(add(slot, 1), target)
-                tstore(add(slot, 2), result)
-                let length := mload(data)
-                tstore(add(slot, 3), length)
-                for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
-                    tstore(add(add(slot, 4), shr(5, k)), mload(add(add(data, 0x20), k)))
-                }
-            }
-        }
-    }
-
-    /// @dev Makes the next `_count` nested calls (sync entry i's, inside its proxy call), each from
-    ///      the rollup with its L2 caller as `xDomainMessageSender`, and requires the table's result.
-    function _makeNested(uint256 _count) private {
-        uint256 first = _nestedCursor;
-        _nestedActive = true;
-        address outer = _xDomainSender;
-        for (uint256 j = first; j < first + _count; ++j) {
-            uint256 slot = uint256(keccak256(abi.encode(NESTED_TABLE, j)));
-            address from;
-            address target;
-            bytes32 expected;
-            bytes memory data;
-            assembly ("memory-safe") {
-                from := tload(slot)
-                target := tload(add(slot, 1))
-                expected := tload(add(slot, 2))
-                let length := tload(add(slot, 3))
-                data := mload(0x40)
-                mstore(data, length)
-                for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
-                    mstore(add(add(data, 0x20), k), tload(add(add(slot, 4), shr(5, k))))
-                }
-                mstore(0x40, add(add(data, 0x20), and(add(length, 0x1f), not(0x1f))))
-            }
-            _xDomainSender = from;
-            (bool ok, bytes memory returnData) = target.call(data);
-            require(keccak256(abi.encode(ok, returnData)) == expected, NativeRollup_L1CallResultMismatch(j, from, target, ok, returnData));
-        }
-        _xDomainSender = outer;
-        _nestedActive = false;
-        _nestedCursor = first + _count;
-    }
-
-    /// @dev Compares the fold of the nested table (as L2Messenger.callL1 computes it) with
-    ///      `l1CallsConsumed[number]` proven in the block just verified; returns the fold.
-    function _checkNestedConsumed(NestedL1Calls calldata _l1) private view returns (bytes32 folded_) {
-        for (uint256 j; j < _l1.calls.length; ++j) {
-            L1Call calldata c = _l1.calls[j];
-            bytes32 entry = keccak256(abi.encode(c.caller, c.target, keccak256(c.data), c.success, keccak256(c.returnData)));
-            folded_ = keccak256(abi.encode(folded_, entry));
-        }
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
-        bytes32 consumedSlot = keccak256(abi.encode(uint256(_head.number), L1_CALLS_CONSUMED_SLOT));
-        bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, consumedSlot, _l1.storageProof));
-        require(proven == folded_, NativeRollup_L1CallsMismatch(proven, folded_));
     }
 
     /// @notice See {INativeRollup}.
@@ -443,9 +364,6 @@ contract NativeRollupSync is NativeRollupBase {
         require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
     }
 
-    function _syncSlot(uint256 _i) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
-    }
 
     // ---------------------------------------------------------------- sync L2 → L1 calls (docs/sync.md)
 
