@@ -6,7 +6,6 @@
  */
 import { AbiCoder, ContractFactory, getCreateAddress, Interface, type Contract, type Signer } from "ethers";
 import type { RollupFixture } from "../../src/fixtures/index.js";
-import { sendSyncNested } from "../../src/sdk/sync-nested.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 
 const feedArtifact = () => loadArtifact("examples/sync/L1PriceFeed.sol", "L1PriceFeed");
@@ -78,7 +77,7 @@ export interface NestedBuy {
 export async function nestedBuy(l2: RollupFixture, d: OracleDeployment, units: bigint, limit: bigint): Promise<NestedBuy> {
   const started = performance.now();
   const proxy = await l2.l2Proxy(d.user);
-  const sent = await sendSyncNested({ rollup: l2.rollup, chain: l2.chain, provider: l2.rollup.runner!.provider as never, target: proxy, data: oracleUserInterface().encodeFunctionData("buy", [d.feedAddress, units, limit]) });
+  const sent = await l2.syncNested({ target: proxy, data: oracleUserInterface().encodeFunctionData("buy", [d.feedAddress, units, limit]) });
   const ms = Math.round(performance.now() - started);
   const bought = oracleUserInterface().decodeFunctionResult("bought", await l2.call({ to: d.user, data: oracleUserInterface().encodeFunctionData("bought") }))[0] as bigint;
   return {
