@@ -8,11 +8,14 @@
  *    default, blob DA) measured in the same run. A k that does not fit EIP-7825's 2^24 is split
  *    into as few transactions as fit, and the count is printed.
  * 2. L1 gas, execute (L2) gas, the execute fee and blob gas per L2 ETH transfer at 1, 100 and
- *    1,000 transfers per block (one rollup, the proposer's path).
+ *    1,000 transfers per block (one rollup, the proposer's path), and 5,000 on an L1 whose
+ *    market's cumulative limit holds a 105M-gas block (bench/economics-proposer.ts).
  * 3. The game-session example's L1 gas next to the same game on L1 (examples/game-session), and
  *    what it would be with its advances at the shared per-rollup-block cost measured in 1.
  * 4. Rollup-blocks per second of the shared advance at k = 100 (build, prove nothing, send, verify).
  * 5. A projection to 1,000,000 rollups advancing hourly from the per-rollup-block figures of 1.
+ * 6. Blocks/s and L2 tx/s across 100 rollups through the multi-rollup proposer, shared (its
+ *    default) and separate, from the node's RPC to derived (bench/economics-proposer.ts).
  *
  * The machine is shared: its load average is printed with the figures.
  */
@@ -34,6 +37,7 @@ import { runGameSession } from "../examples/game-session/session.js";
 import { openBlobArchive, startBlobArchiveServer } from "../src/blobs/index.js";
 import { configureBlobArchive, currentBlobArchive } from "../src/hardhat/index.js";
 import { startMultiNode } from "../src/node/index.js";
+import { benchFiveThousand, benchProposerAcrossRollups } from "./economics-proposer.js";
 
 interface Report {
   add(result: { name: string; unit: string; value: number; baseline?: number; note?: string }): void;
@@ -181,6 +185,9 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
     report.add({ name: `economics: ${n} transfers a block, blob gas per transfer`, unit: "blobgas/tx", value: blobGas });
   }
 
+  // 5,000 transfers a block: on an L1 whose market's cumulative limit holds it (bench/economics-proposer.ts).
+  if (!quick) await benchFiveThousand(report);
+
   // A fresh node follows the rollups and derives every block of every rollup from L1 alone
   // (shared advances' ranges included): catch-up speed and heap per rollup.
   let catchUp: { blocksPerSecond: number; heapPerRollup: number };
@@ -240,5 +247,7 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
     report.add({ name: "economics: 1M rollups hourly, node hours to derive one hourly round (measured catch-up)", unit: "h", value: rollupsCount / catchUp.blocksPerSecond / 3600 });
     console.log(`  1,000,000 rollups: node heap ≈ ${((rollupsCount * catchUp.heapPerRollup) / 1e9).toFixed(1)} GB; one node derives an hourly round in ${(rollupsCount / catchUp.blocksPerSecond / 3600).toFixed(1)} h`);
   }
+  // Blocks/s and L2 tx/s across many rollups through the proposer's default path (shared) and one advance each.
+  await benchProposerAcrossRollups(report, quick);
   console.log(`  load average at the end: ${load()}`);
 }

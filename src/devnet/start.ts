@@ -10,7 +10,7 @@
  * message states (relay.ts).
  *
  *   L1 ── NativeRollup (or RollupFactory ──createRollup×N──▶ clones)
- *    │                                          ▲ advance (one rollup, one block, in turn)
+ *    │                                          ▲ one shared advance per round (multi-shared.ts)
  *    ▼ one eth_getLogs for all                  │
  *   node ──/rollup/<id>──▶ mempools ──────▶ proposer
  */

@@ -1,6 +1,6 @@
 /**
- * The proposer's one entry: `createProposer` over a set of rollups (multi.ts: one block of one
- * rollup per call, in turn among those with work) or over one rollup (proposer.ts: that rollup's
+ * The proposer's one entry: `createProposer` over a set of rollups (multi.ts: one shared advance
+ * of every rollup with work per round, or one block of one rollup per call, in turn) or over one rollup (proposer.ts: that rollup's
  * proposer, which the set runs for each of its rollups). The devnet runs a set for any number of
  * rollups, one included.
  */

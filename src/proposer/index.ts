@@ -3,8 +3,9 @@
  * L2 block and its witness with the engine, and publishes it with `advance` on L1, where EXECUTE
  * verifies it in the same transaction.
  *
- * One entry, `createProposer` (create.ts): over a set of rollups (`{ rollups, signer, … }`: one
- * block of one rollup per `proposeNext`, in turn among those with work; multi.ts) or over one
+ * One entry, `createProposer` (create.ts): over a set of rollups (`{ rollups, signer, … }`: the
+ * blocks of every rollup with work in one shared advance per round, multi.ts and multi-shared.ts;
+ * or one block of one rollup per `proposeNext`, in turn, with `packing: "separate"`) or over one
  * rollup (`{ chain, rollup, mempool, … }`: that rollup's proposer, proposer.ts, which the set runs
  * for each of its rollups). `createMultiProposer` is the set's former name. Also: the mempool
  * (mempool.ts), building and publishing a block (propose.ts), following a node (follow.ts).
@@ -19,7 +20,7 @@ export {
   type TransactionStatus,
   type DroppedTransaction,
 } from "./mempool.js";
-export { createRollupProposer, dropSkipped, type Proposer, type ProposerOptions, type ProposalOutcome } from "./proposer.js";
+export { createRollupProposer, dropSkipped, type Proposer, type ProposerOptions, type ProposalOutcome, type PreparedProposal } from "./proposer.js";
 export { createProposer } from "./create.js";
 export {
   proposeBlock,
@@ -45,5 +46,6 @@ export {
   type ProposedBlock,
 } from "./propose.js";
 export { createMultiProposer, type MultiProposer, type MultiProposerOptions, type MultiProposerRollup, type MultiProposalOutcome } from "./multi.js";
+export { proposeSharedRound, type SharedCandidate, type SharedRoundOptions, type SharedRoundResult } from "./multi-shared.js";
 export { dataAvailabilityFor, NestedBlobsUnavailableError } from "./nested.js";
 export { followBlocks, FollowMismatchError, type BlockSource, type FollowResult } from "./follow.js";

@@ -1,10 +1,16 @@
 /**
- * A proposer over a set of rollups: one block of one rollup per `proposeNext`, in turn among
- * those with work. Each rollup's blocks are its own proposer's (`createRollupProposer`, made the
- * first time it has work). `createProposer` (create.ts) is the entry for a set or one rollup.
+ * A proposer over a set of rollups. By default (`packing: "shared"`) the next blocks of every
+ * rollup with work go in ONE L1 transaction per round, a shared advance (multi-shared.ts); with
+ * `packing: "separate"`, or when one rollup alone has work, one block of one rollup per
+ * `proposeNext`, in turn. Each rollup's blocks are its own proposer's (`createRollupProposer`,
+ * made the first time it has work: its mempool, journal, drops and back-off) either way.
+ * `createProposer` (create.ts) is the entry for a set or one rollup.
  */
 
-import type { JsonRpcApiProvider, Signer } from "ethers";
+import type { Contract, JsonRpcApiProvider, Signer } from "ethers";
+import { deployBundler } from "../sdk/bundle.js";
+import type { PreparedSharedAdvance } from "../sdk/shared-advance.js";
+import { proposeSharedRound, type SharedCandidate } from "./multi-shared.js";
 import type { L2Chain } from "../engine/state.js";
 import { nativeRollupAt } from "../sdk/contracts.js";
 import { createMempool, type Mempool } from "./mempool.js";
@@ -47,16 +53,31 @@ export interface MultiProposerOptions {
   log?: (line: string) => void;
   /** How a rollup's lines begin after `proposer: ` (default `rollup <chainId>: `; a set of one may name none). */
   label?: (chainId: bigint) => string;
+  /**
+   * "shared" (default): each round, the blocks of all rollups with work in one shared advance
+   * (as many as one L1 transaction carries; one blob for ≈ 100 small blocks); a rollup whose leg
+   * failed without a fault of the others is sent alone until its own advance lands. "separate":
+   * one `advance` per rollup-block, in turn (the former default; always so for one rollup with work).
+   */
+  packing?: "shared" | "separate";
+  /** The RollupBundler that carries shared advances (default: one deployed by `signer` the first time it is needed). */
+  bundler?: Contract;
+  /** The most rollups in one shared advance (default 100). */
+  maxLegs?: number;
+  /** Called with each shared advance packed, before it is sent (a log, a bench, a test's rival). */
+  onPacked?: (packed: PreparedSharedAdvance, chainIds: bigint[]) => void | Promise<void>;
 }
 
 /** What one {@link MultiProposer.proposeNext} did: idle, or a rollup's outcome. */
 export type MultiProposalOutcome = { kind: "idle" } | { kind: "rollup"; chainId: bigint; outcome: ProposalOutcome };
 
-/** A proposer for many rollups: one block at a time, taking turns. */
+/** A proposer for many rollups: a shared advance per round (default), or one block at a time, taking turns. */
 export interface MultiProposer {
   /**
    * Proposes the next block of the next rollup (round-robin, after the last one served) that
-   * has pending transactions or queued L1→L2 messages; idle when none has.
+   * has pending transactions or queued L1→L2 messages; idle when none has. Shared packing: the
+   * call that finds several rollups with work sends them in one shared advance and returns the
+   * first rollup's outcome; the next calls return the others', then one idle (the round is over) before looking for work again.
    */
   proposeNext(): Promise<MultiProposalOutcome>;
   /** How many rollups have a proposer in memory (made the first time each had work). */
@@ -72,6 +93,21 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   const proposers = new Map<bigint, { proposer: Proposer; mempool: Mempool }>();
   const chains = new Map<bigint, Promise<L2Chain>>();
   let last: bigint | undefined;
+  const packing = options.packing ?? "shared";
+  const maxLegs = options.maxLegs ?? 100;
+  // Outcomes of the last shared round not handed out yet (one per `proposeNext`).
+  const buffered: MultiProposalOutcome[] = [];
+  let endOfRound = false;
+  // Rollups whose last shared leg failed with no other leg at fault: their own advance until one lands.
+  const alone = new Set<bigint>();
+  let bundler: Promise<Contract> | undefined = options.bundler === undefined ? undefined : Promise.resolve(options.bundler);
+  const bundlerOf = (): Promise<Contract> => {
+    if (bundler === undefined) {
+      bundler = deployBundler(options.signer);
+      bundler.catch(() => (bundler = undefined));
+    }
+    return bundler;
+  };
   const label = options.label ?? ((chainId: bigint) => `rollup ${chainId}: `);
   const chainOf = (rollup: MultiProposerRollup): Promise<L2Chain> => {
     let chain = chains.get(rollup.chainId);
@@ -113,21 +149,55 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
     return proposers.get(rollup.chainId)?.mempool ?? createMempool(await chainOf(rollup));
   }
 
+  /** One shared advance over `rollups` (multi-shared.ts); its first outcome now, the others at the next calls. */
+  async function sharedRound(rollups: MultiProposerRollup[]): Promise<MultiProposalOutcome> {
+    const candidates: SharedCandidate[] = [];
+    for (const rollup of rollups) {
+      const mempool = rollup.mempool() ?? (await emptyMempool(rollup));
+      const proposer = await proposerFor(rollup, mempool);
+      candidates.push({ chainId: rollup.chainId, rollup: nativeRollupAt(rollup.address, options.signer), chain: await chainOf(rollup), proposer, evenEmpty: rollup.blockWanted?.() === true });
+    }
+    last = rollups[rollups.length - 1]!.chainId;
+    const result = await proposeSharedRound(candidates, { bundler: await bundlerOf(), provider: options.provider, l1GasCap: options.l1GasCap, log: options.log ?? (() => {}), label, onPacked: options.onPacked });
+    for (const chainId of result.alone) alone.add(chainId);
+    buffered.push(...result.outcomes.map(({ chainId, outcome }): MultiProposalOutcome => ({ kind: "rollup", chainId, outcome })));
+    const first = buffered.shift();
+    endOfRound = first !== undefined && buffered.length === 0;
+    return first ?? { kind: "idle" };
+  }
+
   return {
     get proposers() {
       return proposers.size;
     },
     async proposeNext() {
+      const next = buffered.shift();
+      if (next !== undefined) {
+        endOfRound = buffered.length === 0;
+        return next;
+      }
+      // The shared round's outcomes are all handed out: idle once, so that a caller's round ends
+      // (and its node derives) instead of starting another shared round at once.
+      if (endOfRound) {
+        endOfRound = false;
+        return { kind: "idle" };
+      }
       const all = [...options.rollups()].sort((a, b) => (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0));
       if (all.length === 0) return { kind: "idle" };
       // Round-robin: start after the last rollup served.
       const start = last === undefined ? 0 : all.findIndex((r) => r.chainId > last!);
       const order = start <= 0 ? all : [...all.slice(start), ...all.slice(0, start)];
-      for (const rollup of order) {
-        if (!hasWork(rollup)) continue;
+      const withWork = order.filter(hasWork);
+      if (packing === "shared" && withWork.length > 1) {
+        const single = withWork.find((r) => alone.has(r.chainId));
+        if (single === undefined) return sharedRound(withWork.slice(0, maxLegs));
+        withWork.splice(0, withWork.length, single);
+      }
+      for (const rollup of withWork) {
         last = rollup.chainId;
         const mempool = rollup.mempool() ?? (await emptyMempool(rollup));
         const outcome = await (await proposerFor(rollup, mempool)).proposeNext({ evenEmpty: rollup.blockWanted?.() === true });
+        if (outcome.kind === "proposed") alone.delete(rollup.chainId);
         return { kind: "rollup", chainId: rollup.chainId, outcome };
       }
       return { kind: "idle" };

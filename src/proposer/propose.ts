@@ -149,7 +149,7 @@ export async function proposeBlock(options: ProposeOptions & { rollup: Contract;
  * Why `advance` failed: another block took the parent (a lost race), or EXECUTE's own verdict
  * when it ran in this process, or the original error.
  */
-async function explainFailure(rollup: Contract, parentHash: string, verdicts: ExecuteVerdict[], error: unknown): Promise<Error> {
+export async function explainFailure(rollup: Contract, parentHash: string, verdicts: ExecuteVerdict[], error: unknown): Promise<Error> {
   const head = (await rollup.getFunction("head")().catch(() => undefined)) as { blockHash: string } | undefined;
   if (head !== undefined && head.blockHash !== parentHash) {
     return new LostRaceError("Another block was verified on this parent first", { head: head.blockHash, claimed: parentHash }, { cause: error });

@@ -19,6 +19,8 @@ import {
 } from "./propose.js";
 import { faultAlone, predecessorsOf, type AloneContext } from "./blame.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "./follow.js";
+import type { FittedBlock, L1Anchor } from "./fit.js";
+import type { ExecuteMarketView } from "../precompile/market-oracle.js";
 
 /** Options of {@link createRollupProposer} (and of `createProposer` for one rollup). */
 export interface ProposerOptions {
@@ -73,6 +75,16 @@ export type ProposalOutcome =
   /** Backing off after one of the three above: nothing tried before `retryAt` (ms since the epoch). */
   | { kind: "waiting"; retryAt: number };
 
+/** A block {@link Proposer.prepareNext} built, for its caller to carry on L1. */
+export interface PreparedProposal {
+  kind: "prepared";
+  fitted: FittedBlock;
+  /** The block landed (and is appended to the proposer's chain): its transactions leave the pool, the back-off ends. */
+  landed(proposed: ProposedBlock): ProposalOutcome;
+  /** L1 refused the block's carrier: a lost race, unavailable, or failed (a transaction EXECUTE names, proven at fault alone, is dropped). */
+  failed(error: unknown): Promise<ProposalOutcome>;
+}
+
 /** A based proposer over a mempool: one {@link proposeNext} at a time. */
 export interface Proposer {
   /**
@@ -84,6 +96,15 @@ export interface Proposer {
    * other failure is retried as it was, with a pause that doubles up to a bound.
    */
   proposeNext(options?: { evenEmpty?: boolean }): Promise<ProposalOutcome>;
+  /**
+   * {@link proposeNext}'s first half, for a caller that carries the block on L1 itself (a shared
+   * advance of many rollups' blocks: multi-shared.ts): follows the node, syncs the mempool, builds
+   * the block (on `anchor` and `market` when given: one for all the legs of one L1 transaction)
+   * and drops what is proven at fault. Returns the outcome when there is no block to carry, else
+   * the block with `landed` (call it once L1 verified the block and it is appended to the chain)
+   * and `failed` (call it with what L1 said): they do what `proposeNext` does after its `advance`.
+   */
+  prepareNext(options?: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView }): Promise<ProposalOutcome | PreparedProposal>;
   /** Until when (ms since the epoch) the proposer backs off; 0 when it does not. */
   readonly retryAt: number;
 }
@@ -162,68 +183,86 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
       return retryAt;
     },
     async proposeNext(next: { evenEmpty?: boolean } = {}) {
-      const evenEmpty = next.evenEmpty === true;
-      if (Date.now() < retryAt) return { kind: "waiting", retryAt };
-      const behind = await followNode();
-      if (behind !== undefined) return behind;
-      const dropped = await mempool.sync();
-      for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
-      const pending = mempool.pending();
-      // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
-      if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
-      const candidates = limit === undefined ? pending : pending.slice(0, limit);
-
-      let fitted;
+      const prepared = await prepareNext(next);
+      if (prepared.kind !== "prepared") return prepared;
+      let proposed: ProposedBlock;
       try {
-        fitted = await buildFittingBlock({ ...options, transactions: candidates });
+        proposed = await publishBlock({ ...options, fitted: prepared.fitted });
       } catch (error) {
-        if (error instanceof BlockTooLargeForL1Error) {
-          const { hash, transactions, delivery } = error.details as { hash?: string; transactions?: number; delivery?: boolean };
-          const alone = candidates.find((tx) => bytesToHex(tx.hash()) === hash);
-          if (alone !== undefined && transactions === 1 && delivery !== true) {
-            // It was built alone on the head (no delivery with it) and does not fit in one L1 transaction: it never will.
-            const { executeGasRoom, gasUsed } = error.details as { executeGasRoom?: bigint; gasUsed?: bigint };
-            const reason = executeGasRoom !== undefined && gasUsed !== undefined && gasUsed > executeGasRoom
-              ? `its block would use ${gasUsed} L2 gas, above the ${executeGasRoom} EXECUTE's cumulative limit allows in one L1 block`
-              : `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
-            return { kind: "dropped", dropped: drop(alone, reason) };
-          }
-          // Too large with others (or with a delivery): fewer next time, none dropped.
-          limit = Math.floor(Math.min(candidates.length, transactions ?? candidates.length) / 2);
-          return retry("failed", error);
-        }
-        if (isUnavailable(error)) return retry("unavailable", error as Error);
-        // The build threw (an engine fault on some transaction): each candidate alone on the head.
-        const proven = await blameEach(candidates, pending).catch((blameError: Error) => (isUnavailable(blameError) ? [] : Promise.reject(blameError)));
-        return retry("failed", error as Error, proven);
+        return prepared.failed(error);
       }
+      return prepared.landed(proposed);
+    },
+    prepareNext,
+  };
 
-      const context: AloneContext = { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery };
-      const records = await dropProven(mempool, fitted.block.skipped, context, pending, log);
-      if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return { kind: "dropped", dropped: records };
+  async function prepareNext(next: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView } = {}): Promise<ProposalOutcome | PreparedProposal> {
+    const evenEmpty = next.evenEmpty === true;
+    if (Date.now() < retryAt) return { kind: "waiting", retryAt };
+    const behind = await followNode();
+    if (behind !== undefined) return behind;
+    const dropped = await mempool.sync();
+    for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
+    const pending = mempool.pending();
+    // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
+    if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
+    const candidates = limit === undefined ? pending : pending.slice(0, limit);
 
-      try {
-        const proposed = await publishBlock({ ...options, fitted });
+    let fitted;
+    try {
+      fitted = await buildFittingBlock({ ...options, transactions: candidates, ...(next.anchor === undefined ? {} : { anchor: next.anchor }), ...(next.market === undefined ? {} : { market: next.market }) });
+    } catch (error) {
+      if (error instanceof BlockTooLargeForL1Error) {
+        const { hash, transactions, delivery } = error.details as { hash?: string; transactions?: number; delivery?: boolean };
+        const alone = candidates.find((tx) => bytesToHex(tx.hash()) === hash);
+        if (alone !== undefined && transactions === 1 && delivery !== true) {
+          // It was built alone on the head (no delivery with it) and does not fit in one L1 transaction: it never will.
+          const { executeGasRoom, gasUsed } = error.details as { executeGasRoom?: bigint; gasUsed?: bigint };
+          const reason = executeGasRoom !== undefined && gasUsed !== undefined && gasUsed > executeGasRoom
+            ? `its block would use ${gasUsed} L2 gas, above the ${executeGasRoom} EXECUTE's cumulative limit allows in one L1 block`
+            : `its block would need ${error.details.gasLimit} L1 gas (${error.details.blobs} blobs), above the ${error.details.cap} one advance() may use`;
+          return { kind: "dropped", dropped: drop(alone, reason) };
+        }
+        // Too large with others (or with a delivery): fewer next time, none dropped.
+        limit = Math.floor(Math.min(candidates.length, transactions ?? candidates.length) / 2);
+        return retry("failed", error);
+      }
+      if (isUnavailable(error)) return retry("unavailable", error as Error);
+      // The build threw (an engine fault on some transaction): each candidate alone on the head.
+      const proven = await blameEach(candidates, pending).catch((blameError: Error) => (isUnavailable(blameError) ? [] : Promise.reject(blameError)));
+      return retry("failed", error as Error, proven);
+    }
+
+    const context: AloneContext = { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery };
+    const records = await dropProven(mempool, fitted.block.skipped, context, pending, log);
+    if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return { kind: "dropped", dropped: records };
+
+    const settled = fitted;
+    return {
+      kind: "prepared",
+      fitted,
+      landed(proposed: ProposedBlock): ProposalOutcome {
         limit = undefined;
         failures = 0;
         retryAt = 0;
         mempool.remove(proposed.block.transactions.map((tx) => bytesToHex(tx.hash())));
-        return { kind: "proposed", proposed, dropped: records, deferred: fitted.deferred.length };
-      } catch (error) {
+        return { kind: "proposed", proposed, dropped: records, deferred: settled.deferred.length };
+      },
+      async failed(error: unknown): Promise<ProposalOutcome> {
         if (error instanceof LostRaceError) return retry("lost-race", error);
         if (isUnavailable(error)) return retry("unavailable", error as Error);
         // L1 refused or reverted the carrier. Only a transaction EXECUTE names, and that fails
         // alone on the head too, is at fault; the block is otherwise retried as it was.
         const blamed = blamedIndex(error as Error);
-        const tx = blamed === undefined ? undefined : fitted.block.transactions[blamed];
+        const tx = blamed === undefined ? undefined : settled.block.transactions[blamed];
         if (tx !== undefined) {
           const reason = await faultAlone(context, tx, predecessorsOf(tx, pending));
           if (reason !== undefined) records.push(...drop(tx, `EXECUTE rejected its block, and built alone on the head: ${reason}`));
         }
         return retry("failed", error as Error, records);
-      }
-    },
-  };
+      },
+    };
+  }
 }
 
 /**

@@ -18,7 +18,7 @@
 import { createTxFromRLP } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { word } from "../shared/bytes.js";
-import type { JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { toQuantity, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { makeSidecar } from "../blobs/kzg.js";
 import { BlobTransactionRevertedError } from "../blobs/errors.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
@@ -27,7 +27,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { createL2Common, PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock } from "../engine/state.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "./execute-market.js";
-import { buildFittingBlock, L1_TRANSACTION_GAS_CAP, latestL1Block, type FittedBlock, type L1Anchor } from "../proposer/propose.js";
+import { buildFittingBlock, L1_TRANSACTION_GAS_CAP, latestL1Block, waitForL1Receipt, type FittedBlock, type L1Anchor } from "../proposer/propose.js";
 import { parseSentMessages } from "./bridge.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced } from "./contracts.js";
 import {
@@ -219,7 +219,8 @@ export async function sendBundle(options: Pick<BundleOptions, "bundler" | "provi
   try {
     if (prepared.sidecar !== undefined) {
       const sent = await sendBlobTransaction(signer, { to: prepared.bundler, data: prepared.data, sidecar: prepared.sidecar, gasLimit: prepared.gasLimit, value: prepared.value });
-      receipt = await options.provider.getTransactionReceipt(sent.hash);
+      // Polled, not read once: an L1 that mines on an interval has no receipt yet (and a reorg may drop it: LostRaceError).
+      receipt = await waitForL1Receipt(options.provider, sent.hash);
     } else {
       const tx = await signer.sendTransaction({ to: prepared.bundler, data: prepared.data, gasLimit: prepared.gasLimit, value: prepared.value });
       receipt = await tx.wait();
@@ -322,7 +323,8 @@ async function explainBundleFailure(options: Pick<BundleOptions, "bundler" | "pr
   let data = revertDataOf(error);
   if (data === undefined && (error instanceof BlobTransactionRevertedError || (error as { code?: string }).code === "CALL_EXCEPTION")) {
     const from = await (options.bundler.runner as Signer).getAddress();
-    const request: Record<string, unknown> = { from, to: prepared.bundler, data: prepared.data };
+    // Its value too: the advances' EXECUTE fees (without it the replay reverts RollupBundler_ValueMismatch, not for the reason the bundle did).
+    const request: Record<string, unknown> = { from, to: prepared.bundler, data: prepared.data, value: toQuantity(prepared.value) };
     if (prepared.sidecar !== undefined) Object.assign(request, { type: "0x3", blobVersionedHashes: prepared.sidecar.versionedHashes, maxFeePerBlobGas: "0x10" });
     data = await options.provider.send("eth_call", [request, "latest"]).then(() => undefined, (replayed: unknown) => revertDataOf(replayed));
   }
@@ -331,7 +333,7 @@ async function explainBundleFailure(options: Pick<BundleOptions, "bundler" | "pr
   const outer = bundler.parseError(data);
   if (outer?.name !== CALL_FAILED) {
     const decoded = decodeRevert(data, [bundler, nativeRollupInterface()]);
-    return new BundleFailedError("The bundle reverted", { errorName: decoded.name, error: decoded.text }, { cause: error });
+    return new BundleFailedError(`The bundle reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text }, { cause: error });
   }
   const index = Number(outer.args[0] as bigint);
   const inner = decodeRevert(outer.args[1] as string, [nativeRollupInterface(), bundler]);
