@@ -17,8 +17,10 @@ describe("mempool: sender recovery on a worker thread", function () {
     const chainId = chain.genesis.chainId;
     const wallet = wallets[3]!;
     const raw = await wallet.signTransaction({ type: 2, chainId, nonce: 0, to: wallets[4]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI });
-    const key = await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId);
-    expect(key && "0x04" + Buffer.from(key).toString("hex")).to.equal(wallet.signingKey.publicKey);
+    const found = await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId);
+    expect(found && "0x04" + Buffer.from(found.publicKey).toString("hex")).to.equal(wallet.signingKey.publicKey);
+    // The hash too (the RPC thread no longer re-serialises the transaction to compute it).
+    expect(found && bytesToHex(found.hash)).to.equal(Transaction.from(raw).hash);
     expect(await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId + 1n)).to.equal(undefined);
     // s above n/2 (EIP-2): no key from the worker, and the mempool refuses it in its own words.
     const fields = RLP.decode(Buffer.from(raw.slice(4), "hex")) as Uint8Array[];
