@@ -53,10 +53,10 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
   };
   const readAccount = createAccountReader(chain);
 
-  async function senderState(address: string): Promise<Sender> {
+  async function senderState(address: string, head: BlockHeader): Promise<Sender> {
     let sender = senders.get(address);
     if (sender === undefined) {
-      const account = await readAccount(address);
+      const account = await readAccount(address, head);
       sender = { nonce: account.nonce, balance: account.balance, txs: new Map() };
     }
     return sender;
@@ -100,7 +100,7 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
       syncedHead = head;
       // A fee cap below the new base fee is no reason to drop: the transaction waits (pending()).
       for (const [address, sender] of [...senders]) {
-        const account = await readAccount(address);
+        const account = await readAccount(address, header);
         sender.nonce = account.nonce;
         sender.balance = account.balance;
         for (const entry of [...sender.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))) {
@@ -139,7 +139,7 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
     if (byHash.has(entry.hash)) throw new TransactionRejectedError("already known", { hash: entry.hash });
     if (chain.includedAt(entry.hash) !== undefined) throw new TransactionRejectedError("already known", { hash: entry.hash });
 
-    const sender = await senderState(entry.sender);
+    const sender = await senderState(entry.sender, head);
     if (entry.nonce < sender.nonce) {
       throw new TransactionRejectedError(`nonce too low: next nonce ${sender.nonce}, tx nonce ${entry.nonce}`, { sender: entry.sender });
     }
