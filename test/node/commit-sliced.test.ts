@@ -4,6 +4,8 @@ import { chainHead, createL2Chain, createL2Common, devGenesis } from "../../src/
 import { keccak256 } from "../../src/engine/crypto.js";
 import { commitBlocks, TRIE_NODES_PER_TRANSACTION } from "../../src/node/stages/commit.js";
 import { readBlockRecord } from "../../src/node/stages/execute.js";
+import { transactionPlace } from "../../src/node/read.js";
+import { bytesToHex } from "../../src/shared/bytes.js";
 import { decodeReceipts, type StoredReceipt } from "../../src/node/records.js";
 import { BlockWriteDB, numberKey, openNodeStore, readMeta } from "../../src/node/store.js";
 import { checkpointKey } from "../../src/node/stage.js";
@@ -81,6 +83,13 @@ describe("node: a block's commit gives the event loop back between slices", func
         expect(at.readUInt32BE(8)).to.equal(index);
       }
       for (const key of db.pending.keys()) expect(store.trie.getBinary(Buffer.from(key, "hex"))).to.not.equal(undefined);
+      // What the node's mempool asks after each block, from the index alone (no block decoded): the same places.
+      const ctx = { store, common } as unknown as Parameters<typeof transactionPlace>[0];
+      for (const [index, raw] of transactions.entries()) {
+        expect(transactionPlace(ctx, bytesToHex(keccak256(raw)), 0n)).to.deep.equal({ blockNumber: 0n, index });
+        expect(transactionPlace(ctx, bytesToHex(keccak256(raw)), -1n), "above the head").to.equal(undefined);
+      }
+      expect(transactionPlace(ctx, "0x" + "ab".repeat(32), 0n)).to.equal(undefined);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
