@@ -209,7 +209,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     getBlockByHash: (hash) => getBlockByHash(ctx, hash),
     getReceipts: (tag) => getReceipts(ctx, numberOf(tag)),
     getTransaction: (hash) => getTransaction(ctx, hash),
-    transactionPlace: (hash) => transactionPlace(ctx, hash, head()),
+    transactionPlace: (hash) => transactionPlace(ctx, hash),
     getLogs: (filter) => getLogs(ctx, filter, head()),
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
     header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,
