@@ -7,6 +7,9 @@ import ultrasound from "./src/hardhat/index.js";
 
 const require = createRequire(import.meta.url);
 
+/** How many test files run at once (`TEST_JOBS`, default 2). */
+const testJobs = Math.max(1, Number(process.env.TEST_JOBS ?? 2) || 1);
+
 /** The L1: Hardhat's simulated network (EDR, osaka), EXECUTE installed by the ultrasound plugin. */
 const l1 = {
   type: "edr-simulated",
@@ -26,13 +29,6 @@ export default defineConfig({
         settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "prague" },
       },
     ],
-    // NativeRollup (what inherits it, and RollupFactory, which deploys it) sits at EIP-170's 24,576-byte limit: optimized for size a little more.
-    overrides: Object.fromEntries(
-      ["contracts/l1/NativeRollup.sol", "contracts/l1/PreconfGatedRollup.sol", "contracts/l1/RollupFactory.sol", "contracts/test/NativeRollupHarness.sol"].map((file) => [
-        file,
-        { version: "0.8.30", path: require.resolve("solc/soljson.js"), settings: { optimizer: { enabled: true, runs: 1 }, evmVersion: "prague" } },
-      ]),
-    ),
   },
   networks: {
     default: l1,
@@ -60,6 +56,9 @@ export default defineConfig({
     tests: { mocha: "test" },
   },
   test: {
-    mocha: { timeout: 120_000 },
+    // Two test files at a time (mocha's parallel mode, a worker process each): most tests wait on
+    // devnets, L1 blocks and child processes, so two overlap on 2 cores. TEST_JOBS=1 runs the files
+    // one after another in this process.
+    mocha: { timeout: 120_000, parallel: testJobs > 1, jobs: testJobs },
   },
 });

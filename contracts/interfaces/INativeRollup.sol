@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-/// @title INativeRollup
-/// @notice A based + native rollup: anyone proposes the next L2 block in an L1 transaction
-///         (based), and L1 verifies it in the same transaction through EXECUTE (native). An L2
-///         block is final when the L1 block that carries it is.
-interface INativeRollup {
+/// @title INativeRollupTypes
+/// @notice The structs, events and errors of {INativeRollup}, apart from its functions, so that
+///         NativeRollup's sync extension (NativeRollupSync, docs/contracts.md), which implements
+///         only some of the functions, shares them. `INativeRollup.BlockClaim` etc. still name them.
+interface INativeRollupTypes {
     /// @notice The proposer's claims about the next L2 block. The contract supplies the rest
     ///         (chain id, number, parent, pre-state root, gas limit, prevRandao, L1 anchor).
     struct BlockClaim {
@@ -297,6 +297,13 @@ interface INativeRollup {
     /// @param number The head's L2 block number at retirement (its last block).
     event Retired(uint64 number);
 
+}
+
+/// @title INativeRollup
+/// @notice A based + native rollup: anyone proposes the next L2 block in an L1 transaction
+///         (based), and L1 verifies it in the same transaction through EXECUTE (native). An L2
+///         block is final when the L1 block that carries it is.
+interface INativeRollup is INativeRollupTypes {
     /// @notice Proposes and verifies the next L2 block, its transactions in calldata.
     ///         Permissionless. Reverts unless EXECUTE accepts the block, and on a retired rollup.
     ///         `_messages` is `abi.encode(l1BlockHash, count, rollingHash, L1Message[])` of the

@@ -4,7 +4,7 @@ pragma solidity ^0.8.30;
 import {ECDSA} from "solady/src/utils/ECDSA.sol";
 import {EIP712} from "solady/src/utils/EIP712.sol";
 import {IPreconfRegistry, IPreconfGated} from "../interfaces/IPreconfRegistry.sol";
-import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {INativeRollup, INativeRollupTypes} from "../interfaces/INativeRollup.sol";
 import {NativeRollup} from "./NativeRollup.sol";
 
 /// @title PreconfRegistry
@@ -195,7 +195,7 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
         require(_c.chainId == chainId, PreconfRegistry_WrongChainId(_c.chainId, chainId));
         // Reverts NativeRollup_StateRootUnavailable above the head or past the history window.
         bytes32 verifiedRoot = rollup.stateRootAt(_c.number);
-        INativeRollup.Head memory head = rollup.head();
+        INativeRollupTypes.Head memory head = rollup.head();
         // Only state roots are kept for past heights; the head's block hash is kept too.
         bool diverged = verifiedRoot != _c.stateRoot || (_c.number == head.number && head.blockHash != _c.blockHash);
         require(diverged, PreconfRegistry_NoDivergence(_c.number, verifiedRoot));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {INativeRollupTypes} from "../interfaces/INativeRollup.sol";
 import {L2Anchor} from "./L2Anchor.sol";
 
 /// @title L2Messenger
@@ -65,7 +65,7 @@ contract L2Messenger {
     }
 
     /// @notice The `sourceRollup` NativeRollup gives the message that carries a block's L2 → L1
-    ///         call table (its L1_CALLS_SOURCE): `abi.encode(INativeRollup.L1Call[])`, loaded, not called.
+    ///         call table (its L1_CALLS_SOURCE): `abi.encode(INativeRollupTypes.L1Call[])`, loaded, not called.
     address public constant L1_CALLS_SOURCE = address(2);
 
     /// @notice The `sourceRollup` NativeRollup gives a sync call's message (its SYNC_SOURCE): the
@@ -86,7 +86,7 @@ contract L2Messenger {
     /// @notice A failed message was run again, successfully.
     event MessageRetried(bytes32 indexed hash);
     /// @notice A message to L1 or to another rollup was recorded in `sentMessages`.
-    event MessageSent(uint256 indexed nonce, bytes32 indexed hash, INativeRollup.L2Message message);
+    event MessageSent(uint256 indexed nonce, bytes32 indexed hash, INativeRollupTypes.L2Message message);
     /// @notice A sync L1 → L2 call ran (message `index`): its outcome, as L1 returned it to the caller.
     event SyncCallExecuted(uint256 indexed index, bool success, bytes returnData);
     /// @notice `callL1` answered entry `index` of this block's L2 → L1 call table.
@@ -158,7 +158,7 @@ contract L2Messenger {
         bytes32 _l1BlockHash,
         uint256 _count,
         bytes32 _rollingHash,
-        INativeRollup.L1Message[] calldata _messages
+        INativeRollupTypes.L1Message[] calldata _messages
     ) external locked {
         require(msg.sender == SYSTEM_ADDRESS, L2Messenger_NotSystem(msg.sender));
         bytes32 anchored = ANCHOR.latestAnchor();
@@ -167,7 +167,7 @@ contract L2Messenger {
         uint256 count = deliveredCount;
         bytes32 rolling = deliveredRollingHash;
         for (uint256 i; i < _messages.length; ++i) {
-            INativeRollup.L1Message calldata m = _messages[i];
+            INativeRollupTypes.L1Message calldata m = _messages[i];
             require(m.index == count, L2Messenger_UnexpectedIndex(count, m.index));
             bytes32 hash = keccak256(abi.encode(m));
             rolling = keccak256(abi.encode(rolling, hash));
@@ -197,7 +197,7 @@ contract L2Messenger {
     /// @notice Runs a delivered message whose call reverted again, with all the gas given and its
     ///         value. Anyone may call it. Reverts if the message is not retryable or the call
     ///         reverts again (it then stays retryable).
-    function retryMessage(INativeRollup.L1Message calldata _message) external locked {
+    function retryMessage(INativeRollupTypes.L1Message calldata _message) external locked {
         bytes32 hash = keccak256(abi.encode(_message));
         require(failedMessages[hash], L2Messenger_NotRetryable(hash));
         failedMessages[hash] = false;
@@ -259,7 +259,7 @@ contract L2Messenger {
 
     /// @dev Runs a sync call's message: as `_run` (xDomainMessageSender = (L1 caller, address(0))),
     ///      but keeps the return data and folds the outcome into `syncResults[block.number]`.
-    function _runSync(INativeRollup.L1Message calldata _m) private returns (bool ok_) {
+    function _runSync(INativeRollupTypes.L1Message calldata _m) private returns (bool ok_) {
         _sender = _m.sender;
         _sourceRollup = address(0);
         _inMessage = true;
@@ -278,10 +278,10 @@ contract L2Messenger {
     function _loadL1Calls(bytes calldata _data) private {
         require(!l1CallTableLoaded[block.number], L2Messenger_L1CallTableLoaded(block.number));
         l1CallTableLoaded[block.number] = true;
-        INativeRollup.L1Call[] memory calls = abi.decode(_data, (INativeRollup.L1Call[]));
+        INativeRollupTypes.L1Call[] memory calls = abi.decode(_data, (INativeRollupTypes.L1Call[]));
         L1CallAnswer[] storage table = _l1CallTable[block.number];
         for (uint256 i; i < calls.length; ++i) {
-            INativeRollup.L1Call memory c = calls[i];
+            INativeRollupTypes.L1Call memory c = calls[i];
             table.push(L1CallAnswer(c.caller, c.target, keccak256(c.data), c.success, c.returnData));
         }
     }
@@ -341,7 +341,7 @@ contract L2Messenger {
         returns (bytes32 hash_)
     {
         uint256 nonce = sentCount++;
-        INativeRollup.L2Message memory message = INativeRollup.L2Message({
+        INativeRollupTypes.L2Message memory message = INativeRollupTypes.L2Message({
             nonce: nonce,
             sender: msg.sender,
             destination: _destination,

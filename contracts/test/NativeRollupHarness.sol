@@ -7,7 +7,9 @@ import {Execute} from "../libraries/Execute.sol";
 /// @dev Test-only: a NativeRollup whose head and state roots a test can set (to install a state
 ///      root built off-chain and prove claims against it) and whose EXECUTE is a stand-in that
 ///      accepts the claimed block hash and reports a chosen burned fee (to test advance's queue
-///      checks without the precompile).
+///      checks without the precompile). The stand-in covers this contract's own entry points
+///      (`advance`…): the sync ones run in the plain NativeRollupSync extension (docs/contracts.md),
+///      which calls the real EXECUTE.
 contract NativeRollupHarness is NativeRollup {
     /// @dev Inverted (fails, not ok) so that its zero default, the only one a clone has, is "ok".
     bool public executeFails;

@@ -209,6 +209,22 @@ describe("PreconfRegistry", function () {
       ).to.emit(clone.rollup, "BlockAdvanced");
     });
 
+    it("gates syncExecute and prepareSyncCalls too: they verify their block in the sync extension, gated on the same registry", async function () {
+      const address = await operator.getAddress();
+      await register(operator);
+      const prepared = await prepareBlock(ethers, chain);
+      // An empty table whose L1 call (to an account without code) succeeds: the first check left is the gate.
+      const sync = { calls: [], target: ZERO.replace(/0$/, "1"), data: "0x", executeFee: 0n, accountProof: [], storageProof: [] };
+      const gated = rollup.connect(other) as Contract;
+      for (const entry of ["syncExecute", "prepareSyncCalls"]) {
+        const slot = await nextSlotOf(address);
+        await mineUntilNext(slot);
+        await expect(gated.getFunction(entry)(prepared.claim, prepared.transactions, prepared.witness, "0x", sync, { gasLimit: prepared.gasLimit + 1_000_000n, value: prepared.fee }))
+          .to.be.revertedWithCustomError(registry, "PreconfRegistry_NotSlotOperator")
+          .withArgs(await other.getAddress(), address, slot);
+      }
+    });
+
     it("keeps plain NativeRollups ungated", async function () {
       await register(operator);
       const plain = await deployRollup(other, genesis);
