@@ -36,7 +36,7 @@ import {
   DEFAULT_SYNC_GAS_LIMIT,
   MAX_SYNC_ROUNDS,
   proxyRequests,
-  sameSyncRequest,
+  reconcileSyncCalls,
   sendSyncTransaction,
   SYNC_SOURCE,
   SyncBuildError,
@@ -50,7 +50,6 @@ import {
 } from "./sync.js";
 
 const ZERO_HASH = "0x" + "00".repeat(32);
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Options of {@link prepareSyncNested}: {@link SyncOptions} without the user path's tracer. */
 export type SyncNestedOptions = Omit<SyncOptions, "traceRound">;
@@ -245,23 +244,11 @@ export async function prepareSyncNested(options: SyncNestedOptions): Promise<Pre
     }
     // 4. The L1 call's proxy requests, from a trace of the real table.
     if (undone) traced = await trace(request);
-    let changed = false;
-    const requests = proxyRequests(traced, rollupAddress, selector);
-    for (const [i, frame] of requests.entries()) {
-      const [caller, callData] = iface.decodeFunctionData("syncProxyCall", frame.input) as unknown as [string, string];
-      const requestMade = { caller, to: await l2AddressOf(frame.from), value: BigInt(frame.value ?? "0x0"), data: callData };
-      if (requestMade.to === ZERO_ADDRESS) continue; // not a proxy of this rollup: the rollup refused it
-      const known = calls[i];
-      if (known !== undefined && sameSyncRequest(known, requestMade)) continue;
-      calls = [...calls.slice(0, i), { ...requestMade, gasLimit, success: false, returnData: "0x" }];
-      changed = true;
-      break;
+    const corrected = await reconcileSyncCalls(calls, proxyRequests(traced, rollupAddress, selector), l2AddressOf, gasLimit);
+    if (corrected !== undefined) {
+      calls = corrected;
+      continue;
     }
-    if (!changed && requests.length < calls.length) {
-      calls = calls.slice(0, requests.length);
-      changed = true;
-    }
-    if (changed) continue;
     const base = { rollup: rollupAddress, calls, l1Calls, perEntry: asked.kept.map(BigInt), block, claim, delivery, data: request.data, value: value + executeFee, rounds: round };
     return { ...base, simulation: await simulateL1(provider, request, [iface, ...(options.interfaces ?? [])]) };
   }
