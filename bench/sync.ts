@@ -15,7 +15,7 @@ import { devGenesis } from "../src/engine/genesis.js";
 import { loadRollupFixture, type RollupFixture } from "../src/fixtures/index.js";
 import { forwardToRollup, sendMessageToRollup } from "../src/sdk/bridge.js";
 import { asyncReadSetRead, deployCounter, plainAdvance, syncReadSetRead, userInterface } from "../examples/sync/sync.js";
-import { deployOracle, syncBuy } from "../examples/sync/oracle.js";
+import { deployOracle, nestedBuy, syncBuy } from "../examples/sync/oracle.js";
 import { crossBuy, deployCrossRollup, poolInterface } from "../examples/sync/rollups.js";
 
 interface Report {
@@ -81,6 +81,8 @@ export async function benchSync(report: Report, _quick: boolean): Promise<void> 
 
   const l2ToL1 = await syncBuy(a, oracle, 1n, 1000n);
   add("L2 → L1 sync (an L2 buy at an L1 price: 1 L1 call)", l2ToL1.l1Gas, l2ToL1.ms, 1, ", no async path reads L1 state newer than the anchor");
+  const nested = await nestedBuy(a, oracle, 1n, 1000n);
+  add("L1 → L2 → L1 nested (syncExecuteNested: an L1 call buys on L2 at a price L2 reads on L1)", nested.l1Gas, nested.ms, 1, `, ${nested.rounds} build rounds`);
 
   // The user path (docs/sync.md): an unmodified wallet's transaction through the sync builder,
   // next to syncExecute for the same call (the SDK's sendSync, where the builder makes the L1 call).

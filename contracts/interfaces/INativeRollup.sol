@@ -134,6 +134,20 @@ interface INativeRollupTypes {
         bytes[] storageProof;
     }
 
+    /// @notice What `syncExecuteNested` needs besides the block and the sync table: the L2 → L1
+    ///         calls the sync calls make on L2 (L1 → L2 → L1, docs/sync.md "Nesting"), in the
+    ///         order L2 answers them, and the proof of the L2's record of them.
+    struct NestedL1Calls {
+        /// @dev The table, as `advanceWithL1Calls` takes it; L2 gets it in the queue before the sync calls.
+        L1Call[] calls;
+        /// @dev One per sync call: how many of `calls`, in order, sync call i makes on L2. L1
+        ///      makes them inside sync call i's proxy call, before returning its result.
+        uint256[] perEntry;
+        /// @dev `eth_getProof` of the L2 messenger's `l1CallsConsumed[l2BlockNumber]` in the new block.
+        bytes[] accountProof;
+        bytes[] storageProof;
+    }
+
     /// @notice Emitted for every verified L2 block, with everything a follower needs to rebuild
     ///         its header. The transactions are in this L1 transaction: in its calldata
     ///         (`blobHashes` empty, `dataHash` = keccak256 of the bytes) or in its blobs
@@ -264,6 +278,11 @@ interface INativeRollupTypes {
     /// @dev The L2 → L1 calls the verified block consumed (`proven`, L2Messenger.l1CallsConsumed)
     ///      are not the table (`expected`): a call left out, added, reordered or altered.
     error NativeRollup_L1CallsMismatch(bytes32 proven, bytes32 expected);
+    /// @dev `syncExecuteNested` with `perEntry` not one count per sync call.
+    error NativeRollup_NestedCountsMismatch(uint256 counts, uint256 calls);
+    /// @dev After `syncExecuteNested`'s L1 call, `made` of the `expected` nested L2 → L1 calls were
+    ///      made: a failed sync call was given some, or a successful one was not made.
+    error NativeRollup_NestedL1CallsUnmade(uint256 made, uint256 expected);
 
     /// @notice A message joined the L1→L2 queue.
     /// @param index Its position in the queue.
@@ -446,6 +465,23 @@ interface INativeRollup is INativeRollupTypes {
         bytes calldata _messages,
         SyncExecution calldata _p
     ) external payable;
+
+    /// @notice L1 → L2 → L1 (docs/sync.md, "Nesting"): `syncExecute` whose sync calls may call
+    ///         L1 on L2 (`L2Messenger.callL1`). `_l1.calls` goes to L2 in the queue before the sync
+    ///         calls; during the L1 call, the proxy call that consumes sync call i first makes its
+    ///         `_l1.perEntry[i]` L1 calls (from the rollup, `xDomainMessageSender() == caller`, no
+    ///         value), each of which must return the table's result
+    ///         (`NativeRollup_L1CallResultMismatch`), then returns sync call i's result. Every
+    ///         nested call must have been made (`NativeRollup_NestedL1CallsUnmade`); after the
+    ///         advance, the messenger's `syncResults` and `l1CallsConsumed` must both be the tables'.
+    function syncExecuteNested(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _sync,
+        NestedL1Calls calldata _l1
+    ) external payable returns (bytes memory);
 
     /// @notice Called by an L2Proxy: checks `(_caller, proxy's L2 address, msg.value, _data)`
     ///         against the next table entry, enqueues it and returns the entry's result.

@@ -313,6 +313,15 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
     }
 
     /// @inheritdoc INativeRollup
+    function syncExecuteNested(BlockClaim calldata, bytes calldata, bytes calldata, bytes calldata, SyncExecution calldata, NestedL1Calls calldata)
+        external
+        payable
+        returns (bytes memory)
+    {
+        _delegateToSync();
+    }
+
+    /// @inheritdoc INativeRollup
     function prepareSyncCalls(BlockClaim calldata, bytes calldata, bytes calldata, bytes calldata, SyncExecution calldata)
         external
         payable

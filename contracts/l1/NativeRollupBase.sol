@@ -106,9 +106,17 @@ abstract contract NativeRollupBase is INativeRollupTypes {
     uint256 internal transient _syncCount;
     uint256 internal transient _syncCursor;
     /// @dev Entry i lives at keccak256(abi.encode(SYNC_TABLE, i)) + k in transient storage:
-    ///      k = 0 the request hash, 1 success, 3 the length of abi.encode(success, returnData),
-    ///      4… its words.
+    ///      k = 0 the request hash, 1 success, 2 (transient only) its count of nested L2 → L1
+    ///      calls, 3 the length of abi.encode(success, returnData), 4… its words.
     bytes32 internal constant SYNC_TABLE = keccak256("ultrasound.NativeRollup.syncTable");
+    /// @dev The nested L2 → L1 calls of the running `syncExecuteNested`: call j lives at
+    ///      keccak256(abi.encode(NESTED_TABLE, j)) + k in transient storage: k = 0 caller, 1 target,
+    ///      2 keccak256(abi.encode(success, returnData)), 3 the data's length, 4… its words. Sync
+    ///      entry i's count of them is at its SYNC_TABLE slot + 2. `_nestedCursor` is the next one
+    ///      to make; `_nestedActive` is set while they run (a proxy call then is refused).
+    bytes32 internal constant NESTED_TABLE = keccak256("ultrasound.NativeRollup.nestedTable");
+    uint256 internal transient _nestedCursor;
+    bool internal transient _nestedActive;
 
     /// @dev The user path's prepared table (docs/sync.md, "The user path"): its entries are in
     ///      persistent storage at the transient table's slots, answered during L1 block `l1Block`
@@ -371,6 +379,11 @@ abstract contract NativeRollupBase is INativeRollupTypes {
             _dataHash,
             _blobHashes
         );
+    }
+
+    /// @dev Where sync table entry `_i` starts (in transient storage, or persistent for the user path).
+    function _syncSlot(uint256 _i) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
     }
 
     // ---------------------------------------------------------------- the L1 → L2 queue

@@ -3,7 +3,7 @@ pragma solidity ^0.8.30;
 
 import {MerkleTrie} from "../libraries/MerkleTrie.sol";
 import {L2Proxy} from "./L2Proxy.sol";
-import {NativeRollupBase} from "./NativeRollupBase.sol";
+import {NativeRollupNested} from "./NativeRollupNested.sol";
 
 /// @title NativeRollupSync
 /// @notice NativeRollup's sync extension: the synchronous L1 → L2 and L2 → L1 calls of
@@ -15,7 +15,7 @@ import {NativeRollupBase} from "./NativeRollupBase.sol";
 ///      rollup's (or clone's). It declares no state (NativeRollupBase holds it all). Its
 ///      configuration immutables are the rollup's, and `_SELF` is the rollup's address, both
 ///      passed by the rollup's constructor, which deploys this contract.
-contract NativeRollupSync is NativeRollupBase {
+contract NativeRollupSync is NativeRollupNested {
     /// @dev This contract's own address: a call straight to it (not by DELEGATECALL) is refused.
     address private immutable _EXTENSION = address(this);
 
@@ -33,7 +33,7 @@ contract NativeRollupSync is NativeRollupBase {
         uint64 _genesisTimestamp,
         address _feeRecipient,
         address _retirer
-    ) NativeRollupBase(_rollup, _chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient, _retirer) {}
+    ) NativeRollupNested(_rollup, _chainId, _gasLimit, _genesisHash, _genesisStateRoot, _genesisTimestamp, _feeRecipient, _retirer) {}
 
     /// @dev Called directly, this code would run on the extension's own (empty) storage, with a
     ///      configuration read from its own code as if it were a clone: refuse it.
@@ -80,6 +80,17 @@ contract NativeRollupSync is NativeRollupBase {
     ) external payable delegated returns (bytes memory result_) {
         require(!_syncActive, NativeRollup_SyncReentrant());
         _loadSyncTable(_sync.calls, false);
+        result_ = _syncCall(_sync);
+        bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, false);
+        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
+        _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
+        emit SyncExecuted(_head.number, _sync.calls.length, expected);
+    }
+
+    /// @dev The L1 call of a sync transaction, with the transient table answering its proxy calls;
+    ///      its revert is passed through.
+    function _syncCall(SyncExecution calldata _sync) private returns (bytes memory result_) {
         _syncCursor = 0;
         _syncActive = true;
         bool ok;
@@ -91,11 +102,37 @@ contract NativeRollupSync is NativeRollupBase {
                 revert(add(result_, 0x20), mload(result_))
             }
         }
-        bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor);
+    }
+
+    /// @notice See {INativeRollup}.
+    /// @dev As `syncExecute`, with the nested L2 → L1 calls of docs/sync.md ("Nesting"). Why this
+    ///      order is sound: the nested calls are made during the L1 call, each inside the proxy
+    ///      call of the sync call that makes it on L2, so the L1 callee sees L1 as it is at that
+    ///      point (what the L2 contract asked about), and its result is checked there. The table
+    ///      goes to L2 ahead of the sync calls (so they can be answered during the delivery), and
+    ///      the proven `l1CallsConsumed` says L2 used exactly the table, in order, with its callers.
+    function syncExecuteNested(
+        BlockClaim calldata _claim,
+        bytes calldata _transactions,
+        bytes calldata _witness,
+        bytes calldata _messages,
+        SyncExecution calldata _sync,
+        NestedL1Calls calldata _l1
+    ) external payable delegated returns (bytes memory result_) {
+        require(!_syncActive, NativeRollup_SyncReentrant());
+        require(_l1.perEntry.length == _sync.calls.length, NativeRollup_NestedCountsMismatch(_l1.perEntry.length, _sync.calls.length));
+        _loadSyncTable(_sync.calls, false);
+        _loadNested(_l1);
+        result_ = _syncCall(_sync);
+        require(_nestedCursor == _l1.calls.length, NativeRollup_NestedL1CallsUnmade(_nestedCursor, _l1.calls.length));
+        _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
+        bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, true);
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
+        bytes32 folded = _checkNestedConsumed(_l1);
         emit SyncExecuted(_head.number, _sync.calls.length, expected);
+        emit L1CallsExecuted(_head.number, _l1.calls.length, folded);
     }
 
     /// @notice See {INativeRollup}.
@@ -157,7 +194,7 @@ contract NativeRollupSync is NativeRollupBase {
         bytes calldata _messages,
         SyncExecution calldata _p
     ) private {
-        bytes32 expected = _enqueueSyncCalls(_p.calls, _p.calls.length);
+        bytes32 expected = _enqueueSyncCalls(_p.calls, _p.calls.length, false);
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         _checkSyncResults(expected, _p.accountProof, _p.storageProof);
@@ -190,6 +227,8 @@ contract NativeRollupSync is NativeRollupBase {
     {
         address to = l2ProxyTarget[msg.sender];
         require(to != address(0), NativeRollup_NotL2Proxy(msg.sender));
+        // L1 → L2 → L1 → L2 is deeper than this step nests (docs/sync.md, "Nesting").
+        require(!_nestedActive, NativeRollup_SyncReentrant());
         // Inside syncExecute: its transient table. Otherwise the user path's prepared table.
         bool persistent = !_syncActive;
         Prepared memory p = _prepared;
@@ -219,6 +258,12 @@ contract NativeRollupSync is NativeRollupBase {
         if (!success_) return (success_, returnData_);
         if (!persistent) {
             _syncCursor = i + 1;
+            // syncExecuteNested: this entry's L1 calls, before its result is returned.
+            uint256 nested;
+            assembly ("memory-safe") {
+                nested := tload(add(slot, 2))
+            }
+            if (nested != 0) _makeNested(nested);
         } else {
             _prepared.cursor = uint64(i + 1);
             _adoptPrepared();
@@ -274,6 +319,7 @@ contract NativeRollupSync is NativeRollupBase {
                 let length := mload(result)
                 put(_persistent, slot, request)
                 put(_persistent, add(slot, 1), success)
+                if iszero(_persistent) { tstore(add(slot, 2), 0) }
                 put(_persistent, add(slot, 3), length)
                 for { let k := 0 } lt(k, length) { k := add(k, 0x20) } {
                     put(_persistent, add(add(slot, 4), shr(5, k)), mload(add(add(result, 0x20), k)))
@@ -286,13 +332,26 @@ contract NativeRollupSync is NativeRollupBase {
     ///      returns the fold of their results as the L2 messenger computes it. A failed entry's
     ///      value stayed with its caller: it is not counted as deposited (on L2 it stays in the
     ///      messenger, since the call reverts).
-    function _enqueueSyncCalls(SyncCall[] calldata _calls, uint256 consumed) internal returns (bytes32 expected_) {
+    ///      With `_nested` (syncExecuteNested), the messenger also folds in, after each sync call,
+    ///      how many nested L2 → L1 calls the block has answered so far: so the proof pins which
+    ///      sync call made which nested call, as L1 made them (entry i's, inside its proxy call).
+    function _enqueueSyncCalls(SyncCall[] calldata _calls, uint256 consumed, bool _nested) internal returns (bytes32 expected_) {
+        uint256 answered;
         for (uint256 i; i < _calls.length; ++i) {
             SyncCall calldata c = _calls[i];
             require(i < consumed || !c.success, NativeRollup_SyncCallsUnconsumed(consumed, _calls.length));
             uint256 index = _enqueue(c.caller, SYNC_SOURCE, c.to, c.value, 0, c.gasLimit, c.data);
             if (!c.success) totalDeposited -= c.value;
             expected_ = keccak256(abi.encode(expected_, index, c.success, keccak256(c.returnData)));
+            if (!_nested) continue;
+            // A failed entry made none of its count (its proxy call reverted; on L2 its answers were undone).
+            uint256 slot = _syncSlot(i) + 2;
+            uint256 count;
+            assembly ("memory-safe") {
+                count := tload(slot)
+            }
+            if (c.success) answered += count;
+            expected_ = keccak256(abi.encode(expected_, answered));
         }
     }
 
@@ -305,9 +364,6 @@ contract NativeRollupSync is NativeRollupBase {
         require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
     }
 
-    function _syncSlot(uint256 _i) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(SYNC_TABLE, _i)));
-    }
 
     // ---------------------------------------------------------------- sync L2 → L1 calls (docs/sync.md)
 

@@ -40,7 +40,9 @@ contract L2Messenger {
     /// @notice Delivery fees a coinbase did not accept when paid; it may withdraw them.
     mapping(address coinbase => uint256) public unclaimedFees; // slot 5
     /// @notice Per L2 block, the fold of its sync calls' results (docs/sync.md):
-    ///         h = keccak256(abi.encode(h, index, success, keccak256(returnData))) from 0. L1 proves
+    ///         h = keccak256(abi.encode(h, index, success, keccak256(returnData))) from 0, and in a
+    ///         block with an L2 → L1 table also h = keccak256(abi.encode(h, l1CallCursor)) after
+    ///         each (docs/sync.md, "Nesting"). L1 proves
     ///         this slot (NativeRollup.SYNC_RESULTS_SLOT) against the block's state root.
     mapping(uint256 blockNumber => bytes32) public syncResults; // slot 6
     /// @notice Per L2 block, the fold of the L2 → L1 calls answered by `callL1` (docs/sync.md):
@@ -79,6 +81,9 @@ contract L2Messenger {
     bool private transient _inMessage;
     /// @dev Set while delivering or retrying: neither may nest.
     bool private transient _locked;
+    /// @dev Set while a sync call's message runs (`_runSync`): its L2 contract may call L1
+    ///      (`callL1`) during the delivery, L1 → L2 → L1 (docs/sync.md, "Nesting").
+    bool private transient _inSyncCall;
 
     /// @notice An L1→L2 message was delivered; `success` is whether its call succeeded (if not,
     ///         it is retryable).
@@ -263,10 +268,15 @@ contract L2Messenger {
         _sender = _m.sender;
         _sourceRollup = address(0);
         _inMessage = true;
+        _inSyncCall = true;
         bytes memory returnData;
         (ok_, returnData) = _m.to.call{gas: _m.gasLimit, value: _m.value}(_m.data);
+        _inSyncCall = false;
         _inMessage = false;
         bytes32 folded = keccak256(abi.encode(syncResults[block.number], _m.index, ok_, keccak256(returnData)));
+        // A nested block (NativeRollup.syncExecuteNested delivered a table first): also how many
+        // L2 → L1 calls are answered after this sync call, so L1 knows which sync call made which.
+        if (l1CallTableLoaded[block.number]) folded = keccak256(abi.encode(folded, l1CallCursor[block.number]));
         syncResults[block.number] = folded;
         emit SyncCallExecuted(_m.index, ok_, returnData);
     }
@@ -292,9 +302,10 @@ contract L2Messenger {
     ///         `(msg.sender, _target, _data)`; L1 makes the same call, from the rollup with
     ///         `xDomainMessageSender() == msg.sender` and no value, in the transaction that
     ///         verifies this block, and reverts it all if the result differs. Reverts if the block
-    ///         has no table, past its end, on a different request, or during a delivery.
+    ///         has no table, past its end, on a different request, or during a delivery other
+    ///         than a sync call's (whose table NativeRollup.syncExecuteNested delivers first).
     function callL1(address _target, bytes calldata _data) external returns (bool success_, bytes memory returnData_) {
-        require(!_locked, L2Messenger_Reentrant());
+        require(!_locked || _inSyncCall, L2Messenger_Reentrant());
         require(l1CallTableLoaded[block.number], L2Messenger_NoL1CallTable(block.number));
         uint256 i = l1CallCursor[block.number];
         L1CallAnswer[] storage table = _l1CallTable[block.number];

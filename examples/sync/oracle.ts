@@ -4,7 +4,7 @@
  * its L2 transaction and buys only at or below a limit; one L1 transaction verifies the block and
  * makes the same L1 call, from the rollup naming the L2 contract.
  */
-import { ContractFactory, getCreateAddress, Interface, type Contract, type Signer } from "ethers";
+import { AbiCoder, ContractFactory, getCreateAddress, Interface, type Contract, type Signer } from "ethers";
 import type { RollupFixture } from "../../src/fixtures/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 
@@ -57,6 +57,34 @@ export async function syncBuy(l2: RollupFixture, d: OracleDeployment, units: big
     l1Reader: (await d.feed.getFunction("lastL2Reader")()) as string,
     l1Gas: sent.receipt.gasUsed,
     l1Block: sent.receipt.blockNumber,
+    rounds: sent.prepared.rounds,
+    ms,
+  };
+}
+
+/** What one nested buy did, with its L1 gas and wall time. */
+export interface NestedBuy {
+  /** The price the L1 caller got back from L2 (which L2 read on L1). */
+  returned: bigint;
+  bought: bigint;
+  l1Reader: string;
+  l1Gas: bigint;
+  rounds: number;
+  ms: number;
+}
+
+/** From L1, buys `units` on L2 at the L1 price if at most `limit`: one L1 transaction (`syncExecuteNested`). */
+export async function nestedBuy(l2: RollupFixture, d: OracleDeployment, units: bigint, limit: bigint): Promise<NestedBuy> {
+  const started = performance.now();
+  const proxy = await l2.l2Proxy(d.user);
+  const sent = await l2.syncNested({ target: proxy, data: oracleUserInterface().encodeFunctionData("buy", [d.feedAddress, units, limit]) });
+  const ms = Math.round(performance.now() - started);
+  const bought = oracleUserInterface().decodeFunctionResult("bought", await l2.call({ to: d.user, data: oracleUserInterface().encodeFunctionData("bought") }))[0] as bigint;
+  return {
+    returned: AbiCoder.defaultAbiCoder().decode(["uint256"], sent.returnData)[0] as bigint,
+    bought,
+    l1Reader: (await d.feed.getFunction("lastL2Reader")()) as string,
+    l1Gas: sent.receipt.gasUsed,
     rounds: sent.prepared.rounds,
     ms,
   };

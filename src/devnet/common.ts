@@ -1,6 +1,7 @@
 /** What the devnet (start.ts) and its tests share: funding and finality defaults, waiting for the node, the block line, the L1. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { JsonRpcProvider, Network } from "ethers";
+import { type JsonRpcProvider, Network } from "ethers";
+import { nativeJsonRpcProvider } from "../shared/json-rpc.js";
 import { warmKzgWorker } from "../blobs/kzg-offthread.js";
 import type { ProposedBlock } from "../proposer/propose.js";
 import { DevnetStartError } from "./errors.js";
@@ -77,6 +78,7 @@ export async function startDevnetL1(
   if (side.replayed.requests > 0) options.log(`devnet: replayed the L1 journal (${side.replayed.requests} requests, ${side.replayed.blocks} blocks)`);
   // The proposer's KZG runs on a worker thread: start it (and its trusted-setup load) now.
   warmKzgWorker();
-  const provider = new JsonRpcProvider(url, Network.from(side.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
+  // Node's fetch rather than ethers' transport: a blob advance's body is not converted character by character on the RPC's thread (shared/json-rpc.ts).
+  const provider = nativeJsonRpcProvider(url, Network.from(side.chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100 });
   return { side, url, chainId: side.chainId, provider };
 }

@@ -11,6 +11,15 @@ import type { NodeStore } from "./store.js";
 const DROPPED_HISTORY = 4096;
 
 /**
+ * How many entries one of `retain`'s commits removes (issue 14 item 8): a block's worth of
+ * included transactions, ≈ 1,000 checksummed removes in one commit, held the thread that serves
+ * the L2 JSON-RPC for tens of ms. An entry left in the table by a kill before its commit is only
+ * a transaction whose fate is known: the restart's `restore` finds it included (or refused) and
+ * forgets it then.
+ */
+export const RETAIN_SLICE = 128;
+
+/**
  * The transactions a node's mempool acknowledged (returned a hash for) and has not yet seen
  * included or dropped, in the node's store: each `put` commits before the hash goes back to the
  * sender, so a node killed with SIGKILL at any instant still has them when it restarts. The
@@ -35,9 +44,14 @@ export interface TransactionJournal {
   /**
    * Keeps only the transactions whose hash (0x-hex) is in `live` (or for which it returns true);
    * those that left because they were dropped (`droppedOf` says why) are remembered as dropped,
-   * in the same commit.
+   * in the same commit. The journal's own view (`hashes`, `get`) is updated at once; of a long
+   * list (a block's worth of included transactions) the first {@link RETAIN_SLICE} entries leave
+   * the table in that commit and the rest in further ones, the event loop running between them
+   * (see {@link settled}).
    */
   retain(live: Set<string> | ((hash: string) => boolean), droppedOf?: (hash: string) => DroppedTransaction | undefined): void;
+  /** Resolves once every entry `retain` took out has left the table too. */
+  settled(): Promise<void>;
   /** The hashes (0x-hex, lowercase) of the journaled transactions, in journal order. */
   hashes(): string[];
   /** A journaled transaction (raw) by hash. */
@@ -90,6 +104,19 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
       // The store failed: the node halts on it; the entry is refused or dropped again at a restart.
     }
   };
+  // `retain`'s removals beyond its first slice, one after the other.
+  let removing: Promise<void> = Promise.resolve();
+  const removeInSlices = async (keysToRemove: Buffer[]) => {
+    for (let i = 0; i < keysToRemove.length; i += RETAIN_SLICE) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        store.transaction(() => keysToRemove.slice(i, i + RETAIN_SLICE).forEach((key) => store.pending.removeSync(key)));
+      } catch {
+        // The store failed or closed: these entries stay, to be found included (or refused) and forgotten at a restart.
+        return;
+      }
+    }
+  };
   const journal: TransactionJournal = {
     list: () => [...store.pending.getRange({})].map(({ value }) => new Uint8Array(value)),
     put(raw) {
@@ -132,8 +159,10 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
       if (gone.length === 0) return;
       const records = gone.map(([hash]) => droppedOf?.(hash)).filter((r): r is DroppedTransaction => r !== undefined);
       const added: { key: Buffer; record: DroppedTransaction }[] = [];
+      // Beyond the first slice: removed later, in slices (the journal's view forgets them now).
+      const later = gone.slice(RETAIN_SLICE).map(([, key]) => key);
       store.transaction(() => {
-        gone.forEach(([, key]) => store.pending.removeSync(key));
+        gone.slice(0, RETAIN_SLICE).forEach(([, key]) => store.pending.removeSync(key));
         for (const record of records) {
           const key = seqKey(nextDropped + BigInt(added.length));
           store.dropped.putSync(key, Buffer.from(JSON.stringify({ ...record, nonce: record.nonce.toString() }), "utf8"));
@@ -150,7 +179,9 @@ export function transactionJournal(store: NodeStore): TransactionJournal {
         dropped.set(entry.record.hash, entry);
       }
       while (dropped.size > DROPPED_HISTORY) dropped.delete(dropped.keys().next().value!);
+      if (later.length > 0) removing = removing.then(() => removeInSlices(later));
     },
+    settled: () => removing,
     dropped: (hash) => dropped.get(hash.toLowerCase())?.record,
     failure: () => store.failure(),
   };

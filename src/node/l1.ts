@@ -3,7 +3,8 @@
  * provider, such as an in-process Hardhat network). Only `send`-style raw calls are made: ethers'
  * higher-level reads cache blocks and returned stale heads after `evm_mine` (PITFALLS).
  */
-import { FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { Network } from "ethers";
+import { nativeJsonRpcProvider } from "../shared/json-rpc.js";
 import { NodeConfigError } from "./errors.js";
 
 /** What the node needs of an L1 provider: EIP-1193's `request`. */
@@ -60,9 +61,8 @@ export async function connectL1(source: string | Eip1193Provider, options: { rea
   // One request per call (no 10 ms batching stall), no response cache.
   // A request an L1 never answers (a stalled connection) times out and is retried like any other
   // L1 failure, instead of holding the node for ethers' default five minutes.
-  const request = new FetchRequest(source);
-  request.timeout = L1_REQUEST_TIMEOUT_MS;
-  const provider = new JsonRpcProvider(request, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  // Node's fetch rather than ethers' transport: no character loop over large bodies on this thread (shared/json-rpc.ts).
+  const provider = nativeJsonRpcProvider(source, Network.from(chainId), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1, timeoutMs: L1_REQUEST_TIMEOUT_MS });
   return {
     description: source,
     send: (method, params) => provider.send(method, params),

@@ -7,7 +7,7 @@ import { bytesToHex } from "@ethereumjs/util";
 import { UltrasoundError } from "../shared/errors.js";
 import { AdvanceDataNotFoundError, DataDirMismatchError, DerivationMismatchError, L1ChangedError, NodeConfigError, StoreCorruptError, StoreWriteError } from "./errors.js";
 import type { Reorg, RunResult, Stages } from "./pipeline.js";
-import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, type NodeBlock } from "./read.js";
+import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, transactionPlace, type NodeBlock } from "./read.js";
 import { decodeAdvance } from "./records.js";
 import { deriveStage } from "./stages/derive.js";
 import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord, type ExecutedBlock } from "./stages/execute.js";
@@ -209,6 +209,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     getBlockByHash: (hash) => getBlockByHash(ctx, hash),
     getReceipts: (tag) => getReceipts(ctx, numberOf(tag)),
     getTransaction: (hash) => getTransaction(ctx, hash),
+    transactionPlace: (hash) => transactionPlace(ctx, hash),
     getLogs: (filter) => getLogs(ctx, filter, head()),
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
     header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,

@@ -116,6 +116,8 @@ export interface RollupNode {
   getReceipts(tag: BlockTag): NodeReceipt[] | undefined;
   /** A transaction of the chain by hash, with its block and receipt. */
   getTransaction(hash: string): NodeTransaction | undefined;
+  /** Where a transaction of the chain is, from the index alone (no block decoded): what a mempool asks after each block. */
+  transactionPlace(hash: string): { blockNumber: bigint; index: number } | undefined;
   /** Logs by range or block hash, address and topics (throws `LogQueryTooLargeError` on a huge unfiltered range). */
   getLogs(filter: LogFilter): NodeLog[];
   /** The state after a block (any past block). */

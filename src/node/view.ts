@@ -46,7 +46,7 @@ export function nodeMempoolChain(node: RollupNode): MempoolChain {
     head: () => node.header("latest")!,
     db,
     includedAt(hash) {
-      const found = node.getTransaction(hash);
+      const found = node.transactionPlace(hash);
       return found === undefined ? undefined : { blockNumber: Number(found.blockNumber), index: found.index };
     },
   };

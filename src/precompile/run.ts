@@ -8,6 +8,11 @@ export interface ExecuteVerdict {
   ok: boolean;
   /** Block number claimed by the input, when it decoded. */
   blockNumber?: bigint;
+  /**
+   * Block hash claimed by the input, when it decoded — on a rejection too, so that a caller
+   * sending several blocks in one L1 transaction (a shared advance) can tell which one EXECUTE
+   * refused. On acceptance it is the verified header's hash (EXECUTE checks the claim matches).
+   */
   blockHash?: string;
   /** The base fee the block burned (EXECUTE's second output word), when it was accepted. */
   burnedFees?: bigint;
@@ -48,6 +53,7 @@ export async function runExecute(input: Uint8Array, options: ExecuteOptions = {}
   try {
     const decoded = decodeExecuteInput(input);
     verdict.blockNumber = decoded.number;
+    verdict.blockHash = bytesToHex(decoded.blockHash);
     const result = await execute(decoded, options);
     verdict.ok = true;
     verdict.blockHash = bytesToHex(result.blockHash);

@@ -3,6 +3,7 @@
  * fields peeked from a raw transaction before its decode, eviction order, and a binary heap.
  */
 import { RLP } from "@ethereumjs/rlp";
+import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToBigInt, bytesToHex, hexToBytes, createAddressFromString, ValueEncoding } from "@ethereumjs/util";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
@@ -15,11 +16,11 @@ import { TransactionRejectedError, type Entry, type MempoolChain } from "./mempo
  * reads every sender after each block, and a VM per read (`getL2Account`, ≈ 1.8 ms) would make
  * that seconds for a few thousand senders.
  */
-export function createAccountReader(chain: MempoolChain): (address: string) => Promise<{ nonce: bigint; balance: bigint }> {
+export function createAccountReader(chain: MempoolChain): (address: string, header?: BlockHeader) => Promise<{ nonce: bigint; balance: bigint }> {
   const common = createL2Common(chain.chainId);
   let view: { head: string; state: MerkleStateManager } | undefined;
-  return async (address) => {
-    const header = chain.head();
+  // `header`: the head the caller already read (each read of a node's head is a store read).
+  return async (address, header = chain.head()) => {
     const head = bytesToHex(header.hash());
     if (view === undefined || view.head !== head) {
       const trie = new MerklePatriciaTrie({ db: chain.db, root: header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });

@@ -16,6 +16,7 @@ import { UltrasoundError } from "../shared/errors.js";
 import { executeFee } from "../sdk/execute-market.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "../sdk/contracts.js";
 import { advanceGasLimit } from "./advance-gas.js";
+import { oneLine } from "./mempool-util.js";
 import { dataAvailabilityFor } from "./nested.js";
 export { advanceCalldataLength, advanceGasLimit, calldataGas, COLD_ACCOUNT_ACCESS_GAS, executeCallGas, gasToPassOn, memoryExpansionGas, SHIM_GAS_RESERVE, SHIM_HEADROOM_DIVISOR, TRANSACTION_BASE_GAS } from "./advance-gas.js";
 export { BlockTooLargeForL1Error, buildFittingBlock, buildOn, chooseLayout, deliveryFor, executeGasRoom, L1_TRANSACTION_GAS_CAP, latestL1Block, type DataAvailability, type DataLayout, type FittedBlock, type L1Anchor, type ProposeOptions } from "./fit.js";
@@ -156,8 +157,9 @@ export async function explainFailure(rollup: Contract, parentHash: string, verdi
   }
   const verdict = verdicts.findLast((v) => !v.ok);
   if (verdict?.error !== undefined) {
+    // The verdict's first line in the message: the proposer's log lines show one line, and "rejected" alone says not why.
     return new AdvanceFailedError(
-      "advance() reverted: EXECUTE rejected the block",
+      `advance() reverted: EXECUTE rejected the block: ${oneLine(verdict.error.message)}`,
       { blockNumber: verdict.blockNumber, reason: verdict.error.message, ...(verdict.error.cause ? { cause: verdict.error.cause } : {}) },
       { cause: error },
     );

@@ -18,7 +18,7 @@
 import { createTxFromRLP } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { word } from "../shared/bytes.js";
-import { toQuantity, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
+import { Contract, toQuantity, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { makeSidecar } from "../blobs/kzg.js";
 import { BlobTransactionRevertedError } from "../blobs/errors.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
@@ -321,6 +321,7 @@ function isBlockAdvanced(log: { topics: readonly string[] }): boolean {
  */
 async function explainBundleFailure(options: Pick<BundleOptions, "bundler" | "provider">, prepared: PreparedBundle, error: unknown): Promise<Error> {
   let data = revertDataOf(error);
+  const tx = revertedTransactionOf(error);
   if (data === undefined && (error instanceof BlobTransactionRevertedError || (error as { code?: string }).code === "CALL_EXCEPTION")) {
     const from = await (options.bundler.runner as Signer).getAddress();
     // Its value too: the advances' EXECUTE fees (without it the replay reverts RollupBundler_ValueMismatch, not for the reason the bundle did).
@@ -333,9 +334,46 @@ async function explainBundleFailure(options: Pick<BundleOptions, "bundler" | "pr
   const outer = bundler.parseError(data);
   if (outer?.name !== CALL_FAILED) {
     const decoded = decodeRevert(data, [bundler, nativeRollupInterface()]);
-    return new BundleFailedError(`The bundle reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text }, { cause: error });
+    return new BundleFailedError(`The bundle reverted: ${decoded.name}`, { errorName: decoded.name, error: decoded.text, ...(tx === undefined ? {} : { tx }) }, { cause: error });
   }
   const index = Number(outer.args[0] as bigint);
   const inner = decodeRevert(outer.args[1] as string, [nativeRollupInterface(), bundler]);
-  return new BundleFailedError(`The bundle reverted at call ${index}: ${inner.name}`, { index, call: prepared.calls[index]?.label ?? "unknown", errorName: inner.name, error: inner.text }, { cause: error });
+  if (prepared.sidecar !== undefined && inner.name === BLOB_NOT_IN_TRANSACTION) return explainBlobBundleFailure(options.provider, prepared, error, tx);
+  return new BundleFailedError(`The bundle reverted at call ${index}: ${inner.name}`, { index, call: prepared.calls[index]?.label ?? "unknown", errorName: inner.name, error: inner.text, ...(tx === undefined ? {} : { tx }) }, { cause: error });
+}
+
+/** The hash of the mined transaction a send error reports as reverted (a blob transaction's, or ethers' CALL_EXCEPTION receipt). */
+function revertedTransactionOf(error: unknown): string | undefined {
+  if (error instanceof BlobTransactionRevertedError) return error.hash;
+  const receipt = (error as { code?: string; receipt?: { hash?: string } }).receipt;
+  return (error as { code?: string }).code === "CALL_EXCEPTION" ? receipt?.hash : undefined;
+}
+
+const BLOB_NOT_IN_TRANSACTION = "NativeRollup_BlobNotInTransaction";
+
+/**
+ * A blob bundle whose eth_call replay says only that the call carries no blobs: EDR's eth_call
+ * drops blob hashes (hardhat#5182), and its traces do not run EXECUTE's hook, so neither can say
+ * why the mined transaction reverted. What L1 does say: a leg whose rollup's head is no longer
+ * the parent it was built on lost a race (the usual cause); otherwise the reason is unknown here.
+ */
+async function explainBlobBundleFailure(provider: BundleOptions["provider"], prepared: PreparedBundle, error: unknown, tx: string | undefined): Promise<Error> {
+  const mined = tx === undefined ? {} : { tx };
+  for (const [leg, { address, claim }] of prepared.legs.entries()) {
+    const head = (await new Contract(address, nativeRollupInterface(), provider)
+      .getFunction("head")()
+      .catch(() => undefined)) as { blockHash: string; number: bigint } | undefined;
+    if (head === undefined || head.blockHash === claim.parentHash) continue;
+    const index = prepared.calls.findIndex((call) => call.target === address && call.label?.startsWith("advance") === true);
+    return new BundleFailedError(
+      `The bundle reverted at call ${index}: leg ${leg}'s rollup moved on (its head is block ${head.number}, not the parent it was built on)`,
+      { index, call: prepared.calls[index]?.label ?? "unknown", errorName: "ParentMoved", leg, rollup: address, parentHash: claim.parentHash, head: head.blockHash, ...mined },
+      { cause: error },
+    );
+  }
+  return new BundleFailedError(
+    "The blob bundle reverted and the L1 cannot replay why: its eth_call drops blob hashes (hardhat#5182); every leg's parent is still its rollup's head",
+    { errorName: "unknown", legs: prepared.legs.length, ...mined },
+    { cause: error },
+  );
 }

@@ -32,11 +32,10 @@ import { proveStorage, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 import { l1CallsConsumedSlot, l1CallsDelivery, l2Requests, reconcileL1Calls, rollupCalls, type L1Call } from "./l1-calls.js";
 import {
-  blockResults, DEFAULT_SYNC_GAS_LIMIT, MAX_SYNC_ROUNDS, proxyRequests, sameSyncRequest, sendSyncTransaction, syncDelivery, syncResultsSlot,
+  blockResults, DEFAULT_SYNC_GAS_LIMIT, MAX_SYNC_ROUNDS, proxyRequests, reconcileSyncCalls, sendSyncTransaction, syncDelivery, syncResultsSlot,
   SyncBuildError, SyncFailedError, SyncSimulationError, type SyncCall, type SyncTraceFrame,
 } from "./sync.js";
 
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Options of {@link prepareCrossRollup} and {@link sendCrossRollup}. */
 export interface CrossRollupOptions {
@@ -139,23 +138,11 @@ export async function prepareCrossRollup(options: CrossRollupOptions): Promise<P
 
     // B first: A's L1 calls made these requests of B's proxies; a request that differs from B's
     // table replaces the rest (later ones may depend on its result).
-    let changed = false;
-    const made = proxyRequests(trace, rollupB, syncProxyCall);
-    for (const [i, frame] of made.entries()) {
-      const [caller, callData] = iface.decodeFunctionData("syncProxyCall", frame.input) as unknown as [string, string];
-      const requestMade = { caller, to: await l2AddressOf(frame.from), value: BigInt(frame.value ?? "0x0"), data: callData };
-      if (requestMade.to === ZERO_ADDRESS) continue; // not a proxy of B: B refused it
-      const known = callsB[i];
-      if (known !== undefined && sameSyncRequest(known, requestMade)) continue;
-      callsB = [...callsB.slice(0, i), { ...requestMade, gasLimit, success: false, returnData: "0x" }];
-      changed = true;
-      break;
+    const correctedB = await reconcileSyncCalls(callsB, proxyRequests(trace, rollupB, syncProxyCall), l2AddressOf, gasLimit);
+    if (correctedB !== undefined) {
+      callsB = correctedB;
+      continue;
     }
-    if (!changed && made.length < callsB.length) {
-      callsB = callsB.slice(0, made.length);
-      changed = true;
-    }
-    if (changed) continue;
 
     // Then A, as prepareL1Calls does: the L1 results (B's answers through its proxy), the first
     // unanswered request, the entries A's block did not consume.

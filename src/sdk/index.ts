@@ -2,7 +2,7 @@
  * Client-side helpers for the L1 contracts: deploy a rollup and talk to it, read its events
  * (contracts.ts); the factory (factory.ts); L2 transactions signed (transactions.ts); the bridge
  * (bridge.ts: deposit, messages, withdraw, claim, forward, status); bundles of several rollups'
- * blocks in one L1 transaction (bundle.ts); sync calls (sync.ts, l1-calls.ts, cross-rollup.ts);
+ * blocks in one L1 transaction (bundle.ts); sync calls (sync.ts, l1-calls.ts, cross-rollup.ts, sync-nested.ts);
  * EXECUTE's market (execute-market.ts); viem chain definitions (chains.ts).
  */
 export { blockClaim, deployRollup, nativeRollupAt, nativeRollupInterface, parseBlockAdvanced, type DeployedRollup, type DeployRollupOptions, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
@@ -53,3 +53,4 @@ export {
   type SyncOptions,
 } from "./sync.js";
 export { readExecuteMarket, getExecuteBaseFee, executeFee, executeFeeFor, pricingOf, type ExecuteMarketView, type RpcSender } from "./execute-market.js";
+export { nestedDelivery, nestedFrames, nestedRequests, prepareSyncNested, sendPreparedSyncNested, sendSyncNested, type NestedRequests, type PreparedSyncNested, type SyncNestedOptions } from "./sync-nested.js";

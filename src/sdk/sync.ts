@@ -208,6 +208,31 @@ export function proxyRequests(frame: SyncTraceFrame, rollup: string, selector: s
   return out;
 }
 
+/**
+ * The table the traced L1 call asks for, given the table it ran with: the first request that
+ * differs from its entry (or is beyond the table) replaces that entry and all after it, which
+ * may depend on its result; a table longer than the requests is cut. Undefined when they agree.
+ * `l2AddressOf` names the L2 contract behind a proxy (the zero address: not a proxy of this
+ * rollup, which refused the call, so it is skipped).
+ */
+export async function reconcileSyncCalls(
+  calls: readonly SyncCall[],
+  requests: readonly SyncTraceFrame[],
+  l2AddressOf: (proxy: string) => Promise<string>,
+  gasLimit: bigint,
+): Promise<SyncCall[] | undefined> {
+  const iface = nativeRollupInterface();
+  for (const [i, frame] of requests.entries()) {
+    const [caller, callData] = iface.decodeFunctionData("syncProxyCall", frame.input) as unknown as [string, string];
+    const made = { caller, to: await l2AddressOf(frame.from), value: BigInt(frame.value ?? "0x0"), data: callData };
+    if (made.to === "0x0000000000000000000000000000000000000000") continue;
+    const known = calls[i];
+    if (known !== undefined && sameSyncRequest(known, made)) continue;
+    return [...calls.slice(0, i), { ...made, gasLimit, success: false, returnData: "0x" }];
+  }
+  return requests.length < calls.length ? calls.slice(0, requests.length) : undefined;
+}
+
 /** Whether a table entry is the request `b`. */
 export const sameSyncRequest = (a: SyncCall, b: Omit<SyncCall, "success" | "returnData" | "gasLimit">) =>
   a.caller.toLowerCase() === b.caller.toLowerCase() && a.to.toLowerCase() === b.to.toLowerCase() && a.value === b.value && a.data.toLowerCase() === b.data.toLowerCase();
@@ -259,23 +284,11 @@ export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
 
     // The calls the L1 call made with this table: the first that differs from the table (or
     // is beyond it) replaces the rest, which may depend on its result.
-    const made = proxyRequests(trace, rollupAddress, selector);
-    let changed = false;
-    for (const [i, frame] of made.entries()) {
-      const [caller, callData] = iface.decodeFunctionData("syncProxyCall", frame.input) as unknown as [string, string];
-      const requestMade = { caller, to: await l2AddressOf(frame.from), value: BigInt(frame.value ?? "0x0"), data: callData };
-      if (requestMade.to === "0x0000000000000000000000000000000000000000") continue; // not a proxy of this rollup: the rollup refused it
-      const known = calls[i];
-      if (known !== undefined && sameSyncRequest(known, requestMade)) continue;
-      calls = [...calls.slice(0, i), { ...requestMade, gasLimit, success: false, returnData: "0x" }];
-      changed = true;
-      break;
+    const corrected = await reconcileSyncCalls(calls, proxyRequests(trace, rollupAddress, selector), l2AddressOf, gasLimit);
+    if (corrected !== undefined) {
+      calls = corrected;
+      continue;
     }
-    if (!changed && made.length < calls.length) {
-      calls = calls.slice(0, made.length);
-      changed = true;
-    }
-    if (changed) continue;
 
     // The verdict from eth_call: EDR's debug_traceCall does not run EXECUTE through its hook
     // (its requests are all the trace is for).

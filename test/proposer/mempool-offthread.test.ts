@@ -4,6 +4,7 @@ import { RLP } from "@ethereumjs/rlp";
 import { Transaction, Wallet } from "ethers";
 import { createL2Chain, devGenesis, devAccounts } from "../../src/engine/index.js";
 import { createMempool, TransactionRejectedError } from "../../src/proposer/index.js";
+import { mempoolChainOf } from "../../src/proposer/mempool-types.js";
 import { recoverSenderOffThread } from "../../src/proposer/senders-offthread.js";
 
 const wallets = devAccounts().map((a) => new Wallet(a.privateKey));
@@ -17,8 +18,10 @@ describe("mempool: sender recovery on a worker thread", function () {
     const chainId = chain.genesis.chainId;
     const wallet = wallets[3]!;
     const raw = await wallet.signTransaction({ type: 2, chainId, nonce: 0, to: wallets[4]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI });
-    const key = await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId);
-    expect(key && "0x04" + Buffer.from(key).toString("hex")).to.equal(wallet.signingKey.publicKey);
+    const found = await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId);
+    expect(found && "0x04" + Buffer.from(found.publicKey).toString("hex")).to.equal(wallet.signingKey.publicKey);
+    // The hash too (the RPC thread no longer re-serialises the transaction to compute it).
+    expect(found && bytesToHex(found.hash)).to.equal(Transaction.from(raw).hash);
     expect(await recoverSenderOffThread(Buffer.from(raw.slice(2), "hex"), chainId + 1n)).to.equal(undefined);
     // s above n/2 (EIP-2): no key from the worker, and the mempool refuses it in its own words.
     const fields = RLP.decode(Buffer.from(raw.slice(4), "hex")) as Uint8Array[];
@@ -47,6 +50,22 @@ describe("mempool: sender recovery on a worker thread", function () {
     expect(pending).to.have.length(200);
     for (const tx of pending) expect(tx.getSenderAddress().toString()).to.equal(Transaction.from(bytesToHex(tx.serialize())).from!.toLowerCase());
     expect(mempool.counts()).to.deep.equal({ pending: 200, queued: 0 });
+  });
+
+  it("reads the chain's head once per admitted transaction (a node's head is a checked store read; it was read three times)", async function () {
+    const chain = await createL2Chain(devGenesis());
+    const inner = mempoolChainOf(chain);
+    let heads = 0;
+    const counted = { ...inner, chainId: inner.chainId, db: inner.db, head: () => (heads++, inner.head()), includedAt: inner.includedAt };
+    const mempool = createMempool(counted);
+    const raws: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      raws.push(await wallets[8]!.signTransaction({ type: 2, chainId: chain.genesis.chainId, nonce: i, to: wallets[5]!.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n * GWEI, maxPriorityFeePerGas: GWEI }));
+    }
+    heads = 0;
+    await Promise.all(raws.map((raw) => mempool.add(raw)));
+    expect(heads, "head reads for 20 adds").to.be.at.most(20);
+    expect(mempool.counts()).to.deep.equal({ pending: 20, queued: 0 });
   });
 
   it("still expires a queued transaction once its lifetime passed, though the sweep no longer runs on every add", async function () {

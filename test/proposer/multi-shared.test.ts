@@ -4,8 +4,10 @@
  * journal, drops and back-off kept. Real EDR, real EXECUTE, real KZG, real LMDB nodes.
  */
 import { expect } from "chai";
-import { followBlocks } from "../../src/proposer/index.js";
-import { parseBlockAdvanced } from "../../src/sdk/contracts.js";
+import { Interface } from "ethers";
+import { recentVerdicts } from "../../src/precompile/index.js";
+import { AdvanceFailedError, followBlocks } from "../../src/proposer/index.js";
+import { nativeRollupInterface, parseBlockAdvanced } from "../../src/sdk/contracts.js";
 import { propose, transfers } from "../node/helpers.js";
 import { sharedEnv } from "./shared-helpers.js";
 
@@ -134,6 +136,76 @@ describe("proposer: several rollups' blocks in one shared advance (the default)"
       const together = proposed.filter((p) => p.chainId !== env.chainIds[1]);
       expect(new Set(together.map((p) => p.proposed.l1Receipt.hash)).size).to.equal(1);
       expect((await env.multi.rollup(env.chainIds[1]!)).status().l2.head).to.equal(2n);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it("a leg EXECUTE rejects (its claimed post-state root is not its block's) is named by EXECUTE's verdict: the two others land in the same round in one L1 transaction, it fails with the verdict's reason, and its transactions land after", async function () {
+    const env = await sharedEnv(3, 231_401n);
+    try {
+      const victim = env.chainIds[1]!;
+      let tampered: { blockHash: string; l1Tx?: string } | undefined;
+      const packedLegs: bigint[][] = [];
+      const proposer = env.proposerOn({
+        // Between packing and sending, the middle rollup's leg claims a post-state root its block
+        // does not have: L1 runs the bundle and EXECUTE rejects that leg alone (the contract passes
+        // the claim to EXECUTE as is). The bundle's calldata is re-encoded around the changed call.
+        onPacked: (packed, chainIds) => {
+          packedLegs.push(chainIds);
+          if (tampered !== undefined) return;
+          const index = chainIds.indexOf(victim);
+          if (index < 0) return;
+          const rollupInterface = nativeRollupInterface();
+          const args = rollupInterface.decodeFunctionData("advanceWithBlobRange", packed.calls[index]!.data);
+          const claim = { ...args[0].toObject(), stateRoot: "0x" + "ab".repeat(32) };
+          packed.calls[index]!.data = rollupInterface.encodeFunctionData("advanceWithBlobRange", [claim, ...args.slice(1)]);
+          const bundlerInterface = new Interface(["function bundle((address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);
+          packed.data = bundlerInterface.encodeFunctionData("bundle", [packed.calls.map(({ target, data, value }) => ({ target, data, value: value ?? 0n }))]);
+          tampered = { blockHash: packed.legs[index]!.claim.blockHash };
+        },
+      });
+      const ours = [] as { i: number; hash: string }[];
+      for (let i = 0; i < 3; i++) for (const from of [1, 2]) ours.push({ i, hash: await env.send(i, from) });
+      const outcomes = await env.drain(proposer);
+      expect(tampered, "the victim's leg was tampered").to.not.equal(undefined);
+
+      // What the proposer reports for the victim: failed, with the verdict's reason; the others proposed in the same round.
+      const kinds = outcomes.map((o) => (o.kind === "rollup" ? `${o.chainId}:${o.outcome.kind}` : o.kind));
+      expect(kinds.slice(0, 3), `${kinds.join(", ")}\n${env.lines.join("\n")}`).to.have.members([`${victim}:failed`, `${env.chainIds[0]}:proposed`, `${env.chainIds[2]}:proposed`]);
+      // EXECUTE's own verdict on the tampered leg: rejected, for its post-state root, naming the claimed block.
+      const verdict = recentVerdicts().findLast((v) => !v.ok && v.blockHash === tampered!.blockHash);
+      expect(verdict, JSON.stringify(recentVerdicts().slice(-5), (_k, v) => (typeof v === "bigint" ? v.toString() : v))).to.not.equal(undefined);
+      expect(verdict!.error!.name).to.equal("CommitmentMismatchError");
+      expect(verdict!.error!.message).to.match(/postStateRoot mismatch/);
+
+      const failed = outcomes.find((o) => o.kind === "rollup" && o.chainId === victim && o.outcome.kind === "failed");
+      const error = failed!.kind === "rollup" && failed!.outcome.kind === "failed" ? failed!.outcome.error : undefined;
+      expect(error).to.be.instanceOf(AdvanceFailedError);
+      expect((error as AdvanceFailedError).details.reason).to.equal(verdict!.error!.message);
+      expect(env.lines.some((line) => line.includes(`rollup ${victim}: its leg of a shared advance failed (advance() reverted: EXECUTE rejected the block: postStateRoot mismatch)`) && /the 2 other rollup\(s\) are sent without it/.test(line)), env.lines.join("\n")).to.equal(true);
+      // The rejected leg sinks no one: the other two were re-packed without it in that round.
+      expect(packedLegs[0], "first pack: all three").to.have.members(env.chainIds);
+      expect(packedLegs[1], "re-pack: the two others").to.have.members([env.chainIds[0]!, env.chainIds[2]!]);
+
+      // From L1: one successful transaction carries both other rollups' BlockAdvanced, not the victim's.
+      const proposed = proposedIn(outcomes);
+      const together = proposed.filter((p) => p.chainId !== victim);
+      expect(together).to.have.length(2);
+      const l1Hashes = new Set(together.map((p) => p.proposed.l1Receipt.hash));
+      expect(l1Hashes.size, "the two others in one L1 transaction").to.equal(1);
+      const receipt = (await env.ethers.provider.getTransactionReceipt([...l1Hashes][0]!))!;
+      expect(receipt.status).to.equal(1);
+      const advancedBy = receipt.logs.filter((log) => parseBlockAdvanced([log]).length === 1).map((log) => log.address.toLowerCase());
+      expect(advancedBy.sort()).to.deep.equal([env.rollups[0]!.address.toLowerCase(), env.rollups[2]!.address.toLowerCase()].sort());
+
+      // Nothing lost: every transaction ends in a receipt (the victim's with its own block, after its pause).
+      expect(droppedIn(outcomes), env.lines.join("\n")).to.deep.equal([]);
+      for (const { i, hash } of ours) expect((await env.status(i, hash)).status, `${hash}\n${env.lines.join("\n")}`).to.equal("included");
+      const victimLanded = proposed.filter((p) => p.chainId === victim);
+      expect(victimLanded).to.have.length(1);
+      expect(victimLanded[0]!.proposed.l1Receipt.hash).to.not.equal([...l1Hashes][0]);
+      for (const id of env.chainIds) expect((await env.multi.rollup(id)).status().l2.head, `rollup ${id}`).to.equal(1n);
     } finally {
       await env.stop();
     }

@@ -43,6 +43,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   const syncExecuteSelector = rollupInterface.getFunction("syncExecute")!.selector.slice(2);
   // So does a block with synchronous L2 → L1 calls (`advanceWithL1Calls`, docs/sync.md).
   const l1CallsSelector = rollupInterface.getFunction("advanceWithL1Calls")!.selector.slice(2);
+  // And a sync transaction whose sync calls call L1 (`syncExecuteNested`, docs/sync.md "Nesting").
+  const nestedSelector = rollupInterface.getFunction("syncExecuteNested")!.selector.slice(2);
   // And the user path's prepared block (`prepareSyncCalls`, docs/sync.md "The user path").
   const preparedSelector = rollupInterface.getFunction("prepareSyncCalls")!.selector.slice(2);
   // A block read from a range of shared blobs (docs/execute.md, "Shared advances").
@@ -66,7 +68,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
 
   async function fromCalldata(advance: AdvanceRecord, input: string): Promise<Uint8Array> {
     const data = advanceArgument(input, advanceSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, syncExecuteSelector, TRANSACTIONS_ARGUMENT) ??
-      advanceArgument(input, l1CallsSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, preparedSelector, TRANSACTIONS_ARGUMENT);
+      advanceArgument(input, l1CallsSelector, TRANSACTIONS_ARGUMENT) ?? advanceArgument(input, preparedSelector, TRANSACTIONS_ARGUMENT) ??
+      advanceArgument(input, nestedSelector, TRANSACTIONS_ARGUMENT);
     if (data === undefined) throw dataNotFound(advance, `it does not call advance(claim, transactions, witness, messages) syncExecute or advanceWithL1Calls`);
     if (bytesToHex(keccak256(data)) !== advance.dataHash.toLowerCase()) throw dataNotFound(advance, "its transactions do not hash to the event's dataHash");
     return data;
@@ -87,6 +90,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
       advanceArgument(calldata, syncExecuteSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, l1CallsSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, preparedSelector, MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, nestedSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, blobRangeSelector, RANGE_MESSAGES_ARGUMENT);
     if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
     return messages;

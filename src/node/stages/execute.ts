@@ -11,7 +11,9 @@ import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
 import path from "node:path";
 import { DerivationMismatchError, StoreCorruptError } from "../errors.js";
 import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type BlockRecord, type StoredReceipt } from "../records.js";
-import { BlockWriteDB, commitTrieWrites, missingTrieNodeError, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
+import { BlockWriteDB, missingTrieNodeError, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
+import { commitBlocks, logKeys } from "./commit.js";
+import { createSlicer, type Slicer } from "../../engine/slice.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput, type UnwoundBlock } from "../stage.js";
 
 /** The execute checkpoint: the node's L2 head. */
@@ -163,20 +165,21 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
     if (bytesToHex(sealed.hash()) !== advance.blockHash) throw mismatch("blockHash", advance.blockHash, bytesToHex(sealed.hash()));
 
     const transactions = splitTransactions(body);
-    batch.blocks.push({ record: { header: sealed, l1: advance.l1 }, transactionCount: result.included.length, receipts: storedReceipts(result), transactions });
+    const receipts = await storedReceipts(result, createSlicer());
+    batch.blocks.push({ record: { header: sealed, l1: advance.l1 }, transactionCount: result.included.length, receipts, transactions });
     for (const [key, value] of db.pending) batch.db.pending.set(key, value);
   }
 
-  /** Commits the batch's blocks in one transaction, then reports them. */
-  function commit(): void {
+  /**
+   * Commits the batch's blocks, then reports them: in slices that give the thread back (the
+   * devnet's JSON-RPC answers meanwhile; see commit.ts), the blocks and the checkpoint in the
+   * last one.
+   */
+  async function commit(): Promise<void> {
     const done = batch;
     if (done.blocks.length === 0) return;
     batch = newBatch();
-    ctx.store.transaction(() => {
-      commitTrieWrites(ctx.store, done.db);
-      for (const block of done.blocks) writeBlock(ctx.store, block.record, block.receipts, block.transactions);
-      writeMeta(ctx.store, checkpointKey("execute"), done.blocks.at(-1)!.record.header.number.toString());
-    });
+    await commitBlocks(ctx.store, done.db, done.blocks, createSlicer());
     for (const block of done.blocks) onBlock(block);
   }
 
@@ -194,11 +197,11 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
         while (checkpoint < input.target && !ctx.stopping()) {
           await executeBlock(checkpoint + 1n);
           checkpoint++;
-          if (performance.now() - batch.started >= policy.intervalMs || batch.blocks.length >= policy.maxBlocks) commit();
+          if (performance.now() - batch.started >= policy.intervalMs || batch.blocks.length >= policy.maxBlocks) await commit();
         }
       } finally {
         // Also when a block fails: the ones verified before it are kept.
-        commit();
+        await commit();
       }
       return { checkpoint, done: checkpoint >= input.target };
     },
@@ -218,15 +221,20 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
   };
 }
 
-/** The receipts as the node keeps them: with each transaction's sender, gas used and created address. */
-function storedReceipts(result: ApplyResult): StoredReceipt[] {
+/**
+ * The receipts as the node keeps them: with each transaction's sender, gas used and created
+ * address (each sender's address is a keccak: the thread is given back through `slice`).
+ */
+async function storedReceipts(result: ApplyResult, slice: Slicer): Promise<StoredReceipt[]> {
   let previous = 0n;
-  return result.receipts.map((receipt, index) => {
+  const out: StoredReceipt[] = [];
+  for (const [index, receipt] of result.receipts.entries()) {
+    if (index % 64 === 0) await slice();
     const tx = result.included[index]!;
     const from = tx.getSenderAddress();
     const gasUsed = receipt.cumulativeBlockGasUsed - previous;
     previous = receipt.cumulativeBlockGasUsed;
-    return {
+    out.push({
       type: tx.type,
       status: "status" in receipt ? receipt.status : 1,
       cumulativeGasUsed: receipt.cumulativeBlockGasUsed,
@@ -234,25 +242,9 @@ function storedReceipts(result: ApplyResult): StoredReceipt[] {
       from: from.bytes,
       ...(tx.to === undefined ? { contractAddress: createContractAddress(from, tx.nonce).bytes } : {}),
       logs: receipt.logs as StoredReceipt["logs"],
-    };
-  });
-}
-
-/** The logs-index keys of a block: one per distinct (address) and (topic) among its logs. */
-function logKeys(number: bigint, receipts: StoredReceipt[]): Buffer[] {
-  const keys = new Map<string, Buffer>();
-  const suffix = numberKey(number);
-  for (const receipt of receipts) {
-    for (const [address, topics] of receipt.logs) {
-      const a = Buffer.concat([Buffer.from([0]), address, suffix]);
-      keys.set(a.toString("hex"), a);
-      for (const topic of topics) {
-        const t = Buffer.concat([Buffer.from([1]), topic, suffix]);
-        keys.set(t.toString("hex"), t);
-      }
-    }
+    });
   }
-  return [...keys.values()];
+  return out;
 }
 
 /** Writes an executed block and its indexes (inside a transaction). The genesis is written the same way. */
