@@ -131,8 +131,6 @@ export interface L2Requests {
  * answered one and goes back when an enclosing frame reverts (as the messenger's storage does).
  */
 export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2Requests> {
-  const parent = chainHead(chain);
-  const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]!, nestingDepth: chain.genesis.nestingDepth });
   const iface = messenger();
   const selector = iface.getFunction("callL1")!.selector;
   const refusals = new Set(["L2Messenger_L1CallUnexpected", "L2Messenger_L1CallMismatch"].map((n) => iface.getError(n)!.selector));
@@ -140,7 +138,6 @@ export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2R
   let cursor = 0;
   let wanted: L2Requests["wanted"];
   const stack: { cursor: number; request?: Omit<L1Call, "success" | "returnData"> }[] = [];
-  const events = vm.evm.events!;
   const before = (message: Message, resolve?: (r?: unknown) => void) => {
     let request: Omit<L1Call, "success" | "returnData"> | undefined;
     const data = bytesToHex(message.data);
@@ -160,6 +157,27 @@ export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2R
     } else if (frame.request !== undefined) cursor = frame.cursor + 1;
     resolve?.();
   };
+  await replayObserved(chain, block, before, after);
+  return { consumed: cursor, wanted };
+}
+
+/** A listener of the EVM's `beforeMessage` / `afterMessage` events (ethereumjs' async form). */
+type MessageListener<T> = (event: T, resolve?: (r?: unknown) => void) => void;
+
+/**
+ * Re-runs a built block on its chain's head, on a throwaway VM (an overlay over the chain's
+ * database), with `before` and `after` told of every message frame: how the builders find the
+ * L1 calls an L2 block asked for.
+ */
+export async function replayObserved(
+  chain: L2Chain,
+  block: BuiltBlock,
+  before: MessageListener<Message>,
+  after: MessageListener<{ execResult: { exceptionError?: unknown; returnValue: Uint8Array } }>,
+): Promise<void> {
+  const parent = chainHead(chain);
+  const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]!, nestingDepth: chain.genesis.nestingDepth });
+  const events = vm.evm.events!;
   events.on("beforeMessage", before);
   events.on("afterMessage", after);
   const h = block.header;
@@ -170,7 +188,6 @@ export async function l2Requests(chain: L2Chain, block: BuiltBlock): Promise<L2R
     events.off("beforeMessage", before);
     events.off("afterMessage", after);
   }
-  return { consumed: cursor, wanted };
 }
 
 /** A `callTracer` frame (the fields read here). */

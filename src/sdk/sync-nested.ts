@@ -19,18 +19,15 @@ import type { Message } from "@ethereumjs/evm";
 import { Interface, type JsonRpcApiProvider, type Signer } from "ethers";
 import { anchorCommitment, rollingHashOf, type L1Message } from "../bridge/messages.js";
 import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js";
-import { applyBlockBody, type BlockEnv } from "../engine/apply.js";
-import { createEngineVM } from "../engine/vm.js";
-import { createL2Common, PREDEPLOYS } from "../engine/chain.js";
-import { OverlayDB } from "../engine/query.js";
-import { appendBlock, chainHead, type L2Chain } from "../engine/state.js";
+import { PREDEPLOYS } from "../engine/chain.js";
+import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { proveStorage, simulateL1 } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced } from "./contracts.js";
 import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
-import { encodeL1Calls, L1_CALLS_SOURCE, l1CallsConsumedSlot, type L1Call } from "./l1-calls.js";
+import { encodeL1Calls, L1_CALLS_SOURCE, l1CallsConsumedSlot, replayObserved, type L1Call } from "./l1-calls.js";
 import {
   blockResults,
   DEFAULT_SYNC_GAS_LIMIT,
@@ -97,8 +94,6 @@ export interface NestedRequests {
  * them: the cursor moves on an answered one and goes back when an enclosing frame reverts.
  */
 export async function nestedRequests(chain: L2Chain, block: BuiltBlock, calls: readonly SyncCall[]): Promise<NestedRequests> {
-  const parent = chainHead(chain);
-  const vm = await createEngineVM({ common: createL2Common(chain.genesis.chainId), db: new OverlayDB(chain.db), stateRoot: parent.stateRoot, ancestors: (n) => chain.headers[Number(n)]!, nestingDepth: chain.genesis.nestingDepth });
   const iface = new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
   const selector = iface.getFunction("callL1")!.selector;
   const refusals = new Set(["L2Messenger_L1CallUnexpected", "L2Messenger_L1CallMismatch"].map((n) => iface.getError(n)!.selector));
@@ -140,17 +135,7 @@ export async function nestedRequests(chain: L2Chain, block: BuiltBlock, calls: r
     }
     resolve?.();
   };
-  const events = vm.evm.events!;
-  events.on("beforeMessage", before);
-  events.on("afterMessage", after);
-  const h = block.header;
-  const env: BlockEnv = { number: h.number, parentHash: h.parentHash, timestamp: h.timestamp, coinbase: h.coinbase.bytes, gasLimit: h.gasLimit, baseFeePerGas: h.baseFeePerGas ?? 0n, prevRandao: h.mixHash, anchor: block.input.anchor };
-  try {
-    await applyBlockBody(vm, env, block.transactions, "verify", { messages: block.input.messages });
-  } finally {
-    events.off("beforeMessage", before);
-    events.off("afterMessage", after);
-  }
+  await replayObserved(chain, block, before, after);
   out.consumed = cursor;
   return out;
 }
