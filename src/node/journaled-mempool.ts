@@ -64,7 +64,6 @@ const FOR_GOOD = /nonce too low|insufficient funds|does not decode|invalid (send
  * reason after a restart too.
  */
 export function journaledMempool(mempool: Mempool, journal: TransactionJournal, options: JournaledMempoolOptions = {}): JournaledMempool {
-  const hashOf = (tx: TypedTransaction) => "0x" + Buffer.from(tx.hash()).toString("hex");
   const hashOfRaw = (raw: Uint8Array) => "0x" + Buffer.from(keccak256(raw)).toString("hex");
   // Taken by a proposer, not yet in the node's chain: hash → the transaction.
   const proposed = new Map<string, TypedTransaction>();

@@ -4,24 +4,20 @@
  * `PreconfRegistry.bundle` (the slot's gate checks the bundle's caller, the operator). With blobs,
  * the blocks share one compressed payload — one blob for a few small blocks, charged once per
  * transaction — each an `advanceWithBlobRange` naming its byte range, as a shared advance of
- * several rollups does (src/sdk/shared-advance.ts builds and advances new blocks; these are built
- * and signed already). With calldata, each is a plain `advance`; the blocks still share the
- * transaction's base cost.
+ * several rollups does (the payload and each block's range input are src/sdk/shared-advance.ts's;
+ * the calls go through the registry, whose gate checks the operator). With calldata, each is a
+ * plain `advance`; the blocks still share the transaction's base cost.
  */
-import { hexToBytes } from "@ethereumjs/util";
 import { Interface, type Contract, type JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
-import { encodeBlobs } from "../blobs/codec.js";
-import { compressBatch } from "../blobs/compression.js";
 import type { BlobSidecar } from "../blobs/kzg.js";
 import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
-import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
-import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
 import { L1_TRANSACTION_GAS_CAP, LostRaceError, waitForL1Receipt, type DataAvailability, type FittedBlock } from "../proposer/propose.js";
 import { advanceCallGas, bundleGasLimit, innerCallGas } from "../sdk/bundle-gas.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent } from "../sdk/contracts.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "../sdk/execute-market.js";
+import { rangeInput, sharedPayload } from "../sdk/shared-advance.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 
@@ -90,28 +86,18 @@ export async function prepareTogether(options: AdvanceTogetherOptions): Promise<
   let compressedBytes = 0;
   if ((options.dataAvailability ?? "blobs") === "blobs") {
     // One payload: block i's transactions and witness at ranges[i] (the node and EXECUTE read it so).
-    const parts = blocks.map((b) => encodeBlockData({ transactions: b.block.input.transactions, witness: b.block.input.witness }));
-    const ranges: BlobRange[] = [];
-    const payload = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-    for (const part of parts) {
-      ranges.push({ offset: BigInt(payloadBytes), length: BigInt(part.length) });
-      payload.set(part, payloadBytes);
-      payloadBytes += part.length;
-    }
-    const compressed = compressBatch(payload);
-    compressedBytes = compressed.length;
-    const blobs = encodeBlobs(compressed);
-    if (blobs.length > MAX_BLOBS_PER_TRANSACTION) {
-      throw new TogetherTooLargeError("The blocks' shared payload exceeds what one L1 transaction's blobs carry", { blocks: blocks.length, blobs: blobs.length, max: MAX_BLOBS_PER_TRANSACTION });
+    const shared = sharedPayload(blocks);
+    ({ payloadBytes, compressedBytes } = shared);
+    if (shared.blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+      throw new TogetherTooLargeError("The blocks' shared payload exceeds what one L1 transaction's blobs carry", { blocks: blocks.length, blobs: shared.blobs.length, max: MAX_BLOBS_PER_TRANSACTION });
     }
     // The versioned hashes are needed for the calldata; KZG runs off the thread that serves RPC.
-    sidecar = await makeSidecarOffThread(blobs);
-    const hashes = sidecar.versionedHashes;
-    const hashBytes = hashes.map((h) => hexToBytes(h as `0x${string}`));
+    const blobSidecar = await makeSidecarOffThread(shared.blobs);
+    sidecar = blobSidecar;
+    const hashes = blobSidecar.versionedHashes;
     calls = blocks.map((b, i) => {
-      const range = encodeBlobRange(ranges[i]!);
-      const data = rollup.interface.encodeFunctionData("advanceWithBlobRange", [claims[i], hashes, range, "0x", b.block.input.messages]);
-      const input = { ...b.block.input, transactions: range, blobVersionedHashes: hashBytes, witness: new Uint8Array(0) };
+      const input = rangeInput(b, shared.ranges[i]!, blobSidecar);
+      const data = rollup.interface.encodeFunctionData("advanceWithBlobRange", [claims[i], hashes, input.transactions, "0x", b.block.input.messages]);
       return { target, data, value: executeFeeFor(market, b.block.header.gasUsed), gas: innerCallGas(advanceCallGas(input, data, pricing)) };
     });
     // Under the market EXECUTE charges each blob once per transaction (docs/execute.md): every

@@ -2,7 +2,8 @@ import { hexToBytes } from "@ethereumjs/util";
 import { Interface } from "ethers";
 import { encodeBlobs } from "../blobs/codec.js";
 import { compressBatch } from "../blobs/compression.js";
-import { makeSidecar } from "../blobs/kzg.js";
+import type { BlobSidecar } from "../blobs/kzg.js";
+import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION } from "../blobs/send.js";
 import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
 import { encodeBlockData } from "../engine/block-data.js";
@@ -78,29 +79,19 @@ export async function packSharedAdvance(options: Pick<BundleOptions, "bundler" |
   const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   const market = await readExecuteMarket(options.provider);
   const pricing = pricingOf(market);
-  const parts = built.map((leg) => encodeBlockData({ transactions: leg.fitted.block.input.transactions, witness: leg.fitted.block.input.witness }));
-  const ranges: BlobRange[] = [];
-  let offset = 0;
-  for (const part of parts) {
-    ranges.push({ offset: BigInt(offset), length: BigInt(part.length) });
-    offset += part.length;
+  const shared = sharedPayload(built.map((leg) => leg.fitted));
+  if (shared.blobs.length > MAX_BLOBS_PER_TRANSACTION) {
+    throw new BundleTooLargeError("The legs' shared payload exceeds what one L1 transaction's blobs carry", { blobs: shared.blobs.length, max: MAX_BLOBS_PER_TRANSACTION, legs: built.length });
   }
-  const payload = new Uint8Array(offset);
-  parts.forEach((part, i) => payload.set(part, Number(ranges[i]!.offset)));
-  const compressed = compressBatch(payload);
-  const blobs = encodeBlobs(compressed);
-  if (blobs.length > MAX_BLOBS_PER_TRANSACTION) {
-    throw new BundleTooLargeError("The legs' shared payload exceeds what one L1 transaction's blobs carry", { blobs: blobs.length, max: MAX_BLOBS_PER_TRANSACTION, legs: built.length });
-  }
-  const sidecar = makeSidecar(blobs);
+  const { ranges } = shared;
+  const sidecar = await makeSidecarOffThread(shared.blobs);
   const hashes = sidecar.versionedHashes;
-  const hashBytes = hashes.map((h) => hexToBytes(h as `0x${string}`));
   const rollupInterface = nativeRollupInterface();
   const legs: PreparedLeg[] = [];
   const calls: BundleCall[] = built.map(({ address, fitted }, i) => {
     const { block } = fitted;
     const claim = blockClaim(block.header, anchor.number, fitted.delivery.messageCount);
-    const input = { ...block.input, transactions: encodeBlobRange(ranges[i]!), blobVersionedHashes: hashBytes, witness: new Uint8Array(0) };
+    const input = rangeInput(fitted, ranges[i]!, sidecar);
     legs.push({ address: address.toLowerCase(), fitted, claim, input, blobIndices: hashes.map((_, k) => k), received: [] });
     const data = rollupInterface.encodeFunctionData("advanceWithBlobRange", [claim, hashes, input.transactions, "0x", block.input.messages]);
     const label = `advance ${address.toLowerCase()} to L2 block ${block.header.number} (range ${ranges[i]!.offset}+${ranges[i]!.length} of the shared blobs)`;
@@ -116,7 +107,41 @@ export async function packSharedAdvance(options: Pick<BundleOptions, "bundler" |
   // The bound when it fits; else the cap, which the measured estimate says suffices (gas not used is not paid).
   const gasLimit = bound < cap ? bound : cap;
   const bundler = (await options.bundler.getAddress()).toLowerCase();
-  return { bundler, anchor, legs, forwards: [], assertions: [], calls, data, value, sidecar, gasLimit, gasBound: bound, gasEstimate: estimate, ranges, payloadBytes: payload.length, compressedBytes: compressed.length };
+  return { bundler, anchor, legs, forwards: [], assertions: [], calls, data, value, sidecar, gasLimit, gasBound: bound, gasEstimate: estimate, ranges, payloadBytes: shared.payloadBytes, compressedBytes: shared.compressedBytes };
+}
+
+/** Several blocks' data in ONE compressed payload: block i at `ranges[i]` of it once decompressed, the blobs that carry it. */
+export interface SharedPayload {
+  ranges: BlobRange[];
+  /** The blobs (no commitments yet: a caller checks their count before paying for KZG). */
+  blobs: Uint8Array[];
+  payloadBytes: number;
+  compressedBytes: number;
+}
+
+/**
+ * Lays the blocks' `RLP([transactions, witness])` end to end and compresses them as one batch (one
+ * window: what repeats from block to block compresses away), as EXECUTE and the node read a
+ * block from a range of the blobs (docs/shared-advances.md). Used for many rollups' blocks in one
+ * transaction (here) and for one rollup's consecutive preconfirmed blocks (src/preconf/together.ts).
+ */
+export function sharedPayload(blocks: readonly FittedBlock[]): SharedPayload {
+  const parts = blocks.map((fitted) => encodeBlockData({ transactions: fitted.block.input.transactions, witness: fitted.block.input.witness }));
+  const ranges: BlobRange[] = [];
+  let offset = 0;
+  for (const part of parts) {
+    ranges.push({ offset: BigInt(offset), length: BigInt(part.length) });
+    offset += part.length;
+  }
+  const payload = new Uint8Array(offset);
+  parts.forEach((part, i) => payload.set(part, Number(ranges[i]!.offset)));
+  const compressed = compressBatch(payload);
+  return { ranges, blobs: encodeBlobs(compressed), payloadBytes: payload.length, compressedBytes: compressed.length };
+}
+
+/** A block's EXECUTE input when its data is `range` of the shared blobs: the range as `transactions`, the blobs' hashes, no witness of its own. */
+export function rangeInput(fitted: FittedBlock, range: BlobRange, sidecar: BlobSidecar): FittedBlock["block"]["input"] {
+  return { ...fitted.block.input, transactions: encodeBlobRange(range), blobVersionedHashes: sidecar.versionedHashes.map((h) => hexToBytes(h as `0x${string}`)), witness: new Uint8Array(0) };
 }
 
 /**
