@@ -45,7 +45,7 @@ export {
   type DataAvailability,
   type ProposedBlock,
 } from "./propose.js";
-export { createMultiProposer, type MultiProposer, type MultiProposerOptions, type MultiProposerRollup, type MultiProposalOutcome } from "./multi.js";
+export { createMultiProposer, ProposerConfigError, type MultiProposer, type MultiProposerOptions, type MultiProposerRollup, type MultiProposalOutcome } from "./multi.js";
 export { proposeSharedRound, type SharedCandidate, type SharedRoundOptions, type SharedRoundResult } from "./multi-shared.js";
 export { dataAvailabilityFor, NestedBlobsUnavailableError } from "./nested.js";
 export { followBlocks, FollowMismatchError, type BlockSource, type FollowResult } from "./follow.js";

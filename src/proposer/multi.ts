@@ -17,6 +17,7 @@ import { createMempool, type Mempool } from "./mempool.js";
 import { createRollupProposer, type ProposalOutcome, type Proposer, type ProposerOptions } from "./proposer.js";
 import type { BlockSource } from "./follow.js";
 import type { DataAvailability } from "./propose.js";
+import { UltrasoundError } from "../shared/errors.js";
 
 /** A rollup a {@link createMultiProposer} may propose for. */
 export interface MultiProposerRollup {
@@ -57,7 +58,8 @@ export interface MultiProposerOptions {
    * "shared" (default): each round, the blocks of all rollups with work in one shared advance
    * (as many as one L1 transaction carries; one blob for ≈ 100 small blocks); a rollup whose leg
    * failed without a fault of the others is sent alone until its own advance lands. "separate":
-   * one `advance` per rollup-block, in turn (the former default; always so for one rollup with work).
+   * one `advance` per rollup-block, in turn (the former default; always so for one rollup with
+   * work, and the default under calldata data availability, which shared advances cannot use).
    */
   packing?: "shared" | "separate";
   /** The RollupBundler that carries shared advances (default: one deployed by `signer` the first time it is needed). */
@@ -84,6 +86,11 @@ export interface MultiProposer {
   readonly proposers: number;
 }
 
+/** A multi-rollup proposer's options that cannot work together (the values are in `details`). */
+export class ProposerConfigError extends UltrasoundError {
+  override name = "ProposerConfigError";
+}
+
 /**
  * A based proposer for a set of rollups (`createProposer` with `rollups`): `createRollupProposer`'s proposer per rollup, made lazily the
  * first time the rollup has work, each `proposeNext` one block for one rollup, in turn. A rollup
@@ -93,7 +100,13 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   const proposers = new Map<bigint, { proposer: Proposer; mempool: Mempool }>();
   const chains = new Map<bigint, Promise<L2Chain>>();
   let last: bigint | undefined;
-  const packing = options.packing ?? "shared";
+  // Shared advances read each block from a range of shared blobs: a proposer told to publish in
+  // calldata (a node without a blob source follows it) advances one block per rollup instead.
+  const calldata = (options.dataAvailability ?? "blobs") === "calldata";
+  if (calldata && options.packing === "shared") {
+    throw new ProposerConfigError("Shared packing publishes in blobs; it cannot be combined with calldata data availability", { packing: options.packing, dataAvailability: options.dataAvailability });
+  }
+  const packing = options.packing ?? (calldata ? "separate" : "shared");
   const maxLegs = options.maxLegs ?? 100;
   // Outcomes of the last shared round not handed out yet (one per `proposeNext`).
   const buffered: MultiProposalOutcome[] = [];

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { Interface } from "ethers";
 import { recentVerdicts } from "../../src/precompile/index.js";
-import { AdvanceFailedError, followBlocks } from "../../src/proposer/index.js";
+import { AdvanceFailedError, followBlocks, ProposerConfigError } from "../../src/proposer/index.js";
 import { nativeRollupInterface, parseBlockAdvanced } from "../../src/sdk/contracts.js";
 import { propose, transfers } from "../node/helpers.js";
 import { sharedEnv } from "./shared-helpers.js";
@@ -62,6 +62,21 @@ describe("proposer: several rollups' blocks in one shared advance (the default)"
       expect(proposed).to.have.length(2);
       expect(new Set(proposed.map((p) => p.proposed.l1Receipt.hash)).size).to.equal(2);
       for (const p of proposed) expect(p.proposed.l1Receipt.to!.toLowerCase()).to.equal(env.rollups[env.chainIds.indexOf(p.chainId)]!.address.toLowerCase());
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it("calldata data availability means one advance per rollup-block (shared advances are blobs); asking for both is refused (ProposerConfigError)", async function () {
+    const env = await sharedEnv(2, 231_151n);
+    try {
+      expect(() => env.proposerOn({ packing: "shared", dataAvailability: "calldata" })).to.throw(ProposerConfigError, /calldata/);
+      const proposer = env.proposerOn({ dataAvailability: "calldata" });
+      for (let i = 0; i < 2; i++) await env.send(i, 1);
+      const proposed = proposedIn(await env.drain(proposer));
+      expect(proposed).to.have.length(2);
+      expect(new Set(proposed.map((p) => p.proposed.l1Receipt.hash)).size, "one L1 transaction per rollup").to.equal(2);
+      for (const p of proposed) expect(p.proposed.l1Receipt.type, "no blobs").to.not.equal(3);
     } finally {
       await env.stop();
     }
