@@ -79,7 +79,9 @@ export function createRound(ctx: RoundContext): Round {
     const served = new Map<bigint, { waiters: MineWaiter[]; number: bigint }>();
     try {
       const most = Math.max(chains.size, multi.list().length);
-      for (let i = 0; i < most && !loop.stopped; i++) {
+      // A shared advance's outcomes are all taken in this round, even past `most`: left for the
+      // next, one would serve that round's `evm_mine` with a block made before it was asked for.
+      for (let i = 0; (i < most || ctx.proposer.outcomesWaiting > 0) && !loop.stopped; i++) {
         const result = await ctx.proposer.proposeNext().catch((error: Error) => ({ kind: "unavailable" as const, error }));
         if (result.kind === "idle") break;
         if (result.kind === "unavailable") {

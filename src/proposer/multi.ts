@@ -84,6 +84,12 @@ export interface MultiProposer {
   proposeNext(): Promise<MultiProposalOutcome>;
   /** How many rollups have a proposer in memory (made the first time each had work). */
   readonly proposers: number;
+  /**
+   * Outcomes of the last shared advance not handed out yet: a caller that bounds its calls (one
+   * per rollup, say) keeps calling while this is above 0, or a later call hands out a block that
+   * landed earlier as if it were new.
+   */
+  readonly outcomesWaiting: number;
 }
 
 /** A multi-rollup proposer's options that cannot work together (the values are in `details`). */
@@ -182,6 +188,9 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
   return {
     get proposers() {
       return proposers.size;
+    },
+    get outcomesWaiting() {
+      return buffered.length;
     },
     async proposeNext() {
       const next = buffered.shift();
