@@ -6,7 +6,7 @@
  * and a deposit made on L1 must show its state. Screenshots: test-output/explorer*.png.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, Wallet, zeroPadValue, toBeHex, id } from "ethers";
@@ -14,9 +14,8 @@ import { devAccounts } from "../../src/engine/chain.js";
 import { deposit } from "../../src/sdk/bridge.js";
 import { freePort } from "../../src/shared/ports.js";
 import { devnetPorts, startDevnetProcess, type DevnetProcess } from "../devnet/process.js";
+import { launchHeadless, OUTPUT, skipWithoutChromium, type HeadlessBrowser } from "./browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const OUTPUT = path.resolve("test-output");
 const DEADLINE = 120_000;
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<any> {
@@ -28,18 +27,12 @@ describe("explorer: a live page of the devnet in headless Chromium", function ()
   this.timeout(400_000);
 
   it("shows a new L2 block live, finds its transaction, follows it to its L1 verification, and shows a deposit's state", async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    SKIPPED: no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (.ci/run does)`);
-      this.skip();
-    }
-    const { chromium } = await import("playwright-core");
+    skipWithoutChromium(this);
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-explorer-"));
-    const profile = mkdtempSync(path.join(tmpdir(), "ultrasound-chromium-"));
-    mkdirSync(OUTPUT, { recursive: true });
     const [ports, explorerPort] = [await devnetPorts(), await freePort()];
     let devnet: DevnetProcess | undefined;
     let step = "starting the devnet";
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+    let browser: HeadlessBrowser | undefined;
     try {
       devnet = await startDevnetProcess(["--explorer-port", String(explorerPort), "--data-dir", dataDir, "--block-time", "1"], ports);
       step = "the banner";
@@ -48,15 +41,8 @@ describe("explorer: a live page of the devnet in headless Chromium", function ()
       expect(explorerUrl, `the banner prints the explorer's URL:\n${output}`).to.equal(`http://127.0.0.1:${explorerPort}`);
       const { rollupAddress, l1Url, l2Url } = devnet;
 
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        viewport: { width: 1280, height: 1000 },
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on("pageerror", (error) => pageErrors.push(error.message));
+      browser = await launchHeadless();
+      const { page, pageErrors } = browser;
       await page.goto(explorerUrl!);
       await page.waitForSelector("#live.on", { timeout: DEADLINE });
       await page.waitForSelector("#latest-l2", { timeout: DEADLINE });
@@ -133,10 +119,9 @@ describe("explorer: a live page of the devnet in headless Chromium", function ()
     } catch (error) {
       throw new Error(`at step "${step}": ${(error as Error).message}\ndevnet output:\n${devnet?.output().slice(-3000) ?? ""}`);
     } finally {
-      await context?.close();
+      await browser?.close();
       await devnet?.stop("SIGINT");
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(profile, { recursive: true, force: true });
     }
   });
 });

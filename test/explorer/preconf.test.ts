@@ -5,47 +5,33 @@
  * Screenshot: test-output/explorer-preconf.png.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { devAccounts } from "../../src/engine/chain.js";
 import { freePort } from "../../src/shared/ports.js";
 import { devnetPorts, startDevnetProcess, type DevnetProcess } from "../devnet/process.js";
+import { launchHeadless, OUTPUT, skipWithoutChromium, type HeadlessBrowser } from "./browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const OUTPUT = path.resolve("test-output");
 const DEADLINE = 120_000;
 
 describe("explorer: preconfirmed vs verified L2 blocks (--preconf) in headless Chromium", function () {
   this.timeout(400_000);
 
   it("shows a preconfirmed block as preconfirmed with its operator, then safe once L1 verified it, live", async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    SKIPPED: no Chromium at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (.ci/run does)`);
-      this.skip();
-    }
-    const { chromium } = await import("playwright-core");
+    skipWithoutChromium(this);
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-explorer-preconf-"));
-    const profile = mkdtempSync(path.join(tmpdir(), "ultrasound-chromium-"));
-    mkdirSync(OUTPUT, { recursive: true });
     const [ports, explorerPort] = [await devnetPorts(), await freePort()];
     let devnet: DevnetProcess | undefined;
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+    let browser: HeadlessBrowser | undefined;
     try {
       // Advances every 20 s: a block stays preconfirmed long enough for the page to show it.
       devnet = await startDevnetProcess(["--preconf", "--preconf-advance-ms", "20000", "--explorer-port", String(explorerPort), "--data-dir", dataDir, "--no-relay"], ports);
       const explorerUrl = /explorer \(live, in a browser\):\s+(\S+)/.exec(devnet.output())?.[1];
       expect(explorerUrl, devnet.output()).to.equal(`http://127.0.0.1:${explorerPort}`);
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        viewport: { width: 1280, height: 1000 },
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on("pageerror", (error) => pageErrors.push(error.message));
+      browser = await launchHeadless();
+      const { page, pageErrors } = browser;
       await page.goto(explorerUrl!);
       await page.waitForSelector("#live.on", { timeout: DEADLINE });
 
@@ -70,10 +56,9 @@ describe("explorer: preconfirmed vs verified L2 blocks (--preconf) in headless C
       expect(pageErrors).to.deep.equal([]);
       l2.destroy();
     } finally {
-      await context?.close();
+      await browser?.close();
       await devnet?.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(profile, { recursive: true, force: true });
     }
   });
 });
