@@ -22,7 +22,7 @@ import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
-import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
+import { buildOn, L1_TRANSACTION_GAS_CAP, type L1Anchor } from "../proposer/propose.js";
 import { loadArtifact } from "../shared/artifacts.js";
 import { proveStorage, simulateL1 } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced } from "./contracts.js";
@@ -30,10 +30,10 @@ import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import { encodeL1Calls, L1_CALLS_SOURCE, l1CallsConsumedSlot, replayObserved, type L1Call } from "./l1-calls.js";
 import {
   blockResults,
-  DEFAULT_SYNC_GAS_LIMIT,
   MAX_SYNC_ROUNDS,
   proxyRequests,
   reconcileSyncCalls,
+  syncStart,
   sendSyncTransaction,
   SYNC_SOURCE,
   SyncBuildError,
@@ -168,14 +168,7 @@ const sameL1Request = (a: Omit<L1Call, "success" | "returnData">, b: Omit<L1Call
  */
 export async function prepareSyncNested(options: SyncNestedOptions): Promise<PreparedSyncNested> {
   const { rollup, chain, provider } = options;
-  const rollupAddress = (await rollup.getAddress()).toLowerCase();
-  const iface = nativeRollupInterface();
-  const selector = iface.getFunction("syncProxyCall")!.selector.toLowerCase();
-  const from = await (rollup.runner as Signer).getAddress();
-  const anchor = options.anchor ?? (await latestL1Block(provider));
-  const coinbase = options.coinbase ?? from;
-  const value = options.value ?? 0n;
-  const gasLimit = options.gasLimit ?? DEFAULT_SYNC_GAS_LIMIT;
+  const { rollupAddress, iface, selector, from, anchor, coinbase, value, gasLimit } = await syncStart(options);
   const market = await readExecuteMarket(provider);
   const targets = new Map<string, string>();
   const l2AddressOf = async (proxy: string) => {

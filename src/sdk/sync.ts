@@ -238,6 +238,20 @@ export const sameSyncRequest = (a: SyncCall, b: Omit<SyncCall, "success" | "retu
   a.caller.toLowerCase() === b.caller.toLowerCase() && a.to.toLowerCase() === b.to.toLowerCase() && a.value === b.value && a.data.toLowerCase() === b.data.toLowerCase();
 
 /**
+ * What a sync builder starts from ({@link prepareSync}, `prepareSyncNested`): the rollup's address,
+ * the `syncProxyCall` selector its traces are searched for, the sender (the rollup's signer), the
+ * L1 anchor (default: the latest block) and the options' defaults.
+ */
+export async function syncStart(options: Pick<SyncOptions, "rollup" | "provider" | "anchor" | "coinbase" | "value" | "gasLimit">) {
+  const rollupAddress = (await options.rollup.getAddress()).toLowerCase();
+  const iface = nativeRollupInterface();
+  const selector = iface.getFunction("syncProxyCall")!.selector.toLowerCase();
+  const from = await (options.rollup.runner as Signer).getAddress();
+  const anchor = options.anchor ?? (await latestL1Block(options.provider));
+  return { rollupAddress, iface, selector, from, anchor, coinbase: options.coinbase ?? from, value: options.value ?? 0n, gasLimit: options.gasLimit ?? DEFAULT_SYNC_GAS_LIMIT };
+}
+
+/**
  * Builds the sync transaction: the execution table, the L2 block that makes its calls (the
  * proposer's `buildOn`, delivering L1's undelivered queue first), the proof of the block's
  * `syncResults`, and `syncExecute` calldata, simulated with `debug_traceCall` until the L1 call
@@ -247,14 +261,7 @@ export const sameSyncRequest = (a: SyncCall, b: Omit<SyncCall, "success" | "retu
  */
 export async function prepareSync(options: SyncOptions): Promise<PreparedSync> {
   const { rollup, chain, provider } = options;
-  const rollupAddress = (await rollup.getAddress()).toLowerCase();
-  const iface = nativeRollupInterface();
-  const selector = iface.getFunction("syncProxyCall")!.selector.toLowerCase();
-  const from = await (rollup.runner as Signer).getAddress();
-  const anchor = options.anchor ?? (await latestL1Block(provider));
-  const coinbase = options.coinbase ?? from;
-  const value = options.value ?? 0n;
-  const gasLimit = options.gasLimit ?? DEFAULT_SYNC_GAS_LIMIT;
+  const { rollupAddress, iface, selector, from, anchor, coinbase, value, gasLimit } = await syncStart(options);
   const targets = new Map<string, string>();
   const l2AddressOf = async (proxy: string) => {
     let to = targets.get(proxy.toLowerCase());
