@@ -12,7 +12,7 @@
  */
 import type { Contract } from "ethers";
 import { onVerdict, type ExecuteVerdict } from "../precompile/run.js";
-import { BundleTooLargeError, sendBundle } from "../sdk/bundle.js";
+import { BundleTooLargeError, legsMovedOn, sendBundle } from "../sdk/bundle.js";
 import { readExecuteMarket } from "../sdk/execute-market.js";
 import { packSharedAdvance, type PreparedSharedAdvance } from "../sdk/shared-advance.js";
 import { oneLine } from "./mempool.js";
@@ -99,10 +99,10 @@ export async function proposeSharedRound(candidates: SharedCandidate[], options:
       options.log(`proposer: shared advance of ${sent.length} rollup(s) in L1 transaction ${landed.l1Receipt.hash} (${landed.l1Receipt.gasUsed} gas, ${packed.sidecar!.blobs.length} blob(s), ${packed.compressedBytes} bytes)`);
       return { outcomes, alone };
     } catch (error) {
-      // Which legs failed, from L1 and EXECUTE rather than from the bundler's revert data: the
-      // SDK explains a reverted bundle by replaying it with eth_call, and EDR's eth_call does not
-      // carry the blobs' hashes, so a shared advance's replay fails its first leg for that instead.
-      const failing = await failingLegs(sent, packed, verdicts);
+      // Which legs failed, from L1 and EXECUTE rather than from the bundler's revert data: EDR's
+      // eth_call does not carry the blobs' hashes, so no replay of a shared advance can say, and
+      // the SDK's error names at most the first leg that moved on (every one is needed here).
+      const failing = await failingLegs(sent, packed, verdicts, options.provider);
       if (failing.length === 0) {
         // No leg named (L1 unreachable, the transaction dropped by a reorg, out of gas as a whole):
         // every leg's proposer retries after its pause; each goes alone next time, so a leg that
@@ -165,12 +165,9 @@ async function failingLegs(
   sent: { candidate: SharedCandidate; prepared: PreparedProposal }[],
   packed: PreparedSharedAdvance,
   verdicts: ExecuteVerdict[],
+  provider: SharedRoundOptions["provider"],
 ): Promise<{ leg: { candidate: SharedCandidate; prepared: PreparedProposal }; index: number; moved: boolean }[]> {
-  const moved: { leg: (typeof sent)[number]; index: number; moved: boolean }[] = [];
-  for (const [index, leg] of sent.entries()) {
-    const head = (await leg.candidate.rollup.getFunction("head")().catch(() => undefined)) as { blockHash: string } | undefined;
-    if (head !== undefined && head.blockHash !== packed.legs[index]!.claim.parentHash) moved.push({ leg, index, moved: true });
-  }
-  if (moved.length > 0) return moved;
+  const moved = await legsMovedOn(provider, packed.legs);
+  if (moved.length > 0) return moved.map(({ leg: index }) => ({ leg: sent[index]!, index, moved: true }));
   return sent.flatMap((leg, index) => (verdicts.some((v) => !v.ok && v.blockHash === packed.legs[index]!.claim.blockHash) ? [{ leg, index, moved: false }] : []));
 }

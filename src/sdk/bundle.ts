@@ -359,15 +359,13 @@ const BLOB_NOT_IN_TRANSACTION = "NativeRollup_BlobNotInTransaction";
  */
 async function explainBlobBundleFailure(provider: BundleOptions["provider"], prepared: PreparedBundle, error: unknown, tx: string | undefined): Promise<Error> {
   const mined = tx === undefined ? {} : { tx };
-  for (const [leg, { address, claim }] of prepared.legs.entries()) {
-    const head = (await new Contract(address, nativeRollupInterface(), provider)
-      .getFunction("head")()
-      .catch(() => undefined)) as { blockHash: string; number: bigint } | undefined;
-    if (head === undefined || head.blockHash === claim.parentHash) continue;
-    const index = prepared.calls.findIndex((call) => call.target === address && call.label?.startsWith("advance") === true);
+  const [first] = await legsMovedOn(provider, prepared.legs);
+  if (first !== undefined) {
+    const { address, claim } = prepared.legs[first.leg]!;
+    const index = prepared.calls.findIndex((call) => call.target.toLowerCase() === address.toLowerCase() && call.label?.startsWith("advance") === true);
     return new BundleFailedError(
-      `The bundle reverted at call ${index}: leg ${leg}'s rollup moved on (its head is block ${head.number}, not the parent it was built on)`,
-      { index, call: prepared.calls[index]?.label ?? "unknown", errorName: "ParentMoved", leg, rollup: address, parentHash: claim.parentHash, head: head.blockHash, ...mined },
+      `The bundle reverted at call ${index}: leg ${first.leg}'s rollup moved on (its head is block ${first.head.number}, not the parent it was built on)`,
+      { index, call: prepared.calls[index]?.label ?? "unknown", errorName: "ParentMoved", leg: first.leg, rollup: address, parentHash: claim.parentHash, head: first.head.blockHash, ...mined },
       { cause: error },
     );
   }
@@ -376,4 +374,23 @@ async function explainBlobBundleFailure(provider: BundleOptions["provider"], pre
     { errorName: "unknown", legs: prepared.legs.length, ...mined },
     { cause: error },
   );
+}
+
+/**
+ * The legs whose rollup's head on L1 is no longer the parent their block was built on (another
+ * proposer or a reorg moved it): why a bundle of advances reverts when its own replay cannot say.
+ * A rollup whose head cannot be read is not counted.
+ */
+export async function legsMovedOn(
+  provider: BundleOptions["provider"],
+  legs: readonly Pick<PreparedLeg, "address" | "claim">[],
+): Promise<{ leg: number; head: { blockHash: string; number: bigint } }[]> {
+  const moved: { leg: number; head: { blockHash: string; number: bigint } }[] = [];
+  for (const [leg, { address, claim }] of legs.entries()) {
+    const head = (await new Contract(address, nativeRollupInterface(), provider)
+      .getFunction("head")()
+      .catch(() => undefined)) as { blockHash: string; number: bigint } | undefined;
+    if (head !== undefined && head.blockHash !== claim.parentHash) moved.push({ leg, head });
+  }
+  return moved;
 }

@@ -12,6 +12,7 @@ export {
   proposeBundle,
   prepareBundle,
   sendBundle,
+  legsMovedOn,
   deployBundler,
   rollupBundlerAt,
   rollupBundlerInterface,
