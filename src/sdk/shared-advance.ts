@@ -47,8 +47,14 @@ export interface PreparedSharedAdvance extends PreparedBundle {
  * "One EXECUTE call"); `"per-leg"` — each rollup's `advanceWithBlobRange` calls EXECUTE itself.
  */
 export type SharedExecute = "batched" | "per-leg";
-/** The default: the batched call (cheaper at every k measured, bench section economics). */
-export const DEFAULT_SHARED_EXECUTE: SharedExecute = "batched";
+/**
+ * The default for `k` legs: the batched call from two legs on, where it is cheaper (measured, bench
+ * section economics and bench/shared-legs.ts); one leg alone keeps its own EXECUTE call (the batch
+ * adds the entry's bytes to calldata and the bundler's wrapper: ≈ 5k more at k = 1).
+ */
+export function defaultSharedExecute(k: number): SharedExecute {
+  return k >= 2 ? "batched" : "per-leg";
+}
 
 /** A shared advance's options: a bundle's, and how its blocks are verified. */
 export interface SharedAdvanceOptions extends BundleOptions {
@@ -104,7 +110,7 @@ export async function packSharedAdvance(options: Pick<SharedAdvanceOptions, "bun
   const sidecar = await makeSidecarOffThread(shared.blobs);
   const hashes = sidecar.versionedHashes;
   const bundler = (await options.bundler.getAddress()).toLowerCase();
-  if ((options.execute ?? DEFAULT_SHARED_EXECUTE) === "batched") {
+  if ((options.execute ?? defaultSharedExecute(built.length)) === "batched") {
     const inputs = built.map(({ fitted }, i) => rangeInput(fitted, ranges[i]!, sidecar));
     const batched = batchedAdvanceCalls(built, inputs, ranges, sidecar, market, pricing);
     if (batched.estimate > cap) {
