@@ -175,6 +175,8 @@ describe("precompile: EXECUTE over k blocks (a batch)", function () {
     // The CALL's own cost on top: a cold access (2,600), the value transfer (9,000), a few pushes.
     expect(spent - formula).to.be.within(11_000n, 12_500n);
     expect(hashes).to.deep.equal([bytesToHex(inputs[0]!.blockHash), "0x" + "00".repeat(32), bytesToHex(inputs[2]!.blockHash), "0x" + "00".repeat(32)]);
+    const seen: ExecuteVerdict[] = [];
+    const stop = onVerdict((v) => seen.push(v));
     for (const count of [0n, BigInt(MAX_EXECUTE_BATCH + 1)]) {
       const bad = batch.slice();
       new DataView(bad.buffer).setBigUint64(32 + 24, count);
@@ -182,6 +184,8 @@ describe("precompile: EXECUTE over k blocks (a batch)", function () {
       expect(badOk, `count ${count}`).to.equal(false);
       expect(badSpent, "all the call's gas").to.be.greaterThan(4_000_000n);
     }
+    stop();
+    expect(seen, "refused before the body ran: no verdict at all").to.deep.equal([]);
   });
 
   for (const pricing of ["market", "l1-gas"] as const) {
