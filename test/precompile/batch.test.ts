@@ -3,7 +3,7 @@
  * hostile batches (each refused with its reason, before work it does not pay for), the engine's
  * verdicts (blocks of two chains and consecutive blocks of one; one tampered block rejected
  * alone; a shared blob payload resolved once; a forged range rejected alone), and both
- * installations: the charge `25,000 + 35,000 × k + 8 × len (+ blobs)` and the verdicts EXECUTE
+ * installations: the charge `40,000 + 20,000 × k + 8 × len (+ blobs)` and the verdicts EXECUTE
  * remembers for `executeVerdict` for the rest of the L1 transaction (and not after it).
  */
 import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
@@ -13,7 +13,7 @@ import { createVM } from "@ethereumjs/vm";
 import { expect } from "chai";
 import { Interface } from "ethers";
 import { network } from "hardhat";
-import { appendBlock, buildBlock, createL2Chain, devGenesis, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
+import { appendBlock, buildBlock, createL2Chain, devGenesis, PREDEPLOYS, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { encodeBlobRange } from "../../src/engine/blob-range.js";
 import { encodeBlockData } from "../../src/engine/block-data.js";
 import type { ExecuteInput } from "../../src/engine/types.js";
@@ -119,6 +119,23 @@ describe("precompile: EXECUTE over k blocks (a batch)", function () {
     expect(outcome.accepted!.map((a) => bytesToHex(a.key))).to.deep.equal([0, 2].map((i) => bytesToHex(verdictKey(encodeExecuteInput(inputs[i]!)))));
   });
 
+  it("holds each block's anchor call to 100,000 gas in a batch: an anchor predeploy that burns ≈ 150,000 verifies alone, and is rejected in a batch (AnchorCallFailedError)", async function () {
+    // Loops 5,770 times at 26 gas (≈ 150,000), then stops; it ignores its calldata.
+    const burner = "0x61168a5b600190038060035700";
+    const chain = await createL2Chain(devGenesis({ alloc: { [PREDEPLOYS.anchor]: { code: burner } } }));
+    const block = await next(chain, 0);
+    const alone = await runExecute(encodeExecuteInput(block.input));
+    expect(alone.ok, "alone: 250,000 for the anchor call").to.equal(true);
+    const seen: ExecuteVerdict[] = [];
+    const stop = onVerdict((v) => seen.push(v));
+    const batched = await runExecute(encodeExecuteBatch([encodeExecuteInput(inputs[0]!), encodeExecuteInput(block.input)]));
+    stop();
+    expect(batched.ok).to.equal(true);
+    if (!batched.ok) return;
+    expect(decodeBatchOutput(batched.output).map((v) => v !== undefined)).to.deep.equal([true, false]);
+    expect(seen[1]!.error?.name).to.equal("AnchorCallFailedError");
+  });
+
   it("resolves a shared blob payload once for the whole batch; a forged range in one entry rejects that entry only", async function () {
     const parts = inputs.map((input) => encodeBlockData({ transactions: input.transactions, witness: input.witness }));
     const payload = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -148,7 +165,7 @@ describe("precompile: EXECUTE over k blocks (a batch)", function () {
     expect(seen[1]!.ok).to.equal(false);
   });
 
-  it("@ethereumjs/evm: charges 25,000 + 35,000 × k + 8 × len, remembers accepted blocks for executeVerdict in the transaction; refuses k = 0 or k > 256 before any work", async function () {
+  it("@ethereumjs/evm: charges 40,000 + 20,000 × k + 8 × len, remembers accepted blocks for executeVerdict in the transaction; refuses k = 0 or k > 256 before any work", async function () {
     const vm = await createVM({ common: new Common({ chain: Mainnet, hardfork: Hardfork.Osaka }), evmOpts: { customPrecompiles: [executePrecompile()] } });
     const harness = createAddressFromString("0x00000000000000000000000000000000000c0003");
     await vm.stateManager.putAccount(harness, undefined);
