@@ -137,6 +137,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
             blockWanted: () => rounds.blockWanted(r.chainId),
             chain: () => adopt(r.chainId),
             node: () => multi.rollup(r.chainId),
+            // The node adopts the proposer's own blocks instead of re-executing them (node/stages/adopt.ts).
+            onBuilt: (block) => void multi.opened(r.chainId)?.offerBuilt(block),
           }),
         ),
     signer,
