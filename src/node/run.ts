@@ -50,8 +50,10 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   let haltedWith: (error: Error) => void = () => {};
   const whenHalted = new Promise<Error>((resolve) => (haltedWith = resolve));
 
+  const committed = { executed: 0, adopted: 0 };
   const onBlock = ({ record, transactionCount, adopted }: ExecutedBlock) => {
     const { header } = record;
+    committed[adopted === true ? "adopted" : "executed"]++;
     log(
       `L2 block ${header.number} ${bytesToHex(header.hash())}: ${transactionCount} tx, ${header.gasUsed} gas, state ${bytesToHex(header.stateRoot)} ` +
         `(L1 block ${record.l1.number} ${record.l1.hash.slice(0, 10)}…)${adopted === true ? ", adopted from the builder" : ""}`,
@@ -198,6 +200,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: servedFinalized() },
       ...((halted ?? store.corruption() ?? store.failure()) === undefined ? {} : { halted: halted ?? store.corruption() ?? store.failure() }),
       finalityViolations: [...violations],
+      committed: { ...committed },
     };
   };
 
