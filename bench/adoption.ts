@@ -27,6 +27,8 @@ interface AdoptionRun {
   cycleMs: number;
   deriveMs: number;
   adopted: number;
+  /** The node's execute stage (execute or adopt, before the commit) per block, ms. */
+  executeMs: number;
 }
 
 /** Runs the adoption section: re-executing (baseline) vs adopting, `count` ETH transfers each. */
@@ -41,6 +43,8 @@ export async function benchAdoption(report: Report, quick: boolean): Promise<voi
   report.add({ name: `${label} block cycle, adopting (vs re-executing)`, unit: "ms", value: on.cycleMs, baseline: off.cycleMs });
   report.add({ name: `${label} node derivation per block, adopting (vs re-executing)`, unit: "ms", value: on.deriveMs, baseline: off.deriveMs });
   report.add({ name: `${label} node derivation share of the block cycle, adopting (vs re-executing)`, unit: "%", value: (100 * on.deriveMs) / on.cycleMs, baseline: (100 * off.deriveMs) / off.cycleMs });
+  report.add({ name: `${label} node execute stage per block, adopting (vs re-executing)`, unit: "ms", value: on.executeMs, baseline: off.executeMs });
+  report.add({ name: `${label} node execute stage share of the block cycle, adopting (vs re-executing)`, unit: "%", value: (100 * on.executeMs) / on.cycleMs, baseline: (100 * off.executeMs) / off.cycleMs });
   report.add({ name: `${label} blocks adopted by the node while adopting (of ${on.blocks})`, unit: "blocks", value: on.adopted });
 }
 
@@ -90,7 +94,7 @@ async function runOnce(count: number, adopt: boolean): Promise<AdoptionRun> {
     await timedRun(client, warm);
     const raws: string[] = [];
     for (let i = 0; i < count; i++) raws.push(await transfer(i));
-    const before = devnet.node.status().committed.adopted;
+    const before = devnet.node.status().committed;
     const run = await timedRun(client, raws);
     for (let waited = 0; (blocks.at(-1)?.number ?? 0) < run.lastBlock && waited < 10_000; waited += 20) await sleep(20);
     const runBlocks = blocks.filter((b) => b.number >= run.firstBlock && b.number <= run.lastBlock);
@@ -102,11 +106,13 @@ async function runOnce(count: number, adopt: boolean): Promise<AdoptionRun> {
       blocks: runBlocks.length,
       cycleMs: mean(gaps),
       deriveMs: mean(derives),
-      adopted: devnet.node.status().committed.adopted - before,
+      adopted: devnet.node.status().committed.adopted - before.adopted,
+      executeMs: (devnet.node.status().committed.executeMs - before.executeMs) / runBlocks.length,
     };
     console.log(
       `  ${adopt ? "adopting" : "re-executing"}: ${count} in ${(run.wallMs / 1000).toFixed(2)} s = ${result.tps.toFixed(0)} tx/s; ${result.blocks} blocks of ${runBlocks.map((b) => b.txs).join("/")} tx, ` +
-        `one every ${result.cycleMs.toFixed(0)} ms, node derivation ${result.deriveMs.toFixed(0)} ms/block (${((100 * result.deriveMs) / result.cycleMs).toFixed(0)} %), ${result.adopted} adopted`,
+        `one every ${result.cycleMs.toFixed(0)} ms, node derivation ${result.deriveMs.toFixed(0)} ms/block (${((100 * result.deriveMs) / result.cycleMs).toFixed(0)} %), ` +
+        `of which the execute stage ${result.executeMs.toFixed(0)} ms (${((100 * result.executeMs) / result.cycleMs).toFixed(0)} %), ${result.adopted} adopted`,
     );
     return result;
   } finally {

@@ -50,10 +50,11 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   let haltedWith: (error: Error) => void = () => {};
   const whenHalted = new Promise<Error>((resolve) => (haltedWith = resolve));
 
-  const committed = { executed: 0, adopted: 0 };
-  const onBlock = ({ record, transactionCount, adopted }: ExecutedBlock) => {
+  const committed = { executed: 0, adopted: 0, executeMs: 0 };
+  const onBlock = ({ record, transactionCount, adopted, ms }: ExecutedBlock) => {
     const { header } = record;
     committed[adopted === true ? "adopted" : "executed"]++;
+    committed.executeMs += ms ?? 0;
     log(
       `L2 block ${header.number} ${bytesToHex(header.hash())}: ${transactionCount} tx, ${header.gasUsed} gas, state ${bytesToHex(header.stateRoot)} ` +
         `(L1 block ${record.l1.number} ${record.l1.hash.slice(0, 10)}…)${adopted === true ? ", adopted from the builder" : ""}`,

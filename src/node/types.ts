@@ -79,8 +79,11 @@ export interface NodeStatus {
   halted?: Error;
   /** Finalized blocks an L1 reorg deeper than the finality depth took out: incidents, oldest first (kept in the store). */
   finalityViolations: FinalityViolation[];
-  /** Blocks committed since this start: re-executed, and adopted from a builder in this process (`offerBuilt`). */
-  committed: { executed: number; adopted: number };
+  /**
+   * Blocks committed since this start: re-executed, and adopted from a builder in this process
+   * (`offerBuilt`); and the time the execute stage spent on them before their commits (ms).
+   */
+  committed: { executed: number; adopted: number; executeMs: number };
 }
 
 /**

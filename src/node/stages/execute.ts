@@ -72,6 +72,8 @@ export interface ExecutedBlock {
   transactionCount: number;
   /** The block is its co-located builder's, adopted rather than re-executed (adopt.ts). */
   adopted?: boolean;
+  /** Time spent executing (or adopting) it, in ms: from reading its data to its results held for the commit. */
+  ms?: number;
 }
 
 /**
@@ -116,6 +118,12 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
   };
 
   async function executeBlock(number: bigint): Promise<void> {
+    const started = performance.now();
+    await executeOrAdopt(number);
+    batch.blocks.at(-1)!.ms = performance.now() - started;
+  }
+
+  async function executeOrAdopt(number: bigint): Promise<void> {
     const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
     const body = ctx.store.payloads.getBinary(numberKey(number))!;
     const parent = header(number - 1n);
