@@ -142,9 +142,10 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         bytes calldata _messages
     ) external payable {
         // EXECUTE takes the range as its `transactions` field (16 bytes: uint64 offset, uint64
-        // length; empty means the whole payload), checks the blobs by KZG as always and reads only
-        // those bytes; a range of another length, empty or past the payload fails it. No check
-        // here: EXECUTE already refuses it (docs/shared-advances.md).
+        // length), checks the blobs by KZG as always and reads only those bytes; a range past the
+        // payload or cutting a block fails it. A range that is not 16 bytes (empty bytes would
+        // make EXECUTE read the whole payload) or of length 0 is refused here, before any work.
+        require(_range.length == 16 && uint64(bytes8(_range[8:16])) != 0, NativeRollup_InvalidBlobRange(_range));
         _checkBlobs(_blobHashes);
         _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
     }
