@@ -36,6 +36,11 @@ interface Step {
   stack?: string[];
 }
 
+/** The last itemised trace's SSTOREs and SLOADs (outside EXECUTE's frame) counted by price, for the printout. */
+const lastPrices: Record<string, string> = {};
+/** BENCH_ADVANCE_OPCODES=1: the "other execution" bucket by opcode (to find where it goes). */
+const opcodeGas = new Map<string, number>();
+
 /** One advance's gas by item: intrinsic (21,000 + calldata), then what the execution spent on what. */
 export type Breakdown = Record<string, number>;
 
@@ -79,6 +84,7 @@ function callTarget(step: Step): bigint {
  */
 export function itemise(steps: Step[], data: { standard: number; floor: number }): Breakdown {
   const items: Breakdown = { "transaction (21,000)": 21_000, "calldata (standard)": data.standard, "calldata floor (EIP-7623, for comparison)": data.floor };
+  const prices: Record<string, Map<number, number>> = {};
   const add = (k: string, v: number) => (items[k] = (items[k] ?? 0) + v);
   const total = steps.length === 0 ? 0 : steps[0]!.gas - steps.at(-1)!.gas + steps.at(-1)!.gasCost;
   items["execution (trace)"] = total - cannedGas(steps, -1);
@@ -89,6 +95,11 @@ export function itemise(steps: Step[], data: { standard: number; floor: number }
     let cost = s.gasCost;
     if (s.op === "SSTORE") item = "SSTORE";
     else if (s.op === "SLOAD") item = "SLOAD";
+    if (s.op === "SSTORE" || s.op === "SLOAD") {
+      const kind = `${s.op} count by price`;
+      const seen = (prices[kind] ??= new Map<number, number>());
+      seen.set(s.gasCost, (seen.get(s.gasCost) ?? 0) + 1);
+    }
     else if (s.op.startsWith("LOG")) item = "event (LOG)";
     else if ((s.op === "CALL" || s.op === "STATICCALL") && callTarget(s) === EXECUTE) {
       cost = frameGas(steps, i) - cannedGas(steps, i);
@@ -118,9 +129,14 @@ export function itemise(steps: Step[], data: { standard: number; floor: number }
     if (item !== undefined) {
       add(item, cost);
       counted += cost;
+    } else if (process.env.BENCH_ADVANCE_OPCODES === "1") {
+      opcodeGas.set(s.op, (opcodeGas.get(s.op) ?? 0) + s.gasCost);
     }
   }
   add("other execution (ABI, memory, hashing, checks)", total - counted - cannedGas(steps, -1));
+  for (const [kind, seen] of Object.entries(prices)) {
+    lastPrices[kind] = [...seen].sort((a, b) => b[0] - a[0]).map(([price, n]) => `${n} × ${price}`).join(", ");
+  }
   return items;
 }
 
@@ -216,16 +232,41 @@ export async function benchAdvanceCost(report: Report): Promise<void> {
   const factory = await deployFactory(signer!);
   const r = await createRollup(factory, devGenesis({ chainId: 9_100n }));
   await advanceOne(ethers, r, 0, "calldata"); // the first block: the lazy head's fresh slots
-  const cases: [string, number, "blobs" | "calldata"][] = [
-    ["empty block, calldata", 0, "calldata"],
-    ["empty block, blob", 0, "blobs"],
-    ["one transfer, calldata", 1, "calldata"],
-    ["one transfer, blob", 1, "blobs"],
+  const ring = await ringBase(ethers, r);
+  // [label, transfers, data availability, ring wrapped]: "wrapped" fills the history slot the
+  // block will write, as it is in a rollup past its first STATE_ROOT_HISTORY (8,191) blocks.
+  const cases: [string, number, "blobs" | "calldata", boolean][] = [
+    ["empty block, calldata", 0, "calldata", false],
+    ["empty block, blob", 0, "blobs", false],
+    ["one transfer, calldata", 1, "calldata", false],
+    ["one transfer, blob", 1, "blobs", false],
+    ["empty block, calldata, history ring wrapped", 0, "calldata", true],
+    ["empty block, blob, history ring wrapped", 0, "blobs", true],
   ];
-  for (const [label, count, da] of cases) {
+  for (const [label, count, da, wrapped] of cases) {
+    if (wrapped) {
+      const next = (BigInt(r.chain.headers.length) % STATE_ROOT_HISTORY) + ring;
+      await ethers.provider.send("hardhat_setStorageAt", [r.address, "0x" + next.toString(16), "0x" + "11".repeat(32)]);
+    }
+    for (const key of Object.keys(lastPrices)) delete lastPrices[key];
     const { total, items } = await advanceOne(ethers, r, count, da);
     console.log(`  ${label}: ${total} L1 gas`);
     for (const [k, v] of Object.entries(items)) console.log(`    ${k.padEnd(56)} ${String(v).padStart(7)}`);
+    for (const [k, v] of Object.entries(lastPrices)) console.log(`    ${k.padEnd(56)} ${v}`);
+    if (opcodeGas.size > 0) console.log(`    other, by opcode: ${[...opcodeGas].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([op, g]) => `${op} ${g}`).join(", ")}`);
+    opcodeGas.clear();
     report.add({ name: `advance cost: ${label}, L1 gas`, unit: "gas", value: total });
   }
+}
+
+const STATE_ROOT_HISTORY = 8191n;
+
+/** The storage slot of the rollup's state-root ring (`_stateRoots[0]`): found where the head's root is. */
+async function ringBase(ethers: Ethers, r: DeployedRollup): Promise<bigint> {
+  const head = (await r.rollup.getFunction("head")()) as { number: bigint; stateRoot: string };
+  for (let base = 0n; base < 8n; base++) {
+    const slot = "0x" + (base + (head.number % STATE_ROOT_HISTORY)).toString(16);
+    if ((await ethers.provider.send("eth_getStorageAt", [r.address, slot, "latest"])) === head.stateRoot) return base;
+  }
+  throw new Error("bench: the head's state root is in none of the first ring slots");
 }

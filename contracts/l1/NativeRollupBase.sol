@@ -68,12 +68,24 @@ abstract contract NativeRollupBase is INativeRollupTypes {
     /// @notice Length of a clone's packed immutable arguments (before trailing zeros are dropped).
     uint256 public constant CLONE_ARGS_LENGTH = 128;
 
-    Head internal _head;
+    /// @dev The head as stored: `Head` without its state root, which is kept once, in `_stateRoots`
+    ///      at the head's number (`_currentHead` puts them together). Two slots, not three: an
+    ///      advance writes one slot less (2,900 gas; docs/contracts.md, "What an advance costs").
+    struct StoredHead {
+        uint64 number;
+        uint64 timestamp;
+        uint64 anchorBlockNumber;
+        uint64 messageCount;
+        bytes32 blockHash;
+    }
+
+    StoredHead internal _head;
 
     /// @dev Ring buffer: number % STATE_ROOT_HISTORY → state root of the newest block with that
-    ///      residue. Block `n` is live iff `n <= head.number < n + STATE_ROOT_HISTORY`: then no later
-    ///      block has overwritten its slot, so no block number needs storing beside the root (one
-    ///      fresh storage slot per advance instead of two: 22,100 gas less).
+    ///      residue (the head's root included: it is stored nowhere else). Block `n` is live iff
+    ///      `n <= head.number < n + STATE_ROOT_HISTORY`: then no later block has overwritten its
+    ///      slot, so no block number needs storing beside the root (one fresh storage slot per
+    ///      advance instead of two: 22,100 gas less).
     bytes32[STATE_ROOT_HISTORY] internal _stateRoots;
 
     /// @dev The L1→L2 queue's length, and whether the rollup is retired. One slot: every advance
@@ -244,15 +256,16 @@ abstract contract NativeRollupBase is INativeRollupTypes {
         Execute.Header memory header = _header(parent, _claim, prevRandao);
         uint256 burned = _verify(header, _transactions, _blobHashes, _witness, _messages, _executeFee);
 
-        _head = Head({
-            number: header.number,
-            timestamp: _claim.timestamp,
-            anchorBlockNumber: _claim.anchorBlockNumber,
-            messageCount: _claim.messageCount,
-            blockHash: _claim.blockHash,
-            stateRoot: _claim.stateRoot
-        });
-        _stateRoots[header.number % STATE_ROOT_HISTORY] = _claim.stateRoot;
+        _setHead(
+            Head({
+                number: header.number,
+                timestamp: _claim.timestamp,
+                anchorBlockNumber: _claim.anchorBlockNumber,
+                messageCount: _claim.messageCount,
+                blockHash: _claim.blockHash,
+                stateRoot: _claim.stateRoot
+            })
+        );
         if (burned != 0) burnedFees += burned;
         _emitAdvanced(header, _claim, _dataHash, _blobHashes);
     }
@@ -321,9 +334,9 @@ abstract contract NativeRollupBase is INativeRollupTypes {
     /// @dev The head: the stored one, or the genesis from the configuration until a first block
     ///      is verified (a verified block's hash is never 0). This is why creation writes no storage.
     function _currentHead() internal view returns (Head memory head_) {
-        head_ = _head;
-        if (head_.blockHash == bytes32(0)) {
-            head_ = Head({
+        StoredHead memory stored = _head;
+        if (stored.blockHash == bytes32(0)) {
+            return Head({
                 number: 0,
                 timestamp: _configGenesisTimestamp(),
                 anchorBlockNumber: 0,
@@ -332,6 +345,26 @@ abstract contract NativeRollupBase is INativeRollupTypes {
                 stateRoot: _configGenesisStateRoot()
             });
         }
+        head_ = Head({
+            number: stored.number,
+            timestamp: stored.timestamp,
+            anchorBlockNumber: stored.anchorBlockNumber,
+            messageCount: stored.messageCount,
+            blockHash: stored.blockHash,
+            stateRoot: _stateRoots[stored.number % STATE_ROOT_HISTORY]
+        });
+    }
+
+    /// @dev The stored head's state root: for code that runs after this transaction's advance
+    ///      (before a first block the head is the configuration's: see `_currentHead`).
+    function _headStateRoot() internal view returns (bytes32) {
+        return _stateRoots[_head.number % STATE_ROOT_HISTORY];
+    }
+
+    /// @dev Makes `_h` the head: its state root goes to the history only (see `StoredHead`).
+    function _setHead(Head memory _h) internal {
+        _head = StoredHead(_h.number, _h.timestamp, _h.anchorBlockNumber, _h.messageCount, _h.blockHash);
+        _stateRoots[_h.number % STATE_ROOT_HISTORY] = _h.stateRoot;
     }
 
     /// @dev The full EXECUTE header: the claim, completed with what only L1 may decide.

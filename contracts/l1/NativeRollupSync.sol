@@ -159,7 +159,7 @@ contract NativeRollupSync is NativeRollupNested {
         Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _messageCount, burnedFees, totalDeposited);
         saved.root = _stateRoots[saved.ring];
         _verifyPrepared(_claim, _transactions, _witness, _messages, _p);
-        _preparedHead = _head;
+        _preparedHead = _currentHead();
         _preparedParent = _claim.parentHash;
         _preparedBurned = uint128(burnedFees - saved.burned);
         _preparedDeposited = uint128(totalDeposited - saved.deposited);
@@ -178,7 +178,7 @@ contract NativeRollupSync is NativeRollupNested {
 
     /// @dev What `prepareSyncCalls` puts back after verifying.
     struct Saved {
-        Head head;
+        StoredHead head;
         uint256 ring;
         bytes32 root;
         uint64 queued;
@@ -210,8 +210,7 @@ contract NativeRollupSync is NativeRollupNested {
             NativeRollup_SyncPreparedStale(_preparedParent, head)
         );
         require(!_retired, NativeRollup_Retired());
-        _head = next;
-        _stateRoots[next.number % STATE_ROOT_HISTORY] = next.stateRoot;
+        _setHead(next);
         _messageCount = next.messageCount;
         burnedFees += _preparedBurned;
         totalDeposited += _preparedDeposited;
@@ -358,7 +357,7 @@ contract NativeRollupSync is NativeRollupNested {
     /// @dev Compares the table's fold with `syncResults[number]` proven in the block just
     ///      verified (its state root is L1's now).
     function _checkSyncResults(bytes32 _expected, bytes[] calldata _accountProof, bytes[] calldata _storageProof) internal view {
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _accountProof);
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _accountProof);
         bytes32 resultsSlot = keccak256(abi.encode(uint256(_head.number), SYNC_RESULTS_SLOT));
         bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, resultsSlot, _storageProof));
         require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
@@ -387,7 +386,7 @@ contract NativeRollupSync is NativeRollupNested {
         require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         uint64 number = _head.number;
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _l1.accountProof);
         bytes32 consumedSlot = keccak256(abi.encode(uint256(number), L1_CALLS_CONSUMED_SLOT));
         bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, consumedSlot, _l1.storageProof));
         require(proven == expected, NativeRollup_L1CallsMismatch(proven, expected));
