@@ -44,7 +44,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         // The genesis head is not written: `_currentHead` serves it from the configuration.
         if (_chainId == 0) {
             // The implementation behind clones (its storage is its own, never a clone's).
-            _retired = true;
+            _head.retired = true;
             emit Retired(0);
         }
     }
@@ -102,14 +102,14 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         address retirer = _configRetirer();
         // msg.sender is never address(0): a zero retirer means nobody may retire the rollup.
         require(msg.sender == retirer, NativeRollup_NotRetirer(msg.sender, retirer));
-        require(!_retired, NativeRollup_Retired());
-        _retired = true;
+        require(!_head.retired, NativeRollup_Retired());
+        _head.retired = true;
         emit Retired(_head.number);
     }
 
     /// @inheritdoc INativeRollup
     function retired() external view returns (bool) {
-        return _retired;
+        return _head.retired;
     }
 
     // ---------------------------------------------------------------- blocks
@@ -231,7 +231,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
 
     /// @inheritdoc INativeRollup
     function messageCount() external view returns (uint256) {
-        return _messageCount;
+        return _head.queued;
     }
 
 

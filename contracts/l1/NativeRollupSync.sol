@@ -82,7 +82,7 @@ contract NativeRollupSync is NativeRollupNested {
         _loadSyncTable(_sync.calls, false);
         result_ = _syncCall(_sync);
         bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, false);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
         emit SyncExecuted(_head.number, _sync.calls.length, expected);
@@ -127,7 +127,7 @@ contract NativeRollupSync is NativeRollupNested {
         require(_nestedCursor == _l1.calls.length, NativeRollup_NestedL1CallsUnmade(_nestedCursor, _l1.calls.length));
         _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
         bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, true);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
         bytes32 folded = _checkNestedConsumed(_l1);
@@ -156,7 +156,7 @@ contract NativeRollupSync is NativeRollupNested {
             success = i;
         }
         // What the verification changes and adoption will change again: kept to be put back.
-        Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _messageCount, burnedFees, totalDeposited);
+        Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _head.queued, burnedFees, totalDeposited);
         saved.root = _stateRoots[saved.ring];
         _verifyPrepared(_claim, _transactions, _witness, _messages, _p);
         _preparedHead = _currentHead();
@@ -167,7 +167,7 @@ contract NativeRollupSync is NativeRollupNested {
         // beyond the queue's length, and the next enqueue overwrites them.
         _head = saved.head;
         _stateRoots[saved.ring] = saved.root;
-        _messageCount = saved.queued;
+        _head.queued = uint48(saved.queued);
         burnedFees = saved.burned;
         totalDeposited = saved.deposited;
 
@@ -195,7 +195,7 @@ contract NativeRollupSync is NativeRollupNested {
         SyncExecution calldata _p
     ) private {
         bytes32 expected = _enqueueSyncCalls(_p.calls, _p.calls.length, false);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         _checkSyncResults(expected, _p.accountProof, _p.storageProof);
     }
@@ -206,12 +206,12 @@ contract NativeRollupSync is NativeRollupNested {
         Head memory next = _preparedHead;
         bytes32 head = _currentHead().blockHash;
         require(
-            head == _preparedParent && _messageCount == next.messageCount - _prepared.count,
+            head == _preparedParent && _head.queued == next.messageCount - _prepared.count,
             NativeRollup_SyncPreparedStale(_preparedParent, head)
         );
-        require(!_retired, NativeRollup_Retired());
+        require(!_head.retired, NativeRollup_Retired());
         _setHead(next);
-        _messageCount = next.messageCount;
+        _head.queued = uint48(next.messageCount);
         burnedFees += _preparedBurned;
         totalDeposited += _preparedDeposited;
         emit SyncCallsAdopted(next.number, next.blockHash);
@@ -383,7 +383,7 @@ contract NativeRollupSync is NativeRollupNested {
         require(!_syncActive, NativeRollup_SyncReentrant());
         bytes32 expected = _makeL1Calls(_l1.calls);
         _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         uint64 number = _head.number;
         (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _l1.accountProof);

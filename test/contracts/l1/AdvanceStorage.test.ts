@@ -57,12 +57,30 @@ describe("advance: storage written", function () {
     // The head's slots: warm after the parent's read, non-zero → non-zero (2,900 each); the history
     // slot of block 2: fresh (22,100). A fourth store was the head's copy of the state root.
     expect(stores.map((s) => s.gasCost).sort((a, b) => b - a)).to.deep.equal([22_100, 2_900, 2_900]);
+    // Cold reads: the head's two slots (the queue's length and the retirement flag in the first),
+    // the parent's state root in the history, rollingHash[messageCount] for the anchor, and the
+    // harness's two stand-in settings. The queue's length had a slot of its own (one more).
+    expect(trace.structLogs.filter((s) => s.op === "SLOAD" && s.gasCost === 2_100)).to.have.length(6);
     const head = await rollup.getFunction("head")();
     expect(head.number).to.equal(2n);
     expect(head.stateRoot).to.equal(keccak256("0x11"));
     expect(await rollup.getFunction("stateRootAt")(2n)).to.equal(keccak256("0x11"));
     expect(await rollup.getFunction("stateRootAt")(1n)).to.equal(keccak256("0x10"));
     console.log(`      gas: a harness advance of an empty block ${receipt.gasUsed} (stand-in EXECUTE)`);
+  });
+
+  it("an advance keeps the queue's length (it shares the head's first slot), and an enqueue keeps the head", async function () {
+    const [, user] = await ethers.getSigners();
+    for (let i = 0; i < 2; i++) await rollup.getFunction("deposit")(await user!.getAddress(), { value: 1n });
+    await advance(keccak256("0x12"));
+    expect(await rollup.getFunction("messageCount")()).to.equal(2n);
+    const head = await rollup.getFunction("head")();
+    expect([head.number, head.messageCount, head.stateRoot]).to.deep.equal([1n, 0n, keccak256("0x12")]);
+    await rollup.getFunction("deposit")(await user!.getAddress(), { value: 1n });
+    expect(await rollup.getFunction("messageCount")()).to.equal(3n);
+    const after = await rollup.getFunction("head")();
+    expect([after.number, after.blockHash, after.timestamp, after.anchorBlockNumber]).to.deep.equal([head.number, head.blockHash, head.timestamp, head.anchorBlockNumber]);
+    expect(await rollup.getFunction("retired")()).to.equal(false);
   });
 
   it("before a first block the head is the configuration's genesis, state root included", async function () {
