@@ -111,9 +111,14 @@ export function itemise(steps: Step[], data: { standard: number; floor: number }
           const t = steps[j]!;
           if (t.depth === s.depth + 1 && t.op === "STATICCALL" && callTarget(t) === EXECUTE) burn += frameGas(steps, j);
         }
-        // The burn's own STATICCALL access (100, warm) is the shim's, not the formula's.
+        // The burn's own STATICCALL access (100, warm) is the shim's, not the formula's. A CALL
+        // with value (EXECUTE's fee, under the market) pays 9,000 and gives the callee a 2,300
+        // stipend, returned when unused: 6,700, which a real precompile paid in ETH costs too.
+        const stack = s.stack ?? [];
+        const fee = BigInt(stack[stack.length - 3] ?? "0x0") === 0n ? 0 : 6_700;
         add("EXECUTE formula (burn)", burn - 100);
-        add("EXECUTE emulation overhead (shim frame + cold access)", cost - burn + 100);
+        if (fee > 0) add("EXECUTE fee as CALL value (9,000 − 2,300 stipend)", fee);
+        add("EXECUTE emulation overhead (shim frame + cold access)", cost - burn + 100 - fee);
         counted += cost;
         while (i + 1 < steps.length && steps[i + 1]!.depth > s.depth) i++;
         continue;
