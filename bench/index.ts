@@ -17,6 +17,7 @@ import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, sto
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
 import { benchEconomics } from "./economics.js";
+import { benchAdvanceCost } from "./advance-cost.js";
 import { benchL2Blocks } from "./l2-blocks.js";
 import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
@@ -33,7 +34,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|adoption|offthread|bridge|bundles|sync|nested|preconf|economics` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|adoption|offthread|bridge|bundles|sync|nested|preconf|economics|advance` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -165,6 +166,8 @@ if (runs("preconf")) await benchPreconf(report, quick);
 // 7b. Economics (issue 17 item 5): shared advances (one transaction, one blob) for k = 1, 10, 100 vs
 //     separate, per-transfer costs, the game session vs L1, a 1M-rollup projection (bench/economics.ts).
 if (runs("economics")) await benchEconomics(report, quick);
+// 8b. One separate advance item by item: storage, the event, EXECUTE (formula vs emulation) (bench/advance-cost.ts).
+if (runs("advance")) await benchAdvanceCost(report);
 
 // 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
 //    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;
