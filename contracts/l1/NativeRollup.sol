@@ -45,7 +45,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         // The genesis head is not written: `_currentHead` serves it from the configuration.
         if (_chainId == 0) {
             // The implementation behind clones (its storage is its own, never a clone's).
-            _retired = true;
+            _head.retired = true;
             emit Retired(0);
         }
     }
@@ -103,14 +103,14 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         address retirer = _configRetirer();
         // msg.sender is never address(0): a zero retirer means nobody may retire the rollup.
         require(msg.sender == retirer, NativeRollup_NotRetirer(msg.sender, retirer));
-        require(!_retired, NativeRollup_Retired());
-        _retired = true;
+        require(!_head.retired, NativeRollup_Retired());
+        _head.retired = true;
         emit Retired(_head.number);
     }
 
     /// @inheritdoc INativeRollup
     function retired() external view returns (bool) {
-        return _retired;
+        return _head.retired;
     }
 
     // ---------------------------------------------------------------- blocks
@@ -143,9 +143,10 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         bytes calldata _messages
     ) external payable {
         // EXECUTE takes the range as its `transactions` field (16 bytes: uint64 offset, uint64
-        // length; empty means the whole payload), checks the blobs by KZG as always and reads only
-        // those bytes; a range of another length, empty or past the payload fails it. No check
-        // here: EXECUTE already refuses it (docs/shared-advances.md).
+        // length), checks the blobs by KZG as always and reads only those bytes; a range past the
+        // payload or cutting a block fails it. A range that is not 16 bytes (empty bytes would
+        // make EXECUTE read the whole payload) or of length 0 is refused here, before any work.
+        require(_range.length == 16 && uint64(bytes8(_range[8:16])) != 0, NativeRollup_InvalidBlobRange(_range));
         _checkBlobs(_blobHashes);
         _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
     }
@@ -179,15 +180,16 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         (bytes32 executed, uint256 burned) = Execute.verdict(key);
         require(executed != bytes32(0), NativeRollup_NoVerdict(header.number, key));
         require(executed == header.blockHash, NativeRollup_BlockHashMismatch(header.blockHash, executed));
-        _head = Head({
-            number: header.number,
-            timestamp: _claim.timestamp,
-            anchorBlockNumber: _claim.anchorBlockNumber,
-            messageCount: _claim.messageCount,
-            blockHash: _claim.blockHash,
-            stateRoot: _claim.stateRoot
-        });
-        _stateRoots[header.number % STATE_ROOT_HISTORY] = _claim.stateRoot;
+        _setHead(
+            Head({
+                number: header.number,
+                timestamp: _claim.timestamp,
+                anchorBlockNumber: _claim.anchorBlockNumber,
+                messageCount: _claim.messageCount,
+                blockHash: _claim.blockHash,
+                stateRoot: _claim.stateRoot
+            })
+        );
         if (burned != 0) burnedFees += burned;
         _emitAdvanced(header, _claim, keccak256(abi.encodePacked(_blobHashes, _range)), _blobHashes);
     }
@@ -197,7 +199,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         Head memory parent = _currentHead();
         require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
         _checkProposer();
-        require(!_retired, NativeRollup_Retired());
+        require(!_head.retired, NativeRollup_Retired());
         require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
         bytes32 prevRandao = blockhash(_claim.anchorBlockNumber);
         require(
@@ -289,7 +291,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
 
     /// @inheritdoc INativeRollup
     function messageCount() external view returns (uint256) {
-        return _messageCount;
+        return _head.queued;
     }
 
 
