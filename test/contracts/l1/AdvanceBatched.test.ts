@@ -139,6 +139,15 @@ describe("advanceBatched: a shared advance verified by ONE EXECUTE call", functi
     expectRevert(await send(prepared, bundlerInterface.encodeFunctionData("executeBatch", [batch, callsOf(prepared)])), "RollupBundler_EntryRejected", [1n, prepared.calls[1]!.target]);
   });
 
+  it("RevertWhen_Retired: a retired rollup refuses advanceBatched (NativeRollup_Retired) even with EXECUTE's verdict on its block", async function () {
+    const [signer] = await ethers.getSigners();
+    const factory = await deployFactory(signer!);
+    const retiring = await createRollup(factory, devGenesis({ chainId: 7109n }), { retirer: await signer!.getAddress() });
+    const prepared = await prepare([rollups[0]!, retiring]);
+    await (await retiring.rollup.getFunction("retire")()).wait();
+    expectRevert(await send(prepared, prepared.data), "NativeRollup_Retired", []);
+  });
+
   it("a reordered batch is harmless: each rollup finds the verdict on its own input, whatever its position; misaligned over a rejected entry it reverts", async function () {
     const prepared = await prepare(rollups.slice(0, 2));
     const receipt = await send(prepared, bundlerInterface.encodeFunctionData("executeBatch", [batchOf(prepared, [1, 0]), callsOf(prepared)]));
