@@ -18,6 +18,7 @@ import { encodeExecuteBatch } from "../../../src/precompile/batch.js";
 import { EXECUTE_ORACLE_ADDRESS } from "../../../src/precompile/shim.js";
 import { createRollup, deployFactory } from "../../../src/sdk/factory.js";
 import { deployBundler } from "../../../src/sdk/bundle.js";
+import { deployGatedRollup, deployPreconfRegistry } from "../../../src/preconf/index.js";
 import { prepareSharedAdvance, type PreparedSharedAdvance } from "../../../src/sdk/shared-advance.js";
 import type { DeployedRollup } from "../../../src/sdk/contracts.js";
 import { transfers } from "../../node/helpers.js";
@@ -146,6 +147,30 @@ describe("advanceBatched: a shared advance verified by ONE EXECUTE call", functi
     const prepared = await prepare([rollups[0]!, retiring]);
     await (await retiring.rollup.getFunction("retire")()).wait();
     expectRevert(await send(prepared, prepared.data), "NativeRollup_Retired", []);
+  });
+
+  it("RevertWhen_NotSlotOperator: a preconf-gated rollup's proposer gate applies to advanceBatched (the bundler is not the slot's operator)", async function () {
+    const signers = await ethers.getSigners();
+    const { registry } = await deployPreconfRegistry(signers[0]!, { minBond: 10n ** 18n, withdrawDelay: 5n, epochSlots: 4n });
+    const gated = await deployGatedRollup(signers[0]!, await registry.getAddress(), devGenesis({ chainId: 7110n }));
+    await (await (registry.connect(signers[1]!) as Contract).getFunction("register")({ value: 10n ** 18n })).wait();
+    // The transaction lands in a slot whose operator is the registered one (not the bundler).
+    const operator = await signers[1]!.getAddress();
+    const next = async () => BigInt((await ethers.provider.send("eth_blockNumber", [])) as string) + 1n;
+    let slot = (await next()) + 2n;
+    while ((await registry.getFunction("operatorAt")(slot)) !== operator) slot++;
+    const prepared = await prepare([rollups[0]!, gated]);
+    const gap = slot - (await next());
+    if (gap > 0n) await ethers.provider.send("hardhat_mine", ["0x" + gap.toString(16)]);
+    const sent = await send(prepared, prepared.data);
+    expect(sent.status).to.equal(0);
+    const outer = bundlerInterface.parseError(sent.revert!);
+    expect(outer?.name).to.equal("RollupBundler_CallFailed");
+    expect(outer!.args[0]).to.equal(1n);
+    const inner = registry.interface.parseError(outer!.args[1] as string);
+    expect(inner?.name).to.equal("PreconfRegistry_NotSlotOperator");
+    expect((inner!.args[0] as string).toLowerCase()).to.equal(prepared.bundler);
+    expect((await gated.rollup.getFunction("head")()).number, "nothing advanced").to.equal(0n);
   });
 
   it("a reordered batch is harmless: each rollup finds the verdict on its own input, whatever its position; misaligned over a rejected entry it reverts", async function () {
