@@ -197,34 +197,48 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
   if (!quick) await benchFiveThousand(report);
 
   // A fresh node follows the rollups and derives every block of every rollup from L1 alone
-  // (shared advances' ranges included): catch-up speed and heap per rollup.
-  let catchUp: { blocksPerSecond: number; heapPerRollup: number };
-  {
-    const blocks = rollups.reduce((sum, r) => sum + r.chain.headers.length - 1, 0);
+  // (shared advances' ranges included): catch-up speed and heap per rollup; then again with every
+  // node part dropped after its run (`maxOpenParts: 0`), the heap of a rollup whose part is not in
+  // memory — what all but `maxOpenParts` (1,024) of a million rollups cost a node.
+  const blocks = rollups.reduce((sum, r) => sum + r.chain.headers.length - 1, 0);
+  const catchUpOnce = async (maxOpenParts?: number) => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "ultrasound-economics-node-"));
     const before = heapUsed();
     const started = performance.now();
     // The rollups given with their genesis (the factory's default genesis is not the dev one).
-    const node = await startMultiNode({ l1Provider: connection.provider, rollups: rollups.map((r) => ({ address: r.address, genesis: r.chain.genesis })), dataDir, blobSource: blobServer.url, follow: false });
+    const node = await startMultiNode({ l1Provider: connection.provider, rollups: rollups.map((r) => ({ address: r.address, genesis: r.chain.genesis })), dataDir, blobSource: blobServer.url, follow: false, maxOpenParts });
     try {
       await node.sync();
       const seconds = (performance.now() - started) / 1000;
+      const heapPerRollup = (heapUsed() - before) / rollups.length;
       const heads = await Promise.all(rollups.map(async (r) => (await node.rollup(r.chain.genesis.chainId)).status().l2.head));
       const derived = heads.reduce((sum, h) => sum + Number(h), 0);
       if (derived !== blocks) throw new Error(`bench economics: a fresh node derived ${derived} of ${blocks} blocks`);
-      catchUp = { blocksPerSecond: blocks / seconds, heapPerRollup: (heapUsed() - before) / rollups.length };
-      console.log(`  a fresh node derived ${blocks} blocks of ${rollups.length} rollups in ${seconds.toFixed(1)} s (${catchUp.blocksPerSecond.toFixed(1)} blocks/s); heap ${(catchUp.heapPerRollup / 1024).toFixed(1)} KB per rollup`);
-      report.add({ name: `economics: a fresh node catches up ${blocks} blocks of ${rollups.length} rollups`, unit: "blocks/s", value: catchUp.blocksPerSecond });
-      report.add({ name: "economics: node heap per advanced rollup, caught up", unit: "KB", value: catchUp.heapPerRollup / 1024 });
+      return { blocksPerSecond: blocks / seconds, heapPerRollup };
     } finally {
       await node.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      await blobServer.close();
-      configureBlobArchive(previousArchive);
-      archive.close();
-      rmSync(blobDir, { recursive: true, force: true });
     }
+  };
+  let catchUp: { blocksPerSecond: number; heapPerRollup: number };
+  let dropped: { blocksPerSecond: number; heapPerRollup: number };
+  try {
+    catchUp = await catchUpOnce();
+    dropped = await catchUpOnce(0);
+  } finally {
+    await blobServer.close();
+    configureBlobArchive(previousArchive);
+    archive.close();
+    rmSync(blobDir, { recursive: true, force: true });
   }
+  console.log(
+    `  a fresh node derived ${blocks} blocks of ${rollups.length} rollups in ${(blocks / catchUp.blocksPerSecond).toFixed(1)} s (${catchUp.blocksPerSecond.toFixed(1)} blocks/s); heap ${(catchUp.heapPerRollup / 1024).toFixed(1)} KB per rollup; ` +
+      `with every part dropped after its run: ${dropped.blocksPerSecond.toFixed(1)} blocks/s, ${(dropped.heapPerRollup / 1024).toFixed(1)} KB per rollup`,
+  );
+  report.add({ name: `economics: a fresh node catches up ${blocks} blocks of ${rollups.length} rollups`, unit: "blocks/s", value: catchUp.blocksPerSecond });
+  report.add({ name: "economics: node heap per advanced rollup, caught up", unit: "KB", value: catchUp.heapPerRollup / 1024 });
+  report.add({ name: `economics: a fresh node catches up, every part dropped after its run (baseline: kept)`, unit: "blocks/s", value: dropped.blocksPerSecond, baseline: catchUp.blocksPerSecond });
+  report.add({ name: "economics: node heap per advanced rollup whose part is dropped", unit: "KB", value: dropped.heapPerRollup / 1024 });
 
   // The game session (examples/game-session) vs the same game on L1.
   {
@@ -251,9 +265,11 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
     report.add({ name: "economics: 1M rollups hourly, blob bytes per hour", unit: "B/h", value: blobBytesPerHour });
     report.add({ name: "economics: 1M rollups hourly, blobs per L1 block", unit: "blobs", value: blobBytesPerHour / GAS_PER_BLOB / L1_BLOCKS_PER_HOUR });
     report.add({ name: "economics: 1M rollups hourly, proposer hours per round at the measured blocks/s (one process)", unit: "h", value: rollupsCount / blocksPerSecond / 3600 });
-    report.add({ name: "economics: 1M rollups hourly, node heap (measured per-rollup heap × 1M)", unit: "GB", value: (rollupsCount * catchUp.heapPerRollup) / 1e9 });
-    report.add({ name: "economics: 1M rollups hourly, node hours to derive one hourly round (measured catch-up)", unit: "h", value: rollupsCount / catchUp.blocksPerSecond / 3600 });
-    console.log(`  1,000,000 rollups: node heap ≈ ${((rollupsCount * catchUp.heapPerRollup) / 1e9).toFixed(1)} GB; one node derives an hourly round in ${(rollupsCount / catchUp.blocksPerSecond / 3600).toFixed(1)} h`);
+    // All but maxOpenParts' default (1,024) parts are dropped between runs (src/node/multi.ts).
+    const nodeHeap = rollupsCount * Math.max(dropped.heapPerRollup, 0) + 1_024 * catchUp.heapPerRollup;
+    report.add({ name: "economics: 1M rollups hourly, node heap (1M × a dropped part's rollup + 1,024 open parts, measured)", unit: "GB", value: nodeHeap / 1e9 });
+    report.add({ name: "economics: 1M rollups hourly, node hours to derive one hourly round (measured catch-up, parts made per block)", unit: "h", value: rollupsCount / dropped.blocksPerSecond / 3600 });
+    console.log(`  1,000,000 rollups: node heap ≈ ${(nodeHeap / 1e9).toFixed(1)} GB (1,024 parts open); one node derives an hourly round in ${(rollupsCount / dropped.blocksPerSecond / 3600).toFixed(1)} h`);
   }
   // Blocks/s and L2 tx/s across many rollups through the proposer's default path (shared) and one advance each.
   await benchProposerAcrossRollups(report, quick);
