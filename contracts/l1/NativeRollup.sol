@@ -176,38 +176,16 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         bytes calldata _messages
     ) private {
         Execute.Header memory header = _checkedHeader(_claim, _messages.length);
-        bytes32 key = keccak256(Execute.encodeInput(header, _range, _blobHashes, _witness, _messages));
-        (bytes32 executed, uint256 burned) = Execute.verdict(key);
-        require(executed != bytes32(0), NativeRollup_NoVerdict(header.number, key));
-        require(executed == header.blockHash, NativeRollup_BlockHashMismatch(header.blockHash, executed));
-        _setHead(
-            Head({
-                number: header.number,
-                timestamp: _claim.timestamp,
-                anchorBlockNumber: _claim.anchorBlockNumber,
-                messageCount: _claim.messageCount,
-                blockHash: _claim.blockHash,
-                stateRoot: _claim.stateRoot
-            })
-        );
-        if (burned != 0) burnedFees += burned;
-        _emitAdvanced(header, _claim, keccak256(abi.encodePacked(_blobHashes, _range)), _blobHashes);
+        uint256 burned = _batchVerdict(header, keccak256(Execute.encodeInput(header, _range, _blobHashes, _witness, _messages)));
+        _commitAdvance(header, _claim, burned, keccak256(abi.encodePacked(_blobHashes, _range)), _blobHashes);
     }
 
-    /// @dev `_advance`'s checks, in its order, and the EXECUTE header they lead to.
-    function _checkedHeader(BlockClaim calldata _claim, uint256 _messagesLength) private view returns (Execute.Header memory) {
-        Head memory parent = _currentHead();
-        require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
-        _checkProposer();
-        require(!_head.retired, NativeRollup_Retired());
-        require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
-        bytes32 prevRandao = blockhash(_claim.anchorBlockNumber);
-        require(
-            prevRandao != bytes32(0) && _claim.anchorBlockNumber >= parent.anchorBlockNumber,
-            NativeRollup_InvalidAnchor(_claim.anchorBlockNumber, parent.anchorBlockNumber, block.number)
-        );
-        _checkMessages(parent.messageCount, _claim.messageCount, _messagesLength);
-        return _header(parent, _claim, prevRandao);
+    /// @dev The burned fees of EXECUTE's remembered verdict on the input hashing to `_key`; reverts unless it accepted `_h`'s block.
+    function _batchVerdict(Execute.Header memory _h, bytes32 _key) private view returns (uint256 burned_) {
+        bytes32 executed;
+        (executed, burned_) = Execute.verdict(_key);
+        require(executed != bytes32(0), NativeRollup_NoVerdict(_h.number, _key));
+        require(executed == _h.blockHash, NativeRollup_BlockHashMismatch(_h.blockHash, executed));
     }
 
     /// @dev At least one blob, each carried by this transaction at any index: several rollups'

@@ -243,6 +243,15 @@ abstract contract NativeRollupBase is INativeRollupTypes {
         bytes calldata _messages,
         uint256 _executeFee
     ) internal {
+        Execute.Header memory header = _checkedHeader(_claim, _messages.length);
+        _checkExecuteMarket(_claim.gasUsed, _executeFee);
+        uint256 burned = _verify(header, _transactions, _blobHashes, _witness, _messages, _executeFee);
+        _commitAdvance(header, _claim, burned, _dataHash, _blobHashes);
+    }
+
+    /// @dev An advance's checks before EXECUTE, in order, and the EXECUTE header they lead to
+    ///      (shared by `_advance` and the batched advance, which takes EXECUTE's verdict instead).
+    function _checkedHeader(BlockClaim calldata _claim, uint256 _messagesLength) internal view returns (Execute.Header memory) {
         Head memory parent = _currentHead();
         // First and cheap: a proposer that lost the race for this height stops here.
         require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
@@ -256,15 +265,21 @@ abstract contract NativeRollupBase is INativeRollupTypes {
             prevRandao != bytes32(0) && _claim.anchorBlockNumber >= parent.anchorBlockNumber,
             NativeRollup_InvalidAnchor(_claim.anchorBlockNumber, parent.anchorBlockNumber, block.number)
         );
-        _checkMessages(parent.messageCount, _claim.messageCount, _messages.length);
-        _checkExecuteMarket(_claim.gasUsed, _executeFee);
+        _checkMessages(parent.messageCount, _claim.messageCount, _messagesLength);
+        return _header(parent, _claim, prevRandao);
+    }
 
-        Execute.Header memory header = _header(parent, _claim, prevRandao);
-        uint256 burned = _verify(header, _transactions, _blobHashes, _witness, _messages, _executeFee);
-
+    /// @dev A verified block becomes the head: its root into the history, its burned fees kept, its event.
+    function _commitAdvance(
+        Execute.Header memory _h,
+        BlockClaim calldata _claim,
+        uint256 _burned,
+        bytes32 _dataHash,
+        bytes32[] memory _blobHashes
+    ) internal {
         _setHead(
             Head({
-                number: header.number,
+                number: _h.number,
                 timestamp: _claim.timestamp,
                 anchorBlockNumber: _claim.anchorBlockNumber,
                 messageCount: _claim.messageCount,
@@ -272,8 +287,8 @@ abstract contract NativeRollupBase is INativeRollupTypes {
                 stateRoot: _claim.stateRoot
             })
         );
-        if (burned != 0) burnedFees += burned;
-        _emitAdvanced(header, _claim, _dataHash, _blobHashes);
+        if (_burned != 0) burnedFees += _burned;
+        _emitAdvanced(_h, _claim, _dataHash, _blobHashes);
     }
 
     /// @dev The queue checks of docs/bridge.md ("The anchor"): a count between the parent's and
