@@ -7,15 +7,13 @@
  * or adopt, commit — and its share of the block cycle (the time between two blocks).
  */
 import hre from "hardhat";
-import { Wallet } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevnet } from "../src/devnet/index.js";
-import { devAccounts } from "../src/engine/index.js";
 import { freePort } from "../src/shared/ports.js";
 import type { createReport } from "./report.js";
-import { FEES, mean, percentile, rpcClient, sleep, timedRun } from "./throughput.js";
+import { devSenders, FEES, mean, percentile, rpcClient, sleep, timedRun, timeNodeSyncs } from "./throughput.js";
 
 type Report = ReturnType<typeof createReport>;
 
@@ -67,21 +65,11 @@ async function runOnce(count: number, adopt: boolean): Promise<AdoptionRun> {
       if (proposed) blocks.push({ at: performance.now(), deriveMs: lastDerive, number: Number(proposed[1]), txs: Number(proposed[2]) });
     },
   });
-  // The round's node.sync() after each proposed block: the node's derivation of it (see throughput.ts).
-  const sync = devnet.node.sync.bind(devnet.node);
-  devnet.node.sync = async () => {
-    const started = performance.now();
-    try {
-      return await sync();
-    } finally {
-      lastDerive = performance.now() - started;
-    }
-  };
+  // The round's node.sync() after each proposed block: the node's derivation of it.
+  timeNodeSyncs(devnet.node, (ms) => (lastDerive = ms));
   try {
     const client = rpcClient(devnet.l2Url);
-    const senders = devAccounts().map((a) => new Wallet(a.privateKey));
-    const nonces = new Map<string, number>();
-    for (const sender of senders) nonces.set(sender.address, Number(await client.call("eth_getTransactionCount", [sender.address, "pending"])));
+    const { senders, nonces } = await devSenders(client);
     const transfer = (i: number) => {
       const wallet = senders[i % senders.length]!;
       const nonce = nonces.get(wallet.address)!;

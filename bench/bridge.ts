@@ -19,7 +19,7 @@
  * `BENCH_BRIDGE_SIZES=1000,10000,100000` sets the larger L2 states a claim is measured on
  * (accounts and sent messages each; default 1,000 and 10,000, quick 1,000).
  */
-import { BrowserProvider, Wallet, getBytes, hexlify, keccak256, toBeHex, type Contract, type Signer } from "ethers";
+import { BrowserProvider, getBytes, hexlify, keccak256, toBeHex, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 import { loadRollupFixture, type RollupFixture } from "../src/fixtures/index.js";
 import { createProposer } from "../src/proposer/index.js";

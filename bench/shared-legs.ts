@@ -29,7 +29,6 @@ const proposer = new Wallet(devAccounts()[0]!.privateKey, ethers.provider);
 const bundler = await deployBundler(signer!);
 const factory = await deployFactory(signer!);
 const harness = await ethers.deployContract("ExecuteHarness");
-const harnessAddress = await harness.getAddress();
 const rollups: DeployedRollup[] = [];
 for (let i = 0; i < k; i++) rollups.push(await createRollup(factory, devGenesis({ chainId: 233_000n + BigInt(i) })));
 

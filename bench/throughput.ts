@@ -53,23 +53,10 @@ export async function benchThroughput(report: Report, quick: boolean): Promise<v
       else console.log(`  ${line}`);
     },
   });
-  // The proposer's tick calls node.sync() right after L1 verified its block, then logs the block:
-  // time it (the node's derivation of that block: fetch its data, re-execute on its store, check
-  // and commit; less when the node's own 500 ms poll got there first).
-  const sync = devnet.node.sync.bind(devnet.node);
-  devnet.node.sync = async () => {
-    const started = performance.now();
-    try {
-      return await sync();
-    } finally {
-      lastDerive = performance.now() - started;
-    }
-  };
+  timeNodeSyncs(devnet.node, (ms) => (lastDerive = ms));
   try {
     const client = rpcClient(devnet.l2Url);
-    const senders = devAccounts().map((a) => new Wallet(a.privateKey));
-    const nonces = new Map<string, number>();
-    for (const sender of senders) nonces.set(sender.address, Number(await client.call("eth_getTransactionCount", [sender.address, "pending"])));
+    const { senders, nonces } = await devSenders(client);
     const sign = async (i: number, request: { to?: string; data?: string; value?: bigint; gasLimit: bigint }, from?: Wallet) => {
       const wallet = from ?? senders[i % senders.length]!;
       const nonce = nonces.get(wallet.address)!;
@@ -179,6 +166,31 @@ export async function benchThroughput(report: Report, quick: boolean): Promise<v
     await devnet.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Times each `node.sync()` into `onTimed`: the proposer's tick calls it right after L1 verified
+ * its block, then logs the block, so the last time is the node's derivation of that block (fetch
+ * its data, re-execute or adopt it, check and commit; less when the node's own poll got there first).
+ */
+export function timeNodeSyncs(node: { sync(): Promise<unknown> }, onTimed: (ms: number) => void): void {
+  const sync = node.sync.bind(node);
+  node.sync = async () => {
+    const started = performance.now();
+    try {
+      return await sync();
+    } finally {
+      onTimed(performance.now() - started);
+    }
+  };
+}
+
+/** Hardhat's 20 dev accounts as signers, with their next nonces on the L2 (`pending`). */
+export async function devSenders(client: ReturnType<typeof rpcClient>): Promise<{ senders: Wallet[]; nonces: Map<string, number> }> {
+  const senders = devAccounts().map((a) => new Wallet(a.privateKey));
+  const nonces = new Map<string, number>();
+  for (const sender of senders) nonces.set(sender.address, Number(await client.call("eth_getTransactionCount", [sender.address, "pending"])));
+  return { senders, nonces };
 }
 
 /** `global.gc`, or one made available at run time (V8's flag + a new context), or undefined. */
