@@ -26,7 +26,7 @@ import type { BuildOptions, BuiltBlock } from "./build-types.js";
 import { errorFromWire, JournalMap, pack, transferables, type Packed, type PackedWrites, type WireError } from "./build-wire.js";
 import { createL2Common } from "./chain.js";
 import type { L2Chain } from "./state.js";
-import { decodeTransaction } from "./transactions.js";
+import { decodeTransaction, transactionBytes } from "./transactions.js";
 import type { ExecuteInput } from "./types.js";
 import { decodeWitness, type Witness } from "./witness.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -155,7 +155,7 @@ function requestFor(id: number, replica: Replica, chain: L2Chain, options: Build
       senders.push(new Uint8Array(0));
       continue;
     }
-    raws.push(item.serialize());
+    raws.push(transactionBytes(item));
     // The mempool's objects carry their recovered sender (its worker's): not recovered again there.
     senders.push((item as unknown as { cache: { senderPubKey?: Uint8Array } }).cache.senderPubKey ?? new Uint8Array(0));
   }
