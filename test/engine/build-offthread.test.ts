@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { bytesToHex, MapDB } from "@ethereumjs/util";
+import { bytesToHex } from "@ethereumjs/util";
 import { encodeReceipt } from "@ethereumjs/vm";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { threadId } from "node:worker_threads";
 import { appendBlock, buildBlock, createL2Common, decodeTransaction, execute, InvalidBuildOptionsError, rewindTo, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { buildBlockHere } from "../../src/engine/build.js";
 import { buildOffThread, NotReplicableError, offThreadBuildStats } from "../../src/engine/build-offthread.js";
-import { build, chainWithContracts, mixedBlockTransactions, sign, wallets } from "./helpers.js";
+import { build, chainWithContracts, mixedBlockTransactions, sign, twinChain, wallets } from "./helpers.js";
 
 /** Everything a build produces, as bytes (the witness too). */
 function fingerprint(block: BuiltBlock): unknown {
@@ -20,12 +20,6 @@ function fingerprint(block: BuiltBlock): unknown {
     burnedFees: block.burnedFees,
     deliveryGasUsed: block.deliveryGasUsed,
   };
-}
-
-/** Another chain object on a copy of `chain`'s state and the same blocks. */
-function twin(chain: L2Chain): L2Chain {
-  const map = (chain.db as unknown as { _database: Map<string, Uint8Array> })._database;
-  return { genesis: chain.genesis, db: new MapDB(new Map(map)), headers: [...chain.headers], blocks: [...chain.blocks], transactionIndex: new Map(chain.transactionIndex) };
 }
 
 /** As the mempool holds transactions: decoded for the chain, sender recovered. */
@@ -49,7 +43,7 @@ describe("engine: buildBlock on the builder thread (buildOffThread)", function (
 
   it("builds on another thread the very block this thread builds, from raw bytes and from the mempool's objects, and execute accepts it", async function () {
     const { chain: here, tokenAddress, historyAddress } = await chainWithContracts();
-    const there = twin(here);
+    const there = twinChain(here);
     buildOffThread(there);
     const raws = await mixedBlockTransactions(here, tokenAddress, historyAddress);
     // One that cannot apply (a nonce from the future): left out on both, named by the caller's own object.
@@ -78,7 +72,7 @@ describe("engine: buildBlock on the builder thread (buildOffThread)", function (
 
   it("hands the block's state back: this thread builds the next block itself on it, and the builder follows appends and rewinds", async function () {
     const { chain: here, tokenAddress, historyAddress } = await chainWithContracts();
-    const there = twin(here);
+    const there = twinChain(here);
     buildOffThread(there);
     const raws = await mixedBlockTransactions(here, tokenAddress, historyAddress);
     const first = await build(there, raws);
