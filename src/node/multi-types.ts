@@ -41,6 +41,13 @@ export interface MultiNodeOptions {
   /** See `NodeOptions.commitIntervalMs`. */
   commitIntervalMs?: number;
   /**
+   * At most this many rollups' node parts stay in memory between runs (default 1,024): after a
+   * run, the parts least recently run that nobody asked for by `rollup()` (the RPC's rollups,
+   * which keep theirs) are dropped, and made again from the store at their next block. A part
+   * is ≈ 75 KB of heap; a million rollups' would not fit, while their registry entries do.
+   */
+  maxOpenParts?: number;
+  /**
    * Where the rollups followed are verified (docs/nested.md): 1 when the "L1" is an L2 and the
    * rollups are its L3s, so every block runs as the L2's EXECUTE runs it. Applies to every rollup
    * whose given genesis does not say (`GenesisConfig.nestingDepth`), the factory's included. Default 0.

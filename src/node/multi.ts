@@ -85,6 +85,9 @@ export async function startMultiNode(options: MultiNodeOptions): Promise<MultiNo
   }
 }
 
+/** `MultiNodeOptions.maxOpenParts`' default. */
+const DEFAULT_MAX_OPEN_PARTS = 1_024;
+
 class MultiNodeImpl {
   readonly entries = new Map<bigint, Entry>();
   private readonly byAddress = new Map<string, Entry>();
@@ -92,6 +95,8 @@ class MultiNodeImpl {
   private addresses: string[] = [];
   private readonly nodeCtx: Pick<NodeContext, "store">;
   private readonly needsRun = new Set<bigint>();
+  /** Runs of parts so far: each part's `lastRun` is this counter at its latest. */
+  private runs = 0;
   private readonly retiredListeners = new Set<(chainId: bigint) => void>();
   readonly unwoundListeners = new Set<UnwoundListener>();
   private l1Head = 0n;
@@ -441,8 +446,13 @@ class MultiNodeImpl {
     }
   }
 
-  /** Derives and executes the rollups that got blocks; drops the parts of retired ones once done. */
+  /** Derives and executes the rollups that got blocks; drops the parts of retired ones once done, and the least recently run beyond `maxOpenParts`. */
   private async runParts(): Promise<void> {
+    await this.runNeeded();
+    await this.dropIdleParts();
+  }
+
+  private async runNeeded(): Promise<void> {
     for (const chainId of [...this.needsRun]) {
       if (this.stopped) return;
       const entry = this.entries.get(chainId);
@@ -455,6 +465,7 @@ class MultiNodeImpl {
         this.needsRun.delete(chainId);
         continue;
       }
+      entry.lastRun = ++this.runs;
       try {
         await part.node.sync();
         this.needsRun.delete(chainId);
@@ -469,6 +480,26 @@ class MultiNodeImpl {
         this.log(`multi-node: rollup ${chainId} retired at L2 block ${entry.retired.number}: its live state dropped, its history served read-only`);
         for (const listener of this.retiredListeners) listener(chainId);
       }
+    }
+  }
+
+  /**
+   * Beyond `maxOpenParts`, the parts least recently run are stopped and dropped (their state is
+   * in the store; `open` makes them again): parts the RPC holds, parts with work waiting and
+   * parts being made stay.
+   */
+  private async dropIdleParts(): Promise<void> {
+    const open = [...this.entries.values()].filter((e) => e.part !== undefined);
+    const max = this.options.maxOpenParts ?? DEFAULT_MAX_OPEN_PARTS;
+    if (open.length <= max) return;
+    const idle = open.filter((e) => e.held !== true && e.opening === undefined && !this.needsRun.has(e.chainId) && !e.part!.reorgCheck);
+    idle.sort((a, b) => (a.lastRun ?? 0) - (b.lastRun ?? 0));
+    for (const entry of idle.slice(0, open.length - max)) {
+      const part = entry.part;
+      // Handed to the RPC (or dropped) while an earlier one stopped: it stays.
+      if (part === undefined || entry.held === true) continue;
+      entry.part = undefined;
+      await part.node.stop();
     }
   }
 
@@ -513,7 +544,16 @@ class MultiNodeImpl {
         const entry = this.entries.get(chainId);
         return entry === undefined ? undefined : info(entry);
       },
-      rollup: async (chainId) => (await this.open(entryOf(chainId))).node,
+      rollup: async (chainId) => {
+        const entry = entryOf(chainId);
+        for (;;) {
+          const part = await this.open(entry);
+          // Dropped as idle while this waited: made again, and held from now on.
+          if (entry.part !== part) continue;
+          entry.held = true;
+          return part.node;
+        }
+      },
       opened: (chainId) => this.entries.get(chainId)?.part?.node,
       journaled: () => [...this.entries.keys()].filter((chainId) => [...this.env.rollup(chainId).pending.getKeys({ limit: 1 })].length > 0),
       hasQueuedMessages: (chainId) => {

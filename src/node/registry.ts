@@ -23,6 +23,10 @@ export interface Entry {
   queued: bigint;
   part?: Part;
   opening?: Promise<Part>;
+  /** Its part was handed out by `rollup()` (to the RPC, which keeps it): never dropped while open. */
+  held?: boolean;
+  /** When its part last ran (the node's run counter): the least recent are dropped first. */
+  lastRun?: number;
   /** Why its node part cannot be made (a genesis that is not the one given, not a NativeRollup): it is left behind. */
   failed?: Error;
 }

@@ -1,6 +1,6 @@
 import { Contract, ContractFactory, type ContractRunner, type Signer } from "ethers";
 import type { GenesisConfig } from "../engine/genesis.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface, loadArtifact } from "../shared/artifacts.js";
 import { nativeRollupAt, rollupArgs, type DeployedRollup, type DeployRollupOptions } from "../sdk/contracts.js";
 import type { SignedCommitment } from "./commitment.js";
 
@@ -32,7 +32,7 @@ export async function deployPreconfRegistry(signer: Signer, options: RegistryOpt
 
 /** The PreconfRegistry at `address`. */
 export function preconfRegistryAt(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, loadArtifact("l1/PreconfRegistry.sol", "PreconfRegistry").abi as never, runner);
+  return new Contract(address, artifactInterface("l1/PreconfRegistry.sol", "PreconfRegistry"), runner);
 }
 
 /**

@@ -8,7 +8,7 @@
  * the calls go through the registry, whose gate checks the operator). With calldata, each is a
  * plain `advance`; the blocks still share the transaction's base cost.
  */
-import { Interface, type Contract, type JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
+import { type Contract, type JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
 import type { BlobSidecar } from "../blobs/kzg.js";
 import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION, sendBlobTransaction } from "../blobs/send.js";
@@ -18,7 +18,7 @@ import { advanceCallGas, bundleGasLimit, innerCallGas } from "../sdk/bundle-gas.
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent } from "../sdk/contracts.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "../sdk/execute-market.js";
 import { rangeInput, sharedPayload } from "../sdk/shared-advance.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 
 /**
@@ -109,7 +109,7 @@ export async function prepareTogether(options: AdvanceTogetherOptions): Promise<
       return { target, data, value: executeFeeFor(market, b.block.header.gasUsed), gas: innerCallGas(advanceCallGas(b.block.input, data, pricing)) };
     });
   }
-  const registryInterface = new Interface(loadArtifact("l1/PreconfRegistry.sol", "PreconfRegistry").abi as never);
+  const registryInterface = artifactInterface("l1/PreconfRegistry.sol", "PreconfRegistry");
   const data = registryInterface.encodeFunctionData("bundle", [calls.map(({ target, data, value }) => ({ target, data, value }))]);
   const innerGas = calls.reduce((sum, c) => sum + c.gas + REGISTRY_PER_CALL_GAS, 0n);
   const gasLimit = bundleGasLimit(data, calls, innerGas);

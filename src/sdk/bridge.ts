@@ -6,13 +6,13 @@
 import { Contract, Interface, type ContractRunner, type Provider, type Signer, type TransactionReceipt } from "ethers";
 import { PREDEPLOYS } from "../engine/chain.js";
 import { hashL1Message, hashL2Message, sentMessageSlot, type L1Message, type L2Message } from "../bridge/messages.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { nativeRollupAt, nativeRollupInterface } from "./contracts.js";
 
 /** The ABI of the L2 messenger predeploy. */
 export function l2MessengerInterface(): Interface {
-  return new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
+  return artifactInterface("l2/L2Messenger.sol", "L2Messenger");
 }
 
 /** An ethers handle on the L2 messenger predeploy. */

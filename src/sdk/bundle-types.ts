@@ -9,13 +9,13 @@ import type { L1Message, L2Message } from "../bridge/messages.js";
 import type { ExecuteInput } from "../engine/types.js";
 import type { L2Chain } from "../engine/state.js";
 import type { DataAvailability, FittedBlock, L1Anchor } from "../proposer/propose.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface, loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import type { BlockAdvancedEvent, BlockClaim } from "./contracts.js";
 
 /** The ABI of RollupBundler. */
 export function rollupBundlerInterface(): Interface {
-  return new Interface(loadArtifact("l1/RollupBundler.sol", "RollupBundler").abi as never);
+  return artifactInterface("l1/RollupBundler.sol", "RollupBundler");
 }
 
 /** An ethers handle on a deployed RollupBundler. */

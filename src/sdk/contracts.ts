@@ -1,5 +1,5 @@
 import { Contract, ContractFactory, type ContractRunner, type Log, type Signer, Interface } from "ethers";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface, loadArtifact } from "../shared/artifacts.js";
 import type { GenesisConfig } from "../engine/genesis.js";
 import { createL2Chain, type L2Chain } from "../engine/state.js";
 import type { BlockHeader } from "@ethereumjs/block";
@@ -9,7 +9,7 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** The ABI of NativeRollup. */
 export function nativeRollupInterface(): Interface {
-  return new Interface(loadArtifact("l1/NativeRollup.sol", "NativeRollup").abi as never);
+  return artifactInterface("l1/NativeRollup.sol", "NativeRollup");
 }
 
 /** An ethers handle on a deployed NativeRollup. */

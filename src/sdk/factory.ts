@@ -4,7 +4,7 @@
  */
 import { Contract, ContractFactory, Interface, type ContractRunner, type Signer } from "ethers";
 import type { GenesisConfig } from "../engine/genesis.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface, loadArtifact } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { nativeRollupAt, rollupArgs, type DeployedRollup, type DeployRollupOptions } from "./contracts.js";
 
@@ -17,7 +17,7 @@ export class RollupNotCreatedError extends UltrasoundError {
 
 /** The ABI of RollupFactory. */
 export function rollupFactoryInterface(): Interface {
-  return new Interface(loadArtifact("l1/RollupFactory.sol", "RollupFactory").abi as never);
+  return artifactInterface("l1/RollupFactory.sol", "RollupFactory");
 }
 
 /** An ethers handle on a deployed RollupFactory. */

@@ -13,7 +13,7 @@
 import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
 import { createAddressFromString, bytesToHex } from "@ethereumjs/util";
 import type { Message } from "@ethereumjs/evm";
-import { AbiCoder, Interface, keccak256, type Contract, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
+import { AbiCoder, keccak256, type Contract, type JsonRpcApiProvider, type Signer, type TransactionReceipt } from "ethers";
 import { rollingHashOf, type L1Message } from "../bridge/messages.js";
 import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js";
 import { applyBlockBody, type BlockEnv } from "../engine/apply.js";
@@ -25,7 +25,7 @@ import type { BuiltBlock } from "../engine/build.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { anchorCommitment } from "../bridge/messages.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface } from "../shared/artifacts.js";
 import { proveStorage, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
 import { SyncBuildError, SyncFailedError, SyncSimulationError, MAX_SYNC_ROUNDS, sendSyncTransaction } from "./sync.js";
@@ -102,7 +102,7 @@ export function encodeL1Calls(calls: readonly L1Call[]): string {
   return abi.encode([`${L1_CALL_TUPLE}[]`], [calls.map((c) => [c.caller, c.target, c.data, c.success, c.returnData])]);
 }
 
-const messenger = () => new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
+const messenger = () => artifactInterface("l2/L2Messenger.sol", "L2Messenger");
 
 /** The messages the block delivers: L1's undelivered queue, then the table message (sent by `from`, who calls `advanceWithL1Calls`). */
 export async function l1CallsDelivery(options: Pick<L1CallOptions, "rollup" | "chain" | "provider">, anchor: L1Anchor, calls: readonly L1Call[], from: string): Promise<NextDelivery> {

@@ -16,14 +16,14 @@
  */
 import { createAddressFromString, bytesToHex } from "@ethereumjs/util";
 import type { Message } from "@ethereumjs/evm";
-import { Interface, type JsonRpcApiProvider, type Signer } from "ethers";
+import { type JsonRpcApiProvider, type Signer } from "ethers";
 import { anchorCommitment, rollingHashOf, type L1Message } from "../bridge/messages.js";
 import { deliveredCount, readQueue, type NextDelivery } from "../bridge/queue.js";
 import { PREDEPLOYS } from "../engine/chain.js";
 import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
 import { buildOn, L1_TRANSACTION_GAS_CAP, type L1Anchor } from "../proposer/propose.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface } from "../shared/artifacts.js";
 import { proveStorage, simulateL1 } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced } from "./contracts.js";
 import { executeFeeFor, readExecuteMarket } from "./execute-market.js";
@@ -94,7 +94,7 @@ export interface NestedRequests {
  * them: the cursor moves on an answered one and goes back when an enclosing frame reverts.
  */
 export async function nestedRequests(chain: L2Chain, block: BuiltBlock, calls: readonly SyncCall[]): Promise<NestedRequests> {
-  const iface = new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
+  const iface = artifactInterface("l2/L2Messenger.sol", "L2Messenger");
   const selector = iface.getFunction("callL1")!.selector;
   const refusals = new Set(["L2Messenger_L1CallUnexpected", "L2Messenger_L1CallMismatch"].map((n) => iface.getError(n)!.selector));
   const messenger = createAddressFromString(PREDEPLOYS.messenger);

@@ -23,7 +23,7 @@ import { appendBlock, type L2Chain } from "../engine/state.js";
 import type { BuiltBlock } from "../engine/build.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { buildOn, L1_TRANSACTION_GAS_CAP, latestL1Block, type L1Anchor } from "../proposer/propose.js";
-import { loadArtifact } from "../shared/artifacts.js";
+import { artifactInterface } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { decodeRevert, proveStorage, revertDataOf, simulateL1, type L1Simulation } from "./bundle.js";
 import { blockClaim, nativeRollupInterface, parseBlockAdvanced, type BlockAdvancedEvent, type BlockClaim } from "./contracts.js";
@@ -129,7 +129,7 @@ export class SyncFailedError extends UltrasoundError {
 
 /** The L2 messenger's ABI (for its SyncCallExecuted event). */
 function messengerInterface(): Interface {
-  return new Interface(loadArtifact("l2/L2Messenger.sol", "L2Messenger").abi as never);
+  return artifactInterface("l2/L2Messenger.sol", "L2Messenger");
 }
 
 /** The storage key of `L2Messenger.syncResults[number]`. */

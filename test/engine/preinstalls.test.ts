@@ -137,4 +137,17 @@ describe("engine: preinstalls (Multicall3, CREATE2 deployers, EntryPoint v0.7 an
     expect(bytesToHex(withoutRoot.header.stateRoot)).to.equal(bytesToHex((await writeGenesis(without[1]!)).header.stateRoot));
     expect(() => parseGenesisJson(JSON.stringify({ chainId: 1, preinstalls: "no" }))).to.throw(/preinstalls must be true or false/);
   });
+
+  it("every genesis shares the preinstalls' frozen accounts (one copy of their ≈ 100 KB of code per process, not per rollup a node follows); a genesis's own alloc stays its own", async function () {
+    const [a, b] = [defaultGenesis({ chainId: 1n }), defaultGenesis({ chainId: 2n })];
+    for (const address of Object.values(PREINSTALLS).map((x) => x.toLowerCase())) {
+      expect(a.alloc[address], address).to.equal(b.alloc[address]);
+      expect(Object.isFrozen(a.alloc[address]), address).to.equal(true);
+    }
+    const storage = a.alloc[PREINSTALLS.entryPointV07.toLowerCase()]!.storage!;
+    expect(() => ((storage as Record<string, string>)["0x01"] = "0x01")).to.throw(TypeError);
+    a.alloc[PREINSTALLS.permit2.toLowerCase()] = { balance: 1n };
+    expect(b.alloc[PREINSTALLS.permit2.toLowerCase()]!.code).to.be.a("string");
+    expect(preinstallAlloc()[PREINSTALLS.permit2.toLowerCase()]!.code).to.be.a("string");
+  });
 });

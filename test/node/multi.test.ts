@@ -268,6 +268,47 @@ describe("node: one node, many rollups", function () {
     }
   });
 
+  it("beyond maxOpenParts the least recently run parts are dropped and made again from the store at their next block; a part the RPC asked for stays", async function () {
+    const { provider, ethers } = await network.create();
+    const [signer] = await ethers.getSigners();
+    const deployed: DeployedRollup[] = [];
+    for (let i = 0; i < 5; i++) deployed.push(await deployRollup(signer!, devGenesis({ chainId: 185_000n + BigInt(i) })));
+    const dataDir = tempDir();
+    const multi = await startMultiNode({
+      l1Provider: provider,
+      rollups: deployed.map((d) => ({ address: d.address, genesis: d.chain.genesis, deploymentBlock: d.deploymentBlock })),
+      dataDir,
+      follow: false,
+      maxOpenParts: 2,
+    });
+    const advanceAll = async (round: number) => {
+      for (const d of deployed) {
+        const [tx] = await transfers(d.chain, 1, round, round);
+        await propose({ ethersProvider: ethers.provider, signer: signer!, rollup: d.rollup, chain: d.chain }, [tx!]);
+      }
+    };
+    try {
+      await advanceAll(0);
+      await multi.sync();
+      expect(multi.status().open, "two parts kept, the last two run").to.equal(2);
+      expect(multi.list().filter((r) => r.open).map((r) => r.chainId)).to.deep.equal([185_003n, 185_004n]);
+      // Asked for by a reader (the RPC): made again from the store, at its head, and held.
+      const first = await multi.rollup(185_000n);
+      expect(first.blockNumber("latest")).to.equal(1n);
+      await advanceAll(1);
+      await multi.sync();
+      for (const d of deployed) {
+        const node = await multi.rollup(d.chain.genesis.chainId);
+        expect(node.blockNumber("latest"), `rollup ${d.chain.genesis.chainId}`).to.equal(2n);
+        expect(node.getBlock(2n)!.hash).to.equal(bytesToHex(d.chain.headers[2]!.hash()));
+      }
+      expect(await multi.rollup(185_000n), "the held part is the same one").to.equal(first);
+    } finally {
+      await multi.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("a multi-rollup node process SIGKILLed while deriving comes back with every rollup at the same head", async function () {
     const hardhat = await startHardhatNode();
     const provider = new JsonRpcProvider(hardhat.url, undefined, { cacheTimeout: -1, pollingInterval: 50 });

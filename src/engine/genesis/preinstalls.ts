@@ -50,7 +50,7 @@ export class PreinstallSourceError extends UltrasoundError {
   override name = "PreinstallSourceError";
 }
 
-let cached: Record<string, PreinstallAccount> | undefined;
+let cached: Record<string, Readonly<PreinstallAccount>> | undefined;
 
 /** The chain whose immutables Permit2 and EntryPoint v0.8 keep: Ethereum mainnet's. */
 const MAINNET_CHAIN_ID = 1n;
@@ -65,8 +65,12 @@ const MAINNET_CHAIN_ID = 1n;
  * keep mainnet's (chain 1), so their code is mainnet's byte for byte. Both recompute the separator
  * when `block.chainid` differs (Permit2's `DOMAIN_SEPARATOR`, OpenZeppelin's EIP712), so
  * signatures use the L2's chain id; it costs a hash of five words per use.
+ *
+ * The accounts are frozen and shared by every call (a fresh record of them each time): a
+ * many-rollup node holds one genesis per rollup, and a copy of the preinstalls' ≈ 100 KB of code
+ * each would be most of an idle rollup's heap.
  */
-export function preinstallAlloc(): Record<string, PreinstallAccount> {
+export function preinstallAlloc(): Record<string, Readonly<PreinstallAccount>> {
   if (cached === undefined) {
     const proxy = deterministicProxyRuntime();
     const entryPoint = entryPointV07Runtime();
@@ -81,9 +85,14 @@ export function preinstallAlloc(): Record<string, PreinstallAccount> {
       [PREINSTALLS.entryPointV08]: { code: v08.code, nonce: 2n },
       [PREINSTALLS.senderCreatorV08]: { code: v08.senderCreator, nonce: 1n },
     };
-    cached = Object.fromEntries(Object.entries(accounts).map(([address, account]) => [address.toLowerCase(), account]));
+    cached = Object.fromEntries(
+      Object.entries(accounts).map(([address, account]) => {
+        if (account.storage !== undefined) Object.freeze(account.storage);
+        return [address.toLowerCase(), Object.freeze(account)];
+      }),
+    );
   }
-  return structuredClone(cached);
+  return { ...cached };
 }
 
 /**
