@@ -7,6 +7,8 @@
 import { createBlockHeaderFromRLP, type BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { MapDB } from "@ethereumjs/util";
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, threadId } from "node:worker_threads";
 import { buildBlockHere } from "./build.js";
 import type { BuildAnswer, BuildRequest } from "./build-offthread.js";
@@ -20,6 +22,18 @@ interface Mirror {
   map: JournalMap;
   db: MapDB<string, Uint8Array>;
   headers: BlockHeader[];
+}
+
+/**
+ * The builder thread's nice value (Linux: a thread is a task of its own). On two cores shared
+ * by the RPC's thread, the L1 and this one, a build at the same priority took the core the RPC
+ * needed; niced, it gets what the RPC leaves — a block may take longer, a request waits less.
+ */
+const BUILDER_NICE = 10;
+try {
+  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), BUILDER_NICE);
+} catch {
+  // No /proc (not Linux), or not allowed: the builder runs at the process's priority.
 }
 
 const mirrors = new Map<number, Mirror>();
