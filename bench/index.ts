@@ -17,11 +17,13 @@ import { buildBench, erc20Chain, erc20Transfers, erc20Workload, ethWorkload, sto
 import { benchHostileInputs } from "./hostile.js";
 import { benchL1Cost } from "./l1cost.js";
 import { benchEconomics } from "./economics.js";
+import { benchAdvanceCost } from "./advance-cost.js";
 import { benchL2Blocks } from "./l2-blocks.js";
 import { benchBridge } from "./bridge.js";
 import { benchBundles } from "./bundles.js";
 import { benchSync } from "./sync.js";
 import { benchThroughput } from "./throughput.js";
+import { benchAdoption } from "./adoption.js";
 import { benchScale } from "./scale.js";
 import { benchOffthread } from "./offthread.js";
 import { benchNested } from "./nested.js";
@@ -32,7 +34,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const SIZE = quick ? 200 : 1000;
 /** Each timing is the best of this many runs (after one uncounted), the engines alternating: machines are noisy. */
 const RUNS = quick ? 2 : 3;
-/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|offthread|bridge|bundles|sync|nested|preconf|economics` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
+/** `BENCH_ONLY=engine|l1|l2blocks|blobs|hostile|node|throughput|adoption|offthread|bridge|bundles|sync|nested|preconf|economics|advance` runs one section (default: all); `BENCH_ONLY=scale` (or `npm run bench -- --scale N`) runs the scale section, which all does not include. */
 const only = process.env.BENCH_ONLY;
 const runs = (section: string) => only === undefined || only === "" || only === section;
 
@@ -146,6 +148,8 @@ if (runs("hostile")) await benchHostileInputs(report, quick);
 // 5. Re-derivation by a fresh rollup node (src/node) vs the engine's execute on the same blocks.
 if (runs("node")) await benchNode(report, quick);
 if (runs("throughput")) await benchThroughput(report, quick);
+// The node adopting the proposer's own blocks vs re-executing them (issue 17 item 4).
+if (runs("adoption")) await benchAdoption(report, quick);
 // 5b. eth_sendRawTransaction latency while blocks are built and verified: the devnet's split layout vs one thread.
 if (runs("offthread")) await benchOffthread(report, quick);
 
@@ -162,6 +166,8 @@ if (runs("preconf")) await benchPreconf(report, quick);
 // 7b. Economics (issue 17 item 5): shared advances (one transaction, one blob) for k = 1, 10, 100 vs
 //     separate, per-transfer costs, the game session vs L1, a 1M-rollup projection (bench/economics.ts).
 if (runs("economics")) await benchEconomics(report, quick);
+// 8b. One separate advance item by item: storage, the event, EXECUTE (formula vs emulation) (bench/advance-cost.ts).
+if (runs("advance")) await benchAdvanceCost(report);
 
 // 8. Scale: N rollups through the factory, one multi-node, one multi-proposer (bench/scale.ts). Not
 //    run by default: `npm run bench -- --scale N` or BENCH_ONLY=scale (BENCH_SCALE=N, default 1,000;

@@ -7,14 +7,17 @@
  *   2. one multi-rollup node picks them all up: time, heap and RSS per idle rollup;
  *   3. one deposit to each, then ONE multi-proposer advances each once (a block delivering it):
  *      blocks/s across rollups; the node derives them;
- *   4. one L2 transfer on each, advanced again: blocks/s and txs/s; the node's heap per rollup
- *      after that (its memory measured by stopping it);
+ *   4. one L2 transfer on each, advanced again: blocks/s and txs/s; then another, advanced by a
+ *      multi-proposer in blobs with its default packing (shared advances: up to 100 rollups'
+ *      blocks in one L1 transaction and one blob), blocks/s with the calldata round as baseline;
+ *      the node's heap per rollup after that (its memory measured by stopping it);
  *   5. a fresh node catches up with every block of every rollup: time, blocks/s, its heap;
  *   6. bundles (src/sdk/bundle.ts proposeBundle): k = 1, 2, 4, 8 rollups in one L1 transaction vs
  *      k separate advances, L1 gas per rollup-block.
  *
- * Calldata data availability throughout (blobs would add the KZG work, ≈ 0.1 s a block, to every
- * figure). Heap figures are after a full GC.
+ * Calldata data availability except for the shared round (blobs add the KZG work, ≈ 0.1 s a
+ * block, to every separate advance; a shared advance pays it once for all its legs). Heap figures
+ * are after a full GC.
  */
 import { Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
@@ -34,6 +37,9 @@ import { proposeBlock } from "../src/proposer/propose.js";
 import { deployFactory, rollupFactoryInterface } from "../src/sdk/factory.js";
 import { nativeRollupAt } from "../src/sdk/contracts.js";
 import { signL2Transaction } from "../src/sdk/transactions.js";
+import { BYTES_PER_BLOB, getKzg, openBlobArchive, sendBlobTransaction, startBlobArchiveServer } from "../src/blobs/index.js";
+import { makeSidecarOffThread } from "../src/blobs/kzg-offthread.js";
+import { configureBlobArchive, currentBlobArchive } from "../src/hardhat/index.js";
 
 interface Report {
   add(result: { name: string; unit: string; value: number; baseline?: number; note?: string }): void;
@@ -114,10 +120,16 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
   report.add({ name: `scale ${n}: createRollup wall time, p50`, unit: "ms", value: t.p50 });
   report.add({ name: `scale ${n}: createRollup wall time, p95`, unit: "ms", value: t.p95 });
 
+  // The L1's blobs, kept and served, for the shared round's advances (step 4).
+  const archive = await openBlobArchive(tempDir());
+  const previousArchive = currentBlobArchive();
+  configureBlobArchive(archive);
+  const blobServer = await startBlobArchiveServer({ archive, port: 0, l1: provider });
+
   // 2. One node picks them all up from the factory's events.
   const before = memory();
   let started = performance.now();
-  let multi: MultiNode = await startMultiNode({ l1Provider: provider, factory: factoryAddress, dataDir: tempDir(), follow: false });
+  let multi: MultiNode = await startMultiNode({ l1Provider: provider, factory: factoryAddress, dataDir: tempDir(), blobSource: blobServer.url, follow: false });
   await multi.sync();
   const pickUpMs = performance.now() - started;
   if (multi.list().length !== n) throw new Error(`the node found ${multi.list().length} of ${n} rollups`);
@@ -138,7 +150,7 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     if (chain === undefined) chains.set(chainId, (chain = await createL2Chain(defaultGenesis({ chainId }))));
     return chain;
   };
-  const proposer = createMultiProposer({
+  const proposerWith = (dataAvailability: "calldata" | "blobs") => createMultiProposer({
     rollups: () =>
       advancing.map((r) => ({
         chainId: r.chainId,
@@ -150,23 +162,26 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     signer: signer!,
     provider: ethersProvider,
     coinbase,
-    dataAvailability: "calldata",
+    dataAvailability,
   });
+  const proposer = proposerWith("calldata");
   started = performance.now();
   for (const r of advancing) await (await nativeRollupAt(r.address, signer!).getFunction("deposit")(wallets[0]!.address, { value: 10n ** 18n })).wait();
   const depositMs = performance.now() - started;
   await multi.sync();
-  const round = async (label: string, txsPerBlock: number) => {
+  const round = async (label: string, txsPerBlock: number, by = proposer, baseline?: number): Promise<number> => {
     const startedRound = performance.now();
     let blocks = 0;
-    const advanceGas: number[] = [];
+    // L1 gas by transaction: a shared advance's legs all name the one transaction that carried them.
+    const advanceGas = new Map<string, number>();
     for (;;) {
-      const outcome = await proposer.proposeNext();
+      const outcome = await by.proposeNext();
       // Inner "idle": the node has not derived this round's blocks yet, so the rollup still looks
       // due; having come round to it again, the round is over.
       if (outcome.kind === "idle" || outcome.outcome.kind === "idle") break;
       if (outcome.outcome.kind !== "proposed") throw new Error(`rollup ${outcome.chainId}: ${outcome.outcome.kind}`);
-      advanceGas.push(Number(outcome.outcome.proposed.l1Receipt.gasUsed));
+      const receipt = outcome.outcome.proposed.l1Receipt;
+      advanceGas.set(receipt.hash, Number(receipt.gasUsed));
       blocks++;
     }
     const proposeSeconds = (performance.now() - startedRound) / 1000;
@@ -174,16 +189,17 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     await multi.sync();
     const deriveSeconds = (performance.now() - startedDerive) / 1000;
     if (blocks !== m) throw new Error(`${label}: ${blocks} blocks proposed for ${m} rollups`);
-    const a = stats(advanceGas);
+    const a = { mean: [...advanceGas.values()].reduce((x, y) => x + y, 0) / blocks };
     console.log(
       `  ${label}: ${blocks} blocks (one per rollup) proposed and verified on L1 in ${proposeSeconds.toFixed(1)} s = ${(blocks / proposeSeconds).toFixed(1)} blocks/s` +
         (txsPerBlock > 0 ? `, ${((blocks * txsPerBlock) / proposeSeconds).toFixed(1)} txs/s` : "") +
-        `; advance L1 gas mean ${a.mean.toFixed(0)}; the node derived them in ${deriveSeconds.toFixed(1)} s (${(blocks / deriveSeconds).toFixed(1)} blocks/s)`,
+        `; L1 gas per rollup-block ${a.mean.toFixed(0)}; the node derived them in ${deriveSeconds.toFixed(1)} s (${(blocks / deriveSeconds).toFixed(1)} blocks/s)`,
     );
-    report.add({ name: `scale ${n}: ${label}: blocks/s across ${m} rollups (propose + L1 verify)`, unit: "blocks/s", value: blocks / proposeSeconds });
+    report.add({ name: `scale ${n}: ${label}: blocks/s across ${m} rollups (propose + L1 verify)`, unit: "blocks/s", value: blocks / proposeSeconds, ...(baseline === undefined ? {} : { baseline }) });
     if (txsPerBlock > 0) report.add({ name: `scale ${n}: ${label}: L2 txs/s across ${m} rollups`, unit: "txs/s", value: (blocks * txsPerBlock) / proposeSeconds });
-    report.add({ name: `scale ${n}: ${label}: advance L1 gas, mean`, unit: "gas", value: a.mean });
+    report.add({ name: `scale ${n}: ${label}: L1 gas per rollup-block`, unit: "gas", value: a.mean });
     report.add({ name: `scale ${n}: ${label}: node derives (blocks/s)`, unit: "blocks/s", value: blocks / deriveSeconds });
+    return blocks / proposeSeconds;
   };
   console.log(`  ${m} deposits in ${(depositMs / 1000).toFixed(1)} s`);
   await round("a deposit delivered per rollup", 0);
@@ -195,7 +211,18 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     await mempool.add(await signL2Transaction(chain, wallets[0]!, { nonce: 0, to: wallets[1]!.address, value: 1n }));
     mempools.set(r.chainId, mempool);
   }
-  await round("a transfer per rollup", 1);
+  const separateRate = await round("a transfer per rollup", 1);
+  // Another transfer each, advanced in blobs with the multi-proposer's default packing (shared).
+  for (const r of advancing) {
+    const chain = chains.get(r.chainId)!;
+    await mempools.get(r.chainId)!.add(await signL2Transaction(chain, wallets[0]!, { nonce: 1, to: wallets[1]!.address, value: 1n }));
+  }
+  // Not measured: loading KZG's trusted setup here, in the proposer's KZG worker and in EDR (≈ 2 s
+  // each; EDR loads its own at its first blob transaction).
+  getKzg();
+  await makeSidecarOffThread([new Uint8Array(BYTES_PER_BLOB)]);
+  await sendBlobTransaction(signer!, { to: coinbase, blobs: [new Uint8Array(BYTES_PER_BLOB)] });
+  await round("a transfer per rollup, shared advances in blobs (baseline: the calldata round)", 1, proposerWith("blobs"), separateRate);
   const opened = multi.status().open;
   const withNode = memory();
   await multi.stop();
@@ -208,18 +235,18 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
   // 5. A fresh node catches up with every block of every rollup.
   const beforeCatchUp = memory();
   started = performance.now();
-  multi = await startMultiNode({ l1Provider: provider, factory: factoryAddress, dataDir: tempDir(), follow: false });
+  multi = await startMultiNode({ l1Provider: provider, factory: factoryAddress, dataDir: tempDir(), blobSource: blobServer.url, follow: false });
   await multi.sync();
   const catchUpSeconds = (performance.now() - started) / 1000;
   const heads = await Promise.all(advancing.slice(0, 3).map(async (r) => (await multi.rollup(r.chainId)).status().l2.head));
-  if (heads.some((h) => h !== 2n)) throw new Error(`a fresh node is not at L2 block 2 on every advanced rollup: ${heads.join(", ")}`);
+  if (heads.some((h) => h !== 3n)) throw new Error(`a fresh node is not at L2 block 3 on every advanced rollup: ${heads.join(", ")}`);
   const caughtUp = memory();
   console.log(
-    `  a fresh node caught up with ${n} rollups (${2 * m} blocks) in ${catchUpSeconds.toFixed(1)} s = ${((2 * m) / catchUpSeconds).toFixed(1)} blocks/s; ` +
+    `  a fresh node caught up with ${n} rollups (${3 * m} blocks) in ${catchUpSeconds.toFixed(1)} s = ${((3 * m) / catchUpSeconds).toFixed(1)} blocks/s; ` +
       `${((caughtUp.heap - beforeCatchUp.heap) / n / KB).toFixed(2)} KB heap per rollup`,
   );
-  report.add({ name: `scale ${n}: a fresh node catches up (${2 * m} blocks)`, unit: "s", value: catchUpSeconds });
-  report.add({ name: `scale ${n}: a fresh node catches up`, unit: "blocks/s", value: (2 * m) / catchUpSeconds });
+  report.add({ name: `scale ${n}: a fresh node catches up (${3 * m} blocks)`, unit: "s", value: catchUpSeconds });
+  report.add({ name: `scale ${n}: a fresh node catches up`, unit: "blocks/s", value: (3 * m) / catchUpSeconds });
   report.add({ name: `scale ${n}: caught-up node heap per rollup`, unit: "KB", value: (caughtUp.heap - beforeCatchUp.heap) / n / KB });
   await multi.stop();
 
@@ -248,5 +275,8 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
       report.add({ name: `scale: bundle of ${k} (1 transfer each): L1 gas per rollup-block (baseline: separate advances)`, unit: "gas", value: per, baseline: Number(separate) / k });
     }
   }
+  await blobServer.close();
+  configureBlobArchive(previousArchive);
+  archive.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }

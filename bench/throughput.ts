@@ -24,7 +24,7 @@ type Report = ReturnType<typeof createReport>;
 const token = loadArtifact("test/TestToken.sol", "TestToken");
 const tokenInterface = new Interface(token.abi as never);
 /** Fee cap far above the L2 base fee; 100k transactions cost a sender ≈ 10 ETH of its 10,000. */
-const FEES = { type: 2, maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n } as const;
+export const FEES = { type: 2, maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n } as const;
 /** Requests in flight while sending (each its own HTTP request, keep-alive). */
 const SEND_CONCURRENCY = 16;
 
@@ -202,7 +202,7 @@ interface BlockLine {
   l1Gas: number;
 }
 
-interface Run {
+export interface Run {
   wallMs: number;
   sendMs: number;
   latencies: number[];
@@ -215,7 +215,7 @@ interface Run {
  * Sends `raws` (SEND_CONCURRENCY requests in flight) and watches the node's head: each new block's
  * receipts (eth_getBlockReceipts) stamp the transactions they hold. Returns when all have one.
  */
-async function timedRun(client: ReturnType<typeof rpcClient>, raws: string[]): Promise<Run> {
+export async function timedRun(client: ReturnType<typeof rpcClient>, raws: string[]): Promise<Run> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let head = BigInt((await client.call("eth_blockNumber", [])) as string);
@@ -274,7 +274,7 @@ function bounds(blocks: BlockLine[], run: Run): string {
 }
 
 /** A minimal JSON-RPC client over HTTP (fetch keeps the connections alive). */
-function rpcClient(url: string) {
+export function rpcClient(url: string) {
   let id = 0;
   const post = async (body: unknown) => {
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -292,20 +292,24 @@ function rpcClient(url: string) {
   };
 }
 
-function txHash(raw: string): string {
+/** A signed transaction's hash. */
+export function txHash(raw: string): string {
   return keccak256(raw);
 }
 
-function percentile(values: number[], p: number): number {
+/** The `p`th percentile of `values` (nearest rank). */
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function mean(values: number[]): number {
+/** The arithmetic mean. */
+export function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function sleep(ms: number): Promise<void> {
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

@@ -194,6 +194,9 @@ interface INativeRollupTypes {
     error NativeRollup_InvalidAnchor(uint64 anchorBlockNumber, uint64 parentAnchorBlockNumber, uint256 l1BlockNumber);
     /// @dev `advanceWithBlobs` got no blob hash: use `advance` for calldata.
     error NativeRollup_NoBlobs();
+    /// @dev `advanceWithBlobRange` got a range that is not 16 bytes (`uint64 offset ‖ uint64
+    ///      length`) or whose length is 0: no block's data is empty.
+    error NativeRollup_InvalidBlobRange(bytes range);
     /// @dev Referenced blob `index` is none of the transaction's blobs; `actual` is the
     ///      transaction's blob at that same index (0: none), to help tell a typo from a missing blob.
     error NativeRollup_BlobNotInTransaction(uint256 index, bytes32 referenced, bytes32 actual);
@@ -339,7 +342,8 @@ interface INativeRollup is INativeRollupTypes {
     ///         `uint64 offset ‖ uint64 length`) of the payload the blobs carry (decoded and decompressed): one
     ///         blob shared by many rollups' blocks (docs/execute.md, "Shared advances"). EXECUTE
     ///         checks the blobs against their versioned hashes and reads only the range; a range
-    ///         that is not this block's data, or empty, fails it (`NativeRollup_ExecutionFailed`).
+    ///         that is not this block's data fails it (`NativeRollup_ExecutionFailed`). A range
+    ///         that is not 16 bytes, or of length 0, reverts `NativeRollup_InvalidBlobRange` first.
     function advanceWithBlobRange(
         BlockClaim calldata _claim,
         bytes32[] calldata _blobHashes,

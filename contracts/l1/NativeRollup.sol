@@ -44,7 +44,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         // The genesis head is not written: `_currentHead` serves it from the configuration.
         if (_chainId == 0) {
             // The implementation behind clones (its storage is its own, never a clone's).
-            _retired = true;
+            _head.retired = true;
             emit Retired(0);
         }
     }
@@ -102,14 +102,14 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         address retirer = _configRetirer();
         // msg.sender is never address(0): a zero retirer means nobody may retire the rollup.
         require(msg.sender == retirer, NativeRollup_NotRetirer(msg.sender, retirer));
-        require(!_retired, NativeRollup_Retired());
-        _retired = true;
+        require(!_head.retired, NativeRollup_Retired());
+        _head.retired = true;
         emit Retired(_head.number);
     }
 
     /// @inheritdoc INativeRollup
     function retired() external view returns (bool) {
-        return _retired;
+        return _head.retired;
     }
 
     // ---------------------------------------------------------------- blocks
@@ -142,9 +142,10 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         bytes calldata _messages
     ) external payable {
         // EXECUTE takes the range as its `transactions` field (16 bytes: uint64 offset, uint64
-        // length; empty means the whole payload), checks the blobs by KZG as always and reads only
-        // those bytes; a range of another length, empty or past the payload fails it. No check
-        // here: EXECUTE already refuses it (docs/shared-advances.md).
+        // length), checks the blobs by KZG as always and reads only those bytes; a range past the
+        // payload or cutting a block fails it. A range that is not 16 bytes (empty bytes would
+        // make EXECUTE read the whole payload) or of length 0 is refused here, before any work.
+        require(_range.length == 16 && uint64(bytes8(_range[8:16])) != 0, NativeRollup_InvalidBlobRange(_range));
         _checkBlobs(_blobHashes);
         _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
     }
@@ -230,7 +231,7 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
 
     /// @inheritdoc INativeRollup
     function messageCount() external view returns (uint256) {
-        return _messageCount;
+        return _head.queued;
     }
 
 

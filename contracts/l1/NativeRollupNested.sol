@@ -94,7 +94,7 @@ abstract contract NativeRollupNested is NativeRollupBase {
             bytes32 entry = keccak256(abi.encode(c.caller, c.target, keccak256(c.data), c.success, keccak256(c.returnData)));
             folded_ = keccak256(abi.encode(folded_, entry));
         }
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _l1.accountProof);
         bytes32 consumedSlot = keccak256(abi.encode(uint256(_head.number), L1_CALLS_CONSUMED_SLOT));
         bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, consumedSlot, _l1.storageProof));
         require(proven == folded_, NativeRollup_L1CallsMismatch(proven, folded_));

@@ -82,7 +82,7 @@ contract NativeRollupSync is NativeRollupNested {
         _loadSyncTable(_sync.calls, false);
         result_ = _syncCall(_sync);
         bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, false);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
         emit SyncExecuted(_head.number, _sync.calls.length, expected);
@@ -127,7 +127,7 @@ contract NativeRollupSync is NativeRollupNested {
         require(_nestedCursor == _l1.calls.length, NativeRollup_NestedL1CallsUnmade(_nestedCursor, _l1.calls.length));
         _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
         bytes32 expected = _enqueueSyncCalls(_sync.calls, _syncCursor, true);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, _sync.executeFee);
         _checkSyncResults(expected, _sync.accountProof, _sync.storageProof);
         bytes32 folded = _checkNestedConsumed(_l1);
@@ -156,10 +156,10 @@ contract NativeRollupSync is NativeRollupNested {
             success = i;
         }
         // What the verification changes and adoption will change again: kept to be put back.
-        Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _messageCount, burnedFees, totalDeposited);
+        Saved memory saved = Saved(_head, (uint256(_currentHead().number) + 1) % STATE_ROOT_HISTORY, bytes32(0), _head.queued, burnedFees, totalDeposited);
         saved.root = _stateRoots[saved.ring];
         _verifyPrepared(_claim, _transactions, _witness, _messages, _p);
-        _preparedHead = _head;
+        _preparedHead = _currentHead();
         _preparedParent = _claim.parentHash;
         _preparedBurned = uint128(burnedFees - saved.burned);
         _preparedDeposited = uint128(totalDeposited - saved.deposited);
@@ -167,7 +167,7 @@ contract NativeRollupSync is NativeRollupNested {
         // beyond the queue's length, and the next enqueue overwrites them.
         _head = saved.head;
         _stateRoots[saved.ring] = saved.root;
-        _messageCount = saved.queued;
+        _head.queued = uint48(saved.queued);
         burnedFees = saved.burned;
         totalDeposited = saved.deposited;
 
@@ -178,7 +178,7 @@ contract NativeRollupSync is NativeRollupNested {
 
     /// @dev What `prepareSyncCalls` puts back after verifying.
     struct Saved {
-        Head head;
+        StoredHead head;
         uint256 ring;
         bytes32 root;
         uint64 queued;
@@ -195,7 +195,7 @@ contract NativeRollupSync is NativeRollupNested {
         SyncExecution calldata _p
     ) private {
         bytes32 expected = _enqueueSyncCalls(_p.calls, _p.calls.length, false);
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         _checkSyncResults(expected, _p.accountProof, _p.storageProof);
     }
@@ -206,13 +206,12 @@ contract NativeRollupSync is NativeRollupNested {
         Head memory next = _preparedHead;
         bytes32 head = _currentHead().blockHash;
         require(
-            head == _preparedParent && _messageCount == next.messageCount - _prepared.count,
+            head == _preparedParent && _head.queued == next.messageCount - _prepared.count,
             NativeRollup_SyncPreparedStale(_preparedParent, head)
         );
-        require(!_retired, NativeRollup_Retired());
-        _head = next;
-        _stateRoots[next.number % STATE_ROOT_HISTORY] = next.stateRoot;
-        _messageCount = next.messageCount;
+        require(!_head.retired, NativeRollup_Retired());
+        _setHead(next);
+        _head.queued = uint48(next.messageCount);
         burnedFees += _preparedBurned;
         totalDeposited += _preparedDeposited;
         emit SyncCallsAdopted(next.number, next.blockHash);
@@ -358,7 +357,7 @@ contract NativeRollupSync is NativeRollupNested {
     /// @dev Compares the table's fold with `syncResults[number]` proven in the block just
     ///      verified (its state root is L1's now).
     function _checkSyncResults(bytes32 _expected, bytes[] calldata _accountProof, bytes[] calldata _storageProof) internal view {
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _accountProof);
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _accountProof);
         bytes32 resultsSlot = keccak256(abi.encode(uint256(_head.number), SYNC_RESULTS_SLOT));
         bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, resultsSlot, _storageProof));
         require(proven == _expected, NativeRollup_SyncResultsMismatch(proven, _expected));
@@ -384,10 +383,10 @@ contract NativeRollupSync is NativeRollupNested {
         require(!_syncActive, NativeRollup_SyncReentrant());
         bytes32 expected = _makeL1Calls(_l1.calls);
         _enqueue(msg.sender, L1_CALLS_SOURCE, L2_MESSENGER, 0, 0, 0, abi.encode(_l1.calls));
-        require(_claim.messageCount == _messageCount, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _messageCount));
+        require(_claim.messageCount == _head.queued, NativeRollup_SyncMessagesUndelivered(_claim.messageCount, _head.queued));
         _advance(_claim, _transactions, new bytes32[](0), keccak256(_transactions), _witness, _messages, msg.value);
         uint64 number = _head.number;
-        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_head.stateRoot, L2_MESSENGER, _l1.accountProof);
+        (, bytes32 storageRoot) = MerkleTrie.storageRoot(_headStateRoot(), L2_MESSENGER, _l1.accountProof);
         bytes32 consumedSlot = keccak256(abi.encode(uint256(number), L1_CALLS_CONSUMED_SLOT));
         bytes32 proven = bytes32(MerkleTrie.storageValue(storageRoot, consumedSlot, _l1.storageProof));
         require(proven == expected, NativeRollup_L1CallsMismatch(proven, expected));

@@ -31,8 +31,7 @@ contract NativeRollupHarness is NativeRollup {
         Head memory head_ = _currentHead();
         head_.number = _number;
         head_.stateRoot = _stateRoot;
-        _head = head_;
-        _stateRoots[_number % STATE_ROOT_HISTORY] = _stateRoot;
+        _setHead(head_);
     }
 
     /// @dev What the stand-in EXECUTE answers next.

@@ -21,6 +21,7 @@ import { bytesToHex } from "@ethereumjs/util";
 import { devAccounts } from "../engine/chain.js";
 import { chainHead, createL2Chain, type L2Chain } from "../engine/state.js";
 import { buildOffThread } from "../engine/build-offthread.js";
+import type { BuiltBlock } from "../engine/build.js";
 import { createProposer } from "../proposer/create.js";
 import type { MultiProposerRollup } from "../proposer/multi.js";
 import { followBlocks } from "../proposer/follow.js";
@@ -141,6 +142,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
             blockWanted: () => rounds.blockWanted(r.chainId),
             chain: () => adopt(r.chainId),
             node: () => multi.rollup(r.chainId),
+            // The node adopts the proposer's own blocks instead of re-executing them (node/stages/adopt.ts).
+            ...(options.adoptOwnBlocks === false ? {} : { onBuilt: (block: BuiltBlock) => void multi.opened(r.chainId)?.offerBuilt(block) }),
           }),
         ),
     signer,

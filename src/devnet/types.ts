@@ -81,6 +81,12 @@ export interface DevnetOptions {
   layout?: DevnetLayout;
   /** Whether the devnet claims L2→L1 messages and forwards rollup→rollup ones once verified (src/devnet/relay.ts). Default true. */
   relay?: boolean;
+  /**
+   * Whether the node adopts the proposer's own blocks once L1 accepted their hash instead of
+   * re-executing them (src/node/stages/adopt.ts). Default true; false re-executes every block
+   * (kept to measure against: `npm run bench`, section `adoption`).
+   */
+  adoptOwnBlocks?: boolean;
   /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
   reset?: boolean;
   log?: (line: string) => void;

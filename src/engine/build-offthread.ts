@@ -133,11 +133,13 @@ export function builtOffThread(chain: L2Chain, options: BuildOptions, here: () =
       stats.here++;
       return here();
     }
-    replica.map.apply(answer.writes);
+    const writes = replica.map.apply(answer.writes);
     if (answer.error !== undefined) throw errorFromWire(answer.error);
     stats.offThread++;
     stats.workerThreadId = answer.threadId;
-    return builtBlockOf(answer, options, replica.common);
+    // The builder's journal holds exactly what this build put (it took the journal before and
+    // after it): the block's writes, which a node in this process adopts (node/stages/adopt.ts).
+    return { ...builtBlockOf(answer, options, replica.common), writes };
   });
 }
 

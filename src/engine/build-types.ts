@@ -51,4 +51,10 @@ export interface BuiltBlock {
   deliveryGasUsed: bigint;
   /** Logs of the message delivery (in no receipt): e.g. the messenger's `SyncCallExecuted` results. */
   deliveryLogs: EvmLog[];
+  /**
+   * The trie nodes and codes the block wrote, keyed as in the state database (`buildBlock`'s;
+   * absent from blocks made otherwise): with the header and receipts, what a node in the same
+   * process commits instead of re-executing the block once L1 accepted its hash (node/stages/adopt.ts).
+   */
+  writes?: ReadonlyMap<string, Uint8Array>;
 }

@@ -26,15 +26,17 @@ export class JournalMap extends Map<string, Uint8Array> {
     return super.delete(key);
   }
 
-  /** Applies writes the other thread made, without journaling them back to it. */
-  apply(writes: PackedWrites): void {
+  /** Applies writes the other thread made, without journaling them back to it; returns those that set a value. */
+  apply(writes: PackedWrites): Map<string, Uint8Array> {
     const values = unpack(writes.values);
+    const set = new Map<string, Uint8Array>();
     writes.keys.forEach((key, i) => {
       const value = values[i]!;
       // A deletion travels as an empty value (no trie node or code is empty).
       if (value.length === 0) super.delete(key);
-      else super.set(key, value);
+      else super.set(key, value), set.set(key, value);
     });
+    return set;
   }
 
   /** The writes since the last call, packed; the journal starts again empty. */

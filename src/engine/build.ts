@@ -124,6 +124,7 @@ export async function buildBlockHere(chain: L2Chain, options: BuildOptions): Pro
     burnedFees: result.burnedFees,
     deliveryGasUsed: result.deliveryGasUsed,
     deliveryLogs: result.deliveryLogs,
+    writes: recording.writes(),
   };
 }
 

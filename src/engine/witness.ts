@@ -111,7 +111,8 @@ export class WitnessDB implements DB<string, Uint8Array> {
  */
 export class RecordingDB implements DB<string, Uint8Array> {
   private readonly reads = new Map<string, Uint8Array>();
-  private readonly written = new Set<string>();
+  // Key → value of every put: the block's new trie nodes and codes (what a co-located node adopts).
+  private readonly written = new Map<string, Uint8Array>();
 
   constructor(private readonly inner: DB<string, Uint8Array>) {}
 
@@ -123,7 +124,7 @@ export class RecordingDB implements DB<string, Uint8Array> {
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
-    this.written.add(key);
+    this.written.set(key, value);
     await this.inner.put(key, value);
   }
 
@@ -132,7 +133,7 @@ export class RecordingDB implements DB<string, Uint8Array> {
   }
 
   async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) if (op.type === "put") this.written.add(op.key);
+    for (const op of ops) if (op.type === "put") this.written.set(op.key, op.value);
     await this.inner.batch(ops);
   }
 
@@ -141,6 +142,15 @@ export class RecordingDB implements DB<string, Uint8Array> {
   }
 
   async open(): Promise<void> {}
+
+  /**
+   * Everything the execution wrote (trie nodes and codes, keyed as in the state database): every
+   * node of the post-state that the pre-state lacks is among them, since a trie writes each node
+   * on a changed path again.
+   */
+  writes(): ReadonlyMap<string, Uint8Array> {
+    return this.written;
+  }
 
   /** The recorded pre-state items, split into trie nodes and contract codes. */
   recorded(): Pick<Witness, "nodes" | "codes"> {

@@ -10,6 +10,7 @@ import type { Reorg, RunResult, Stages } from "./pipeline.js";
 import { getBlock, getBlockByHash, getLogs, getReceipts, getTransaction, stateAt, transactionPlace, type NodeBlock } from "./read.js";
 import { decodeAdvance } from "./records.js";
 import { deriveStage } from "./stages/derive.js";
+import { handedBlocks } from "./stages/adopt.js";
 import { DEFAULT_COMMIT_POLICY, executeCheckpoint, executeStage, readBlockRecord, type ExecutedBlock } from "./stages/execute.js";
 import { AdvanceSequenceError, followL1Stage, l1Checkpoint } from "./stages/follow-l1.js";
 import type { NodeContext, UnwoundBlock } from "./stage.js";
@@ -49,16 +50,21 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
   let haltedWith: (error: Error) => void = () => {};
   const whenHalted = new Promise<Error>((resolve) => (haltedWith = resolve));
 
-  const onBlock = ({ record, transactionCount }: ExecutedBlock) => {
+  const committed = { executed: 0, adopted: 0, executeMs: 0 };
+  const onBlock = ({ record, transactionCount, adopted, ms }: ExecutedBlock) => {
     const { header } = record;
+    committed[adopted === true ? "adopted" : "executed"]++;
+    committed.executeMs += ms ?? 0;
     log(
       `L2 block ${header.number} ${bytesToHex(header.hash())}: ${transactionCount} tx, ${header.gasUsed} gas, state ${bytesToHex(header.stateRoot)} ` +
-        `(L1 block ${record.l1.number} ${record.l1.hash.slice(0, 10)}…)`,
+        `(L1 block ${record.l1.number} ${record.l1.hash.slice(0, 10)}…)${adopted === true ? ", adopted from the builder" : ""}`,
     );
     for (const waiter of waiters) if (header.number >= waiter.number) waiter.resolve();
   };
   const policy = { ...DEFAULT_COMMIT_POLICY, ...(options.commitIntervalMs === undefined ? {} : { intervalMs: options.commitIntervalMs }) };
-  const stages: Stages = { follow: followL1Stage(ctx), derive: deriveStage(ctx, policy), execute: executeStage(ctx, onBlock, policy) };
+  // The blocks a builder in this process handed over (`offerBuilt`): adopted, not re-executed, once L1 has their hash.
+  const handed = handedBlocks();
+  const stages: Stages = { follow: followL1Stage(ctx), derive: deriveStage(ctx, policy), execute: executeStage(ctx, onBlock, policy, handed) };
 
   // One run at a time: the background loop and sync() queue behind each other.
   let queue: Promise<unknown> = Promise.resolve();
@@ -195,6 +201,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
       l2: { chainId: ctx.genesis.chainId, head: h, headHash: bytesToHex(readBlockRecord(ctx, h)!.header.hash()), safe: h, finalized: servedFinalized() },
       ...((halted ?? store.corruption() ?? store.failure()) === undefined ? {} : { halted: halted ?? store.corruption() ?? store.failure() }),
       finalityViolations: [...violations],
+      committed: { ...committed },
     };
   };
 
@@ -214,6 +221,7 @@ export function runNode(ctx: NodeContext, options: NodeOptions, identity: NodeId
     stateAt: (tag) => stateAt(ctx, numberOf(tag)),
     header: (tag) => readBlockRecord(ctx, numberOf(tag))?.header,
     stateDb: () => new BlockWriteDB(store.trie, undefined, missingTrieNodeError(store.dir)),
+    offerBuilt: (block) => handed.offer(block),
     async sync() {
       await run();
       return status();

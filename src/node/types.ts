@@ -10,6 +10,7 @@ import type { GenesisConfig } from "../engine/genesis.js";
 import type { TransactionJournal } from "./journal.js";
 import type { Eip1193Provider } from "./l1.js";
 import type { Reorg } from "./pipeline.js";
+import type { HandedBlock } from "./stages/adopt.js";
 import type { LogFilter, NodeBlock, NodeLog, NodeReceipt, NodeTransaction, StateView } from "./read.js";
 
 /** Options of {@link startNode}. */
@@ -78,6 +79,11 @@ export interface NodeStatus {
   halted?: Error;
   /** Finalized blocks an L1 reorg deeper than the finality depth took out: incidents, oldest first (kept in the store). */
   finalityViolations: FinalityViolation[];
+  /**
+   * Blocks committed since this start: re-executed, and adopted from a builder in this process
+   * (`offerBuilt`); and the time the execute stage spent on them before their commits (ms).
+   */
+  committed: { executed: number; adopted: number; executeMs: number };
 }
 
 /**
@@ -129,6 +135,13 @@ export interface RollupNode {
    * written to it stays in a throwaway layer: for calls and proofs).
    */
   stateDb(): DB<string, Uint8Array>;
+  /**
+   * Hands the node a block its builder in this process made (`buildBlock`'s result, with its trie
+   * writes): once L1 has accepted a block with that hash at that height, the node commits this
+   * result instead of re-executing the block (stages/adopt.ts). Any other block is re-executed.
+   * False (nothing kept) when the block carries no trie writes.
+   */
+  offerBuilt(block: Omit<HandedBlock, "writes"> & { writes?: ReadonlyMap<string, Uint8Array> }): boolean;
   /** Runs the pipeline now (after a run in progress) until L1's current head; rejects with what stopped it. */
   sync(): Promise<NodeStatus>;
   /** Resolves when block `number` is derived; rejects if the node halts or the time runs out. */

@@ -12,6 +12,7 @@ import { deployBundler } from "../sdk/bundle.js";
 import type { PreparedSharedAdvance } from "../sdk/shared-advance.js";
 import { proposeSharedRound, type SharedCandidate } from "./multi-shared.js";
 import type { L2Chain } from "../engine/state.js";
+import type { BuiltBlock } from "../engine/build.js";
 import { nativeRollupAt } from "../sdk/contracts.js";
 import { createMempool, type Mempool } from "./mempool.js";
 import { createRollupProposer, type ProposalOutcome, type Proposer, type ProposerOptions } from "./proposer.js";
@@ -34,6 +35,8 @@ export interface MultiProposerRollup {
   chain(): Promise<L2Chain>;
   /** The node's view of the rollup: every block is built on its head (see `ProposerOptions.node`). */
   node?(): BlockSource | undefined | Promise<BlockSource | undefined>;
+  /** See `ProposerOptions.onBuilt`. */
+  onBuilt?(block: BuiltBlock): void;
 }
 
 /** Options of {@link createMultiProposer}. */
@@ -156,6 +159,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
       node: rollup.node === undefined ? undefined : () => rollup.node!(),
       retryMs: options.retryMs,
       handBackRewound: options.handBackRewound,
+      onBuilt: rollup.onBuilt === undefined ? undefined : (block) => rollup.onBuilt!(block),
       // Its lines name the rollup: one log serves them all.
       log: options.log && ((line: string) => options.log!(line.replace(/^proposer: /, `proposer: ${label(rollup.chainId)}`))),
     });

@@ -2,6 +2,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import type { Contract, JsonRpcApiProvider } from "ethers";
 import type { SkippedTransaction } from "../engine/apply.js";
+import type { BuiltBlock } from "../engine/build.js";
 import { InvalidTransactionError } from "../engine/errors.js";
 import { chainHead, type L2Chain } from "../engine/state.js";
 import { deliveredCount, QueueInconsistentError } from "../bridge/queue.js";
@@ -52,6 +53,12 @@ export interface ProposerOptions {
   retryMs?: { first?: number; max?: number };
   /** Where the proposer says what it did and why it dropped what it dropped. Default: nowhere. */
   log?: (line: string) => void;
+  /**
+   * Called with each block built to be carried on L1, before it is sent: a node in the same
+   * process takes it (`RollupNode.offerBuilt`) and adopts it instead of re-executing it, once L1
+   * accepted its hash. Default: nobody.
+   */
+  onBuilt?: (block: BuiltBlock) => void;
 }
 
 /** What one {@link Proposer.proposeNext} did. */
@@ -238,6 +245,7 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return { kind: "dropped", dropped: records };
 
     const settled = fitted;
+    options.onBuilt?.(fitted.block);
     return {
       kind: "prepared",
       fitted,

@@ -244,6 +244,24 @@ describe("blobs/archive, server and reader", function () {
       expect(Buffer.from(decodeBlobs(inBlock)).equals(Buffer.from(data1))).to.equal(true);
     });
 
+    it("keeps blobs once checked: every leg of a shared advance asks for the same blob, fetched and KZG-checked once", async () => {
+      let fetches = 0;
+      const counting: typeof fetch = (input, init) => {
+        fetches++;
+        return fetch(input, init);
+      };
+      const reader = createBlobReader({ beaconUrl: server.url, fetch: counting });
+      for (let leg = 0; leg < 5; leg++) {
+        const blobs = await reader.getBlobsByVersionedHashes(s1.versionedHashes, { blockId: 10 });
+        expect(Buffer.from(decodeBlobs(blobs)).equals(Buffer.from(data1))).to.equal(true);
+      }
+      expect(fetches).to.equal(1);
+      // A hash not kept yet: fetched (the block's sidecars), then kept beside the others.
+      await reader.getBlobsByVersionedHashes([s2.versionedHashes[0]!, s1.versionedHashes[0]!], { blockId: h("aa") });
+      await reader.getBlobsByVersionedHashes([s2.versionedHashes[0]!], { blockId: h("aa") });
+      expect(fetches).to.equal(2);
+    });
+
     it("reads the same blobs through the beacon API of the archive server", async () => {
       const reader = createBlobReader({ beaconUrl: server.url + "/" });
       const blobs = await reader.getBlobsByVersionedHashes(hashes(), { blockId: h("aa") });

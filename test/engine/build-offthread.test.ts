@@ -19,6 +19,8 @@ function fingerprint(block: BuiltBlock): unknown {
     witness: [block.witness.nodes, block.witness.codes, block.witness.headers].map((items) => items.map((x) => bytesToHex(x))),
     burnedFees: block.burnedFees,
     deliveryGasUsed: block.deliveryGasUsed,
+    // What a node in the same process adopts instead of re-executing the block.
+    writes: [...(block.writes ?? new Map())].map(([k, v]) => [k, bytesToHex(v)]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
   };
 }
 

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { bytesToHex } from "@ethereumjs/util";
 import { rmSync } from "node:fs";
-import { startNode } from "../../src/node/index.js";
+import { startMultiNode, startNode } from "../../src/node/index.js";
 import { blobRangeOf } from "../../src/node/stages/blob-range.js";
 import { devGenesis } from "../../src/engine/index.js";
 import { deployRollup } from "../../src/sdk/index.js";
@@ -60,6 +60,48 @@ describe("node: derivation of shared advances (one blob, ranges)", function () {
           expect(derived.rawTransactions).to.have.length(2);
         }
         expect((await (await node.stateAt(2n))!.getAccount(recipient))?.balance).to.equal(10n ** 18n);
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      await blobs.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a many-rollup node reads a shared advance's L1 transaction and blob once for all its legs (not once per rollup-block)", async function () {
+    const l1 = await l1WithRollup();
+    const others = [];
+    for (let i = 0; i < 3; i++) others.push(await deployRollup(l1.signer, devGenesis({ chainId: 167_010n + BigInt(i) })));
+    const bundler = await deployBundler(l1.signer);
+    const blobs = await blobArchiveFor(l1.provider);
+    const dataDir = tempDir();
+    const legs = [{ rollup: l1.rollup, chain: l1.chain, address: l1.address }, ...others];
+    try {
+      await proposeSharedAdvance({
+        bundler,
+        provider: l1.ethersProvider as never,
+        legs: await Promise.all(legs.map(async (leg, i) => ({ rollup: leg.rollup, chain: leg.chain, transactions: await transfers(leg.chain, 1, i) }))),
+      });
+      const calls = new Map<string, number>();
+      const counted = { request: (args: { method: string; params?: unknown[] }) => (calls.set(args.method, (calls.get(args.method) ?? 0) + 1), l1.provider.request(args as never)) };
+      let fetches = 0;
+      const counting: typeof fetch = (input, init) => (fetches++, fetch(input, init));
+      const node = await startMultiNode({
+        l1Provider: counted as never,
+        rollups: legs.map((leg) => ({ address: leg.address, genesis: leg.chain.genesis })),
+        blobSource: { beaconUrl: blobs.url, fetch: counting },
+        dataDir,
+        follow: false,
+      });
+      try {
+        await node.sync();
+        for (const leg of legs) {
+          const rollup = await node.rollup(leg.chain.genesis.chainId);
+          expect(rollup.getBlock(1n)?.hash, `rollup ${leg.chain.genesis.chainId}`).to.equal(chainHeadOf(leg.chain).hash);
+        }
+        expect(calls.get("eth_getTransactionByHash"), "the bundle's L1 transaction").to.equal(1);
+        expect(fetches, "the shared blob's block").to.equal(1);
       } finally {
         await node.stop();
       }

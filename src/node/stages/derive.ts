@@ -56,7 +56,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
    * bundled call to this rollup that advanced this very block (see {@link bundledAdvance}).
    */
   async function advanceInput(advance: AdvanceRecord): Promise<string> {
-    const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [advance.l1.txHash]);
+    const tx = await l1Transaction(ctx, advance.l1.txHash);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
     if (tx.to?.toLowerCase() === ctx.rollup) return tx.input;
     const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, blobRangeSelector]) ??
@@ -208,6 +208,26 @@ export const MESSAGES_ARGUMENT = 11;
 
 /** `bundle((address,bytes,uint256)[])` of RollupBundler (docs/rollups.md, "Bundles"); each call has a value, its EXECUTE fee. */
 export const BUNDLE_SELECTOR = "55b52334";
+
+/**
+ * L1 transactions read lately, by hash: every leg of a shared advance (up to 100 rollup-blocks)
+ * is in one L1 transaction, whose calldata holds them all. A transaction hash commits to its
+ * content; a reorged-out one is not asked for again (its advances were unwound first).
+ */
+const recentTransactions = new Map<string, { to: string | null; input: string }>();
+const RECENT_TRANSACTIONS = 8;
+
+async function l1Transaction(ctx: Pick<NodeContext, "l1">, hash: string): Promise<{ to: string | null; input: string } | null> {
+  const key = hash.toLowerCase();
+  const kept = recentTransactions.get(key);
+  if (kept !== undefined) return kept;
+  const tx = await ctx.l1.send<{ to: string | null; input: string } | null>("eth_getTransactionByHash", [hash]);
+  if (tx === null) return null;
+  const entry = { to: tx.to, input: tx.input };
+  recentTransactions.set(key, entry);
+  if (recentTransactions.size > RECENT_TRANSACTIONS) recentTransactions.delete(recentTransactions.keys().next().value!);
+  return entry;
+}
 
 /**
  * The data of the call, inside a RollupBundler `bundle(Call[] calls)` input (0x-hex), that

@@ -10,10 +10,11 @@ import { splitTransactions } from "../../engine/transactions.js";
 import { bytesEqual, bytesToHex, hexToBytes } from "../../shared/bytes.js";
 import path from "node:path";
 import { DerivationMismatchError, StoreCorruptError } from "../errors.js";
-import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type BlockRecord, type StoredReceipt } from "../records.js";
+import { decodeAdvance, decodeBlockRecord, decodeReceipts, encodeBlockRecord, encodeReceipts, type AdvanceRecord, type BlockRecord, type StoredReceipt } from "../records.js";
 import { BlockWriteDB, missingTrieNodeError, numberKey, readMeta, writeMeta, type NodeStore } from "../store.js";
 import { commitBlocks, logKeys } from "./commit.js";
 import { createSlicer, type Slicer } from "../../engine/slice.js";
+import { adoptionRefusal, type HandedBlocks } from "./adopt.js";
 import { checkpointKey, type ExecInput, type ExecOutput, type NodeContext, type Stage, type UnwindInput, type UnwindOutput, type UnwoundBlock } from "../stage.js";
 
 /** The execute checkpoint: the node's L2 head. */
@@ -69,6 +70,10 @@ export function readBlockRecord(ctx: Pick<NodeContext, "store" | "common">, numb
 export interface ExecutedBlock {
   record: BlockRecord;
   transactionCount: number;
+  /** The block is its co-located builder's, adopted rather than re-executed (adopt.ts). */
+  adopted?: boolean;
+  /** Time spent executing (or adopting) it, in ms: from reading its data to its results held for the commit. */
+  ms?: number;
 }
 
 /**
@@ -100,9 +105,10 @@ interface Batch {
  * `DerivationMismatchError` naming the block and both values; nothing of that block is written
  * (the verified blocks before it are). Verified blocks are committed — trie nodes, header,
  * receipts, indexes, L1 origin, and the checkpoint — in one transaction per group (see
- * {@link CommitPolicy}).
+ * {@link CommitPolicy}). A block that `handed` holds with the hash L1 recorded is its builder's
+ * result, adopted instead of re-executed (adopt.ts), and committed the same way.
  */
-export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) => void = () => {}, policy: CommitPolicy = DEFAULT_COMMIT_POLICY): Stage {
+export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) => void = () => {}, policy: CommitPolicy = DEFAULT_COMMIT_POLICY, handed?: HandedBlocks): Stage {
   let batch: Batch = newBatch();
   // A block of the batch, or a committed one.
   const header = (number: bigint): BlockHeader => {
@@ -112,12 +118,19 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
   };
 
   async function executeBlock(number: bigint): Promise<void> {
+    const started = performance.now();
+    await executeOrAdopt(number);
+    batch.blocks.at(-1)!.ms = performance.now() - started;
+  }
+
+  async function executeOrAdopt(number: bigint): Promise<void> {
     const advance = decodeAdvance(ctx.store.advances.getBinary(numberKey(number))!);
     const body = ctx.store.payloads.getBinary(numberKey(number))!;
     const parent = header(number - 1n);
     const mismatch = (field: DerivationMismatchError["field"], expected: string, got: string, cause?: unknown) =>
       new DerivationMismatchError(number, field, expected, got, { l1Block: advance.l1.number, l1Tx: advance.l1.txHash }, { cause });
     if (advance.parentHash !== bytesToHex(parent.hash())) throw mismatch("parentHash", advance.parentHash, bytesToHex(parent.hash()));
+    if (await adopt(number, advance, body, parent)) return;
 
     const common = createL2Common(ctx.genesis.chainId); // one per VM (PITFALLS)
     // This block's nodes go to a layer over the batch's: merged once verified, dropped on a mismatch.
@@ -168,6 +181,31 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
     const receipts = await storedReceipts(result, createSlicer());
     batch.blocks.push({ record: { header: sealed, l1: advance.l1 }, transactionCount: result.included.length, receipts, transactions });
     for (const [key, value] of db.pending) batch.db.pending.set(key, value);
+  }
+
+  /**
+   * Adopts the builder's block `number` if it was handed and is the one L1 recorded: true when
+   * it is in the batch. A handed block that is not L1's is said and left to re-execution.
+   */
+  async function adopt(number: bigint, advance: AdvanceRecord, body: Uint8Array, parent: BlockHeader): Promise<boolean> {
+    const block = handed?.take(number, advance.blockHash);
+    if (block === undefined) return false;
+    const transactions = splitTransactions(body);
+    const refusal = adoptionRefusal(block, advance, parent, transactions);
+    if (refusal !== undefined) {
+      ctx.log(`node: L2 block ${number}: the builder's block is not adopted, re-executing: ${refusal}`);
+      return false;
+    }
+    const receipts = await storedReceipts({ receipts: block.receipts, included: block.transactions }, createSlicer());
+    batch.blocks.push({
+      record: { header: block.header, l1: advance.l1 },
+      transactionCount: block.transactions.length,
+      adopted: true,
+      receipts,
+      transactions,
+    });
+    for (const [key, value] of block.writes) batch.db.pending.set(key, value);
+    return true;
   }
 
   /**
@@ -225,26 +263,30 @@ export function executeStage(ctx: NodeContext, onBlock: (block: ExecutedBlock) =
  * The receipts as the node keeps them: with each transaction's sender, gas used and created
  * address (each sender's address is a keccak: the thread is given back through `slice`).
  */
-async function storedReceipts(result: ApplyResult, slice: Slicer): Promise<StoredReceipt[]> {
-  let previous = 0n;
+async function storedReceipts(result: Pick<ApplyResult, "receipts" | "included">, slice: Slicer): Promise<StoredReceipt[]> {
   const out: StoredReceipt[] = [];
-  for (const [index, receipt] of result.receipts.entries()) {
+  for (let index = 0; index < result.receipts.length; index++) {
     if (index % 64 === 0) await slice();
-    const tx = result.included[index]!;
-    const from = tx.getSenderAddress();
-    const gasUsed = receipt.cumulativeBlockGasUsed - previous;
-    previous = receipt.cumulativeBlockGasUsed;
-    out.push({
-      type: tx.type,
-      status: "status" in receipt ? receipt.status : 1,
-      cumulativeGasUsed: receipt.cumulativeBlockGasUsed,
-      gasUsed,
-      from: from.bytes,
-      ...(tx.to === undefined ? { contractAddress: createContractAddress(from, tx.nonce).bytes } : {}),
-      logs: receipt.logs as StoredReceipt["logs"],
-    });
+    out.push(storedReceipt(result, index));
   }
   return out;
+}
+
+/** Receipt `index` as the node keeps it (its gas used is its cumulative gas less the previous receipt's). */
+function storedReceipt(result: Pick<ApplyResult, "receipts" | "included">, index: number): StoredReceipt {
+  const receipt = result.receipts[index]!;
+  const previous = index === 0 ? 0n : result.receipts[index - 1]!.cumulativeBlockGasUsed;
+  const tx = result.included[index]!;
+  const from = tx.getSenderAddress();
+  return {
+    type: tx.type,
+    status: "status" in receipt ? receipt.status : 1,
+    cumulativeGasUsed: receipt.cumulativeBlockGasUsed,
+    gasUsed: receipt.cumulativeBlockGasUsed - previous,
+    from: from.bytes,
+    ...(tx.to === undefined ? { contractAddress: createContractAddress(from, tx.nonce).bytes } : {}),
+    logs: receipt.logs as StoredReceipt["logs"],
+  };
 }
 
 /** Writes an executed block and its indexes (inside a transaction). The genesis is written the same way. */

@@ -2,8 +2,9 @@
  * Shared blobs (docs/execute.md, "Shared advances"): several rollups' blocks in ONE blob, each
  * `advanceWithBlobRange` naming its byte range of the payload; the real EXECUTE (Hardhat EDR,
  * real KZG) checks the blob against its versioned hash and reads only the range. A forged range
- * is refused by EXECUTE — empty, past the payload, cutting a block, or another block's bytes —
- * and the rollup reverts `NativeRollup_ExecutionFailed(number)` (the verdict naming why).
+ * is refused by EXECUTE — past the payload, cutting a block, or another block's bytes — and the
+ * rollup reverts `NativeRollup_ExecutionFailed(number)` (the verdict naming why); a range of length
+ * 0 or not 16 bytes long is refused by the rollup before EXECUTE (`NativeRollup_InvalidBlobRange`).
  */
 import { expect } from "chai";
 import { keccak256, solidityPacked, Wallet, type Contract } from "ethers";
@@ -106,14 +107,13 @@ describe("Shared blob: many rollups' blocks in one blob, each reading its range"
     console.log(`      gas: 3 rollups from one shared blob ${receipt.gasUsed} (${receipt.gasUsed / 3n} per rollup-block)`);
   });
 
-  it("refuses a forged range: past the payload, empty, cutting a block (BlobRangeError), another rollup's bytes; no rollup advances", async function () {
+  it("refuses a forged range: past the payload, cutting a block (BlobRangeError), another rollup's bytes; no rollup advances", async function () {
     const blocks = await prepareAll();
     const { sidecar, ranges } = sharedBlob(blocks);
     const hash = sidecar.versionedHashes[0]!;
     const end = ranges[2]!.offset + ranges[2]!.length;
     const forgeries = [
       { range: { offset: ranges[2]!.offset, length: ranges[2]!.length + 1n }, verdict: "BlobRangeError", message: /ends past the payload/ },
-      { range: { offset: ranges[1]!.offset, length: 0n }, verdict: "BlobRangeError", message: /empty/ },
       { range: { offset: ranges[0]!.offset + 1n, length: ranges[0]!.length - 1n }, verdict: "BlobRangeError", message: /not one block's/ },
       { range: ranges[1]!, verdict: undefined, message: undefined }, // rollup 2 names rollup 1's block data
     ];
@@ -139,6 +139,32 @@ describe("Shared blob: many rollups' blocks in one blob, each reading its range"
         expect(last.error?.name).to.equal(forgery.verdict);
         expect(last.error?.message).to.match(forgery.message!);
       }
+      for (const r of rollups) expect((await r.rollup.getFunction("head")()).number).to.equal(0n);
+    }
+  });
+
+  it("RevertWhen_InvalidBlobRange: a range of length 0, or not 16 bytes (empty bytes would read the whole payload), is refused before EXECUTE", async function () {
+    const blocks = await prepareAll();
+    const { sidecar, ranges } = sharedBlob(blocks);
+    const hash = sidecar.versionedHashes[0]!;
+    const rollup = rollups[2]!.rollup;
+    const bad = [solidityPacked(["uint64", "uint64"], [ranges[1]!.offset, 0n]), "0x", solidityPacked(["uint64", "uint64", "uint8"], [ranges[2]!.offset, ranges[2]!.length, 0])];
+    for (const range of bad) {
+      seen.length = 0;
+      const calls = rollups.map((r, i) => rangeCall(r, blocks[i]!, hash, ranges[i]!));
+      calls[2] = { ...calls[2]!, data: rollup.interface.encodeFunctionData("advanceWithBlobRange", [blocks[2]!.claim, [hash], range, "0x", "0x"]) };
+      const error = await sendBundle(calls, sidecar).then(
+        async (tx) => (await tx.wait(), undefined),
+        (e: unknown) => e as { data?: string },
+      );
+      expect(error, `range ${range} is refused`).to.not.equal(undefined);
+      const outer = bundler.interface.parseError(error!.data!);
+      expect(outer?.name).to.equal("RollupBundler_CallFailed");
+      expect(outer!.args[0]).to.equal(2n);
+      const inner = rollup.interface.parseError(outer!.args[1]);
+      expect(inner?.name, `range ${range}`).to.equal("NativeRollup_InvalidBlobRange");
+      expect(inner!.args[0]).to.equal(range);
+      expect(seen.map((v) => v.ok), "EXECUTE ran for the two good legs only").to.deep.equal([true, true]);
       for (const r of rollups) expect((await r.rollup.getFunction("head")()).number).to.equal(0n);
     }
   });
