@@ -101,6 +101,8 @@ export function buildOffThread(chain: L2Chain): void {
   for (const [key, value] of db._database as Map<string, Uint8Array>) map.set(key, value);
   db._database = map;
   replicas.set(chain.db, { id: nextReplica++, map, sent: [], common: createL2Common(chain.genesis.chainId) });
+  // Started now, it loads the engine (seconds on a busy machine) before the first block is due.
+  builderWorker();
 }
 
 /** How many blocks of chains marked {@link buildOffThread} were built on the builder thread and here, and that thread's id. */
