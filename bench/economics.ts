@@ -32,7 +32,7 @@ import { createL2Common, devAccounts, devGenesis, getL2Account, type L2Chain } f
 import { proposeBlock } from "../src/proposer/propose.js";
 import { createRollup, deployFactory, signL2Transaction, type DeployedRollup } from "../src/sdk/index.js";
 import { BundleTooLargeError, deployBundler, proposeBundle, type BundleLeg } from "../src/sdk/bundle.js";
-import { proposeSharedAdvance } from "../src/sdk/shared-advance.js";
+import { defaultSharedExecute, proposeSharedAdvance, type SharedExecute } from "../src/sdk/shared-advance.js";
 import { runGameSession } from "../examples/game-session/session.js";
 import { openBlobArchive, startBlobArchiveServer } from "../src/blobs/index.js";
 import { configureBlobArchive, currentBlobArchive } from "../src/hardhat/index.js";
@@ -86,19 +86,19 @@ interface SharedRun {
 }
 
 /** One shared advance of `rollups` (one transfer each), split in halves until each part fits one L1 transaction. */
-async function sharedAdvance(ethers: Ethers, bundler: Contract, rollups: DeployedRollup[]): Promise<SharedRun> {
+async function sharedAdvance(ethers: Ethers, bundler: Contract, rollups: DeployedRollup[], execute: SharedExecute = defaultSharedExecute(rollups.length)): Promise<SharedRun> {
   const started = performance.now();
   const legs: BundleLeg[] = [];
   for (const r of rollups) legs.push({ rollup: r.rollup, chain: r.chain, transactions: await transfers(r.chain, 1) });
   try {
-    const sent = await proposeSharedAdvance({ bundler, provider: ethers.provider as never, legs });
+    const sent = await proposeSharedAdvance({ bundler, provider: ethers.provider as never, legs, execute });
     const p = sent.prepared;
     return { l1Gas: sent.l1Receipt.gasUsed, transactions: 1, blobs: p.sidecar!.blobs.length, compressedBytes: p.compressedBytes, payloadBytes: p.payloadBytes, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     if (!(error instanceof BundleTooLargeError) || rollups.length < 2) throw error;
     const half = Math.ceil(rollups.length / 2);
-    const a = await sharedAdvance(ethers, bundler, rollups.slice(0, half));
-    const b = await sharedAdvance(ethers, bundler, rollups.slice(half));
+    const a = await sharedAdvance(ethers, bundler, rollups.slice(0, half), execute);
+    const b = await sharedAdvance(ethers, bundler, rollups.slice(half), execute);
     return {
       l1Gas: a.l1Gas + b.l1Gas,
       transactions: a.transactions + b.transactions,
@@ -151,10 +151,18 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
 
   let sharedPer100: { gas: number; bytes: number; perSecond: number } | undefined;
   for (const k of sizes) {
-    const run = await sharedAdvance(ethers, bundler, rollups.slice(0, k));
+    // Today's shared advance (each leg calls EXECUTE) in the same run, as the baseline of the batched call.
+    const perLeg = await sharedAdvance(ethers, bundler, rollups.slice(0, k), "per-leg");
+    const perLegPer = Number(perLeg.l1Gas) / k;
+    console.log(`  shared k=${k}, EXECUTE per leg: ${perLeg.l1Gas} L1 gas in ${perLeg.transactions} transaction(s): ${perLegPer.toFixed(0)} gas and ${(perLeg.compressedBytes / k).toFixed(0)} blob bytes per rollup-block`);
+    report.add({ name: `economics: shared advance of ${k}, EXECUTE per leg, L1 gas per rollup-block (baseline: separate)`, unit: "gas", value: perLegPer, baseline: separatePer });
+    const batched = await sharedAdvance(ethers, bundler, rollups.slice(0, k), "batched");
+    report.add({ name: `economics: shared advance of ${k}, ONE batched EXECUTE, L1 gas per rollup-block (baseline: EXECUTE per leg)`, unit: "gas", value: Number(batched.l1Gas) / k, baseline: perLegPer });
+    // The rows below are the default form's: batched from two legs on (defaultSharedExecute).
+    const run = defaultSharedExecute(k) === "batched" ? batched : perLeg;
     const per = Number(run.l1Gas) / k;
     const bytes = run.compressedBytes / k;
-    console.log(`  shared k=${k}: ${run.l1Gas} L1 gas in ${run.transactions} transaction(s), ${run.blobs} blob(s): ${per.toFixed(0)} gas and ${bytes.toFixed(0)} blob bytes per rollup-block (payload ${run.payloadBytes} B → ${run.compressedBytes} B); ${(k / run.seconds).toFixed(1)} rollup-blocks/s; load ${load()}`);
+    console.log(`  shared k=${k}, ONE batched EXECUTE: ${batched.l1Gas} L1 gas in ${batched.transactions} transaction(s); the default (${defaultSharedExecute(k)}): ${run.l1Gas} L1 gas in ${run.transactions} transaction(s), ${run.blobs} blob(s): ${per.toFixed(0)} gas and ${bytes.toFixed(0)} blob bytes per rollup-block (payload ${run.payloadBytes} B → ${run.compressedBytes} B); ${(k / run.seconds).toFixed(1)} rollup-blocks/s; load ${load()}`);
     report.add({ name: `economics: shared advance of ${k}, L1 gas per rollup-block (baseline: separate)`, unit: "gas", value: per, baseline: separatePer });
     report.add({ name: `economics: shared advance of ${k}, blob bytes per rollup-block (baseline: separate's whole blob)`, unit: "B", value: bytes, baseline: separateBlobBytes });
     report.add({ name: `economics: shared advance of ${k}, L1 transactions needed (2^24 gas each)`, unit: "count", value: run.transactions });

@@ -211,6 +211,10 @@ interface INativeRollupTypes {
     error NativeRollup_ExecuteFeeExceedsValue(uint256 executeFee, uint256 value);
     /// @dev EXECUTE accepted a block whose hash differs from the claim (a broken precompile).
     error NativeRollup_BlockHashMismatch(bytes32 claimed, bytes32 executed);
+    /// @dev `advanceBatched`: no batched EXECUTE call of this transaction accepted block `number`'s
+    ///      input (verdict key `key`): never verified, rejected, verified for another parent,
+    ///      anchor or rollup, or in an earlier transaction.
+    error NativeRollup_NoVerdict(uint64 number, bytes32 key);
     /// @dev The state root of that L2 block is not (or no longer) in the history ring buffer.
     error NativeRollup_StateRootUnavailable(uint256 number);
     /// @dev The claim's messageCount is below the parent's (`delivered`) or above the queue's length.
@@ -351,6 +355,21 @@ interface INativeRollup is INativeRollupTypes {
         bytes calldata _witness,
         bytes calldata _messages
     ) external payable;
+
+    /// @notice As `advanceWithBlobRange`, for a block that a batched EXECUTE call earlier in this
+    ///         L1 transaction verified (docs/shared-advances.md, "One EXECUTE call"): every check
+    ///         of an advance (parent, proposer, retired, timestamp, anchor, messages, the blobs in
+    ///         the transaction), then, instead of calling EXECUTE, the verdict EXECUTE remembered
+    ///         for exactly this block's input (`Execute.verdict`), which must accept the claimed
+    ///         hash: else `NativeRollup_NoVerdict` (rejected, never verified, or verified for
+    ///         another head) or `NativeRollup_BlockHashMismatch`. Not payable: the batch paid EXECUTE.
+    function advanceBatched(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _range,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external;
 
     /// @notice Proposes and verifies the next L2 block, its transactions in the blobs of this
     ///         transaction (encoded as docs/blobs.md says). Each `_blobHashes[i]` must be one of

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {Execute} from "../libraries/Execute.sol";
 import {MerkleTrie} from "../libraries/MerkleTrie.sol";
 import {NativeRollupBase} from "./NativeRollupBase.sol";
 import {NativeRollupSync} from "./NativeRollupSync.sol";
@@ -148,6 +149,65 @@ abstract contract NativeRollupCore is NativeRollupBase, INativeRollup {
         require(_range.length == 16 && uint64(bytes8(_range[8:16])) != 0, NativeRollup_InvalidBlobRange(_range));
         _checkBlobs(_blobHashes);
         _advance(_claim, _range, _blobHashes, keccak256(abi.encodePacked(_blobHashes, _range)), _witness, _messages, msg.value);
+    }
+
+    /// @inheritdoc INativeRollup
+    function advanceBatched(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _range,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) external {
+        _checkBlobs(_blobHashes);
+        _advanceBatched(_claim, _blobHashes, _range, _witness, _messages);
+    }
+
+    /// @dev `_advance`'s checks and commit (NativeRollupBase), with EXECUTE's call replaced by the
+    ///      verdict a batch of this transaction remembered for this block's input: the key is the
+    ///      hash of the input this contract builds from its own head and configuration, so a
+    ///      verdict on another rollup's block, another parent, another anchor or other messages
+    ///      is not found. The market was enforced by EXECUTE on the batch (it paid the fee).
+    function _advanceBatched(
+        BlockClaim calldata _claim,
+        bytes32[] calldata _blobHashes,
+        bytes calldata _range,
+        bytes calldata _witness,
+        bytes calldata _messages
+    ) private {
+        Execute.Header memory header = _checkedHeader(_claim, _messages.length);
+        bytes32 key = keccak256(Execute.encodeInput(header, _range, _blobHashes, _witness, _messages));
+        (bytes32 executed, uint256 burned) = Execute.verdict(key);
+        require(executed != bytes32(0), NativeRollup_NoVerdict(header.number, key));
+        require(executed == header.blockHash, NativeRollup_BlockHashMismatch(header.blockHash, executed));
+        _setHead(
+            Head({
+                number: header.number,
+                timestamp: _claim.timestamp,
+                anchorBlockNumber: _claim.anchorBlockNumber,
+                messageCount: _claim.messageCount,
+                blockHash: _claim.blockHash,
+                stateRoot: _claim.stateRoot
+            })
+        );
+        if (burned != 0) burnedFees += burned;
+        _emitAdvanced(header, _claim, keccak256(abi.encodePacked(_blobHashes, _range)), _blobHashes);
+    }
+
+    /// @dev `_advance`'s checks, in its order, and the EXECUTE header they lead to.
+    function _checkedHeader(BlockClaim calldata _claim, uint256 _messagesLength) private view returns (Execute.Header memory) {
+        Head memory parent = _currentHead();
+        require(_claim.parentHash == parent.blockHash, NativeRollup_ParentMismatch(parent.blockHash, _claim.parentHash));
+        _checkProposer();
+        require(!_head.retired, NativeRollup_Retired());
+        require(_claim.timestamp <= block.timestamp, NativeRollup_TimestampInFuture(_claim.timestamp, block.timestamp));
+        bytes32 prevRandao = blockhash(_claim.anchorBlockNumber);
+        require(
+            prevRandao != bytes32(0) && _claim.anchorBlockNumber >= parent.anchorBlockNumber,
+            NativeRollup_InvalidAnchor(_claim.anchorBlockNumber, parent.anchorBlockNumber, block.number)
+        );
+        _checkMessages(parent.messageCount, _claim.messageCount, _messagesLength);
+        return _header(parent, _claim, prevRandao);
     }
 
     /// @dev At least one blob, each carried by this transaction at any index: several rollups'

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {INativeRollup} from "../interfaces/INativeRollup.sol";
+import {Execute} from "../libraries/Execute.sol";
 
 /// @title RollupBundler
 /// @notice Makes several calls in one L1 transaction, all or nothing (docs/rollups.md, "Bundles"):
@@ -29,6 +30,45 @@ contract RollupBundler {
     error RollupBundler_AssertionFailed(address rollup, address account, bytes32 slot, bytes32 expected, bytes32 actual);
     /// @dev The calls' values add up to `total`, not to the bundle's `value`.
     error RollupBundler_ValueMismatch(uint256 total, uint256 value);
+
+    /// @dev The batch's EXECUTE call failed (malformed, refused by the market, out of gas), or
+    ///      answered `length` bytes where `calls` entries need 64 each.
+    error RollupBundler_BatchFailed(uint256 calls, uint256 length);
+    /// @dev A call of `executeBatch` carries value; the batch's fee is the whole `msg.value`.
+    error RollupBundler_BatchCallValue(uint256 index, uint256 value);
+
+    /// @dev EXECUTE rejected entry `index` of the batch (the block call `index` would commit).
+    error RollupBundler_EntryRejected(uint256 index, address target);
+
+    /// @notice One EXECUTE call over k blocks, then k calls (docs/shared-advances.md, "One EXECUTE
+    ///         call"): `_input` is a batch (`Execute.encodeBatch`) whose entry i is the block call i
+    ///         commits (a rollup's `advanceBatched`, which finds EXECUTE's verdict on its own input
+    ///         by itself: this contract is trusted with nothing). `msg.value` pays EXECUTE's fee for
+    ///         every block. All or nothing, as `bundle`: an entry EXECUTE rejected reverts
+    ///         everything (`RollupBundler_EntryRejected`), as does any failing call
+    ///         (`RollupBundler_CallFailed`) or a failed EXECUTE call (`RollupBundler_BatchFailed`).
+    ///         (EXECUTE gives each entry its own verdict; a caller that would rather land the
+    ///         others could skip the rejected ones. The SDK's proposer isolates a failing leg by
+    ///         EXECUTE's verdict log and re-sends the others, as for `bundle`.)
+    /// @return results_ The return data of each call.
+    function executeBatch(bytes calldata _input, Call[] calldata _calls) external payable returns (bytes[] memory results_) {
+        (bool ok, bytes memory output) = Execute.EXECUTE_ADDRESS.call{value: msg.value}(_input);
+        require(ok && output.length == 64 * _calls.length, RollupBundler_BatchFailed(_calls.length, output.length));
+        results_ = new bytes[](_calls.length);
+        for (uint256 i; i < _calls.length; ++i) {
+            require(_calls[i].value == 0, RollupBundler_BatchCallValue(i, _calls[i].value));
+            address target = _calls[i].target;
+            bytes32 accepted;
+            assembly ("memory-safe") {
+                accepted := mload(add(add(output, 32), mul(i, 64)))
+            }
+            require(accepted != bytes32(0), RollupBundler_EntryRejected(i, target));
+            require(target.code.length != 0, RollupBundler_NoCode(i, target));
+            (bool success, bytes memory returnData) = target.call(_calls[i].data);
+            require(success, RollupBundler_CallFailed(i, returnData));
+            results_[i] = returnData;
+        }
+    }
 
     /// @notice Makes each call in order; reverts with `RollupBundler_CallFailed(index, returnData)`
     ///         at the first that fails, undoing every call before it. The calls' values must add

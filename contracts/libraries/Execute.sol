@@ -76,4 +76,33 @@ library Execute {
         (blockHash_, burnedFees_) = abi.decode(output, (bytes32, uint256));
         ok_ = true;
     }
+
+    // ------------------------------------------------------------ batches (docs/execute.md, "Batches")
+
+    /// @notice A batch's first word: a single input starts with its chain id (a uint64, first byte
+    ///         0), a batch with this (first byte 'E'), which is how EXECUTE tells them apart.
+    bytes32 internal constant BATCH_MAGIC = "EXECUTE_BATCH_V1";
+
+    /// @notice EXECUTE's input for k blocks at once: `abi.encode(BATCH_MAGIC, k, gasUsed,
+    ///         blobHashes, entries)`, each entry a single input (`encodeInput`), `_gasUsed` the sum
+    ///         of their claims and `_blobHashes` every blob an entry names (charged once).
+    function encodeBatch(bytes[] memory _entries, bytes32[] memory _blobHashes, uint256 _gasUsed)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encode(BATCH_MAGIC, _entries.length, _gasUsed, _blobHashes, _entries);
+    }
+
+    /// @notice The verdict a batched EXECUTE call of this L1 transaction gave the block whose single
+    ///         input hashes to `_key` (`keccak256(encodeInput(...))`): the block hash and burned
+    ///         fees it accepted the block with, or zeros when no batch of this transaction accepted
+    ///         it. EXECUTE remembers accepted entries in its transient storage; nothing else can
+    ///         write there, so a non-zero answer is EXECUTE's verdict on exactly that input.
+    function verdict(bytes32 _key) internal view returns (bytes32 blockHash_, uint256 burnedFees_) {
+        (bool success, bytes memory output) =
+            EXECUTE_ADDRESS.staticcall(abi.encodeWithSignature("executeVerdict(bytes32)", _key));
+        if (!success || output.length != 64) return (bytes32(0), 0);
+        (blockHash_, burnedFees_) = abi.decode(output, (bytes32, uint256));
+    }
 }

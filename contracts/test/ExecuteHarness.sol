@@ -51,4 +51,30 @@ contract ExecuteHarness {
         second_ = before - gasleft();
         require(ok, "second call failed");
     }
+
+    /// @dev `Execute.encodeBatch`, to check the TypeScript codec against it.
+    function encodeBatch(bytes[] calldata _entries, bytes32[] calldata _blobHashes, uint256 _gasUsed) external pure returns (bytes memory) {
+        return Execute.encodeBatch(_entries, _blobHashes, _gasUsed);
+    }
+
+    /// @dev Calls EXECUTE with a batch (`msg.value` its fee), then asks `Execute.verdict` for each
+    ///      key in the same transaction: what a rollup's `advanceBatched` sees. Returns the call's
+    ///      success, its output, the gas it spent, and the verdicts' block hashes and burned fees.
+    function executeBatchThenVerdicts(bytes calldata _input, bytes32[] calldata _keys)
+        external
+        payable
+        returns (bool ok_, bytes memory output_, uint256 gasSpent_, bytes32[] memory hashes_, uint256[] memory burned_)
+    {
+        uint256 before = gasleft();
+        (ok_, output_) = Execute.EXECUTE_ADDRESS.call{value: msg.value}(_input);
+        gasSpent_ = before - gasleft();
+        hashes_ = new bytes32[](_keys.length);
+        burned_ = new uint256[](_keys.length);
+        for (uint256 i; i < _keys.length; ++i) (hashes_[i], burned_[i]) = Execute.verdict(_keys[i]);
+    }
+
+    /// @dev `Execute.verdict` alone (in a transaction of its own: the batch's verdicts are gone).
+    function verdict(bytes32 _key) external view returns (bytes32 blockHash_, uint256 burnedFees_) {
+        return Execute.verdict(_key);
+    }
 }

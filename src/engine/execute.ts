@@ -37,6 +37,8 @@ export interface ExecuteOptions {
    * serves EXECUTE only below `MAX_EXECUTE_NESTING`.
    */
   nestingDepth?: number;
+  /** The anchor system call's gas (default 250,000; a batch gives each block `BATCH_ANCHOR_CALL_GAS`). */
+  anchorGas?: bigint;
 }
 
 /** Blob-carried data could not be resolved, matched or decoded: data availability is validity. */
@@ -103,7 +105,7 @@ export async function execute(input: ExecuteInput, options: ExecuteOptions = {})
   // Senders recovered ahead on a second core, for the transactions the claimed gas pays for (issue 9).
   const senders = prefetchSenders(common, transactions, input.gasUsed);
   const result = await senders.during(() =>
-    applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed, messages: input.messages }),
+    applyBlockBody(vm, env, transactions, "verify", { gasBudget: input.gasUsed, messages: input.messages, anchorGas: options.anchorGas }),
   );
 
   if (result.gasUsed !== input.gasUsed) {

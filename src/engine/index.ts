@@ -4,6 +4,7 @@
  */
 export { buildBlock, InvalidBuildOptionsError, type BuildOptions, type BuiltBlock } from "./build.js";
 export { execute, BlobDataUnavailableError, maxTransactionBytes, maxBlobPayloadBytes, type ExecuteOptions } from "./execute.js";
+export { executeBatch, type BatchOutcome } from "./execute-batch.js";
 export type { ExecuteInput, ExecuteResult } from "./types.js";
 export {
   createL2Chain,

@@ -18,6 +18,33 @@ export const GAS_USED_OFFSET = 8 * 32;
  */
 export const BLOB_HASHES_OFFSET_WORD = 14 * 32;
 
+/*
+ * A batch (docs/execute.md, "Batches"): `abi.encode(bytes32 magic, uint256 count, uint256
+ * gasUsed, bytes32[] blobVersionedHashes, bytes[] entries)`, each entry a single input. A single
+ * input starts with its chain id (a uint64: the first byte is 0); a batch with its magic, whose
+ * first byte is not: EXECUTE (and the shim) tell them apart by the first byte alone.
+ */
+
+/** The batch's first word: `bytes32("EXECUTE_BATCH_V1")` (Solidity's string literal, right-padded). */
+export const EXECUTE_BATCH_MAGIC: Uint8Array = (() => {
+  const word = new Uint8Array(32);
+  word.set(new TextEncoder().encode("EXECUTE_BATCH_V1"));
+  return word;
+})();
+/** Byte offset of a batch's block count (word 1). */
+export const BATCH_COUNT_OFFSET = 32;
+/** Byte offset of a batch's total claimed `gasUsed` (word 2): the gas formula reads it there. */
+export const BATCH_GAS_USED_OFFSET = 64;
+/** Byte offset of the word holding the offset of a batch's `blobVersionedHashes` (word 3). */
+export const BATCH_BLOB_HASHES_OFFSET_WORD = 96;
+/** Byte offset of the word holding the offset of a batch's `entries` (word 4). */
+export const BATCH_ENTRIES_OFFSET_WORD = 128;
+
+/** Whether `data` is a batch (its first byte is not 0; a single input's is), as the shim tells them apart. */
+export function isExecuteBatch(data: Uint8Array): boolean {
+  return data.length > 0 && data[0] !== 0;
+}
+
 
 /** The input does not follow the documented layout. */
 export class ExecuteInputDecodeError extends ExecutionRejectedError {
@@ -181,9 +208,20 @@ export function decodeExecuteOutput(output: Uint8Array): { blockHash: Uint8Array
  * 2^64 and the decoder rejects it.
  */
 export function claimedGasUsed(data: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = GAS_USED_OFFSET; i < GAS_USED_OFFSET + 32; i++) value = (value << 8n) | BigInt(data[i] ?? 0);
+  const value = calldataWord(data, BigInt(isExecuteBatch(data) ? BATCH_GAS_USED_OFFSET : GAS_USED_OFFSET));
   return value > 2n ** 64n ? 2n ** 64n : value;
+}
+
+/**
+ * The number of blocks the input claims: undefined for a single input, the batch's count word
+ * for a batch (read before any decoding, as the shim reads it; the decoder checks it).
+ */
+export function claimedBlockCount(data: Uint8Array): bigint | undefined {
+  return isExecuteBatch(data) ? calldataWord(data, BigInt(BATCH_COUNT_OFFSET)) : undefined;
+}
+
+function blobHashesOffsetWord(data: Uint8Array): bigint {
+  return BigInt(isExecuteBatch(data) ? BATCH_BLOB_HASHES_OFFSET_WORD : BLOB_HASHES_OFFSET_WORD);
 }
 
 /**
@@ -192,7 +230,7 @@ export function claimedGasUsed(data: Uint8Array): bigint {
  * the decoder rejects such an input.
  */
 export function claimedBlobCount(data: Uint8Array): bigint {
-  return calldataWord(data, calldataWord(data, BigInt(BLOB_HASHES_OFFSET_WORD)));
+  return calldataWord(data, calldataWord(data, blobHashesOffsetWord(data)));
 }
 
 /**
@@ -200,7 +238,7 @@ export function claimedBlobCount(data: Uint8Array): bigint {
  * past the end), each 32 bytes — for the market's once-per-transaction blob charge.
  */
 export function claimedBlobHashes(data: Uint8Array, count: number): Uint8Array[] {
-  const offset = calldataWord(data, BigInt(BLOB_HASHES_OFFSET_WORD));
+  const offset = calldataWord(data, blobHashesOffsetWord(data));
   return Array.from({ length: count }, (_, i) => {
     const value = calldataWord(data, offset + 32n + 32n * BigInt(i));
     const bytes = new Uint8Array(32);
@@ -210,7 +248,7 @@ export function claimedBlobHashes(data: Uint8Array, count: number): Uint8Array[]
 }
 
 /** The 32-byte word at `at` of `data` as CALLDATALOAD reads it (zero past the end). */
-function calldataWord(data: Uint8Array, at: bigint): bigint {
+export function calldataWord(data: Uint8Array, at: bigint): bigint {
   let value = 0n;
   for (let i = 0n; i < 32n; i++) value = (value << 8n) | BigInt(at + i < BigInt(data.length) ? data[Number(at + i)]! : 0);
   return value;

@@ -2,13 +2,14 @@ import type { CustomPrecompile, ExecResult, PrecompileInput } from "@ethereumjs/
 import { EVMError } from "@ethereumjs/evm";
 import { bigIntToUnpaddedBytes, bytesToBigInt, createAddressFromString, setLengthLeft, type Address } from "@ethereumjs/util";
 import type { ExecuteOptions } from "../engine/execute.js";
-import { claimedBlobCount, claimedBlobHashes, claimedGasUsed, EXECUTE_ADDRESS } from "./codec.js";
+import { claimedBlobCount, claimedBlobHashes, claimedBlockCount, claimedGasUsed, EXECUTE_ADDRESS } from "./codec.js";
+import { MAX_EXECUTE_BATCH, isVerdictCall } from "./batch.js";
 import { MAX_BLOBS_PER_BLOCK } from "../engine/types.js";
 import { EXECUTE_BLOB_GAS, executeGas, executeMarketGas } from "./gas.js";
 import { DEFAULT_EXECUTE_MARKET, checkExecuteMarketConfig } from "./market.js";
 import { answerMarketCall, packMarketState, unpackMarketState } from "./market-oracle.js";
 import type { ExecuteShimOptions } from "./shim.js";
-import { runExecute } from "./run.js";
+import { runExecute, type PrecompileOutcome } from "./run.js";
 
 /** The market's state (packed, as the Hardhat shim keeps it) and the balance already counted as paid. */
 const STATE_SLOT = setLengthLeft(new Uint8Array(0), 32);
@@ -51,12 +52,20 @@ export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions =
       // No valid input is empty: refused before any work, as the Hardhat shim does.
       if (call.data.length === 0) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
       const evm = call._EVM as unknown as EvmInside;
+      // executeVerdict(bytes32): a verdict a batch of this transaction remembered (docs/execute.md, "Verdicts").
+      if (isVerdictCall(call.data)) {
+        if (MARKET_VIEW_GAS > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
+        const key = call.data.subarray(4);
+        return { executionGasUsed: MARKET_VIEW_GAS, returnValue: concatBytes(setLengthLeft(evm.transientStorage.get(address, key), 32), setLengthLeft(evm.transientStorage.get(address, nextKey(key)), 32)) };
+      }
       const isView = call.data.length === 4;
       let gas = MARKET_VIEW_GAS;
       if (!isView) {
         const blobs = claimedBlobCount(call.data);
         if (blobs > BigInt(MAX_BLOBS_PER_BLOCK)) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
-        gas = market === undefined ? executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs)) : executeMarketGas(call.data.length, 0);
+        const blocks = claimedBlockCount(call.data);
+        if (blocks !== undefined && (blocks < 1n || blocks > BigInt(MAX_EXECUTE_BATCH))) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+        gas = market === undefined ? executeGas(call.data.length, claimedGasUsed(call.data), Number(blobs), blocks) : executeMarketGas(call.data.length, 0, blocks);
         // Under the market a blob is charged once per L1 transaction, as the shim does (its
         // transient storage: hash → 1; docs/execute.md, "Shared advances").
         if (market !== undefined) {
@@ -68,9 +77,18 @@ export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions =
         }
       }
       if (gas > call.gasLimit) return failure(call.gasLimit, EVMError.errorMessages.OUT_OF_GAS);
+      // A batch's accepted blocks are remembered in the EVM's transient storage, as the shim does.
+      const remember = (outcome: PrecompileOutcome) => {
+        if (!outcome.ok) return;
+        for (const { key, verdict } of outcome.accepted ?? []) {
+          evm.transientStorage.put(address, key, verdict.blockHash);
+          evm.transientStorage.put(address, nextKey(key), setLengthLeft(bigIntToUnpaddedBytes(verdict.burnedFees), 32));
+        }
+      };
       if (market === undefined && !isView) {
         const outcome = await runExecute(call.data, options);
         if (!outcome.ok) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
+        remember(outcome);
         return { executionGasUsed: gas, returnValue: outcome.output };
       }
       const stored = bytesToBigInt(await evm.stateManager.getStorage(address, STATE_SLOT));
@@ -78,7 +96,11 @@ export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions =
       const balance = (await evm.stateManager.getAccount(address))?.balance ?? 0n;
       const answer = await answerMarketCall(
         { state: unpackMarketState(stored), paid: balance - accounted, blockNumber: evm._block?.header.number ?? 0n, config: market, input: call.data },
-        (input) => runExecute(input, options),
+        async (input) => {
+          const outcome = await runExecute(input, options);
+          remember(outcome);
+          return outcome;
+        },
       );
       if ("refused" in answer) return failure(call.gasLimit, EVMError.errorMessages.INVALID_INPUT_LENGTH);
       const packed = packMarketState(answer.state);
@@ -92,6 +114,18 @@ export function executePrecompile(options: ExecuteOptions & ExecuteShimOptions =
 
 // Read from the layout in codec.ts (the L2's EXECUTE, src/engine/nested.ts, reads them too).
 export { claimedBlobCount, claimedGasUsed };
+
+/** key + 1 (mod 2^256): where a remembered verdict's burned fees live, beside its block hash at key. */
+function nextKey(key: Uint8Array): Uint8Array {
+  return setLengthLeft(bigIntToUnpaddedBytes((bytesToBigInt(key) + 1n) % 2n ** 256n), 32);
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 function failure(gasLimit: bigint, message: string): ExecResult {
   return { executionGasUsed: gasLimit, returnValue: new Uint8Array(0), exceptionError: new EVMError(message as never) };

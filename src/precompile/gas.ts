@@ -26,9 +26,33 @@ export const EXECUTE_INPUT_BYTE_GAS = 8n;
 /** Gas per blob the data is in (see {@link executeGas}): the point-evaluation precompile's price. */
 export const EXECUTE_BLOB_GAS = 50_000n;
 
-/** The gas EXECUTE charges for an input of `inputLength` bytes whose header claims `gasUsed`, with data in `blobs` blobs. */
-export function executeGas(inputLength: number, gasUsed: bigint, blobs = 0): bigint {
-  return EXECUTE_BASE_GAS + gasUsed + EXECUTE_INPUT_BYTE_GAS * BigInt(inputLength) + EXECUTE_BLOB_GAS * BigInt(blobs);
+/**
+ * A batched call (docs/execute.md, "Batches"): one call verifies k blocks and pays
+ * `EXECUTE_BATCH_BASE_GAS + k × EXECUTE_BATCH_BLOCK_GAS` of fixed gas instead of k × 60,000. A
+ * batch of one costs what a single call costs. The per-block term pays each block's own fixed
+ * work (its state setup, its anchor call, its three roots), with the anchor call held to
+ * 100,000 gas in a batch (`BATCH_ANCHOR_CALL_GAS`; L2Anchor needs ≈ 70,000): measured
+ * (bench/hostile-batch.ts) an anchor predeploy that loops for those 100,000 takes ≈ 12 ms of CPU
+ * per block in a batch, 20,000 gas at 600 ns per gas; an honest empty block ≈ 3–4 ms. What a
+ * batch does once is the call, the outer decoding and each blob's KZG check and inflation (the
+ * blobs are resolved once per batch, not once per block).
+ */
+export const EXECUTE_BATCH_BASE_GAS = 40_000n;
+/** Fixed gas per block of a batched call (see {@link EXECUTE_BATCH_BASE_GAS}). */
+export const EXECUTE_BATCH_BLOCK_GAS = 20_000n;
+
+/** EXECUTE's fixed gas: one block (`batchBlocks` undefined), or a batch of `batchBlocks`. */
+export function executeFixedGas(batchBlocks?: number | bigint): bigint {
+  return batchBlocks === undefined ? EXECUTE_BASE_GAS : EXECUTE_BATCH_BASE_GAS + EXECUTE_BATCH_BLOCK_GAS * BigInt(batchBlocks);
+}
+
+/**
+ * The gas EXECUTE charges for an input of `inputLength` bytes whose header claims `gasUsed`, with
+ * data in `blobs` blobs — or, for a batch of `batchBlocks` blocks, whose batch header claims their
+ * total `gasUsed`.
+ */
+export function executeGas(inputLength: number, gasUsed: bigint, blobs = 0, batchBlocks?: number | bigint): bigint {
+  return executeFixedGas(batchBlocks) + gasUsed + EXECUTE_INPUT_BYTE_GAS * BigInt(inputLength) + EXECUTE_BLOB_GAS * BigInt(blobs);
 }
 
 /**
@@ -39,6 +63,6 @@ export function executeGas(inputLength: number, gasUsed: bigint, blobs = 0): big
  * `EXECUTE_BASE_GAS`, the proposal's EXECUTE_GAS_COST: the same fixed work (state setup, the
  * anchor call, three roots).
  */
-export function executeMarketGas(inputLength: number, blobs = 0): bigint {
-  return executeGas(inputLength, 0n, blobs);
+export function executeMarketGas(inputLength: number, blobs = 0, batchBlocks?: number | bigint): bigint {
+  return executeGas(inputLength, 0n, blobs, batchBlocks);
 }

@@ -4,7 +4,12 @@
  * Hardhat plugin (`src/hardhat`) puts into EDR.
  */
 export { EXECUTE_ADDRESS, GAS_USED_OFFSET, encodeExecuteInput, decodeExecuteInput, encodeExecuteOutput, decodeExecuteOutput, EXECUTE_OUTPUT_LENGTH, ExecuteInputDecodeError } from "./codec.js";
-export { EXECUTE_BASE_GAS, EXECUTE_INPUT_BYTE_GAS, executeGas, executeMarketGas } from "./gas.js";
+export { EXECUTE_BASE_GAS, EXECUTE_BATCH_BASE_GAS, EXECUTE_BATCH_BLOCK_GAS, EXECUTE_INPUT_BYTE_GAS, executeFixedGas, executeGas, executeMarketGas } from "./gas.js";
+export { EXECUTE_BATCH_MAGIC, isExecuteBatch, claimedBlockCount } from "./codec.js";
+export {
+  MAX_EXECUTE_BATCH, EXECUTE_VERDICT_SELECTOR, encodeExecuteBatch, decodeExecuteBatch, encodeBatchOutput, decodeBatchOutput, verdictKey, isVerdictCall,
+  ExecuteBatchDecodeError, type ExecuteBatch, type BatchVerdict,
+} from "./batch.js";
 export {
   DEFAULT_EXECUTE_MARKET, EXECUTE_CUMULATIVE_GAS_LIMIT, EXECUTE_CUMULATIVE_GAS_TARGET, MIN_EXECUTE_BASE_FEE, EMPTY_EXECUTE_MARKET,
   chargeExecute, checkExecuteMarketConfig, executeBaseFee, executeBaseFeeAtExcess, fakeExponential, marketAt, updateFractionFor,

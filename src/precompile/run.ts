@@ -1,7 +1,9 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { execute, type ExecuteOptions } from "../engine/execute.js";
+import { executeBatch } from "../engine/execute-batch.js";
 import { ExecutionRejectedError } from "../engine/errors.js";
-import { decodeExecuteInput, encodeExecuteOutput } from "./codec.js";
+import { decodeExecuteInput, encodeExecuteOutput, isExecuteBatch } from "./codec.js";
+import { decodeExecuteBatch, encodeBatchOutput, verdictKey, type BatchVerdict } from "./batch.js";
 
 /** One EXECUTE call and how it ended: kept so a failed `advance` can be explained. */
 export interface ExecuteVerdict {
@@ -20,6 +22,8 @@ export interface ExecuteVerdict {
   error?: { name: string; message: string; cause?: string };
   inputLength: number;
   durationMs: number;
+  /** For a block of a batch: its index in the batch and the batch's size (its verdict is one of `count`). */
+  batch?: { index: number; count: number };
 }
 
 const RECENT_LIMIT = 64;
@@ -37,8 +41,68 @@ export function onVerdict(listener: (verdict: ExecuteVerdict) => void): () => vo
   return () => listeners.delete(listener);
 }
 
-/** What the precompile body returns: output bytes on success, the reason on failure. */
-export type PrecompileOutcome = { ok: true; output: Uint8Array } | { ok: false; error: Error };
+/**
+ * What the precompile body returns: output bytes on success, the reason on failure. A batch's
+ * success also names the verdict key (`keccak256(entry)`) of each block it accepted, which the
+ * installation remembers for the rest of the L1 transaction (`executeVerdict`).
+ */
+export type PrecompileOutcome = { ok: true; output: Uint8Array; accepted?: { key: Uint8Array; verdict: NonNullable<BatchVerdict> }[] } | { ok: false; error: Error };
+
+function record(verdict: ExecuteVerdict): void {
+  recent.push(verdict);
+  if (recent.length > RECENT_LIMIT) recent.shift();
+  for (const listener of listeners) listener(verdict);
+}
+
+function describe(error: Error): ExecuteVerdict["error"] {
+  const described: ExecuteVerdict["error"] = { name: error.name, message: error.message };
+  if (error.cause instanceof Error) described.cause = error.cause.name;
+  if (!(error instanceof ExecutionRejectedError)) {
+    // Not a verdict on the block but a fault of ours: say so loudly.
+    console.error(`[ultrasound] EXECUTE failed unexpectedly: ${error.stack ?? error.message}`);
+  }
+  return described;
+}
+
+/**
+ * A batch (docs/execute.md, "Batches"): a batch that does not decode fails the whole call; else
+ * each block is verified in order and gets its own verdict (in the output, and one verdict each in
+ * the log, naming the block and its index), and the call succeeds. A fault of ours in one block
+ * fails that block closed, not the others.
+ */
+async function runExecuteBatch(input: Uint8Array, options: ExecuteOptions, started: number): Promise<PrecompileOutcome> {
+  let batch;
+  try {
+    batch = decodeExecuteBatch(input);
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    record({ ok: false, inputLength: input.length, durationMs: performance.now() - started, error: describe(error) });
+    return { ok: false, error };
+  }
+  const outcomes = await executeBatch(batch.entries.map((e) => e.input), options);
+  const durationMs = (performance.now() - started) / outcomes.length;
+  const verdicts: BatchVerdict[] = [];
+  const accepted: { key: Uint8Array; verdict: NonNullable<BatchVerdict> }[] = [];
+  outcomes.forEach((outcome, index) => {
+    const entry = batch.entries[index]!;
+    const verdict: ExecuteVerdict = {
+      ok: outcome.ok, blockNumber: entry.input.number, blockHash: bytesToHex(entry.input.blockHash),
+      inputLength: entry.bytes.length, durationMs, batch: { index, count: outcomes.length },
+    };
+    if (outcome.ok) {
+      const accept = { blockHash: outcome.result.blockHash, burnedFees: outcome.result.burnedFees };
+      verdict.blockHash = bytesToHex(accept.blockHash);
+      verdict.burnedFees = accept.burnedFees;
+      verdicts.push(accept);
+      accepted.push({ key: verdictKey(entry.bytes), verdict: accept });
+    } else {
+      verdict.error = describe(outcome.error);
+      verdicts.push(undefined);
+    }
+    record(verdict);
+  });
+  return { ok: true, output: encodeBatchOutput(verdicts), accepted };
+}
 
 /**
  * The body of EXECUTE, shared by every place the precompile is installed (Hardhat's EDR and an
@@ -48,6 +112,7 @@ export type PrecompileOutcome = { ok: true; output: Uint8Array } | { ok: false; 
  */
 export async function runExecute(input: Uint8Array, options: ExecuteOptions = {}): Promise<PrecompileOutcome> {
   const started = performance.now();
+  if (isExecuteBatch(input)) return runExecuteBatch(input, options, started);
   const verdict: ExecuteVerdict = { ok: false, inputLength: input.length, durationMs: 0 };
   let outcome: PrecompileOutcome;
   try {
@@ -61,17 +126,10 @@ export async function runExecute(input: Uint8Array, options: ExecuteOptions = {}
     outcome = { ok: true, output: encodeExecuteOutput(result.blockHash, result.burnedFees) };
   } catch (caught) {
     const error = caught instanceof Error ? caught : new Error(String(caught));
-    verdict.error = { name: error.name, message: error.message };
-    if (error.cause instanceof Error) verdict.error.cause = error.cause.name;
-    if (!(error instanceof ExecutionRejectedError)) {
-      // Not a verdict on the block but a fault of ours: say so loudly.
-      console.error(`[ultrasound] EXECUTE failed unexpectedly: ${error.stack ?? error.message}`);
-    }
+    verdict.error = describe(error);
     outcome = { ok: false, error };
   }
   verdict.durationMs = performance.now() - started;
-  recent.push(verdict);
-  if (recent.length > RECENT_LIMIT) recent.shift();
-  for (const listener of listeners) listener(verdict);
+  record(verdict);
   return outcome;
 }

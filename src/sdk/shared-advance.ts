@@ -22,6 +22,7 @@ import {
   type ProposedBundle,
 } from "./bundle.js";
 import { blockClaim, nativeRollupInterface } from "./contracts.js";
+import { batchedAdvanceCalls } from "./batched-advance.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "./execute-market.js";
 import type { ExecutePricing } from "../precompile/shim.js";
 import type { FittedBlock } from "../proposer/propose.js";
@@ -36,6 +37,28 @@ export interface PreparedSharedAdvance extends PreparedBundle {
   /** Bytes of the payload before compression, and of the blobs' compressed batch. */
   payloadBytes: number;
   compressedBytes: number;
+  /** How the legs were verified: one batched EXECUTE call, or one call per leg. */
+  execute: SharedExecute;
+}
+
+/**
+ * How a shared advance's blocks are verified: `"batched"` (the default) — ONE EXECUTE call over
+ * all of them (`RollupBundler.executeBatch`, each rollup's `advanceBatched`; docs/shared-advances.md,
+ * "One EXECUTE call"); `"per-leg"` — each rollup's `advanceWithBlobRange` calls EXECUTE itself.
+ */
+export type SharedExecute = "batched" | "per-leg";
+/**
+ * The default for `k` legs: the batched call from two legs on, where it is cheaper (measured, bench
+ * section economics and bench/shared-legs.ts); one leg alone keeps its own EXECUTE call (the batch
+ * adds the entry's bytes to calldata and the bundler's wrapper: ≈ 5k more at k = 1).
+ */
+export function defaultSharedExecute(k: number): SharedExecute {
+  return k >= 2 ? "batched" : "per-leg";
+}
+
+/** A shared advance's options: a bundle's, and how its blocks are verified. */
+export interface SharedAdvanceOptions extends BundleOptions {
+  execute?: SharedExecute;
 }
 
 /**
@@ -46,7 +69,7 @@ export interface PreparedSharedAdvance extends PreparedBundle {
  * predeploys' code and the trie nodes near the root repeat from rollup to rollup and compress
  * away. Forwards and assertions are not supported here (`BundleBuildError`).
  */
-export async function prepareSharedAdvance(options: BundleOptions): Promise<PreparedSharedAdvance> {
+export async function prepareSharedAdvance(options: SharedAdvanceOptions): Promise<PreparedSharedAdvance> {
   for (const [i, leg] of options.legs.entries()) {
     if (leg.forward !== undefined || (leg.assertions?.length ?? 0) > 0) {
       throw new BundleBuildError("A shared advance carries advances only (no forwards, no assertions)", { leg: i });
@@ -70,7 +93,7 @@ export interface BuiltSharedLeg {
  * {@link prepareSharedAdvance} does after building them. Throws {@link BundleTooLargeError} when
  * the shared payload needs more blobs than one transaction carries or the bound exceeds the cap.
  */
-export async function packSharedAdvance(options: Pick<BundleOptions, "bundler" | "provider" | "l1GasCap">, built: BuiltSharedLeg[]): Promise<PreparedSharedAdvance> {
+export async function packSharedAdvance(options: Pick<SharedAdvanceOptions, "bundler" | "provider" | "l1GasCap" | "execute">, built: BuiltSharedLeg[]): Promise<PreparedSharedAdvance> {
   if (built.length === 0) throw new BundleBuildError("A shared advance needs at least one leg");
   const anchor = built[0]!.fitted.anchor;
   for (const [i, leg] of built.entries()) {
@@ -86,6 +109,19 @@ export async function packSharedAdvance(options: Pick<BundleOptions, "bundler" |
   const { ranges } = shared;
   const sidecar = await makeSidecarOffThread(shared.blobs);
   const hashes = sidecar.versionedHashes;
+  const bundler = (await options.bundler.getAddress()).toLowerCase();
+  if ((options.execute ?? defaultSharedExecute(built.length)) === "batched") {
+    const inputs = built.map(({ fitted }, i) => rangeInput(fitted, ranges[i]!, sidecar));
+    const batched = batchedAdvanceCalls(built, inputs, ranges, sidecar, market, pricing);
+    if (batched.estimate > cap) {
+      throw new BundleTooLargeError("The shared advance would exceed the L1 transaction gas cap (EIP-7825)", { gasLimit: batched.estimate, bound: batched.bound, cap, legs: built.length });
+    }
+    const gasLimit = batched.bound < cap ? batched.bound : cap;
+    return {
+      bundler, anchor, legs: batched.legs, forwards: [], assertions: [], calls: batched.calls, data: batched.data, value: batched.value, sidecar, gasLimit,
+      gasBound: batched.bound, gasEstimate: batched.estimate, ranges, payloadBytes: shared.payloadBytes, compressedBytes: shared.compressedBytes, execute: "batched",
+    };
+  }
   const rollupInterface = nativeRollupInterface();
   const legs: PreparedLeg[] = [];
   const calls: BundleCall[] = built.map(({ address, fitted }, i) => {
@@ -106,8 +142,7 @@ export async function packSharedAdvance(options: Pick<BundleOptions, "bundler" |
   }
   // The bound when it fits; else the cap, which the measured estimate says suffices (gas not used is not paid).
   const gasLimit = bound < cap ? bound : cap;
-  const bundler = (await options.bundler.getAddress()).toLowerCase();
-  return { bundler, anchor, legs, forwards: [], assertions: [], calls, data, value, sidecar, gasLimit, gasBound: bound, gasEstimate: estimate, ranges, payloadBytes: shared.payloadBytes, compressedBytes: shared.compressedBytes };
+  return { bundler, anchor, legs, forwards: [], assertions: [], calls, data, value, sidecar, gasLimit, gasBound: bound, gasEstimate: estimate, ranges, payloadBytes: shared.payloadBytes, compressedBytes: shared.compressedBytes, execute: "per-leg" };
 }
 
 /** Several blocks' data in ONE compressed payload: block i at `ranges[i]` of it once decompressed, the blobs that carry it. */
@@ -185,7 +220,7 @@ function sharedAdvanceGas(data: string, calls: BundleCall[], legs: PreparedLeg[]
 }
 
 /** Builds and sends a shared advance ({@link prepareSharedAdvance}, then `sendBundle`): all legs in one L1 transaction and one set of blobs. */
-export async function proposeSharedAdvance(options: BundleOptions): Promise<ProposedBundle & { prepared: PreparedSharedAdvance }> {
+export async function proposeSharedAdvance(options: SharedAdvanceOptions): Promise<ProposedBundle & { prepared: PreparedSharedAdvance }> {
   const prepared = await prepareSharedAdvance(options);
   return (await sendBundle(options, prepared)) as ProposedBundle & { prepared: PreparedSharedAdvance };
 }

@@ -14,6 +14,7 @@ import { decodeWitness, encodeWitness } from "../../src/engine/witness.js";
 import { encodeBlockData } from "../../src/engine/block-data.js";
 import { EXECUTE_ADDRESS, encodeExecuteInput, encodeExecuteOutput } from "../../src/precompile/codec.js";
 import { claimedBlobCount, claimedGasUsed, executePrecompile } from "../../src/precompile/ethereumjs.js";
+import { claimedBlockCount } from "../../src/precompile/codec.js";
 import { executeGas } from "../../src/precompile/gas.js";
 import { onVerdict, type ExecuteVerdict } from "../../src/precompile/run.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
@@ -74,7 +75,7 @@ async function onEthereumjs(vm: VM, data: Uint8Array, gas: bigint): Promise<Answ
 const garbage = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 131 + 7) & 0xff);
 
 /** The gas EXECUTE charges for `data` (read as the precompile reads it). */
-const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(data), Number(claimedBlobCount(data)));
+const chargeOf = (data: Uint8Array) => executeGas(data.length, claimedGasUsed(data), Number(claimedBlobCount(data)), claimedBlockCount(data));
 
 /**
  * A real L2 block 2 (block 1 deploys a contract; block 2 calls it and moves ETH), so the witness
@@ -155,10 +156,26 @@ describe("precompile/crosscheck: EXECUTE on Hardhat (shim + EDR hook) and on @et
         name: "garbage bytes (with a plausible gasUsed word, so the engine decodes and refuses them)",
         data: () => {
           const bytes = garbage(700);
+          bytes[0] = 0; // a single input (a batch starts with a non-zero byte: docs/execute.md, "Batches")
           bytes.fill(0, 8 * 32, 8 * 32 + 30); // gasUsed = a 2-byte number
           return bytes;
         },
         expect: { ok: false, verdict: "ExecuteInputDecodeError" },
+      },
+      {
+        name: "garbage bytes read as a batch (first byte not 0) with a plausible count and gas, so the engine decodes and refuses them",
+        data: () => {
+          const bytes = garbage(700);
+          bytes[0] = 0x45;
+          bytes.fill(0, 32, 63); // count = one byte
+          bytes[63] = 3;
+          bytes.fill(0, 64, 94); // gasUsed = a 2-byte number
+          bytes.fill(0, 96, 128); // the blob hashes at byte 160: none
+          bytes[127] = 160;
+          bytes.fill(0, 160, 192);
+          return bytes;
+        },
+        expect: { ok: false, verdict: "ExecuteBatchDecodeError" },
       },
       {
         name: "garbage bytes (whose gasUsed word is above 2^64: refused before the engine runs)",

@@ -6,6 +6,9 @@
 import { expect } from "chai";
 import { Interface } from "ethers";
 import { recentVerdicts } from "../../src/precompile/index.js";
+import { encodeExecuteInput } from "../../src/precompile/codec.js";
+import { encodeExecuteBatch } from "../../src/precompile/batch.js";
+import { hexToBytes } from "@ethereumjs/util";
 import { AdvanceFailedError, followBlocks, ProposerConfigError } from "../../src/proposer/index.js";
 import { nativeRollupInterface, parseBlockAdvanced } from "../../src/sdk/contracts.js";
 import { propose, transfers } from "../node/helpers.js";
@@ -177,11 +180,22 @@ describe("proposer: several rollups' blocks in one shared advance (the default)"
           const index = chainIds.indexOf(victim);
           if (index < 0) return;
           const rollupInterface = nativeRollupInterface();
-          const args = rollupInterface.decodeFunctionData("advanceWithBlobRange", packed.calls[index]!.data);
-          const claim = { ...args[0].toObject(), stateRoot: "0x" + "ab".repeat(32) };
-          packed.calls[index]!.data = rollupInterface.encodeFunctionData("advanceWithBlobRange", [claim, ...args.slice(1)]);
-          const bundlerInterface = new Interface(["function bundle((address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);
-          packed.data = bundlerInterface.encodeFunctionData("bundle", [packed.calls.map(({ target, data, value }) => ({ target, data, value: value ?? 0n }))]);
+          const method = packed.execute === "batched" ? "advanceBatched" : "advanceWithBlobRange";
+          const args = rollupInterface.decodeFunctionData(method, packed.calls[index]!.data);
+          const stateRoot = "0x" + "ab".repeat(32);
+          const claim = { ...args[0].toObject(), stateRoot };
+          packed.calls[index]!.data = rollupInterface.encodeFunctionData(method, [claim, ...args.slice(1)]);
+          const calls = packed.calls.map(({ target, data, value }) => ({ target, data, value: value ?? 0n }));
+          if (packed.execute === "batched") {
+            // The batch's entry is the input the rollup builds from that claim: the same root, so EXECUTE rejects it.
+            const entries = packed.legs.map((leg, i) => encodeExecuteInput(i === index ? { ...leg.input, postStateRoot: hexToBytes(stateRoot as `0x${string}`) } : leg.input));
+            const batch = encodeExecuteBatch(entries, packed.legs[0]!.input.blobVersionedHashes);
+            const bundlerInterface = new Interface(["function executeBatch(bytes input, (address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);
+            packed.data = bundlerInterface.encodeFunctionData("executeBatch", [batch, calls]);
+          } else {
+            const bundlerInterface = new Interface(["function bundle((address target, bytes data, uint256 value)[] calls) payable returns (bytes[])"]);
+            packed.data = bundlerInterface.encodeFunctionData("bundle", [calls]);
+          }
           tampered = { blockHash: packed.legs[index]!.claim.blockHash };
         },
       });

@@ -49,6 +49,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   const preparedSelector = rollupInterface.getFunction("prepareSyncCalls")!.selector.slice(2);
   // A block read from a range of shared blobs (docs/execute.md, "Shared advances").
   const blobRangeSelector = rollupInterface.getFunction("advanceWithBlobRange")!.selector.slice(2);
+  // The same arguments, verified by one batched EXECUTE call (docs/shared-advances.md, "One EXECUTE call").
+  const batchedSelector = rollupInterface.getFunction("advanceBatched")!.selector.slice(2);
 
   /**
    * The `advance` / `advanceWithBlobs` calldata of the L1 transaction that verified the block:
@@ -59,7 +61,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
     const tx = await l1Transaction(ctx, advance.l1.txHash);
     if (tx === null) throw new DataUnavailableError("The advance transaction is not known to L1 (reorged out?)", { l2Block: advance.number, l1Tx: advance.l1.txHash });
     if (tx.to?.toLowerCase() === ctx.rollup) return tx.input;
-    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, blobRangeSelector]) ??
+    const inner = bundledAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, blobRangeSelector, batchedSelector]) ??
       // A rollup A → rollup B call (docs/sync.md): A's advanceWithL1Calls is B's syncExecute's L1 call.
       syncedAdvance(tx.input, ctx.rollup, advance.blockHash, [advanceSelector, advanceWithBlobsSelector, syncExecuteSelector, l1CallsSelector]);
     if (inner === undefined) throw dataNotFound(advance, `it calls ${tx.to}: neither the rollup, a RollupBundler bundle nor another rollup's syncExecute with this block's advance`);
@@ -91,7 +93,8 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
       advanceArgument(calldata, l1CallsSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, preparedSelector, MESSAGES_ARGUMENT) ??
       advanceArgument(calldata, nestedSelector, MESSAGES_ARGUMENT) ??
-      advanceArgument(calldata, blobRangeSelector, RANGE_MESSAGES_ARGUMENT);
+      advanceArgument(calldata, blobRangeSelector, RANGE_MESSAGES_ARGUMENT) ??
+      advanceArgument(calldata, batchedSelector, RANGE_MESSAGES_ARGUMENT);
     if (messages === undefined || messages.length === 0) throw dataNotFound(advance, "the block delivers messages and its calldata has none");
     return messages;
   }
@@ -110,7 +113,7 @@ export function deriveStage(ctx: NodeContext, policy: CommitPolicy = DEFAULT_COM
   }
 
   async function fromBlobs(advance: AdvanceRecord, rangeInput?: string): Promise<Uint8Array> {
-    const range = rangeInput === undefined ? undefined : blobRangeOf(rangeInput, blobRangeSelector, advance.blobHashes, advance.dataHash);
+    const range = rangeInput === undefined ? undefined : blobRangeOf(rangeInput, blobRangeSelector, advance.blobHashes, advance.dataHash) ?? blobRangeOf(rangeInput, batchedSelector, advance.blobHashes, advance.dataHash);
     if (rangeInput !== undefined && range === undefined) throw dataNotFound(advance, "its dataHash is neither its blobs' nor an advanceWithBlobRange range's");
     if (ctx.blobs === undefined) {
       throw new NodeConfigError("L2 block's data is in blobs and the node has no blob source: start it with --blobs <beacon API URL>", {
@@ -208,6 +211,8 @@ export const MESSAGES_ARGUMENT = 11;
 
 /** `bundle((address,bytes,uint256)[])` of RollupBundler (docs/rollups.md, "Bundles"); each call has a value, its EXECUTE fee. */
 export const BUNDLE_SELECTOR = "55b52334";
+/** `executeBatch(bytes,(address,bytes,uint256)[])` of RollupBundler: one EXECUTE call, then the same calls (docs/shared-advances.md). */
+export const EXECUTE_BATCH_SELECTOR = "d0e2bbf0";
 
 /**
  * L1 transactions read lately, by hash: every leg of a shared advance (up to 100 rollup-blocks)
@@ -230,12 +235,14 @@ async function l1Transaction(ctx: Pick<NodeContext, "l1">, hash: string): Promis
 }
 
 /**
- * The data of the call, inside a RollupBundler `bundle(Call[] calls)` input (0x-hex), that
+ * The data of the call, inside a RollupBundler `bundle(Call[] calls)` or `executeBatch(bytes batch,
+ * Call[] calls)` input (0x-hex), that
  * advanced `rollup` to the block `blockHash`: its target is `rollup`, its selector one of
  * `selectors` (advance, advanceWithBlobs), and its claim's second word (`blockHash`) the event's.
  * Read in place, like {@link advanceArgument}:
  *
  *   bundle input:  selector | offset of calls (0x20) | n | offset_0 … offset_n-1 | call_0 …
+ *   executeBatch:  selector | offset of batch | offset of calls | … the same array at its offset
  *   call_i:        target (word) | offset of data (from call_i) | value | length | data
  *   advance data:  selector | parentHash | blockHash | …the rest of the claim and the arguments
  *
@@ -244,12 +251,14 @@ async function l1Transaction(ctx: Pick<NodeContext, "l1">, hash: string): Promis
  */
 export function bundledAdvance(input: string, rollup: string, blockHash: string, selectors: string[]): string | undefined {
   const hex = input.startsWith("0x") ? input.slice(2) : input;
-  if (hex.slice(0, 8).toLowerCase() !== BUNDLE_SELECTOR) return undefined;
+  const selector = hex.slice(0, 8).toLowerCase();
+  const callsWord = selector === BUNDLE_SELECTOR ? 0 : selector === EXECUTE_BATCH_SELECTOR ? 32 : undefined;
+  if (callsWord === undefined) return undefined;
   const size = (hex.length - 8) / 2;
   /** The word at byte `at` of the arguments, as a safe number (undefined past the end or above 2^53). */
   const word = (at: number): bigint | undefined => (at >= 0 && at + 32 <= size ? BigInt("0x" + hex.slice(8 + at * 2, 8 + at * 2 + 64)) : undefined);
   const small = (value: bigint | undefined): number | undefined => (value === undefined || value > BigInt(size) ? undefined : Number(value));
-  const array = small(word(0));
+  const array = small(word(callsWord));
   if (array === undefined) return undefined;
   const count = small(word(array));
   if (count === undefined) return undefined;
