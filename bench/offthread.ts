@@ -19,6 +19,7 @@ import { startDevnet, type DevnetLayout } from "../src/devnet/index.js";
 import { devAccounts } from "../src/engine/index.js";
 import { loadArtifact } from "../src/shared/artifacts.js";
 import { freePort } from "../src/shared/ports.js";
+import { offThreadBuildStats } from "../src/engine/build-offthread.js";
 import type { createReport } from "./report.js";
 
 type Report = ReturnType<typeof createReport>;
@@ -162,6 +163,8 @@ async function burst(layout: DevnetLayout, eth: number, erc20: number, rate: num
     delay.disable();
     const longTasks = lags.stop();
     await profiler?.(`offthread-${layout}.cpuprofile`, longTasks);
+    const built = offThreadBuildStats();
+    console.log(`  ${layout}: blocks built on the builder thread (${built.workerThreadId ?? "none"}) so far: ${built.offThread}; on the RPC's thread (${built.callerThreadId}): ${built.here}`);
     const worst = [...longTasks].sort((a, b) => b.ms - a.ms).slice(0, 5);
     console.log(`  ${layout}: ${longTasks.length} stalls of the RPC thread > ${STALL_MS} ms; the longest: ${worst.map((w) => `${w.ms.toFixed(0)} ms at ${((w.end - started) / 1000).toFixed(1)} s`).join(", ") || "none"}`);
     // The proposer logs a block once the node derived it: the last line may come just after.

@@ -20,6 +20,7 @@ import { threadId } from "node:worker_threads";
 import { bytesToHex } from "@ethereumjs/util";
 import { devAccounts } from "../engine/chain.js";
 import { chainHead, createL2Chain, type L2Chain } from "../engine/state.js";
+import { buildOffThread } from "../engine/build-offthread.js";
 import type { BuiltBlock } from "../engine/build.js";
 import { createProposer } from "../proposer/create.js";
 import type { MultiProposerRollup } from "../proposer/multi.js";
@@ -87,6 +88,8 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const { factoryAddress, own, created } = opened;
   // The proposer's chain of each rollup (a first start's are made with them; a restart takes them from the node).
   const chains = new Map<bigint, L2Chain>((created ?? []).map((c) => [c.chain.genesis.chainId, c.chain]));
+  // Their blocks are built on the builder thread: this thread serves the L2 JSON-RPC (issue 14 item 8).
+  for (const chain of chains.values()) buildOffThread(chain);
 
   // One node for all of them (the factory's, found through its events; or the one rollup, and
   // no other in its data dir); its store is kept across restarts (its L1 is replayed, same
@@ -118,6 +121,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     if (known !== undefined) return known;
     const part = await multi.rollup(chainId);
     const chain = await createL2Chain(part.genesis);
+    buildOffThread(chain);
     await followBlocks(chain, part);
     chains.set(chainId, chain);
     return chain;

@@ -3,67 +3,19 @@ import { bytesToHex } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import type { Common } from "@ethereumjs/common";
 import { TransactionType, type TypedTransaction } from "@ethereumjs/tx";
-import type { TxReceipt } from "@ethereumjs/vm";
 import { createL2Common } from "./chain.js";
-import { applyBlockBody, sealHeader, type BlockEnv, type EvmLog, type SkippedTransaction } from "./apply.js";
+import { applyBlockBody, sealHeader, type BlockEnv, type SkippedTransaction } from "./apply.js";
 import { createEngineVM } from "./vm.js";
 import { decodeTransaction, encodeTransactions } from "./transactions.js";
 import { prefetchSenders } from "./senders.js";
 import { chainHead, type L2Chain } from "./state.js";
 import type { ExecuteInput } from "./types.js";
 import { encodeWitness, RecordingDB, type Witness } from "./witness.js";
-import { WitnessMissingHeaderError } from "./errors.js";
-import { UltrasoundError } from "../shared/errors.js";
-
-/** What the proposer chooses for a new block; the rest follows from the parent. */
-export interface BuildOptions {
-  /**
-   * Signed transactions (objects or raw bytes). Those that cannot apply are left out. Objects
-   * decoded for this chain whose sender is recovered (the mempool's) are used as they are; any
-   * other is serialised and decoded again (see `decodedForChain`).
-   */
-  transactions: (TypedTransaction | Uint8Array)[];
-  timestamp: bigint;
-  coinbase: Uint8Array;
-  prevRandao: Uint8Array;
-  /** The L1 block hash the block is anchored to. */
-  anchor: Uint8Array;
-  /**
-   * The L1→L2 messages to deliver (EXECUTE's `messages` field: the ABI arguments of
-   * `L2Messenger.deliverMessages`). Empty or absent: no delivery. Recorded in the built block's
-   * EXECUTE input; a delivery that reverts throws `MessageDeliveryFailedError`.
-   */
-  messages?: Uint8Array;
-  /**
-   * How many EXECUTEs deep the chain's blocks are verified (0, the default, for a chain L1
-   * verifies; 1 for an L3 whose blocks an L2 transaction verifies): the block must be built as
-   * its verifier will run it, and EXECUTE is served only below `MAX_EXECUTE_NESTING` (nested.ts).
-   */
-  nestingDepth?: number;
-}
-
-/** A built L2 block: its header, its body, the receipts, and the witness that proves it. */
-export interface BuiltBlock {
-  header: BlockHeader;
-  transactions: TypedTransaction[];
-  skipped: SkippedTransaction[];
-  receipts: TxReceipt[];
-  witness: Witness;
-  /** The EXECUTE input that verifies this block (transactions inline). */
-  input: ExecuteInput;
-  /** Σ baseFeePerGas × receipt gas over the transactions: what `execute` returns as `burnedFees`. */
-  burnedFees: bigint;
-  /** Gas of the message delivery, in `header.gasUsed` but in no receipt (0 without messages). */
-  deliveryGasUsed: bigint;
-  /** Logs of the message delivery (in no receipt): e.g. the messenger's `SyncCallExecuted` results. */
-  deliveryLogs: EvmLog[];
-  /**
-   * The trie nodes and codes the block wrote, keyed as in the state database (`buildBlock`'s;
-   * absent from blocks made otherwise): with the header and receipts, what a node in the same
-   * process commits instead of re-executing the block once L1 accepted its hash (node/stages/adopt.ts).
-   */
-  writes?: ReadonlyMap<string, Uint8Array>;
-}
+import { InvalidBuildOptionsError, WitnessMissingHeaderError } from "./errors.js";
+import type { BuildOptions, BuiltBlock } from "./build-types.js";
+import { builtOffThread } from "./build-offthread.js";
+export type { BuildOptions, BuiltBlock } from "./build-types.js";
+export { InvalidBuildOptionsError } from "./errors.js";
 
 /**
  * Builds the next block on the chain's head and records its witness. The chain itself is not
@@ -71,6 +23,15 @@ export interface BuiltBlock {
  * in the number of transactions (each is applied once; no rebuild per added transaction).
  */
 export async function buildBlock(chain: L2Chain, options: BuildOptions): Promise<BuiltBlock> {
+  // A chain whose state the builder thread shares is built there, by this same function
+  // (build-offthread.ts): the calling thread — the devnet's L2 JSON-RPC — keeps answering.
+  const elsewhere = builtOffThread(chain, options, () => buildBlockHere(chain, options));
+  if (elsewhere !== undefined) return elsewhere;
+  return buildBlockHere(chain, options);
+}
+
+/** {@link buildBlock} on the calling thread, whatever the chain: what the builder thread runs. */
+export async function buildBlockHere(chain: L2Chain, options: BuildOptions): Promise<BuiltBlock> {
   const parent = chainHead(chain);
   checkBuildOptions(options, parent);
   const common = createL2Common(chain.genesis.chainId);
@@ -190,11 +151,6 @@ function decodedForChain(tx: TypedTransaction, common: Common): boolean {
     tx.common.eips().length === common.eips().length &&
     tx.common.eips().every((eip) => common.eips().includes(eip))
   );
-}
-
-/** The proposer asked for a block that EXECUTE would reject whatever its transactions. */
-export class InvalidBuildOptionsError extends UltrasoundError {
-  override name = "InvalidBuildOptionsError";
 }
 
 /** Refuses, before any work, header choices `execute` would reject (it checks the same rules). */

@@ -119,3 +119,8 @@ export class BlobRangeError extends ExecutionRejectedError {
     super(`Blob range [${offset}, +${length}) is invalid: ${reason}`, { offset, length, payloadLength, reason });
   }
 }
+
+/** The proposer asked for a block that EXECUTE would reject whatever its transactions. */
+export class InvalidBuildOptionsError extends UltrasoundError {
+  override name = "InvalidBuildOptionsError";
+}

@@ -53,5 +53,19 @@ export function decodeTransaction(bytes: Uint8Array, common: Common, index = 0):
     throw new TransactionDecodeError(index, (error as Error).message);
   }
   if (!tx.isSigned()) throw new TransactionDecodeError(index, "transaction is not signed");
+  decodedFrom.set(tx, bytes);
   return tx;
+}
+
+/** The bytes each transaction was decoded from (see {@link transactionBytes}). */
+const decodedFrom = new WeakMap<TypedTransaction, Uint8Array>();
+
+/**
+ * Bytes that decode to `tx`: the ones {@link decodeTransaction} made it from, else its
+ * serialisation. The same bytes either way (the decoder accepts only the canonical encoding:
+ * no leading zeros, no long forms, nothing after the list), without encoding the transaction
+ * again — ≈ 0.1 ms each, which a block of 1,000 spent on the RPC's thread (issue 14 item 8).
+ */
+export function transactionBytes(tx: TypedTransaction): Uint8Array {
+  return decodedFrom.get(tx) ?? tx.serialize();
 }

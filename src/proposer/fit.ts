@@ -12,6 +12,7 @@ import { MAX_BLOBS_PER_TRANSACTION } from "../blobs/send.js";
 import type { ExecuteInput } from "../engine/types.js";
 import { MAX_WITNESS_BYTES_PER_BLOB, MAX_WITNESS_ITEMS_PER_BLOB } from "../engine/block-data.js";
 import { decodeWitness } from "../engine/witness.js";
+import { transactionBytes } from "../engine/transactions.js";
 import { buildBlock, type BuiltBlock } from "../engine/build.js";
 import { chainHead, type L2Chain } from "../engine/state.js";
 import { EXECUTE_INPUT_BYTE_GAS } from "../precompile/gas.js";
@@ -231,7 +232,7 @@ function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap:
   let count = 0;
   for (const tx of transactions) {
     l2 += tx.gasLimit;
-    l1 += (pricing === "l1-gas" ? tx.getMinimumGasLimit() : 0n) + perByte * BigInt(tx.serialize().length);
+    l1 += (pricing === "l1-gas" ? tx.getMinimumGasLimit() : 0n) + perByte * BigInt(transactionBytes(tx).length);
     if (l2 > blockGasLimit || l1 > cap) break;
     count++;
   }
@@ -245,7 +246,7 @@ function preselect(transactions: TypedTransaction[], blockGasLimit: bigint, cap:
  */
 function fittingPrefix(block: BuiltBlock, blobCount: number | undefined, cap: bigint, blobs: boolean, witnessInBlobs: boolean, pricing: ExecutePricing): number {
   const n = block.transactions.length;
-  const sizes = block.transactions.map((tx) => tx.serialize().length);
+  const sizes = block.transactions.map((tx) => transactionBytes(tx).length);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const target = (cap * FIT_TARGET_PERCENT) / 100n;
   let prefixBytes = 0;

@@ -8,12 +8,14 @@ import { threadId } from "node:worker_threads";
 import { startDevnet } from "../../src/devnet/index.js";
 import { devAccounts } from "../../src/engine/index.js";
 import { freePort } from "../../src/shared/ports.js";
+import { offThreadBuildStats } from "../../src/engine/build-offthread.js";
 
 /** The devnet's layout (issue 14 item 8): accepting an L2 transaction never waits behind L1 work. */
 describe("devnet layout (L1 and EXECUTE off the L2 JSON-RPC's thread)", function () {
   this.timeout(600_000);
 
-  it("runs the L1 (with EXECUTE) in another process than the L2 JSON-RPC, and a burst of 300 transfers from 5 senders all end in receipts", async function () {
+  it("runs the L1 (with EXECUTE) in another process and block building on another thread than the L2 JSON-RPC, and a burst of 300 transfers from 5 senders all end in receipts", async function () {
+    const before = offThreadBuildStats();
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-offthread-"));
     const devnet = await startDevnet(hre, { l1Port: await freePort(), l2Port: await freePort(), blobPort: await freePort(), dataDir, proposeIntervalMs: 50, log: () => {} });
     try {
@@ -44,6 +46,11 @@ describe("devnet layout (L1 and EXECUTE off the L2 JSON-RPC's thread)", function
       expect(missing, "transactions without a receipt").to.deep.equal([]);
       const verdicts = await devnet.executeVerdicts!();
       expect(verdicts.some((v) => v.ok)).to.equal(true);
+      // The proposer's blocks were built on the builder thread, none on the RPC's (issue 14 item 8).
+      const after = offThreadBuildStats();
+      expect(after.offThread - before.offThread, "blocks built on the builder thread").to.be.greaterThan(0);
+      expect(after.here - before.here, "blocks of the proposer's chain built on the RPC's thread").to.equal(0);
+      expect(after.workerThreadId).to.be.a("number").and.not.equal(threadId);
     } finally {
       await devnet.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,8 @@ import { bytesToHex } from "@ethereumjs/util";
 import { createL2Common, execute } from "../../src/engine/index.js";
 import { decodeTransaction } from "../../src/engine/transactions.js";
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { build } from "./helpers.js";
+import { buildOffThread, offThreadBuildStats } from "../../src/engine/build-offthread.js";
+import { build, twinChain } from "./helpers.js";
 import { gasShapes, type GasShapes } from "./gas-shapes.js";
 
 /**
@@ -40,9 +41,9 @@ describe("engine: every block buildBlock produces, execute accepts (property)", 
   });
 
   /** Builds `order` on the head and checks that execute accepts it; the message says how to replay. */
-  async function check(order: string[], context: string, decoded = false): Promise<void> {
+  async function check(order: string[], context: string, decoded = false, chain = shapes.chain): Promise<void> {
     const raw = order.map((name) => shapes.transactions.get(name)!);
-    const block = await build(shapes.chain, decoded ? mempoolObjects(raw) : raw);
+    const block = await build(chain, decoded ? mempoolObjects(raw) : raw);
     const where = `${context}${decoded ? " (from decoded objects)" : ""} (PROPERTY_SEED=${seed}); block: ${order.join(" | ")}`;
     expect(block.skipped.map((s) => s.reason), `builder left out a transaction: ${where}`).to.deep.equal([]);
     try {
@@ -87,6 +88,34 @@ describe("engine: every block buildBlock produces, execute accepts (property)", 
       const order = shuffle(names, random).slice(0, 2 + Math.floor(random() * (names.length - 1)));
       await check(order, `random block ${i}`, i % 2 === 1);
     }
+  });
+});
+
+describe("engine: every block buildBlock produces on the builder thread, execute accepts (property)", function () {
+  this.timeout(180_000);
+  const seed = process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : Math.floor(Math.random() * 2 ** 32);
+  const RANDOM_BLOCKS = 12;
+
+  it(`random subsets in random order, built on the builder thread (${RANDOM_BLOCKS} blocks): the block built here, and execute accepts it`, async function () {
+    const shapes = await gasShapes();
+    const names = [...shapes.transactions.keys()];
+    // The devnet's proposer chains are built there (buildOffThread): the same property must hold.
+    const there = twinChain(shapes.chain);
+    buildOffThread(there);
+    const before = offThreadBuildStats().offThread;
+    const random = mulberry32(seed ^ 0x0ff7);
+    for (let i = 0; i < RANDOM_BLOCKS; i++) {
+      const order = shuffle(names, random).slice(0, 2 + Math.floor(random() * (names.length - 1)));
+      const raw = order.map((name) => shapes.transactions.get(name)!);
+      const where = `random block ${i} (PROPERTY_SEED=${seed}); block: ${order.join(" | ")}`;
+      const block = await build(there, raw);
+      const here = await build(shapes.chain, raw);
+      expect(bytesToHex(block.header.hash()), `the builder thread built another block: ${where}`).to.equal(bytesToHex(here.header.hash()));
+      expect(bytesToHex(block.input.witness), `witness: ${where}`).to.equal(bytesToHex(here.input.witness));
+      const result = await execute(block.input);
+      expect(bytesToHex(result.blockHash), `execute: ${where}`).to.equal(bytesToHex(block.header.hash()));
+    }
+    expect(offThreadBuildStats().offThread - before).to.equal(RANDOM_BLOCKS);
   });
 });
 

@@ -1,5 +1,5 @@
 import { AbiCoder, getCreateAddress, Interface, Wallet, hexlify } from "ethers";
-import { hexToBytes } from "@ethereumjs/util";
+import { hexToBytes, MapDB } from "@ethereumjs/util";
 import { appendBlock, buildBlock, createL2Chain, devGenesis, devAccounts, type BuildOptions, type BuiltBlock, type L2Chain } from "../../src/engine/index.js";
 import { loadArtifact } from "../../src/shared/artifacts.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
@@ -74,6 +74,12 @@ export async function mixedBlockTransactions(chain: L2Chain, tokenAddress: strin
     await sign(chain, 6, { nonce: 0, to: historyAddress, data: historyInterface.encodeFunctionData("recordContext", []) }),
     await sign(chain, 7, { nonce: 0, to: wallets[8]!.address, value: 1n, gasLimit: 21_000n }),
   ];
+}
+
+/** Another chain object on a copy of `chain`'s in-memory state, with the same blocks (e.g. to mark it `buildOffThread`). */
+export function twinChain(chain: L2Chain): L2Chain {
+  const map = (chain.db as unknown as { _database: Map<string, Uint8Array> })._database;
+  return { genesis: chain.genesis, db: new MapDB(new Map(map)), headers: [...chain.headers], blocks: [...chain.blocks], transactionIndex: new Map(chain.transactionIndex) };
 }
 
 export { hexlify };
