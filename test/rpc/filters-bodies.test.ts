@@ -10,20 +10,25 @@ import { signL2Transaction } from "../../src/sdk/index.js";
  * on the node a block read is its body too (600 transactions split on every tick of the
  * subscription watcher, on the RPC's thread). Hashes come from headers.
  */
+/** A chain with a contract at `logger` that logs once per call; `mine(n)` appends a block of n calls to it. */
+async function loggingChain() {
+  const logger = "0x0000000000000000000000000000000000100002";
+  const alice = new Wallet(devAccounts()[0]!.privateKey);
+  const chain: L2Chain = await createL2Chain(devGenesis({ alloc: { [logger]: { code: "0x60006000a000" } } }));
+  let nonce = 0;
+  const mine = async (count: number) => {
+    const head = chainHead(chain);
+    const txs = [];
+    for (let i = 0; i < count; i++) txs.push(Buffer.from((await signL2Transaction(chain, alice, { nonce: nonce++, to: logger, gasLimit: 100_000n })).slice(2), "hex"));
+    const block = await buildBlock(chain, { transactions: txs, timestamp: head.timestamp + 12n, coinbase: new Uint8Array(20), prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) });
+    appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
+  };
+  return { logger, mine, inner: chainViewOf(chain) };
+}
+
 describe("rpc: filters and subscriptions read headers, not block bodies", function () {
   it("newHeads and logs subscriptions, block and log filters: the same answers, no block body read", async function () {
-    const logger = "0x0000000000000000000000000000000000100002";
-    const alice = new Wallet(devAccounts()[0]!.privateKey);
-    const chain: L2Chain = await createL2Chain(devGenesis({ alloc: { [logger]: { code: "0x60006000a000" } } }));
-    let nonce = 0;
-    const mine = async (count: number) => {
-      const head = chainHead(chain);
-      const txs = [];
-      for (let i = 0; i < count; i++) txs.push(Buffer.from((await signL2Transaction(chain, alice, { nonce: nonce++, to: logger, gasLimit: 100_000n })).slice(2), "hex"));
-      const block = await buildBlock(chain, { transactions: txs, timestamp: head.timestamp + 12n, coinbase: new Uint8Array(20), prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) });
-      appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
-    };
-    const inner = chainViewOf(chain);
+    const { logger, mine, inner } = await loggingChain();
     let bodies = 0;
     const view: ChainView = { ...inner, block: (n) => (bodies++, inner.block(n)) };
     const filters = createFilters(view, { logRange: 10_000n, logCount: 10_000 }, 10);
@@ -49,18 +54,7 @@ describe("rpc: filters and subscriptions read headers, not block bodies", functi
   });
 
   it("a newHeads subscription alone reads no block's logs (on the node: its receipts decoded); a logs subscription still gets them", async function () {
-    const logger = "0x0000000000000000000000000000000000100002";
-    const alice = new Wallet(devAccounts()[0]!.privateKey);
-    const chain: L2Chain = await createL2Chain(devGenesis({ alloc: { [logger]: { code: "0x60006000a000" } } }));
-    let nonce = 0;
-    const mine = async (count: number) => {
-      const head = chainHead(chain);
-      const txs = [];
-      for (let i = 0; i < count; i++) txs.push(Buffer.from((await signL2Transaction(chain, alice, { nonce: nonce++, to: logger, gasLimit: 100_000n })).slice(2), "hex"));
-      const block = await buildBlock(chain, { transactions: txs, timestamp: head.timestamp + 12n, coinbase: new Uint8Array(20), prevRandao: new Uint8Array(32), anchor: new Uint8Array(32) });
-      appendBlock(chain, { header: block.header, transactions: block.transactions, receipts: block.receipts });
-    };
-    const inner = chainViewOf(chain);
+    const { logger, mine, inner } = await loggingChain();
     let logReads = 0;
     const view: ChainView = { ...inner, logs: (query) => (logReads++, inner.logs(query)) };
     const filters = createFilters(view, { logRange: 10_000n, logCount: 10_000 }, 10);
