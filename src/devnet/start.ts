@@ -16,6 +16,7 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import path from "node:path";
+import { withBuildLock } from "./build-lock.js";
 import { threadId } from "node:worker_threads";
 import { bytesToHex } from "@ethereumjs/util";
 import { devAccounts } from "../engine/chain.js";
@@ -78,7 +79,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
   const dataDir = options.dataDir ?? ".devnet/blobs";
   // The L1 is journaled in the data dir and replayed at a restart; the rollups are kept beside it.
   const resume = openDevnetState(dataDir, options.reset === true, count);
-  await hre.tasks.getTask("build").run({ quiet: true });
+  await withBuildLock(hre.config.paths.cache, () => hre.tasks.getTask("build").run({ quiet: true }));
   // Its own process (or this thread with layout "single"), its blob archive beside it: EXECUTE reads the blobs it captured there.
   const { side: l1Side, url: l1Url, chainId: l1ChainId, provider: l1 } = await startDevnetL1(hre, { host, l1Port, blobPort, dataDir, layout: options.layout, resume, log });
   const signer = await l1.getSigner(0);

@@ -45,7 +45,8 @@ function describeProcess(pid: number): string {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it runs as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
