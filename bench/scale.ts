@@ -21,11 +21,12 @@
  */
 import { Wallet, type Contract } from "ethers";
 import { network } from "hardhat";
-import { rmSync, mkdtempSync } from "node:fs";
+import { rmSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { Session } from "node:inspector/promises";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { devAccounts, defaultGenesis, writeGenesis, type L2Chain } from "../src/engine/index.js";
 import { createL2Chain } from "../src/engine/state.js";
@@ -174,11 +175,18 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     let blocks = 0;
     // L1 gas by transaction: a shared advance's legs all name the one transaction that carried them.
     const advanceGas = new Map<string, number>();
+    // Idle twice in a row: nothing is left. Once: a shared advance's outcomes are all handed out
+    // (at most `maxLegs`, 100, rollups a shared advance: above that the next call packs the next ones).
+    let idles = 0;
     for (;;) {
       const outcome = await by.proposeNext();
       // Inner "idle": the node has not derived this round's blocks yet, so the rollup still looks
       // due; having come round to it again, the round is over.
-      if (outcome.kind === "idle" || outcome.outcome.kind === "idle") break;
+      if (outcome.kind === "idle" || outcome.outcome.kind === "idle") {
+        if (blocks >= m || ++idles >= 2) break;
+        continue;
+      }
+      idles = 0;
       if (outcome.outcome.kind !== "proposed") throw new Error(`rollup ${outcome.chainId}: ${outcome.outcome.kind}`);
       const receipt = outcome.outcome.proposed.l1Receipt;
       advanceGas.set(receipt.hash, Number(receipt.gasUsed));
@@ -222,7 +230,22 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
   getKzg();
   await makeSidecarOffThread([new Uint8Array(BYTES_PER_BLOB)]);
   await sendBlobTransaction(signer!, { to: coinbase, blobs: [new Uint8Array(BYTES_PER_BLOB)] });
+  // BENCH_SCALE_PROFILE=file: a V8 CPU profile of the shared round alone (bench/summarise-profile.ts reads it).
+  const profileFile = process.env.BENCH_SCALE_PROFILE;
+  const session = profileFile ? new Session() : undefined;
+  if (session !== undefined) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 500 });
+    await session.post("Profiler.start");
+  }
   await round("a transfer per rollup, shared advances in blobs (baseline: the calldata round)", 1, proposerWith("blobs"), separateRate);
+  if (session !== undefined) {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    writeFileSync(profileFile!, JSON.stringify(profile));
+    console.log(`  wrote the shared round's CPU profile to ${profileFile}`);
+  }
   const opened = multi.status().open;
   const withNode = memory();
   await multi.stop();

@@ -38,8 +38,27 @@ export async function deliveredCount(chain: L2Chain): Promise<bigint> {
 }
 
 /**
+ * The reads of a rollup's L1 queue that {@link nextDelivery} makes: `messageCount()` and
+ * `rollingHash(n)`. A proposer of many rollups reads them for all at once (one L1 call per round,
+ * src/proposer/multi-reads.ts) instead of two per rollup.
+ */
+export interface QueueReads {
+  messageCount(): Promise<bigint>;
+  rollingHash(n: bigint): Promise<string>;
+}
+
+/** The queue reads of `rollup`, each a call of its own (at L1's latest block). */
+export function queueReadsOf(rollup: Contract): QueueReads {
+  return {
+    messageCount: async () => (await rollup.getFunction("messageCount")()) as bigint,
+    rollingHash: async (n) => (await rollup.getFunction("rollingHash")(n)) as string,
+  };
+}
+
+/**
  * The delivery of the next block on `chain`: up to `maxMessages` of the messages L1 has queued
- * beyond what the chain has delivered, anchored to the L1 block `l1BlockHash`.
+ * beyond what the chain has delivered, anchored to the L1 block `l1BlockHash`. `reads` (default:
+ * calls on `rollup`) gives the queue's count and rolling hashes.
  */
 export async function nextDelivery(options: {
   rollup: Contract;
@@ -47,16 +66,18 @@ export async function nextDelivery(options: {
   chain: L2Chain;
   l1BlockHash: string;
   maxMessages: bigint;
+  reads?: QueueReads;
 }): Promise<NextDelivery> {
   const { rollup } = options;
+  const reads = options.reads ?? queueReadsOf(rollup);
   const delivered = await deliveredCount(options.chain);
-  const queued = (await rollup.getFunction("messageCount")()) as bigint;
+  const queued = await reads.messageCount();
   if (queued < delivered) {
     // The chain delivered messages this L1 does not hold (an L1 reorg took them): no block on it is valid.
     throw new QueueInconsistentError("The chain has delivered more messages than L1 has queued", { delivered, queued });
   }
   const count = queued < delivered + options.maxMessages ? queued : delivered + options.maxMessages;
-  const rollingAt = async (n: bigint) => (n === 0n ? ZERO_HASH : ((await rollup.getFunction("rollingHash")(n)) as string));
+  const rollingAt = async (n: bigint) => (n === 0n ? ZERO_HASH : await reads.rollingHash(n));
   const rollingHash = await rollingAt(count);
   const anchor = anchorCommitment(options.l1BlockHash, count, rollingHash);
   if (count === delivered) return { messageCount: count, anchor };

@@ -20,7 +20,7 @@ import type { ExecutePricing } from "../precompile/shim.js";
 import { UltrasoundError } from "../shared/errors.js";
 import { pricingOf, readExecuteMarket, type ExecuteMarketView } from "../sdk/execute-market.js";
 import { encodeDelivery } from "../bridge/messages.js";
-import { nextDelivery, type NextDelivery } from "../bridge/queue.js";
+import { nextDelivery, type NextDelivery, type QueueReads } from "../bridge/queue.js";
 import { dataAvailabilityFor } from "./nested.js";
 import { advanceGasLimit, CALLDATA_GAS_PER_NONZERO_BYTE } from "./advance-gas.js";
 
@@ -146,6 +146,8 @@ export async function buildFittingBlock(
      * builder passes the queue it predicts after forwards earlier in the same L1 transaction.
      */
     delivery?: NextDelivery;
+    /** The L1 queue's reads for the default delivery, made already (a shared round reads all its rollups' at once). */
+    queue?: QueueReads;
   },
 ): Promise<FittedBlock> {
   const { chain } = options;
@@ -319,14 +321,18 @@ function messagesPerBlock(rollup: Contract): Promise<bigint> {
   return quota;
 }
 
-/** What the next block on `options.chain` delivers, anchored to `anchor`: as many queued messages as the quota allows. */
-export async function deliveryFor(options: Pick<ProposeOptions, "rollup" | "provider" | "chain">, anchor: L1Anchor): Promise<NextDelivery> {
+/**
+ * What the next block on `options.chain` delivers, anchored to `anchor`: as many queued messages
+ * as the quota allows. `queue`: the queue's reads made already (default: calls on the rollup).
+ */
+export async function deliveryFor(options: Pick<ProposeOptions, "rollup" | "provider" | "chain"> & { queue?: QueueReads }, anchor: L1Anchor): Promise<NextDelivery> {
   return nextDelivery({
     rollup: options.rollup,
     provider: options.provider,
     chain: options.chain,
     l1BlockHash: anchor.hash,
     maxMessages: await messagesPerBlock(options.rollup),
+    ...(options.queue === undefined ? {} : { reads: options.queue }),
   });
 }
 

@@ -3,7 +3,8 @@
  * the next blocks of every rollup with work, each built by its own proposer (`prepareNext`: its
  * node, mempool, journal, drops and back-off), all anchored to one L1 block, carried by ONE L1
  * transaction whose blobs hold all their data (`packSharedAdvance`, one `advanceWithBlobRange`
- * per rollup in `RollupBundler.bundle`).
+ * per rollup in `RollupBundler.bundle`). Their heads and L1 queues are read for all of them in
+ * two L1 calls first (multi-reads.ts), not one rollup at a time.
  *
  *   rollups with work ──prepareNext──▶ legs ──pack──▶ too large? send the first ones, the rest next round
  *                                                 └──send──▶ landed: each leg's `landed`
@@ -16,6 +17,7 @@ import { BundleTooLargeError, legsMovedOn, sendBundle } from "../sdk/bundle.js";
 import { readExecuteMarket } from "../sdk/execute-market.js";
 import { packSharedAdvance, type PreparedSharedAdvance } from "../sdk/shared-advance.js";
 import { oneLine } from "./mempool.js";
+import { readRollups } from "./multi-reads.js";
 import { explainFailure, latestL1Block, LostRaceError, type ProposedBlock } from "./propose.js";
 import type { PreparedProposal, ProposalOutcome, Proposer } from "./proposer.js";
 import type { L2Chain } from "../engine/state.js";
@@ -63,11 +65,13 @@ export async function proposeSharedRound(candidates: SharedCandidate[], options:
   const alone: bigint[] = [];
   const anchor = await latestL1Block(options.provider);
   const market = await readExecuteMarket(options.provider);
+  // Every rollup's head and queue in two L1 calls at the anchor, not two or three per rollup (multi-reads.ts).
+  const reads = await readRollups(options.bundler, options.provider, candidates.map((c) => c.rollup), anchor.number);
   let legs: { candidate: SharedCandidate; prepared: PreparedProposal }[] = [];
   let l2GasUsed = 0n;
-  for (const candidate of candidates) {
+  for (const [i, candidate] of candidates.entries()) {
     // Each leg is built in what the earlier ones leave of EXECUTE's cumulative limit.
-    const prepared = await candidate.proposer.prepareNext({ evenEmpty: candidate.evenEmpty, anchor, market: { ...market, usedInBlock: market.usedInBlock + l2GasUsed } });
+    const prepared = await candidate.proposer.prepareNext({ evenEmpty: candidate.evenEmpty, anchor, market: { ...market, usedInBlock: market.usedInBlock + l2GasUsed }, ...reads?.[i] });
     if (prepared.kind !== "prepared") {
       outcomes.push({ chainId: candidate.chainId, outcome: prepared });
       continue;

@@ -5,7 +5,7 @@ import type { SkippedTransaction } from "../engine/apply.js";
 import type { BuiltBlock } from "../engine/build.js";
 import { InvalidTransactionError } from "../engine/errors.js";
 import { chainHead, type L2Chain } from "../engine/state.js";
-import { deliveredCount, QueueInconsistentError } from "../bridge/queue.js";
+import { deliveredCount, QueueInconsistentError, type QueueReads } from "../bridge/queue.js";
 import { oneLine, type DroppedTransaction, type Mempool } from "./mempool.js";
 import {
   AdvanceFailedError,
@@ -92,6 +92,17 @@ export interface PreparedProposal {
   failed(error: unknown): Promise<ProposalOutcome>;
 }
 
+/** {@link Proposer.prepareNext}'s options: the L1 reads a caller of many rollups made for all of them at once. */
+export interface PrepareOptions {
+  evenEmpty?: boolean;
+  anchor?: L1Anchor;
+  market?: ExecuteMarketView;
+  /** The rollup's L1 queue (`messageCount`, `rollingHash`) as read for this round (default: read now). */
+  queue?: QueueReads;
+  /** The rollup's head block hash on L1 as read for this round (default: read now, when the proposer follows a node). */
+  l1Head?: string;
+}
+
 /** A based proposer over a mempool: one {@link proposeNext} at a time. */
 export interface Proposer {
   /**
@@ -111,7 +122,7 @@ export interface Proposer {
    * the block with `landed` (call it once L1 verified the block and it is appended to the chain)
    * and `failed` (call it with what L1 said): they do what `proposeNext` does after its `advance`.
    */
-  prepareNext(options?: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView }): Promise<ProposalOutcome | PreparedProposal>;
+  prepareNext(options?: PrepareOptions): Promise<ProposalOutcome | PreparedProposal>;
   /** Until when (ms since the epoch) the proposer backs off; 0 when it does not. */
   readonly retryAt: number;
 }
@@ -148,11 +159,11 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
    * Brings the proposer's chain to the rollup's head on L1 through the node. Undefined when it
    * is there; else the outcome to return (the node has not derived that head yet: retry).
    */
-  async function followNode(): Promise<ProposalOutcome | undefined> {
+  async function followNode(l1Head?: string): Promise<ProposalOutcome | undefined> {
     if (options.node === undefined) return undefined;
     let onL1: string;
     try {
-      onL1 = String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash).toLowerCase();
+      onL1 = (l1Head ?? String(((await options.rollup.getFunction("head")()) as { blockHash: string }).blockHash)).toLowerCase();
     } catch (error) {
       return retry("unavailable", error as Error);
     }
@@ -203,21 +214,27 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     prepareNext,
   };
 
-  async function prepareNext(next: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView } = {}): Promise<ProposalOutcome | PreparedProposal> {
+  async function prepareNext(next: PrepareOptions = {}): Promise<ProposalOutcome | PreparedProposal> {
     const evenEmpty = next.evenEmpty === true;
     if (Date.now() < retryAt) return { kind: "waiting", retryAt };
-    const behind = await followNode();
+    const behind = await followNode(next.l1Head);
     if (behind !== undefined) return behind;
     const dropped = await mempool.sync();
     for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
     const pending = mempool.pending();
     // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
-    if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
+    if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options, next.queue).catch(() => false))) return { kind: "idle" };
     const candidates = limit === undefined ? pending : pending.slice(0, limit);
 
     let fitted;
     try {
-      fitted = await buildFittingBlock({ ...options, transactions: candidates, ...(next.anchor === undefined ? {} : { anchor: next.anchor }), ...(next.market === undefined ? {} : { market: next.market }) });
+      fitted = await buildFittingBlock({
+        ...options,
+        transactions: candidates,
+        ...(next.anchor === undefined ? {} : { anchor: next.anchor }),
+        ...(next.market === undefined ? {} : { market: next.market }),
+        ...(next.queue === undefined ? {} : { queue: next.queue }),
+      });
     } catch (error) {
       if (error instanceof BlockTooLargeForL1Error) {
         const { hash, transactions, delivery } = error.details as { hash?: string; transactions?: number; delivery?: boolean };
@@ -338,8 +355,8 @@ function blamedIndex(error: Error): number | undefined {
 }
 
 /** Whether L1 has queued messages the proposer's chain has not delivered yet. */
-async function undeliveredMessages(options: Pick<ProposerOptions, "rollup" | "chain">): Promise<boolean> {
-  const queued = (await options.rollup.getFunction("messageCount")()) as bigint;
+async function undeliveredMessages(options: Pick<ProposerOptions, "rollup" | "chain">, queue?: QueueReads): Promise<boolean> {
+  const queued = queue === undefined ? ((await options.rollup.getFunction("messageCount")()) as bigint) : await queue.messageCount();
   return queued > (await deliveredCount(options.chain));
 }
 
