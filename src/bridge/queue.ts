@@ -4,7 +4,7 @@
  * against the rolling hashes L1 stores), and the anchor that commits to them.
  */
 import { id, type Contract, type JsonRpcApiProvider } from "ethers";
-import { callL2 } from "../engine/query.js";
+import { callL2, readL2Slot } from "../engine/query.js";
 import { PREDEPLOYS } from "../engine/chain.js";
 import type { L2Chain } from "../engine/state.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -31,8 +31,20 @@ const ZERO_HASH = "0x" + "00".repeat(32);
 /** `deliveredCount()`. */
 const DELIVERED_COUNT_SELECTOR = id("deliveredCount()").slice(0, 10);
 
-/** The messenger's `deliveredCount()` at the head of `chain` (0 on a chain without the predeploy). */
+/** L2Messenger's storage slot of `deliveredCount` (contracts/l2/L2Messenger.sol pins its layout). */
+export const DELIVERED_COUNT_SLOT = 0n;
+
+/**
+ * The messenger's `deliveredCount()` at the head of `chain` (0 on a chain without the predeploy),
+ * read from its storage slot: a proposer reads it for every block, and an L2 call for it built a
+ * VM each time. {@link deliveredCountByCall} is the same through the contract's getter.
+ */
 export async function deliveredCount(chain: L2Chain): Promise<bigint> {
+  return readL2Slot(chain, PREDEPLOYS.messenger, DELIVERED_COUNT_SLOT);
+}
+
+/** `deliveredCount()` at the head of `chain` by an L2 call of the getter (what {@link deliveredCount} reads from storage). */
+export async function deliveredCountByCall(chain: L2Chain): Promise<bigint> {
   const out = await callL2(chain, { to: PREDEPLOYS.messenger, data: DELIVERED_COUNT_SELECTOR });
   return out === "0x" || out.length < 66 ? 0n : BigInt(out.slice(0, 66));
 }

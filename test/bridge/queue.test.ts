@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
-import { QueueInconsistentError } from "../../src/bridge/queue.js";
+import { deliveredCount, deliveredCountByCall, QueueInconsistentError } from "../../src/bridge/queue.js";
+import { readL2Slot } from "../../src/engine/query.js";
+import { PREDEPLOYS } from "../../src/engine/chain.js";
 import { loadRollupFixture } from "../../src/fixtures/index.js";
 import { createMempool, createProposer } from "../../src/proposer/index.js";
 import { deposit } from "../../src/sdk/bridge.js";
@@ -34,5 +36,21 @@ describe("bridge: the proposer's view of the L1→L2 queue (nextDelivery)", func
     expect(outcome.kind).to.equal("unavailable");
     expect((outcome as { error: Error }).error).to.be.instanceOf(QueueInconsistentError);
     expect(mempool.pending()).to.have.length(1);
+  });
+
+  it("deliveredCount read from the messenger's storage slot is what its deliveredCount() getter answers: at genesis, after one delivery and after a block delivering two; an absent account or slot reads 0", async function () {
+    const { ethers } = await network.create();
+    const l2 = await loadRollupFixture({ ethers }, { dataAvailability: "calldata" });
+    const [signer] = await ethers.getSigners();
+    const both = async () => [await deliveredCount(l2.chain), await deliveredCountByCall(l2.chain)];
+    expect(await both()).to.deep.equal([0n, 0n]);
+    await deposit(signer!, l2.rollup, { value: 1n, to: Wallet.createRandom().address });
+    await l2.advance();
+    expect(await both()).to.deep.equal([1n, 1n]);
+    for (let i = 0; i < 2; i++) await deposit(signer!, l2.rollup, { value: 2n, to: Wallet.createRandom().address });
+    await l2.advance();
+    expect(await both()).to.deep.equal([3n, 3n]);
+    expect(await readL2Slot(l2.chain, Wallet.createRandom().address, 0n), "an absent account").to.equal(0n);
+    expect(await readL2Slot(l2.chain, PREDEPLOYS.messenger, 12345n), "an unwritten slot").to.equal(0n);
   });
 });
