@@ -6,7 +6,8 @@
  *   1. create N rollups through a RollupFactory: L1 gas and wall ms per rollup (mean, p50, p95);
  *   2. one multi-rollup node picks them all up: time, heap and RSS per idle rollup;
  *   3. one deposit to each, then ONE multi-proposer advances each once (a block delivering it):
- *      blocks/s across rollups; the node derives them;
+ *      blocks/s across rollups; the node derives them, adopting the blocks the proposer built
+ *      (`onBuilt` → `offerBuilt`, as the devnet does) once L1 verified their hashes;
  *   4. one L2 transfer on each, advanced again: blocks/s and txs/s; then another, advanced by a
  *      multi-proposer in blobs with its default packing (shared advances: up to 100 rollups'
  *      blocks in one L1 transaction and one blob), blocks/s with the calldata round as baseline;
@@ -29,6 +30,7 @@ import vm from "node:vm";
 import { Session } from "node:inspector/promises";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { devAccounts, defaultGenesis, writeGenesis, type L2Chain } from "../src/engine/index.js";
+import type { BuiltBlock } from "../src/engine/build.js";
 import { createL2Chain } from "../src/engine/state.js";
 import { BlockWriteDB } from "../src/node/store.js";
 import { startMultiNode, type MultiNode } from "../src/node/index.js";
@@ -159,6 +161,8 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
         mempool: () => mempools.get(r.chainId),
         hasQueuedMessages: () => multi.hasQueuedMessages(r.chainId),
         chain: () => chainOf(r.chainId),
+        // The node adopts the blocks this proposer built instead of executing them again, as the devnet wires it (src/node/stages/adopt.ts).
+        onBuilt: (block: BuiltBlock) => void multi.opened(r.chainId)?.offerBuilt(block),
       })),
     signer: signer!,
     provider: ethersProvider,
@@ -196,12 +200,17 @@ export async function benchScale(report: Report, n: number, advanceCount = n): P
     const startedDerive = performance.now();
     await multi.sync();
     const deriveSeconds = (performance.now() - startedDerive) / 1000;
+    // Blocks the node committed since it started, executed again or adopted from the proposer.
+    const committed = advancing.reduce((sum, r) => {
+      const c = multi.opened(r.chainId)?.status().committed;
+      return { executed: sum.executed + (c?.executed ?? 0), adopted: sum.adopted + (c?.adopted ?? 0) };
+    }, { executed: 0, adopted: 0 });
     if (blocks !== m) throw new Error(`${label}: ${blocks} blocks proposed for ${m} rollups`);
     const a = { mean: [...advanceGas.values()].reduce((x, y) => x + y, 0) / blocks };
     console.log(
       `  ${label}: ${blocks} blocks (one per rollup) proposed and verified on L1 in ${proposeSeconds.toFixed(1)} s = ${(blocks / proposeSeconds).toFixed(1)} blocks/s` +
         (txsPerBlock > 0 ? `, ${((blocks * txsPerBlock) / proposeSeconds).toFixed(1)} txs/s` : "") +
-        `; L1 gas per rollup-block ${a.mean.toFixed(0)}; the node derived them in ${deriveSeconds.toFixed(1)} s (${(blocks / deriveSeconds).toFixed(1)} blocks/s)`,
+        `; L1 gas per rollup-block ${a.mean.toFixed(0)}; the node derived them in ${deriveSeconds.toFixed(1)} s (${(blocks / deriveSeconds).toFixed(1)} blocks/s; so far ${committed.adopted} adopted, ${committed.executed} executed)`,
     );
     report.add({ name: `scale ${n}: ${label}: blocks/s across ${m} rollups (propose + L1 verify)`, unit: "blocks/s", value: blocks / proposeSeconds, ...(baseline === undefined ? {} : { baseline }) });
     if (txsPerBlock > 0) report.add({ name: `scale ${n}: ${label}: L2 txs/s across ${m} rollups`, unit: "txs/s", value: (blocks * txsPerBlock) / proposeSeconds });
