@@ -13,10 +13,11 @@ import { preconfSetup, wallets } from "./helpers.js";
 
 type Env = Awaited<ReturnType<typeof preconfSetup>>;
 
-/** Preconfirms `count` blocks of one transfer each (senders from `first` on); returns their hashes. */
-async function preconfirm(env: Env, count: number, first = 2): Promise<string[]> {
+/** Preconfirms `count` blocks of one transfer each (senders from `first` on); returns their hashes. `mine`: an L1 block before each (new anchors). */
+async function preconfirm(env: Env, count: number, first = 2, mine = false): Promise<string[]> {
   const hashes: string[] = [];
   for (let i = 0; i < count; i++) {
+    if (mine) await env.provider.request({ method: "hardhat_mine", params: ["0x1"] });
     const from = wallets[first + i]!;
     await env.mempool.add(await signL2Transaction(env.chain, from, { nonce: Number(await env.mempool.nextNonce(from.address)), to: wallets[19]!.address, value: 1n, maxFeePerGas: 10n ** 10n }));
     hashes.push((await env.preconfer.preconfirmNext())!.hash);
@@ -30,10 +31,13 @@ const BUNDLE_SELECTOR = "0x55b52334";
 describe("preconf: consecutive blocks with one EXECUTE call (PreconfRegistry.executeBatch)", function () {
   this.timeout(300_000);
 
-  it("advances three blobs-carried blocks in one executeBatch transaction by default; the node and a follower started afterwards derive them", async function () {
-    const env = await preconfSetup({ dataAvailability: "blobs" });
+  it("advances three blobs-carried blocks with three different L1 anchors in one executeBatch transaction by default; the node and a follower started afterwards derive them", async function () {
+    // l1ReadMs 0 and an L1 block before each: every block anchors to another L1 block (each claim carries its own).
+    const env = await preconfSetup({ dataAvailability: "blobs", l1ReadMs: 0 });
     try {
-      const hashes = await preconfirm(env, 3);
+      const hashes = await preconfirm(env, 3, 2, true);
+      const anchors = new Set([1n, 2n, 3n].map((n) => env.preconfer.byNumber(n)!.fitted.anchor.number));
+      expect(anchors.size, "three anchors").to.equal(3);
       const advanced = await env.preconfer.advancePending();
       expect(advanced.map((b) => b.number)).to.deep.equal([1n, 2n, 3n]);
       const transactions = new Set(advanced.map((b) => b.advanced!.l1Transaction));
