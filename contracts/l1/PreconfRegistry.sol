@@ -211,6 +211,7 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
         _bundleCaller = msg.sender;
     }
 
+    /// @dev A call's selector (zero for data shorter than four bytes: no function has it here).
     function _selectorOf(bytes calldata _data) private pure returns (bytes4) {
         return _data.length < 4 ? bytes4(0) : bytes4(_data[:4]);
     }
