@@ -13,7 +13,7 @@ import { devAccounts } from "../../../src/engine/chain.js";
 import { devGenesis } from "../../../src/engine/genesis.js";
 import { EXECUTE_ADDRESS, decodeExecuteInput, encodeExecuteInput } from "../../../src/precompile/codec.js";
 import { decodeExecuteBatch, encodeExecuteBatch } from "../../../src/precompile/batch.js";
-import { prepareTogether, type PreparedTogether } from "../../../src/preconf/index.js";
+import { prepareTogether, TogetherBatchedError, type PreparedTogether } from "../../../src/preconf/index.js";
 import { deployRollup } from "../../../src/sdk/contracts.js";
 import { signL2Transaction } from "../../../src/sdk/transactions.js";
 import { preconfSetup, wallets } from "../../preconf/helpers.js";
@@ -50,6 +50,12 @@ describe("PreconfRegistry.executeBatch: a preconfirming operator's blocks with o
     perBlock = await prepareTogether({ ...options, execute: "per-block" });
     expect(batched.execute).to.equal("batched");
     expect(perBlock.execute).to.equal("per-block");
+    // advanceBatched reads its block from blobs: with calldata the default is bundle, and batched is refused.
+    expect((await prepareTogether({ ...options, dataAvailability: "calldata" })).execute).to.equal("per-block");
+    await prepareTogether({ ...options, dataAvailability: "calldata", execute: "batched" }).then(
+      () => expect.fail("batched with calldata"),
+      (error: unknown) => expect(error).to.be.instanceOf(TogetherBatchedError),
+    );
     const decoded = registry.interface.decodeFunctionData("executeBatch", batched.data);
     input = decoded[0] as string;
     calls = (decoded[1] as Call[]).map((c) => ({ target: c.target, data: c.data, value: c.value }));
