@@ -14,6 +14,8 @@ import { bytesToHex, hexToBytes } from "../shared/bytes.js";
 import path from "node:path";
 import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
+import { rawTransactionAt, storedReceiptAt } from "./receipt-at.js";
+import { keccak256 } from "../engine/crypto.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
 import { BlockWriteDB, keyNumber, missingTrieNodeError, numberKey } from "./store.js";
@@ -33,6 +35,8 @@ export interface NodeBlock {
   messages: Uint8Array;
   /** The transactions decoded (on each call). */
   transactions(): TypedTransaction[];
+  /** The transactions' senders, from the stored receipts (on each call; nothing recovered). */
+  senders(): string[];
 }
 
 /** A log, placed in its block: what the RPC serves (one shape for the node and the in-memory chain). */
@@ -87,7 +91,13 @@ export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefine
     l1: record.l1,
     rawTransactions,
     messages: ctx.store.deliveries.getBinary(numberKey(number)) ?? new Uint8Array(0),
-    transactions: () => rawTransactions.map((raw) => createTxFromRLP(raw, { common: ctx.common })),
+    transactions: () => rawTransactions.map((raw) => decodeCounted(ctx, raw)),
+    senders: () => {
+      const stored = ctx.store.receipts.getBinary(numberKey(number));
+      const receipts = stored === undefined ? [] : decodeReceipts(stored);
+      if (receipts.length !== rawTransactions.length) throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts.length}, for ${rawTransactions.length} transactions`, { block: number });
+      return receipts.map((r) => bytesToHex(r.from));
+    },
   };
 }
 
@@ -108,13 +118,11 @@ export function getReceipts(ctx: NodeContext, number: bigint): NodeReceipt[] | u
   return decoded === undefined ? undefined : [...decoded.receipts];
 }
 
-/** A transaction by hash (0x-hex, any case), with its receipt, or undefined. */
 /**
  * Where a transaction of the chain is (block number, index), from the transaction index alone
  * (a checksummed read; entries are written and removed with their block): what a mempool asks
  * of every journaled transaction after each block, where {@link getTransaction} decodes the
- * block and its receipts (≈ 0.1–0.2 ms each, a 100 ms stretch of the RPC's thread for a
- * 600-transaction block). No read of the head either: the execute stage writes a block's
+ * transaction and its receipt. No read of the head either: the execute stage writes a block's
  * entries in the transaction that moves its checkpoint to it, and an unwind removes them in the
  * one that moves it back, so an entry is there exactly while its block is in the chain.
  */
@@ -126,6 +134,10 @@ export function transactionPlace(ctx: NodeContext, hash: string): { blockNumber:
   return { blockNumber: at.readBigUInt64BE(0), index: at.readUInt32BE(8) };
 }
 
+/**
+ * A transaction by hash (0x-hex, any case), with its receipt, or undefined. Costs one
+ * transaction's decoding and hash, not its block's (receipt-at.ts).
+ */
 export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction | undefined {
   const bytes = hexToBytes(hash);
   if (bytes === undefined || bytes.length !== 32) return undefined;
@@ -133,27 +145,69 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
   if (at === undefined) return undefined;
   const number = at.readBigUInt64BE(0);
   const index = at.readUInt32BE(8);
-  const decoded = decodedBlock(ctx, number);
-  const receipt = decoded?.receipts[index];
+  const found = placedTransaction(ctx, number, index);
   // The index entry must lead to this very transaction: its hash is the natural check.
-  if (decoded === undefined || receipt === undefined || receipt.transactionHash !== hash.toLowerCase()) {
-    throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
+  if (found === undefined || found.receipt.transactionHash !== hash.toLowerCase()) {
+    throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${found?.receipt.transactionHash ?? "nothing"}`, { hash });
   }
-  const raw = decoded.block.rawTransactions[index]!;
-  let tx: TypedTransaction | undefined;
+  const { raw, receipt } = found;
+  let tx = found.tx;
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
-    blockHash: decoded.block.hash,
+    blockHash: receipt.blockHash,
     index,
     from: receipt.from,
     // Decoded when read: a receipt needs none of it, and clients poll receipts by the hundred.
     get tx() {
-      return (tx ??= createTxFromRLP(raw, { common: ctx.common }));
+      return (tx ??= decodeCounted(ctx, raw));
     },
     raw,
     receipt,
   };
+}
+
+/** How many transactions this module has decoded since it was loaded: tests read it to check that a read of one transaction costs one decode, not a block's. */
+export const readCounters = { transactionsDecoded: 0 };
+
+function decodeCounted(ctx: NodeContext, raw: Uint8Array): TypedTransaction {
+  readCounters.transactionsDecoded++;
+  return createTxFromRLP(raw, { common: ctx.common });
+}
+
+/**
+ * Transaction `index` of block `number` with its receipt: from the decoded block when it is
+ * kept, else read alone (receipt-at.ts: the one transaction decoded and hashed, the one receipt
+ * decoded). Undefined when the block or the index is not there.
+ */
+function placedTransaction(ctx: NodeContext, number: bigint, index: number): { raw: Uint8Array; receipt: NodeReceipt; tx?: TypedTransaction } | undefined {
+  const record = readBlockRecord(ctx, number);
+  if (record === undefined) return undefined;
+  const blockHash = bytesToHex(record.header.hash());
+  const cached = receiptCaches.get(ctx.store)?.get(blockHash);
+  if (cached !== undefined) {
+    const receipt = cached.receipts[index];
+    return receipt === undefined ? undefined : { raw: cached.block.rawTransactions[index]!, receipt };
+  }
+  const payload = ctx.store.payloads.getBinary(numberKey(number));
+  const receipts = ctx.store.receipts.getBinary(numberKey(number));
+  if (payload === undefined) throw corrupt(ctx, "payloads", `L2 block ${number}'s transactions are missing`, { block: number });
+  if (receipts === undefined) throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are missing`, { block: number });
+  let raw: Uint8Array | undefined;
+  let stored: ReturnType<typeof storedReceiptAt>;
+  try {
+    raw = rawTransactionAt(payload, index);
+    stored = storedReceiptAt(receipts, index);
+  } catch (error) {
+    throw corrupt(ctx, "receipts", `L2 block ${number}'s transactions or receipts do not decode (${(error as Error).message})`, { block: number, index });
+  }
+  if (raw === undefined || stored === undefined) {
+    if (raw === stored) return undefined;
+    throw corrupt(ctx, "receipts", `L2 block ${number} has ${raw === undefined ? "a receipt" : "a transaction"} at index ${index} without ${raw === undefined ? "a transaction" : "a receipt"}`, { block: number, index });
+  }
+  const tx = decodeCounted(ctx, raw);
+  const place = { number, hash: blockHash, baseFee: record.header.baseFeePerGas ?? 0n };
+  return { raw, tx, receipt: toReceipt(place, stored.receipt, tx, index, bytesToHex(keccak256(raw)), stored.firstLogIndex) };
 }
 
 /**
@@ -295,37 +349,51 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
 
 function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
   const txs = block.transactions();
-  const baseFee = block.header.baseFeePerGas ?? 0n;
+  const place = { number: block.number, hash: block.hash, baseFee: block.header.baseFeePerGas ?? 0n };
   let logIndex = 0;
   return stored.map((receipt, index) => {
     const tx = txs[index]!;
-    const transactionHash = bytesToHex(tx.hash());
-    return {
-      transactionHash,
-      transactionIndex: index,
+    const out = toReceipt(place, receipt, tx, index, bytesToHex(tx.hash()), logIndex);
+    logIndex += receipt.logs.length;
+    return out;
+  });
+}
+
+/** Receipt `index` of a block, as JSON-RPC shows it; its first log is the block's log `firstLogIndex`. */
+function toReceipt(
+  block: { number: bigint; hash: string; baseFee: bigint },
+  receipt: StoredReceipt,
+  tx: TypedTransaction,
+  index: number,
+  transactionHash: string,
+  firstLogIndex: number,
+): NodeReceipt {
+  let logIndex = firstLogIndex;
+  return {
+    transactionHash,
+    transactionIndex: index,
+    blockNumber: block.number,
+    blockHash: block.hash,
+    from: bytesToHex(receipt.from),
+    to: tx.to === undefined ? null : tx.to.toString(),
+    type: receipt.type,
+    status: receipt.status,
+    cumulativeGasUsed: receipt.cumulativeGasUsed,
+    gasUsed: receipt.gasUsed,
+    effectiveGasPrice: effectiveGasPrice(tx, block.baseFee),
+    contractAddress: receipt.contractAddress === undefined ? null : bytesToHex(receipt.contractAddress),
+    logs: receipt.logs.map(([address, topics, data]) => ({
+      address: bytesToHex(address),
+      topics: topics.map((t) => bytesToHex(t)),
+      data: bytesToHex(data),
       blockNumber: block.number,
       blockHash: block.hash,
-      from: bytesToHex(receipt.from),
-      to: tx.to === undefined ? null : tx.to.toString(),
-      type: receipt.type,
-      status: receipt.status,
-      cumulativeGasUsed: receipt.cumulativeGasUsed,
-      gasUsed: receipt.gasUsed,
-      effectiveGasPrice: effectiveGasPrice(tx, baseFee),
-      contractAddress: receipt.contractAddress === undefined ? null : bytesToHex(receipt.contractAddress),
-      logs: receipt.logs.map(([address, topics, data]) => ({
-        address: bytesToHex(address),
-        topics: topics.map((t) => bytesToHex(t)),
-        data: bytesToHex(data),
-        blockNumber: block.number,
-        blockHash: block.hash,
-        transactionHash,
-        transactionIndex: index,
-        logIndex: logIndex++,
-        removed: false as const,
-      })),
-    };
-  });
+      transactionHash,
+      transactionIndex: index,
+      logIndex: logIndex++,
+      removed: false as const,
+    })),
+  };
 }
 
 /** What the sender paid per gas: EIP-1559's base fee plus the tip the fee cap allows, or the legacy gas price. */
