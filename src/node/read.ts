@@ -14,7 +14,7 @@ import { bytesToHex, hexToBytes } from "../shared/bytes.js";
 import path from "node:path";
 import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
 import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
-import { blockItems, type BlockItems } from "./receipt-at.js";
+import { blockItems, receiptTransactionFields, type BlockItems } from "./receipt-at.js";
 import { keccak256 } from "../engine/crypto.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
@@ -192,15 +192,24 @@ function placedTransaction(ctx: NodeContext, number: bigint, index: number): { r
   const items = indexedBlock(ctx, number, blockHash);
   const raw = items.transactionAt(index);
   if (raw === undefined) return undefined;
-  let stored: ReturnType<BlockItems["receiptAt"]>;
+  let stored: { receipt: StoredReceipt; firstLogIndex: number };
   try {
     stored = items.receiptAt(index)!;
   } catch (error) {
     throw corrupt(ctx, "receipts", `L2 block ${number}'s receipt ${index} does not decode (${(error as Error).message})`, { block: number, index });
   }
-  const tx = decodeCounted(ctx, raw);
-  const place = { number, hash: blockHash, baseFee: record.header.baseFeePerGas ?? 0n };
-  return { raw, tx, receipt: toReceipt(place, stored.receipt, tx, index, bytesToHex(keccak256(raw)), stored.firstLogIndex) };
+  const baseFee = record.header.baseFeePerGas ?? 0n;
+  // The recipient and fees from the transaction's RLP headers; a type not read there is decoded.
+  let fields: ReturnType<typeof receiptTransactionFields>;
+  try {
+    fields = receiptTransactionFields(raw);
+  } catch (error) {
+    throw corrupt(ctx, "payloads", `L2 block ${number}'s transaction ${index} does not decode (${(error as Error).message})`, { block: number, index });
+  }
+  const tx = fields === undefined ? decodeCounted(ctx, raw) : undefined;
+  const shown = fields === undefined ? receiptFieldsOf(tx!, baseFee) : { to: fields.to === undefined ? null : bytesToHex(fields.to), effectiveGasPrice: effectiveGasPrice(fields, baseFee) };
+  const place = { number, hash: blockHash };
+  return { raw, tx, receipt: toReceipt(place, stored.receipt, shown, index, bytesToHex(keccak256(raw)), stored.firstLogIndex) };
 }
 
 /**
@@ -378,11 +387,11 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
 
 function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
   const txs = block.transactions();
-  const place = { number: block.number, hash: block.hash, baseFee: block.header.baseFeePerGas ?? 0n };
+  const baseFee = block.header.baseFeePerGas ?? 0n;
   let logIndex = 0;
   return stored.map((receipt, index) => {
     const tx = txs[index]!;
-    const out = toReceipt(place, receipt, tx, index, bytesToHex(tx.hash()), logIndex);
+    const out = toReceipt(block, receipt, receiptFieldsOf(tx, baseFee), index, bytesToHex(tx.hash()), logIndex);
     logIndex += receipt.logs.length;
     return out;
   });
@@ -390,9 +399,9 @@ function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
 
 /** Receipt `index` of a block, as JSON-RPC shows it; its first log is the block's log `firstLogIndex`. */
 function toReceipt(
-  block: { number: bigint; hash: string; baseFee: bigint },
+  block: { number: bigint; hash: string },
   receipt: StoredReceipt,
-  tx: TypedTransaction,
+  shown: { to: string | null; effectiveGasPrice: bigint },
   index: number,
   transactionHash: string,
   firstLogIndex: number,
@@ -404,12 +413,12 @@ function toReceipt(
     blockNumber: block.number,
     blockHash: block.hash,
     from: bytesToHex(receipt.from),
-    to: tx.to === undefined ? null : tx.to.toString(),
+    to: shown.to,
     type: receipt.type,
     status: receipt.status,
     cumulativeGasUsed: receipt.cumulativeGasUsed,
     gasUsed: receipt.gasUsed,
-    effectiveGasPrice: effectiveGasPrice(tx, block.baseFee),
+    effectiveGasPrice: shown.effectiveGasPrice,
     contractAddress: receipt.contractAddress === undefined ? null : bytesToHex(receipt.contractAddress),
     logs: receipt.logs.map(([address, topics, data]) => ({
       address: bytesToHex(address),
@@ -425,14 +434,20 @@ function toReceipt(
   };
 }
 
+/** What a receipt shows of a decoded transaction: its recipient and what it paid per gas. */
+function receiptFieldsOf(tx: TypedTransaction, baseFee: bigint): { to: string | null; effectiveGasPrice: bigint } {
+  const fees = tx.supports(Capability.EIP1559FeeMarket) ? (tx as TypedTransaction & { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) : { gasPrice: (tx as TypedTransaction & { gasPrice: bigint }).gasPrice };
+  return { to: tx.to === undefined ? null : tx.to.toString(), effectiveGasPrice: effectiveGasPrice(fees, baseFee) };
+}
+
 /** What the sender paid per gas: EIP-1559's base fee plus the tip the fee cap allows, or the legacy gas price. */
-function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
-  if (tx.supports(Capability.EIP1559FeeMarket)) {
-    const { maxFeePerGas, maxPriorityFeePerGas } = tx as TypedTransaction & { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+function effectiveGasPrice(fees: { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }, baseFee: bigint): bigint {
+  if (fees.maxFeePerGas !== undefined && fees.maxPriorityFeePerGas !== undefined) {
+    const { maxFeePerGas, maxPriorityFeePerGas } = fees;
     const tip = maxFeePerGas - baseFee < maxPriorityFeePerGas ? maxFeePerGas - baseFee : maxPriorityFeePerGas;
     return baseFee + tip;
   }
-  return (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
+  return fees.gasPrice!;
 }
 
 function corrupt(ctx: NodeContext, table: string, problem: string, details: Record<string, unknown>): StoreCorruptError {

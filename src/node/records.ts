@@ -103,24 +103,15 @@ export function encodeReceipts(receipts: StoredReceipt[]): Uint8Array {
 
 /** Inverse of {@link encodeReceipts}. */
 export function decodeReceipts(bytes: Uint8Array): StoredReceipt[] {
-  return (RLP.decode(bytes) as unknown as StoredReceiptFields[]).map(storedReceiptOf);
-}
-
-/** One receipt of {@link encodeReceipts}'s list, from its own RLP item (see src/node/receipt-at.ts). */
-export function decodeReceipt(item: Uint8Array): StoredReceipt {
-  return storedReceiptOf(RLP.decode(item) as unknown as StoredReceiptFields);
-}
-
-type StoredReceiptFields = [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, StoredLog[]];
-
-function storedReceiptOf([type, status, cumulative, gasUsed, from, contract, logs]: StoredReceiptFields): StoredReceipt {
-  return {
-    type: Number(bytesToBigInt(type)),
-    status: Number(bytesToBigInt(status)),
-    cumulativeGasUsed: bytesToBigInt(cumulative),
-    gasUsed: bytesToBigInt(gasUsed),
-    from,
-    ...(contract.length === 0 ? {} : { contractAddress: contract }),
-    logs,
-  };
+  return (RLP.decode(bytes) as unknown as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, StoredLog[]][]).map(
+    ([type, status, cumulative, gasUsed, from, contract, logs]) => ({
+      type: Number(bytesToBigInt(type)),
+      status: Number(bytesToBigInt(status)),
+      cumulativeGasUsed: bytesToBigInt(cumulative),
+      gasUsed: bytesToBigInt(gasUsed),
+      from,
+      ...(contract.length === 0 ? {} : { contractAddress: contract }),
+      logs,
+    }),
+  );
 }
