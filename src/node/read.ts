@@ -13,7 +13,7 @@ import { splitTransactions } from "../engine/transactions.js";
 import { bytesToHex, hexToBytes } from "../shared/bytes.js";
 import path from "node:path";
 import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
-import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
+import { decodeReceipts, type BlockRecord, type L1Origin, type StoredReceipt } from "./records.js";
 import { blockItems, receiptTransactionFields, type BlockItems } from "./receipt-at.js";
 import { keccak256 } from "../engine/crypto.js";
 import { readBlockRecord } from "./stages/execute.js";
@@ -190,26 +190,29 @@ function placedTransaction(ctx: NodeContext, number: bigint, index: number): { r
     return receipt === undefined ? undefined : { raw: cached.block.rawTransactions[index]!, receipt };
   }
   const items = indexedBlock(ctx, number, blockHash);
-  const raw = items.transactionAt(index);
-  if (raw === undefined) return undefined;
+  return index < items.transactions ? receiptAt(ctx, record, blockHash, items, index) : undefined;
+}
+
+/**
+ * Receipt `index` of a block from its indexed bytes: the receipt's fields from views of the
+ * stored receipt, the recipient and fees from the transaction's RLP headers (a type not read
+ * there is decoded), its hash the keccak of its bytes.
+ */
+function receiptAt(ctx: NodeContext, record: BlockRecord, blockHash: string, items: BlockItems, index: number): { raw: Uint8Array; receipt: NodeReceipt; tx?: TypedTransaction } {
+  const number = record.header.number;
+  const raw = items.transactionAt(index)!;
   let stored: { receipt: StoredReceipt; firstLogIndex: number };
-  try {
-    stored = items.receiptAt(index)!;
-  } catch (error) {
-    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipt ${index} does not decode (${(error as Error).message})`, { block: number, index });
-  }
-  const baseFee = record.header.baseFeePerGas ?? 0n;
-  // The recipient and fees from the transaction's RLP headers; a type not read there is decoded.
   let fields: ReturnType<typeof receiptTransactionFields>;
   try {
+    stored = items.receiptAt(index)!;
     fields = receiptTransactionFields(raw);
   } catch (error) {
-    throw corrupt(ctx, "payloads", `L2 block ${number}'s transaction ${index} does not decode (${(error as Error).message})`, { block: number, index });
+    throw corrupt(ctx, "receipts", `L2 block ${number}'s transaction or receipt ${index} does not decode (${(error as Error).message})`, { block: number, index });
   }
+  const baseFee = record.header.baseFeePerGas ?? 0n;
   const tx = fields === undefined ? decodeCounted(ctx, raw) : undefined;
   const shown = fields === undefined ? receiptFieldsOf(tx!, baseFee) : { to: fields.to === undefined ? null : bytesToHex(fields.to), effectiveGasPrice: effectiveGasPrice(fields, baseFee) };
-  const place = { number, hash: blockHash };
-  return { raw, tx, receipt: toReceipt(place, stored.receipt, shown, index, bytesToHex(keccak256(raw)), stored.firstLogIndex) };
+  return { raw, tx, receipt: toReceipt({ number, hash: blockHash }, stored.receipt, shown, index, bytesToHex(keccak256(raw)), stored.firstLogIndex) };
 }
 
 /**
@@ -279,12 +282,10 @@ function decodedBlock(ctx: NodeContext, number: bigint): DecodedBlock | undefine
   }
   const block = getBlock(ctx, number);
   if (block === undefined) return undefined;
-  const stored = ctx.store.receipts.getBinary(numberKey(number));
-  const receipts = stored === undefined ? undefined : decodeReceipts(stored);
-  if (receipts === undefined || receipts.length !== block.rawTransactions.length) {
-    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts === undefined ? "missing" : `${receipts.length}, for ${block.rawTransactions.length} transactions`}`, { block: number });
-  }
-  const decoded = { block, receipts: Object.freeze(toReceipts(block, receipts).map(deepFreeze)) };
+  // Each receipt from the indexed bytes: no transaction decoded (≈ 50 ms for 750 otherwise), one keccak each.
+  const items = indexedBlock(ctx, number, hash);
+  const receipts = Array.from({ length: items.transactions }, (_, index) => receiptAt(ctx, record, hash, items, index).receipt);
+  const decoded = { block, receipts: Object.freeze(receipts.map(deepFreeze)) };
   cache.set(hash, decoded);
   if (cache.size > RECEIPT_CACHE_BLOCKS) cache.delete(cache.keys().next().value!);
   return decoded;
@@ -383,18 +384,6 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
     getStorage: (address, slot) => reader.stateManager.getStorage(at(address), slot),
     vm,
   };
-}
-
-function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
-  const txs = block.transactions();
-  const baseFee = block.header.baseFeePerGas ?? 0n;
-  let logIndex = 0;
-  return stored.map((receipt, index) => {
-    const tx = txs[index]!;
-    const out = toReceipt(block, receipt, receiptFieldsOf(tx, baseFee), index, bytesToHex(tx.hash()), logIndex);
-    logIndex += receipt.logs.length;
-    return out;
-  });
 }
 
 /** Receipt `index` of a block, as JSON-RPC shows it; its first log is the block's log `firstLogIndex`. */
