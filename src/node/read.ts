@@ -135,8 +135,9 @@ export function transactionPlace(ctx: NodeContext, hash: string): { blockNumber:
 }
 
 /**
- * A transaction by hash (0x-hex, any case), with its receipt, or undefined. Costs one
- * transaction's decoding and hash, not its block's (receipt-at.ts).
+ * A transaction by hash (0x-hex, any case), with its receipt, or undefined. Costs its own receipt
+ * read from its block's indexed bytes and one keccak, not its block's decoding (receipt-at.ts);
+ * the transaction is decoded only when `tx` is read.
  */
 export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction | undefined {
   const bytes = hexToBytes(hash);
@@ -176,9 +177,9 @@ function decodeCounted(ctx: NodeContext, raw: Uint8Array): TypedTransaction {
 }
 
 /**
- * Transaction `index` of block `number` with its receipt: from the decoded block when it is
- * kept, else read alone (receipt-at.ts: the one transaction decoded and hashed, the one receipt
- * decoded). Undefined when the block or the index is not there.
+ * Transaction `index` of block `number` with its receipt: from the block's kept receipts when
+ * they were built, else from its indexed bytes ({@link receiptAt}). Undefined when the block or
+ * the index is not there.
  */
 function placedTransaction(ctx: NodeContext, number: bigint, index: number): { raw: Uint8Array; receipt: NodeReceipt; tx?: TypedTransaction } | undefined {
   const record = readBlockRecord(ctx, number);
@@ -252,9 +253,8 @@ function indexedBlock(ctx: NodeContext, number: bigint, hash: string): BlockItem
 }
 
 /**
- * Blocks whose decoded receipts are kept per store, most recently used last. Decoding a block's
- * receipts decodes and hashes each of its transactions (≈ 7 ms for 200): without this, polling
- * the receipts of a 500-transaction block one by one held the RPC's thread for seconds.
+ * Blocks whose receipts are kept built per store, most recently used last (eth_getBlockReceipts,
+ * eth_getLogs and log filters read whole blocks' receipts; building them hashes each transaction).
  */
 export const RECEIPT_CACHE_BLOCKS = 32;
 interface DecodedBlock {
