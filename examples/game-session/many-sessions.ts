@@ -126,7 +126,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
     for (const p of pair) await timed("fund", "deposit → L2", async () => (await deposit(p, rollupAddress, { value: l2Funding })).receipt);
     live.push({ l2: await sessionL2(chainId, genesisHash), rollup: nativeRollupAt(rollupAddress, operator), sessionId, rollupAddress, pair, steps, timed });
   }
-  log(`spawned and funded ${n} sessions (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  log(`spawned and funded ${n} session(s) (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
   const shared: SharedAdvanceRecord[] = [];
   const rounds: ManySessionsResult["rounds"] = [];
@@ -206,7 +206,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
       cost: { ...cost, total: cost.spawn + cost.fund + cost.moves + cost.cashOut + cost.settle + cost.claims },
     });
   }
-  log(`settled ${n} sessions and claimed their leftovers (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  log(`settled ${n} session(s) and claimed their leftovers (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   for (const s of sessions) {
     if (s.winnerPaid !== 2n * stake || !s.retired) throw new GameSessionError("A session's settle did not pay the pot and retire its rollup", { session: s.sessionId, paid: s.winnerPaid, retired: s.retired });
     if (s.board.join() !== FINAL_BOARD.join()) throw new GameSessionError("A session's board differs from the scripted game's", { session: s.sessionId, board: s.board.join() });
@@ -247,7 +247,7 @@ export function formatManySummary(result: ManySessionsResult): string[] {
     ["the same game on L1: deploy + start + moves", result.l1Game.total, `${g(result.l1Game.deploy)} + ${g(result.l1Game.start)} + ${g(result.l1Game.moves.reduce((x, y) => x + y, 0n))}`],
   ];
   return [
-    `summary: ${n} sessions sharing advances (L1 transactions per round: ${perRound}); the average session`,
+    `summary: ${n} session${n === 1 ? "" : "s"} sharing advances (L1 transactions per round: ${perRound}); the average session`,
     ...rows.map(([label, value, note]) => `  ${label.padEnd(66)}${g(value).padStart(11)}  ${note}`.trimEnd()),
     `  ratio session / L1 game: ${result.ratio.toFixed(2)}×`,
     `  beside the L1 gas: ${g(a.executeGas)} execute gas (L2 gas, fee ${a.executeFee} wei), ${a.blobGas.toFixed(0)} blob gas (${a.blobBytes.toFixed(0)} bytes of compressed blob data) per session`,
