@@ -21,7 +21,7 @@ import { MapDB } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { availableParallelism } from "node:os";
 import { threadId, Worker } from "node:worker_threads";
-import type { EvmLog } from "./apply.js";
+import type { EvmLog } from "./system-calls.js";
 import type { BuildOptions, BuiltBlock } from "./build-types.js";
 import { errorFromWire, JournalMap, pack, transferables, type Packed, type PackedWrites, type WireError } from "./build-wire.js";
 import { createL2Common } from "./chain.js";

@@ -5,7 +5,8 @@
 import type { BlockHeader } from "@ethereumjs/block";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import type { TxReceipt } from "@ethereumjs/vm";
-import type { EvmLog, SkippedTransaction } from "./apply.js";
+import type { SkippedTransaction } from "./apply.js";
+import type { EvmLog } from "./system-calls.js";
 import type { ExecuteInput } from "./types.js";
 import type { Witness } from "./witness.js";
 

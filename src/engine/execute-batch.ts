@@ -1,6 +1,6 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { BLOB_RANGE_BYTES, MAX_SHARED_BYTES_PER_BLOB } from "./blob-range.js";
-import { BATCH_ANCHOR_CALL_GAS } from "./apply.js";
+import { BATCH_ANCHOR_CALL_GAS } from "./system-calls.js";
 import { execute, maxBlobPayloadBytes, type ExecuteOptions } from "./execute.js";
 import type { ExecuteInput, ExecuteResult } from "./types.js";
 

@@ -38,7 +38,8 @@ export {
   type DefaultGenesisOptions,
 } from "./genesis.js";
 export { createL2Common, devAccounts, L2_HARDFORK, L2_PREMINT, PREDEPLOYS, SYSTEM_ADDRESS, DEV_MNEMONIC } from "./chain.js";
-export { DELIVER_MESSAGES_SIGNATURE, SYSTEM_CALL_GAS, type ApplyResult } from "./apply.js";
+export { type ApplyResult } from "./apply.js";
+export { DELIVER_MESSAGES_SIGNATURE, SYSTEM_CALL_GAS } from "./system-calls.js";
 export { createEngineVM, type EngineVMOptions } from "./vm.js";
 export { encodeTransactions, decodeTransactions, decodeTransaction } from "./transactions.js";
 export { encodeWitness, decodeWitness, type Witness } from "./witness.js";

@@ -209,7 +209,6 @@ describe("devnet (end to end, the README's first command)", function () {
         const node = spawnNode(["--l1", `http://127.0.0.1:${l1}`, "--rollup", rollup, "--blobs", `http://127.0.0.1:${blobs}`, "--data-dir", path.join(dataDir, "second"), "--port", String(second)]);
         try {
           const deadline = Date.now() + 60_000;
-          let head: { hash?: string } | undefined;
           let derived: { hash?: string } | undefined;
           while (derived?.hash !== head && Date.now() < deadline) {
             await new Promise((resolve) => setTimeout(resolve, 200));

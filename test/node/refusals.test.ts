@@ -4,7 +4,7 @@ import { bytesToHex, createAccountFromRLP } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
 import { rmSync } from "node:fs";
 import { createL2Common, devGenesis } from "../../src/engine/index.js";
-import { DataDirInUseError, DataDirMismatchError, DerivationMismatchError, GenesisMismatchError, L1ChangedError, startNode, StoreCorruptError } from "../../src/node/index.js";
+import { DataDirInUseError, DataDirMismatchError, GenesisMismatchError, L1ChangedError, startNode, StoreCorruptError } from "../../src/node/index.js";
 import { decodeBlockRecord } from "../../src/node/records.js";
 import { BlockWriteDB, numberKey, openMultiStore } from "../../src/node/store.js";
 import { chainHeadOf, l1WithRollup, propose, tempDir, transfers } from "./helpers.js";

@@ -13,7 +13,7 @@ import { network } from "hardhat";
 import { buildBlock } from "../../src/engine/build.js";
 import { devGenesis } from "../../src/engine/genesis.js";
 import { createL2Chain } from "../../src/engine/state.js";
-import { EXECUTE_ADDRESS, encodeExecuteInput } from "../../src/precompile/codec.js";
+import { encodeExecuteInput } from "../../src/precompile/codec.js";
 import { executePrecompile } from "../../src/precompile/ethereumjs.js";
 import { EXECUTE_BLOB_GAS, executeMarketGas } from "../../src/precompile/gas.js";
 

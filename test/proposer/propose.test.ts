@@ -2,10 +2,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { Wallet, type Contract } from "ethers";
-import { createBlobDataResolver } from "../../src/blobs/da.js";
 import { createL2Chain, devAccounts } from "../../src/engine/index.js";
 import { loadRollupFixture } from "../../src/fixtures/index.js";
-import { configureHardhatExecute, currentBlobArchive } from "../../src/hardhat/index.js";
 import { onVerdict } from "../../src/precompile/index.js";
 import {
   advanceCalldataLength,

@@ -107,7 +107,7 @@ describe("sync: L1 → L2 → L1 in one rollup and one L1 transaction (syncExecu
   });
 
   it("two sync calls, one nested call each: the proof pins which sync call made which nested call (moving one to the other is refused)", async function () {
-    const { connection, l2, proxy, feedAddress, options } = await setup();
+    const { connection, proxy, feedAddress, options } = await setup();
     const twice = (await connection.ethers.deployContract("SyncTwice")) as unknown as Contract;
     await twice.waitForDeployment();
     const strict = userInterface().encodeFunctionData("tryStrict", [feedAddress, 500n]);

@@ -4,7 +4,7 @@
  * index 1 of a type-3 transaction; a bundle is all or nothing; `assertStorage` checks an L2
  * storage slot of a verified block through MPT proofs.
  */
-import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { hexToBytes } from "@ethereumjs/util";
 import { expect } from "chai";
 import { getCreateAddress, Wallet, ZeroHash, type Contract } from "ethers";
 import { network } from "hardhat";
