@@ -109,16 +109,26 @@ export async function deployLobby(operator: Signer): Promise<LobbyDeployment> {
   return { lobby: new Contract(lobbyAddress, lobbyArtifact().abi as never, operator), lobbyAddress, factoryAddress, genesisHash: c.genesisHash };
 }
 
-/** Spawn: player 1 opens with `stake` naming player 2, player 2 joins; the lobby creates the rollup and queues the game's start. */
+/**
+ * Spawn: player 1 opens with `stake` naming player 2, player 2 joins; the lobby creates the rollup
+ * and queues the game's start. With `l2Funding`, each player also sends that much L2 gas money
+ * (`openFunded` / `joinFunded`), which `join` deposits to them after the start message.
+ */
 export async function spawnSession(
-  lobby: Contract, l1Players: readonly [Signer, Signer], stake: bigint, timed: Timed, label = "",
+  lobby: Contract, l1Players: readonly [Signer, Signer], stake: bigint, timed: Timed, l2Funding?: bigint,
 ): Promise<{ sessionId: bigint; rollupAddress: string; chainId: bigint }> {
   const opponent = await l1Players[1].getAddress();
-  const opened = await timed("spawn", `${label}open: player 1 stakes and names player 2`, async () =>
-    (await (await (lobby.connect(l1Players[0]) as Contract).getFunction("open")(opponent, { value: stake })).wait())!);
+  const as = (i: 0 | 1) => lobby.connect(l1Players[i]) as Contract;
+  const funded = l2Funding === undefined ? "" : " and L2 gas money";
+  const opened = await timed("spawn", `open: player 1 stakes${funded} and names player 2`, async () =>
+    (await (l2Funding === undefined
+      ? await as(0).getFunction("open")(opponent, { value: stake })
+      : await as(0).getFunction("openFunded")(opponent, l2Funding, { value: stake + l2Funding })).wait())!);
   const sessionId = eventArgs(lobby, opened, "SessionOpened").sessionId as bigint;
-  const joined = await timed("spawn", `${label}join: player 2 stakes; createRollup + game start queued`, async () =>
-    (await (await (lobby.connect(l1Players[1]) as Contract).getFunction("join")(sessionId, { value: stake })).wait())!);
+  const joined = await timed("spawn", `join: player 2 stakes${funded}; createRollup + game start${l2Funding === undefined ? "" : " + 2 deposits"} queued`, async () =>
+    (await (l2Funding === undefined
+      ? await as(1).getFunction("join")(sessionId, { value: stake })
+      : await as(1).getFunction("joinFunded")(sessionId, l2Funding, { value: stake + l2Funding })).wait())!);
   const started = eventArgs(lobby, joined, "SessionStarted");
   return { sessionId, rollupAddress: started.rollup as string, chainId: started.chainId as bigint };
 }

@@ -1,7 +1,8 @@
 /**
  * Many game sessions at once, their L2 blocks advanced together (examples/game-session, README
- * "A rollup per game session"): N pairs of players each spawn a session through the lobby and fund
- * it by deposits; then every round — the first block (the game's start and the deposits), each of
+ * "A rollup per game session"): N pairs of players each spawn a session through the lobby, their
+ * L2 gas money carried by `openFunded` / `joinFunded` (or, with `fundInJoin: false`, sent by a
+ * deposit each, as run.ts does); then every round — the first block (the game's start and the deposits), each of
  * the 7 moves, the leftover withdrawals — is one block per session, all of a round's blocks in ONE
  * shared advance (one L1 transaction, one blob set, one batched EXECUTE call) while they fit
  * (shared-rounds.ts). Each session is then settled by claiming its game's result, and its players'
@@ -29,6 +30,8 @@ export interface ManySessionsOptions {
   stake?: bigint;
   /** L2 gas money each player deposits (default 0.01 ETH). */
   l2Funding?: bigint;
+  /** Players send their L2 gas money with their stake, deposited by the lobby's `join` (default), or by a deposit transaction each. */
+  fundInJoin?: boolean;
   /** Most sessions' blocks in one shared advance (default 100, the batched EXECUTE's reach; fewer when they do not fit). */
   maxLegs?: number;
   /** Where progress lines go (default: nowhere). */
@@ -38,7 +41,7 @@ export interface ManySessionsOptions {
 /** A session's L1 gas by phase (shared advances: its even share), and what else it paid for. */
 export interface SessionCost {
   spawn: bigint;
-  /** Its 2 deposits and its share of the first round's shared advance. */
+  /** Its 2 deposits (none with `fundInJoin`: `join` made them) and its share of the first round's shared advance. */
   fund: bigint;
   moves: bigint;
   cashOut: bigint;
@@ -83,6 +86,8 @@ export interface ManySessionsResult {
   /** average.total / l1Game.total. */
   ratio: number;
   wallSeconds: number;
+  /** Whether the players' L2 gas money came with open and join (else by deposits). */
+  fundInJoin: boolean;
 }
 
 /** Player `i`'s key: derived from a fixed label, so runs are repeatable (these are not Hardhat's accounts). */
@@ -101,6 +106,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   const stake = options.stake ?? 10n ** 18n;
   const l2Funding = options.l2Funding ?? 10n ** 16n;
   const maxLegs = options.maxLegs ?? 100;
+  const fundInJoin = options.fundInJoin ?? true;
   const started = performance.now();
   const provider = connection.ethers.provider as unknown as JsonRpcApiProvider & Provider;
   const l1Balance = async (address: string) => BigInt((await provider.send("eth_getBalance", [address, "latest"])) as string);
@@ -110,7 +116,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
 
   const { lobby, lobbyAddress, genesisHash } = await deployLobby(operator);
   const bundler = await deployBundler(operator);
-  log(`lobby ${lobbyAddress}; bundler ${await bundler.getAddress()}; ${n} sessions, stake ${stake} wei each`);
+  log(`lobby ${lobbyAddress}; bundler ${await bundler.getAddress()}; ${n} sessions, stake ${stake} wei each; L2 gas money ${fundInJoin ? "carried by open and join" : "by a deposit each"}`);
 
   // The players: fresh wallets funded by the operator (not counted).
   const wallets = Array.from({ length: 2 * n }, (_, i) => new Wallet(playerKey(i), provider));
@@ -122,8 +128,8 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   for (let i = 0; i < n; i++) {
     const pair: [Wallet, Wallet] = [wallets[2 * i]!, wallets[2 * i + 1]!];
     const { steps, timed } = stepRecorder(provider, quiet);
-    const { sessionId, rollupAddress, chainId } = await spawnSession(lobby, pair, stake, timed);
-    for (const p of pair) await timed("fund", "deposit → L2", async () => (await deposit(p, rollupAddress, { value: l2Funding })).receipt);
+    const { sessionId, rollupAddress, chainId } = await spawnSession(lobby, pair, stake, timed, fundInJoin ? l2Funding : undefined);
+    if (!fundInJoin) for (const p of pair) await timed("fund", "deposit → L2", async () => (await deposit(p, rollupAddress, { value: l2Funding })).receipt);
     live.push({ l2: await sessionL2(chainId, genesisHash), rollup: nativeRollupAt(rollupAddress, operator), sessionId, rollupAddress, pair, steps, timed });
   }
   log(`spawned and funded ${n} session(s) (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -217,7 +223,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   await playOnL1(operator, live[0]!.pair, live[0]!.sessionId, l1.timed);
   const l1Game = l1GameSummary(l1.steps);
   const average = averageCost(sessions.map((s) => s.cost));
-  return { sessions, shared, rounds, average, l1Game, ratio: Number(average.total) / Number(l1Game.total), wallSeconds: (performance.now() - started) / 1000 };
+  return { sessions, shared, rounds, average, l1Game, ratio: Number(average.total) / Number(l1Game.total), wallSeconds: (performance.now() - started) / 1000, fundInJoin };
 }
 
 function averageCost(costs: SessionCost[]): SessionCost {
@@ -237,8 +243,8 @@ export function formatManySummary(result: ManySessionsResult): string[] {
   const n = result.sessions.length;
   const perRound = result.rounds.map((r) => r.transactions).join("/");
   const rows: [string, bigint, string][] = [
-    ["spawn: open + join", a.spawn, "its own L1 transactions"],
-    ["fund: 2 deposits + its share of the first round's shared advance", a.fund, ""],
+    [`spawn: open + join${result.fundInJoin ? " (the 2 deposits inside)" : ""}`, a.spawn, "its own L1 transactions"],
+    [`fund: ${result.fundInJoin ? "" : "2 deposits + "}its share of the first round's shared advance`, a.fund, ""],
     ["moves: its share of 7 shared advances", a.moves, `${g(a.moves / 7n)} a move`],
     ["cash-out: its share of the withdrawals' shared advance", a.cashOut, ""],
     ["settle: claim the result (pot paid, rollup retired)", a.settle, ""],

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { FINAL_BOARD, GAME_MOVES } from "../../examples/game-session/common.js";
 import { runManySessions, type ManySessionsResult } from "../../examples/game-session/many-sessions.js";
+import { shareOf } from "../../examples/game-session/shared-rounds.js";
 import { nativeRollupInterface, parseBlockAdvanced } from "../../src/sdk/contracts.js";
 
 const { ethers } = await network.create();
@@ -84,7 +85,9 @@ describe("examples/game-session: many sessions sharing advances", function () {
       expect(c.executeGas).to.equal(mine.reduce((sum, r) => sum + r.l2Gas[r.sessions.indexOf(i)]!, 0n));
       expect(c.executeGas).to.be.greaterThan(0n);
       expect(c.blobGas).to.equal((run.rounds.length * 131_072) / SESSIONS);
-      expect(s.steps.map((step) => step.phase)).to.deep.equal(["spawn", "spawn", "fund", "fund", "settle", "claim", "claim"]);
+      // The players' L2 gas money rode in open and join (openFunded / joinFunded): no deposit transactions.
+      expect(s.steps.map((step) => step.phase)).to.deep.equal(["spawn", "spawn", "settle", "claim", "claim"]);
+      expect(c.fund).to.equal(shareOf(run.shared.filter((r) => r.phase === "fund"), i).l1Gas);
     }
     expect(run.l1Game.moves).to.have.length(GAME_MOVES.length);
     expect(run.ratio).to.equal(Number(run.average.total) / Number(run.l1Game.total));
