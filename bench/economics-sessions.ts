@@ -4,7 +4,8 @@
  * whose every round of blocks goes to L1 in shared advances (examples/game-session/many-sessions.ts),
  * measured: L1 gas per session by phase (each shared transaction's gas divided among its legs),
  * execute gas and blob gas per session, and the ratio to the same game played on L1.
- * N = 10 in quick mode, 10 and 100 in full mode (≈ 3 minutes for 100 here).
+ * N = 10 in quick mode, 10 and 100 in full mode (≈ 80 s for 100 here). The players fund their L2
+ * gas through the lobby's `openFunded` / `joinFunded` (many-sessions.ts' default).
  */
 import { network } from "hardhat";
 import { runGameSession } from "../examples/game-session/session.js";
