@@ -85,8 +85,15 @@ interface IPreconfRegistry {
     error PreconfRegistry_CallFailed(uint256 index, bytes returnData);
     /// @dev The calls of a `bundle` carry `total` wei, not the bundle's `value`.
     error PreconfRegistry_ValueMismatch(uint256 total, uint256 value);
-    /// @dev A `bundle` inside a `bundle`.
+    /// @dev A `bundle` or `executeBatch` inside a `bundle` or `executeBatch`.
     error PreconfRegistry_NestedBundle();
+    /// @dev The batch's EXECUTE call failed (malformed, refused by the market — `msg.value` short
+    ///      of the entries' fees —, out of gas), or answered `length` bytes where `calls` entries need 64 each.
+    error PreconfRegistry_BatchFailed(uint256 calls, uint256 length);
+    /// @dev Call `index` of an `executeBatch` carries `value`: the batch's fee is the whole `msg.value`.
+    error PreconfRegistry_BatchCallValue(uint256 index, uint256 value);
+    /// @dev EXECUTE rejected entry `index` of an `executeBatch`'s batch (the block call `index` commits).
+    error PreconfRegistry_EntryRejected(uint256 index, address target);
 
     /// @notice `operator` bonded `bond` wei and joined the lookahead.
     event OperatorRegistered(address indexed operator, uint256 bond);
@@ -115,8 +122,8 @@ interface IPreconfRegistry {
     function currentSlot() external view returns (uint256);
     /// @notice Reverts with `PreconfRegistry_NotSlotOperator` unless `_proposer` may advance a
     ///         gated rollup in the current slot. Gated rollups call it from `advance` with their
-    ///         `msg.sender`; when that is this registry (an advance inside `bundle`), the proposer
-    ///         checked is the bundle's caller.
+    ///         `msg.sender`; when that is this registry (an advance inside `bundle` or
+    ///         `executeBatch`), the proposer checked is the caller of those.
     function checkProposer(address _proposer) external view;
 
     /// @notice Several advances of rollups gated by this registry in one L1 transaction, all or
@@ -126,6 +133,16 @@ interface IPreconfRegistry {
     ///         signature as RollupBundler's `bundle`, so nodes and explorers read it as a bundle.
     ///         The calls' values must add up to `msg.value`.
     function bundle(Call[] calldata _calls) external payable returns (bytes[] memory results_);
+
+    /// @notice `bundle` with ONE EXECUTE call for all its blocks (docs/preconf.md, "One EXECUTE
+    ///         call"): `_input` is a batch (`Execute.encodeBatch`) whose entry i is the block call i
+    ///         commits; each call must be `advanceBatched` of a rollup gated by this registry, with
+    ///         value 0 (`PreconfRegistry_BatchCallValue`): `msg.value` pays EXECUTE's fee for every
+    ///         entry. The slot's gate checks `msg.sender` of this call, as in `bundle`. All or
+    ///         nothing: a rejected entry (`PreconfRegistry_EntryRejected`), a failed EXECUTE call
+    ///         (`PreconfRegistry_BatchFailed`) or a failing call (`PreconfRegistry_CallFailed`)
+    ///         reverts everything. Same signature as RollupBundler's `executeBatch`.
+    function executeBatch(bytes calldata _input, Call[] calldata _calls) external payable returns (bytes[] memory results_);
 
     /// @notice The EIP-712 digest an operator signs for `_commitment`.
     function commitmentDigest(Commitment calldata _commitment) external view returns (bytes32);

@@ -6,6 +6,7 @@ import {EIP712} from "solady/src/utils/EIP712.sol";
 import {IPreconfRegistry, IPreconfGated} from "../interfaces/IPreconfRegistry.sol";
 import {INativeRollup, INativeRollupTypes} from "../interfaces/INativeRollup.sol";
 import {NativeRollup} from "./NativeRollup.sol";
+import {Execute} from "../libraries/Execute.sol";
 
 /// @title PreconfRegistry
 /// @notice Bonded preconfirmation operators, their lookahead, and slashing by anyone
@@ -42,9 +43,9 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
     address[] internal _active;
     /// @notice Wei of slashed bonds kept here for ever (burned: nothing can move it).
     uint256 public totalBurned;
-    /// @dev The caller of the `bundle` in progress (transient: zero outside one). The registry
-    ///      calls a rollup's advance only from `bundle`, so a gated rollup whose `msg.sender` is
-    ///      this registry is advancing for this address.
+    /// @dev The caller of the `bundle` or `executeBatch` in progress (transient: zero outside
+    ///      one). The registry calls a rollup's advance only from those two, so a gated rollup
+    ///      whose `msg.sender` is this registry is advancing for this address.
     address private transient _bundleCaller;
 
     /// @param _minBond Least bond (wei).
@@ -163,26 +164,68 @@ contract PreconfRegistry is IPreconfRegistry, EIP712 {
     ///      gate (`checkProposer`). Only advances of this registry's gated rollups: the registry
     ///      holds bonds, so it makes no other call on anybody's behalf.
     function bundle(Call[] calldata _calls) external payable returns (bytes[] memory results_) {
-        require(_bundleCaller == address(0), PreconfRegistry_NestedBundle());
-        _bundleCaller = msg.sender;
+        _openBundle();
         results_ = new bytes[](_calls.length);
         uint256 total;
         for (uint256 i; i < _calls.length; ++i) total += _calls[i].value;
         require(total == msg.value, PreconfRegistry_ValueMismatch(total, msg.value));
         for (uint256 i; i < _calls.length; ++i) {
-            address target = _calls[i].target;
-            bytes calldata data = _calls[i].data;
-            bytes4 selector = data.length < 4 ? bytes4(0) : bytes4(data[:4]);
-            require(
-                (selector == INativeRollup.advance.selector || selector == INativeRollup.advanceWithBlobs.selector
-                    || selector == INativeRollup.advanceWithBlobRange.selector) && _isGated(target),
-                PreconfRegistry_NotAnAdvance(i, target, selector)
+            bytes4 selector = _selectorOf(_calls[i].data);
+            _requireGatedAdvance(
+                i,
+                _calls[i].target,
+                selector,
+                selector == INativeRollup.advance.selector || selector == INativeRollup.advanceWithBlobs.selector
+                    || selector == INativeRollup.advanceWithBlobRange.selector
             );
-            (bool ok, bytes memory returnData) = target.call{value: _calls[i].value}(data);
-            require(ok, PreconfRegistry_CallFailed(i, returnData));
-            results_[i] = returnData;
+            results_[i] = _callAdvance(i, _calls[i], _calls[i].value);
         }
         _bundleCaller = address(0);
+    }
+
+    /// @inheritdoc IPreconfRegistry
+    /// @dev RollupBundler's `executeBatch` (same signature, same shared code in {Execute}: nodes
+    ///      read both alike) with `bundle`'s gate: every call is checked before EXECUTE's work is
+    ///      paid for. What each `advanceBatched` trusts is EXECUTE's verdict on the input the rollup
+    ///      builds itself, never this registry; the registry adds only who the gate sees.
+    function executeBatch(bytes calldata _input, Call[] calldata _calls) external payable returns (bytes[] memory results_) {
+        _openBundle();
+        for (uint256 i; i < _calls.length; ++i) {
+            require(_calls[i].value == 0, PreconfRegistry_BatchCallValue(i, _calls[i].value));
+            bytes4 selector = _selectorOf(_calls[i].data);
+            _requireGatedAdvance(i, _calls[i].target, selector, selector == INativeRollup.advanceBatched.selector);
+        }
+        (bool ok, bytes memory output) = Execute.executeBatch(_input, _calls.length, msg.value);
+        require(ok, PreconfRegistry_BatchFailed(_calls.length, output.length));
+        results_ = new bytes[](_calls.length);
+        for (uint256 i; i < _calls.length; ++i) {
+            require(Execute.batchAccepted(output, i), PreconfRegistry_EntryRejected(i, _calls[i].target));
+            results_[i] = _callAdvance(i, _calls[i], 0);
+        }
+        _bundleCaller = address(0);
+    }
+
+    /// @dev Starts a `bundle` or `executeBatch` for `msg.sender` (none may run inside another).
+    function _openBundle() private {
+        require(_bundleCaller == address(0), PreconfRegistry_NestedBundle());
+        _bundleCaller = msg.sender;
+    }
+
+    /// @dev A call's selector (zero for data shorter than four bytes: no function has it here).
+    function _selectorOf(bytes calldata _data) private pure returns (bytes4) {
+        return _data.length < 4 ? bytes4(0) : bytes4(_data[:4]);
+    }
+
+    /// @dev Reverts `PreconfRegistry_NotAnAdvance` unless `_selectorAllowed` and `_target` is gated here.
+    function _requireGatedAdvance(uint256 _index, address _target, bytes4 _selector, bool _selectorAllowed) private view {
+        require(_selectorAllowed && _isGated(_target), PreconfRegistry_NotAnAdvance(_index, _target, _selector));
+    }
+
+    /// @dev Makes call `_index` with `_value`; reverts `PreconfRegistry_CallFailed` with its revert data.
+    function _callAdvance(uint256 _index, Call calldata _call, uint256 _value) private returns (bytes memory) {
+        (bool ok, bytes memory returnData) = _call.target.call{value: _value}(_call.data);
+        require(ok, PreconfRegistry_CallFailed(_index, returnData));
+        return returnData;
     }
 
     // ---------------------------------------------------------------- commitments and slashing

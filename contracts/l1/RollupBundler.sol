@@ -52,17 +52,13 @@ contract RollupBundler {
     ///         EXECUTE's verdict log and re-sends the others, as for `bundle`.)
     /// @return results_ The return data of each call.
     function executeBatch(bytes calldata _input, Call[] calldata _calls) external payable returns (bytes[] memory results_) {
-        (bool ok, bytes memory output) = Execute.EXECUTE_ADDRESS.call{value: msg.value}(_input);
-        require(ok && output.length == 64 * _calls.length, RollupBundler_BatchFailed(_calls.length, output.length));
+        (bool ok, bytes memory output) = Execute.executeBatch(_input, _calls.length, msg.value);
+        require(ok, RollupBundler_BatchFailed(_calls.length, output.length));
         results_ = new bytes[](_calls.length);
         for (uint256 i; i < _calls.length; ++i) {
             require(_calls[i].value == 0, RollupBundler_BatchCallValue(i, _calls[i].value));
             address target = _calls[i].target;
-            bytes32 accepted;
-            assembly ("memory-safe") {
-                accepted := mload(add(add(output, 32), mul(i, 64)))
-            }
-            require(accepted != bytes32(0), RollupBundler_EntryRejected(i, target));
+            require(Execute.batchAccepted(output, i), RollupBundler_EntryRejected(i, target));
             require(target.code.length != 0, RollupBundler_NoCode(i, target));
             (bool success, bytes memory returnData) = target.call(_calls[i].data);
             require(success, RollupBundler_CallFailed(i, returnData));

@@ -94,6 +94,26 @@ library Execute {
         return abi.encode(BATCH_MAGIC, _entries.length, _gasUsed, _blobHashes, _entries);
     }
 
+    /// @notice One batched EXECUTE call over `_entries` blocks, paying `_fee` (every entry's fee):
+    ///         `ok_` false when the call failed (malformed batch, refused by the market, out of
+    ///         gas) or answered other than 64 bytes per entry. The callers (RollupBundler's and
+    ///         PreconfRegistry's `executeBatch`) revert with their own errors on it.
+    function executeBatch(bytes calldata _batch, uint256 _entries, uint256 _fee)
+        internal
+        returns (bool ok_, bytes memory output_)
+    {
+        (ok_, output_) = EXECUTE_ADDRESS.call{value: _fee}(_batch);
+        ok_ = ok_ && output_.length == 64 * _entries;
+    }
+
+    /// @notice Whether entry `_index` of a batch's output (`executeBatch`) is an accepted block:
+    ///         a rejected entry answers 64 zero bytes, and no accepted block has hash 0.
+    function batchAccepted(bytes memory _output, uint256 _index) internal pure returns (bool accepted_) {
+        assembly ("memory-safe") {
+            accepted_ := iszero(iszero(mload(add(add(_output, 32), mul(_index, 64)))))
+        }
+    }
+
     /// @notice The verdict a batched EXECUTE call of this L1 transaction gave the block whose single
     ///         input hashes to `_key` (`keccak256(encodeInput(...))`): the block hash and burned
     ///         fees it accepted the block with, or zeros when no batch of this transaction accepted

@@ -4,7 +4,8 @@
  * instead of the proposer's round, the operator's preconfer builds a block at most every
  * `--preconf-interval-ms` (250 by default), signs it and the node serves it at `latest`; the
  * advance loop sends the preconfirmed blocks to L1 every 250 ms, consecutive ones together in one
- * L1 transaction (`PreconfRegistry.bundle`, src/preconf/together.ts), and `safe` moves
+ * L1 transaction (`PreconfRegistry.executeBatch` with blobs: one EXECUTE call for all of them;
+ * `bundle` with calldata; src/preconf/together.ts), and `safe` moves
  * when the node has derived them. One rollup only.
  */
 import { Contract, Wallet, type JsonRpcApiProvider, type Signer } from "ethers";

@@ -30,7 +30,19 @@ export {
 export { createPreconfer, DEFAULT_TOGETHER, PreconfError, type HandOver, type Preconfer, type PreconferOptions, type PreconfirmedBlock } from "./preconfer.js";
 export { preconfChainView } from "./view.js";
 export { commitmentFromJson, commitmentJson, COMMITMENTS_WINDOW, MAX_COMMITMENTS, preconfMethods, type PreconfMethodsOptions } from "./rpc.js";
-export { advanceTogether, AdvanceTogetherError, prepareTogether, REGISTRY_PER_CALL_GAS, TogetherTooLargeError, type AdvancedTogether, type AdvanceTogetherOptions, type PreparedTogether } from "./together.js";
+export {
+  advanceTogether,
+  AdvanceTogetherError,
+  defaultTogetherExecute,
+  prepareTogether,
+  REGISTRY_PER_CALL_GAS,
+  TogetherBatchedError,
+  TogetherTooLargeError,
+  type AdvancedTogether,
+  type AdvanceTogetherOptions,
+  type PreparedTogether,
+  type TogetherExecute,
+} from "./together.js";
 export { createSlasher, type Slash, type Slasher, type SlasherOptions } from "./slasher.js";
 export { startLocalPreconf, type LocalPreconfOptions } from "./local.js";
 export { startPreconfLoops, type PreconfLoops, type PreconfLoopsOptions } from "./loops.js";

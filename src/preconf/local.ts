@@ -8,7 +8,7 @@ import type { JsonRpcApiProvider, Signer } from "ethers";
 import { rmSync } from "node:fs";
 import { devGenesis, type GenesisConfig } from "../engine/genesis.js";
 import { createL2Chain } from "../engine/state.js";
-import { startNode, type Eip1193Provider } from "../node/index.js";
+import { startNode, type Eip1193Provider, type NodeOptions } from "../node/index.js";
 import { nodeChainView, serveNode } from "../node/rpc.js";
 import { createMempool } from "../proposer/mempool.js";
 import { createPreconfer, type PreconferOptions } from "./preconfer.js";
@@ -35,6 +35,12 @@ export interface LocalPreconfOptions {
   l1ReadMs?: number;
   /** Most preconfirmed blocks per L1 transaction (the preconfer's default: 8). */
   together?: number;
+  /** Where the node reads blobs (needed with blob data availability; default none). */
+  blobSource?: NodeOptions["blobSource"];
+  /** The preconfer's data availability (default "calldata"). */
+  dataAvailability?: PreconferOptions["dataAvailability"];
+  /** How blocks sent together are verified (the preconfer's default: batched with blobs). */
+  execute?: PreconferOptions["execute"];
   /** The L2 JSON-RPC port (default 0: a free one). */
   port?: number;
   /** The node polls L1 by itself (default false: `node.sync()` moves it). */
@@ -53,7 +59,7 @@ export async function startLocalPreconf(options: LocalPreconfOptions) {
   const genesis = options.genesis ?? devGenesis({ chainId: 190_019n });
   const deployed = await deployGatedRollup(deployer, registryAddress, genesis);
   const l1ChainId = (await provider.getNetwork()).chainId;
-  const node = await startNode({ l1Provider: options.l1, rollup: deployed.address, genesis, deploymentBlock: deployed.deploymentBlock, dataDir: options.dataDir, follow: options.follow ?? false, pollIntervalMs: 100, log });
+  const node = await startNode({ l1Provider: options.l1, rollup: deployed.address, genesis, deploymentBlock: deployed.deploymentBlock, dataDir: options.dataDir, blobSource: options.blobSource, follow: options.follow ?? false, pollIntervalMs: 100, log });
   await node.sync();
 
   /** Bonds `signer` and gives it a chain, a mempool and a preconfer on the node. */
@@ -72,10 +78,11 @@ export async function startLocalPreconf(options: LocalPreconfOptions) {
       l1ChainId,
       coinbase: address,
       node: () => node,
-      dataAvailability: "calldata",
+      dataAvailability: options.dataAvailability ?? "calldata",
       misbehave,
       l1ReadMs: options.l1ReadMs,
       together: options.together,
+      execute: options.execute,
       log,
     });
     return { preconfer, chain, mempool, address, signer };

@@ -23,7 +23,7 @@ import { dropProven } from "../proposer/proposer.js";
 import { advanceGasLimit, buildFittingBlock, buildOn, chooseLayout, deliveryFor, LostRaceError, publishBlock, type DataAvailability, type FittedBlock, type L1Anchor, type ProposedBlock } from "../proposer/propose.js";
 import type { NextDelivery } from "../bridge/queue.js";
 import { UltrasoundError } from "../shared/errors.js";
-import { advanceRun, consecutiveRun } from "./together.js";
+import { advanceRun, consecutiveRun, type TogetherExecute } from "./together.js";
 import { createL1Reads } from "./l1-reads.js";
 import { commitmentOf, preconfDomain, signCommitment, verifyCommitment, type SignedCommitment } from "./commitment.js";
 
@@ -84,6 +84,12 @@ export interface PreconferOptions {
    * together.ts); 1: one `advance` transaction per block. Default {@link DEFAULT_TOGETHER}.
    */
   together?: number;
+  /**
+   * How blocks sent together are verified: ONE EXECUTE call for all (`"batched"`,
+   * `PreconfRegistry.executeBatch`) or one each (`"per-block"`, `bundle`). Default: batched with
+   * blobs (together.ts, `defaultTogetherExecute`); calldata can only go per block.
+   */
+  execute?: TogetherExecute;
   /** How long L1's latest block, EXECUTE's market and the queue's delivery are reused between blocks, in ms (default 1,000). */
   l1ReadMs?: number;
   /**

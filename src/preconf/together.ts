@@ -7,6 +7,12 @@
  * several rollups does (the payload and each block's range input are src/sdk/shared-advance.ts's;
  * the calls go through the registry, whose gate checks the operator). With calldata, each is a
  * plain `advance`; the blocks still share the transaction's base cost.
+ *
+ * With blobs and two blocks or more, the default is ONE EXECUTE call for all of them
+ * (`PreconfRegistry.executeBatch`, docs/preconf.md "One EXECUTE call"): the batch pays every
+ * block's fee, and each block is an `advanceBatched` that checks the verdict EXECUTE remembered
+ * for its own input (≈ 20k of EXECUTE per block instead of 60k). The calldata and gas are
+ * src/sdk/batched-advance.ts's (RollupBundler's `executeBatch` has the same signature).
  */
 import { type Contract, type JsonRpcApiProvider, Signer, TransactionReceipt } from "ethers";
 import type { BlobSidecar } from "../blobs/kzg.js";
@@ -17,6 +23,7 @@ import { L1_TRANSACTION_GAS_CAP, LostRaceError, waitForL1Receipt, type DataAvail
 import { advanceCallGas, bundleGasLimit, innerCallGas } from "../sdk/bundle-gas.js";
 import { blockClaim, parseBlockAdvanced, type BlockAdvancedEvent } from "../sdk/contracts.js";
 import { executeFeeFor, pricingOf, readExecuteMarket } from "../sdk/execute-market.js";
+import { batchedAdvanceCalls } from "../sdk/batched-advance.js";
 import { rangeInput, sharedPayload } from "../sdk/shared-advance.js";
 import { artifactInterface } from "../shared/artifacts.js";
 import { UltrasoundError } from "../shared/errors.js";
@@ -49,6 +56,25 @@ export interface AdvanceTogetherOptions {
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
   l1GasCap?: bigint;
+  /** How the blocks are verified; default {@link defaultTogetherExecute}. */
+  execute?: TogetherExecute;
+}
+
+/**
+ * `"batched"`: ONE EXECUTE call over the blocks (`PreconfRegistry.executeBatch`, each block an
+ * `advanceBatched`; blobs only: `advanceBatched` reads its block from blobs); `"per-block"`: each
+ * block's advance calls EXECUTE itself (`PreconfRegistry.bundle`).
+ */
+export type TogetherExecute = "batched" | "per-block";
+
+/** The default: batched for two blocks or more carried by blobs (cheaper from k = 2); else per block. */
+export function defaultTogetherExecute(blocks: number, dataAvailability: DataAvailability): TogetherExecute {
+  return blocks >= 2 && dataAvailability === "blobs" ? "batched" : "per-block";
+}
+
+/** Batched verification asked for where it cannot work (calldata data availability). */
+export class TogetherBatchedError extends AdvanceTogetherError {
+  override name = "TogetherBatchedError";
 }
 
 /** What L1 did with the blocks: one transaction, one `BlockAdvanced` per block, in order. */
@@ -59,10 +85,14 @@ export interface AdvancedTogether {
   blobs: number;
   payloadBytes: number;
   compressedBytes: number;
+  /** How the blocks were verified. */
+  execute: TogetherExecute;
 }
 
 /** The bundle of {@link advanceTogether}, ready to send. */
 export interface PreparedTogether {
+  /** How the blocks are verified (the registry's `executeBatch` or `bundle`). */
+  execute: TogetherExecute;
   data: string;
   value: bigint;
   gasLimit: bigint;
@@ -84,7 +114,13 @@ export async function prepareTogether(options: AdvanceTogetherOptions): Promise<
   let sidecar: BlobSidecar | undefined;
   let payloadBytes = 0;
   let compressedBytes = 0;
-  if ((options.dataAvailability ?? "blobs") === "blobs") {
+  const dataAvailability = options.dataAvailability ?? "blobs";
+  const execute = options.execute ?? defaultTogetherExecute(blocks.length, dataAvailability);
+  if (execute === "batched" && dataAvailability !== "blobs") {
+    throw new TogetherBatchedError("Batched verification needs blob data availability (advanceBatched reads its block from blobs)", { dataAvailability });
+  }
+  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
+  if (dataAvailability === "blobs") {
     // One payload: block i's transactions and witness at ranges[i] (the node and EXECUTE read it so).
     const shared = sharedPayload(blocks);
     ({ payloadBytes, compressedBytes } = shared);
@@ -95,6 +131,16 @@ export async function prepareTogether(options: AdvanceTogetherOptions): Promise<
     const blobSidecar = await makeSidecarOffThread(shared.blobs);
     sidecar = blobSidecar;
     const hashes = blobSidecar.versionedHashes;
+    if (execute === "batched") {
+      const inputs = blocks.map((b, i) => rangeInput(b, shared.ranges[i]!, blobSidecar));
+      const batched = batchedAdvanceCalls(blocks.map((fitted) => ({ address: target, fitted })), inputs, shared.ranges, blobSidecar, market, pricing);
+      // The registry's gate on each call (its selector and PRECONF_REGISTRY() checks, the caller's look-up) on top of the bundler's bound.
+      const registryGas = REGISTRY_PER_CALL_GAS * BigInt(blocks.length);
+      const estimate = batched.estimate + registryGas;
+      if (estimate > cap) throw new TogetherTooLargeError("The blocks together would exceed the L1 transaction gas cap (EIP-7825)", { blocks: blocks.length, gasLimit: estimate, cap });
+      const bound = batched.bound + registryGas;
+      return { execute, data: batched.data, value: batched.value, gasLimit: bound < cap ? bound : cap, sidecar, payloadBytes, compressedBytes };
+    }
     calls = blocks.map((b, i) => {
       const input = rangeInput(b, shared.ranges[i]!, blobSidecar);
       const data = rollup.interface.encodeFunctionData("advanceWithBlobRange", [claims[i], hashes, input.transactions, "0x", b.block.input.messages]);
@@ -113,9 +159,8 @@ export async function prepareTogether(options: AdvanceTogetherOptions): Promise<
   const data = registryInterface.encodeFunctionData("bundle", [calls.map(({ target, data, value }) => ({ target, data, value }))]);
   const innerGas = calls.reduce((sum, c) => sum + c.gas + REGISTRY_PER_CALL_GAS, 0n);
   const gasLimit = bundleGasLimit(data, calls, innerGas);
-  const cap = options.l1GasCap ?? L1_TRANSACTION_GAS_CAP;
   if (gasLimit > cap) throw new TogetherTooLargeError("The blocks together would exceed the L1 transaction gas cap (EIP-7825)", { blocks: blocks.length, gasLimit, cap });
-  return { data, value: calls.reduce((sum, c) => sum + c.value, 0n), gasLimit, sidecar, payloadBytes, compressedBytes };
+  return { execute, data, value: calls.reduce((sum, c) => sum + c.value, 0n), gasLimit, sidecar, payloadBytes, compressedBytes };
 }
 
 /**
@@ -141,7 +186,7 @@ export async function advanceTogether(options: AdvanceTogetherOptions): Promise<
   if (events.length !== options.blocks.length) {
     throw new AdvanceTogetherError("The bundle landed without every block's BlockAdvanced event", { blocks: options.blocks.length, events: events.length, tx: l1Receipt.hash });
   }
-  return { l1Receipt, events, blobs: prepared.sidecar?.blobs.length ?? 0, payloadBytes: prepared.payloadBytes, compressedBytes: prepared.compressedBytes };
+  return { l1Receipt, events, blobs: prepared.sidecar?.blobs.length ?? 0, payloadBytes: prepared.payloadBytes, compressedBytes: prepared.compressedBytes, execute: prepared.execute };
 }
 
 /** What {@link consecutiveRun} and {@link advanceRun} need of a preconfirmed block. */
@@ -186,6 +231,6 @@ export async function advanceRun<T extends RunBlock>(options: Omit<AdvanceTogeth
   run.forEach((b, i) => {
     b.advanced = { l1Transaction: l1Receipt.hash, l1Block: BigInt(l1Receipt.blockNumber), l1Gas: l1Receipt.gasUsed / count + (i === 0 ? l1Receipt.gasUsed % count : 0n), together: run.length };
   });
-  log(`preconf: L2 blocks ${run[0]!.number}…${run[run.length - 1]!.number} advanced in one L1 transaction (${l1Receipt.gasUsed} gas, ${together.blobs} blob(s))`);
+  log(`preconf: L2 blocks ${run[0]!.number}…${run[run.length - 1]!.number} advanced in one L1 transaction (${l1Receipt.gasUsed} gas, ${together.blobs} blob(s), ${together.execute === "batched" ? "one EXECUTE call" : "one EXECUTE call each"})`);
   return run;
 }

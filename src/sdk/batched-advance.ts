@@ -32,14 +32,14 @@ export function batchedAdvanceCalls(
   market: ExecuteMarketView,
   pricing: ExecutePricing,
 ): { legs: PreparedLeg[]; calls: BundleCall[]; data: string; value: bigint; bound: bigint; estimate: bigint; batchBytes: number } {
-  const anchor = built[0]!.fitted.anchor;
   const hashes = sidecar.versionedHashes;
   const rollupInterface = nativeRollupInterface();
   const legs: PreparedLeg[] = [];
   const entries: Uint8Array[] = [];
   const calls: BundleCall[] = built.map(({ address, fitted }, i) => {
     const { block } = fitted;
-    const claim = blockClaim(block.header, anchor.number, fitted.delivery.messageCount);
+    // Each block's own anchor: a shared advance's legs share one, a preconfer's consecutive blocks need not.
+    const claim = blockClaim(block.header, fitted.anchor.number, fitted.delivery.messageCount);
     const input = inputs[i]!;
     legs.push({ address: address.toLowerCase(), fitted, claim, input, blobIndices: hashes.map((_, k) => k), received: [] });
     // The entry is the input the rollup builds from its head: its verdict key is keccak256 of these bytes.

@@ -67,7 +67,7 @@ describe("devnet --preconf (issue 19)", function () {
     }
   });
 
-  it("several preconfirmed blocks share one blob L1 transaction (PreconfRegistry.bundle, a range each); a follower started afterwards derives them from the blobs", async function () {
+  it("several preconfirmed blocks share one blob L1 transaction verified by ONE EXECUTE call (PreconfRegistry.executeBatch, a range each); a follower started afterwards derives them from the blobs", async function () {
     const dataDir = mkdtempSync(path.join(tmpdir(), "ultrasound-preconf-together-"));
     const ports = await devnetPorts();
     const devnet = await startDevnetProcess(["--preconf", "--preconf-advance-ms", "1500", "--data-dir", dataDir, "--fund-l2", "100", "--log-level", "quiet", "--no-relay"], ports);
@@ -90,16 +90,19 @@ describe("devnet --preconf (issue 19)", function () {
       const last = blocks.reduce((a, b) => (a > b ? a : b));
       await until("safe at the transfers' blocks", async () => (BigInt(((await rpc(url, "eth_getBlockByNumber", ["safe", false])) as { number: string }).number) >= last ? true : undefined), 60_000);
 
-      // The L1 transactions to the registry since: type 3 (blobs), several BlockAdvanced each.
+      // The L1 transactions to the registry since: type 3 (blobs), several BlockAdvanced each,
+      // those of two blocks or more by executeBatch (one EXECUTE call, the preconfer's default).
       const l1To = BigInt((await rpc(devnet.l1Url, "eth_blockNumber")) as string);
       const advancedPer: number[] = [];
       for (let n = l1From + 1n; n <= l1To; n++) {
-        const block = (await rpc(devnet.l1Url, "eth_getBlockByNumber", ["0x" + n.toString(16), true])) as { transactions: { hash: string; to: string | null; type: string }[] };
+        const block = (await rpc(devnet.l1Url, "eth_getBlockByNumber", ["0x" + n.toString(16), true])) as { transactions: { hash: string; to: string | null; type: string; input: string }[] };
         for (const tx of block.transactions) {
           if (tx.to?.toLowerCase() !== registry) continue;
           expect(tx.type).to.equal("0x3");
           const receipt = (await rpc(devnet.l1Url, "eth_getTransactionReceipt", [tx.hash])) as { logs: { address: string }[] };
-          advancedPer.push(receipt.logs.filter((log) => log.address.toLowerCase() === devnet.rollupAddress.toLowerCase()).length);
+          const advanced = receipt.logs.filter((log) => log.address.toLowerCase() === devnet.rollupAddress.toLowerCase()).length;
+          advancedPer.push(advanced);
+          if (advanced > 1) expect(tx.input.slice(0, 10), "PreconfRegistry.executeBatch").to.equal("0xd0e2bbf0");
         }
       }
       expect(Math.max(...advancedPer), `blocks per registry transaction: ${advancedPer.join(", ")}`).to.be.greaterThan(1);
