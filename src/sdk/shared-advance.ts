@@ -88,7 +88,8 @@ export async function prepareSharedAdvance(options: SharedAdvanceOptions): Promi
  * Packs blocks already built (each on its own rollup's head, all anchored to the same L1 block,
  * e.g. by each rollup's proposer: src/proposer/multi-shared.ts) into one shared advance, as
  * {@link prepareSharedAdvance} does after building them. Throws {@link BundleTooLargeError} when
- * the shared payload needs more blobs than one transaction carries or the bound exceeds the cap.
+ * the shared payload needs more blobs than one transaction carries, inflates past what EXECUTE
+ * reads for one of the legs ({@link sharedPayloadBound}), or the gas bound exceeds the cap.
  */
 export async function packSharedAdvance(options: Pick<SharedAdvanceOptions, "bundler" | "provider" | "l1GasCap" | "execute">, built: BuiltSharedLeg[]): Promise<PreparedSharedAdvance> {
   if (built.length === 0) throw new BundleBuildError("A shared advance needs at least one leg");
