@@ -107,6 +107,8 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   const l2Funding = options.l2Funding ?? 10n ** 16n;
   const maxLegs = options.maxLegs ?? 100;
   const fundInJoin = options.fundInJoin ?? true;
+  if (!Number.isInteger(n) || n < 1) throw new GameSessionError("The number of sessions must be a positive integer", { sessions: n });
+  if (!Number.isInteger(maxLegs) || maxLegs < 1) throw new GameSessionError("maxLegs must be a positive integer", { maxLegs });
   const started = performance.now();
   const provider = connection.ethers.provider as unknown as JsonRpcApiProvider & Provider;
   const l1Balance = async (address: string) => BigInt((await provider.send("eth_getBalance", [address, "latest"])) as string);
