@@ -32,6 +32,12 @@ export interface ManySessionsOptions {
   l2Funding?: bigint;
   /** Players send their L2 gas money with their stake, deposited by the lobby's `join` (default), or by a deposit transaction each. */
   fundInJoin?: boolean;
+  /**
+   * Players withdraw their leftover L2 gas money (a cash-out block each, then a claim each on L1;
+   * default). `false`: they leave it on the retired rollup — worth it when it is less than the
+   * withdrawal's L1 gas (≈ 360k a session: its share of the cash-out advance and 2 claims).
+   */
+  cashOut?: boolean;
   /** Most sessions' blocks in one shared advance (default 100, the batched EXECUTE's reach; fewer when they do not fit). */
   maxLegs?: number;
   /** Where progress lines go (default: nowhere). */
@@ -88,6 +94,8 @@ export interface ManySessionsResult {
   wallSeconds: number;
   /** Whether the players' L2 gas money came with open and join (else by deposits). */
   fundInJoin: boolean;
+  /** Whether the players withdrew their leftover L2 gas money (else it stays on the retired rollup). */
+  cashOut: boolean;
 }
 
 /** Player `i`'s key: derived from a fixed label, so runs are repeatable (these are not Hardhat's accounts). */
@@ -107,6 +115,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   const l2Funding = options.l2Funding ?? 10n ** 16n;
   const maxLegs = options.maxLegs ?? 100;
   const fundInJoin = options.fundInJoin ?? true;
+  const cashOut = options.cashOut ?? true;
   if (!Number.isInteger(n) || n < 1) throw new GameSessionError("The number of sessions must be a positive integer", { sessions: n });
   if (!Number.isInteger(maxLegs) || maxLegs < 1) throw new GameSessionError("maxLegs must be a positive integer", { maxLegs });
   const started = performance.now();
@@ -118,7 +127,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
 
   const { lobby, lobbyAddress, genesisHash } = await deployLobby(operator);
   const bundler = await deployBundler(operator);
-  log(`lobby ${lobbyAddress}; bundler ${await bundler.getAddress()}; ${n} sessions, stake ${stake} wei each; L2 gas money ${fundInJoin ? "carried by open and join" : "by a deposit each"}`);
+  log(`lobby ${lobbyAddress}; bundler ${await bundler.getAddress()}; ${n} sessions, stake ${stake} wei each; L2 gas money ${fundInJoin ? "carried by open and join" : "by a deposit each"}${cashOut ? ", its leftover withdrawn" : ", its leftover left on L2"}`);
 
   // The players: fresh wallets funded by the operator (not counted).
   const wallets = Array.from({ length: 2 * n }, (_, i) => new Wallet(playerKey(i), provider));
@@ -177,9 +186,9 @@ export async function runManySessions(connection: SessionConnection, options: Ma
     const result = await sentMessageOf(s.l2.l2, lastMove.get(s.sessionId)!);
     if (result === undefined) throw new GameSessionError("A last move sent no result to L1", { session: s.sessionId });
     results.set(s.sessionId, result);
-    queued.set(s.sessionId, await queueLeftoverWithdrawals(s.l2, s.pair));
+    if (cashOut) queued.set(s.sessionId, await queueLeftoverWithdrawals(s.l2, s.pair));
   }
-  await round("cash-out", "every session's 2 leftover withdrawals");
+  if (cashOut) await round("cash-out", "every session's 2 leftover withdrawals");
 
   // Settle and claim: each session's own L1 transactions.
   const sessions: ManySession[] = [];
@@ -188,7 +197,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
     const status = Number(await s.l2.game.getFunction("status")());
     const winner = status === 2 ? players[0] : status === 3 ? players[1] : "";
     if (winner === "") throw new GameSessionError("A game ended without a winner", { session: s.sessionId, status });
-    const withdrawalMessages = await leftoverMessages(s.l2, queued.get(s.sessionId)!);
+    const withdrawalMessages = cashOut ? await leftoverMessages(s.l2, queued.get(s.sessionId)!) : [];
     const before = await l1Balance(winner);
     await s.timed("settle", "settle", () => proveAndClaim(operator, s.rollup, s.l2.l2, results.get(s.sessionId)!));
     const winnerPaid = (await l1Balance(winner)) - before;
@@ -225,7 +234,7 @@ export async function runManySessions(connection: SessionConnection, options: Ma
   await playOnL1(operator, live[0]!.pair, live[0]!.sessionId, l1.timed);
   const l1Game = l1GameSummary(l1.steps);
   const average = averageCost(sessions.map((s) => s.cost));
-  return { sessions, shared, rounds, average, l1Game, ratio: Number(average.total) / Number(l1Game.total), wallSeconds: (performance.now() - started) / 1000, fundInJoin };
+  return { sessions, shared, rounds, average, l1Game, ratio: Number(average.total) / Number(l1Game.total), wallSeconds: (performance.now() - started) / 1000, fundInJoin, cashOut };
 }
 
 function averageCost(costs: SessionCost[]): SessionCost {
@@ -248,9 +257,9 @@ export function formatManySummary(result: ManySessionsResult): string[] {
     [`spawn: open + join${result.fundInJoin ? " (the 2 deposits inside)" : ""}`, a.spawn, "its own L1 transactions"],
     [`fund: ${result.fundInJoin ? "" : "2 deposits + "}its share of the first round's shared advance`, a.fund, ""],
     ["moves: its share of 7 shared advances", a.moves, `${g(a.moves / 7n)} a move`],
-    ["cash-out: its share of the withdrawals' shared advance", a.cashOut, ""],
+    [result.cashOut ? "cash-out: its share of the withdrawals' shared advance" : "cash-out: none (the leftover L2 gas money stays on L2)", a.cashOut, ""],
     ["settle: claim the result (pot paid, rollup retired)", a.settle, ""],
-    ["claims of the 2 leftovers", a.claims, ""],
+    [result.cashOut ? "claims of the 2 leftovers" : "claims: none", a.claims, ""],
     ["session total (L1 gas)", a.total, ""],
     ["the same game on L1: deploy + start + moves", result.l1Game.total, `${g(result.l1Game.deploy)} + ${g(result.l1Game.start)} + ${g(result.l1Game.moves.reduce((x, y) => x + y, 0n))}`],
   ];

@@ -6,6 +6,7 @@
  *   npx hardhat run examples/game-session/many.ts                    # 10 sessions, in-process L1
  *   GAME_SESSIONS=100 npx hardhat run examples/game-session/many.ts   # 100 sessions
  *   GAME_DEPOSITS=1 npx hardhat run examples/game-session/many.ts     # players fund by deposits, not through join
+ *   GAME_NO_CASH_OUT=1 npx hardhat run examples/game-session/many.ts  # players leave their leftover L2 gas money
  *   GAME_L1_URL=http://127.0.0.1:9545 npx hardhat run examples/game-session/many.ts   # a devnet's L1
  */
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -25,7 +26,7 @@ async function connect(): Promise<SessionConnection> {
 
 const sessions = Number(process.env.GAME_SESSIONS ?? "10");
 if (!Number.isInteger(sessions) || sessions < 1) throw new GameSessionError("GAME_SESSIONS must be a positive integer", { got: process.env.GAME_SESSIONS ?? "" });
-const fundInJoin = process.env.GAME_DEPOSITS === undefined || process.env.GAME_DEPOSITS === "" || process.env.GAME_DEPOSITS === "0";
-const result = await runManySessions(await connect(), { sessions, fundInJoin, log: (line) => console.log(line) });
+const flag = (name: string) => (process.env[name] ?? "") !== "" && process.env[name] !== "0";
+const result = await runManySessions(await connect(), { sessions, fundInJoin: !flag("GAME_DEPOSITS"), cashOut: !flag("GAME_NO_CASH_OUT"), log: (line) => console.log(line) });
 console.log("");
 for (const line of formatManySummary(result)) console.log(line);

@@ -92,4 +92,17 @@ describe("examples/game-session: many sessions sharing advances", function () {
     expect(run.l1Game.moves).to.have.length(GAME_MOVES.length);
     expect(run.ratio).to.equal(Number(run.average.total) / Number(run.l1Game.total));
   });
+
+  it("without cash-out (players leave their leftover L2 gas money): 8 rounds, still every result claimed and paid, no claims", async function () {
+    const lean = await runManySessions({ ethers }, { sessions: 2, stake: STAKE, cashOut: false });
+    expect(lean.rounds.map((r) => r.phase)).to.deep.equal(["fund", ...GAME_MOVES.map(() => "move")]);
+    expect(lean.rounds.every((r) => r.transactions === 1)).to.equal(true);
+    for (const s of lean.sessions) {
+      expect(s.winnerPaid).to.equal(2n * STAKE);
+      expect(s.retired).to.equal(true);
+      expect(s.withdrawals).to.deep.equal([]);
+      expect(s.cost.cashOut + s.cost.claims).to.equal(0n);
+      expect(s.steps.map((step) => step.phase)).to.deep.equal(["spawn", "spawn", "settle"]);
+    }
+  });
 });
