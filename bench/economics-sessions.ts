@@ -4,8 +4,9 @@
  * whose every round of blocks goes to L1 in shared advances (examples/game-session/many-sessions.ts),
  * measured: L1 gas per session by phase (each shared transaction's gas divided among its legs),
  * execute gas and blob gas per session, and the ratio to the same game played on L1.
- * N = 10 in quick mode, 10 and 100 in full mode (≈ 80 s for 100 here). The players fund their L2
- * gas through the lobby's `openFunded` / `joinFunded` (many-sessions.ts' default).
+ * N = 10 in quick mode, 10 and 100 in full mode (≈ 80 s for 100 here), and once more without
+ * cash-out (the players leave their leftover L2 gas money). The players fund their L2 gas through
+ * the lobby's `openFunded` / `joinFunded` (many-sessions.ts' default).
  */
 import { network } from "hardhat";
 import { runGameSession } from "../examples/game-session/session.js";
@@ -34,4 +35,9 @@ export async function benchGameSessions(report: Report, quick: boolean): Promise
     report.add({ name: `economics: ${n} game sessions sharing advances, execute gas a session`, unit: "gas", value: Number(a.executeGas) });
     report.add({ name: `economics: ${n} game sessions sharing advances, blob gas a session`, unit: "blobgas", value: a.blobGas });
   }
+  // The players leave their leftover L2 gas money on L2: no cash-out block, no claims.
+  const n = quick ? 10 : 100;
+  const lean = await runManySessions(await network.create(), { sessions: n, cashOut: false });
+  console.log(`  ${n} game sessions sharing advances, leftovers left on L2: ${lean.average.total} L1 gas a session (ratio ${lean.ratio.toFixed(2)})`);
+  report.add({ name: `economics: ${n} game sessions sharing advances, no cash-out, L1 gas a session (baseline: the same game on L1)`, unit: "gas", value: Number(lean.average.total), baseline: Number(lean.l1Game.total) });
 }
