@@ -10,8 +10,9 @@
  * 2. L1 gas, execute (L2) gas, the execute fee and blob gas per L2 ETH transfer at 1, 100 and
  *    1,000 transfers per block (one rollup, the proposer's path), and 5,000 on an L1 whose
  *    market's cumulative limit holds a 105M-gas block (bench/economics-proposer.ts).
- * 3. The game-session example's L1 gas next to the same game on L1 (examples/game-session), and
- *    what it would be with its advances at the shared per-rollup-block cost measured in 1.
+ * 3. The game-session example's L1 gas next to the same game on L1 (examples/game-session): one
+ *    session alone, and N sessions played at once sharing advances, measured
+ *    (bench/economics-sessions.ts).
  * 4. Rollup-blocks per second of the shared advance at k = 100 (build, prove nothing, send, verify).
  * 5. A projection to 1,000,000 rollups advancing hourly from the per-rollup-block figures of 1.
  * 6. Blocks/s and L2 tx/s across 100 rollups through the multi-rollup proposer, shared (its
@@ -33,11 +34,11 @@ import { proposeBlock } from "../src/proposer/propose.js";
 import { createRollup, deployFactory, signL2Transaction, type DeployedRollup } from "../src/sdk/index.js";
 import { BundleTooLargeError, deployBundler, proposeBundle, type BundleLeg } from "../src/sdk/bundle.js";
 import { defaultSharedExecute, proposeSharedAdvance, type SharedExecute } from "../src/sdk/shared-advance.js";
-import { runGameSession } from "../examples/game-session/session.js";
 import { openBlobArchive, startBlobArchiveServer } from "../src/blobs/index.js";
 import { configureBlobArchive, currentBlobArchive } from "../src/hardhat/index.js";
 import { startMultiNode } from "../src/node/index.js";
 import { benchFiveThousand, benchProposerAcrossRollups } from "./economics-proposer.js";
+import { benchGameSessions } from "./economics-sessions.js";
 
 interface Report {
   add(result: { name: string; unit: string; value: number; baseline?: number; note?: string }): void;
@@ -240,18 +241,8 @@ export async function benchEconomics(report: Report, quick: boolean): Promise<vo
   report.add({ name: `economics: a fresh node catches up, every part dropped after its run (baseline: kept)`, unit: "blocks/s", value: dropped.blocksPerSecond, baseline: catchUp.blocksPerSecond });
   report.add({ name: "economics: node heap per advanced rollup whose part is dropped", unit: "KB", value: dropped.heapPerRollup / 1024 });
 
-  // The game session (examples/game-session) vs the same game on L1.
-  {
-    const session = await network.create();
-    const result = await runGameSession(session);
-    const s = result.summary;
-    const advances = result.steps.filter((step) => step.phase === "move");
-    const advanceGas = advances.reduce((sum, step) => sum + step.l1Gas, 0n);
-    const projected = Number(s.total - advanceGas) + advances.length * sharedPer100!.gas;
-    console.log(`  game session: ${s.total} L1 gas vs ${s.l1Game.total} on L1 (ratio ${s.ratio.toFixed(2)}); its ${advances.length} move advances: ${advanceGas}; at the shared per-rollup-block cost: ${projected.toFixed(0)} (ratio ${(projected / Number(s.l1Game.total)).toFixed(2)}, a projection)`);
-    report.add({ name: "economics: game session L1 gas (baseline: the same game on L1)", unit: "gas", value: Number(s.total), baseline: Number(s.l1Game.total) });
-    report.add({ name: "economics: game session with its move advances shared (projection; baseline: on L1)", unit: "gas", value: projected, baseline: Number(s.l1Game.total) });
-  }
+  // The game session (examples/game-session) alone, and N sessions sharing advances, vs the same game on L1.
+  await benchGameSessions(report, quick);
 
   // Projection: 1,000,000 rollups advancing once an hour, at the shared per-rollup-block figures.
   {

@@ -18,32 +18,22 @@
  * Every step is recorded with its L1 gas and latency (wall ms, L1 blocks from the L1 head when
  * the step began to the block that holds its L1 transaction).
  */
+import { Contract, Wallet, ZeroAddress, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
 import { bytesToHex } from "@ethereumjs/util";
-import {
-  BrowserProvider, Contract, ContractFactory, Wallet, ZeroAddress, type Eip1193Provider, type JsonRpcApiProvider, type Signer,
-  type TransactionReceipt,
-} from "ethers";
-import { hashL2Message } from "../../src/bridge/messages.js";
 import { devAccounts, PREDEPLOYS } from "../../src/engine/chain.js";
-import { chainHead, createL2Chain, findTransaction, type L2Chain } from "../../src/engine/state.js";
-import { createMempool, type Mempool } from "../../src/proposer/mempool.js";
+import { findTransaction, type L2Chain } from "../../src/engine/state.js";
+import type { Mempool } from "../../src/proposer/mempool.js";
 import { buildFittingBlock, latestL1Block, publishBlock, type DataAvailability, type ProposedBlock } from "../../src/proposer/propose.js";
 import { dropSkipped } from "../../src/proposer/proposer.js";
-import { chainViewOf, createRpcHandler } from "../../src/rpc/index.js";
-import { deposit, l2MessengerInterface, parseSentMessages, proveAndClaim, type SentMessage } from "../../src/sdk/bridge.js";
+import { deposit, l2MessengerInterface, proveAndClaim, type SentMessage } from "../../src/sdk/bridge.js";
 import { nativeRollupAt } from "../../src/sdk/contracts.js";
-import { deployFactory } from "../../src/sdk/factory.js";
-import { signL2Transaction } from "../../src/sdk/transactions.js";
-import { UltrasoundError } from "../../src/shared/errors.js";
-import { CHAIN_ID_BASE, GAME_ADDRESS, gameArtifact, lobbyArtifact, sessionGenesis, sessionGenesisCommitments, stubArtifact } from "./genesis.js";
+import {
+  deployLobby, fmtEth, GAME_MOVES, GameSessionError, ILLEGAL_MOVE, l1GameSummary, leftoverMessages, MOVE_GAS, playData, playOnL1, queueLeftoverWithdrawals,
+  revertName, sentMessageOf, sessionL2, spawnSession, STEP_HEADER, stepRecorder, SYMBOL, WITHDRAW_GAS, type SessionConnection, type SessionStep, type StepPhase,
+} from "./common.js";
+import { GAME_ADDRESS } from "./genesis.js";
 
-/** What the session needs of a Hardhat network connection (`network.connect()` / `network.create()`). */
-export interface SessionConnection {
-  ethers: {
-    provider: { send(method: string, params: unknown[]): Promise<unknown> };
-    getSigners(): Promise<Signer[]>;
-  };
-}
+export { GAME_MOVES, GameSessionError, ILLEGAL_MOVE, type SessionConnection, type SessionStep, type StepPhase } from "./common.js";
 
 /** Options of {@link runGameSession}; every one has a default. */
 export interface GameSessionOptions {
@@ -55,21 +45,6 @@ export interface GameSessionOptions {
   dataAvailability?: DataAvailability;
   /** Where each step's line goes (default: nowhere). */
   log?: (line: string) => void;
-}
-
-/** What a step belongs to; the summary adds up by phase ("forgery", a soundness check, is not counted). */
-export type StepPhase = "spawn" | "fund" | "move" | "forgery" | "cash-out" | "settle" | "claim" | "l1-game";
-
-/** One L1 transaction of the session, measured. */
-export interface SessionStep {
-  phase: StepPhase;
-  name: string;
-  l1Gas: bigint;
-  /** From the step's start (signing included) to its L1 receipt. */
-  wallMs: number;
-  /** L1 blocks from the head when the step began to the block holding its transaction. */
-  l1Blocks: number;
-  l1Block: number;
 }
 
 /** The L1 gas figures of a session, and of the same game played on L1. */
@@ -126,31 +101,6 @@ export interface GameSessionResult {
   summary: SessionSummary;
 }
 
-/** A game session step did not go as the protocol says it must. */
-export class GameSessionError extends UltrasoundError {
-  override name = "GameSessionError";
-}
-
-/** The game played: X (player 1) wins on the diagonal 2-4-6 after a fork. Cells row-major, 0..8. */
-export const GAME_MOVES: readonly { player: 0 | 1; cell: number }[] = [
-  { player: 0, cell: 4 },
-  { player: 1, cell: 1 },
-  { player: 0, cell: 0 },
-  { player: 1, cell: 8 },
-  { player: 0, cell: 6 },
-  { player: 1, cell: 3 },
-  { player: 0, cell: 2 },
-];
-/** O's illegal try (X's cell 4), sent in the block of O's first move, just before it. */
-export const ILLEGAL_MOVE = { beforeMove: 1, player: 1 as const, cell: 4 };
-
-/** L2 gas limit of a move (the winning one sends the L2→L1 message: ≈ 100k). */
-const MOVE_GAS = 250_000n;
-/** L2 gas limit of a leftover withdrawal. */
-const WITHDRAW_GAS = 100_000n;
-const TIP = 1_000_000_000n;
-const SYMBOL = ["X", "O"] as const;
-
 /**
  * Runs a whole game session on the L1 of `connection` (with EXECUTE: the in-process Hardhat
  * network or the devnet's L1), then the same game on L1, and returns every step measured.
@@ -164,7 +114,6 @@ export async function runGameSession(connection: SessionConnection, options: Gam
   const dataAvailability = options.dataAvailability ?? "blobs";
   const { ethers } = connection;
   const provider = ethers.provider;
-  const l1Number = async () => Number(BigInt((await provider.send("eth_blockNumber", [])) as string));
   const l1Balance = async (address: string) => BigInt((await provider.send("eth_getBalance", [address, "latest"])) as string);
 
   const [operator, signer1, signer2] = await ethers.getSigners();
@@ -178,58 +127,23 @@ export async function runGameSession(connection: SessionConnection, options: Gam
     }
   }
   const operatorAddress = await operator.getAddress();
-
-  const steps: SessionStep[] = [];
-  async function timed(phase: StepPhase, name: string, run: () => Promise<TransactionReceipt>): Promise<TransactionReceipt> {
-    const t0 = performance.now();
-    const b0 = await l1Number();
-    const receipt = await run();
-    const step: SessionStep = { phase, name, l1Gas: receipt.gasUsed, wallMs: performance.now() - t0, l1Blocks: receipt.blockNumber - b0, l1Block: receipt.blockNumber };
-    steps.push(step);
-    log(formatStep(step));
-    return receipt;
-  }
+  const { steps, timed } = stepRecorder(provider, log);
 
   // Infrastructure, deployed once for every session (not counted): the factory and the lobby.
-  const factory = await deployFactory(operator);
-  const factoryAddress = await factory.getAddress();
-  const commitments = await sessionGenesisCommitments();
-  const lobbyDeployment = await new ContractFactory(lobbyArtifact().abi as never, lobbyArtifact().bytecode, operator).deploy(
-    factoryAddress, GAME_ADDRESS, commitments.genesisHash, commitments.genesisStateRoot, commitments.genesisTimestamp, commitments.gasLimit, CHAIN_ID_BASE,
-  );
-  await lobbyDeployment.waitForDeployment();
-  const lobbyAddress = await lobbyDeployment.getAddress();
-  const lobby = new Contract(lobbyAddress, lobbyArtifact().abi as never, operator);
-  log(`lobby ${lobbyAddress} (factory ${factoryAddress}); every session's genesis ${commitments.genesisHash}, game at ${GAME_ADDRESS} on L2`);
+  const { lobby, lobbyAddress, factoryAddress, genesisHash } = await deployLobby(operator);
+  log(`lobby ${lobbyAddress} (factory ${factoryAddress}); every session's genesis ${genesisHash}, game at ${GAME_ADDRESS} on L2`);
   log(`players: X ${players[0]}, O ${players[1]}; stake ${fmtEth(stake)} ETH each`);
   log("");
-  log(`${"phase".padEnd(9)}${"step".padEnd(66)}${"L1 gas".padStart(11)}${"wall ms".padStart(9)}  L1 blocks (block)`);
+  log(STEP_HEADER);
 
   // 1. spawn.
-  const opened = await timed("spawn", "open: player 1 stakes and names player 2", async () =>
-    (await (await (lobby.connect(signer1) as Contract).getFunction("open")(players[1], { value: stake })).wait())!);
-  const sessionId = eventArgs(lobby, opened, "SessionOpened").sessionId as bigint;
-  const joined = await timed("spawn", "join: player 2 stakes; createRollup + game start queued", async () =>
-    (await (await (lobby.connect(signer2) as Contract).getFunction("join")(sessionId, { value: stake })).wait())!);
-  const started = eventArgs(lobby, joined, "SessionStarted");
-  const rollupAddress = started.rollup as string;
-  const chainId = started.chainId as bigint;
+  const { sessionId, rollupAddress, chainId } = await spawnSession(lobby, l1Players, stake, timed);
   const rollup = nativeRollupAt(rollupAddress, operator);
 
   // The session's L2, kept by this process (the proposer's view), and its JSON-RPC in process.
-  const chain = await createL2Chain(sessionGenesis(chainId));
-  if (bytesToHex(chain.headers[0]!.hash()) !== commitments.genesisHash) {
-    throw new GameSessionError("The session genesis differs from the lobby's", { chainId, expected: commitments.genesisHash, got: bytesToHex(chain.headers[0]!.hash()) });
-  }
-  const mempool = createMempool(chain);
-  const rpc = createRpcHandler({ view: chainViewOf(chain), mempool });
-  const l2 = new BrowserProvider({ request: (args) => rpc.request(args) } as Eip1193Provider, undefined, { cacheTimeout: -1, pollingInterval: 20 });
-  const game = new Contract(GAME_ADDRESS, gameArtifact().abi as never, l2);
+  const session = await sessionL2(chainId, genesisHash);
+  const { chain, mempool, l2, game, sendL2 } = session;
   const propose = (): Promise<ProposedBlock> => proposeAll({ chain, mempool, rollup, provider: provider as never, coinbase: operatorAddress, dataAvailability });
-  const sendL2 = async (wallet: Wallet, request: { to: string; data: string; gasLimit: bigint; value?: bigint; maxFeePerGas?: bigint }): Promise<string> => {
-    const nonce = Number(await mempool.nextNonce(wallet.address));
-    return mempool.add(await signL2Transaction(chain, wallet, { nonce, ...request }));
-  };
 
   // 2. fund.
   for (const i of [0, 1] as const) {
@@ -250,11 +164,11 @@ export async function runGameSession(connection: SessionConnection, options: Gam
     let illegalError = "";
     lastMoveAdvance = await timed("move", name, async () => {
       if (illegal !== undefined) {
-        const data = game.interface.encodeFunctionData("play", [illegal.cell]);
+        const data = playData(game, illegal.cell);
         illegalError = await l2.call({ from: wallets[illegal.player].address, to: GAME_ADDRESS, data }).then(() => "none", (error: unknown) => revertName(game, error));
         illegalHash = await sendL2(wallets[illegal.player], { to: GAME_ADDRESS, data, gasLimit: MOVE_GAS });
       }
-      lastMoveHash = await sendL2(wallets[move.player], { to: GAME_ADDRESS, data: game.interface.encodeFunctionData("play", [move.cell]), gasLimit: MOVE_GAS });
+      lastMoveHash = await sendL2(wallets[move.player], { to: GAME_ADDRESS, data: playData(game, move.cell), gasLimit: MOVE_GAS });
       return (await propose()).l1Receipt;
     });
     const included = findTransaction(chain, lastMoveHash);
@@ -267,10 +181,8 @@ export async function runGameSession(connection: SessionConnection, options: Gam
   }
   const status = Number(await game.getFunction("status")());
   const winner = status === 2 ? players[0] : status === 3 ? players[1] : ZeroAddress;
-  const finalReceipt = (await l2.getTransactionReceipt(lastMoveHash))!;
-  const [resultL2Message] = parseSentMessages(finalReceipt.logs);
-  if (resultL2Message === undefined) throw new GameSessionError("The last move sent no result to L1", { status });
-  const resultMessage: SentMessage = { message: resultL2Message, hash: hashL2Message(resultL2Message), receipt: finalReceipt, l2BlockNumber: BigInt(finalReceipt.blockNumber) };
+  const resultMessage = await sentMessageOf(l2, lastMoveHash);
+  if (resultMessage === undefined) throw new GameSessionError("The last move sent no result to L1", { status });
   log(`${"".padEnd(9)}  ↳ game over: ${status === 4 ? "draw" : `${SYMBOL[status - 2]} wins`}; result message ${resultMessage.hash.slice(0, 18)}… sent in L2 block ${resultMessage.l2BlockNumber}`);
 
   // 4. A forgery, not part of the session's cost (phase "forgery"): the loser sends the same
@@ -281,10 +193,8 @@ export async function runGameSession(connection: SessionConnection, options: Gam
     forgedHash = await sendL2(wallets[1], { to: PREDEPLOYS.messenger, data: l2MessengerInterface().encodeFunctionData("sendMessageToL1", [lobbyAddress, forged]), gasLimit: WITHDRAW_GAS });
     return (await propose()).l1Receipt;
   });
-  const forgedReceipt = (await l2.getTransactionReceipt(forgedHash))!;
-  const [forgedL2Message] = parseSentMessages(forgedReceipt.logs);
-  if (forgedL2Message === undefined) throw new GameSessionError("The forged result was not sent on L2", { status: forgedReceipt.status });
-  const forgedMessage: SentMessage = { message: forgedL2Message, hash: hashL2Message(forgedL2Message), receipt: forgedReceipt, l2BlockNumber: BigInt(forgedReceipt.blockNumber) };
+  const forgedMessage = await sentMessageOf(l2, forgedHash);
+  if (forgedMessage === undefined) throw new GameSessionError("The forged result was not sent on L2", { hash: forgedHash });
   const forgedError = await proveAndClaim(operator, rollup, l2, forgedMessage).then(
     () => "nothing (the forged result was accepted)",
     (error: unknown) => revertName(rollup, error, lobby),
@@ -292,22 +202,12 @@ export async function runGameSession(connection: SessionConnection, options: Gam
   log(`${"".padEnd(9)}  ↳ forged result (O's own message settle(${sessionId}, O)): its claim reverts ${forgedError}`);
 
   // 5. cash-out: both players withdraw what gas left them, before the rollup retires.
-  const pendingWithdrawals: { player: string; hash: string; value: bigint }[] = [];
+  let queued: Awaited<ReturnType<typeof queueLeftoverWithdrawals>> = [];
   await timed("cash-out", "advance: both players withdraw their leftover L2 ETH", async () => {
-    const maxFeePerGas = chainHead(chain).calcNextBaseFee() * 2n + TIP;
-    for (const wallet of wallets) {
-      const value = (await l2.getBalance(wallet.address)) - WITHDRAW_GAS * maxFeePerGas;
-      const data = l2MessengerInterface().encodeFunctionData("sendMessageToL1", [wallet.address, "0x"]);
-      pendingWithdrawals.push({ player: wallet.address, value, hash: await sendL2(wallet, { to: PREDEPLOYS.messenger, data, value, gasLimit: WITHDRAW_GAS, maxFeePerGas }) });
-    }
+    queued = await queueLeftoverWithdrawals(session, wallets);
     return (await propose()).l1Receipt;
   });
-  const sentWithdrawals = await Promise.all(pendingWithdrawals.map(async (w) => {
-    const receipt = (await l2.getTransactionReceipt(w.hash))!;
-    const [message] = parseSentMessages(receipt.logs);
-    if (receipt.status !== 1 || message === undefined) throw new GameSessionError("A leftover withdrawal failed on L2", { player: w.player, status: receipt.status });
-    return { ...w, message: { message, hash: hashL2Message(message), receipt, l2BlockNumber: BigInt(receipt.blockNumber) } satisfies SentMessage };
-  }));
+  const sentWithdrawals = await leftoverMessages(session, queued);
 
   // 6. settle, then the withdrawals after the retirement.
   const winnerBefore = winner === ZeroAddress ? 0n : await l1Balance(winner);
@@ -326,22 +226,8 @@ export async function runGameSession(connection: SessionConnection, options: Gam
 
   // 7. The same game on L1: the same contract, its messenger a stub the "lobby" relays through.
   log("");
-  const stub = await new ContractFactory(stubArtifact().abi as never, stubArtifact().bytecode, operator).deploy();
-  await stub.waitForDeployment();
-  let l1GameAddress = "";
-  await timed("l1-game", "L1 game: deploy TicTacToe", async () => {
-    const deployed = await new ContractFactory(gameArtifact().abi as never, gameArtifact().bytecode, signer1).deploy(await stub.getAddress());
-    l1GameAddress = await deployed.getAddress();
-    return (await deployed.deploymentTransaction()!.wait())!;
-  });
-  const l1Game = new Contract(l1GameAddress, gameArtifact().abi as never, operator);
-  await timed("l1-game", "L1 game: start (relayed as the lobby's message)", async () =>
-    (await (await (stub as Contract).getFunction("relay")(l1GameAddress, l1Game.interface.encodeFunctionData("start", [sessionId, players[0], players[1]]))).wait())!);
-  for (const [i, move] of GAME_MOVES.entries()) {
-    await timed("l1-game", `L1 game: move ${i + 1}: ${SYMBOL[move.player]} → cell ${move.cell}`, async () =>
-      (await (await (l1Game.connect(l1Players[move.player]) as Contract).getFunction("play")(move.cell)).wait())!);
-  }
-  if (Number(await l1Game.getFunction("status")()) !== status) throw new GameSessionError("The L1 game ended otherwise than the L2 one", { l1: await l1Game.getFunction("status")(), l2: status });
+  const l1Status = await playOnL1(operator, l1Players, sessionId, timed);
+  if (l1Status !== status) throw new GameSessionError("The L1 game ended otherwise than the L2 one", { l1: l1Status, l2: status });
 
   const summary = summarise(steps, settled.blockNumber - lastMoveAdvance!.blockNumber);
   if (illegalMove === undefined) throw new GameSessionError("The illegal move was never tried", {});
@@ -379,15 +265,13 @@ export async function advanceRevert(rollup: Contract, provider: { send(method: s
 function summarise(steps: SessionStep[], resultToPaidBlocks: number): SessionSummary {
   const gas = (phase: StepPhase) => steps.filter((s) => s.phase === phase).map((s) => s.l1Gas);
   const sum = (values: bigint[]) => values.reduce((a, b) => a + b, 0n);
-  const l1Steps = steps.filter((s) => s.phase === "l1-game");
-  const l1Moves = l1Steps.filter((s) => s.name.includes("move")).map((s) => s.l1Gas);
-  const l1Game = { deploy: l1Steps.find((s) => s.name.includes("deploy"))!.l1Gas, start: l1Steps.find((s) => s.name.includes("start"))!.l1Gas, moves: l1Moves, total: sum(l1Steps.map((s) => s.l1Gas)) };
+  const l1Game = l1GameSummary(steps);
   const moves = gas("move");
   const summary = {
     spawn: sum(gas("spawn")), fund: sum(gas("fund")), moves, cashOut: sum(gas("cash-out")), settle: sum(gas("settle")), claims: sum(gas("claim")),
   };
   const total = summary.spawn + summary.fund + sum(moves) + summary.cashOut + summary.settle + summary.claims;
-  return { ...summary, total, l1Game, ratio: Number(total) / Number(l1Game.total), movesRatio: Number(sum(moves)) / Number(sum(l1Moves)), resultToPaidBlocks };
+  return { ...summary, total, l1Game, ratio: Number(total) / Number(l1Game.total), movesRatio: Number(sum(moves)) / Number(sum(l1Game.moves)), resultToPaidBlocks };
 }
 
 /** The summary as printed lines. */
@@ -411,55 +295,4 @@ export function formatSummary(result: GameSessionResult): string[] {
     ...rows.map(([label, value, note]) => `  ${label.padEnd(62)}${value.padStart(11)}  ${note}`.trimEnd()),
     `  ratio session / L1 game: ${s.ratio.toFixed(2)}×; per move (its advance / the L1 move): ${s.movesRatio.toFixed(2)}×`,
   ];
-}
-
-function formatStep(step: SessionStep): string {
-  return `${step.phase.padEnd(9)}${step.name.padEnd(66)}${step.l1Gas.toLocaleString("en-US").padStart(11)}${step.wallMs.toFixed(0).padStart(9)}  ${step.l1Blocks} (#${step.l1Block})`;
-}
-
-function eventArgs(contract: Contract, receipt: TransactionReceipt, name: string): Record<string, unknown> {
-  for (const log of receipt.logs) {
-    const parsed = (() => {
-      try {
-        return contract.interface.parseLog(log);
-      } catch {
-        return null;
-      }
-    })();
-    if (parsed?.name === name) return parsed.args.toObject();
-  }
-  throw new GameSessionError(`The transaction emitted no ${name}`, { tx: receipt.hash });
-}
-
-/**
- * The name of the custom error in a revert (searched through the error's nested data), or its
- * message. A claim's `NativeRollup_CallFailed(hash, returnData)` is followed into `inner`'s error.
- */
-function revertName(contract: Contract, error: unknown, inner?: Contract): string {
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number): string | undefined => {
-    if (value === null || typeof value !== "object" || seen.has(value) || depth > 4) return undefined;
-    seen.add(value);
-    const data = (value as { data?: unknown }).data;
-    if (typeof data === "string" && data.length >= 10) {
-      const parsed = contract.interface.parseError(data);
-      if (parsed?.name === "NativeRollup_CallFailed" && inner !== undefined) {
-        const cause = inner.interface.parseError(parsed.args.returnData as string);
-        return `${parsed.name}(${cause === null ? parsed.args.returnData : cause.name + "(" + cause.args.join(", ") + ")"})`;
-      }
-      if (parsed !== null) return parsed.name;
-    }
-    for (const key of ["error", "info", "cause", "data"]) {
-      const found = visit((value as Record<string, unknown>)[key], depth + 1);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(error, 0) ?? (error instanceof Error ? error.message.split("\n")[0]! : String(error));
-}
-
-function fmtEth(wei: bigint): string {
-  const whole = wei / 10n ** 18n;
-  const frac = (wei % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "").slice(0, 6);
-  return frac === "" ? whole.toString() : `${whole}.${frac}`;
 }

@@ -11,6 +11,8 @@
  * too when its parent goes (the IPC channel closes). Ctrl-C is the parent's to handle.
  */
 import hre from "hardhat";
+import { readdirSync } from "node:fs";
+import { setPriority } from "node:os";
 import { threadId } from "node:worker_threads";
 import { recentVerdicts } from "../precompile/run.js";
 import type { L1ProcessConfig, L1ProcessMessage } from "./l1.js";
@@ -21,11 +23,14 @@ process.on("SIGINT", () => {});
 process.on("SIGTERM", () => void stop().then(() => process.exit(0)));
 
 const config = JSON.parse(process.argv[2] ?? "{}") as L1ProcessConfig;
+// Before the L1 starts its threads (they inherit it), and again after, for those already there.
+niceEveryThread(config.nice);
 const send = (message: L1ProcessMessage) => process.send?.(message);
 let stop: () => Promise<void> = async () => {};
 
 try {
   const side = await startL1Side(hre, config);
+  niceEveryThread(config.nice);
   let stopping: Promise<void> | undefined;
   stop = () => (stopping ??= side.stop());
   process.on("message", (message: { kind?: string; id?: number }) => {
@@ -42,4 +47,26 @@ try {
 
 function jsonSafe(details: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(details, (_key, value) => (typeof value === "bigint" ? value.toString() : value)));
+}
+
+/**
+ * Sets the nice value of every thread of this process (Linux: each thread is a task with its
+ * own; `setPriority(pid)` would change the main thread's alone). Elsewhere, or where not
+ * allowed, the process keeps its priority.
+ */
+function niceEveryThread(nice: number | undefined): void {
+  if (nice === undefined) return;
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    tasks = [String(process.pid)];
+  }
+  for (const task of tasks) {
+    try {
+      setPriority(Number(task), nice);
+    } catch {
+      // a thread that ended meanwhile, or no permission: it keeps its priority
+    }
+  }
 }

@@ -22,7 +22,17 @@ export interface L1ProcessConfig {
   initialDate?: string;
   /** The L1 journal: every state-changing request is appended; at start, what it holds is replayed. */
   journalFile?: string;
+  /** The L1 process's nice value (every thread of it); default {@link L1_NICE}. */
+  nice?: number;
 }
+
+/**
+ * The L1 process's nice value. EXECUTE re-runs each L2 block there (≈ 1 s of CPU for 500–750
+ * transactions); on two cores shared with the L2 JSON-RPC's thread and the builder (niced 10,
+ * src/engine/build-worker.ts), an L1 at the same priority as the RPC took the core the RPC needed.
+ * Niced, it gets what the RPC leaves: a request waits less, an L1 block may take longer.
+ */
+export const L1_NICE = 10;
 
 /** What an L1 replayed from its journal at start. */
 export interface L1Replayed {
@@ -62,7 +72,7 @@ const START_TIMEOUT_MS = 120_000;
  */
 export async function startL1Process(config: L1ProcessConfig): Promise<L1Process> {
   const entry = fileURLToPath(new URL("./l1-process.ts", import.meta.url));
-  const child = fork(entry, [JSON.stringify(config)], {
+  const child = fork(entry, [JSON.stringify({ ...config, nice: config.nice ?? L1_NICE })], {
     execArgv: ["--import", import.meta.resolve("tsx")],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     // Hardhat finds its config from the working directory: the project's.

@@ -20,14 +20,17 @@ export class RlpShapeError extends Error {
 }
 
 /** One RLP item's header: whether it is a list, where its payload starts and ends. */
-interface Item {
+export interface Item {
   list: boolean;
   start: number;
   end: number;
 }
 
-/** Reads the item starting at `at` (which must lie inside `bytes[..limit]`). */
-function readItem(bytes: Uint8Array, at: number, limit: number): Item {
+/**
+ * Reads the header of the item starting at `at` (which must lie inside `bytes[..limit]`): whether
+ * it is a list, where its payload starts and ends. Nothing is decoded or copied.
+ */
+export function readItem(bytes: Uint8Array, at: number, limit: number): Item {
   const prefix = bytes[at];
   if (prefix === undefined || at >= limit) throw new RlpShapeError("unexpected end of input", at);
   if (prefix < 0x80) return { list: false, start: at, end: at + 1 };

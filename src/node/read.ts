@@ -3,7 +3,7 @@
  * state at any past block). Everything comes from the store; nothing here writes.
  */
 import type { BlockHeader } from "@ethereumjs/block";
-import { Capability, createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
+import type { TypedTransaction } from "@ethereumjs/tx";
 import { Address, createAddressFromString, type Account } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
 import { createEngineVM } from "../engine/vm.js";
@@ -13,7 +13,8 @@ import { splitTransactions } from "../engine/transactions.js";
 import { bytesToHex, hexToBytes } from "../shared/bytes.js";
 import path from "node:path";
 import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
-import { decodeReceipts, type L1Origin, type StoredReceipt } from "./records.js";
+import { decodeReceipts, type L1Origin } from "./records.js";
+import { decodeCounted, indexedBlock, receiptAt } from "./receipts.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
 import { BlockWriteDB, keyNumber, missingTrieNodeError, numberKey } from "./store.js";
@@ -33,6 +34,8 @@ export interface NodeBlock {
   messages: Uint8Array;
   /** The transactions decoded (on each call). */
   transactions(): TypedTransaction[];
+  /** The transactions' senders, from the stored receipts (on each call; nothing recovered). */
+  senders(): string[];
 }
 
 /** A log, placed in its block: what the RPC serves (one shape for the node and the in-memory chain). */
@@ -87,7 +90,13 @@ export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefine
     l1: record.l1,
     rawTransactions,
     messages: ctx.store.deliveries.getBinary(numberKey(number)) ?? new Uint8Array(0),
-    transactions: () => rawTransactions.map((raw) => createTxFromRLP(raw, { common: ctx.common })),
+    transactions: () => rawTransactions.map((raw) => decodeCounted(ctx, raw)),
+    senders: () => {
+      const stored = ctx.store.receipts.getBinary(numberKey(number));
+      const receipts = stored === undefined ? [] : decodeReceipts(stored);
+      if (receipts.length !== rawTransactions.length) throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts.length}, for ${rawTransactions.length} transactions`, { block: number });
+      return receipts.map((r) => bytesToHex(r.from));
+    },
   };
 }
 
@@ -108,13 +117,11 @@ export function getReceipts(ctx: NodeContext, number: bigint): NodeReceipt[] | u
   return decoded === undefined ? undefined : [...decoded.receipts];
 }
 
-/** A transaction by hash (0x-hex, any case), with its receipt, or undefined. */
 /**
  * Where a transaction of the chain is (block number, index), from the transaction index alone
  * (a checksummed read; entries are written and removed with their block): what a mempool asks
  * of every journaled transaction after each block, where {@link getTransaction} decodes the
- * block and its receipts (≈ 0.1–0.2 ms each, a 100 ms stretch of the RPC's thread for a
- * 600-transaction block). No read of the head either: the execute stage writes a block's
+ * transaction and its receipt. No read of the head either: the execute stage writes a block's
  * entries in the transaction that moves its checkpoint to it, and an unwind removes them in the
  * one that moves it back, so an entry is there exactly while its block is in the chain.
  */
@@ -126,6 +133,11 @@ export function transactionPlace(ctx: NodeContext, hash: string): { blockNumber:
   return { blockNumber: at.readBigUInt64BE(0), index: at.readUInt32BE(8) };
 }
 
+/**
+ * A transaction by hash (0x-hex, any case), with its receipt, or undefined. Costs its own receipt
+ * read from its block's indexed bytes and one keccak, not its block's decoding (receipt-at.ts);
+ * the transaction is decoded only when `tx` is read.
+ */
 export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction | undefined {
   const bytes = hexToBytes(hash);
   if (bytes === undefined || bytes.length !== 32) return undefined;
@@ -133,23 +145,22 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
   if (at === undefined) return undefined;
   const number = at.readBigUInt64BE(0);
   const index = at.readUInt32BE(8);
-  const decoded = decodedBlock(ctx, number);
-  const receipt = decoded?.receipts[index];
+  const found = placedTransaction(ctx, number, index);
   // The index entry must lead to this very transaction: its hash is the natural check.
-  if (decoded === undefined || receipt === undefined || receipt.transactionHash !== hash.toLowerCase()) {
-    throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${receipt?.transactionHash ?? "nothing"}`, { hash });
+  if (found === undefined || found.receipt.transactionHash !== hash.toLowerCase()) {
+    throw corrupt(ctx, "txs", `the transaction index sends ${hash} to L2 block ${number} index ${index}, which holds ${found?.receipt.transactionHash ?? "nothing"}`, { hash });
   }
-  const raw = decoded.block.rawTransactions[index]!;
-  let tx: TypedTransaction | undefined;
+  const { raw, receipt } = found;
+  let tx = found.tx;
   return {
     hash: receipt.transactionHash,
     blockNumber: number,
-    blockHash: decoded.block.hash,
+    blockHash: receipt.blockHash,
     index,
     from: receipt.from,
     // Decoded when read: a receipt needs none of it, and clients poll receipts by the hundred.
     get tx() {
-      return (tx ??= createTxFromRLP(raw, { common: ctx.common }));
+      return (tx ??= decodeCounted(ctx, raw));
     },
     raw,
     receipt,
@@ -157,9 +168,26 @@ export function getTransaction(ctx: NodeContext, hash: string): NodeTransaction 
 }
 
 /**
- * Blocks whose decoded receipts are kept per store, most recently used last. Decoding a block's
- * receipts decodes and hashes each of its transactions (≈ 7 ms for 200): without this, polling
- * the receipts of a 500-transaction block one by one held the RPC's thread for seconds.
+ * Transaction `index` of block `number` with its receipt: from the block's kept receipts when
+ * they were built, else from its indexed bytes ({@link receiptAt}). Undefined when the block or
+ * the index is not there.
+ */
+function placedTransaction(ctx: NodeContext, number: bigint, index: number): { raw: Uint8Array; receipt: NodeReceipt; tx?: TypedTransaction } | undefined {
+  const record = readBlockRecord(ctx, number);
+  if (record === undefined) return undefined;
+  const blockHash = bytesToHex(record.header.hash());
+  const cached = receiptCaches.get(ctx.store)?.get(blockHash);
+  if (cached !== undefined) {
+    const receipt = cached.receipts[index];
+    return receipt === undefined ? undefined : { raw: cached.block.rawTransactions[index]!, receipt };
+  }
+  const items = indexedBlock(ctx, number, blockHash);
+  return index < items.transactions ? receiptAt(ctx, record, blockHash, items, index) : undefined;
+}
+
+/**
+ * Blocks whose receipts are kept built per store, most recently used last (eth_getBlockReceipts,
+ * eth_getLogs and log filters read whole blocks' receipts; building them hashes each transaction).
  */
 export const RECEIPT_CACHE_BLOCKS = 32;
 interface DecodedBlock {
@@ -187,12 +215,10 @@ function decodedBlock(ctx: NodeContext, number: bigint): DecodedBlock | undefine
   }
   const block = getBlock(ctx, number);
   if (block === undefined) return undefined;
-  const stored = ctx.store.receipts.getBinary(numberKey(number));
-  const receipts = stored === undefined ? undefined : decodeReceipts(stored);
-  if (receipts === undefined || receipts.length !== block.rawTransactions.length) {
-    throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts === undefined ? "missing" : `${receipts.length}, for ${block.rawTransactions.length} transactions`}`, { block: number });
-  }
-  const decoded = { block, receipts: Object.freeze(toReceipts(block, receipts).map(deepFreeze)) };
+  // Each receipt from the indexed bytes: no transaction decoded (≈ 50 ms for 750 otherwise), one keccak each.
+  const items = indexedBlock(ctx, number, hash);
+  const receipts = Array.from({ length: items.transactions }, (_, index) => receiptAt(ctx, record, hash, items, index).receipt);
+  const decoded = { block, receipts: Object.freeze(receipts.map(deepFreeze)) };
   cache.set(hash, decoded);
   if (cache.size > RECEIPT_CACHE_BLOCKS) cache.delete(cache.keys().next().value!);
   return decoded;
@@ -291,51 +317,6 @@ export async function stateAt(ctx: NodeContext, number: bigint): Promise<StateVi
     getStorage: (address, slot) => reader.stateManager.getStorage(at(address), slot),
     vm,
   };
-}
-
-function toReceipts(block: NodeBlock, stored: StoredReceipt[]): NodeReceipt[] {
-  const txs = block.transactions();
-  const baseFee = block.header.baseFeePerGas ?? 0n;
-  let logIndex = 0;
-  return stored.map((receipt, index) => {
-    const tx = txs[index]!;
-    const transactionHash = bytesToHex(tx.hash());
-    return {
-      transactionHash,
-      transactionIndex: index,
-      blockNumber: block.number,
-      blockHash: block.hash,
-      from: bytesToHex(receipt.from),
-      to: tx.to === undefined ? null : tx.to.toString(),
-      type: receipt.type,
-      status: receipt.status,
-      cumulativeGasUsed: receipt.cumulativeGasUsed,
-      gasUsed: receipt.gasUsed,
-      effectiveGasPrice: effectiveGasPrice(tx, baseFee),
-      contractAddress: receipt.contractAddress === undefined ? null : bytesToHex(receipt.contractAddress),
-      logs: receipt.logs.map(([address, topics, data]) => ({
-        address: bytesToHex(address),
-        topics: topics.map((t) => bytesToHex(t)),
-        data: bytesToHex(data),
-        blockNumber: block.number,
-        blockHash: block.hash,
-        transactionHash,
-        transactionIndex: index,
-        logIndex: logIndex++,
-        removed: false as const,
-      })),
-    };
-  });
-}
-
-/** What the sender paid per gas: EIP-1559's base fee plus the tip the fee cap allows, or the legacy gas price. */
-function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
-  if (tx.supports(Capability.EIP1559FeeMarket)) {
-    const { maxFeePerGas, maxPriorityFeePerGas } = tx as TypedTransaction & { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
-    const tip = maxFeePerGas - baseFee < maxPriorityFeePerGas ? maxFeePerGas - baseFee : maxPriorityFeePerGas;
-    return baseFee + tip;
-  }
-  return (tx as TypedTransaction & { gasPrice: bigint }).gasPrice;
 }
 
 function corrupt(ctx: NodeContext, table: string, problem: string, details: Record<string, unknown>): StoreCorruptError {

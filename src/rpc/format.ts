@@ -18,6 +18,11 @@ export interface Placement {
   blockNumber: bigint;
   index: number;
   baseFee: bigint;
+  /**
+   * The sender, when the caller knows it (a node's receipts keep it): else it is recovered from
+   * the signature, ≈ 1–2 ms of the thread per transaction (a full 750-transaction block: a second).
+   */
+  from?: string;
 }
 
 /**
@@ -35,7 +40,7 @@ export function formatTransaction(tx: TypedTransaction, placement?: Placement): 
     transactionIndex: placement === undefined ? null : toQuantity(placement.index),
     hash: bytesToHex(tx.hash()),
     type: toQuantity(tx.type),
-    from: tx.getSenderAddress().toString(),
+    from: placement?.from ?? tx.getSenderAddress().toString(),
     to: tx.to?.toString() ?? null,
     nonce: toQuantity(tx.nonce),
     gas: toQuantity(tx.gasLimit),
@@ -128,6 +133,7 @@ export function formatBlock(block: ChainBlock, full: boolean): Record<string, un
   if (!full && block.rawTransactions !== undefined) return formatRawBlock(block, block.rawTransactions);
   const txs = block.transactions();
   const baseFee = block.header.baseFeePerGas ?? 0n;
+  const senders = full ? block.senders?.() : undefined;
   return {
     ...formatHeader(block.header),
     size: toQuantity(blockSize(block.header, txs)),
@@ -135,7 +141,7 @@ export function formatBlock(block: ChainBlock, full: boolean): Record<string, un
     uncles: [],
     ...(block.header.withdrawalsRoot !== undefined ? { withdrawals: [] } : {}),
     transactions: txs.map((tx, index) =>
-      full ? formatTransaction(tx, { blockHash: block.hash, blockNumber: block.number, index, baseFee }) : bytesToHex(tx.hash()),
+      full ? formatTransaction(tx, { blockHash: block.hash, blockNumber: block.number, index, baseFee, from: senders?.[index] }) : bytesToHex(tx.hash()),
     ),
   };
 }

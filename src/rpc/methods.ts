@@ -9,7 +9,7 @@ import { createTx } from "@ethereumjs/tx";
 import { bigIntToBytes, bytesToHex, createAddressFromString, setLengthLeft, ValueEncoding } from "@ethereumjs/util";
 import { createL2Common } from "../engine/chain.js";
 import { TransactionRejectedError, type Mempool } from "../proposer/mempool.js";
-import { transactionAt, transactionIndexParam } from "./blocks.js";
+import { formatIncluded, transactionAt, transactionCount, transactionIndexParam } from "./blocks.js";
 import { boundedCall, runBoundedCall, throwIfFailed, type CallLimits } from "./call.js";
 import { excerpt, rawTransactionError, RpcError } from "./errors.js";
 import type { Filters } from "./filters.js";
@@ -66,10 +66,6 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
     const common = createL2Common(view.chainId);
     const trie = new MerklePatriciaTrie({ db: at.db(), root: at.header.stateRoot, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
     return new MerkleStateManager({ trie, common });
-  };
-  const placement = (number: bigint) => {
-    const block = view.block(number)!;
-    return { blockHash: block.hash, blockNumber: number, baseFee: block.header.baseFeePerGas ?? 0n };
   };
   const nextBaseFee = () => view.header(view.heads().latest)!.calcNextBaseFee();
 
@@ -189,7 +185,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       async ([hash]) => {
         const key = hashParam(hash, "transaction hash");
         const included = view.transaction(key);
-        if (included !== undefined) return formatTransaction(included.tx, { ...placement(included.blockNumber), index: included.index });
+        if (included !== undefined) return formatIncluded(view, included);
         const status = mempool?.status(key);
         return status?.status === "pending" || status?.status === "queued" ? formatTransaction(status.tx) : null;
       },
@@ -237,7 +233,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       async ([block]) => {
         const number = blockOrNull(view, block);
         const found = number === undefined ? undefined : view.block(number);
-        return found === undefined ? null : toQuantity(found.transactions().length);
+        return found === undefined ? null : toQuantity(transactionCount(found));
       },
     ],
     [
@@ -245,7 +241,7 @@ export function createMethods(view: ChainView, mempool: Mempool | undefined, fil
       async ([hash]) => {
         const number = view.numberOfHash(hashParam(hash, "block hash"));
         const found = number === undefined ? undefined : view.block(number);
-        return found === undefined ? null : toQuantity(found.transactions().length);
+        return found === undefined ? null : toQuantity(transactionCount(found));
       },
     ],
     [

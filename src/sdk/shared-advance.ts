@@ -5,7 +5,8 @@ import { compressBatch } from "../blobs/compression.js";
 import type { BlobSidecar } from "../blobs/kzg.js";
 import { makeSidecarOffThread } from "../blobs/kzg-offthread.js";
 import { MAX_BLOBS_PER_TRANSACTION } from "../blobs/send.js";
-import { encodeBlobRange, type BlobRange } from "../engine/blob-range.js";
+import { encodeBlobRange, MAX_SHARED_BYTES_PER_BLOB, type BlobRange } from "../engine/blob-range.js";
+import { maxBlobPayloadBytes } from "../engine/execute.js";
 import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
 import { L1_TRANSACTION_GAS_CAP } from "../proposer/fit.js";
@@ -87,7 +88,8 @@ export async function prepareSharedAdvance(options: SharedAdvanceOptions): Promi
  * Packs blocks already built (each on its own rollup's head, all anchored to the same L1 block,
  * e.g. by each rollup's proposer: src/proposer/multi-shared.ts) into one shared advance, as
  * {@link prepareSharedAdvance} does after building them. Throws {@link BundleTooLargeError} when
- * the shared payload needs more blobs than one transaction carries or the bound exceeds the cap.
+ * the shared payload needs more blobs than one transaction carries, inflates past what EXECUTE
+ * reads for one of the legs ({@link sharedPayloadBound}), or the gas bound exceeds the cap.
  */
 export async function packSharedAdvance(options: Pick<SharedAdvanceOptions, "bundler" | "provider" | "l1GasCap" | "execute">, built: BuiltSharedLeg[]): Promise<PreparedSharedAdvance> {
   if (built.length === 0) throw new BundleBuildError("A shared advance needs at least one leg");
@@ -101,6 +103,10 @@ export async function packSharedAdvance(options: Pick<SharedAdvanceOptions, "bun
   const shared = sharedPayload(built.map((leg) => leg.fitted));
   if (shared.blobs.length > MAX_BLOBS_PER_TRANSACTION) {
     throw new BundleTooLargeError("The legs' shared payload exceeds what one L1 transaction's blobs carry", { blobs: shared.blobs.length, max: MAX_BLOBS_PER_TRANSACTION, legs: built.length });
+  }
+  const maxBytes = sharedPayloadBound(built.map((leg) => leg.fitted), shared.blobs.length);
+  if (shared.payloadBytes > maxBytes) {
+    throw new BundleTooLargeError("The legs' shared payload inflates past what EXECUTE reads for one of them", { payloadBytes: shared.payloadBytes, maxBytes, blobs: shared.blobs.length, legs: built.length });
   }
   const { ranges } = shared;
   const sidecar = await makeSidecarOffThread(shared.blobs);
@@ -168,6 +174,17 @@ export function sharedPayload(blocks: readonly FittedBlock[]): SharedPayload {
   parts.forEach((part, i) => payload.set(part, Number(ranges[i]!.offset)));
   const compressed = compressBatch(payload);
   return { ranges, blobs: encodeBlobs(compressed), payloadBytes: payload.length, compressedBytes: compressed.length };
+}
+
+/**
+ * The most a shared payload carried by `blobs` blobs may inflate to for EVERY one of `blocks`:
+ * EXECUTE (and a follower) reads a range leg's payload only up to the leg's own bound — the
+ * transactions its claimed gas can hold and a witness per blob (`maxBlobPayloadBytes`) — plus
+ * `MAX_SHARED_BYTES_PER_BLOB` of the other legs' data per blob, and rejects the block past it
+ * (src/engine/execute.ts). The smallest leg's bound is the payload's.
+ */
+export function sharedPayloadBound(blocks: readonly FittedBlock[], blobs: number): number {
+  return blocks.reduce((min, fitted) => Math.min(min, maxBlobPayloadBytes(fitted.block.header.gasUsed, blobs) + blobs * MAX_SHARED_BYTES_PER_BLOB), Number.MAX_SAFE_INTEGER);
 }
 
 /** A block's EXECUTE input when its data is `range` of the shared blobs: the range as `transactions`, the blobs' hashes, no witness of its own. */

@@ -6,7 +6,7 @@
  * move and a forged result refused. One session for every case (≈ 10 s): they read its results.
  */
 import { expect } from "chai";
-import { Contract, ContractFactory, ZeroAddress, type Signer } from "ethers";
+import { Contract, ContractFactory, ZeroAddress, type Signer, type TransactionReceipt } from "ethers";
 import { network } from "hardhat";
 import { latestL1Block } from "../../src/proposer/propose.js";
 import { createL2Chain } from "../../src/engine/state.js";
@@ -140,6 +140,27 @@ describe("examples/game-session: a rollup per game session", function () {
       await expect(as(lobby, 2).getFunction("join")(id, { value: 5n })).to.be.revertedWithCustomError(lobby, "GameLobby_WrongStatus");
       expect(await l1Balance(session.lobbyAddress)).to.equal(0n);
       await expect(as(lobby, 1).getFunction("open")(session.players[0])).to.be.revertedWithCustomError(lobby, "GameLobby_InvalidOpponent");
+    });
+
+    it("lobby, funded: openFunded/joinFunded carry each player's L2 gas money, deposited to them after the start; cancel refunds it", async function () {
+      const lobby = session.lobby;
+      await expect(as(lobby, 1).getFunction("openFunded")(session.players[1], 7n, { value: 6n })).to.be.revertedWithCustomError(lobby, "GameLobby_FundingAboveValue").withArgs(7n, 6n);
+      // A cancelled funded session refunds stake + funding.
+      const cancelled = lobby.interface.parseLog((await (await as(lobby, 1).getFunction("openFunded")(session.players[1], 3n, { value: 8n })).wait())!.logs[0]!)!;
+      expect(cancelled.args.stake).to.equal(5n);
+      await expect(as(lobby, 1).getFunction("cancel")(cancelled.args.sessionId)).to.changeEtherBalance(ethers, signers[1]!, 8n);
+      // A joined one: the stakes stay in the lobby, the fundings go to the new rollup as deposits 1 and 2 (message 0 is the start).
+      const opened = lobby.interface.parseLog((await (await as(lobby, 1).getFunction("openFunded")(session.players[1], 3n, { value: 8n })).wait())!.logs[0]!)!;
+      const id = opened.args.sessionId as bigint;
+      await expect(as(lobby, 2).getFunction("joinFunded")(id, 4n, { value: 8n })).to.be.revertedWithCustomError(lobby, "GameLobby_WrongStake").withArgs(8n, 9n);
+      const before = await l1Balance(session.lobbyAddress);
+      const receipt = (await (await as(lobby, 2).getFunction("joinFunded")(id, 4n, { value: 9n })).wait()) as TransactionReceipt;
+      const rollup = ((await lobby.getFunction("sessions")(id)) as { rollup: string }).rollup;
+      expect(await l1Balance(session.lobbyAddress)).to.equal(before + 9n - 7n, "join's 9 wei in, both fundings out: the lobby keeps the two stakes");
+      expect(await l1Balance(rollup)).to.equal(7n, "both fundings");
+      const queued = receipt.logs.filter((log) => log.address.toLowerCase() === rollup.toLowerCase()).map((log) => session.rollup.interface.parseLog(log)).filter((e) => e?.name === "MessageQueued");
+      expect(queued.map((e) => e!.args.index)).to.deep.equal([0n, 1n, 2n]);
+      expect(queued.slice(1).map((e) => [e!.args.message.to, e!.args.message.value])).to.deep.equal([[session.players[0], 3n], [session.players[1], 4n]]);
     });
   });
 });

@@ -33,7 +33,9 @@ interface ISessionRollupFactory {
 ///
 ///      Lifecycle: `open` (player 1 stakes, names player 2) → `join` (player 2 matches the
 ///      stake; the rollup is created, the game started) → `settle` (from the rollup) — or
-///      `cancel` by player 1 before anyone joined.
+///      `cancel` by player 1 before anyone joined. `openFunded` / `joinFunded` also carry each
+///      player's L2 gas money, deposited to them on the session's L2 by `join` (after the start
+///      message): the players need no deposit transactions of their own.
 contract GameLobby is IGameLobby {
     enum Status {
         None,
@@ -50,6 +52,8 @@ contract GameLobby is IGameLobby {
         address player2;
         uint96 stake;
         address rollup;
+        /// @notice Player 1's L2 gas money (`openFunded`), deposited by `join` or refunded by `cancel`.
+        uint96 funding1;
     }
 
     /// @notice Gas the game's `start` gets on L2 (its message's gas limit).
@@ -87,8 +91,10 @@ contract GameLobby is IGameLobby {
     error GameLobby_WrongStatus(uint256 sessionId, Status status);
     /// @dev `join` or `cancel` by someone the session does not name for it.
     error GameLobby_NotAllowed(address caller);
-    /// @dev `join` with a stake other than player 1's.
+    /// @dev `join` with a stake other than player 1's (`joinFunded`: other than it plus the funding).
     error GameLobby_WrongStake(uint256 sent, uint256 stake);
+    /// @dev `openFunded` sending less than the L2 funding it names.
+    error GameLobby_FundingAboveValue(uint256 funding, uint256 value);
     /// @dev `settle` not called by the session's rollup.
     error GameLobby_NotSessionRollup(address caller, address rollup);
     /// @dev `settle` claimed from an L2 sender other than the game.
@@ -119,22 +125,46 @@ contract GameLobby is IGameLobby {
     /// @notice Opens a session against `_opponent`, staking `msg.value`. Reverts on a zero
     ///         opponent or oneself, and on a stake above 2^96 - 1.
     function open(address _opponent) external payable returns (uint256 sessionId_) {
+        sessionId_ = _open(_opponent, msg.value, 0);
+    }
+
+    /// @notice `open` carrying player 1's L2 gas money: `msg.value` is the stake plus
+    ///         `_l2Funding`, which `join` deposits to player 1 on the session's L2 (`cancel`
+    ///         refunds it with the stake). Reverts as `open`, and if `msg.value < _l2Funding`.
+    function openFunded(address _opponent, uint96 _l2Funding) external payable returns (uint256 sessionId_) {
+        require(msg.value >= _l2Funding, GameLobby_FundingAboveValue(_l2Funding, msg.value));
+        sessionId_ = _open(_opponent, msg.value - _l2Funding, _l2Funding);
+    }
+
+    function _open(address _opponent, uint256 _stake, uint96 _funding) private returns (uint256 sessionId_) {
         require(_opponent != address(0) && _opponent != msg.sender, GameLobby_InvalidOpponent(_opponent));
-        require(msg.value <= type(uint96).max, GameLobby_StakeTooLarge(msg.value));
+        require(_stake <= type(uint96).max, GameLobby_StakeTooLarge(_stake));
         sessionId_ = ++sessionCount;
-        sessions[sessionId_] =
-            Session({player1: msg.sender, status: Status.Open, player2: _opponent, stake: uint96(msg.value), rollup: address(0)});
-        emit SessionOpened(sessionId_, msg.sender, _opponent, msg.value);
+        sessions[sessionId_] = Session({
+            player1: msg.sender, status: Status.Open, player2: _opponent, stake: uint96(_stake), rollup: address(0), funding1: _funding
+        });
+        emit SessionOpened(sessionId_, msg.sender, _opponent, _stake);
     }
 
     /// @notice Player 2 joins an open session with the same stake: the session rollup is created
     ///         (the lobby its retirer) and the game's `start` queued as its message 0. Reverts
     ///         unless the session is open, the caller is its player 2 and the stake matches.
     function join(uint256 _sessionId) external payable returns (address rollup_) {
+        rollup_ = _join(_sessionId, 0);
+    }
+
+    /// @notice `join` carrying player 2's L2 gas money: `msg.value` is the stake plus
+    ///         `_l2Funding`. After the game's start, the rollup's queue gets a deposit to each
+    ///         player of their funding (player 1's from `openFunded`), when not zero.
+    function joinFunded(uint256 _sessionId, uint96 _l2Funding) external payable returns (address rollup_) {
+        rollup_ = _join(_sessionId, _l2Funding);
+    }
+
+    function _join(uint256 _sessionId, uint96 _funding2) private returns (address rollup_) {
         Session storage s = sessions[_sessionId];
         require(s.status == Status.Open, GameLobby_WrongStatus(_sessionId, s.status));
         require(msg.sender == s.player2, GameLobby_NotAllowed(msg.sender));
-        require(msg.value == s.stake, GameLobby_WrongStake(msg.value, s.stake));
+        require(msg.value == uint256(s.stake) + _funding2, GameLobby_WrongStake(msg.value, uint256(s.stake) + _funding2));
         uint64 chainId = CHAIN_ID_BASE + uint64(_sessionId);
         rollup_ = FACTORY.createRollup(
             chainId, L2_GAS_LIMIT, GENESIS_HASH, GENESIS_STATE_ROOT, GENESIS_TIMESTAMP, address(0), address(this)
@@ -144,16 +174,19 @@ contract GameLobby is IGameLobby {
         INativeRollup(rollup_).sendMessage(
             GAME, abi.encodeCall(ISessionGame.start, (_sessionId, s.player1, msg.sender)), START_GAS, 0
         );
+        uint256 funding1 = s.funding1;
+        if (funding1 != 0) INativeRollup(rollup_).deposit{value: funding1}(s.player1);
+        if (_funding2 != 0) INativeRollup(rollup_).deposit{value: _funding2}(msg.sender);
         emit SessionStarted(_sessionId, rollup_, chainId);
     }
 
-    /// @notice Player 1 takes the stake back from a session nobody joined.
+    /// @notice Player 1 takes the stake (and the L2 funding of `openFunded`) back from a session nobody joined.
     function cancel(uint256 _sessionId) external {
         Session storage s = sessions[_sessionId];
         require(s.status == Status.Open, GameLobby_WrongStatus(_sessionId, s.status));
         require(msg.sender == s.player1, GameLobby_NotAllowed(msg.sender));
         s.status = Status.Cancelled;
-        uint256 stake = s.stake;
+        uint256 stake = uint256(s.stake) + s.funding1;
         (bool ok,) = msg.sender.call{value: stake}("");
         require(ok, GameLobby_TransferFailed(msg.sender, stake));
         emit SessionCancelled(_sessionId);
