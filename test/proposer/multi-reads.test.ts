@@ -5,34 +5,15 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { AbiCoder, Contract, Wallet } from "ethers";
+import { Contract } from "ethers";
 import { devGenesis } from "../../src/engine/index.js";
-import { decodeBytesArray, encodeBundle, readRollups } from "../../src/proposer/multi-reads.js";
+import { readRollups } from "../../src/proposer/multi-reads.js";
 import { deployBundler } from "../../src/sdk/bundle.js";
 import { deployRollup, nativeRollupInterface } from "../../src/sdk/index.js";
 import { sharedEnv } from "./shared-helpers.js";
 
 describe("proposer: a shared round reads every rollup's head and queue in two L1 calls", function () {
   this.timeout(240_000);
-
-  it("bundle's calldata and its bytes[] return data, encoded and decoded by hand, are ethers' ABI encoding; return data that runs short is refused", async function () {
-    const { ethers } = await network.create();
-    const [signer] = await ethers.getSigners();
-    const bundler = await deployBundler(signer!);
-    const calls = [
-      { target: Wallet.createRandom().address, data: "0x8f7dcfa3" },
-      { target: Wallet.createRandom().address, data: "0x" },
-      { target: "0x00000000000000000000000000000000000000ff", data: "0x" + "ab".repeat(36) },
-      { target: Wallet.createRandom().address, data: "0x" + "cd".repeat(64) },
-    ];
-    const selector = bundler.interface.getFunction("bundle")!.selector;
-    expect(encodeBundle(selector, calls)).to.equal(bundler.interface.encodeFunctionData("bundle", [calls.map((c) => ({ ...c, value: 0n }))]));
-    expect(encodeBundle(selector, [])).to.equal(bundler.interface.encodeFunctionData("bundle", [[]]));
-    const items = ["0x", "0x01", "0x" + "ef".repeat(32), "0x" + "12".repeat(70)];
-    const encoded = AbiCoder.defaultAbiCoder().encode(["bytes[]"], [items]);
-    expect(decodeBytesArray(encoded)).to.deep.equal(items);
-    expect(() => decodeBytesArray(encoded.slice(0, encoded.length - 64))).to.throw(RangeError);
-  });
 
   it("reads what each rollup's own calls read, at the block asked for; a rolling hash elsewhere in the queue is read on its own; an L1 that refuses gives undefined", async function () {
     const { ethers } = await network.create();
