@@ -43,10 +43,11 @@ interface Run {
 
 /** Runs the offthread section: the burst on the split layout, with the one-thread layout as baseline. */
 export async function benchOffthread(report: Report, quick: boolean): Promise<void> {
-  // Paced so the proposer's blocks reach 500+ transactions: a block takes a few seconds here.
+  // Paced so the proposer's blocks reach 500+ transactions (the target's condition): at 500/s
+  // they stayed under 500 once a block cycle took ≈ 1 s. BENCH_OFFTHREAD_RATE sets another pace.
   const eth = quick ? 1_500 : 2_000;
   const erc20 = quick ? 150 : 200;
-  const rate = quick ? 500 : 500;
+  const rate = Number(process.env.BENCH_OFFTHREAD_RATE ?? 750);
   console.log(
     `\noffthread: ${eth} ETH + ${erc20} ERC20 transfers sent at ${rate}/s through eth_sendRawTransaction (a worker thread times each) while the devnet builds and verifies blocks; every receipt awaited`,
   );
@@ -69,7 +70,7 @@ export async function benchOffthread(report: Report, quick: boolean): Promise<vo
   console.log(
     `  eth_sendRawTransaction p50/p99: ${split.layout} ${p(split, 50)}/${p(split, 99)} ms (load ${split.load[0]!.toFixed(2)}), ` +
       `baseline ${single.layout} ${p(single, 50)}/${p(single, 99)} ms (load ${single.load[0]!.toFixed(2)}); ` +
-      `target p99 ≤ 50 ms on a quiet machine: ${p99 <= 50 ? "met" : `missed by ${(p99 - 50).toFixed(1)} ms`}${split.load[0]! > 1.5 ? " — the machine was not quiet (2 cores)" : ""}`,
+      `target p99 ≤ 50 ms on a quiet machine while blocks of 500+ transactions are built: ${verdict(p99, Math.max(0, ...split.blocks))}${split.load[0]! > 1.5 ? " — the machine was not quiet (2 cores)" : ""}`,
   );
   const label = `offthread: eth_sendRawTransaction under load (${eth + erc20} txs)`;
   for (const p of [50, 95, 99] as const) {
@@ -91,6 +92,12 @@ export async function benchOffthread(report: Report, quick: boolean): Promise<vo
     baseline: single.loopDelayMaxMs,
     note: `baseline = the one-thread devnet (layout "single"); target p99 of eth_sendRawTransaction ≤ 50 ms; load average during the split run ${split.load.map((l) => l.toFixed(2)).join(" ")} (2-core machine)`,
   });
+}
+
+/** The target's verdict: p99 ≤ 50 ms counts only if a block of 500+ transactions was built meanwhile. */
+function verdict(p99: number, largestBlock: number): string {
+  if (largestBlock < 500) return `not tested: the largest block had ${largestBlock} transactions (raise BENCH_OFFTHREAD_RATE)`;
+  return p99 <= 50 ? "met" : `missed by ${(p99 - 50).toFixed(1)} ms`;
 }
 
 async function burst(layout: DevnetLayout, eth: number, erc20: number, rate: number): Promise<Run> {
