@@ -59,6 +59,7 @@ export default defineConfig({
     // Two test files at a time (mocha's parallel mode, a worker process each): most tests wait on
     // devnets, L1 blocks and child processes, so two overlap on 2 cores. TEST_JOBS=1 runs the files
     // one after another in this process.
-    mocha: { timeout: 120_000, parallel: testJobs > 1, jobs: testJobs },
+    // test/mocha-worker.ts: a failing test's bigint details reach the report instead of breaking it.
+    mocha: { timeout: 120_000, parallel: testJobs > 1, jobs: testJobs, require: [new URL("./test/mocha-worker.ts", import.meta.url).href] },
   },
 });
