@@ -1,6 +1,8 @@
+import { expect } from "chai";
 import { Wallet, type Signer } from "ethers";
 import { network } from "hardhat";
 import { devAccounts } from "../../src/engine/chain.js";
+import { startNode } from "../../src/node/index.js";
 import { startLocalPreconf, type LocalPreconfOptions } from "../../src/preconf/index.js";
 import { blobArchiveFor, tempDir } from "../node/helpers.js";
 
@@ -36,4 +38,27 @@ export async function preconfSetup(
       await blobs?.close();
     },
   };
+}
+
+/**
+ * A node that was not running starts on `env`'s L1 (and its blob server, with blobs), syncs once,
+ * and must hold exactly the blocks `hashes` (numbers 1, 2, …) with the last as its head.
+ */
+export async function expectLateFollowerDerives(env: Awaited<ReturnType<typeof preconfSetup>>, hashes: (string | undefined)[]): Promise<void> {
+  const follower = await startNode({
+    l1Provider: env.provider,
+    rollup: env.deployed.address,
+    genesis: env.genesis,
+    deploymentBlock: env.deployed.deploymentBlock,
+    ...(env.blobUrl === undefined ? {} : { blobSource: env.blobUrl }),
+    dataDir: tempDir("ultrasound-preconf-follower-"),
+    follow: false,
+  });
+  try {
+    await follower.sync();
+    expect(hashes.map((_, i) => follower.getBlock(BigInt(i + 1))?.hash)).to.deep.equal(hashes);
+    expect(follower.status().l2.head).to.equal(BigInt(hashes.length));
+  } finally {
+    await follower.stop();
+  }
 }

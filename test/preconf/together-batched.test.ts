@@ -5,11 +5,9 @@
  * the L1 gas per block is measured against `bundle` (one EXECUTE call per block) at k = 2, 4, 8.
  */
 import { expect } from "chai";
-import { startNode } from "../../src/node/index.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
 import type { TogetherExecute } from "../../src/preconf/index.js";
-import { tempDir } from "../node/helpers.js";
-import { preconfSetup, wallets } from "./helpers.js";
+import { expectLateFollowerDerives, preconfSetup, wallets } from "./helpers.js";
 
 type Env = Awaited<ReturnType<typeof preconfSetup>>;
 
@@ -54,15 +52,7 @@ describe("preconf: consecutive blocks with one EXECUTE call (PreconfRegistry.exe
 
       // A follower that was not running: it finds the three advanceBatched calls inside the one
       // executeBatch and reads each block from its range of the shared blob.
-      const dataDir = tempDir("ultrasound-preconf-batched-follower-");
-      const follower = await startNode({ l1Provider: env.provider, rollup: env.deployed.address, genesis: env.genesis, deploymentBlock: env.deployed.deploymentBlock, blobSource: env.blobUrl, dataDir, follow: false });
-      try {
-        await follower.sync();
-        expect([1n, 2n, 3n].map((n) => follower.getBlock(n)?.hash)).to.deep.equal(hashes);
-        expect(follower.status().l2.head).to.equal(3n);
-      } finally {
-        await follower.stop();
-      }
+      await expectLateFollowerDerives(env, hashes);
     } finally {
       await env.stop();
     }

@@ -1,8 +1,6 @@
 import { expect } from "chai";
-import { startNode } from "../../src/node/index.js";
 import { signL2Transaction } from "../../src/sdk/transactions.js";
-import { tempDir } from "../node/helpers.js";
-import { preconfSetup, wallets } from "./helpers.js";
+import { expectLateFollowerDerives, preconfSetup, wallets } from "./helpers.js";
 
 type Env = Awaited<ReturnType<typeof preconfSetup>>;
 
@@ -43,15 +41,7 @@ describe("preconf: several preconfirmed blocks in one L1 transaction (issue 19 i
       expect([1n, 2n, 3n].map((n) => env.node.getBlock(n)?.hash)).to.deep.equal(hashes);
 
       // A follower that was not running: it derives the three blocks from the one transaction.
-      const dataDir = tempDir("ultrasound-preconf-follower-");
-      const follower = await startNode({ l1Provider: env.provider, rollup: env.deployed.address, genesis: env.genesis, deploymentBlock: env.deployed.deploymentBlock, dataDir, follow: false });
-      try {
-        await follower.sync();
-        expect([1n, 2n, 3n].map((n) => follower.getBlock(n)?.hash)).to.deep.equal(hashes);
-        expect(follower.status().l2.head).to.equal(3n);
-      } finally {
-        await follower.stop();
-      }
+      await expectLateFollowerDerives(env, hashes);
     } finally {
       await env.stop();
     }
