@@ -52,6 +52,8 @@ export function receiptAt(ctx: NodeContext, record: BlockRecord, blockHash: stri
  * offthread bench polled its 1,650 receipts).
  */
 const INDEXED_BLOCKS = 16;
+/** `RLP([])`: the genesis block's transactions and receipts. */
+const EMPTY_LIST = Uint8Array.of(0xc0);
 const indexedCaches = new WeakMap<object, Map<string, BlockItems>>();
 
 /** Block `number` (whose hash is `hash`) indexed: kept by hash, so a block a reorg replaced is never served. */
@@ -64,8 +66,9 @@ export function indexedBlock(ctx: NodeContext, number: bigint, hash: string): Bl
     cache.set(hash, items);
     return items;
   }
-  const payload = ctx.store.payloads.getBinary(numberKey(number));
-  const receipts = ctx.store.receipts.getBinary(numberKey(number));
+  // The genesis block has no transactions, and the store keeps none for it (as getBlock reads it).
+  const payload = number === 0n ? EMPTY_LIST : ctx.store.payloads.getBinary(numberKey(number));
+  const receipts = number === 0n ? EMPTY_LIST : ctx.store.receipts.getBinary(numberKey(number));
   if (payload === undefined) throw corrupt(ctx, "payloads", `L2 block ${number}'s transactions are missing`, { block: number });
   if (receipts === undefined) throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are missing`, { block: number });
   try {
