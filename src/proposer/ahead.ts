@@ -1,0 +1,78 @@
+/**
+ * Building ahead (issue 17 item 4, "proposer pipeline"): while block N's advance is proven,
+ * sent and mined, the proposer builds block N+1 on its chain with N applied — a view of the
+ * chain, never the chain itself: N is appended only once L1 verified it (publishBlock). The
+ * block built ahead is sent next round only if it still extends the proposer's head (N landed
+ * as built, no node follow or reorg moved the head) and every transaction of it is still in the
+ * pool (none dropped or replaced meanwhile). Anything else discards it: nothing was taken out of
+ * the pool for it, so nothing is lost, and the round rebuilds from the head as it would have.
+ */
+import { bytesToHex } from "@ethereumjs/util";
+import type { BuiltBlock } from "../engine/build.js";
+import { chainHead, type L2Chain } from "../engine/state.js";
+import { bytesEqual } from "../shared/bytes.js";
+import { buildFittingBlock, type FittedBlock, type ProposeOptions } from "./fit.js";
+import type { Mempool } from "./mempool.js";
+
+/** A block built ahead on a block still on its way to L1. */
+export interface BuiltAhead {
+  fitted: FittedBlock;
+  /** The hash of the block it was built on (its parent), 0x-hex. */
+  parent: string;
+}
+
+/**
+ * The chain with `block` appended, sharing `chain`'s state database (content-addressed: the
+ * build's writes are harmless if the block never lands) and its transaction index (which no
+ * build reads); `chain` itself is not changed.
+ */
+export function chainWith(chain: L2Chain, block: BuiltBlock): L2Chain {
+  return {
+    genesis: chain.genesis,
+    db: chain.db,
+    headers: [...chain.headers, block.header],
+    blocks: [...chain.blocks, { header: block.header, transactions: block.transactions, receipts: block.receipts }],
+    transactionIndex: chain.transactionIndex,
+  };
+}
+
+/**
+ * Builds the block after `landing` (not yet on L1) from the pool's pending transactions minus
+ * `landing`'s, at most `limit` of them. Undefined — never a rejection — when there is nothing
+ * worth sending ahead: no transaction left, the build threw, or it left a transaction out (the
+ * round's own build then decides about it, proving fault alone on the real head).
+ */
+export async function buildAhead(
+  options: ProposeOptions & { mempool: Mempool },
+  landing: BuiltBlock,
+  limit: number | undefined,
+): Promise<BuiltAhead | undefined> {
+  const taken = new Set(landing.transactions.map((tx) => bytesToHex(tx.hash())));
+  const rest = options.mempool.pending().filter((tx) => !taken.has(bytesToHex(tx.hash())));
+  const candidates = limit === undefined ? rest : rest.slice(0, limit);
+  if (candidates.length === 0) return undefined;
+  try {
+    const fitted = await buildFittingBlock({ ...options, chain: chainWith(options.chain, landing), transactions: candidates });
+    if (fitted.block.skipped.length > 0 || fitted.block.transactions.length === 0) return undefined;
+    return { fitted, parent: bytesToHex(landing.header.hash()) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the block built ahead cannot be sent now (undefined: it can): it is not the child of the
+ * chain's head, or a transaction of it left the pool (included elsewhere, dropped, replaced).
+ */
+export function staleAhead(ahead: BuiltAhead, chain: L2Chain, mempool: Mempool): string | undefined {
+  const head = chainHead(chain);
+  if (!bytesEqual(ahead.fitted.block.header.parentHash, head.hash()) || bytesToHex(head.hash()) !== ahead.parent) {
+    return `it was built on ${ahead.parent}, the head is ${bytesToHex(head.hash())}`;
+  }
+  for (const tx of ahead.fitted.block.transactions) {
+    const hash = bytesToHex(tx.hash());
+    const status = mempool.status(hash).status;
+    if (status !== "pending" && status !== "queued") return `its transaction ${hash} is ${status}`;
+  }
+  return undefined;
+}
