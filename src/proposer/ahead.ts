@@ -61,10 +61,13 @@ export async function buildAhead(
 }
 
 /**
- * Why the block built ahead cannot be sent now (undefined: it can): it is not the child of the
- * chain's head, or a transaction of it left the pool (included elsewhere, dropped, replaced).
+ * Why the block built ahead should not be sent now (undefined: it should): it is not the child
+ * of the chain's head, or a transaction of it left the pool (included elsewhere, dropped,
+ * replaced), or it had room left and the pool now holds more pending transactions it lacks than
+ * it carries (they arrived while its parent was mined): a block built now carries them a block
+ * earlier, which is worth its build time; a full block built ahead is sent whatever arrived.
  */
-export function staleAhead(ahead: BuiltAhead, chain: L2Chain, mempool: Mempool): string | undefined {
+export function staleAhead(ahead: BuiltAhead, chain: L2Chain, mempool: Mempool, pending: number = mempool.pending().length): string | undefined {
   const head = chainHead(chain);
   if (!bytesEqual(ahead.fitted.block.header.parentHash, head.hash()) || bytesToHex(head.hash()) !== ahead.parent) {
     return `it was built on ${ahead.parent}, the head is ${bytesToHex(head.hash())}`;
@@ -74,5 +77,8 @@ export function staleAhead(ahead: BuiltAhead, chain: L2Chain, mempool: Mempool):
     const status = mempool.status(hash).status;
     if (status !== "pending" && status !== "queued") return `its transaction ${hash} is ${status}`;
   }
+  const carried = ahead.fitted.block.transactions.length;
+  const arrived = pending - carried;
+  if (ahead.fitted.deferred.length === 0 && arrived > carried) return `${arrived} transaction(s) arrived meanwhile, more than its ${carried}: a block built now carries them`;
   return undefined;
 }

@@ -228,7 +228,7 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     const dropped = await mempool.sync();
     for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
     const pending = mempool.pending();
-    const early = takeAhead(next);
+    const early = takeAhead(next, pending);
     if (early !== undefined) return early;
     // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
     if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options).catch(() => false))) return { kind: "idle" };
@@ -267,18 +267,17 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
   }
 
   /** The block built ahead, if one is kept and still applies (`staleAhead`); it is forgotten either way. */
-  function takeAhead(next: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView }): PreparedProposal | undefined {
+  function takeAhead(next: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView }, pending: TypedTransaction[]): PreparedProposal | undefined {
     const kept = ahead;
     ahead = undefined;
     if (kept === undefined) return undefined;
     // A caller's own anchor or market (a shared advance), or a block wanted now (evm_mine: anchored to L1's latest), is built afresh.
-    const stale = next.evenEmpty === true || next.anchor !== undefined || next.market !== undefined ? "the caller asked for a block of its own" : staleAhead(kept, chain, mempool);
+    const stale = next.evenEmpty === true || next.anchor !== undefined || next.market !== undefined ? "the caller asked for a block of its own" : staleAhead(kept, chain, mempool, pending.length);
     if (stale !== undefined) {
       log(`proposer: discarded the block built ahead of L2 block ${chainHead(chain).number}: ${stale}; rebuilding from the head`);
       return undefined;
     }
     const { fitted } = kept;
-    const pending = mempool.pending();
     return preparedOf(fitted, [], { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery }, pending, true);
   }
 
