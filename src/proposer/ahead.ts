@@ -37,16 +37,21 @@ export function chainWith(chain: L2Chain, block: BuiltBlock): L2Chain {
 }
 
 /**
- * Builds the block after `landing` (not yet on L1) from the pool's pending transactions minus
- * `landing`'s, at most `limit` of them. Undefined — never a rejection — when there is nothing
- * worth sending ahead: no transaction left, the build threw, or it left a transaction out (the
- * round's own build then decides about it, proving fault alone on the real head).
+ * Builds the block after `fitted` (not yet on L1) from the pool's pending transactions minus
+ * its, at most `limit` of them — only when `fitted` was full (it left candidates for later: a
+ * backlog, which the next block is sure to carry). Short of that, what arrives while it is mined
+ * outnumbers what a block built now would carry, and the build is wasted (measured: the adoption
+ * bench, where admission bounds the rate). Undefined — never a rejection — when there is nothing
+ * worth sending ahead: no backlog, no transaction left, the build threw, or it left a transaction
+ * out (the round's own build then decides about it, proving fault alone on the real head).
  */
 export async function buildAhead(
   options: ProposeOptions & { mempool: Mempool },
-  landing: BuiltBlock,
+  fitted: FittedBlock,
   limit: number | undefined,
 ): Promise<BuiltAhead | undefined> {
+  if (fitted.deferred.length === 0) return undefined;
+  const landing = fitted.block;
   const taken = new Set(landing.transactions.map((tx) => bytesToHex(tx.hash())));
   const rest = options.mempool.pending().filter((tx) => !taken.has(bytesToHex(tx.hash())));
   const candidates = limit === undefined ? rest : rest.slice(0, limit);

@@ -204,7 +204,7 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
       const prepared = await prepareNext(next);
       if (prepared.kind !== "prepared") return prepared;
       // The next block, built meanwhile on this one (never on the chain: it is not there before L1 verified it).
-      const building = options.overlap === false ? undefined : buildAhead({ ...options, mempool }, prepared.fitted.block, limit);
+      const building = options.overlap === false ? undefined : buildAhead({ ...options, mempool }, prepared.fitted, limit);
       let proposed: ProposedBlock;
       try {
         proposed = await publishBlock({ ...options, fitted: prepared.fitted });

@@ -141,29 +141,34 @@ describe("proposer: building the next block while the last one is on its way to 
     await expectHeadOnL1(l2);
   });
 
-  it("a block built ahead with room left is sent when fewer transactions arrived meanwhile than it carries, rebuilt with them when more did", async function () {
+  it("only a full block gets one built ahead on it; one with room left is sent when fewer transactions arrived meanwhile than it carries, rebuilt with them when more did", async function () {
     const { ethers } = await network.create();
     const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
     const lines: string[] = [];
     const proposer = await proposerOf(l2, ethers, true, lines);
     const transfer = (from: number, value: bigint) => l2.send({ from, to: l2.wallets[12]!.address, value });
     const hashes: string[] = [];
+    const next = async () => (await proposeUntil(proposer, (o) => o.length >= 1))[0] as Proposed;
     // Six: a full block of four, and two built ahead on it (room for two more).
     for (let i = 0; i < 6; i++) hashes.push(await transfer(1 + (i % 3), BigInt(i + 1)));
-    const [first] = await proposeUntil(proposer, (o) => o.length >= 1);
-    expect(first!.kind, lines.join("\n")).to.equal("proposed");
-    // One arrives (fewer than the two built ahead): the block built ahead goes, the newcomer waits for the next.
+    const first = await next();
+    expect(first.kind, lines.join("\n")).to.equal("proposed");
+    // One arrives (fewer than the two built ahead): the block built ahead goes; none is built on it (it had room).
     hashes.push(await transfer(4, 100n));
-    const [second] = await proposeUntil(proposer, (o) => o.length >= 1);
-    expect((second as Proposed).builtAhead, lines.join("\n")).to.equal(true);
-    expect(blocksOf([second!])[0]).to.deep.equal(hashes.slice(4, 6));
-    // Built ahead on the second: the newcomer alone. Three more arrive: rebuilt with them.
-    for (let i = 0; i < 3; i++) hashes.push(await transfer(5 + i, 200n + BigInt(i)));
+    const second = await next();
+    expect(second.builtAhead, lines.join("\n")).to.equal(true);
+    expect(blocksOf([second])[0]).to.deep.equal(hashes.slice(4, 6));
+    // Five more: the newcomer and four of them fill the third block, two are built ahead on it; then three arrive: rebuilt with them.
+    for (let i = 0; i < 5; i++) hashes.push(await transfer(5 + i, 200n + BigInt(i)));
+    const third = await next();
+    expect(third.builtAhead, "the second had room: nothing was built on it").to.equal(undefined);
+    expect(third.proposed.block.transactions).to.have.length(4);
+    for (let i = 0; i < 3; i++) hashes.push(await transfer(10 + i, 300n + BigInt(i)));
     const rest = await proposeUntil(proposer, idle);
-    expect(lines.some((l) => l.includes("discarded the block built ahead of L2 block 2: 3 transaction(s) arrived meanwhile, more than its 1")), lines.join("\n")).to.equal(true);
+    expect(lines.some((l) => l.includes("discarded the block built ahead of L2 block 3: 3 transaction(s) arrived meanwhile, more than its 2")), lines.join("\n")).to.equal(true);
     expect(proposedIn(rest)[0]!.builtAhead).to.equal(undefined);
     expect(blocksOf(rest)[0]).to.have.length(4);
-    expect(blocksOf([first!, second!, ...rest]).flat().sort()).to.deep.equal([...hashes].sort());
+    expect(blocksOf([first, second, third, ...rest]).flat().sort()).to.deep.equal([...hashes].sort());
     for (const hash of hashes) expect(l2.receipt(hash)?.status, hash).to.equal(1);
     await expectHeadOnL1(l2);
   });
