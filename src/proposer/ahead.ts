@@ -1,6 +1,6 @@
 /**
  * Building ahead (issue 17 item 4, "proposer pipeline"): while block N's advance is proven,
- * sent and mined, the proposer builds block N+1 on its chain with N applied — a view of the
+ * sent and mined, and N was full (a backlog), the proposer builds block N+1 on its chain with N applied — a view of the
  * chain, never the chain itself: N is appended only once L1 verified it (publishBlock). The
  * block built ahead is sent next round only if it still extends the proposer's head (N landed
  * as built, no node follow or reorg moved the head) and every transaction of it is still in the
