@@ -9,7 +9,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { MapDB } from "@ethereumjs/util";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
-import { parentPort, threadId } from "node:worker_threads";
+import { threadId, type MessagePort } from "node:worker_threads";
 import { buildBlockHere } from "./build.js";
 import type { BuildAnswer, BuildRequest } from "./build-offthread.js";
 import { errorToWire, JournalMap, pack, transferables, unpack } from "./build-wire.js";
@@ -30,24 +30,31 @@ interface Mirror {
  * needed; niced, it gets what the RPC leaves — a block may take longer, a request waits less.
  */
 const BUILDER_NICE = 10;
-try {
-  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), BUILDER_NICE);
-} catch {
-  // No /proc (not Linux), or not allowed: the builder runs at the process's priority.
-}
 
 const mirrors = new Map<number, Mirror>();
-let queue: Promise<void> = Promise.resolve();
 
-parentPort!.on("message", (request: BuildRequest) => {
-  // A request that fails outside the build (an answer that does not clone) is answered with
-  // that error: the queue goes on, and the caller is not left waiting.
-  queue = queue.then(() => serve(request)).catch((error: unknown) => {
-    parentPort!.postMessage({ id: request.id, error: errorToWire(error), writes: mirrors.get(request.replica)?.map.take() ?? { keys: [], values: pack([]) } });
+/**
+ * Serves build requests from `port` (the builder thread's `parentPort`; build.worker.mjs calls
+ * it): one at a time, in order, at a lower priority. Importing this module does nothing else, so
+ * a module scan (test/shared/imports) or another thread may load it.
+ */
+export function serveBuilds(port: MessagePort): void {
+  try {
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), BUILDER_NICE);
+  } catch {
+    // No /proc (not Linux), or not allowed: the builder runs at the process's priority.
+  }
+  let queue: Promise<void> = Promise.resolve();
+  port.on("message", (request: BuildRequest) => {
+    // A request that fails outside the build (an answer that does not clone) is answered with
+    // that error: the queue goes on, and the caller is not left waiting.
+    queue = queue.then(() => serve(port, request)).catch((error: unknown) => {
+      port.postMessage({ id: request.id, error: errorToWire(error), writes: mirrors.get(request.replica)?.map.take() ?? { keys: [], values: pack([]) } });
+    });
   });
-});
+}
 
-async function serve(request: BuildRequest): Promise<void> {
+async function serve(port: MessagePort, request: BuildRequest): Promise<void> {
   let mirror = mirrors.get(request.replica);
   if (mirror === undefined) {
     const map = new JournalMap();
@@ -99,10 +106,10 @@ async function serve(request: BuildRequest): Promise<void> {
   }
   const moved = [answer.writes.values, ...(answer.error === undefined ? [answer.includedSenders] : [])];
   try {
-    parentPort!.postMessage(answer, transferables(...moved));
+    port.postMessage(answer, transferables(...moved));
   } catch (cloneError) {
     // Details that do not clone (an object of a class): the error still goes, with its message.
     if (answer.error === undefined) throw cloneError;
-    parentPort!.postMessage({ ...answer, error: { ...answer.error, details: undefined } }, transferables(...moved));
+    port.postMessage({ ...answer, error: { ...answer.error, details: undefined } }, transferables(...moved));
   }
 }

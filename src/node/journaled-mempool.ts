@@ -153,7 +153,7 @@ export function journaledMempool(mempool: Mempool, journal: TransactionJournal, 
       // of sizes around the await listed it on almost every add again).
       if (mempool.size() < expectedSize) retain();
       try {
-        await journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw);
+        await journal.put(typeof raw === "string" ? Buffer.from(raw.slice(2), "hex") : raw, hash);
       } catch (error) {
         // Acknowledged means journaled: the pool gives it back, and the sender hears why (a retry
         // then gets the same refusal, not "already known" for a transaction a kill would lose).

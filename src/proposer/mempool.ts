@@ -34,6 +34,12 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
   const dropped = new Map<string, DroppedTransaction>();
   let sequence = 0;
   let syncedHead = bytesToHex(chain.head().hash());
+  // The head at which the pool is known to hold no included transaction (a sync's re-check
+  // finished there; adds at that head check their own): `pending()` then asks the chain's index
+  // about none of its entries. Until then (a head moved, the pool not synced yet) it asks about
+  // each — one store read per entry on a node, and the proposer loop's wanted check calls it on
+  // every tick: with a thousand pending, ≈ 1,000 reads per tick on the RPC's thread.
+  let cleanHead: string | undefined = syncedHead;
   // When the first entry may expire (ms since the epoch): the expiry sweep waits until then.
   let nextExpiry = Infinity;
   // add() and sync() read state and then write the pool: one at a time.
@@ -98,6 +104,8 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
     // the chain's state even on the same head (the proposer's block never reached the node).
     if (head !== syncedHead || fromState) {
       syncedHead = head;
+      // Not clean until every sender is re-checked (the reads below await: pending() may run between).
+      cleanHead = undefined;
       // A fee cap below the new base fee is no reason to drop: the transaction waits (pending()).
       for (const [address, sender] of [...senders]) {
         const account = await readAccount(address, header);
@@ -113,6 +121,7 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
           }
         }
       }
+      cleanHead = head;
     }
     // The expiry sweep visits every entry: only when one may have expired (it ran on every add,
     // quadratic in the pool's size — ≈ 0.2 ms per add with a thousand pending).
@@ -289,7 +298,9 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
   }
 
   function pending(): TypedTransaction[] {
-    const baseFee = nextBaseFee();
+    const head = chain.head();
+    const baseFee = nextBaseFee(head);
+    const clean = cleanHead !== undefined && bytesToHex(head.hash()) === cleanHead;
     // One executable run per sender, each in nonce order; included ones never come back.
     const runs: Entry[][] = [];
     for (const sender of senders.values()) {
@@ -299,7 +310,7 @@ export function createMempool(l2: L2Chain | MempoolChain, options: MempoolOption
         // Below the base fee, it and what follows wait for the fee to come down.
         if (entry === undefined || entry.feeCap < baseFee) break;
         // Included by a block the pool has not synced with yet: not offered again (its successors are).
-        if (chain.includedAt(entry.hash) === undefined) run.push(entry);
+        if (clean || chain.includedAt(entry.hash) === undefined) run.push(entry);
       }
       if (run.length > 0) runs.push(run);
     }

@@ -123,7 +123,15 @@ export function createFilters(view: ChainView, limits: LogLimits, pollMs = 100):
   const announced = new Map<bigint, { hash: string; logs: ChainLog[] }>();
   let seen = 0n;
   let timer: NodeJS.Timeout | undefined;
-  const blockLogs = (n: bigint) => view.logs({ fromBlock: n, toBlock: n, address: [], topics: [] });
+  // A block's logs are read only while a logs subscription listens (issue 14 item 8): on the node
+  // they come from the block's decoded receipts — ≈ 40–60 ms of the RPC's thread for a
+  // 1,000-transaction block — and the explorer's newHeads subscription alone made every block pay
+  // it. A block announced with none read has none to take back at a reorg: no logs subscriber was
+  // sent any of them.
+  const blockLogs = (n: bigint): ChainLog[] => {
+    for (const sub of subscriptions.values()) if (sub.kind === "logs") return view.logs({ fromBlock: n, toBlock: n, address: [], topics: [] });
+    return [];
+  };
   const watch = () => {
     if (timer !== undefined) return;
     seen = view.heads().latest;

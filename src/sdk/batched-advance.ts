@@ -14,7 +14,7 @@ import type { BundleCall, PreparedLeg } from "./bundle.js";
 import { blockClaim, nativeRollupInterface } from "./contracts.js";
 import { executeFeeFor } from "./execute-market.js";
 import type { ExecuteMarketView } from "../precompile/market-oracle.js";
-import type { BuiltSharedLeg } from "./shared-advance.js";
+import type { BuiltSharedLeg } from "./bundle-types.js";
 
 /**
  * A shared advance whose blocks are verified by ONE EXECUTE call (docs/shared-advances.md, "One

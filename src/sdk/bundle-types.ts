@@ -176,3 +176,9 @@ export class BundleFailedError extends UltrasoundError {
     return this.reason === "NativeRollup_ParentMismatch";
   }
 }
+
+/** A leg already built, for {@link packSharedAdvance}: its rollup's address and its fitted block. */
+export interface BuiltSharedLeg {
+  address: string;
+  fitted: FittedBlock;
+}

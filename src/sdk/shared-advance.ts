@@ -10,6 +10,7 @@ import { encodeBlockData } from "../engine/block-data.js";
 import { EXECUTE_BLOB_GAS } from "../precompile/gas.js";
 import { L1_TRANSACTION_GAS_CAP } from "../proposer/fit.js";
 import { advanceCallGas, bundleGasLimit, innerCallGas } from "./bundle-gas.js";
+import type { BuiltSharedLeg } from "./bundle-types.js";
 import {
   BundleBuildError,
   type BundleCall,
@@ -81,11 +82,6 @@ export async function prepareSharedAdvance(options: SharedAdvanceOptions): Promi
   return packSharedAdvance(options, bundle.legs.map((leg) => ({ address: leg.address, fitted: leg.fitted })));
 }
 
-/** A leg already built, for {@link packSharedAdvance}: its rollup's address and its fitted block. */
-export interface BuiltSharedLeg {
-  address: string;
-  fitted: FittedBlock;
-}
 
 /**
  * Packs blocks already built (each on its own rollup's head, all anchored to the same L1 block,
