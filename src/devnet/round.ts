@@ -100,7 +100,7 @@ export function createRound(ctx: RoundContext): Round {
             served.set(chainId, { waiters: wanted.get(chainId) ?? [], number: outcome.proposed.block.header.number });
             // Served: a second block this round would be another empty one.
             wanted.delete(chainId);
-            log(`${label(chainId)}${proposedLine(outcome.proposed, outcome.deferred)}`);
+            log(`${label(chainId)}${proposedLine(outcome.proposed, outcome.deferred)}${outcome.builtAhead === true ? ", built while its parent was mined" : ""}`);
             ctx.onProposed?.(chainId, outcome.proposed);
             break;
           }

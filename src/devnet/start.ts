@@ -151,6 +151,7 @@ export async function startDevnet(hre: HardhatRuntimeEnvironment, options: Devne
     provider: l1,
     coinbase,
     dataAvailability: options.dataAvailability ?? "blobs",
+    ...(options.overlapBuilds === false ? { overlap: false } : {}),
     // Blocks of its own an `evm_revert` took back are gone, as on Hardhat: their transactions stay out of the pool.
     handBackRewound: () => !dev.reverting,
     log,

@@ -87,6 +87,12 @@ export interface DevnetOptions {
    * (kept to measure against: `npm run bench`, section `adoption`).
    */
   adoptOwnBlocks?: boolean;
+  /**
+   * Whether the proposer builds the next block while the last one's advance is on its way to L1
+   * (src/proposer/ahead.ts). Default true; false builds each block after the last one landed
+   * (kept to measure against: `npm run bench`, section `adoption`).
+   */
+  overlapBuilds?: boolean;
   /** Start afresh: forget the L1 journal and the stores of a previous run in `dataDir`. Default false. */
   reset?: boolean;
   log?: (line: string) => void;

@@ -50,6 +50,8 @@ export interface MultiProposerOptions {
   /** Default "blobs". */
   dataAvailability?: DataAvailability;
   l1GasCap?: bigint;
+  /** See `ProposerOptions.overlap` (default true). */
+  overlap?: boolean;
   /** See `ProposerOptions.retryMs` (each rollup backs off on its own). */
   retryMs?: ProposerOptions["retryMs"];
   /** See `ProposerOptions.handBackRewound` (a devnet's `evm_revert` says no). Default: always. */
@@ -158,6 +160,7 @@ export function createMultiProposer(options: MultiProposerOptions): MultiPropose
       l1GasCap: options.l1GasCap,
       node: rollup.node === undefined ? undefined : () => rollup.node!(),
       retryMs: options.retryMs,
+      overlap: options.overlap,
       handBackRewound: options.handBackRewound,
       onBuilt: rollup.onBuilt === undefined ? undefined : (block) => rollup.onBuilt!(block),
       // Its lines name the rollup: one log serves them all.

@@ -22,6 +22,7 @@ import { faultAlone, predecessorsOf, type AloneContext } from "./blame.js";
 import { followBlocksKeepingTransactions, type BlockSource } from "./follow.js";
 import type { FittedBlock, L1Anchor } from "./fit.js";
 import type { ExecuteMarketView } from "../precompile/market-oracle.js";
+import { buildAhead, staleAhead, type BuiltAhead } from "./ahead.js";
 
 /** Options of {@link createRollupProposer} (and of `createProposer` for one rollup). */
 export interface ProposerOptions {
@@ -59,6 +60,12 @@ export interface ProposerOptions {
    * accepted its hash. Default: nobody.
    */
   onBuilt?: (block: BuiltBlock) => void;
+  /**
+   * Whether `proposeNext` builds the next block while this one's advance is on its way to L1
+   * (ahead.ts), and sends that one next if it still applies (default true; false builds each
+   * block only after the last one landed: the baseline `npm run bench`'s adoption section measures against).
+   */
+  overlap?: boolean;
 }
 
 /** What one {@link Proposer.proposeNext} did. */
@@ -66,7 +73,7 @@ export type ProposalOutcome =
   /** Nothing executable was pending: no block (an empty block would still cost L1 gas and a blob). */
   | { kind: "idle" }
   /** A block was verified on L1. `deferred`: candidates left for the next block (it was full). `dropped`: proven at fault alone. */
-  | { kind: "proposed"; proposed: ProposedBlock; dropped: DroppedTransaction[]; deferred: number }
+  | { kind: "proposed"; proposed: ProposedBlock; dropped: DroppedTransaction[]; deferred: number; builtAhead?: true }
   /** Every candidate was dropped while building (each proven at fault alone): no block was sent. */
   | { kind: "dropped"; dropped: DroppedTransaction[] }
   /** Another proposer advanced the rollup first, or the node has not derived L1's head yet: nothing dropped, retried after `retryInMs`. */
@@ -86,6 +93,8 @@ export type ProposalOutcome =
 export interface PreparedProposal {
   kind: "prepared";
   fitted: FittedBlock;
+  /** Built while the block before it was on its way to L1 (ahead.ts). */
+  builtAhead?: true;
   /** The block landed (and is appended to the proposer's chain): its transactions leave the pool, the back-off ends. */
   landed(proposed: ProposedBlock): ProposalOutcome;
   /** L1 refused the block's carrier: a lost race, unavailable, or failed (a transaction EXECUTE names, proven at fault alone, is dropped). */
@@ -141,6 +150,8 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
   let retryAt = 0;
   // A block too large for one L1 transaction with no transaction to blame: how many to try next.
   let limit: number | undefined;
+  // The block built while the last one was on its way to L1 (ahead.ts): sent next if it still applies.
+  let ahead: BuiltAhead | undefined;
 
   const drop = (tx: TypedTransaction, reason: string): DroppedTransaction[] => dropLogged(mempool, tx, reason, log);
 
@@ -203,13 +214,19 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     async proposeNext(next: { evenEmpty?: boolean } = {}) {
       const prepared = await prepareNext(next);
       if (prepared.kind !== "prepared") return prepared;
+      // The next block, built meanwhile on this one (never on the chain: it is not there before L1 verified it).
+      const building = options.overlap === false ? undefined : buildAhead({ ...options, mempool }, prepared.fitted, limit);
       let proposed: ProposedBlock;
       try {
         proposed = await publishBlock({ ...options, fitted: prepared.fitted });
       } catch (error) {
+        // Built on a block that did not land: discarded (its transactions never left the pool).
+        await building;
         return prepared.failed(error);
       }
-      return prepared.landed(proposed);
+      const outcome = prepared.landed(proposed);
+      ahead = await building;
+      return outcome;
     },
     prepareNext,
   };
@@ -222,6 +239,8 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     const dropped = await mempool.sync();
     for (const record of dropped) log(`proposer: dropped ${record.hash} (sender ${record.sender}, nonce ${record.nonce}): ${record.reason}`);
     const pending = mempool.pending();
+    const early = takeAhead(next, pending);
+    if (early !== undefined) return early;
     // Queued L1→L2 messages are worth a block of their own: a deposit must not wait for traffic.
     if (pending.length === 0 && !evenEmpty && !(await undeliveredMessages(options, next.queue).catch(() => false))) return { kind: "idle" };
     const candidates = limit === undefined ? pending : pending.slice(0, limit);
@@ -261,17 +280,38 @@ export function createRollupProposer(options: ProposerOptions): Proposer {
     const records = await dropProven(mempool, fitted.block.skipped, context, pending, log);
     if (fitted.block.transactions.length === 0 && fitted.delivery.delivery === undefined && !evenEmpty) return { kind: "dropped", dropped: records };
 
+    return preparedOf(fitted, records, context, pending);
+  }
+
+  /** The block built ahead, if one is kept and still applies (`staleAhead`); it is forgotten either way. */
+  function takeAhead(next: { evenEmpty?: boolean; anchor?: L1Anchor; market?: ExecuteMarketView }, pending: TypedTransaction[]): PreparedProposal | undefined {
+    const kept = ahead;
+    ahead = undefined;
+    if (kept === undefined) return undefined;
+    // A caller's own anchor or market (a shared advance), or a block wanted now (evm_mine: anchored to L1's latest), is built afresh.
+    const stale = next.evenEmpty === true || next.anchor !== undefined || next.market !== undefined ? "the caller asked for a block of its own" : staleAhead(kept, chain, mempool, pending.length);
+    if (stale !== undefined) {
+      log(`proposer: discarded the block built ahead of L2 block ${chainHead(chain).number}: ${stale}; rebuilding from the head`);
+      return undefined;
+    }
+    const { fitted } = kept;
+    return preparedOf(fitted, [], { chain, coinbase: options.coinbase, anchor: fitted.anchor, delivery: fitted.delivery }, pending, true);
+  }
+
+  /** A built block to carry on L1, with what to do once L1 said yes or no. */
+  function preparedOf(fitted: FittedBlock, records: DroppedTransaction[], context: AloneContext, pending: TypedTransaction[], builtAhead = false): PreparedProposal {
     const settled = fitted;
     options.onBuilt?.(fitted.block);
     return {
       kind: "prepared",
       fitted,
+      ...(builtAhead ? { builtAhead: true as const } : {}),
       landed(proposed: ProposedBlock): ProposalOutcome {
         limit = undefined;
         failures = 0;
         retryAt = 0;
         mempool.remove(proposed.block.transactions.map((tx) => bytesToHex(tx.hash())));
-        return { kind: "proposed", proposed, dropped: records, deferred: settled.deferred.length };
+        return { kind: "proposed", proposed, dropped: records, deferred: settled.deferred.length, ...(builtAhead ? { builtAhead: true as const } : {}) };
       },
       async failed(error: unknown): Promise<ProposalOutcome> {
         if (error instanceof LostRaceError) return retry("lost-race", error);

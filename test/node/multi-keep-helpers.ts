@@ -23,11 +23,11 @@ export async function rpcCall(url: string, method: string, params: unknown[] = [
  * and serving it, and a multi-proposer over the node's mempool, building on `chain` (the
  * proposer's own chain, at genesis unless given) and following the node.
  */
-export async function multiWithRollup() {
+export async function multiWithRollup(options: { gasLimit?: bigint } = {}) {
   const connection = await network.create();
   const { ethers, provider } = connection;
   const [signer] = await ethers.getSigners();
-  const deployed: DeployedRollup = await deployRollup(signer!, devGenesis({ chainId: 230_001n }));
+  const deployed: DeployedRollup = await deployRollup(signer!, devGenesis({ chainId: 230_001n, ...(options.gasLimit === undefined ? {} : { gasLimit: options.gasLimit }) }));
   const chainId = deployed.chain.genesis.chainId;
   const dataDir = tempDir();
   const lines: string[] = [];

@@ -36,4 +36,30 @@ describe("proposer: a reorg takes its own block back before the node derived it 
       await env.stop();
     }
   });
+
+  it("a block built ahead on the block the reorg took back is discarded, not sent: every transaction of both lands after (issue 17 item 4)", async function () {
+    // Four transfers a block: six make a block and one built ahead on it.
+    const env = await multiWithRollup({ gasLimit: 4n * 21_000n });
+    try {
+      const proposer = env.proposerOn();
+      await env.send(1);
+      await env.drain(proposer);
+
+      const snapshot = await env.ethers.provider.send("evm_snapshot", []);
+      const ours: string[] = [];
+      for (let i = 0; i < 6; i++) ours.push(await env.send(1 + (i % 3), BigInt(i + 1)));
+      const first = await proposer.proposeNext();
+      expect(first.kind === "rollup" && first.outcome.kind, env.lines.join("\n")).to.equal("proposed");
+      expect(env.rpc.mempool(env.chainId)!.pending(), "the two the block built ahead holds").to.have.length(2);
+
+      await env.ethers.provider.send("evm_revert", [snapshot]);
+      await env.multi.sync();
+      await env.drain(proposer);
+      expect(env.lines.some((line) => /discarded the block built ahead of L2 block 1: it was built on 0x[0-9a-f]{64}, the head is/.test(line)), env.lines.join("\n")).to.equal(true);
+      for (const hash of ours) expect((await env.status(hash)).status, `${hash}\n${env.lines.join("\n")}`).to.equal("included");
+      expect(env.lines.filter((line) => /block failed|dropped/.test(line)), env.lines.join("\n")).to.deep.equal([]);
+    } finally {
+      await env.stop();
+    }
+  });
 });
