@@ -43,7 +43,9 @@ export function createL1Reads(options: { provider: JsonRpcApiProvider; rollup: C
     const [anchor, market, delivered] = await Promise.all([latestL1Block(options.provider), readExecuteMarket(options.provider), deliveredCount(chain)]);
     return { at: Date.now(), anchor, market, delivery: { delivered, value: await deliveryFor({ ...options, chain }, anchor) } };
   };
-  const stale = () => cached === undefined || Date.now() - cached.at > l1ReadMs;
+  // Reads as old as l1ReadMs are stale (`>=`): with 0, every block reads L1 afresh, even within the
+  // millisecond of the last read (with `>` two blocks that quick shared an anchor).
+  const stale = () => cached === undefined || Date.now() - cached.at >= l1ReadMs;
   return {
     async current() {
       if (stale() && refreshing !== undefined) await refreshing;
