@@ -4,6 +4,7 @@ import { keccak256, Wallet } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { postJson, signTransfers } from "./transfers.js";
 import { startDevnet } from "../../src/devnet/index.js";
 import { devAccounts } from "../../src/engine/index.js";
 import { startNode } from "../../src/node/index.js";
@@ -17,15 +18,9 @@ describe("devnet: the node adopts the proposer's own blocks", function () {
     const devnet = await startDevnet(hre, { l1Port: await freePort(), l2Port: await freePort(), blobPort: await freePort(), explorerPort: 0, dataDir, proposeIntervalMs: 50, relay: false, log: () => {} });
     const followerDir = mkdtempSync(path.join(tmpdir(), "ultrasound-devnet-adopt-follower-"));
     try {
-      const post = async (body: unknown) => (await fetch(devnet.l2Url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+      const post = (body: unknown) => postJson(devnet.l2Url, body);
       const senders = devAccounts().slice(0, 4).map((a) => new Wallet(a.privateKey));
-      const raws: string[] = [];
-      for (const [s, wallet] of senders.entries()) {
-        const nonce = Number(((await post({ jsonrpc: "2.0", id: 1, method: "eth_getTransactionCount", params: [wallet.address, "pending"] })) as { result: string }).result);
-        for (let i = 0; i < 15; i++) {
-          raws.push(await wallet.signTransaction({ type: 2, chainId: devnet.chainId, nonce: nonce + i, to: "0x" + (0x7000 + s * 100 + i).toString(16).padStart(40, "0"), value: 1n + BigInt(i), gasLimit: 21_000n, maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n }));
-        }
-      }
+      const raws = await signTransfers(devnet, senders.length, 15, 0x7000);
       for (const raw of raws) expect(((await post({ jsonrpc: "2.0", id: 1, method: "eth_sendRawTransaction", params: [raw] })) as { error?: unknown }).error).to.equal(undefined);
       const hashes = raws.map((raw) => keccak256(raw));
       const deadline = Date.now() + 300_000;

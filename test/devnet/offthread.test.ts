@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { threadId } from "node:worker_threads";
+import { postJson, signTransfers } from "./transfers.js";
 import { startDevnet } from "../../src/devnet/index.js";
 import { devAccounts } from "../../src/engine/index.js";
 import { freePort } from "../../src/shared/ports.js";
@@ -22,15 +23,9 @@ describe("devnet layout (L1 and EXECUTE off the L2 JSON-RPC's thread)", function
       expect(devnet.threads!.rpc).to.deep.equal({ pid: process.pid, threadId });
       expect(devnet.threads!.l1.pid).to.not.equal(process.pid);
       // The L1 answers from that process, and EXECUTE's verdicts are read from there.
-      const post = async (body: unknown) => (await fetch(devnet.l2Url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
+      const post = (body: unknown) => postJson(devnet.l2Url, body);
       const senders = devAccounts().slice(0, 5).map((a) => new Wallet(a.privateKey));
-      const raws: string[] = [];
-      for (const [s, wallet] of senders.entries()) {
-        const nonce = Number(((await post({ jsonrpc: "2.0", id: 1, method: "eth_getTransactionCount", params: [wallet.address, "pending"] })) as { result: string }).result);
-        for (let i = 0; i < 60; i++) {
-          raws.push(await wallet.signTransaction({ type: 2, chainId: devnet.chainId, nonce: nonce + i, to: "0x" + (0x5000 + s * 100 + i).toString(16).padStart(40, "0"), value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 11n, maxPriorityFeePerGas: 10n ** 9n }));
-        }
-      }
+      const raws = await signTransfers(devnet, senders.length, 60, 0x5000);
       const answers = (await Promise.all(raws.map((raw, i) => post({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [raw] })))) as { result?: string; error?: unknown }[];
       expect(answers.filter((a) => a.error !== undefined)).to.deep.equal([]);
       const hashes = raws.map((raw) => keccak256(raw));

@@ -57,6 +57,24 @@ async function sendTransfers(l2: RollupFixture): Promise<string[]> {
   return hashes;
 }
 
+/** A rollup fixture with 12 transfers pending and a proposer on it (`overlap`), its log lines collected. */
+async function setup(overlap = true, transfers = true) {
+  const { ethers } = await network.create();
+  const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
+  const hashes = transfers ? await sendTransfers(l2) : [];
+  const lines: string[] = [];
+  const proposer = await proposerOf(l2, ethers, overlap, lines);
+  return { ethers, l2, hashes, lines, proposer };
+}
+
+/** {@link setup}, then its first block proposed and verified on L1. */
+async function setupWithFirstBlock() {
+  const env = await setup();
+  const [first] = await proposeUntil(env.proposer, (o) => o.length >= 1);
+  expect(first!.kind, env.lines.join("\n")).to.equal("proposed");
+  return { ...env, first: first! };
+}
+
 /** The rollup's head on L1 is the proposer's chain head: every block was verified by EXECUTE. */
 async function expectHeadOnL1(l2: RollupFixture): Promise<void> {
   const head = (await l2.rollup.getFunction("head")()) as { blockHash: string };
@@ -69,11 +87,8 @@ describe("proposer: building the next block while the last one is on its way to 
   it("overlapped, it sends the same blocks a sequential proposer sends for the same transactions (each verified by EXECUTE), most of them built ahead", async function () {
     const runs: { blocks: string[][]; ahead: number; balances: bigint[] }[] = [];
     for (const overlap of [false, true]) {
-      const { ethers } = await network.create();
-      const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
-      const hashes = await sendTransfers(l2);
-      const lines: string[] = [];
-      const outcomes = await proposeUntil(await proposerOf(l2, ethers, overlap, lines), idle);
+      const { l2, hashes, lines, proposer } = await setup(overlap);
+      const outcomes = await proposeUntil(proposer, idle);
       expect(outcomes.slice(0, -1).map((o) => o.kind), lines.join("\n")).to.deep.equal(["proposed", "proposed", "proposed"]);
       for (const o of proposedIn(outcomes)) expect(o.proposed.l1Receipt.status).to.equal(1);
       await expectHeadOnL1(l2);
@@ -90,11 +105,7 @@ describe("proposer: building the next block while the last one is on its way to 
   });
 
   it("a block built ahead whose parent's advance EXECUTE refused is discarded: every transaction stays pending and lands later, none dropped", async function () {
-    const { ethers } = await network.create();
-    const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
-    const hashes = await sendTransfers(l2);
-    const lines: string[] = [];
-    const proposer = await proposerOf(l2, ethers, true, lines);
+    const { l2, hashes, lines, proposer } = await setup();
     // EXECUTE finds no blob data: the first block's advance reverts while the second is built on it.
     configureHardhatExecute({});
     let failed: ProposalOutcome[];
@@ -117,13 +128,7 @@ describe("proposer: building the next block while the last one is on its way to 
   });
 
   it("a block built ahead that EXECUTE refuses is retried from the head with its transactions; none lost", async function () {
-    const { ethers } = await network.create();
-    const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
-    const hashes = await sendTransfers(l2);
-    const lines: string[] = [];
-    const proposer = await proposerOf(l2, ethers, true, lines);
-    const [first] = await proposeUntil(proposer, (o) => o.length >= 1);
-    expect(first!.kind, lines.join("\n")).to.equal("proposed");
+    const { l2, hashes, lines, proposer, first } = await setupWithFirstBlock();
     configureHardhatExecute({});
     let refused: ProposalOutcome[];
     try {
@@ -142,10 +147,7 @@ describe("proposer: building the next block while the last one is on its way to 
   });
 
   it("only a full block gets one built ahead on it; one with room left is sent when fewer transactions arrived meanwhile than it carries, rebuilt with them when more did", async function () {
-    const { ethers } = await network.create();
-    const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
-    const lines: string[] = [];
-    const proposer = await proposerOf(l2, ethers, true, lines);
+    const { l2, lines, proposer } = await setup(true, false);
     const transfer = (from: number, value: bigint) => l2.send({ from, to: l2.wallets[12]!.address, value });
     const hashes: string[] = [];
     const next = async () => (await proposeUntil(proposer, (o) => o.length >= 1))[0] as Proposed;
@@ -174,13 +176,7 @@ describe("proposer: building the next block while the last one is on its way to 
   });
 
   it("a block built ahead one of whose transactions was replaced in the pool meanwhile is discarded: the replacement lands, the replaced one does not", async function () {
-    const { ethers } = await network.create();
-    const l2 = await loadRollupFixture({ ethers }, { genesis: GENESIS });
-    const hashes = await sendTransfers(l2);
-    const lines: string[] = [];
-    const proposer = await proposerOf(l2, ethers, true, lines);
-    const [first] = await proposeUntil(proposer, (o) => o.length >= 1);
-    expect(first!.kind, lines.join("\n")).to.equal("proposed");
+    const { l2, hashes, lines, proposer, first } = await setupWithFirstBlock();
     // Replace what the block built ahead starts with: the first of the pool's pending transactions now.
     const target = l2.mempool.pending()[0]!;
     const replaced = bytesToHex(target.hash());
