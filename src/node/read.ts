@@ -13,8 +13,9 @@ import { splitTransactions } from "../engine/transactions.js";
 import { bytesToHex, hexToBytes } from "../shared/bytes.js";
 import path from "node:path";
 import { LogQueryTooLargeError, StoreCorruptError } from "./errors.js";
-import { decodeReceipts, type L1Origin } from "./records.js";
+import type { L1Origin } from "./records.js";
 import { decodeCounted, indexedBlock, receiptAt } from "./receipts.js";
+import { recentPerStore } from "./recent.js";
 import { readBlockRecord } from "./stages/execute.js";
 import type { NodeContext } from "./stage.js";
 import { BlockWriteDB, keyNumber, missingTrieNodeError, numberKey } from "./store.js";
@@ -83,19 +84,19 @@ export function getBlock(ctx: NodeContext, number: bigint): NodeBlock | undefine
   const payload = number === 0n ? undefined : ctx.store.payloads.getBinary(numberKey(number));
   if (number > 0n && payload === undefined) throw corrupt(ctx, "payloads", `L2 block ${number}'s transactions are missing`, { block: number });
   const rawTransactions = payload === undefined ? [] : splitTransactions(payload);
+  const hash = bytesToHex(record.header.hash());
   return {
     number,
-    hash: bytesToHex(record.header.hash()),
+    hash,
     header: record.header,
     l1: record.l1,
     rawTransactions,
     messages: ctx.store.deliveries.getBinary(numberKey(number)) ?? new Uint8Array(0),
     transactions: () => rawTransactions.map((raw) => decodeCounted(ctx, raw)),
+    // From the stored receipts, through the same index (and its checks) receipt reads use.
     senders: () => {
-      const stored = ctx.store.receipts.getBinary(numberKey(number));
-      const receipts = stored === undefined ? [] : decodeReceipts(stored);
-      if (receipts.length !== rawTransactions.length) throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${receipts.length}, for ${rawTransactions.length} transactions`, { block: number });
-      return receipts.map((r) => bytesToHex(r.from));
+      const items = indexedBlock(ctx, number, hash);
+      return Array.from({ length: items.transactions }, (_, index) => bytesToHex(items.receiptAt(index)!.receipt.from));
     },
   };
 }
@@ -176,7 +177,7 @@ function placedTransaction(ctx: NodeContext, number: bigint, index: number): { r
   const record = readBlockRecord(ctx, number);
   if (record === undefined) return undefined;
   const blockHash = bytesToHex(record.header.hash());
-  const cached = receiptCaches.get(ctx.store)?.get(blockHash);
+  const cached = decodedBlocks.get(ctx.store, blockHash);
   if (cached !== undefined) {
     const receipt = cached.receipts[index];
     return receipt === undefined ? undefined : { raw: cached.block.rawTransactions[index]!, receipt };
@@ -194,7 +195,7 @@ interface DecodedBlock {
   block: NodeBlock;
   receipts: readonly NodeReceipt[];
 }
-const receiptCaches = new WeakMap<object, Map<string, DecodedBlock>>();
+const decodedBlocks = recentPerStore<string, DecodedBlock>(RECEIPT_CACHE_BLOCKS);
 
 /**
  * Block `number` with its receipts, decoded once and kept (by block hash: a block a reorg
@@ -205,22 +206,15 @@ function decodedBlock(ctx: NodeContext, number: bigint): DecodedBlock | undefine
   const record = readBlockRecord(ctx, number);
   if (record === undefined) return undefined;
   const hash = bytesToHex(record.header.hash());
-  let cache = receiptCaches.get(ctx.store);
-  if (cache === undefined) receiptCaches.set(ctx.store, (cache = new Map()));
-  const cached = cache.get(hash);
-  if (cached !== undefined) {
-    cache.delete(hash);
-    cache.set(hash, cached);
-    return cached;
-  }
+  const cached = decodedBlocks.get(ctx.store, hash);
+  if (cached !== undefined) return cached;
   const block = getBlock(ctx, number);
   if (block === undefined) return undefined;
   // Each receipt from the indexed bytes: no transaction decoded (≈ 50 ms for 750 otherwise), one keccak each.
   const items = indexedBlock(ctx, number, hash);
   const receipts = Array.from({ length: items.transactions }, (_, index) => receiptAt(ctx, record, hash, items, index).receipt);
   const decoded = { block, receipts: Object.freeze(receipts.map(deepFreeze)) };
-  cache.set(hash, decoded);
-  if (cache.size > RECEIPT_CACHE_BLOCKS) cache.delete(cache.keys().next().value!);
+  decodedBlocks.set(ctx.store, hash, decoded);
   return decoded;
 }
 

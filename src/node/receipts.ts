@@ -12,6 +12,7 @@ import { StoreCorruptError } from "./errors.js";
 import { blockItems, receiptTransactionFields, type BlockItems } from "./receipt-at.js";
 import type { BlockRecord, StoredReceipt } from "./records.js";
 import type { NodeContext } from "./stage.js";
+import { recentPerStore } from "./recent.js";
 import { numberKey } from "./store.js";
 
 /** How many transactions the node's reads (read.ts, this file) decoded since loaded: tests check with it that a read costs its own transaction at most, not its block's. */
@@ -54,18 +55,12 @@ export function receiptAt(ctx: NodeContext, record: BlockRecord, blockHash: stri
 const INDEXED_BLOCKS = 16;
 /** `RLP([])`: the genesis block's transactions and receipts. */
 const EMPTY_LIST = Uint8Array.of(0xc0);
-const indexedCaches = new WeakMap<object, Map<string, BlockItems>>();
+const indexedBlocks = recentPerStore<string, BlockItems>(INDEXED_BLOCKS);
 
 /** Block `number` (whose hash is `hash`) indexed: kept by hash, so a block a reorg replaced is never served. */
 export function indexedBlock(ctx: NodeContext, number: bigint, hash: string): BlockItems {
-  let cache = indexedCaches.get(ctx.store);
-  if (cache === undefined) indexedCaches.set(ctx.store, (cache = new Map()));
-  let items = cache.get(hash);
-  if (items !== undefined) {
-    cache.delete(hash);
-    cache.set(hash, items);
-    return items;
-  }
+  let items = indexedBlocks.get(ctx.store, hash);
+  if (items !== undefined) return items;
   // The genesis block has no transactions, and the store keeps none for it (as getBlock reads it).
   const payload = number === 0n ? EMPTY_LIST : ctx.store.payloads.getBinary(numberKey(number));
   const receipts = number === 0n ? EMPTY_LIST : ctx.store.receipts.getBinary(numberKey(number));
@@ -79,8 +74,7 @@ export function indexedBlock(ctx: NodeContext, number: bigint, hash: string): Bl
   if (items.receipts !== items.transactions) {
     throw corrupt(ctx, "receipts", `L2 block ${number}'s receipts are ${items.receipts}, for ${items.transactions} transactions`, { block: number });
   }
-  cache.set(hash, items);
-  if (cache.size > INDEXED_BLOCKS) cache.delete(cache.keys().next().value!);
+  indexedBlocks.set(ctx.store, hash, items);
   return items;
 }
 
